@@ -1,0 +1,67 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "Collab",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "CollabModel", targets: ["CollabModel"]),
+        .library(name: "CollabPermissions", targets: ["CollabPermissions"]),
+        .library(name: "CollabStore", targets: ["CollabStore"]),
+        .library(name: "CollabWorkflow", targets: ["CollabWorkflow"]),
+        .library(name: "CollabReports", targets: ["CollabReports"]),
+        .library(name: "CollabTesting", targets: ["CollabTesting"]),
+        .executable(name: "collab-demo", targets: ["CollabDemo"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .target(name: "CollabModel"),
+        .target(name: "CollabPermissions", dependencies: ["CollabModel"]),
+        .target(
+            name: "CollabStore",
+            dependencies: [
+                "CollabModel",
+                "CollabPermissions",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .target(
+            name: "CollabWorkflow",
+            dependencies: [
+                "CollabModel",
+                "CollabPermissions",
+                "CollabStore",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .target(
+            name: "CollabReports",
+            dependencies: ["CollabModel", "CollabPermissions", "CollabStore"]),
+        .target(
+            name: "CollabTesting",
+            dependencies: ["CollabModel", "CollabPermissions", "CollabStore", "CollabWorkflow"]),
+        .executableTarget(
+            name: "CollabDemo",
+            dependencies: [
+                "CollabModel", "CollabStore", "CollabWorkflow", "CollabReports",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Examples/CollabDemo"),
+        .testTarget(name: "CollabModelTests", dependencies: ["CollabModel"]),
+        .testTarget(name: "CollabPermissionsTests", dependencies: ["CollabPermissions", "CollabTesting"]),
+        .testTarget(name: "CollabStoreTests", dependencies: ["CollabStore", "CollabTesting"]),
+        .testTarget(
+            name: "CollabWorkflowTests",
+            dependencies: ["CollabWorkflow", "CollabTesting", "CollabReports"]),
+        .testTarget(name: "CollabReportsTests", dependencies: ["CollabReports", "CollabTesting"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
+
+for target in package.targets {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    target.swiftSettings = settings
+}

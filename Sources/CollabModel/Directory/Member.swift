@@ -1,0 +1,87 @@
+/// A person (or a host's service account) who belongs to exactly one organization.
+public struct Member: Identifiable, Hashable, Sendable, Codable {
+    /// A member's identifier.
+    public typealias ID = Identifier<Member>
+
+    /// An organization-wide role.
+    public enum OrganizationRole: String, Hashable, Sendable, Codable, CaseIterable {
+        /// May see everything in the organization, cancel and reassign any item, and manage the directory.
+        case administrator
+    }
+
+    /// The member's identifier.
+    public var id: ID
+    /// The organization the member belongs to.
+    public var organizationID: Organization.ID
+    /// The display name.
+    public var displayName: String
+    /// The handle used in @mentions (`@li.wei`): letters, digits, `.`, `_` and `-`; unique in the organization.
+    public var handle: String
+    /// Organization-wide roles.
+    public var roles: Set<OrganizationRole>
+    /// The departments the member belongs to, each with a role.
+    public var departments: [DepartmentMembership]
+    /// Whether the member is active; deactivated members keep their history but can no longer act.
+    public var isActive: Bool
+
+    /// Creates a member.
+    public init(
+        id: ID, organizationID: Organization.ID, displayName: String, handle: String,
+        roles: Set<OrganizationRole> = [], departments: [DepartmentMembership] = [], isActive: Bool = true
+    ) {
+        self.id = id
+        self.organizationID = organizationID
+        self.displayName = displayName
+        self.handle = handle
+        self.roles = roles
+        self.departments = departments
+        self.isActive = isActive
+    }
+
+    /// Whether the member administers their organization.
+    public var isAdministrator: Bool { roles.contains(.administrator) }
+
+    /// Lists every problem with this member's own fields (departments are checked by the store).
+    public func validate(limits: ValidationLimits = .default) -> ValidationReport {
+        var report = ValidationReport()
+        report.checkText(id.rawValue, field: "id", maxLength: limits.identifierLength)
+        report.checkText(displayName, field: "displayName", maxLength: limits.nameLength)
+        if handle.isEmpty {
+            report.add("handle", .empty, "must not be empty")
+        } else if handle.count > limits.nameLength || !handle.unicodeScalars.allSatisfy(Member.isHandleScalar) {
+            report.add("handle", .malformed, "'\(handle.clipped())' may hold only letters, digits, '.', '_' and '-'")
+        }
+        var seen = Set<Department.ID>()
+        for (index, membership) in departments.enumerated() where !seen.insert(membership.departmentID).inserted {
+            report.add("departments[\(index)]", .duplicate, "department '\(membership.departmentID)' is listed twice")
+        }
+        return report
+    }
+
+    static func isHandleScalar(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || scalar == "." || scalar == "_"
+            || scalar == "-"
+    }
+}
+
+/// A member's place in a department.
+public struct DepartmentMembership: Hashable, Sendable, Codable {
+    /// A member's role within a department.
+    public enum Role: String, Hashable, Sendable, Codable, CaseIterable {
+        /// An ordinary member.
+        case member
+        /// The department's head: authority over the department and all its sub-departments.
+        case head
+    }
+
+    /// The department.
+    public var departmentID: Department.ID
+    /// The role in it.
+    public var role: Role
+
+    /// Creates a membership.
+    public init(_ departmentID: Department.ID, role: Role = .member) {
+        self.departmentID = departmentID
+        self.role = role
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+
+/// A notification: a message to one member, shown in their inbox and delivered through the host's notification hooks.
+public struct Notice: Identifiable, Hashable, Sendable, Codable {
+    /// A notification's identifier; also the idempotency key of its deliveries.
+    public typealias ID = Identifier<Notice>
+
+    /// Why the member is told.
+    public struct Kind: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+
+        /// You were assigned a new item.
+        public static let assigned = Kind(rawValue: "assigned")
+        /// An assignee accepted your item.
+        public static let accepted = Kind(rawValue: "accepted")
+        /// An item waits for your review.
+        public static let reviewRequested = Kind(rawValue: "review_requested")
+        /// Your submitted work was approved or rejected (with the reason).
+        public static let reviewResult = Kind(rawValue: "review_result")
+        /// An assignee asks you to change an item's deadline or scope.
+        public static let adjustmentRequested = Kind(rawValue: "adjustment_requested")
+        /// Your adjustment request was approved or rejected.
+        public static let adjustmentDecided = Kind(rawValue: "adjustment_decided")
+        /// Someone mentioned you in a comment.
+        public static let mentioned = Kind(rawValue: "mentioned")
+        /// Someone commented on an item you take part in.
+        public static let commented = Kind(rawValue: "commented")
+        /// An item was reassigned to you, or away from you.
+        public static let reassigned = Kind(rawValue: "reassigned")
+        /// An item you take part in was cancelled.
+        public static let cancelled = Kind(rawValue: "cancelled")
+        /// An assignee reported progress on your item.
+        public static let progressReported = Kind(rawValue: "progress_reported")
+    }
+
+    /// How urgently a hook should deliver.
+    public enum Urgency: String, Hashable, Sendable, Codable, CaseIterable {
+        /// Ordinary: e-mail, IM.
+        case normal
+        /// Urgent: a host may map it to SMS or a call.
+        case urgent
+    }
+
+    /// The notification's identifier.
+    public var id: ID
+    /// The organization of the recipient.
+    public var organizationID: Organization.ID
+    /// Who is told.
+    public var recipientID: Member.ID
+    /// Why.
+    public var kind: Kind
+    /// How urgently.
+    public var urgency: Urgency
+    /// The item concerned, if any.
+    public var itemID: WorkItem.ID?
+    /// Who caused it.
+    public var actorID: Member.ID?
+    /// A one-line summary.
+    public var title: String
+    /// The message (with the reason where there is one).
+    public var body: String
+    /// When it was created.
+    public var createdAt: Date
+    /// When the recipient read it in their inbox.
+    public var readAt: Date?
+
+    /// Creates a notification.
+    public init(
+        id: ID, organizationID: Organization.ID, recipientID: Member.ID, kind: Kind, urgency: Urgency = .normal,
+        itemID: WorkItem.ID?, actorID: Member.ID?, title: String, body: String, createdAt: Date,
+        readAt: Date? = nil
+    ) {
+        self.id = id
+        self.organizationID = organizationID
+        self.recipientID = recipientID
+        self.kind = kind
+        self.urgency = urgency
+        self.itemID = itemID
+        self.actorID = actorID
+        self.title = title
+        self.body = body
+        self.createdAt = createdAt
+        self.readAt = readAt
+    }
+
+    /// Whether the recipient has read it.
+    public var isRead: Bool { readAt != nil }
+}

@@ -1,0 +1,115 @@
+/// One problem found while validating input.
+///
+/// Validation collects every problem before failing, so a form can show them all at once.
+public struct ValidationProblem: Hashable, Sendable, Codable, CustomStringConvertible {
+    /// The kind of problem.
+    public struct Kind: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+
+        /// A required text is empty or only white space.
+        public static let empty = Kind(rawValue: "empty")
+        /// A text or list is longer than allowed.
+        public static let tooLong = Kind(rawValue: "too_long")
+        /// A number is outside its allowed range.
+        public static let outOfRange = Kind(rawValue: "out_of_range")
+        /// The deadline lies before the start.
+        public static let deadlineBeforeStart = Kind(rawValue: "deadline_before_start")
+        /// A member id names nobody in the organization.
+        public static let unknownMember = Kind(rawValue: "unknown_member")
+        /// A department id names no department of the organization.
+        public static let unknownDepartment = Kind(rawValue: "unknown_department")
+        /// An organization id names no organization, or one of the wrong kind.
+        public static let unknownOrganization = Kind(rawValue: "unknown_organization")
+        /// An outside organization has not been enabled for external collaboration by an administrator.
+        public static let externalCollaborationDisabled = Kind(rawValue: "external_collaboration_disabled")
+        /// The attachment's media type is not accepted.
+        public static let refusedAttachmentType = Kind(rawValue: "refused_attachment_type")
+        /// A value is malformed (an invalid time zone, a digest that is not hex, a control character...).
+        public static let malformed = Kind(rawValue: "malformed")
+        /// The same value is listed twice, or clashes with an existing one.
+        public static let duplicate = Kind(rawValue: "duplicate")
+        /// A required value is missing.
+        public static let missing = Kind(rawValue: "missing")
+    }
+
+    /// The field that is wrong, as a path (`title`, `attachments[2].mediaType`).
+    public var field: String
+    /// The kind of problem.
+    public var kind: Kind
+    /// What is wrong, with the offending value (shortened when long).
+    public var message: String
+
+    /// Creates a problem.
+    public init(field: String, kind: Kind, message: String) {
+        self.field = field
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String { "\(field): \(message)" }
+}
+
+/// Collects ``ValidationProblem``s and fails once with all of them.
+public struct ValidationReport: Sendable {
+    /// The problems found so far.
+    public private(set) var problems: [ValidationProblem] = []
+
+    /// Creates an empty report.
+    public init() {}
+
+    /// Records a problem.
+    public mutating func add(_ field: String, _ kind: ValidationProblem.Kind, _ message: String) {
+        problems.append(ValidationProblem(field: field, kind: kind, message: message))
+    }
+
+    /// Appends the problems of another report, with their fields prefixed by `prefix`.
+    public mutating func merge(_ other: ValidationReport, prefix: String = "") {
+        for problem in other.problems {
+            var copy = problem
+            if !prefix.isEmpty { copy.field = prefix + "." + copy.field }
+            problems.append(copy)
+        }
+    }
+
+    /// Checks a required, bounded text: not empty, at most `maxLength` characters, no control characters
+    /// other than line breaks and tabs (`allowNewlines`).
+    public mutating func checkText(
+        _ value: String, field: String, maxLength: Int, required: Bool = true, allowNewlines: Bool = false
+    ) {
+        if required && value.allSatisfy(\.isWhitespace) {
+            add(field, .empty, "must not be empty")
+            return
+        }
+        let count = value.count
+        if count > maxLength {
+            add(field, .tooLong, "has \(count) characters, at most \(maxLength) are allowed")
+        }
+        if let bad = value.unicodeScalars.first(where: { Self.isForbiddenControl($0, allowNewlines: allowNewlines) }) {
+            add(field, .malformed, "contains the control character U+\(String(bad.value, radix: 16, uppercase: true))")
+        }
+    }
+
+    /// Throws ``CollabError/Code/invalidInput`` listing every problem, if there is any.
+    public func throwIfInvalid() throws(CollabError) {
+        if !problems.isEmpty { throw CollabError.invalid(problems) }
+    }
+
+    static func isForbiddenControl(_ scalar: Unicode.Scalar, allowNewlines: Bool) -> Bool {
+        if allowNewlines && (scalar == "\n" || scalar == "\r" || scalar == "\t") { return false }
+        switch scalar.value {
+        case 0x00...0x1F, 0x7F, 0x80...0x9F: return true
+        // Bidirectional overrides and isolates: they make a file name or title display as something else.
+        case 0x202A...0x202E, 0x2066...0x2069: return true
+        default: return false
+        }
+    }
+}
+
+extension String {
+    /// The string shortened to `limit` characters for messages, with an ellipsis.
+    package func clipped(_ limit: Int = 40) -> String {
+        count <= limit ? self : String(prefix(limit)) + "…"
+    }
+}

@@ -1,0 +1,73 @@
+/// The metadata of a file attached to a work item or a progress update.
+///
+/// Collab stores metadata only; the bytes live wherever the host keeps them, under ``storageKey``.
+public struct Attachment: Hashable, Sendable, Codable {
+    /// The file name shown to people (no folders).
+    public var fileName: String
+    /// The media type (`application/pdf`).
+    public var mediaType: String
+    /// The size in bytes.
+    public var size: Int64
+    /// The SHA-256 digest of the bytes, as 64 lower-case hex digits.
+    public var sha256: String
+    /// Where the host stored the bytes.
+    public var storageKey: String
+
+    /// Creates attachment metadata.
+    public init(fileName: String, mediaType: String, size: Int64, sha256: String, storageKey: String) {
+        self.fileName = fileName
+        self.mediaType = mediaType
+        self.size = size
+        self.sha256 = sha256
+        self.storageKey = storageKey
+    }
+
+    /// Lists every problem with this attachment under `policy`.
+    public func validate(policy: AttachmentPolicy, field: String = "attachment") -> ValidationReport {
+        var report = ValidationReport()
+        report.checkText(fileName, field: "\(field).fileName", maxLength: 255)
+        if fileName.contains("/") || fileName.contains("\\") || fileName == "." || fileName == ".." {
+            report.add("\(field).fileName", .malformed, "'\(fileName.clipped())' must be a plain file name, without folders")
+        }
+        let type = mediaType.lowercased()
+        if !policy.acceptedMediaTypes.contains(type) {
+            report.add(
+                "\(field).mediaType", .refusedAttachmentType,
+                "'\(mediaType.clipped())' is not an accepted attachment type")
+        }
+        if size < 0 {
+            report.add("\(field).size", .outOfRange, "\(size) is negative")
+        } else if size > policy.maximumSize {
+            report.add("\(field).size", .outOfRange, "\(size) bytes exceeds the limit of \(policy.maximumSize)")
+        }
+        if sha256.count != 64 || !sha256.unicodeScalars.allSatisfy({ ("0"..."9").contains($0) || ("a"..."f").contains($0) }) {
+            report.add("\(field).sha256", .malformed, "'\(sha256.clipped(16))' is not 64 lower-case hex digits")
+        }
+        report.checkText(storageKey, field: "\(field).storageKey", maxLength: 1024)
+        return report
+    }
+}
+
+/// Which attachments are accepted.
+public struct AttachmentPolicy: Hashable, Sendable, Codable {
+    /// Accepted media types, lower-case.
+    public var acceptedMediaTypes: Set<String>
+    /// The largest accepted size in bytes.
+    public var maximumSize: Int64
+
+    /// Creates a policy.
+    public init(acceptedMediaTypes: Set<String>, maximumSize: Int64 = 100 * 1024 * 1024) {
+        self.acceptedMediaTypes = Set(acceptedMediaTypes.map { $0.lowercased() })
+        self.maximumSize = maximumSize
+    }
+
+    /// PDF, Word, Excel and common images, up to 100 MiB.
+    public static let `default` = AttachmentPolicy(acceptedMediaTypes: [
+        "application/pdf",
+        "application/msword",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.ms-excel",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "image/png", "image/jpeg", "image/gif", "image/webp", "image/heic",
+    ])
+}

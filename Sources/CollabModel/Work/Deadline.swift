@@ -1,0 +1,134 @@
+import Foundation
+
+/// A day on the calendar, without a time or a zone (`2026-11-30`).
+public struct CalendarDate: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+    /// The year (1...9999).
+    public var year: Int
+    /// The month (1...12).
+    public var month: Int
+    /// The day of the month (1...31).
+    public var day: Int
+
+    /// Creates a date; use ``isValid`` or ``init(iso:)`` to check it.
+    public init(year: Int, month: Int, day: Int) {
+        self.year = year
+        self.month = month
+        self.day = day
+    }
+
+    /// Parses `YYYY-MM-DD`; `nil` when malformed or not a real day.
+    public init?(iso text: String) {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+            let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2])
+        else { return nil }
+        self.init(year: year, month: month, day: day)
+        guard isValid else { return nil }
+    }
+
+    /// Whether the date names a real day of the Gregorian calendar.
+    public var isValid: Bool {
+        guard (1...9999).contains(year), (1...12).contains(month), day >= 1 else { return false }
+        let lengths = [31, isLeapYear ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        return day <= lengths[month - 1]
+    }
+
+    private var isLeapYear: Bool { (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 }
+
+    /// `YYYY-MM-DD`.
+    public var description: String {
+        let y = String(year), m = String(month), d = String(day)
+        return String(repeating: "0", count: max(0, 4 - y.count)) + y + "-"
+            + (m.count < 2 ? "0" + m : m) + "-" + (d.count < 2 ? "0" + d : d)
+    }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool {
+        (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
+    }
+
+    /// The instant at which this day starts in `timeZone` (midnight, or the first instant after a
+    /// DST gap that swallows midnight).
+    public func startOfDay(in timeZone: TimeZone) -> Date? {
+        guard isValid else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        guard let noon = calendar.date(from: DateComponents(year: year, month: month, day: day, hour: 12)) else {
+            return nil
+        }
+        return calendar.startOfDay(for: noon)
+    }
+
+    /// The calendar date of `instant` in `timeZone`.
+    public init(_ instant: Date, in timeZone: TimeZone) {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let parts = calendar.dateComponents([.year, .month, .day], from: instant)
+        self.init(year: parts.year ?? 1970, month: parts.month ?? 1, day: parts.day ?? 1)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let date = CalendarDate(iso: text) else {
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: "'\(text.clipped())' is not a YYYY-MM-DD date"))
+        }
+        self = date
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}
+
+/// When a work item is due.
+///
+/// A date-only deadline (``endOfDay(_:)``) ends at the end of that day in the organization's time zone:
+/// an item due `2026-11-30` in `Asia/Shanghai` is overdue from `2026-12-01T00:00+08:00` on. An exact
+/// instant (``instant(_:)``) is also accepted.
+public enum Deadline: Hashable, Sendable, Codable, CustomStringConvertible {
+    /// Due by the end of this day, in the organization's time zone.
+    case endOfDay(CalendarDate)
+    /// Due at this instant.
+    case instant(Date)
+
+    /// The first instant at which the item is late, in `timeZone` for a date-only deadline.
+    public func dueInstant(in timeZone: TimeZone) -> Date? {
+        switch self {
+        case .instant(let date):
+            return date
+        case .endOfDay(let date):
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = timeZone
+            guard let start = date.startOfDay(in: timeZone),
+                let noon = calendar.date(byAdding: .hour, value: 36, to: start)
+            else { return nil }
+            return calendar.startOfDay(for: noon)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .endOfDay(let date): return "end of \(date)"
+        case .instant(let date): return date.formatted(.iso8601)
+        }
+    }
+}
+
+/// How urgent a work item is.
+public enum Priority: String, Hashable, Sendable, Codable, CaseIterable, Comparable {
+    case high
+    case medium
+    case low
+
+    private var rank: Int {
+        switch self {
+        case .high: 0
+        case .medium: 1
+        case .low: 2
+        }
+    }
+
+    /// High sorts first.
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rank < rhs.rank }
+}

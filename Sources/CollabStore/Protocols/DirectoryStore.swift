@@ -1,0 +1,54 @@
+import CollabModel
+import CollabPermissions
+
+/// Stores organizations, departments and members.
+///
+/// Hosts usually mirror their own directory (HR system, LDAP) into Collab through these calls.
+/// Saves validate and upsert; every requirement is `async` and free of database types, so the same
+/// API can sit on SQLite or on a server database.
+public protocol DirectoryStore: Sendable {
+    /// Creates or replaces an organization.
+    ///
+    /// - Throws: ``CollabError/Code/invalidInput`` listing every problem with its fields.
+    func save(_ organization: Organization) async throws(CollabError)
+
+    /// Creates or replaces a department.
+    ///
+    /// - Throws: ``CollabError/Code/invalidInput`` when the organization or parent is unknown, the parent
+    ///   belongs to another organization, or the parent would make a cycle.
+    func save(_ department: Department) async throws(CollabError)
+
+    /// Creates or replaces a member with their department memberships.
+    ///
+    /// - Throws: ``CollabError/Code/invalidInput`` when the organization or a department is unknown, or
+    ///   the handle is taken in the organization.
+    func save(_ member: Member) async throws(CollabError)
+
+    /// The organization with `id`, if any.
+    func organization(_ id: Organization.ID) async throws(CollabError) -> Organization?
+
+    /// All organizations, by name.
+    func organizations() async throws(CollabError) -> [Organization]
+
+    /// The department with `id`, if any.
+    func department(_ id: Department.ID) async throws(CollabError) -> Department?
+
+    /// The departments of an organization, by name.
+    func departments(in organizationID: Organization.ID) async throws(CollabError) -> [Department]
+
+    /// The member with `id`, if any.
+    func member(_ id: Member.ID) async throws(CollabError) -> Member?
+
+    /// The members with these ids that exist (in no particular order).
+    func members(_ ids: Set<Member.ID>) async throws(CollabError) -> [Member]
+
+    /// The members of an organization with these handles that exist.
+    func members(handles: Set<String>, in organizationID: Organization.ID) async throws(CollabError) -> [Member]
+
+    /// The members of an organization, by display name.
+    func members(in organizationID: Organization.ID) async throws(CollabError) -> [Member]
+
+    /// The authorization subject of a member: their organization's kind, roles, departments, and the
+    /// departments they head expanded to every sub-department. `nil` if the member does not exist.
+    func subject(for memberID: Member.ID) async throws(CollabError) -> Subject?
+}

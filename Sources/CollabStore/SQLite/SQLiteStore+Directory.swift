@@ -1,0 +1,225 @@
+import CollabModel
+import CollabPermissions
+import GRDB
+
+extension SQLiteStore {
+    public func save(_ organization: Organization) async throws(CollabError) {
+        try organization.validate().throwIfInvalid()
+        var stored = organization
+        if stored.kind == .internal { stored.externalCollaborationEnabled = false }
+        let organization = stored
+        try await write { db in try Self.upsert(organization, db) }
+    }
+
+    static func upsert(_ organization: Organization, _ db: Database) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO organizations (id, name, kind, time_zone, external_collaboration) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT(id) DO UPDATE SET name = excluded.name, kind = excluded.kind,
+                time_zone = excluded.time_zone, external_collaboration = excluded.external_collaboration
+            """).execute(arguments: [
+                organization.id.rawValue, organization.name, organization.kind.rawValue,
+                organization.timeZoneIdentifier, organization.externalCollaborationEnabled,
+            ])
+    }
+
+    public func save(_ department: Department) async throws(CollabError) {
+        try department.validate().throwIfInvalid()
+        try await write { db in
+            var report = ValidationReport()
+            let orgExists = try Bool.fetchOne(db, sql: "SELECT 1 FROM organizations WHERE id = ?",
+                arguments: [department.organizationID.rawValue]) ?? false
+            if !orgExists {
+                report.add("organizationID", .unknownOrganization, "no organization '\(department.organizationID)'")
+            }
+            if let parentID = department.parentID {
+                let parentOrg = try String.fetchOne(db, sql: "SELECT organization_id FROM departments WHERE id = ?",
+                    arguments: [parentID.rawValue])
+                if parentOrg == nil {
+                    report.add("parentID", .unknownDepartment, "no department '\(parentID)'")
+                } else if parentOrg != department.organizationID.rawValue {
+                    report.add("parentID", .unknownDepartment,
+                        "department '\(parentID)' belongs to another organization")
+                } else {
+                    // Walk up from the parent: meeting this department again would close a cycle.
+                    var cursor: String? = parentID.rawValue
+                    var steps = 0
+                    while let current = cursor, steps < 10_000 {
+                        if current == department.id.rawValue {
+                            report.add("parentID", .malformed, "'\(parentID)' is below '\(department.id)': a cycle")
+                            break
+                        }
+                        cursor = try String.fetchOne(db, sql: "SELECT parent_id FROM departments WHERE id = ?",
+                            arguments: [current])
+                        steps += 1
+                    }
+                }
+            }
+            try report.throwIfInvalid()
+            try db.execute(sql: """
+                INSERT INTO departments (id, organization_id, name, parent_id) VALUES (?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET organization_id = excluded.organization_id, name = excluded.name,
+                    parent_id = excluded.parent_id
+                """, arguments: [
+                    department.id.rawValue, department.organizationID.rawValue, department.name,
+                    department.parentID?.rawValue,
+                ])
+        }
+    }
+
+    public func save(_ member: Member) async throws(CollabError) {
+        try member.validate().throwIfInvalid()
+        try await write { db in
+            var report = ValidationReport()
+            let orgExists = try Bool.fetchOne(db, sql: "SELECT 1 FROM organizations WHERE id = ?",
+                arguments: [member.organizationID.rawValue]) ?? false
+            if !orgExists {
+                report.add("organizationID", .unknownOrganization, "no organization '\(member.organizationID)'")
+            }
+            for (index, membership) in member.departments.enumerated() {
+                let org = try String.fetchOne(db, sql: "SELECT organization_id FROM departments WHERE id = ?",
+                    arguments: [membership.departmentID.rawValue])
+                if org != member.organizationID.rawValue {
+                    report.add("departments[\(index)]", .unknownDepartment,
+                        "'\(membership.departmentID)' is not a department of '\(member.organizationID)'")
+                }
+            }
+            let holder = try String.fetchOne(db, sql: "SELECT id FROM members WHERE organization_id = ? AND handle = ?",
+                arguments: [member.organizationID.rawValue, member.handle])
+            if let holder, holder != member.id.rawValue {
+                report.add("handle", .duplicate, "'\(member.handle)' is taken by another member")
+            }
+            try report.throwIfInvalid()
+            try db.execute(sql: """
+                INSERT INTO members (id, organization_id, display_name, handle, roles, is_active)
+                VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET organization_id = excluded.organization_id,
+                    display_name = excluded.display_name, handle = excluded.handle, roles = excluded.roles,
+                    is_active = excluded.is_active
+                """, arguments: [
+                    member.id.rawValue, member.organizationID.rawValue, member.displayName, member.handle,
+                    StoredList.encode(member.roles.map(\.rawValue).sorted()), member.isActive,
+                ])
+            try db.execute(sql: "DELETE FROM department_memberships WHERE member_id = ?",
+                arguments: [member.id.rawValue])
+            for (position, membership) in member.departments.enumerated() {
+                try db.execute(sql: """
+                    INSERT INTO department_memberships (member_id, department_id, role, position) VALUES (?, ?, ?, ?)
+                    """, arguments: [member.id.rawValue, membership.departmentID.rawValue, membership.role.rawValue,
+                        position])
+            }
+        }
+    }
+
+    public func organization(_ id: Organization.ID) async throws(CollabError) -> Organization? {
+        try await read { db in try Self.fetchOrganization(id, db) }
+    }
+
+    static func fetchOrganization(_ id: Organization.ID, _ db: Database) throws -> Organization? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM organizations WHERE id = ?"),
+            arguments: [id.rawValue]).map(organization(from:))
+    }
+
+    public func organizations() async throws(CollabError) -> [Organization] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM organizations ORDER BY name, id").map(Self.organization(from:))
+        }
+    }
+
+    public func department(_ id: Department.ID) async throws(CollabError) -> Department? {
+        try await read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM departments WHERE id = ?", arguments: [id.rawValue])
+                .map(Self.department(from:))
+        }
+    }
+
+    public func departments(in organizationID: Organization.ID) async throws(CollabError) -> [Department] {
+        try await read { db in try Self.fetchDepartments(organizationID, db) }
+    }
+
+    static func fetchDepartments(_ organizationID: Organization.ID, _ db: Database) throws -> [Department] {
+        try Row.fetchAll(db, sql: "SELECT * FROM departments WHERE organization_id = ? ORDER BY name, id",
+            arguments: [organizationID.rawValue]).map(department(from:))
+    }
+
+    public func member(_ id: Member.ID) async throws(CollabError) -> Member? {
+        try await read { db in try Self.fetchMembers(whereSQL: "id = ?", [id.rawValue], db).first }
+    }
+
+    public func members(_ ids: Set<Member.ID>) async throws(CollabError) -> [Member] {
+        if ids.isEmpty { return [] }
+        return try await read { db in
+            let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
+            return try Self.fetchMembers(whereSQL: "id IN (\(marks))", StatementArguments(ids.map(\.rawValue)), db)
+        }
+    }
+
+    public func members(handles: Set<String>, in organizationID: Organization.ID) async throws(CollabError)
+        -> [Member]
+    {
+        if handles.isEmpty { return [] }
+        return try await read { db in
+            let marks = Array(repeating: "?", count: handles.count).joined(separator: ",")
+            var arguments: StatementArguments = [organizationID.rawValue]
+            arguments += StatementArguments(Array(handles))
+            return try Self.fetchMembers(whereSQL: "organization_id = ? AND handle IN (\(marks))", arguments, db)
+        }
+    }
+
+    public func members(in organizationID: Organization.ID) async throws(CollabError) -> [Member] {
+        try await read { db in
+            try Self.fetchMembers(whereSQL: "organization_id = ?", [organizationID.rawValue], db)
+                .sorted { ($0.displayName, $0.id) < ($1.displayName, $1.id) }
+        }
+    }
+
+    public func subject(for memberID: Member.ID) async throws(CollabError) -> Subject? {
+        try await read { db in
+            guard let member = try Self.fetchMembers(whereSQL: "id = ?", [memberID.rawValue], db).first,
+                let organization = try Self.fetchOrganization(member.organizationID, db)
+            else { return nil }
+            let departments = try Self.fetchDepartments(member.organizationID, db)
+            return Subject(member: member, organization: organization, departments: departments)
+        }
+    }
+
+    static func fetchMembers(whereSQL: String, _ arguments: StatementArguments, _ db: Database) throws -> [Member] {
+        let rows = try Row.fetchAll(db, sql: "SELECT * FROM members WHERE \(whereSQL)", arguments: arguments)
+        guard !rows.isEmpty else { return [] }
+        var members = rows.map(member(from:))
+        let marks = Array(repeating: "?", count: members.count).joined(separator: ",")
+        let memberships = try Row.fetchAll(db, sql: """
+            SELECT member_id, department_id, role FROM department_memberships
+            WHERE member_id IN (\(marks)) ORDER BY member_id, position
+            """, arguments: StatementArguments(members.map(\.id.rawValue)))
+        var byMember: [String: [DepartmentMembership]] = [:]
+        for row in memberships {
+            let role = DepartmentMembership.Role(rawValue: row["role"]) ?? .member
+            byMember[row["member_id"], default: []].append(DepartmentMembership(Department.ID(row["department_id"]), role: role))
+        }
+        for index in members.indices {
+            members[index].departments = byMember[members[index].id.rawValue] ?? []
+        }
+        return members
+    }
+
+    static func organization(from row: Row) -> Organization {
+        Organization(
+            id: Organization.ID(row["id"]), name: row["name"],
+            kind: Organization.Kind(rawValue: row["kind"]) ?? .partner,
+            timeZoneIdentifier: row["time_zone"], externalCollaborationEnabled: row["external_collaboration"])
+    }
+
+    static func department(from row: Row) -> Department {
+        Department(
+            id: Department.ID(row["id"]), organizationID: Organization.ID(row["organization_id"]),
+            name: row["name"], parentID: (row["parent_id"] as String?).map(Department.ID.init(rawValue:)))
+    }
+
+    static func member(from row: Row) -> Member {
+        Member(
+            id: Member.ID(row["id"]), organizationID: Organization.ID(row["organization_id"]),
+            displayName: row["display_name"], handle: row["handle"],
+            roles: Set(StoredList.decode(row["roles"]).compactMap(Member.OrganizationRole.init(rawValue:))),
+            departments: [], isActive: row["is_active"])
+    }
+}

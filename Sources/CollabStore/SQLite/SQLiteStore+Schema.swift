@@ -1,0 +1,183 @@
+import GRDB
+
+extension SQLiteStore {
+    /// The schema's migrations, in order. Append only: a released migration never changes.
+    static let migrator: DatabaseMigrator = {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1 directory, work items, activity, audit, messages") { db in
+            try db.execute(sql: """
+                CREATE TABLE organizations (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    name TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    time_zone TEXT NOT NULL,
+                    external_collaboration INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE TABLE departments (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    name TEXT NOT NULL,
+                    parent_id TEXT REFERENCES departments(id)
+                );
+                CREATE INDEX departments_by_organization ON departments(organization_id);
+                CREATE TABLE members (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    display_name TEXT NOT NULL,
+                    handle TEXT NOT NULL,
+                    roles TEXT NOT NULL,
+                    is_active INTEGER NOT NULL,
+                    UNIQUE (organization_id, handle)
+                );
+                CREATE TABLE department_memberships (
+                    member_id TEXT NOT NULL REFERENCES members(id) ON DELETE CASCADE,
+                    department_id TEXT NOT NULL REFERENCES departments(id),
+                    role TEXT NOT NULL,
+                    position INTEGER NOT NULL,
+                    PRIMARY KEY (member_id, department_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX memberships_by_department ON department_memberships(department_id);
+
+                CREATE TABLE work_items (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    organization_id TEXT NOT NULL,
+                    title TEXT NOT NULL,
+                    description TEXT NOT NULL,
+                    priority TEXT NOT NULL,
+                    initiator_id TEXT NOT NULL,
+                    reviewer_id TEXT,
+                    review_by TEXT NOT NULL,
+                    assignee_ids TEXT NOT NULL,
+                    department_ids TEXT NOT NULL,
+                    partner_ids TEXT NOT NULL,
+                    start_at INTEGER NOT NULL,
+                    deadline_date TEXT,
+                    deadline_at INTEGER,
+                    due_at INTEGER NOT NULL,
+                    attachments TEXT,
+                    tags TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    progress INTEGER,
+                    pending_adjustment_id TEXT,
+                    version INTEGER NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    closed_at INTEGER
+                );
+                CREATE INDEX work_items_by_initiator ON work_items(initiator_id, state);
+                CREATE INDEX work_items_by_reviewer ON work_items(review_by, state);
+                CREATE INDEX work_items_by_organization ON work_items(organization_id, state, due_at);
+                CREATE TABLE work_item_assignees (
+                    member_id TEXT NOT NULL,
+                    item_id TEXT NOT NULL REFERENCES work_items(id),
+                    PRIMARY KEY (member_id, item_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX assignees_by_item ON work_item_assignees(item_id);
+                CREATE TABLE work_item_departments (
+                    department_id TEXT NOT NULL,
+                    item_id TEXT NOT NULL REFERENCES work_items(id),
+                    PRIMARY KEY (department_id, item_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX departments_by_item ON work_item_departments(item_id);
+
+                CREATE TABLE comments (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    item_id TEXT NOT NULL REFERENCES work_items(id),
+                    author_id TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    mentioned_ids TEXT NOT NULL,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE INDEX comments_by_item ON comments(item_id, created_at);
+                CREATE TABLE progress_updates (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    item_id TEXT NOT NULL REFERENCES work_items(id),
+                    author_id TEXT NOT NULL,
+                    text TEXT NOT NULL,
+                    percent INTEGER,
+                    attachments TEXT,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE INDEX progress_by_item ON progress_updates(item_id, created_at);
+                CREATE TABLE review_decisions (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    item_id TEXT NOT NULL REFERENCES work_items(id),
+                    reviewer_id TEXT NOT NULL,
+                    outcome TEXT NOT NULL,
+                    reason TEXT,
+                    decided_at INTEGER NOT NULL
+                );
+                CREATE INDEX reviews_by_item ON review_decisions(item_id, decided_at);
+                CREATE TABLE adjustment_requests (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    item_id TEXT NOT NULL REFERENCES work_items(id),
+                    requester_id TEXT NOT NULL,
+                    change TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    decider_id TEXT,
+                    decision_reason TEXT,
+                    previous_deadline TEXT,
+                    created_at INTEGER NOT NULL,
+                    decided_at INTEGER
+                );
+                CREATE INDEX adjustments_by_item ON adjustment_requests(item_id, created_at);
+
+                CREATE TABLE audit_events (
+                    sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+                    id TEXT NOT NULL UNIQUE,
+                    organization_id TEXT NOT NULL,
+                    item_id TEXT,
+                    actor_id TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    from_state TEXT,
+                    to_state TEXT,
+                    details TEXT NOT NULL,
+                    occurred_at INTEGER NOT NULL
+                );
+                CREATE INDEX audit_by_item ON audit_events(item_id, sequence);
+
+                CREATE TABLE notifications (
+                    sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+                    id TEXT NOT NULL UNIQUE,
+                    organization_id TEXT NOT NULL,
+                    recipient_id TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    urgency TEXT NOT NULL,
+                    item_id TEXT,
+                    actor_id TEXT,
+                    title TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    read_at INTEGER,
+                    delivery_state TEXT NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at INTEGER,
+                    lease_until INTEGER,
+                    last_error TEXT,
+                    delivered_at INTEGER
+                );
+                CREATE INDEX notifications_by_recipient ON notifications(recipient_id, sequence);
+                CREATE INDEX notifications_unread ON notifications(recipient_id) WHERE read_at IS NULL;
+                CREATE INDEX notifications_due ON notifications(next_attempt_at) WHERE delivery_state = 'pending';
+                CREATE INDEX notifications_parked ON notifications(sequence) WHERE delivery_state = 'parked';
+                CREATE TABLE notification_hook_deliveries (
+                    notification_id TEXT NOT NULL REFERENCES notifications(id),
+                    hook TEXT NOT NULL,
+                    delivered_at INTEGER NOT NULL,
+                    PRIMARY KEY (notification_id, hook)
+                ) WITHOUT ROWID;
+
+                CREATE TABLE idempotency_keys (
+                    actor_id TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    command TEXT NOT NULL,
+                    fingerprint TEXT NOT NULL,
+                    result BLOB NOT NULL,
+                    PRIMARY KEY (actor_id, key)
+                ) WITHOUT ROWID;
+                """)
+        }
+        return migrator
+    }()
+}

@@ -1,0 +1,354 @@
+import CollabModel
+import Foundation
+import GRDB
+
+extension SQLiteStore {
+    public func commit(_ change: ChangeSet) async throws(CollabError) -> CommitOutcome {
+        try await write { db in try Self.apply(change, db) }
+    }
+
+    static func apply(_ change: ChangeSet, _ db: Database) throws -> CommitOutcome {
+        if let record = change.idempotency,
+            let existing = try fetchRecordedResult(record.key, db)
+        {
+            return .replayed(existing)
+        }
+        switch change.item {
+        case .insert(let item):
+            try db.cachedStatement(sql: insertItemSQL).execute(arguments: itemArguments(item))
+            try writeAssignees(item, db)
+            try writeDepartments(item, db)
+        case .update(let item, let previous):
+            let statement = try db.cachedStatement(sql: updateItemSQL)
+            var arguments = itemArguments(item)
+            arguments += [previous.version]
+            try statement.execute(arguments: arguments)
+            if db.changesCount == 0 {
+                let actual = try Int.fetchOne(db, sql: "SELECT version FROM work_items WHERE id = ?",
+                    arguments: [item.id.rawValue])
+                guard let actual else { throw CollabError.notFound("work item", item.id.rawValue) }
+                throw CollabError(.conflict,
+                    "work item '\(item.id)' is at version \(actual), the command was based on version \(previous.version)")
+            }
+            if item.assigneeIDs != previous.assigneeIDs {
+                try db.execute(sql: "DELETE FROM work_item_assignees WHERE item_id = ?", arguments: [item.id.rawValue])
+                try writeAssignees(item, db)
+            }
+            if item.departmentIDs != previous.departmentIDs {
+                try db.execute(sql: "DELETE FROM work_item_departments WHERE item_id = ?", arguments: [item.id.rawValue])
+                try writeDepartments(item, db)
+            }
+        case nil:
+            break
+        }
+        for comment in change.comments {
+            try db.cachedStatement(sql: """
+                INSERT INTO comments (id, item_id, author_id, body, mentioned_ids, created_at) VALUES (?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [
+                    comment.id.rawValue, comment.itemID.rawValue, comment.authorID.rawValue, comment.body,
+                    StoredList.encode(comment.mentionedIDs.map(\.rawValue)), comment.createdAt.storedMilliseconds,
+                ])
+        }
+        for update in change.progressUpdates {
+            try db.cachedStatement(sql: """
+                INSERT INTO progress_updates (id, item_id, author_id, text, percent, attachments, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [
+                    update.id.rawValue, update.itemID.rawValue, update.authorID.rawValue, update.text, update.percent,
+                    update.attachments.isEmpty ? nil : try StoredJSON.encode(update.attachments),
+                    update.createdAt.storedMilliseconds,
+                ])
+        }
+        for decision in change.reviewDecisions {
+            try db.cachedStatement(sql: """
+                INSERT INTO review_decisions (id, item_id, reviewer_id, outcome, reason, decided_at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [
+                    decision.id.rawValue, decision.itemID.rawValue, decision.reviewerID.rawValue,
+                    decision.outcome.rawValue, decision.reason, decision.decidedAt.storedMilliseconds,
+                ])
+        }
+        for request in change.adjustmentRequests {
+            try db.cachedStatement(sql: """
+                INSERT INTO adjustment_requests (id, item_id, requester_id, change, reason, status, decider_id,
+                    decision_reason, previous_deadline, created_at, decided_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET status = excluded.status, decider_id = excluded.decider_id,
+                    decision_reason = excluded.decision_reason, previous_deadline = excluded.previous_deadline,
+                    decided_at = excluded.decided_at
+                """).execute(arguments: [
+                    request.id.rawValue, request.itemID.rawValue, request.requesterID.rawValue,
+                    try StoredJSON.encode(request.change), request.reason, request.status.rawValue,
+                    request.deciderID?.rawValue, request.decisionReason,
+                    try request.previousDeadline.map { try StoredJSON.encode($0) },
+                    request.createdAt.storedMilliseconds, request.decidedAt?.storedMilliseconds,
+                ])
+        }
+        for event in change.auditEvents {
+            try db.cachedStatement(sql: """
+                INSERT INTO audit_events (id, organization_id, item_id, actor_id, action, from_state, to_state,
+                    details, occurred_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [
+                    event.id.rawValue, event.organizationID.rawValue, event.itemID?.rawValue, event.actorID.rawValue,
+                    event.action, event.fromState?.rawValue, event.toState?.rawValue,
+                    try StoredJSON.encode(event.details), event.occurredAt.storedMilliseconds,
+                ])
+        }
+        for notice in change.notifications {
+            try db.cachedStatement(sql: """
+                INSERT INTO notifications (id, organization_id, recipient_id, kind, urgency, item_id, actor_id,
+                    title, body, created_at, read_at, delivery_state, attempts, next_attempt_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?)
+                """).execute(arguments: [
+                    notice.id.rawValue, notice.organizationID.rawValue, notice.recipientID.rawValue,
+                    notice.kind.rawValue, notice.urgency.rawValue, notice.itemID?.rawValue, notice.actorID?.rawValue,
+                    notice.title, notice.body, notice.createdAt.storedMilliseconds, notice.readAt?.storedMilliseconds,
+                    notice.createdAt.storedMilliseconds,
+                ])
+        }
+        if let organization = change.organization {
+            try upsert(organization, db)
+        }
+        if let record = change.idempotency {
+            try db.cachedStatement(sql: """
+                INSERT INTO idempotency_keys (actor_id, key, command, fingerprint, result) VALUES (?, ?, ?, ?, ?)
+                """).execute(arguments: [
+                    record.key.actorID.rawValue, record.key.key, record.result.command, record.result.fingerprint,
+                    record.result.payload,
+                ])
+        }
+        return .committed
+    }
+
+    private static func writeAssignees(_ item: WorkItem, _ db: Database) throws {
+        let statement = try db.cachedStatement(sql: "INSERT INTO work_item_assignees (member_id, item_id) VALUES (?, ?)")
+        for assignee in item.assigneeIDs {
+            try statement.execute(arguments: [assignee.rawValue, item.id.rawValue])
+        }
+    }
+
+    private static func writeDepartments(_ item: WorkItem, _ db: Database) throws {
+        let statement = try db.cachedStatement(
+            sql: "INSERT INTO work_item_departments (department_id, item_id) VALUES (?, ?)")
+        for department in item.departmentIDs {
+            try statement.execute(arguments: [department.rawValue, item.id.rawValue])
+        }
+    }
+
+    private static let insertItemSQL = """
+        INSERT INTO work_items (id, organization_id, title, description, priority, initiator_id, reviewer_id,
+            review_by, assignee_ids, department_ids, partner_ids, start_at, deadline_date, deadline_at, due_at,
+            attachments, tags, state, progress, pending_adjustment_id, version, created_at, updated_at, closed_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+
+    private static let updateItemSQL = """
+        UPDATE work_items SET id = ?, organization_id = ?, title = ?, description = ?, priority = ?,
+            initiator_id = ?, reviewer_id = ?, review_by = ?, assignee_ids = ?, department_ids = ?, partner_ids = ?,
+            start_at = ?, deadline_date = ?, deadline_at = ?, due_at = ?, attachments = ?, tags = ?, state = ?,
+            progress = ?, pending_adjustment_id = ?, version = ?, created_at = ?, updated_at = ?, closed_at = ?
+        WHERE id = ?1 AND version = ?
+        """
+
+    private static func itemArguments(_ item: WorkItem) -> StatementArguments {
+        var deadlineDate: String?
+        var deadlineAt: Int64?
+        switch item.deadline {
+        case .endOfDay(let date): deadlineDate = date.description
+        case .instant(let date): deadlineAt = date.storedMilliseconds
+        }
+        let attachments = item.attachments.isEmpty ? nil : try? StoredJSON.encode(item.attachments)
+        let values: [(any DatabaseValueConvertible)?] = [
+            item.id.rawValue, item.organizationID.rawValue, item.title, item.description, item.priority.rawValue,
+            item.initiatorID.rawValue, item.reviewerID?.rawValue, item.effectiveReviewerID.rawValue,
+            StoredList.encode(item.assigneeIDs.map(\.rawValue)), StoredList.encode(item.departmentIDs.map(\.rawValue)),
+            StoredList.encode(item.partnerOrganizationIDs.map(\.rawValue)), item.start.storedMilliseconds,
+            deadlineDate, deadlineAt, item.dueAt.storedMilliseconds, attachments, StoredList.encode(item.tags),
+            item.state.rawValue, item.progressPercent, item.pendingAdjustmentID?.rawValue, item.version,
+            item.createdAt.storedMilliseconds, item.updatedAt.storedMilliseconds, item.closedAt?.storedMilliseconds,
+        ]
+        return StatementArguments(values)
+    }
+
+    static func workItem(from row: Row) throws -> WorkItem {
+        let deadline: Deadline
+        if let text: String = row["deadline_date"], let date = CalendarDate(iso: text) {
+            deadline = .endOfDay(date)
+        } else if let at: Int64 = row["deadline_at"] {
+            deadline = .instant(Date(storedMilliseconds: at))
+        } else {
+            throw CollabError(.storageCorrupt, "work item '\(row["id"] as String? ?? "?")' has no readable deadline")
+        }
+        guard let state = WorkItemState(rawValue: row["state"]), let priority = Priority(rawValue: row["priority"])
+        else {
+            throw CollabError(.storageCorrupt, "work item '\(row["id"] as String? ?? "?")' has an unknown state or priority")
+        }
+        return WorkItem(
+            id: WorkItem.ID(row["id"]), organizationID: Organization.ID(row["organization_id"]),
+            title: row["title"], description: row["description"], priority: priority,
+            initiatorID: Member.ID(row["initiator_id"]), assigneeIDs: StoredList.ids(row["assignee_ids"]),
+            reviewerID: (row["reviewer_id"] as String?).map(Member.ID.init(rawValue:)),
+            departmentIDs: StoredList.ids(row["department_ids"]),
+            partnerOrganizationIDs: StoredList.ids(row["partner_ids"]),
+            start: Date(storedMilliseconds: row["start_at"]), deadline: deadline,
+            dueAt: Date(storedMilliseconds: row["due_at"]),
+            attachments: try StoredJSON.decode([Attachment].self, row["attachments"]) ?? [],
+            tags: StoredList.decode(row["tags"]), state: state, progressPercent: row["progress"],
+            pendingAdjustmentID: (row["pending_adjustment_id"] as String?).map(AdjustmentRequest.ID.init(rawValue:)),
+            version: row["version"], createdAt: Date(storedMilliseconds: row["created_at"]),
+            updatedAt: Date(storedMilliseconds: row["updated_at"]),
+            closedAt: (row["closed_at"] as Int64?).map(Date.init(storedMilliseconds:)))
+    }
+
+    public func recordedResult(for key: IdempotencyKey) async throws(CollabError) -> RecordedResult? {
+        try await read { db in try Self.fetchRecordedResult(key, db) }
+    }
+
+    static func fetchRecordedResult(_ key: IdempotencyKey, _ db: Database) throws -> RecordedResult? {
+        try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT command, fingerprint, result FROM idempotency_keys WHERE actor_id = ? AND key = ?
+            """), arguments: [key.actorID.rawValue, key.key]).map {
+                RecordedResult(command: $0["command"], fingerprint: $0["fingerprint"], payload: $0["result"])
+            }
+    }
+
+    public func workItem(_ id: WorkItem.ID) async throws(CollabError) -> WorkItem? {
+        try await read { db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM work_items WHERE id = ?"), arguments: [id.rawValue])
+                .map(Self.workItem(from:))
+        }
+    }
+
+    public func comments(on itemID: WorkItem.ID) async throws(CollabError) -> [Comment] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM comments WHERE item_id = ? ORDER BY created_at, rowid",
+                arguments: [itemID.rawValue]).map { row in
+                    Comment(
+                        id: Comment.ID(row["id"]), itemID: WorkItem.ID(row["item_id"]),
+                        authorID: Member.ID(row["author_id"]), body: row["body"],
+                        mentionedIDs: StoredList.ids(row["mentioned_ids"]),
+                        createdAt: Date(storedMilliseconds: row["created_at"]))
+                }
+        }
+    }
+
+    public func progressUpdates(on itemID: WorkItem.ID) async throws(CollabError) -> [ProgressUpdate] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM progress_updates WHERE item_id = ? ORDER BY created_at, rowid",
+                arguments: [itemID.rawValue]).map { row in
+                    ProgressUpdate(
+                        id: ProgressUpdate.ID(row["id"]), itemID: WorkItem.ID(row["item_id"]),
+                        authorID: Member.ID(row["author_id"]), text: row["text"], percent: row["percent"],
+                        attachments: try StoredJSON.decode([Attachment].self, row["attachments"]) ?? [],
+                        createdAt: Date(storedMilliseconds: row["created_at"]))
+                }
+        }
+    }
+
+    public func reviewDecisions(on itemID: WorkItem.ID) async throws(CollabError) -> [ReviewDecision] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM review_decisions WHERE item_id = ? ORDER BY decided_at, rowid",
+                arguments: [itemID.rawValue]).map { row in
+                    guard let outcome = ReviewDecision.Outcome(rawValue: row["outcome"]) else {
+                        throw CollabError(.storageCorrupt, "review decision '\(row["id"] as String)' has an unknown outcome")
+                    }
+                    return ReviewDecision(
+                        id: ReviewDecision.ID(row["id"]), itemID: WorkItem.ID(row["item_id"]),
+                        reviewerID: Member.ID(row["reviewer_id"]), outcome: outcome, reason: row["reason"],
+                        decidedAt: Date(storedMilliseconds: row["decided_at"]))
+                }
+        }
+    }
+
+    public func adjustmentRequests(on itemID: WorkItem.ID) async throws(CollabError) -> [AdjustmentRequest] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM adjustment_requests WHERE item_id = ? ORDER BY created_at, rowid",
+                arguments: [itemID.rawValue]).map(Self.adjustmentRequest(from:))
+        }
+    }
+
+    public func adjustmentRequest(_ id: AdjustmentRequest.ID) async throws(CollabError) -> AdjustmentRequest? {
+        try await read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM adjustment_requests WHERE id = ?", arguments: [id.rawValue])
+                .map(Self.adjustmentRequest(from:))
+        }
+    }
+
+    static func adjustmentRequest(from row: Row) throws -> AdjustmentRequest {
+        guard let change = try StoredJSON.decode(AdjustmentRequest.Change.self, row["change"]),
+            let status = AdjustmentRequest.Status(rawValue: row["status"])
+        else {
+            throw CollabError(.storageCorrupt, "adjustment request '\(row["id"] as String)' is unreadable")
+        }
+        return AdjustmentRequest(
+            id: AdjustmentRequest.ID(row["id"]), itemID: WorkItem.ID(row["item_id"]),
+            requesterID: Member.ID(row["requester_id"]), change: change, reason: row["reason"], status: status,
+            deciderID: (row["decider_id"] as String?).map(Member.ID.init(rawValue:)),
+            decisionReason: row["decision_reason"], createdAt: Date(storedMilliseconds: row["created_at"]),
+            decidedAt: (row["decided_at"] as Int64?).map(Date.init(storedMilliseconds:)),
+            previousDeadline: try StoredJSON.decode(Deadline.self, row["previous_deadline"]))
+    }
+
+    public func auditTrail(of itemID: WorkItem.ID) async throws(CollabError) -> [AuditEvent] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM audit_events WHERE item_id = ? ORDER BY sequence",
+                arguments: [itemID.rawValue]).map(Self.auditEvent(from:))
+        }
+    }
+
+    static func auditEvent(from row: Row) throws -> AuditEvent {
+        AuditEvent(
+            id: AuditEvent.ID(row["id"]), organizationID: Organization.ID(row["organization_id"]),
+            itemID: (row["item_id"] as String?).map(WorkItem.ID.init(rawValue:)), actorID: Member.ID(row["actor_id"]),
+            action: row["action"], fromState: (row["from_state"] as String?).flatMap(WorkItemState.init(rawValue:)),
+            toState: (row["to_state"] as String?).flatMap(WorkItemState.init(rawValue:)),
+            details: try StoredJSON.decode([String: String].self, row["details"]) ?? [:],
+            occurredAt: Date(storedMilliseconds: row["occurred_at"]))
+    }
+
+    public func todo(for memberID: Member.ID, page: PageRequest) async throws(CollabError) -> Page<TodoEntry> {
+        var afterDue = Int64.min
+        var afterID = ""
+        if let cursor = page.cursor {
+            let parts = cursor.split(separator: "|", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let due = Int64(parts[0]) else {
+                throw CollabError.invalid([ValidationProblem(field: "cursor", kind: .malformed,
+                    message: "'\(cursor.clipped())' is not a to-do cursor")])
+            }
+            afterDue = due
+            afterID = parts[1]
+        }
+        let limit = page.limit
+        let (due, id) = (afterDue, afterID)
+        return try await read { db in
+            let rows = try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT w.*, group_concat(t.reason) AS reasons FROM (
+                    SELECT a.item_id AS id,
+                        CASE i.state WHEN 'assigned' THEN 'accept' WHEN 'accepted' THEN 'start' ELSE 'work' END AS reason
+                    FROM work_item_assignees a JOIN work_items i ON i.id = a.item_id
+                    WHERE a.member_id = ?1 AND i.state IN ('assigned', 'accepted', 'in_progress')
+                    UNION ALL
+                    SELECT id, 'review' FROM work_items WHERE review_by = ?1 AND state = 'in_review'
+                    UNION ALL
+                    SELECT id, 'submit_draft' FROM work_items WHERE initiator_id = ?1 AND state = 'draft'
+                    UNION ALL
+                    SELECT id, 'decide_adjustment' FROM work_items
+                    WHERE initiator_id = ?1 AND state IN ('assigned', 'accepted', 'in_progress', 'in_review')
+                        AND pending_adjustment_id IS NOT NULL
+                ) t JOIN work_items w ON w.id = t.id
+                WHERE w.due_at > ?2 OR (w.due_at = ?2 AND w.id > ?3)
+                GROUP BY w.id
+                ORDER BY w.due_at, w.id
+                LIMIT ?4
+                """), arguments: [memberID.rawValue, due, id, limit + 1])
+            var entries: [TodoEntry] = []
+            for row in rows.prefix(limit) {
+                let reasons = (row["reasons"] as String? ?? "").split(separator: ",")
+                    .compactMap { TodoEntry.Reason(rawValue: String($0)) }.sorted()
+                entries.append(TodoEntry(item: try Self.workItem(from: row), reasons: reasons))
+            }
+            let next = rows.count > limit ? entries.last.map { "\($0.item.dueAt.storedMilliseconds)|\($0.item.id)" } : nil
+            return Page(items: entries, nextCursor: next)
+        }
+    }
+}

@@ -1,0 +1,201 @@
+import CollabModel
+import Foundation
+import GRDB
+import Logging
+
+/// The default store: an embedded SQLite database in a file (WAL mode) or in memory.
+///
+/// A committed command survives a power loss by default (``SQLiteStore/Configuration/Durability/full``).
+/// The schema is created and migrated when the store opens.
+///
+/// ```swift
+/// let store = try SQLiteStore(path: "collab.sqlite")
+/// let engine = WorkflowEngine(store: store)
+/// ```
+public final class SQLiteStore: CollabStorage {
+    /// How an ``SQLiteStore`` is set up.
+    public struct Configuration: Sendable {
+        /// What a committed command survives.
+        public enum Durability: String, Sendable, Hashable, CaseIterable {
+            /// `synchronous=FULL`: a committed command survives a power loss. The default.
+            case full
+            /// `synchronous=NORMAL`: a committed command survives a process crash, but the last commits
+            /// may be lost on a power loss or an operating system crash. Roughly twice as fast to commit.
+            case normal
+        }
+
+        /// What a committed command survives; ``Durability/full`` by default.
+        public var durability: Durability = .full
+        /// How long a write waits for another process's lock before the store retries, then fails with
+        /// ``CollabError/Code/storageUnavailable``.
+        public var busyTimeout: Duration = .seconds(5)
+        /// How many times a write that found the database busy is retried after ``busyTimeout``.
+        public var busyRetries = 3
+        /// The most concurrent readers of a file database.
+        public var maximumReaderCount = 4
+        /// Where the store logs (migrations, retried busy conditions).
+        public var logger = Logger(label: "collab.store")
+
+        /// Creates a configuration; every value has a default.
+        public init() {}
+    }
+
+    let writer: any DatabaseWriter
+    let configuration: Configuration
+    var logger: Logger { configuration.logger }
+
+    /// Opens (creating if needed) the database file at `path` and migrates its schema.
+    ///
+    /// - Throws: ``CollabError/Code/storageUnavailable`` when the file cannot be opened,
+    ///   ``CollabError/Code/storageCorrupt`` when it is not a database.
+    public init(path: String, configuration: Configuration = Configuration()) throws(CollabError) {
+        self.configuration = configuration
+        do {
+            var config = Self.grdbConfiguration(configuration)
+            config.maximumReaderCount = max(1, configuration.maximumReaderCount)
+            let pool = try DatabasePool(path: path, configuration: config)
+            // DatabasePool sets synchronous=NORMAL on its writer when it enables WAL; set ours after.
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = \(configuration.durability == .full ? "FULL" : "NORMAL")")
+            }
+            self.writer = pool
+            try Self.migrator.migrate(pool)
+        } catch {
+            throw Self.map(error, logger: configuration.logger)
+        }
+        logger.debug("opened SQLite store", metadata: ["path": "\(path)"])
+    }
+
+    /// Opens a private in-memory database, gone when the store is released. For tests and previews.
+    public init(inMemoryWith configuration: Configuration = Configuration()) throws(CollabError) {
+        self.configuration = configuration
+        do {
+            let queue = try DatabaseQueue(configuration: Self.grdbConfiguration(configuration))
+            self.writer = queue
+            try Self.migrator.migrate(queue)
+        } catch {
+            throw Self.map(error, logger: configuration.logger)
+        }
+    }
+
+    private static func grdbConfiguration(_ configuration: Configuration) -> GRDB.Configuration {
+        var config = GRDB.Configuration()
+        config.foreignKeysEnabled = true
+        config.busyMode = .timeout(configuration.busyTimeout.timeInterval)
+        config.label = "collab"
+        return config
+    }
+
+    /// The `synchronous` setting in force on the writing connection (`FULL` = 2, `NORMAL` = 1).
+    public func effectiveSynchronousLevel() async throws(CollabError) -> Int {
+        try await write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+    }
+
+    // MARK: Running statements
+
+    /// Runs `body` in one write transaction (BEGIN IMMEDIATE), retrying when the database is busy.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(CollabError) -> T {
+        var attempt = 0
+        while true {
+            do {
+                return try await writer.write(body)
+            } catch let error as DatabaseError
+                where (error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED)
+                && attempt < configuration.busyRetries
+            {
+                attempt += 1
+                logger.notice("database busy, retrying write", metadata: ["attempt": "\(attempt)"])
+            } catch {
+                throw Self.map(error, logger: logger)
+            }
+        }
+    }
+
+    /// Runs `body` in a read transaction.
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(CollabError) -> T {
+        var attempt = 0
+        while true {
+            do {
+                return try await writer.read(body)
+            } catch let error as DatabaseError
+                where (error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED)
+                && attempt < configuration.busyRetries
+            {
+                attempt += 1
+            } catch {
+                throw Self.map(error, logger: logger)
+            }
+        }
+    }
+
+    /// Turns any error thrown under the store into a ``CollabError``: callers never see a raw SQLite error.
+    static func map(_ error: any Error, logger: Logger) -> CollabError {
+        if let error = error as? CollabError { return error }
+        if error is CancellationError {
+            return CollabError(.storageInterrupted, "the operation was cancelled before it committed")
+        }
+        guard let error = error as? DatabaseError else {
+            logger.error("unexpected storage error", metadata: ["error": "\(error)"])
+            return CollabError(.storageFailure, "storage failed: \(error)")
+        }
+        let detail = "SQLite error \(error.extendedResultCode.rawValue)"
+        switch error.resultCode {
+        case .SQLITE_FULL:
+            return CollabError(.storageFull, "the database or its disk is full (\(detail)); nothing was written")
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            return CollabError(.storageUnavailable, "the database stayed locked by another writer (\(detail))")
+        case .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_READONLY, .SQLITE_AUTH:
+            return CollabError(.storageUnavailable, "the database cannot be opened or written (\(detail))")
+        case .SQLITE_INTERRUPT:
+            return CollabError(.storageInterrupted, "the operation was interrupted (\(detail)); nothing was written")
+        case .SQLITE_CORRUPT, .SQLITE_NOTADB:
+            return CollabError(.storageCorrupt, "the database file is damaged or not a Collab database (\(detail))")
+        case .SQLITE_CONSTRAINT:
+            return CollabError(.alreadyExists, "a value with the same identity already exists (\(detail))")
+        default:
+            logger.error("storage error", metadata: ["code": "\(error.extendedResultCode.rawValue)"])
+            return CollabError(.storageFailure, "storage failed (\(detail)); nothing was written")
+        }
+    }
+}
+
+// MARK: Value conversions shared by the store's files
+
+extension Date {
+    /// Milliseconds since 1970, as stored.
+    var storedMilliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
+
+    init(storedMilliseconds value: Int64) {
+        self.init(timeIntervalSince1970: TimeInterval(value) / 1000)
+    }
+}
+
+/// Lists of identifiers and tags are stored as text joined by U+001F (validation keeps control
+/// characters out of both).
+enum StoredList {
+    static let separator: Character = "\u{1F}"
+
+    static func encode<S: Sequence>(_ values: S) -> String where S.Element == String {
+        values.joined(separator: String(separator))
+    }
+
+    static func decode(_ text: String?) -> [String] {
+        guard let text, !text.isEmpty else { return [] }
+        return text.split(separator: separator, omittingEmptySubsequences: false).map(String.init)
+    }
+
+    static func ids<E>(_ text: String?) -> [Identifier<E>] { decode(text).map(Identifier<E>.init(rawValue:)) }
+}
+
+enum StoredJSON {
+    static func encode<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String?) throws -> T? {
+        guard let text, !text.isEmpty else { return nil }
+        return try JSONDecoder().decode(type, from: Data(text.utf8))
+    }
+}

@@ -1,0 +1,112 @@
+import CollabModel
+import CollabStore
+import CollabWorkflow
+import Foundation
+
+/// A complete Collab for a test: an SQLite file in a fresh temporary folder, a ``ManualClock``,
+/// sequential identifiers, an engine, and builders for the directory and work items.
+///
+/// The folder is deleted when the harness is released.
+///
+/// ```swift
+/// let harness = try TestHarness()
+/// let org = try await harness.addOrganization("acme")
+/// let boss = try await harness.addMember("boss", in: org.id)
+/// let worker = try await harness.addMember("worker", in: org.id)
+/// let item = try await harness.engine.create(harness.draft(assignees: [worker.id]), by: boss.id)
+/// ```
+public final class TestHarness: Sendable {
+    /// The temporary folder holding the database.
+    public let folder: URL
+    /// The database file.
+    public let databasePath: String
+    /// The store.
+    public let store: SQLiteStore
+    /// The clock; advance it to move time.
+    public let clock: ManualClock
+    /// The identifier generator (`id-1`, `id-2`, ...).
+    public let identifiers: SequentialIdentifierGenerator
+    /// An engine on the store, the clock and the identifiers.
+    public let engine: WorkflowEngine
+
+    /// Creates a harness with a new database.
+    public init(
+        durability: SQLiteStore.Configuration.Durability = .normal,
+        engineConfiguration: WorkflowEngine.Configuration = WorkflowEngine.Configuration(),
+        now: Date = Date(timeIntervalSince1970: 1_767_225_600)
+    ) throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("collab-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        databasePath = folder.appendingPathComponent("collab.sqlite").path
+        var configuration = SQLiteStore.Configuration()
+        configuration.durability = durability
+        store = try SQLiteStore(path: databasePath, configuration: configuration)
+        clock = ManualClock(now: now)
+        identifiers = SequentialIdentifierGenerator()
+        engine = WorkflowEngine(store: store, clock: clock, identifiers: identifiers, configuration: engineConfiguration)
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    /// Opens a second store on the same database file (as another process would).
+    public func reopenStore() throws -> SQLiteStore {
+        try SQLiteStore(path: databasePath)
+    }
+
+    /// Adds an organization.
+    @discardableResult
+    public func addOrganization(
+        _ id: Organization.ID, name: String? = nil, kind: Organization.Kind = .internal, timeZone: String = "UTC",
+        externalCollaboration: Bool = false
+    ) async throws -> Organization {
+        let organization = Organization(
+            id: id, name: name ?? id.rawValue, kind: kind, timeZoneIdentifier: timeZone,
+            externalCollaborationEnabled: externalCollaboration)
+        try await store.save(organization)
+        return organization
+    }
+
+    /// Adds a department.
+    @discardableResult
+    public func addDepartment(
+        _ id: Department.ID, in organization: Organization.ID, parent: Department.ID? = nil, name: String? = nil
+    ) async throws -> Department {
+        let department = Department(id: id, organizationID: organization, name: name ?? id.rawValue, parentID: parent)
+        try await store.save(department)
+        return department
+    }
+
+    /// Adds a member; the handle defaults to the id.
+    @discardableResult
+    public func addMember(
+        _ id: Member.ID, in organization: Organization.ID, departments: [DepartmentMembership] = [],
+        administrator: Bool = false, name: String? = nil, handle: String? = nil, active: Bool = true
+    ) async throws -> Member {
+        let member = Member(
+            id: id, organizationID: organization, displayName: name ?? id.rawValue, handle: handle ?? id.rawValue,
+            roles: administrator ? [.administrator] : [], departments: departments, isActive: active)
+        try await store.save(member)
+        return member
+    }
+
+    /// A valid draft due at the end of the day a week from the clock's now (in UTC), with defaults for
+    /// every field a test does not care about.
+    public func draft(
+        title: String = "Prepare the Q4 plan", assignees: [Member.ID], reviewer: Member.ID? = nil,
+        departments: [Department.ID] = [], deadline: Deadline? = nil, priority: Priority = .medium
+    ) -> WorkItemDraft {
+        let inAWeek = CalendarDate(clock.now().addingTimeInterval(7 * 86_400), in: .gmt)
+        return WorkItemDraft(
+            title: title, description: "Details of \(title)", priority: priority, assigneeIDs: assignees,
+            reviewerID: reviewer, departmentIDs: departments, deadline: deadline ?? .endOfDay(inAWeek))
+    }
+
+    /// A valid PDF attachment's metadata.
+    public func attachment(_ name: String = "plan.pdf", mediaType: String = "application/pdf") -> Attachment {
+        Attachment(
+            fileName: name, mediaType: mediaType, size: 1024, sha256: String(repeating: "ab", count: 32),
+            storageKey: "files/\(name)")
+    }
+}

@@ -1,0 +1,160 @@
+import CollabModel
+import CollabStore
+import Foundation
+
+/// Convenience methods: one per command, each a thin call of
+/// ``WorkflowEngine/execute(_:by:expectedVersion:idempotencyKey:)``.
+///
+/// Every method takes the acting member, an optional `expectedVersion` (fail with
+/// ``CollabError/Code/conflict`` if the item changed since the caller read it) and an optional
+/// `idempotencyKey` (a retry returns the first result and changes nothing).
+extension WorkflowEngine {
+    /// Creates a work item as `initiator`; it is submitted to its assignees at once (they are notified)
+    /// unless `submit` is `false`, which keeps it as a draft.
+    ///
+    /// - Throws: ``CollabError/Code/invalidInput`` listing every problem with the draft at once.
+    @discardableResult
+    public func create(
+        _ draft: WorkItemDraft, by initiator: Member.ID, submit: Bool = true, idempotencyKey: String? = nil
+    ) async throws(CollabError) -> WorkItem {
+        try await execute(.create(draft, submit: submit), by: initiator, idempotencyKey: idempotencyKey).item
+    }
+
+    /// Submits a draft to its assignees.
+    @discardableResult
+    public func submit(
+        _ id: WorkItem.ID, by initiator: Member.ID, expectedVersion: Int? = nil, idempotencyKey: String? = nil
+    ) async throws(CollabError) -> WorkItem {
+        try await execute(.submit(id), by: initiator, expectedVersion: expectedVersion, idempotencyKey: idempotencyKey)
+            .item
+    }
+
+    /// An assignee accepts an assigned item.
+    @discardableResult
+    public func accept(
+        _ id: WorkItem.ID, by assignee: Member.ID, expectedVersion: Int? = nil, idempotencyKey: String? = nil
+    ) async throws(CollabError) -> WorkItem {
+        try await execute(.accept(id), by: assignee, expectedVersion: expectedVersion, idempotencyKey: idempotencyKey)
+            .item
+    }
+
+    /// An assignee starts work on an accepted item.
+    @discardableResult
+    public func start(
+        _ id: WorkItem.ID, by assignee: Member.ID, expectedVersion: Int? = nil, idempotencyKey: String? = nil
+    ) async throws(CollabError) -> WorkItem {
+        try await execute(.start(id), by: assignee, expectedVersion: expectedVersion, idempotencyKey: idempotencyKey)
+            .item
+    }
+
+    /// An assignee reports progress on an item in progress.
+    @discardableResult
+    public func reportProgress(
+        _ id: WorkItem.ID, by assignee: Member.ID, text: String, percent: Int? = nil, attachments: [Attachment] = [],
+        expectedVersion: Int? = nil, idempotencyKey: String? = nil
+    ) async throws(CollabError) -> ProgressUpdate {
+        let result = try await execute(
+            .reportProgress(id, text: text, percent: percent, attachments: attachments), by: assignee,
+            expectedVersion: expectedVersion, idempotencyKey: idempotencyKey)
+        guard let update = result.progressUpdate else { throw Self.missingRecord("progress update") }
+        return update
+    }
+
+    /// An assignee submits the work for review; the reviewer is notified.
+    @discardableResult
+    public func submitForReview(
+        _ id: WorkItem.ID, by assignee: Member.ID, note: String? = nil, expectedVersion: Int? = nil,
+        idempotencyKey: String? = nil
+    ) async throws(CollabError) -> WorkItem {
+        try await execute(.submitForReview(id, note: note), by: assignee, expectedVersion: expectedVersion,
+            idempotencyKey: idempotencyKey).item
+    }
+
+    /// The reviewer approves the work: the item is completed and the assignees are notified.
+    @discardableResult
+    public func approve(
+        _ id: WorkItem.ID, by reviewer: Member.ID, note: String? = nil, expectedVersion: Int? = nil,
+        idempotencyKey: String? = nil
+    ) async throws(CollabError) -> WorkItem {
+        try await execute(.approve(id, note: note), by: reviewer, expectedVersion: expectedVersion,
+            idempotencyKey: idempotencyKey).item
+    }
+
+    /// The reviewer rejects the work with a required reason: the item goes back to in progress and the
+    /// assignees are told why.
+    @discardableResult
+    public func reject(
+        _ id: WorkItem.ID, by reviewer: Member.ID, reason: String, expectedVersion: Int? = nil,
+        idempotencyKey: String? = nil
+    ) async throws(CollabError) -> WorkItem {
+        try await execute(.reject(id, reason: reason), by: reviewer, expectedVersion: expectedVersion,
+            idempotencyKey: idempotencyKey).item
+    }
+
+    /// An assignee asks the initiator for a new deadline or a change of scope, with a reason.
+    @discardableResult
+    public func requestAdjustment(
+        _ id: WorkItem.ID, by assignee: Member.ID, change: AdjustmentRequest.Change, reason: String,
+        expectedVersion: Int? = nil, idempotencyKey: String? = nil
+    ) async throws(CollabError) -> AdjustmentRequest {
+        let result = try await execute(
+            .requestAdjustment(id, change: change, reason: reason), by: assignee, expectedVersion: expectedVersion,
+            idempotencyKey: idempotencyKey)
+        guard let request = result.adjustmentRequest else { throw Self.missingRecord("adjustment request") }
+        return request
+    }
+
+    /// The initiator approves an adjustment request: the new deadline or scope applies.
+    @discardableResult
+    public func approveAdjustment(
+        _ id: AdjustmentRequest.ID, by initiator: Member.ID, note: String? = nil, expectedVersion: Int? = nil,
+        idempotencyKey: String? = nil
+    ) async throws(CollabError) -> WorkItem {
+        try await execute(.approveAdjustment(id, note: note), by: initiator, expectedVersion: expectedVersion,
+            idempotencyKey: idempotencyKey).item
+    }
+
+    /// The initiator rejects an adjustment request with a required reason.
+    @discardableResult
+    public func rejectAdjustment(
+        _ id: AdjustmentRequest.ID, by initiator: Member.ID, reason: String, expectedVersion: Int? = nil,
+        idempotencyKey: String? = nil
+    ) async throws(CollabError) -> WorkItem {
+        try await execute(.rejectAdjustment(id, reason: reason), by: initiator, expectedVersion: expectedVersion,
+            idempotencyKey: idempotencyKey).item
+    }
+
+    /// A head of one of the item's departments (or an administrator) replaces assignee `from` with `to`.
+    @discardableResult
+    public func reassign(
+        _ id: WorkItem.ID, from: Member.ID, to: Member.ID, by head: Member.ID, reason: String? = nil,
+        expectedVersion: Int? = nil, idempotencyKey: String? = nil
+    ) async throws(CollabError) -> WorkItem {
+        try await execute(.reassign(id, from: from, to: to, reason: reason), by: head,
+            expectedVersion: expectedVersion, idempotencyKey: idempotencyKey).item
+    }
+
+    /// The initiator (or an administrator) cancels an open item.
+    @discardableResult
+    public func cancel(
+        _ id: WorkItem.ID, by member: Member.ID, reason: String? = nil, expectedVersion: Int? = nil,
+        idempotencyKey: String? = nil
+    ) async throws(CollabError) -> WorkItem {
+        try await execute(.cancel(id, reason: reason), by: member, expectedVersion: expectedVersion,
+            idempotencyKey: idempotencyKey).item
+    }
+
+    /// Comments on an item; `@handle` mentions notify those members (only those who may see the item).
+    @discardableResult
+    public func comment(
+        on id: WorkItem.ID, by author: Member.ID, _ body: String, idempotencyKey: String? = nil
+    ) async throws(CollabError) -> Comment {
+        let result = try await execute(.comment(id, body: body), by: author, idempotencyKey: idempotencyKey)
+        guard let comment = result.comment else { throw Self.missingRecord("comment") }
+        return comment
+    }
+
+    static func missingRecord(_ kind: String) -> CollabError {
+        CollabError(.storageCorrupt, "the recorded result holds no \(kind)")
+    }
+}

@@ -1,0 +1,97 @@
+import CollabModel
+import CollabPermissions
+import CollabStore
+import Foundation
+
+extension WorkflowEngine {
+    /// Runs a command as `actor`.
+    ///
+    /// - Parameters:
+    ///   - expectedVersion: the item version the caller based the command on (what their screen showed);
+    ///     if the item has changed since, the command fails with ``CollabError/Code/conflict``.
+    ///   - idempotencyKey: a key chosen by the caller; a retry with the same key (and the same command)
+    ///     returns the first result and changes nothing. Keys are scoped to the actor.
+    /// - Throws: ``CollabError`` with ``CollabError/Code/notFound`` (unknown or invisible item),
+    ///   ``CollabError/Code/forbidden``, ``CollabError/Code/invalidTransition``,
+    ///   ``CollabError/Code/invalidInput`` (every problem listed), ``CollabError/Code/conflict``,
+    ///   ``CollabError/Code/idempotencyKeyReused``, or a storage code. Nothing is written when it throws.
+    @discardableResult
+    public func execute(
+        _ command: WorkItemCommand, by actor: Member.ID, expectedVersion: Int? = nil, idempotencyKey: String? = nil
+    ) async throws(CollabError) -> CommandResult {
+        var key: IdempotencyKey?
+        var fingerprint = ""
+        if let idempotencyKey {
+            var report = ValidationReport()
+            report.checkText(idempotencyKey, field: "idempotencyKey", maxLength: 255)
+            try report.throwIfInvalid()
+            key = IdempotencyKey(actorID: actor, key: idempotencyKey)
+            fingerprint = Self.fingerprint(command, expectedVersion: expectedVersion)
+            if let recorded = try await store.recordedResult(for: IdempotencyKey(actorID: actor, key: idempotencyKey)) {
+                return try Self.replay(recorded, command: command, fingerprint: fingerprint)
+            }
+        }
+
+        let subject = try await subject(actor)
+        guard subject.isActive else {
+            throw CollabError(.forbidden, "member '\(actor)' is deactivated and cannot act")
+        }
+        let now = now()
+        var plan = try await plan(command, subject: subject, expectedVersion: expectedVersion, now: now)
+
+        if let key {
+            let payload: Data
+            do {
+                payload = try JSONEncoder().encode(plan.result)
+            } catch {
+                throw CollabError(.storageFailure, "could not encode the result of '\(command.name)': \(error)")
+            }
+            plan.change.idempotency = IdempotencyRecord(
+                key: key, result: RecordedResult(command: command.name, fingerprint: fingerprint, payload: payload))
+        }
+        switch try await store.commit(plan.change) {
+        case .committed:
+            logger.debug("committed command", metadata: [
+                "command": "\(command.name)", "actor": "\(actor)", "item": "\(plan.result.item.id)",
+            ])
+            return plan.result
+        case .replayed(let recorded):
+            return try Self.replay(recorded, command: command, fingerprint: fingerprint)
+        }
+    }
+
+    private static func replay(_ recorded: RecordedResult, command: WorkItemCommand, fingerprint: String)
+        throws(CollabError) -> CommandResult
+    {
+        guard recorded.command == command.name, recorded.fingerprint == fingerprint else {
+            throw CollabError(.idempotencyKeyReused,
+                "the idempotency key was first used for a different '\(recorded.command)' command")
+        }
+        do {
+            return try JSONDecoder().decode(CommandResult.self, from: recorded.payload)
+        } catch {
+            throw CollabError(.storageCorrupt, "the result recorded under the idempotency key is unreadable")
+        }
+    }
+
+    /// A stable digest of a command's input (FNV-1a over its canonical JSON).
+    static func fingerprint(_ command: WorkItemCommand, expectedVersion: Int?) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .millisecondsSince1970
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        var bytes = (try? encoder.encode(command)) ?? Data(command.name.utf8)
+        bytes.append(contentsOf: Array("|\(expectedVersion ?? -1)".utf8))
+        for byte in bytes {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01B3
+        }
+        return String(hash, radix: 16)
+    }
+}
+
+/// A command's planned effect: what to commit, and what to return.
+struct CommandPlan {
+    var change: ChangeSet
+    var result: CommandResult
+}

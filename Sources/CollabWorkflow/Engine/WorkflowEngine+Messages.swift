@@ -1,0 +1,64 @@
+import CollabModel
+import CollabPermissions
+import CollabStore
+import Foundation
+
+/// The message center: each member's inbox and to-do list.
+extension WorkflowEngine {
+    /// A member's notifications, newest first.
+    public func inbox(of member: Member.ID, unreadOnly: Bool = false, page: PageRequest = .first)
+        async throws(CollabError) -> Page<Notice>
+    {
+        _ = try await subject(member)
+        return try await store.inbox(for: member, unreadOnly: unreadOnly, page: page)
+    }
+
+    /// How many of a member's notifications are unread.
+    public func unreadCount(of member: Member.ID) async throws(CollabError) -> Int {
+        try await store.unreadCount(for: member)
+    }
+
+    /// Marks some of a member's notifications read; returns how many changed.
+    @discardableResult
+    public func markRead(_ ids: [Notice.ID], of member: Member.ID) async throws(CollabError) -> Int {
+        try await store.markRead(ids, of: member, at: now())
+    }
+
+    /// Marks all of a member's notifications read; returns how many changed.
+    @discardableResult
+    public func markAllRead(of member: Member.ID) async throws(CollabError) -> Int {
+        try await store.markAllRead(of: member, at: now())
+    }
+
+    /// "My to-do": the items where `member` must act now (accept, start, work, review, decide an
+    /// adjustment, submit a draft), soonest deadline first, paged.
+    public func todo(of member: Member.ID, page: PageRequest = .first) async throws(CollabError) -> Page<TodoEntry> {
+        _ = try await subject(member)
+        return try await store.todo(for: member, page: page)
+    }
+
+    /// Enables or disables external collaboration with a partner or customer organization. Only an
+    /// administrator of the internal organization may; the change is audited.
+    @discardableResult
+    public func setExternalCollaboration(
+        _ organizationID: Organization.ID, enabled: Bool, by administrator: Member.ID
+    ) async throws(CollabError) -> Organization {
+        let subject = try await subject(administrator)
+        guard subject.isActive, subject.isAdministrator, subject.organizationKind == .internal else {
+            throw CollabError(.forbidden,
+                "member '\(administrator)' is not an administrator and may not change external collaboration")
+        }
+        guard var organization = try await store.organization(organizationID), organization.kind != .internal else {
+            throw CollabError.notFound("partner or customer organization", organizationID.rawValue)
+        }
+        organization.externalCollaborationEnabled = enabled
+        var change = ChangeSet()
+        change.organization = organization
+        change.auditEvents.append(AuditEvent(
+            id: AuditEvent.ID(identifiers.next()), organizationID: subject.organizationID, itemID: nil,
+            actorID: administrator, action: enabled ? "enable_external_collaboration" : "disable_external_collaboration",
+            fromState: nil, toState: nil, details: ["organization": organizationID.rawValue], occurredAt: now()))
+        _ = try await store.commit(change)
+        return organization
+    }
+}

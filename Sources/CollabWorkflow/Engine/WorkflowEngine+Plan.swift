@@ -1,0 +1,428 @@
+import CollabModel
+import CollabPermissions
+import CollabStore
+import Foundation
+
+extension WorkflowEngine {
+    func plan(_ command: WorkItemCommand, subject: Subject, expectedVersion: Int?, now: Date)
+        async throws(CollabError) -> CommandPlan
+    {
+        switch command {
+        case .create(let draft, let submit):
+            return try await planCreate(draft, submit: submit, subject: subject, now: now)
+
+        case .submit(let id):
+            var context = try await load(id, for: .submit, by: subject, expectedVersion: expectedVersion, command, now)
+            try context.require(.draft)
+            context.item.state = .assigned
+            context.audit(details: ["assignees": context.item.assigneeIDs.map(\.rawValue).joined(separator: ",")])
+            context.notifyAssigned(context.item.assigneeIDs)
+            return context.plan()
+
+        case .accept(let id):
+            var context = try await load(id, for: .accept, by: subject, expectedVersion: expectedVersion, command, now)
+            try context.require(.assigned)
+            context.item.state = .accepted
+            context.audit()
+            context.notify([context.item.initiatorID], .accepted,
+                title: "Accepted: \(context.item.title)", body: "\(context.actorName) accepted the item.")
+            return context.plan()
+
+        case .start(let id):
+            var context = try await load(id, for: .start, by: subject, expectedVersion: expectedVersion, command, now)
+            try context.require(.accepted)
+            context.item.state = .inProgress
+            context.audit()
+            return context.plan()
+
+        case .reportProgress(let id, let text, let percent, let attachments):
+            var context = try await load(
+                id, for: .reportProgress, by: subject, expectedVersion: expectedVersion, command, now)
+            try context.require(.inProgress)
+            var report = ValidationReport()
+            report.checkText(text, field: "text", maxLength: configuration.limits.textLength, allowNewlines: true)
+            if let percent, !(0...100).contains(percent) {
+                report.add("percent", .outOfRange, "\(percent) is not between 0 and 100")
+            }
+            if attachments.count > configuration.limits.attachmentCount {
+                report.add("attachments", .tooLong,
+                    "has \(attachments.count) attachments, at most \(configuration.limits.attachmentCount)")
+            }
+            for (index, attachment) in attachments.enumerated() {
+                report.merge(attachment.validate(policy: configuration.attachmentPolicy, field: "attachments[\(index)]"))
+            }
+            try report.throwIfInvalid()
+            let update = ProgressUpdate(
+                id: ProgressUpdate.ID(identifiers.next()), itemID: id, authorID: subject.memberID, text: text,
+                percent: percent, attachments: attachments, createdAt: now)
+            if let percent { context.item.progressPercent = percent }
+            context.change.progressUpdates.append(update)
+            context.audit(details: ["percent": percent.map(String.init) ?? "", "progress_update": update.id.rawValue])
+            context.notify([context.item.initiatorID], .progressReported,
+                title: "Progress: \(context.item.title)",
+                body: percent.map { "\(context.actorName) reported \($0)%: \(text)" } ?? "\(context.actorName): \(text)")
+            context.result.progressUpdate = update
+            return context.plan()
+
+        case .submitForReview(let id, let note):
+            var context = try await load(
+                id, for: .submitForReview, by: subject, expectedVersion: expectedVersion, command, now)
+            try context.require(.inProgress)
+            try checkOptionalText(note, field: "note")
+            context.item.state = .inReview
+            context.audit(details: note.map { ["note": $0] } ?? [:])
+            context.notify([context.item.effectiveReviewerID], .reviewRequested,
+                title: "Review requested: \(context.item.title)",
+                body: "\(context.actorName) submitted the work for your review." + (note.map { " Note: \($0)" } ?? ""))
+            return context.plan()
+
+        case .approve(let id, let note):
+            var context = try await load(id, for: .review, by: subject, expectedVersion: expectedVersion, command, now)
+            try context.require(.inReview)
+            try checkOptionalText(note, field: "note")
+            let decision = ReviewDecision(
+                id: ReviewDecision.ID(identifiers.next()), itemID: id, reviewerID: subject.memberID,
+                outcome: .approved, reason: note, decidedAt: now)
+            context.item.state = .completed
+            context.item.closedAt = now
+            try await context.withdrawPendingAdjustment(store: store)
+            context.change.reviewDecisions.append(decision)
+            context.audit(details: note.map { ["note": $0] } ?? [:])
+            context.notify(context.item.assigneeIDs, .reviewResult,
+                title: "Approved: \(context.item.title)",
+                body: "\(context.actorName) approved the work." + (note.map { " Note: \($0)" } ?? ""))
+            context.result.reviewDecision = decision
+            return context.plan()
+
+        case .reject(let id, let reason):
+            var context = try await load(id, for: .review, by: subject, expectedVersion: expectedVersion, command, now)
+            try context.require(.inReview)
+            try checkReason(reason)
+            let decision = ReviewDecision(
+                id: ReviewDecision.ID(identifiers.next()), itemID: id, reviewerID: subject.memberID,
+                outcome: .rejected, reason: reason, decidedAt: now)
+            context.item.state = .inProgress
+            context.change.reviewDecisions.append(decision)
+            context.audit(details: ["reason": reason])
+            context.notify(context.item.assigneeIDs, .reviewResult,
+                title: "Rejected: \(context.item.title)", body: "\(context.actorName) rejected the work: \(reason)")
+            context.result.reviewDecision = decision
+            return context.plan()
+
+        case .requestAdjustment(let id, let change, let reason):
+            var context = try await load(
+                id, for: .requestAdjustment, by: subject, expectedVersion: expectedVersion, command, now)
+            try context.require(.assigned, .accepted, .inProgress)
+            if let pending = context.item.pendingAdjustmentID {
+                throw CollabError(.invalidTransition,
+                    "work item '\(id)' already has adjustment request '\(pending)' waiting for a decision")
+            }
+            var report = ValidationReport()
+            report.checkText(reason, field: "reason", maxLength: configuration.limits.textLength, allowNewlines: true)
+            try await validate(change, of: context.item, into: &report)
+            try report.throwIfInvalid()
+            let request = AdjustmentRequest(
+                id: AdjustmentRequest.ID(identifiers.next()), itemID: id, requesterID: subject.memberID,
+                change: change, reason: reason, status: .pending, createdAt: now)
+            context.item.pendingAdjustmentID = request.id
+            context.change.adjustmentRequests.append(request)
+            context.audit(details: Self.details(of: change, reason: reason, request: request.id))
+            context.notify([context.item.initiatorID], .adjustmentRequested,
+                title: "Adjustment requested: \(context.item.title)",
+                body: "\(context.actorName) asks to \(Self.summary(of: change)): \(reason)")
+            context.result.adjustmentRequest = request
+            return context.plan()
+
+        case .approveAdjustment(let requestID, let note), .rejectAdjustment(let requestID, reason: let note as String?):
+            guard var request = try await store.adjustmentRequest(requestID) else {
+                throw CollabError.notFound("adjustment request", requestID.rawValue)
+            }
+            var context = try await load(
+                request.itemID, for: .decideAdjustment, by: subject, expectedVersion: expectedVersion, command, now,
+                missing: CollabError.notFound("adjustment request", requestID.rawValue))
+            guard request.status == .pending, context.item.pendingAdjustmentID == request.id else {
+                throw CollabError(.invalidTransition,
+                    "adjustment request '\(requestID)' is \(request.status.rawValue), not pending; it cannot be decided")
+            }
+            try context.require(.assigned, .accepted, .inProgress, .inReview)
+            let approving: Bool
+            if case .approveAdjustment = command { approving = true } else { approving = false }
+            if approving { try checkOptionalText(note, field: "note") } else { try checkReason(note ?? "") }
+            request.deciderID = subject.memberID
+            request.decisionReason = note
+            request.decidedAt = now
+            context.item.pendingAdjustmentID = nil
+            var details = ["request": request.id.rawValue]
+            if approving {
+                request.status = .approved
+                if let deadline = request.change.deadline {
+                    request.previousDeadline = context.item.deadline
+                    context.item.deadline = deadline
+                    context.item.dueAt = try await dueInstant(of: deadline, in: context.item.organizationID)
+                    details["new_deadline"] = deadline.description
+                    details["previous_deadline"] = request.previousDeadline?.description
+                }
+                if let title = request.change.title { context.item.title = title; details["new_title"] = title }
+                if let description = request.change.description {
+                    context.item.description = description
+                    details["new_description"] = description.clipped(200)
+                }
+            } else {
+                request.status = .rejected
+            }
+            if let note { details[approving ? "note" : "reason"] = note }
+            context.change.adjustmentRequests.append(request)
+            context.audit(details: details)
+            context.notify([request.requesterID], .adjustmentDecided,
+                title: "Adjustment \(approving ? "approved" : "rejected"): \(context.item.title)",
+                body: "\(context.actorName) \(approving ? "approved" : "rejected") your request to "
+                    + Self.summary(of: request.change) + (note.map { ": \($0)" } ?? "."))
+            context.result.adjustmentRequest = request
+            return context.plan()
+
+        case .reassign(let id, let from, let to, let reason):
+            var context = try await load(id, for: .reassign, by: subject, expectedVersion: expectedVersion, command, now)
+            try context.require(.draft, .assigned, .accepted, .inProgress, .inReview)
+            var report = ValidationReport()
+            guard let index = context.item.assigneeIDs.firstIndex(of: from) else {
+                report.add("from", .unknownMember, "'\(from.rawValue.clipped())' is not an assignee of the item")
+                try report.throwIfInvalid()
+                return context.plan()
+            }
+            if context.item.assigneeIDs.contains(to) {
+                report.add("to", .duplicate, "'\(to.rawValue.clipped())' is already an assignee of the item")
+            }
+            let newAssignee = try await store.members([to]).first
+            if newAssignee == nil || newAssignee?.organizationID != context.item.organizationID
+                || newAssignee?.isActive == false
+            {
+                report.add("to", .unknownMember, "'\(to.rawValue.clipped())' is not an active member of the organization")
+            }
+            if let reason {
+                report.checkText(reason, field: "reason", maxLength: configuration.limits.textLength, allowNewlines: true)
+            }
+            try report.throwIfInvalid()
+            context.item.assigneeIDs[index] = to
+            var details = ["from": from.rawValue, "to": to.rawValue]
+            if let reason { details["reason"] = reason }
+            context.audit(details: details)
+            let why = reason.map { ": \($0)" } ?? "."
+            context.notify([to], context.item.state == .draft ? .reassigned : .assigned,
+                title: "Assigned to you: \(context.item.title)",
+                body: "\(context.actorName) reassigned the item to you\(why)")
+            context.notify([from], .reassigned,
+                title: "Reassigned: \(context.item.title)",
+                body: "\(context.actorName) reassigned the item away from you\(why)")
+            return context.plan()
+
+        case .cancel(let id, let reason):
+            var context = try await load(id, for: .cancel, by: subject, expectedVersion: expectedVersion, command, now)
+            try context.require(.draft, .assigned, .accepted, .inProgress, .inReview)
+            try checkOptionalText(reason, field: "reason")
+            let wasDraft = context.item.state == .draft
+            context.item.state = .cancelled
+            context.item.closedAt = now
+            try await context.withdrawPendingAdjustment(store: store)
+            context.audit(details: reason.map { ["reason": $0] } ?? [:])
+            if !wasDraft {
+                var recipients = context.item.assigneeIDs + [context.item.initiatorID]
+                if let reviewer = context.item.reviewerID { recipients.append(reviewer) }
+                context.notify(recipients, .cancelled, title: "Cancelled: \(context.item.title)",
+                    body: "\(context.actorName) cancelled the item" + (reason.map { ": \($0)" } ?? "."))
+            }
+            return context.plan()
+
+        case .comment(let id, let body):
+            var context = try await load(id, for: .comment, by: subject, expectedVersion: expectedVersion, command, now)
+            var report = ValidationReport()
+            report.checkText(body, field: "body", maxLength: configuration.limits.textLength, allowNewlines: true)
+            try report.throwIfInvalid()
+            // Mention only members who may see the item: a mention must not leak it to anyone else.
+            let handles = Set(Comment.mentionedHandles(in: body))
+            var mentioned: [Member.ID] = []
+            for member in try await store.members(handles: handles, in: context.item.organizationID) {
+                if let mentionedSubject = try await store.subject(for: member.id),
+                    authorizer.isAllowed(mentionedSubject, .view, on: context.item)
+                {
+                    mentioned.append(member.id)
+                }
+            }
+            mentioned.sort()
+            let comment = Comment(
+                id: Comment.ID(identifiers.next()), itemID: id, authorID: subject.memberID, body: body,
+                mentionedIDs: mentioned, createdAt: now)
+            context.bumpsVersion = false
+            context.change.comments.append(comment)
+            context.audit(details: ["comment": comment.id.rawValue])
+            context.notify(mentioned, .mentioned, title: "\(context.actorName) mentioned you: \(context.item.title)",
+                body: body.clipped(280))
+            let involved = (context.item.assigneeIDs + [context.item.initiatorID]).filter { !mentioned.contains($0) }
+            context.notify(involved, .commented, title: "New comment: \(context.item.title)",
+                body: "\(context.actorName): \(body.clipped(280))")
+            context.result.comment = comment
+            return context.plan()
+        }
+    }
+
+    // MARK: Create
+
+    private func planCreate(_ draft: WorkItemDraft, submit: Bool, subject: Subject, now: Date)
+        async throws(CollabError) -> CommandPlan
+    {
+        guard subject.organizationKind == .internal else {
+            throw CollabError(.forbidden, "members of outside organizations cannot create work items")
+        }
+        guard let organization = try await store.organization(subject.organizationID) else {
+            throw CollabError.notFound("organization", subject.organizationID.rawValue)
+        }
+        let validation = try await validationContext(for: draft, in: organization)
+        try draft.validate(in: validation, now: now).throwIfInvalid()
+        guard let zone = validation.timeZone, let dueAt = draft.deadline.dueInstant(in: zone) else {
+            throw CollabError.invalid([ValidationProblem(field: "deadline", kind: .malformed,
+                message: "\(draft.deadline) cannot be resolved in '\(organization.timeZoneIdentifier)'")])
+        }
+        let item = WorkItem(
+            id: WorkItem.ID(identifiers.next()), organizationID: organization.id, title: draft.title,
+            description: draft.description, priority: draft.priority, initiatorID: subject.memberID,
+            assigneeIDs: draft.assigneeIDs, reviewerID: draft.reviewerID, departmentIDs: draft.departmentIDs,
+            partnerOrganizationIDs: draft.partnerOrganizationIDs, start: Self.truncated(draft.start ?? now),
+            deadline: Self.truncated(draft.deadline), dueAt: Self.truncated(dueAt), attachments: draft.attachments,
+            tags: draft.tags, state: submit ? .assigned : .draft, version: 1, createdAt: now, updatedAt: now)
+        var context = CommandContext(
+            engine: self, command: .create(draft, submit: submit), subject: subject, actorName: "",
+            original: nil, item: item, now: now)
+        context.actorName = try await displayName(of: subject.memberID)
+        context.audit(details: [
+            "title": item.title, "assignees": item.assigneeIDs.map(\.rawValue).joined(separator: ","),
+            "deadline": item.deadline.description,
+        ])
+        if submit { context.notifyAssigned(item.assigneeIDs) }
+        return context.plan()
+    }
+
+    func validationContext(for draft: WorkItemDraft, in organization: Organization) async throws(CollabError)
+        -> ValidationContext
+    {
+        var memberIDs = Set(draft.assigneeIDs)
+        if let reviewer = draft.reviewerID { memberIDs.insert(reviewer) }
+        let members = try await store.members(memberIDs)
+        let active = Set(members.filter { $0.organizationID == organization.id && $0.isActive }.map(\.id))
+        let departments = Set(try await store.departments(in: organization.id).map(\.id))
+        var outside: [Organization.ID: Organization] = [:]
+        for id in Set(draft.partnerOrganizationIDs) {
+            if let partner = try await store.organization(id), partner.kind != .internal { outside[id] = partner }
+        }
+        return ValidationContext(
+            timeZone: organization.timeZone, activeMemberIDs: active, departmentIDs: departments,
+            outsideOrganizations: outside, attachmentPolicy: configuration.attachmentPolicy,
+            limits: configuration.limits)
+    }
+
+    // MARK: Loading and checking
+
+    func load(
+        _ id: WorkItem.ID, for action: WorkItemAction, by subject: Subject, expectedVersion: Int?,
+        _ command: WorkItemCommand, _ now: Date, missing: CollabError? = nil
+    ) async throws(CollabError) -> CommandContext {
+        guard let item = try await store.workItem(id), authorizer.isAllowed(subject, .view, on: item) else {
+            throw missing ?? CollabError.notFound("work item", id.rawValue)
+        }
+        let decision = authorizer.decide(subject, action, on: item)
+        guard decision.isAllowed else {
+            logger.info("command denied", metadata: [
+                "command": "\(command.name)", "actor": "\(subject.memberID)", "item": "\(id)",
+                "decision": "\(decision)",
+            ])
+            throw CollabError(.forbidden, "member '\(subject.memberID)' may not \(command.name) item '\(id)': \(decision)")
+        }
+        if let expectedVersion, expectedVersion != item.version {
+            throw CollabError(.conflict,
+                "work item '\(id)' is at version \(item.version), the command was based on version \(expectedVersion)")
+        }
+        var context = CommandContext(
+            engine: self, command: command, subject: subject, actorName: "", original: item, item: item, now: now)
+        context.actorName = try await displayName(of: subject.memberID)
+        return context
+    }
+
+    func displayName(of id: Member.ID) async throws(CollabError) -> String {
+        try await store.member(id)?.displayName ?? id.rawValue
+    }
+
+    func checkReason(_ reason: String) throws(CollabError) {
+        var report = ValidationReport()
+        report.checkText(reason, field: "reason", maxLength: configuration.limits.textLength, allowNewlines: true)
+        try report.throwIfInvalid()
+    }
+
+    func checkOptionalText(_ text: String?, field: String) throws(CollabError) {
+        guard let text else { return }
+        var report = ValidationReport()
+        report.checkText(text, field: field, maxLength: configuration.limits.textLength, required: false,
+            allowNewlines: true)
+        try report.throwIfInvalid()
+    }
+
+    func validate(_ change: AdjustmentRequest.Change, of item: WorkItem, into report: inout ValidationReport)
+        async throws(CollabError)
+    {
+        if change.isEmpty {
+            report.add("change", .missing, "ask for a new deadline, title or description")
+        }
+        if let title = change.title {
+            report.checkText(title, field: "change.title", maxLength: configuration.limits.titleLength)
+        }
+        if let description = change.description {
+            report.checkText(description, field: "change.description",
+                maxLength: configuration.limits.descriptionLength, required: false, allowNewlines: true)
+        }
+        if let deadline = change.deadline {
+            if case .endOfDay(let date) = deadline, !date.isValid {
+                report.add("change.deadline", .malformed, "'\(date)' is not a real day")
+            } else {
+                let due = try await dueInstant(of: deadline, in: item.organizationID)
+                if due <= item.start {
+                    report.add("change.deadline", .deadlineBeforeStart,
+                        "\(deadline) is not after the start \(item.start.formatted(.iso8601))")
+                }
+            }
+        }
+    }
+
+    func dueInstant(of deadline: Deadline, in organizationID: Organization.ID) async throws(CollabError) -> Date {
+        guard let organization = try await store.organization(organizationID), let zone = organization.timeZone,
+            let due = deadline.dueInstant(in: zone)
+        else {
+            throw CollabError.invalid([ValidationProblem(field: "deadline", kind: .malformed,
+                message: "\(deadline) cannot be resolved in the organization's time zone")])
+        }
+        return Self.truncated(due)
+    }
+
+    static func truncated(_ date: Date) -> Date {
+        Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded() / 1000)
+    }
+
+    static func truncated(_ deadline: Deadline) -> Deadline {
+        if case .instant(let date) = deadline { return .instant(truncated(date)) }
+        return deadline
+    }
+
+    static func summary(of change: AdjustmentRequest.Change) -> String {
+        var parts: [String] = []
+        if let deadline = change.deadline { parts.append("move the deadline to \(deadline)") }
+        if let title = change.title { parts.append("retitle it \"\(title.clipped(60))\"") }
+        if change.description != nil { parts.append("change its description") }
+        return parts.isEmpty ? "change it" : parts.joined(separator: " and ")
+    }
+
+    static func details(of change: AdjustmentRequest.Change, reason: String, request: AdjustmentRequest.ID)
+        -> [String: String]
+    {
+        var details = ["reason": reason, "request": request.rawValue]
+        if let deadline = change.deadline { details["requested_deadline"] = deadline.description }
+        if let title = change.title { details["requested_title"] = title }
+        if let description = change.description { details["requested_description"] = description.clipped(200) }
+        return details
+    }
+}

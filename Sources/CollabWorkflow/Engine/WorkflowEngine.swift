@@ -1,0 +1,136 @@
+import CollabModel
+import CollabPermissions
+import CollabStore
+import Foundation
+import Logging
+
+/// The workflow engine: runs commands on work items and answers authorized reads.
+///
+/// Every command goes through one path: idempotency check, authorization (``CollabPermissions``),
+/// state-machine check, validation, then one atomic commit of the new state, its audit event and the
+/// notifications it causes.
+///
+/// ```swift
+/// let store = try SQLiteStore(path: "collab.sqlite")
+/// let engine = WorkflowEngine(store: store)
+/// let item = try await engine.create(
+///     WorkItemDraft(title: "Q4 campaign plan", assigneeIDs: ["li.wei"],
+///                   deadline: .endOfDay(CalendarDate(year: 2026, month: 12, day: 15))),
+///     by: "zhang.min")
+/// try await engine.accept(item.id, by: "li.wei")
+/// ```
+public struct WorkflowEngine: Sendable {
+    /// How an engine is set up.
+    public struct Configuration: Sendable {
+        /// Who may do what.
+        public var accessPolicy: AccessPolicy = .standard
+        /// Which attachments are accepted.
+        public var attachmentPolicy: AttachmentPolicy = .default
+        /// Size limits of validated input.
+        public var limits: ValidationLimits = .default
+        /// Where the engine logs.
+        public var logger = Logger(label: "collab.workflow")
+
+        /// Creates a configuration; every value has a default.
+        public init() {}
+    }
+
+    /// The store the engine reads and commits to.
+    public let store: any CollabStorage
+    /// The clock every time stamp comes from.
+    public let clock: any CollabClock
+    let identifiers: any IdentifierGenerator
+    let configuration: Configuration
+    let authorizer: Authorizer
+    var logger: Logger { configuration.logger }
+
+    /// Creates an engine over `store`.
+    ///
+    /// - Parameters:
+    ///   - clock: the source of "now" (the system clock by default; a manual clock in tests).
+    ///   - identifiers: the source of new identifiers (random UUIDs by default).
+    public init(
+        store: any CollabStorage, clock: any CollabClock = SystemClock(),
+        identifiers: any IdentifierGenerator = RandomIdentifierGenerator(), configuration: Configuration = Configuration()
+    ) {
+        self.store = store
+        self.clock = clock
+        self.identifiers = identifiers
+        self.configuration = configuration
+        self.authorizer = Authorizer(policy: configuration.accessPolicy)
+    }
+
+    /// "Now", at the millisecond precision the store keeps.
+    func now() -> Date {
+        Date(timeIntervalSince1970: (clock.now().timeIntervalSince1970 * 1000).rounded() / 1000)
+    }
+
+    // MARK: Reads
+
+    /// The item, if `viewer` may see it.
+    ///
+    /// - Throws: ``CollabError/Code/notFound`` when the item does not exist *or* the viewer may not see it
+    ///   (the two are never told apart, so ids cannot be probed).
+    public func workItem(_ id: WorkItem.ID, as viewer: Member.ID) async throws(CollabError) -> WorkItem {
+        let subject = try await subject(viewer)
+        return try await visibleItem(id, to: subject)
+    }
+
+    /// Everything that happened on an item: comments, progress updates, review decisions, adjustment
+    /// requests, if `viewer` may see the item.
+    public func activity(of id: WorkItem.ID, as viewer: Member.ID) async throws(CollabError) -> WorkItemActivity {
+        let subject = try await subject(viewer)
+        let item = try await visibleItem(id, to: subject)
+        return WorkItemActivity(
+            item: item, comments: try await store.comments(on: id),
+            progressUpdates: try await store.progressUpdates(on: id),
+            reviewDecisions: try await store.reviewDecisions(on: id),
+            adjustmentRequests: try await store.adjustmentRequests(on: id))
+    }
+
+    /// The item's audit trail, oldest first, if `viewer` may see the item.
+    public func auditTrail(of id: WorkItem.ID, as viewer: Member.ID) async throws(CollabError) -> [AuditEvent] {
+        let subject = try await subject(viewer)
+        _ = try await visibleItem(id, to: subject)
+        return try await store.auditTrail(of: id)
+    }
+
+    /// Whether `member` may perform `action` on the item, and why: for support screens and audits.
+    ///
+    /// - Throws: ``CollabError/Code/notFound`` when the member or the item does not exist.
+    public func explain(_ action: WorkItemAction, on id: WorkItem.ID, for member: Member.ID)
+        async throws(CollabError) -> AccessDecision
+    {
+        let subject = try await subject(member)
+        guard let item = try await store.workItem(id) else { throw CollabError.notFound("work item", id.rawValue) }
+        return authorizer.decide(subject, action, on: item)
+    }
+
+    // MARK: Helpers shared by commands and reads
+
+    func subject(_ id: Member.ID) async throws(CollabError) -> Subject {
+        guard let subject = try await store.subject(for: id) else { throw CollabError.notFound("member", id.rawValue) }
+        return subject
+    }
+
+    func visibleItem(_ id: WorkItem.ID, to subject: Subject) async throws(CollabError) -> WorkItem {
+        guard let item = try await store.workItem(id), authorizer.isAllowed(subject, .view, on: item) else {
+            throw CollabError.notFound("work item", id.rawValue)
+        }
+        return item
+    }
+}
+
+/// An item with everything that happened on it.
+public struct WorkItemActivity: Hashable, Sendable {
+    /// The item.
+    public var item: WorkItem
+    /// Comments, oldest first.
+    public var comments: [Comment]
+    /// Progress updates, oldest first.
+    public var progressUpdates: [ProgressUpdate]
+    /// Review decisions, oldest first.
+    public var reviewDecisions: [ReviewDecision]
+    /// Adjustment requests, oldest first.
+    public var adjustmentRequests: [AdjustmentRequest]
+}

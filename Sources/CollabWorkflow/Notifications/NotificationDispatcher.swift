@@ -1,0 +1,305 @@
+import CollabModel
+import CollabStore
+import Foundation
+import Logging
+import Synchronization
+
+/// Drains the outbox: delivers committed notifications to the host's hooks, at least once each.
+///
+/// Each call of ``deliverDue()`` leases the notifications that are due, calls every hook that has not
+/// yet accepted each one (concurrently, each attempt bounded by ``Configuration/attemptTimeout``), and
+/// records the outcome. A failed notification is retried with exponential backoff; after
+/// ``RetryPolicy/maximumAttempts`` it is parked with its last error until someone requeues it. A failing,
+/// slow or hanging hook delays only its own notifications: the others keep flowing.
+///
+/// Run ``run(pollInterval:)`` in the background of a server, or call ``deliverDue()`` yourself.
+public struct NotificationDispatcher: Sendable {
+    /// How failed deliveries are retried.
+    public struct RetryPolicy: Sendable, Hashable {
+        /// The delay before the second attempt.
+        public var initialDelay: Duration
+        /// Each further delay is the previous one times this.
+        public var multiplier: Double
+        /// The longest delay.
+        public var maximumDelay: Duration
+        /// A fraction (0...1) by which each delay is spread, so that failures do not retry in lockstep.
+        /// The spread is derived from the notification's id, so it is the same in every run.
+        public var jitter: Double
+        /// After this many failed attempts a notification is parked.
+        public var maximumAttempts: Int
+
+        /// Creates a retry policy.
+        public init(
+            initialDelay: Duration = .seconds(5), multiplier: Double = 2, maximumDelay: Duration = .seconds(3600),
+            jitter: Double = 0.1, maximumAttempts: Int = 12
+        ) {
+            self.initialDelay = initialDelay
+            self.multiplier = multiplier
+            self.maximumDelay = maximumDelay
+            self.jitter = min(max(jitter, 0), 1)
+            self.maximumAttempts = max(1, maximumAttempts)
+        }
+
+        /// The delay after failed attempt number `attempt` (1-based) of the notification `key`.
+        public func delay(afterAttempt attempt: Int, key: String) -> Duration {
+            let base = initialDelay.timeInterval * pow(multiplier, Double(max(0, attempt - 1)))
+            let capped = min(base, maximumDelay.timeInterval)
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            for byte in "\(key)#\(attempt)".utf8 {
+                hash ^= UInt64(byte)
+                hash = hash &* 0x0000_0100_0000_01B3
+            }
+            let unit = Double(hash % 10_001) / 10_000 * 2 - 1  // -1...1
+            let seconds = max(0, capped * (1 + jitter * unit))
+            return .milliseconds(Int64((seconds * 1000).rounded()))
+        }
+    }
+
+    /// How a dispatcher is set up.
+    public struct Configuration: Sendable {
+        /// How failed deliveries are retried.
+        public var retry = RetryPolicy()
+        /// The longest one hook may take for one notification before the attempt counts as failed.
+        public var attemptTimeout: Duration = .seconds(30)
+        /// How many notifications are leased at a time.
+        public var batchSize = 100
+        /// How many notifications are delivered at once.
+        public var concurrency = 8
+        /// How long a lease protects a notification from other dispatchers (longer than an attempt).
+        public var leaseDuration: Duration = .seconds(300)
+        /// Where the dispatcher logs failures.
+        public var logger = Logger(label: "collab.notifications")
+
+        /// Creates a configuration; every value has a default.
+        public init() {}
+    }
+
+    /// What one ``deliverDue()`` call did.
+    public struct Report: Sendable, Hashable {
+        /// Notifications accepted by every hook.
+        public var delivered = 0
+        /// Notifications that failed and will be retried.
+        public var retried = 0
+        /// Notifications parked after too many failures.
+        public var parked = 0
+        /// Hook calls made.
+        public var attempts = 0
+
+        /// Creates an empty report.
+        public init() {}
+    }
+
+    let store: any MessageStore
+    let hooks: [any NotificationHook]
+    let clock: any CollabClock
+    let configuration: Configuration
+
+    /// Creates a dispatcher.
+    ///
+    /// - Throws: ``CollabError/Code/invalidInput`` when two hooks share a name or a name is empty.
+    public init(
+        store: any MessageStore, hooks: [any NotificationHook], clock: any CollabClock = SystemClock(),
+        configuration: Configuration = Configuration()
+    ) throws(CollabError) {
+        var report = ValidationReport()
+        var names = Set<String>()
+        for (index, hook) in hooks.enumerated() {
+            if hook.name.isEmpty {
+                report.add("hooks[\(index)].name", .empty, "must not be empty")
+            } else if !names.insert(hook.name).inserted {
+                report.add("hooks[\(index)].name", .duplicate, "'\(hook.name)' is used by another hook")
+            }
+        }
+        try report.throwIfInvalid()
+        self.store = store
+        self.hooks = hooks
+        self.clock = clock
+        self.configuration = configuration
+    }
+
+    /// Delivers every notification that is due now; returns what happened.
+    ///
+    /// Storage failures are thrown (the notifications stay in the outbox); hook failures are not: they
+    /// are recorded and retried.
+    @discardableResult
+    public func deliverDue() async throws(CollabError) -> Report {
+        var report = Report()
+        var seen = Set<Notice.ID>()
+        while true {
+            let now = clock.now()
+            let batch = try await store.claimDeliveries(
+                now: now, limit: configuration.batchSize,
+                leaseUntil: now.addingTimeInterval(configuration.leaseDuration.timeInterval))
+            // A notification claimed twice in one call was retried with no delay: stop rather than spin.
+            let fresh = batch.filter { seen.insert($0.notification.id).inserted }
+            if fresh.isEmpty { break }
+            let outcomes = await deliver(fresh)
+            for outcome in outcomes {
+                try await store.recordDelivery(outcome.delivery)
+                report.attempts += outcome.calls
+                switch outcome.delivery.next {
+                case .delivered: report.delivered += 1
+                case .retry: report.retried += 1
+                case .parked: report.parked += 1
+                }
+            }
+            if batch.count < configuration.batchSize { break }
+        }
+        return report
+    }
+
+    /// Delivers due notifications until the calling task is cancelled, sleeping `pollInterval` (or until the
+    /// next retry is due, if sooner) between rounds. Storage failures are logged and retried.
+    public func run(pollInterval: Duration = .seconds(1)) async {
+        while !Task.isCancelled {
+            do {
+                try await deliverDue()
+            } catch {
+                configuration.logger.error("notification delivery round failed", metadata: ["error": "\(error)"])
+            }
+            var wait = pollInterval
+            if let due = try? await store.nextDeliveryDue() {
+                let until = due.timeIntervalSince(clock.now())
+                if until < pollInterval.timeInterval { wait = .milliseconds(Int64(max(0, until) * 1000) + 1) }
+            }
+            do { try await clock.sleep(for: wait) } catch { return }
+        }
+    }
+
+    private struct EntryOutcome: Sendable {
+        var delivery: DeliveryOutcome
+        var calls: Int
+    }
+
+    private func deliver(_ entries: [OutboxEntry]) async -> [EntryOutcome] {
+        await withTaskGroup(of: EntryOutcome.self) { group in
+            var outcomes: [EntryOutcome] = []
+            var iterator = entries.makeIterator()
+            var running = 0
+            while running < max(1, configuration.concurrency), let entry = iterator.next() {
+                group.addTask { await deliver(entry) }
+                running += 1
+            }
+            while let outcome = await group.next() {
+                outcomes.append(outcome)
+                if let entry = iterator.next() { group.addTask { await deliver(entry) } }
+            }
+            return outcomes
+        }
+    }
+
+    private func deliver(_ entry: OutboxEntry) async -> EntryOutcome {
+        let attempt = entry.attempts + 1
+        let pending = hooks.filter { !entry.deliveredHooks.contains($0.name) }
+        let delivery = NoticeDelivery(
+            idempotencyKey: entry.notification.id.rawValue, notice: entry.notification, attempt: attempt)
+        let results = await withTaskGroup(of: (String, String?).self) { group in
+            for hook in pending {
+                group.addTask { (hook.name, await attemptDelivery(delivery, to: hook)) }
+            }
+            var results: [(String, String?)] = []
+            for await result in group { results.append(result) }
+            return results
+        }
+        let accepted = results.filter { $0.1 == nil }.map(\.0).sorted()
+        let failures = results.compactMap { name, error in error.map { "\(name): \($0)" } }.sorted()
+        let now = clock.now()
+        let next: DeliveryOutcome.Next
+        if failures.isEmpty {
+            next = .delivered(at: now)
+        } else if attempt >= configuration.retry.maximumAttempts {
+            next = .parked(at: now)
+            configuration.logger.error("notification parked after repeated failures", metadata: [
+                "notification": "\(entry.notification.id)", "attempts": "\(attempt)",
+                "error": "\(failures.joined(separator: "; "))",
+            ])
+        } else {
+            let delay = configuration.retry.delay(afterAttempt: attempt, key: entry.notification.id.rawValue)
+            next = .retry(at: now.addingTimeInterval(delay.timeInterval))
+            configuration.logger.warning("notification delivery failed, will retry", metadata: [
+                "notification": "\(entry.notification.id)", "attempt": "\(attempt)",
+                "error": "\(failures.joined(separator: "; "))",
+            ])
+        }
+        let error = failures.isEmpty ? nil : String(failures.joined(separator: "; ").prefix(2000))
+        return EntryOutcome(
+            delivery: DeliveryOutcome(
+                notificationID: entry.notification.id, acceptedBy: accepted, attempts: attempt, next: next,
+                error: error),
+            calls: pending.count)
+    }
+
+    /// Calls one hook, giving up after the attempt timeout even if the hook ignores cancellation:
+    /// a hanging hook must not hold the dispatcher. Returns `nil` on success, else the error.
+    private func attemptDelivery(_ delivery: NoticeDelivery, to hook: any NotificationHook) async -> String? {
+        let timeout = configuration.attemptTimeout
+        let clock = clock
+        let race = DeliveryRace()
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<String?, Never>) in
+                race.begin(continuation)
+                race.track(Task {
+                    do {
+                        try await hook.deliver(delivery)
+                        race.finish(nil)
+                    } catch {
+                        race.finish(String(describing: error))
+                    }
+                })
+                race.track(Task {
+                    do {
+                        try await clock.sleep(for: timeout)
+                        race.finish("timed out after \(timeout)")
+                    } catch {
+                        // Cancelled because the hook finished first.
+                    }
+                })
+            }
+        } onCancel: {
+            race.finish("cancelled")
+        }
+    }
+}
+
+/// The first of a hook call and its timeout to finish resumes the waiting attempt; the other is cancelled.
+private final class DeliveryRace: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<String?, Never>?
+        var tasks: [Task<Void, Never>] = []
+        var outcome: String??
+    }
+
+    private let state = Mutex(State())
+
+    func begin(_ continuation: CheckedContinuation<String?, Never>) {
+        let early: String?? = state.withLock { state in
+            if let outcome = state.outcome { return outcome }
+            state.continuation = continuation
+            return nil
+        }
+        if let early { continuation.resume(returning: early) }
+    }
+
+    func track(_ task: Task<Void, Never>) {
+        let finished = state.withLock { state in
+            if state.outcome != nil { return true }
+            state.tasks.append(task)
+            return false
+        }
+        if finished { task.cancel() }
+    }
+
+    func finish(_ outcome: String?) {
+        let (continuation, tasks): (CheckedContinuation<String?, Never>?, [Task<Void, Never>]) = state.withLock { state in
+            guard state.outcome == nil else { return (nil, []) }
+            state.outcome = .some(outcome)
+            defer {
+                state.continuation = nil
+                state.tasks = []
+            }
+            return (state.continuation, state.tasks)
+        }
+        continuation?.resume(returning: outcome)
+        for task in tasks { task.cancel() }
+    }
+}

@@ -1,0 +1,35 @@
+import CollabModel
+import CollabStore
+import CollabTesting
+import CollabWorkflow
+import Testing
+
+@Suite struct SmokeTests {
+    @Test("an item goes from created to approved")
+    func happyPath() async throws {
+        let h = try TestHarness()
+        let org = try await h.addOrganization("acme")
+        let boss = try await h.addMember("boss", in: org.id)
+        let worker = try await h.addMember("worker", in: org.id)
+        let item = try await h.engine.create(h.draft(assignees: [worker.id]), by: boss.id)
+        #expect(item.state == .assigned)
+        try await h.engine.accept(item.id, by: worker.id)
+        try await h.engine.start(item.id, by: worker.id)
+        try await h.engine.reportProgress(item.id, by: worker.id, text: "half", percent: 50, attachments: [h.attachment()])
+        try await h.engine.submitForReview(item.id, by: worker.id)
+        let done = try await h.engine.approve(item.id, by: boss.id)
+        #expect(done.state == .completed)
+        #expect(done.version == 6)
+        let stored = try await h.store.workItem(item.id)
+        #expect(stored == done)
+        let trail = try await h.engine.auditTrail(of: item.id, as: boss.id)
+        #expect(trail.map(\.action) == ["create", "accept", "start", "report_progress", "submit_for_review", "approve"])
+        let inbox = try await h.engine.inbox(of: worker.id)
+        #expect(inbox.items.map(\.kind) == [.reviewResult, .assigned])
+        let hook = RecordingNotificationHook()
+        let dispatcher = try NotificationDispatcher(store: h.store, hooks: [hook], clock: h.clock)
+        let report = try await dispatcher.deliverDue()
+        #expect(report.delivered == 5)
+        #expect(hook.deliveries.count == 5)
+    }
+}
