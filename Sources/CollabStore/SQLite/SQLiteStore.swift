@@ -36,6 +36,9 @@ public final class SQLiteStore: CollabStorage {
         /// Where the store logs (migrations, retried busy conditions).
         public var logger = Logger(label: "collab.store")
 
+        /// Receives the text of every statement the store runs (tests check their query plans).
+        var statementObserver: (@Sendable (String) -> Void)?
+
         /// Creates a configuration; every value has a default.
         public init() {}
     }
@@ -83,6 +86,13 @@ public final class SQLiteStore: CollabStorage {
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(configuration.busyTimeout.timeInterval)
         config.label = "collab"
+        if let observer = configuration.statementObserver {
+            config.prepareDatabase { db in
+                db.trace { event in
+                    if case .statement(let statement) = event { observer(statement.sql) }
+                }
+            }
+        }
         return config
     }
 

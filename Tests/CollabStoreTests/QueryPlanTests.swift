@@ -1,0 +1,126 @@
+@testable import CollabStore
+import CollabModel
+import CollabTesting
+import CollabWorkflow
+import Foundation
+import GRDB
+import Logging
+import Synchronization
+import Testing
+
+/// Every statement the library runs is read through an index: the test records the SQL of a workload
+/// that calls every store API, then asks SQLite for each statement's query plan.
+@Suite struct QueryPlanTests {
+    /// Tables that grow with use; a full scan of one of them is a missing index.
+    static let largeTables = [
+        "work_items", "work_item_assignees", "work_item_departments", "comments", "progress_updates",
+        "review_decisions", "adjustment_requests", "audit_events", "notifications", "notification_hook_deliveries",
+        "idempotency_keys", "members", "department_memberships",
+    ]
+
+    /// Statements allowed to scan, with the reason.
+    static let allowedScans: [String: String] = [
+        "SELECT delivery_state, count(*) AS n FROM notifications GROUP BY delivery_state":
+            "operator statistics: counts the whole outbox by design",
+    ]
+
+    @Test("every statement of a full workload uses an index on the growing tables")
+    func everyQueryIsIndexed() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("collab-plan-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let statements = Mutex(Set<String>())
+        var configuration = SQLiteStore.Configuration()
+        configuration.statementObserver = { sql in _ = statements.withLock { $0.insert(sql) } }
+        let path = folder.appendingPathComponent("plan.sqlite").path
+        let store = try SQLiteStore(path: path, configuration: configuration)
+        let clock = ManualClock()
+        let engine = WorkflowEngine(store: store, clock: clock, identifiers: SequentialIdentifierGenerator())
+
+        try await store.save(Organization(id: "acme", name: "Acme", kind: .internal))
+        try await store.save(Organization(id: "supplier", name: "Supplier", kind: .partner))
+        try await store.save(Department(id: "root", organizationID: "acme", name: "Root"))
+        try await store.save(Department(id: "sales", organizationID: "acme", name: "Sales", parentID: "root"))
+        for id in ["boss", "worker", "other"] {
+            try await store.save(Member(
+                id: Member.ID(id), organizationID: "acme", displayName: id, handle: id,
+                roles: id == "boss" ? [.administrator] : [],
+                departments: [DepartmentMembership(id == "boss" ? "root" : "sales", role: id == "boss" ? .head : .member)]))
+        }
+        _ = try await store.organizations()
+        _ = try await store.department("sales")
+        _ = try await store.members(in: "acme")
+        _ = try await engine.setExternalCollaboration("supplier", enabled: true, by: "boss")
+
+        let draft = WorkItemDraft(
+            title: "Plan", assigneeIDs: ["worker"], departmentIDs: ["sales"], partnerOrganizationIDs: ["supplier"],
+            deadline: .endOfDay(CalendarDate(year: 2026, month: 3, day: 1)))
+        let item = try await engine.create(draft, by: "boss", idempotencyKey: "k1")
+        _ = try await engine.create(draft, by: "boss", idempotencyKey: "k1")
+        try await engine.accept(item.id, by: "worker")
+        try await engine.start(item.id, by: "worker")
+        let request = try await engine.requestAdjustment(
+            item.id, by: "worker", change: .init(title: "Plan v2"), reason: "scope grew")
+        try await engine.approveAdjustment(request.id, by: "boss")
+        try await engine.reassign(item.id, from: "worker", to: "other", by: "boss")
+        try await engine.comment(on: item.id, by: "boss", "@other welcome")
+        try await engine.reportProgress(item.id, by: "other", text: "done", percent: 100)
+        try await engine.submitForReview(item.id, by: "other")
+        try await engine.reject(item.id, by: "boss", reason: "again")
+        try await engine.submitForReview(item.id, by: "other")
+        try await engine.approve(item.id, by: "boss")
+        _ = try await engine.activity(of: item.id, as: "boss")
+        _ = try await engine.auditTrail(of: item.id, as: "boss")
+        _ = try await engine.explain(.view, on: item.id, for: "other")
+        let first = try await engine.todo(of: "other", page: PageRequest(limit: 1))
+        _ = try await engine.todo(of: "other", page: PageRequest(limit: 1, cursor: first.nextCursor ?? "0|x"))
+        let inbox = try await engine.inbox(of: "other", page: PageRequest(limit: 1))
+        _ = try await engine.inbox(of: "other", unreadOnly: true, page: PageRequest(limit: 1, cursor: inbox.nextCursor))
+        _ = try await engine.unreadCount(of: "other")
+        _ = try await engine.markRead(inbox.items.map(\.id), of: "other")
+        _ = try await engine.markAllRead(of: "other")
+        _ = try await store.assignmentCounts(for: "other", createdIn: nil, now: clock.now())
+        let failing = RecordingNotificationHook(name: "failing", failures: 1_000)
+        var dispatcherConfiguration = NotificationDispatcher.Configuration()
+        dispatcherConfiguration.logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        dispatcherConfiguration.retry.maximumAttempts = 1
+        let dispatcher = try NotificationDispatcher(
+            store: store, hooks: [RecordingNotificationHook(), failing], clock: clock,
+            configuration: dispatcherConfiguration)
+        try await dispatcher.deliverDue()
+        _ = try await store.nextDeliveryDue()
+        _ = try await store.outboxCounts()
+        let parked = try await store.parkedDeliveries(limit: 10)
+        _ = try await store.requeueParked(parked.map(\.notification.id), now: clock.now())
+
+        let recorded = statements.withLock { $0 }
+        #expect(recorded.count > 30)
+        let queue = try DatabaseQueue(path: path)
+        // The checker itself must see a scan when there is one.
+        #expect(try await Self.fullScans(of: "SELECT * FROM comments WHERE body = ?", in: queue).count == 1)
+        var problems: [String] = []
+        for sql in recorded.sorted() where Self.allowedScans[sql] == nil {
+            problems += try await Self.fullScans(of: sql, in: queue).map { "\($0)  ←  \(sql)" }
+        }
+        #expect(problems.isEmpty, "full scans:\n\(problems.joined(separator: "\n"))")
+    }
+
+    /// The plan lines of `sql` that scan a growing table without an index.
+    static func fullScans(of sql: String, in queue: DatabaseQueue) async throws -> [String] {
+        let upper = sql.uppercased()
+        guard upper.hasPrefix("SELECT") || upper.hasPrefix("UPDATE") || upper.hasPrefix("DELETE")
+            || upper.hasPrefix("WITH")
+        else { return [] }
+        let plan = try await queue.read { db in
+            // Parameters stay unbound (NULL): the plan does not depend on their values.
+            let statement = try db.makeStatement(sql: "EXPLAIN QUERY PLAN " + sql)
+            statement.setUncheckedArguments([])
+            return try Row.fetchAll(statement).map { $0["detail"] as String }
+        }
+        return plan.filter { line in
+            let words = line.split(separator: " ").map(String.init)
+            // "SCAN t" is a full scan; "SCAN t USING (COVERING) INDEX" walks an index in order.
+            return words.first == "SCAN" && words.count >= 2 && largeTables.contains(words[1]) && !line.contains("USING")
+        }
+    }
+}
