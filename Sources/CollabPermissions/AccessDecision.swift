@@ -10,6 +10,8 @@ public struct AccessDecision: Hashable, Sendable, Codable, CustomStringConvertib
         case otherOrganization = "other_organization"
         /// No rule grants the action to any relationship the member has.
         case noMatchingRule = "no_matching_rule"
+        /// A rule granted it, but a host extension denied it.
+        case deniedByExtension = "denied_by_extension"
     }
 
     /// Whether the action is allowed.
@@ -22,16 +24,23 @@ public struct AccessDecision: Hashable, Sendable, Codable, CustomStringConvertib
     public var denial: Denial?
     /// The member's relationships to the item.
     public var relationships: [Relationship]
+    /// The host extension that denied the action, if one did.
+    public var extensionName: String?
+    /// The extension's reason.
+    public var extensionReason: String?
 
     /// Creates a decision.
     public init(
-        isAllowed: Bool, action: WorkItemAction, rule: AccessRule?, denial: Denial?, relationships: [Relationship]
+        isAllowed: Bool, action: WorkItemAction, rule: AccessRule?, denial: Denial?, relationships: [Relationship],
+        extensionName: String? = nil, extensionReason: String? = nil
     ) {
         self.isAllowed = isAllowed
         self.action = action
         self.rule = rule
         self.denial = denial
         self.relationships = relationships
+        self.extensionName = extensionName
+        self.extensionReason = extensionReason
     }
 
     /// One line fit for an audit log or a support screen.
@@ -41,6 +50,9 @@ public struct AccessDecision: Hashable, Sendable, Codable, CustomStringConvertib
         switch denial {
         case .inactiveMember: return "denied \(action.rawValue): the member is deactivated"
         case .otherOrganization: return "denied \(action.rawValue): the item belongs to another organization"
+        case .deniedByExtension:
+            return "denied \(action.rawValue) by host rule \(extensionName ?? "?"): \(extensionReason ?? "")"
+                + (rule.map { " (policy rule \($0.name) would allow it)" } ?? "")
         case .noMatchingRule, nil:
             return "denied \(action.rawValue): no rule grants it to the member's relationships (\(held))"
         }

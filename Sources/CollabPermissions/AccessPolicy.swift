@@ -29,7 +29,7 @@ public struct AccessRule: Hashable, Sendable, Codable, CustomStringConvertible {
 public struct AccessPolicy: Hashable, Sendable, Codable {
     /// The rules, in the order explanations prefer them.
     public private(set) var rules: [AccessRule]
-    private var grants: [WorkItemAction: UInt8]
+    private var grants: [WorkItemAction: UInt16]
 
     /// Creates a policy from rules.
     public init(rules: [AccessRule]) {
@@ -54,29 +54,35 @@ public struct AccessPolicy: Hashable, Sendable, Codable {
         Relationship.allCases.filter { (grants[action] ?? 0) & $0.bit != 0 }
     }
 
-    func grantMask(_ action: WorkItemAction) -> UInt8 { grants[action] ?? 0 }
+    func grantMask(_ action: WorkItemAction) -> UInt16 { grants[action] ?? 0 }
 
     /// Collab's default rules; see `Documentation/Workflow.md` for the table.
     public static let standard: AccessPolicy = {
         var rules: [AccessRule] = []
-        func grant(_ action: WorkItemAction, to relationships: Relationship...) {
+        func grant(_ action: WorkItemAction, to relationships: [Relationship]) {
             for relationship in relationships {
                 rules.append(AccessRule("\(relationship.rawValue)-may-\(action.rawValue)", action: action,
                     relationship: relationship))
             }
         }
-        grant(.view, to: .initiator, .assignee, .reviewer, .departmentHead, .administrator)
-        grant(.comment, to: .initiator, .assignee, .reviewer, .departmentHead, .administrator)
-        grant(.submit, to: .initiator)
-        grant(.accept, to: .assignee)
-        grant(.start, to: .assignee)
-        grant(.reportProgress, to: .assignee)
-        grant(.submitForReview, to: .assignee)
-        grant(.review, to: .reviewer)
-        grant(.requestAdjustment, to: .assignee)
-        grant(.decideAdjustment, to: .initiator)
-        grant(.reassign, to: .departmentHead, .administrator)
-        grant(.cancel, to: .initiator, .administrator)
+        let involved: [Relationship] = [.initiator, .assignee, .reviewer, .watcher, .departmentMember, .departmentHead]
+        grant(.view, to: involved + [.administrator, .auditor, .sharedOrganization])
+        grant(.list, to: [.organizationMember, .sharedOrganization])
+        grant(.search, to: [.organizationMember, .sharedOrganization])
+        grant(.export, to: [.organizationMember, .sharedOrganization])
+        grant(.comment, to: involved + [.administrator, .sharedOrganization])
+        grant(.watch, to: involved + [.administrator, .auditor])
+        grant(.submit, to: [.initiator])
+        grant(.accept, to: [.assignee])
+        grant(.start, to: [.assignee])
+        grant(.reportProgress, to: [.assignee])
+        grant(.submitForReview, to: [.assignee])
+        grant(.review, to: [.reviewer])
+        grant(.requestAdjustment, to: [.assignee])
+        grant(.decideAdjustment, to: [.initiator])
+        grant(.reassign, to: [.departmentHead, .administrator])
+        grant(.cancel, to: [.initiator, .administrator])
+        grant(.share, to: [.initiator, .administrator])
         return AccessPolicy(rules: rules)
     }()
 }

@@ -19,12 +19,16 @@ public struct Subject: Hashable, Sendable, Codable {
     public var headedDepartmentIDs: Set<Department.ID>
     /// Whether the member may act at all.
     public var isActive: Bool
+    /// For a member of a partner or customer organization: whether an administrator currently has
+    /// external collaboration with it enabled. Without it, nothing is shared with the member.
+    public var externalCollaborationEnabled: Bool
 
     /// Creates a subject.
     public init(
         memberID: Member.ID, organizationID: Organization.ID, organizationKind: Organization.Kind,
         roles: Set<Member.OrganizationRole> = [], departmentIDs: Set<Department.ID> = [],
-        headedDepartmentIDs: Set<Department.ID> = [], isActive: Bool = true
+        headedDepartmentIDs: Set<Department.ID> = [], isActive: Bool = true,
+        externalCollaborationEnabled: Bool = false
     ) {
         self.memberID = memberID
         self.organizationID = organizationID
@@ -33,6 +37,7 @@ public struct Subject: Hashable, Sendable, Codable {
         self.departmentIDs = departmentIDs
         self.headedDepartmentIDs = headedDepartmentIDs
         self.isActive = isActive
+        self.externalCollaborationEnabled = externalCollaborationEnabled
     }
 
     /// Builds a subject from a member, their organization and the organization's department tree.
@@ -54,9 +59,13 @@ public struct Subject: Hashable, Sendable, Codable {
         self.init(
             memberID: member.id, organizationID: member.organizationID, organizationKind: organization.kind,
             roles: member.roles, departmentIDs: Set(member.departments.map(\.departmentID)).intersection(known),
-            headedDepartmentIDs: headed, isActive: member.isActive)
+            headedDepartmentIDs: headed, isActive: member.isActive,
+            externalCollaborationEnabled: organization.kind != .internal && organization.externalCollaborationEnabled)
     }
 
     /// Whether the subject administers its organization.
     public var isAdministrator: Bool { roles.contains(.administrator) }
+
+    /// Whether the subject belongs to a partner or customer organization.
+    public var isExternal: Bool { organizationKind != .internal }
 }

@@ -17,10 +17,13 @@ public struct Comment: Identifiable, Hashable, Sendable, Codable {
     public var mentionedIDs: [Member.ID]
     /// When it was written.
     public var createdAt: Date
+    /// Internal (the default) or also visible to the outside organizations the item is shared with.
+    public var visibility: Visibility
 
     /// Creates a comment.
     public init(
-        id: ID, itemID: WorkItem.ID, authorID: Member.ID, body: String, mentionedIDs: [Member.ID], createdAt: Date
+        id: ID, itemID: WorkItem.ID, authorID: Member.ID, body: String, mentionedIDs: [Member.ID], createdAt: Date,
+        visibility: Visibility = .internal
     ) {
         self.id = id
         self.itemID = itemID
@@ -28,6 +31,7 @@ public struct Comment: Identifiable, Hashable, Sendable, Codable {
         self.body = body
         self.mentionedIDs = mentionedIDs
         self.createdAt = createdAt
+        self.visibility = visibility
     }
 
     /// The handles mentioned in `text` (`@li.wei` → `li.wei`), in order of appearance, without repeats.

@@ -7,6 +7,16 @@ public struct Member: Identifiable, Hashable, Sendable, Codable {
     public enum OrganizationRole: String, Hashable, Sendable, Codable, CaseIterable {
         /// May see everything in the organization, cancel and reassign any item, and manage the directory.
         case administrator
+        /// May see everything in the organization, read-only.
+        case auditor
+    }
+
+    /// A person, or an account a host system acts through.
+    public enum Kind: String, Hashable, Sendable, Codable, CaseIterable {
+        /// A person.
+        case person
+        /// A host's service account: it has only the access its roles and relationships give it.
+        case serviceAccount = "service_account"
     }
 
     /// The member's identifier.
@@ -23,11 +33,14 @@ public struct Member: Identifiable, Hashable, Sendable, Codable {
     public var departments: [DepartmentMembership]
     /// Whether the member is active; deactivated members keep their history but can no longer act.
     public var isActive: Bool
+    /// A person or a service account.
+    public var kind: Kind
 
     /// Creates a member.
     public init(
         id: ID, organizationID: Organization.ID, displayName: String, handle: String,
-        roles: Set<OrganizationRole> = [], departments: [DepartmentMembership] = [], isActive: Bool = true
+        roles: Set<OrganizationRole> = [], departments: [DepartmentMembership] = [], isActive: Bool = true,
+        kind: Kind = .person
     ) {
         self.id = id
         self.organizationID = organizationID
@@ -36,6 +49,7 @@ public struct Member: Identifiable, Hashable, Sendable, Codable {
         self.roles = roles
         self.departments = departments
         self.isActive = isActive
+        self.kind = kind
     }
 
     /// Whether the member administers their organization.

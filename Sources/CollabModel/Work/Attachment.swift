@@ -12,14 +12,34 @@ public struct Attachment: Hashable, Sendable, Codable {
     public var sha256: String
     /// Where the host stored the bytes.
     public var storageKey: String
+    /// Whether outside organizations the item is shared with may see the file (internal by default).
+    public var visibility: Visibility
 
     /// Creates attachment metadata.
-    public init(fileName: String, mediaType: String, size: Int64, sha256: String, storageKey: String) {
+    public init(
+        fileName: String, mediaType: String, size: Int64, sha256: String, storageKey: String,
+        visibility: Visibility = .internal
+    ) {
         self.fileName = fileName
         self.mediaType = mediaType
         self.size = size
         self.sha256 = sha256
         self.storageKey = storageKey
+        self.visibility = visibility
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case fileName, mediaType, size, sha256, storageKey, visibility
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        fileName = try container.decode(String.self, forKey: .fileName)
+        mediaType = try container.decode(String.self, forKey: .mediaType)
+        size = try container.decode(Int64.self, forKey: .size)
+        sha256 = try container.decode(String.self, forKey: .sha256)
+        storageKey = try container.decode(String.self, forKey: .storageKey)
+        visibility = try container.decodeIfPresent(Visibility.self, forKey: .visibility) ?? .internal
     }
 
     /// Lists every problem with this attachment under `policy`.

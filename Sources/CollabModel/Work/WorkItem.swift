@@ -25,7 +25,9 @@ public struct WorkItem: Identifiable, Hashable, Sendable, Codable {
     public var assigneeIDs: [Member.ID]
     /// Who decides reviews, when not the initiator.
     public var reviewerID: Member.ID?
-    /// Departments taking part; their heads have authority over the item.
+    /// Members who follow the item without working on it.
+    public var watcherIDs: [Member.ID]
+    /// Departments taking part; their members see the item and their heads have authority over it.
     public var departmentIDs: [Department.ID]
     /// Outside organizations the item is shared with (only those with external collaboration enabled).
     public var partnerOrganizationIDs: [Organization.ID]
@@ -57,7 +59,8 @@ public struct WorkItem: Identifiable, Hashable, Sendable, Codable {
     /// Creates an item; the workflow engine does this, hosts rarely need to.
     public init(
         id: ID, organizationID: Organization.ID, title: String, description: String, priority: Priority,
-        initiatorID: Member.ID, assigneeIDs: [Member.ID], reviewerID: Member.ID?, departmentIDs: [Department.ID],
+        initiatorID: Member.ID, assigneeIDs: [Member.ID], reviewerID: Member.ID?, watcherIDs: [Member.ID] = [],
+        departmentIDs: [Department.ID],
         partnerOrganizationIDs: [Organization.ID], start: Date, deadline: Deadline, dueAt: Date,
         attachments: [Attachment], tags: [String], state: WorkItemState, progressPercent: Int? = nil,
         pendingAdjustmentID: AdjustmentRequest.ID? = nil, version: Int = 1, createdAt: Date, updatedAt: Date,
@@ -71,6 +74,7 @@ public struct WorkItem: Identifiable, Hashable, Sendable, Codable {
         self.initiatorID = initiatorID
         self.assigneeIDs = assigneeIDs
         self.reviewerID = reviewerID
+        self.watcherIDs = watcherIDs
         self.departmentIDs = departmentIDs
         self.partnerOrganizationIDs = partnerOrganizationIDs
         self.start = start

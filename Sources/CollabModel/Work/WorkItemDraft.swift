@@ -12,6 +12,8 @@ public struct WorkItemDraft: Hashable, Sendable, Codable {
     public var assigneeIDs: [Member.ID]
     /// Who decides reviews; `nil` means the initiator.
     public var reviewerID: Member.ID?
+    /// Members who follow the item.
+    public var watcherIDs: [Member.ID]
     /// Departments taking part.
     public var departmentIDs: [Department.ID]
     /// Outside organizations to share with (each must have external collaboration enabled).
@@ -28,7 +30,7 @@ public struct WorkItemDraft: Hashable, Sendable, Codable {
     /// Creates a draft; only the title, the assignees and the deadline are required.
     public init(
         title: String, description: String = "", priority: Priority = .medium, assigneeIDs: [Member.ID],
-        reviewerID: Member.ID? = nil, departmentIDs: [Department.ID] = [],
+        reviewerID: Member.ID? = nil, watcherIDs: [Member.ID] = [], departmentIDs: [Department.ID] = [],
         partnerOrganizationIDs: [Organization.ID] = [], start: Date? = nil, deadline: Deadline,
         attachments: [Attachment] = [], tags: [String] = []
     ) {
@@ -37,6 +39,7 @@ public struct WorkItemDraft: Hashable, Sendable, Codable {
         self.priority = priority
         self.assigneeIDs = assigneeIDs
         self.reviewerID = reviewerID
+        self.watcherIDs = watcherIDs
         self.departmentIDs = departmentIDs
         self.partnerOrganizationIDs = partnerOrganizationIDs
         self.start = start
@@ -74,6 +77,18 @@ public struct WorkItemDraft: Hashable, Sendable, Codable {
         if let reviewerID, !context.activeMemberIDs.contains(reviewerID) {
             report.add("reviewerID", .unknownMember,
                 "'\(reviewerID.rawValue.clipped())' is not an active member of the organization")
+        }
+        if watcherIDs.count > limits.assigneeCount {
+            report.add("watcherIDs", .tooLong, "has \(watcherIDs.count) watchers, at most \(limits.assigneeCount)")
+        }
+        var seenWatchers = Set<Member.ID>()
+        for (index, id) in watcherIDs.enumerated() {
+            if !seenWatchers.insert(id).inserted {
+                report.add("watcherIDs[\(index)]", .duplicate, "member '\(id.rawValue.clipped())' is listed twice")
+            } else if !context.activeMemberIDs.contains(id) {
+                report.add("watcherIDs[\(index)]", .unknownMember,
+                    "'\(id.rawValue.clipped())' is not an active member of the organization")
+            }
         }
         if departmentIDs.count > limits.departmentCount {
             report.add("departmentIDs", .tooLong, "has \(departmentIDs.count) departments, at most \(limits.departmentCount)")

@@ -1,14 +1,16 @@
 import CollabModel
+import CollabPermissions
 import Foundation
 
 /// Members' inboxes, and the outbox that delivers the same notifications to the host's hooks.
 public protocol MessageStore: Sendable {
-    /// A member's notifications, newest first.
-    func inbox(for memberID: Member.ID, unreadOnly: Bool, page: PageRequest) async throws(CollabError)
-        -> Page<Notice>
+    /// A member's notifications, newest first; notifications about items no longer visible in `scope`
+    /// (the member's own) are left out.
+    func inbox(for memberID: Member.ID, visibleIn scope: VisibilityScope, unreadOnly: Bool, page: PageRequest)
+        async throws(CollabError) -> Page<Notice>
 
-    /// How many of a member's notifications are unread.
-    func unreadCount(for memberID: Member.ID) async throws(CollabError) -> Int
+    /// How many of a member's notifications about items visible in `scope` are unread.
+    func unreadCount(for memberID: Member.ID, visibleIn scope: VisibilityScope) async throws(CollabError) -> Int
 
     /// Marks notifications of `memberID` read at `date`; ids of other members' notifications are ignored.
     ///
@@ -75,6 +77,8 @@ public struct DeliveryOutcome: Hashable, Sendable {
         case retry(at: Date)
         /// Failed too often: parked until someone requeues it.
         case parked(at: Date)
+        /// Not delivered, on purpose: the recipient may no longer see it (removed, moved, access revoked).
+        case suppressed(at: Date)
     }
 
     /// The notification.
@@ -108,12 +112,15 @@ public struct OutboxCounts: Hashable, Sendable, Codable {
     public var delivered: Int
     /// Failed too often; waiting to be requeued.
     public var parked: Int
+    /// Withheld because the recipient lost access before delivery.
+    public var suppressed: Int
 
     /// Creates counts.
-    public init(pending: Int, delivered: Int, parked: Int) {
+    public init(pending: Int, delivered: Int, parked: Int, suppressed: Int = 0) {
         self.pending = pending
         self.delivered = delivered
         self.parked = parked
+        self.suppressed = suppressed
     }
 }
 

@@ -1,4 +1,5 @@
 import CollabModel
+import CollabPermissions
 import Foundation
 
 /// Aggregates over work items, computed in the database (never by loading items into memory).
@@ -7,6 +8,11 @@ public protocol ReportStore: Sendable {
     /// judged at `now`. Drafts and cancelled items are left out.
     func assignmentCounts(for memberID: Member.ID, createdIn: DateInterval?, now: Date) async throws(CollabError)
         -> WorkItemCounts
+
+    /// Counts the items visible in `scope` that match `filter`, judged at `now`. Drafts and cancelled
+    /// items are left out.
+    func workItemCounts(in scope: VisibilityScope, matching filter: WorkItemFilter, now: Date)
+        async throws(CollabError) -> WorkItemCounts
 }
 
 /// Counts of work items by outcome.

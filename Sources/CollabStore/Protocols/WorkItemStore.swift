@@ -1,4 +1,5 @@
 import CollabModel
+import CollabPermissions
 import Foundation
 
 /// Stores work items and their activity, and commits ``ChangeSet``s atomically.
@@ -39,6 +40,20 @@ public protocol WorkItemStore: Sendable {
 
     /// The items where `memberID` must act now, soonest deadline first.
     func todo(for memberID: Member.ID, page: PageRequest) async throws(CollabError) -> Page<TodoEntry>
+
+    /// The items visible in `scope` that match `filter`, soonest deadline first (then by id), paged.
+    ///
+    /// The scope is applied in the query: a store never loads items it then throws away.
+    func workItems(in scope: VisibilityScope, matching filter: WorkItemFilter, page: PageRequest)
+        async throws(CollabError) -> Page<WorkItem>
+
+    /// How many items visible in `scope` match `filter`.
+    func countWorkItems(in scope: VisibilityScope, matching filter: WorkItemFilter) async throws(CollabError) -> Int
+
+    /// The items visible in `scope` whose title, description or (for internal scopes) tags contain `text`,
+    /// soonest deadline first, paged. Matching is case-insensitive substring matching.
+    func searchWorkItems(_ text: String, in scope: VisibilityScope, page: PageRequest) async throws(CollabError)
+        -> Page<WorkItem>
 }
 
 /// A command's whole effect, committed by ``WorkItemStore/commit(_:)`` in one transaction.

@@ -90,14 +90,14 @@ extension SQLiteStore {
             }
             try report.throwIfInvalid()
             try db.execute(sql: """
-                INSERT INTO members (id, organization_id, display_name, handle, roles, is_active)
-                VALUES (?, ?, ?, ?, ?, ?)
+                INSERT INTO members (id, organization_id, display_name, handle, roles, is_active, kind)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(id) DO UPDATE SET organization_id = excluded.organization_id,
                     display_name = excluded.display_name, handle = excluded.handle, roles = excluded.roles,
-                    is_active = excluded.is_active
+                    is_active = excluded.is_active, kind = excluded.kind
                 """, arguments: [
                     member.id.rawValue, member.organizationID.rawValue, member.displayName, member.handle,
-                    StoredList.encode(member.roles.map(\.rawValue).sorted()), member.isActive,
+                    StoredList.encode(member.roles.map(\.rawValue).sorted()), member.isActive, member.kind.rawValue,
                 ])
             try db.execute(sql: "DELETE FROM department_memberships WHERE member_id = ?",
                 arguments: [member.id.rawValue])
@@ -220,6 +220,6 @@ extension SQLiteStore {
             id: Member.ID(row["id"]), organizationID: Organization.ID(row["organization_id"]),
             displayName: row["display_name"], handle: row["handle"],
             roles: Set(StoredList.decode(row["roles"]).compactMap(Member.OrganizationRole.init(rawValue:))),
-            departments: [], isActive: row["is_active"])
+            departments: [], isActive: row["is_active"], kind: Member.Kind(rawValue: row["kind"]) ?? .person)
     }
 }

@@ -1,10 +1,11 @@
 import CollabModel
+import CollabPermissions
 import Foundation
 import GRDB
 
 extension SQLiteStore {
-    public func inbox(for memberID: Member.ID, unreadOnly: Bool, page: PageRequest) async throws(CollabError)
-        -> Page<Notice>
+    public func inbox(for memberID: Member.ID, visibleIn scope: VisibilityScope, unreadOnly: Bool, page: PageRequest)
+        async throws(CollabError) -> Page<Notice>
     {
         var before = Int64.max
         if let cursor = page.cursor {
@@ -16,24 +17,35 @@ extension SQLiteStore {
         }
         let limit = page.limit
         let beforeSequence = before
+        let visible = Self.noticeVisibleCondition(scope)
         return try await read { db in
             let sql = """
-                SELECT * FROM notifications WHERE recipient_id = ? AND sequence < ?
-                \(unreadOnly ? "AND read_at IS NULL" : "") ORDER BY sequence DESC LIMIT ?
+                SELECT n.* FROM notifications n WHERE n.recipient_id = ? AND n.sequence < ?
+                \(unreadOnly ? "AND n.read_at IS NULL" : "") AND \(visible.sql) ORDER BY n.sequence DESC LIMIT ?
                 """
-            let rows = try Row.fetchAll(db.cachedStatement(sql: sql), arguments: [memberID.rawValue, beforeSequence, limit + 1])
+            let rows = try Row.fetchAll(db.cachedStatement(sql: sql),
+                arguments: [memberID.rawValue, beforeSequence] + visible.arguments + [limit + 1])
             let notices = try rows.prefix(limit).map(Self.notice(from:))
             let next: String? = rows.count > limit ? (rows[limit - 1]["sequence"] as Int64).description : nil
             return Page(items: notices, nextCursor: next)
         }
     }
 
-    public func unreadCount(for memberID: Member.ID) async throws(CollabError) -> Int {
-        try await read { db in
-            try Int.fetchOne(db.cachedStatement(sql:
-                "SELECT count(*) FROM notifications WHERE recipient_id = ? AND read_at IS NULL"),
-                arguments: [memberID.rawValue]) ?? 0
+    public func unreadCount(for memberID: Member.ID, visibleIn scope: VisibilityScope) async throws(CollabError) -> Int {
+        let visible = Self.noticeVisibleCondition(scope)
+        return try await read { db in
+            try Int.fetchOne(db.cachedStatement(sql: """
+                SELECT count(*) FROM notifications n WHERE n.recipient_id = ? AND n.read_at IS NULL AND \(visible.sql)
+                """), arguments: [memberID.rawValue] + visible.arguments) ?? 0
         }
+    }
+
+    /// The condition "notification `n` concerns no item, or an item visible in `scope`".
+    static func noticeVisibleCondition(_ scope: VisibilityScope) -> SQLCondition {
+        let item = visibleCondition(scope)
+        return SQLCondition(
+            sql: "(n.item_id IS NULL OR EXISTS (SELECT 1 FROM work_items w WHERE w.id = n.item_id AND \(item.sql)))",
+            arguments: item.arguments)
     }
 
     public func markRead(_ ids: [Notice.ID], of memberID: Member.ID, at date: Date) async throws(CollabError) -> Int {
@@ -87,7 +99,7 @@ extension SQLiteStore {
             for hook in outcome.acceptedBy {
                 let at: Date
                 switch outcome.next {
-                case .delivered(let date), .retry(let date), .parked(let date): at = date
+                case .delivered(let date), .retry(let date), .parked(let date), .suppressed(let date): at = date
                 }
                 try db.cachedStatement(sql: """
                     INSERT OR IGNORE INTO notification_hook_deliveries (notification_id, hook, delivered_at) VALUES (?, ?, ?)
@@ -103,6 +115,11 @@ extension SQLiteStore {
                 try db.cachedStatement(sql: """
                     UPDATE notifications SET attempts = ?, next_attempt_at = ?, lease_until = NULL, last_error = ?
                     WHERE id = ? AND delivery_state = 'pending'
+                    """).execute(arguments: [outcome.attempts, at.storedMilliseconds, outcome.error, id])
+            case .suppressed(let at):
+                try db.cachedStatement(sql: """
+                    UPDATE notifications SET delivery_state = 'suppressed', attempts = ?, delivered_at = ?,
+                        next_attempt_at = NULL, lease_until = NULL, last_error = ? WHERE id = ?
                     """).execute(arguments: [outcome.attempts, at.storedMilliseconds, outcome.error, id])
             case .parked:
                 try db.cachedStatement(sql: """
@@ -132,6 +149,7 @@ extension SQLiteStore {
                 case "pending": counts.pending = row["n"]
                 case "delivered": counts.delivered = row["n"]
                 case "parked": counts.parked = row["n"]
+                case "suppressed": counts.suppressed = row["n"]
                 default: break
                 }
             }

@@ -18,8 +18,8 @@ extension SQLiteStore {
                     coalesce(sum(w.state = 'completed' AND w.closed_at < w.due_at), 0) AS on_time,
                     coalesce(sum(w.state = 'completed' AND w.closed_at >= w.due_at), 0) AS late,
                     coalesce(sum(w.state NOT IN ('completed', 'cancelled') AND w.due_at <= ?2), 0) AS overdue_open
-                FROM work_item_assignees a JOIN work_items w ON w.id = a.item_id
-                WHERE a.member_id = ?1 AND w.state NOT IN ('draft', 'cancelled')
+                FROM work_item_access a JOIN work_items w ON w.id = a.item_id
+                WHERE a.kind = 'assignee' AND a.key = ?1 AND w.state NOT IN ('draft', 'cancelled')
                     AND w.created_at >= ?3 AND w.created_at < ?4
                 """), arguments: [memberID.rawValue, nowMS, from, until])
             guard let row else { return WorkItemCounts(total: 0, open: 0, completed: 0, completedOnTime: 0,

@@ -27,6 +27,7 @@ extension SQLiteStore {
                     handle TEXT NOT NULL,
                     roles TEXT NOT NULL,
                     is_active INTEGER NOT NULL,
+                    kind TEXT NOT NULL DEFAULT 'person',
                     UNIQUE (organization_id, handle)
                 );
                 CREATE TABLE department_memberships (
@@ -48,6 +49,7 @@ extension SQLiteStore {
                     reviewer_id TEXT,
                     review_by TEXT NOT NULL,
                     assignee_ids TEXT NOT NULL,
+                    watcher_ids TEXT NOT NULL,
                     department_ids TEXT NOT NULL,
                     partner_ids TEXT NOT NULL,
                     start_at INTEGER NOT NULL,
@@ -66,19 +68,18 @@ extension SQLiteStore {
                 );
                 CREATE INDEX work_items_by_initiator ON work_items(initiator_id, state);
                 CREATE INDEX work_items_by_reviewer ON work_items(review_by, state);
-                CREATE INDEX work_items_by_organization ON work_items(organization_id, state, due_at);
-                CREATE TABLE work_item_assignees (
-                    member_id TEXT NOT NULL,
+                CREATE INDEX work_items_by_organization ON work_items(organization_id, due_at, id);
+                -- Who is related to each item, and how: the visibility filter and the to-do list read
+                -- ranges of it in deadline order. Rewritten whenever an item's relations or deadline change.
+                CREATE TABLE work_item_access (
+                    kind TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    due_at INTEGER NOT NULL,
                     item_id TEXT NOT NULL REFERENCES work_items(id),
-                    PRIMARY KEY (member_id, item_id)
+                    PRIMARY KEY (kind, key, due_at, item_id)
                 ) WITHOUT ROWID;
-                CREATE INDEX assignees_by_item ON work_item_assignees(item_id);
-                CREATE TABLE work_item_departments (
-                    department_id TEXT NOT NULL,
-                    item_id TEXT NOT NULL REFERENCES work_items(id),
-                    PRIMARY KEY (department_id, item_id)
-                ) WITHOUT ROWID;
-                CREATE INDEX departments_by_item ON work_item_departments(item_id);
+                CREATE INDEX access_by_item ON work_item_access(item_id, kind, key);
+                CREATE VIRTUAL TABLE work_items_search USING fts5(title, description, tags, tokenize = 'trigram');
 
                 CREATE TABLE comments (
                     id TEXT PRIMARY KEY NOT NULL,
@@ -86,6 +87,7 @@ extension SQLiteStore {
                     author_id TEXT NOT NULL,
                     body TEXT NOT NULL,
                     mentioned_ids TEXT NOT NULL,
+                    visibility TEXT NOT NULL,
                     created_at INTEGER NOT NULL
                 );
                 CREATE INDEX comments_by_item ON comments(item_id, created_at);

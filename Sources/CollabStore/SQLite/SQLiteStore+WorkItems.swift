@@ -1,5 +1,6 @@
 import CollabModel
 import Foundation
+import CollabPermissions
 import GRDB
 
 extension SQLiteStore {
@@ -16,8 +17,8 @@ extension SQLiteStore {
         switch change.item {
         case .insert(let item):
             try db.cachedStatement(sql: insertItemSQL).execute(arguments: itemArguments(item))
-            try writeAssignees(item, db)
-            try writeDepartments(item, db)
+            try writeAccess(item, db)
+            try writeSearchText(item, rowID: db.lastInsertedRowID, db)
         case .update(let item, let previous):
             let statement = try db.cachedStatement(sql: updateItemSQL)
             var arguments = itemArguments(item)
@@ -30,23 +31,30 @@ extension SQLiteStore {
                 throw CollabError(.conflict,
                     "work item '\(item.id)' is at version \(actual), the command was based on version \(previous.version)")
             }
-            if item.assigneeIDs != previous.assigneeIDs {
-                try db.execute(sql: "DELETE FROM work_item_assignees WHERE item_id = ?", arguments: [item.id.rawValue])
-                try writeAssignees(item, db)
+            if accessGrants(of: item) != accessGrants(of: previous) || item.dueAt != previous.dueAt {
+                try db.cachedStatement(sql: "DELETE FROM work_item_access WHERE item_id = ?")
+                    .execute(arguments: [item.id.rawValue])
+                try writeAccess(item, db)
             }
-            if item.departmentIDs != previous.departmentIDs {
-                try db.execute(sql: "DELETE FROM work_item_departments WHERE item_id = ?", arguments: [item.id.rawValue])
-                try writeDepartments(item, db)
+            if item.title != previous.title || item.description != previous.description || item.tags != previous.tags {
+                let rowID = try Int64.fetchOne(db.cachedStatement(sql: "SELECT rowid FROM work_items WHERE id = ?"),
+                    arguments: [item.id.rawValue])
+                if let rowID {
+                    try db.cachedStatement(sql: "DELETE FROM work_items_search WHERE rowid = ?").execute(arguments: [rowID])
+                    try writeSearchText(item, rowID: rowID, db)
+                }
             }
         case nil:
             break
         }
         for comment in change.comments {
             try db.cachedStatement(sql: """
-                INSERT INTO comments (id, item_id, author_id, body, mentioned_ids, created_at) VALUES (?, ?, ?, ?, ?, ?)
+                INSERT INTO comments (id, item_id, author_id, body, mentioned_ids, visibility, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: [
                     comment.id.rawValue, comment.itemID.rawValue, comment.authorID.rawValue, comment.body,
-                    StoredList.encode(comment.mentionedIDs.map(\.rawValue)), comment.createdAt.storedMilliseconds,
+                    StoredList.encode(comment.mentionedIDs.map(\.rawValue)), comment.visibility.rawValue,
+                    comment.createdAt.storedMilliseconds,
                 ])
         }
         for update in change.progressUpdates {
@@ -120,31 +128,45 @@ extension SQLiteStore {
         return .committed
     }
 
-    private static func writeAssignees(_ item: WorkItem, _ db: Database) throws {
-        let statement = try db.cachedStatement(sql: "INSERT INTO work_item_assignees (member_id, item_id) VALUES (?, ?)")
-        for assignee in item.assigneeIDs {
-            try statement.execute(arguments: [assignee.rawValue, item.id.rawValue])
+    /// The ways people, departments and outside organizations are related to an item, as indexed in
+    /// `work_item_access`.
+    static func accessGrants(of item: WorkItem) -> [VisibilityScope.Grant] {
+        var grants: [VisibilityScope.Grant] = [
+            .init(.initiator, item.initiatorID.rawValue), .init(.reviewer, item.effectiveReviewerID.rawValue),
+        ]
+        grants += item.assigneeIDs.map { .init(.assignee, $0.rawValue) }
+        grants += item.watcherIDs.map { .init(.watcher, $0.rawValue) }
+        grants += item.departmentIDs.map { .init(.department, $0.rawValue) }
+        grants += item.partnerOrganizationIDs.map { .init(.sharedOrganization, $0.rawValue) }
+        return grants
+    }
+
+    private static func writeAccess(_ item: WorkItem, _ db: Database) throws {
+        let statement = try db.cachedStatement(sql: """
+            INSERT OR IGNORE INTO work_item_access (kind, key, due_at, item_id) VALUES (?, ?, ?, ?)
+            """)
+        let due = item.dueAt.storedMilliseconds
+        for grant in accessGrants(of: item) {
+            try statement.execute(arguments: [grant.kind.rawValue, grant.key, due, item.id.rawValue])
         }
     }
 
-    private static func writeDepartments(_ item: WorkItem, _ db: Database) throws {
-        let statement = try db.cachedStatement(
-            sql: "INSERT INTO work_item_departments (department_id, item_id) VALUES (?, ?)")
-        for department in item.departmentIDs {
-            try statement.execute(arguments: [department.rawValue, item.id.rawValue])
-        }
+    private static func writeSearchText(_ item: WorkItem, rowID: Int64, _ db: Database) throws {
+        try db.cachedStatement(sql: "INSERT INTO work_items_search (rowid, title, description, tags) VALUES (?, ?, ?, ?)")
+            .execute(arguments: [rowID, item.title, item.description, item.tags.joined(separator: " ")])
     }
 
     private static let insertItemSQL = """
         INSERT INTO work_items (id, organization_id, title, description, priority, initiator_id, reviewer_id,
-            review_by, assignee_ids, department_ids, partner_ids, start_at, deadline_date, deadline_at, due_at,
-            attachments, tags, state, progress, pending_adjustment_id, version, created_at, updated_at, closed_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            review_by, assignee_ids, watcher_ids, department_ids, partner_ids, start_at, deadline_date, deadline_at,
+            due_at, attachments, tags, state, progress, pending_adjustment_id, version, created_at, updated_at, closed_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
     private static let updateItemSQL = """
         UPDATE work_items SET id = ?, organization_id = ?, title = ?, description = ?, priority = ?,
-            initiator_id = ?, reviewer_id = ?, review_by = ?, assignee_ids = ?, department_ids = ?, partner_ids = ?,
+            initiator_id = ?, reviewer_id = ?, review_by = ?, assignee_ids = ?, watcher_ids = ?, department_ids = ?,
+            partner_ids = ?,
             start_at = ?, deadline_date = ?, deadline_at = ?, due_at = ?, attachments = ?, tags = ?, state = ?,
             progress = ?, pending_adjustment_id = ?, version = ?, created_at = ?, updated_at = ?, closed_at = ?
         WHERE id = ?1 AND version = ?
@@ -161,7 +183,8 @@ extension SQLiteStore {
         let values: [(any DatabaseValueConvertible)?] = [
             item.id.rawValue, item.organizationID.rawValue, item.title, item.description, item.priority.rawValue,
             item.initiatorID.rawValue, item.reviewerID?.rawValue, item.effectiveReviewerID.rawValue,
-            StoredList.encode(item.assigneeIDs.map(\.rawValue)), StoredList.encode(item.departmentIDs.map(\.rawValue)),
+            StoredList.encode(item.assigneeIDs.map(\.rawValue)), StoredList.encode(item.watcherIDs.map(\.rawValue)),
+            StoredList.encode(item.departmentIDs.map(\.rawValue)),
             StoredList.encode(item.partnerOrganizationIDs.map(\.rawValue)), item.start.storedMilliseconds,
             deadlineDate, deadlineAt, item.dueAt.storedMilliseconds, attachments, StoredList.encode(item.tags),
             item.state.rawValue, item.progressPercent, item.pendingAdjustmentID?.rawValue, item.version,
@@ -188,7 +211,7 @@ extension SQLiteStore {
             title: row["title"], description: row["description"], priority: priority,
             initiatorID: Member.ID(row["initiator_id"]), assigneeIDs: StoredList.ids(row["assignee_ids"]),
             reviewerID: (row["reviewer_id"] as String?).map(Member.ID.init(rawValue:)),
-            departmentIDs: StoredList.ids(row["department_ids"]),
+            watcherIDs: StoredList.ids(row["watcher_ids"]), departmentIDs: StoredList.ids(row["department_ids"]),
             partnerOrganizationIDs: StoredList.ids(row["partner_ids"]),
             start: Date(storedMilliseconds: row["start_at"]), deadline: deadline,
             dueAt: Date(storedMilliseconds: row["due_at"]),
@@ -227,7 +250,8 @@ extension SQLiteStore {
                         id: Comment.ID(row["id"]), itemID: WorkItem.ID(row["item_id"]),
                         authorID: Member.ID(row["author_id"]), body: row["body"],
                         mentionedIDs: StoredList.ids(row["mentioned_ids"]),
-                        createdAt: Date(storedMilliseconds: row["created_at"]))
+                        createdAt: Date(storedMilliseconds: row["created_at"]),
+                        visibility: Visibility(rawValue: row["visibility"]) ?? .internal)
                 }
         }
     }
@@ -325,8 +349,8 @@ extension SQLiteStore {
                 SELECT w.*, group_concat(t.reason) AS reasons FROM (
                     SELECT a.item_id AS id,
                         CASE i.state WHEN 'assigned' THEN 'accept' WHEN 'accepted' THEN 'start' ELSE 'work' END AS reason
-                    FROM work_item_assignees a JOIN work_items i ON i.id = a.item_id
-                    WHERE a.member_id = ?1 AND i.state IN ('assigned', 'accepted', 'in_progress')
+                    FROM work_item_access a JOIN work_items i ON i.id = a.item_id
+                    WHERE a.kind = 'assignee' AND a.key = ?1 AND i.state IN ('assigned', 'accepted', 'in_progress')
                     UNION ALL
                     SELECT id, 'review' FROM work_items WHERE review_by = ?1 AND state = 'in_review'
                     UNION ALL

@@ -38,6 +38,8 @@ public final class SQLiteStore: CollabStorage {
 
         /// Receives the text of every statement the store runs (tests check their query plans).
         var statementObserver: (@Sendable (String) -> Void)?
+        /// Deliberate isolation faults, for tests that prove the isolation tests can fail.
+        var isolationFaults: IsolationFaults = []
 
         /// Creates a configuration; every value has a default.
         public init() {}

@@ -32,8 +32,18 @@ public enum WorkItemCommand: Hashable, Sendable, Codable {
     case reassign(WorkItem.ID, from: Member.ID, to: Member.ID, reason: String?)
     /// The initiator (or an administrator) cancels the item.
     case cancel(WorkItem.ID, reason: String?)
-    /// Someone involved comments; `@handle` mentions notify those members.
-    case comment(WorkItem.ID, body: String)
+    /// Someone involved comments; `@handle` mentions notify those members. Internal comments stay inside
+    /// the company; external ones are also seen by the outside organizations the item is shared with (an
+    /// outside member's comments are always external).
+    case comment(WorkItem.ID, body: String, visibility: Visibility)
+    /// Share the item with an outside organization (external collaboration with it must be enabled).
+    case share(WorkItem.ID, with: Organization.ID)
+    /// Stop sharing the item with an outside organization; its members lose access at once.
+    case unshare(WorkItem.ID, from: Organization.ID)
+    /// Follow the item: see it and be told when it is commented on.
+    case watch(WorkItem.ID)
+    /// Stop following the item.
+    case unwatch(WorkItem.ID)
 
     /// The command's name in audit events and idempotency records (`approve`, `request_adjustment`).
     public var name: String {
@@ -52,6 +62,10 @@ public enum WorkItemCommand: Hashable, Sendable, Codable {
         case .reassign: "reassign"
         case .cancel: "cancel"
         case .comment: "comment"
+        case .share: "share"
+        case .unshare: "unshare"
+        case .watch: "watch"
+        case .unwatch: "unwatch"
         }
     }
 }
@@ -60,7 +74,7 @@ public enum WorkItemCommand: Hashable, Sendable, Codable {
 public struct CommandResult: Hashable, Sendable, Codable {
     /// The item after the command.
     public var item: WorkItem
-    /// The comment created by ``WorkItemCommand/comment(_:body:)``.
+    /// The comment created by ``WorkItemCommand/comment(_:body:visibility:)``.
     public var comment: Comment?
     /// The progress update created by ``WorkItemCommand/reportProgress(_:text:percent:attachments:)``.
     public var progressUpdate: ProgressUpdate?

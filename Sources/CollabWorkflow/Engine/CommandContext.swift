@@ -48,13 +48,14 @@ struct CommandContext {
 
     /// Queues a notification for each recipient except the actor, once each.
     mutating func notify(
-        _ recipients: [Member.ID], _ kind: Notice.Kind, urgency: Notice.Urgency = .normal, title: String, body: String
+        _ recipients: [Member.ID], _ kind: Notice.Kind, urgency: Notice.Urgency = .normal,
+        organization: Organization.ID? = nil, title: String, body: String
     ) {
         var seen = Set(change.notifications.filter { $0.kind == kind }.map(\.recipientID))
         seen.insert(subject.memberID)
         for recipient in recipients where seen.insert(recipient).inserted {
             change.notifications.append(Notice(
-                id: Notice.ID(engine.identifiers.next()), organizationID: item.organizationID,
+                id: Notice.ID(engine.identifiers.next()), organizationID: organization ?? item.organizationID,
                 recipientID: recipient, kind: kind, urgency: urgency, itemID: item.id, actorID: subject.memberID,
                 title: title, body: body, createdAt: now))
         }
@@ -75,6 +76,11 @@ struct CommandContext {
             request.decidedAt = now
             change.adjustmentRequests.append(request)
         }
+    }
+
+    /// A command that changes nothing (sharing with an organization already shared with): no write.
+    func unchanged() -> CommandPlan {
+        CommandPlan(change: ChangeSet(), result: CommandResult(item: item))
     }
 
     /// The change to commit and the result to return, with the item's version and time stamps moved on.

@@ -144,14 +144,48 @@ extension WorkflowEngine {
             idempotencyKey: idempotencyKey).item
     }
 
-    /// Comments on an item; `@handle` mentions notify those members (only those who may see the item).
+    /// Comments on an item; `@handle` mentions notify those members (only those who may see the comment).
+    ///
+    /// - Parameter visibility: `.internal` (the default) keeps the comment inside the company;
+    ///   `.external` shows it to the outside organizations the item is shared with. An outside member's
+    ///   comments are always external.
     @discardableResult
     public func comment(
-        on id: WorkItem.ID, by author: Member.ID, _ body: String, idempotencyKey: String? = nil
+        on id: WorkItem.ID, by author: Member.ID, _ body: String, visibility: Visibility = .internal,
+        idempotencyKey: String? = nil
     ) async throws(CollabError) -> Comment {
-        let result = try await execute(.comment(id, body: body), by: author, idempotencyKey: idempotencyKey)
+        let result = try await execute(
+            .comment(id, body: body, visibility: visibility), by: author, idempotencyKey: idempotencyKey)
         guard let comment = result.comment else { throw Self.missingRecord("comment") }
         return comment
+    }
+
+    /// Shares an item with an outside organization whose external collaboration an administrator enabled.
+    @discardableResult
+    public func share(
+        _ id: WorkItem.ID, with organization: Organization.ID, by member: Member.ID, idempotencyKey: String? = nil
+    ) async throws(CollabError) -> WorkItem {
+        try await execute(.share(id, with: organization), by: member, idempotencyKey: idempotencyKey).item
+    }
+
+    /// Stops sharing an item with an outside organization; its members lose access at once.
+    @discardableResult
+    public func unshare(
+        _ id: WorkItem.ID, from organization: Organization.ID, by member: Member.ID, idempotencyKey: String? = nil
+    ) async throws(CollabError) -> WorkItem {
+        try await execute(.unshare(id, from: organization), by: member, idempotencyKey: idempotencyKey).item
+    }
+
+    /// Makes `member` a watcher of the item.
+    @discardableResult
+    public func watch(_ id: WorkItem.ID, by member: Member.ID) async throws(CollabError) -> WorkItem {
+        try await execute(.watch(id), by: member).item
+    }
+
+    /// Removes `member` from the item's watchers.
+    @discardableResult
+    public func unwatch(_ id: WorkItem.ID, by member: Member.ID) async throws(CollabError) -> WorkItem {
+        try await execute(.unwatch(id), by: member).item
     }
 
     static func missingRecord(_ kind: String) -> CollabError {

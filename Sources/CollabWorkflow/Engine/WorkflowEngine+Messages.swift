@@ -5,17 +5,19 @@ import Foundation
 
 /// The message center: each member's inbox and to-do list.
 extension WorkflowEngine {
-    /// A member's notifications, newest first.
+    /// A member's notifications, newest first. Notifications about items the member can no longer see
+    /// (a share revoked, a department left) are left out.
     public func inbox(of member: Member.ID, unreadOnly: Bool = false, page: PageRequest = .first)
         async throws(CollabError) -> Page<Notice>
     {
-        _ = try await subject(member)
-        return try await store.inbox(for: member, unreadOnly: unreadOnly, page: page)
+        let scope = authorizer.visibilityScope(for: try await subject(member))
+        return try await store.inbox(for: member, visibleIn: scope, unreadOnly: unreadOnly, page: page)
     }
 
     /// How many of a member's notifications are unread.
     public func unreadCount(of member: Member.ID) async throws(CollabError) -> Int {
-        try await store.unreadCount(for: member)
+        let scope = authorizer.visibilityScope(for: try await subject(member))
+        return try await store.unreadCount(for: member, visibleIn: scope)
     }
 
     /// Marks some of a member's notifications read; returns how many changed.

@@ -232,34 +232,79 @@ extension WorkflowEngine {
             }
             return context.plan()
 
-        case .comment(let id, let body):
+        case .comment(let id, let body, let requestedVisibility):
             var context = try await load(id, for: .comment, by: subject, expectedVersion: expectedVersion, command, now)
             var report = ValidationReport()
             report.checkText(body, field: "body", maxLength: configuration.limits.textLength, allowNewlines: true)
             try report.throwIfInvalid()
-            // Mention only members who may see the item: a mention must not leak it to anyone else.
-            let handles = Set(Comment.mentionedHandles(in: body))
-            var mentioned: [Member.ID] = []
-            for member in try await store.members(handles: handles, in: context.item.organizationID) {
-                if let mentionedSubject = try await store.subject(for: member.id),
-                    authorizer.isAllowed(mentionedSubject, .view, on: context.item)
-                {
-                    mentioned.append(member.id)
-                }
-            }
-            mentioned.sort()
+            let visibility: Visibility = subject.organizationID == context.item.organizationID ? requestedVisibility : .external
             let comment = Comment(
                 id: Comment.ID(identifiers.next()), itemID: id, authorID: subject.memberID, body: body,
-                mentionedIDs: mentioned, createdAt: now)
+                mentionedIDs: [], createdAt: now, visibility: visibility)
+            // Mention only members who may see this comment: a mention must not leak it to anyone else.
+            let handles = Set(Comment.mentionedHandles(in: body))
+            var organizations = [context.item.organizationID]
+            if visibility == .external { organizations += context.item.partnerOrganizationIDs }
+            var mentioned: [(Member.ID, Organization.ID)] = []
+            for organization in organizations {
+                for member in try await store.members(handles: handles, in: organization) {
+                    if let mentionedSubject = try await store.subject(for: member.id),
+                        authorizer.isAllowed(mentionedSubject, .view, on: context.item),
+                        authorizer.canSee(comment, on: context.item, by: mentionedSubject)
+                    {
+                        mentioned.append((member.id, organization))
+                    }
+                }
+            }
+            mentioned.sort { $0.0 < $1.0 }
+            var stored = comment
+            stored.mentionedIDs = mentioned.map(\.0)
             context.bumpsVersion = false
-            context.change.comments.append(comment)
-            context.audit(details: ["comment": comment.id.rawValue])
-            context.notify(mentioned, .mentioned, title: "\(context.actorName) mentioned you: \(context.item.title)",
-                body: body.clipped(280))
-            let involved = (context.item.assigneeIDs + [context.item.initiatorID]).filter { !mentioned.contains($0) }
+            context.change.comments.append(stored)
+            context.audit(details: ["comment": comment.id.rawValue, "visibility": visibility.rawValue])
+            for (member, organization) in mentioned {
+                context.notify([member], .mentioned, organization: organization,
+                    title: "\(context.actorName) mentioned you: \(context.item.title)", body: body.clipped(280))
+            }
+            let involved = (context.item.assigneeIDs + [context.item.initiatorID] + context.item.watcherIDs)
+                .filter { member in !mentioned.contains { $0.0 == member } }
             context.notify(involved, .commented, title: "New comment: \(context.item.title)",
                 body: "\(context.actorName): \(body.clipped(280))")
-            context.result.comment = comment
+            context.result.comment = stored
+            return context.plan()
+
+        case .share(let id, let organizationID), .unshare(let id, let organizationID):
+            var context = try await load(id, for: .share, by: subject, expectedVersion: expectedVersion, command, now)
+            try context.require(.draft, .assigned, .accepted, .inProgress, .inReview)
+            let sharing: Bool
+            if case .share = command { sharing = true } else { sharing = false }
+            if sharing {
+                // An unknown organization and one that is not enabled read the same to the caller.
+                guard let partner = try await store.organization(organizationID), partner.kind != .internal,
+                    partner.externalCollaborationEnabled
+                else {
+                    throw CollabError.invalid([ValidationProblem(field: "organization", kind: .externalCollaborationDisabled,
+                        message: "'\(organizationID.rawValue.clipped())' is not an outside organization with external collaboration enabled")])
+                }
+                guard !context.item.partnerOrganizationIDs.contains(organizationID) else { return context.unchanged() }
+                context.item.partnerOrganizationIDs.append(organizationID)
+            } else {
+                guard context.item.partnerOrganizationIDs.contains(organizationID) else { return context.unchanged() }
+                context.item.partnerOrganizationIDs.removeAll { $0 == organizationID }
+            }
+            context.audit(details: ["organization": organizationID.rawValue])
+            return context.plan()
+
+        case .watch(let id), .unwatch(let id):
+            var context = try await load(id, for: .watch, by: subject, expectedVersion: expectedVersion, command, now)
+            if case .watch = command {
+                guard !context.item.watcherIDs.contains(subject.memberID) else { return context.unchanged() }
+                context.item.watcherIDs.append(subject.memberID)
+            } else {
+                guard context.item.watcherIDs.contains(subject.memberID) else { return context.unchanged() }
+                context.item.watcherIDs.removeAll { $0 == subject.memberID }
+            }
+            context.audit()
             return context.plan()
         }
     }

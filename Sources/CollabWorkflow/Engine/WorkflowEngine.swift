@@ -24,6 +24,8 @@ public struct WorkflowEngine: Sendable {
     public struct Configuration: Sendable {
         /// Who may do what.
         public var accessPolicy: AccessPolicy = .standard
+        /// The host's own access rules, applied after the policy (they can only deny).
+        public var accessExtensions: [any AccessRuleExtension] = []
         /// Which attachments are accepted.
         public var attachmentPolicy: AttachmentPolicy = .default
         /// Size limits of validated input.
@@ -57,7 +59,7 @@ public struct WorkflowEngine: Sendable {
         self.clock = clock
         self.identifiers = identifiers
         self.configuration = configuration
-        self.authorizer = Authorizer(policy: configuration.accessPolicy)
+        self.authorizer = Authorizer(policy: configuration.accessPolicy, extensions: configuration.accessExtensions)
     }
 
     /// "Now", at the millisecond precision the store keeps.
@@ -67,32 +69,78 @@ public struct WorkflowEngine: Sendable {
 
     // MARK: Reads
 
-    /// The item, if `viewer` may see it.
+    /// The item as `viewer` may see it (outside members see only its external parts).
     ///
     /// - Throws: ``CollabError/Code/notFound`` when the item does not exist *or* the viewer may not see it
     ///   (the two are never told apart, so ids cannot be probed).
     public func workItem(_ id: WorkItem.ID, as viewer: Member.ID) async throws(CollabError) -> WorkItem {
         let subject = try await subject(viewer)
-        return try await visibleItem(id, to: subject)
+        return authorizer.redacted(try await visibleItem(id, to: subject), for: subject)
     }
 
-    /// Everything that happened on an item: comments, progress updates, review decisions, adjustment
-    /// requests, if `viewer` may see the item.
+    /// Everything that happened on an item that `viewer` may see: for members of the owning organization,
+    /// comments, progress updates, review decisions and adjustment requests; for outside members, the
+    /// external comments only.
     public func activity(of id: WorkItem.ID, as viewer: Member.ID) async throws(CollabError) -> WorkItemActivity {
         let subject = try await subject(viewer)
         let item = try await visibleItem(id, to: subject)
+        let comments = try await store.comments(on: id).filter { authorizer.canSee($0, on: item, by: subject) }
+        guard subject.organizationID == item.organizationID else {
+            return WorkItemActivity(
+                item: authorizer.redacted(item, for: subject), comments: comments, progressUpdates: [],
+                reviewDecisions: [], adjustmentRequests: [])
+        }
         return WorkItemActivity(
-            item: item, comments: try await store.comments(on: id),
-            progressUpdates: try await store.progressUpdates(on: id),
+            item: item, comments: comments, progressUpdates: try await store.progressUpdates(on: id),
             reviewDecisions: try await store.reviewDecisions(on: id),
             adjustmentRequests: try await store.adjustmentRequests(on: id))
     }
 
-    /// The item's audit trail, oldest first, if `viewer` may see the item.
+    /// The attachments of an item that `viewer` may see (outside members: the external ones).
+    public func attachments(of id: WorkItem.ID, as viewer: Member.ID) async throws(CollabError) -> [Attachment] {
+        try await workItem(id, as: viewer).attachments
+    }
+
+    /// The item's audit trail, oldest first, if `viewer` may see the item. The trail is internal: outside
+    /// members get an empty list.
     public func auditTrail(of id: WorkItem.ID, as viewer: Member.ID) async throws(CollabError) -> [AuditEvent] {
         let subject = try await subject(viewer)
-        _ = try await visibleItem(id, to: subject)
+        let item = try await visibleItem(id, to: subject)
+        guard subject.organizationID == item.organizationID else { return [] }
         return try await store.auditTrail(of: id)
+    }
+
+    /// The items `viewer` may see that match `filter`, soonest deadline first, paged.
+    ///
+    /// - Throws: ``CollabError/Code/forbidden`` when a host rule forbids listing;
+    ///   ``CollabError/Code/invalidInput`` when an outside member filters by an internal field.
+    public func list(as viewer: Member.ID, filter: WorkItemFilter = .all, page: PageRequest = .first)
+        async throws(CollabError) -> Page<WorkItem>
+    {
+        let (subject, scope) = try await surface(.list, viewer, filter: filter)
+        var result = try await store.workItems(in: scope, matching: filter, page: page)
+        result.items = result.items.map { authorizer.redacted($0, for: subject) }
+        return result
+    }
+
+    /// How many items `viewer` may see that match `filter`.
+    public func count(as viewer: Member.ID, filter: WorkItemFilter = .all) async throws(CollabError) -> Int {
+        let (_, scope) = try await surface(.list, viewer, filter: filter)
+        return try await store.countWorkItems(in: scope, matching: filter)
+    }
+
+    /// The items `viewer` may see whose title or description (and, for members of the owning organization,
+    /// tags) contain `text`, soonest deadline first, paged.
+    public func search(_ text: String, as viewer: Member.ID, page: PageRequest = .first) async throws(CollabError)
+        -> Page<WorkItem>
+    {
+        var report = ValidationReport()
+        report.checkText(text, field: "text", maxLength: 200)
+        try report.throwIfInvalid()
+        let (subject, scope) = try await surface(.search, viewer, filter: .all)
+        var result = try await store.searchWorkItems(text, in: scope, page: page)
+        result.items = result.items.map { authorizer.redacted($0, for: subject) }
+        return result
     }
 
     /// Whether `member` may perform `action` on the item, and why: for support screens and audits.
@@ -106,11 +154,32 @@ public struct WorkflowEngine: Sendable {
         return authorizer.decide(subject, action, on: item)
     }
 
+    /// The visibility scope of `member`: what the store filters their lists, searches and reports by.
+    public func visibilityScope(of member: Member.ID) async throws(CollabError) -> VisibilityScope {
+        authorizer.visibilityScope(for: try await subject(member))
+    }
+
     // MARK: Helpers shared by commands and reads
 
     func subject(_ id: Member.ID) async throws(CollabError) -> Subject {
         guard let subject = try await store.subject(for: id) else { throw CollabError.notFound("member", id.rawValue) }
         return subject
+    }
+
+    /// Checks a surface action and returns the viewer's subject and scope.
+    func surface(_ action: WorkItemAction, _ viewer: Member.ID, filter: WorkItemFilter)
+        async throws(CollabError) -> (Subject, VisibilityScope)
+    {
+        let subject = try await subject(viewer)
+        let decision = authorizer.decide(subject, action)
+        guard decision.isAllowed else {
+            throw CollabError(.forbidden, "member '\(viewer)' may not \(action.rawValue): \(decision)")
+        }
+        if subject.isExternal && filter.usesInternalFields {
+            throw CollabError.invalid([ValidationProblem(field: "filter", kind: .malformed,
+                message: "members of outside organizations may filter by state, priority and due date only")])
+        }
+        return (subject, authorizer.visibilityScope(for: subject))
     }
 
     func visibleItem(_ id: WorkItem.ID, to subject: Subject) async throws(CollabError) -> WorkItem {

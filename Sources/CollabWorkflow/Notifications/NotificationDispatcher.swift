@@ -1,4 +1,5 @@
 import CollabModel
+import CollabPermissions
 import CollabStore
 import Foundation
 import Logging
@@ -69,6 +70,10 @@ public struct NotificationDispatcher: Sendable {
         public var leaseDuration: Duration = .seconds(300)
         /// Where the dispatcher logs failures.
         public var logger = Logger(label: "collab.notifications")
+        /// The policy and host rules that decide who may still see what at delivery time (use the engine's).
+        public var accessPolicy: AccessPolicy = .standard
+        /// Test-only: skip the delivery-time re-authorization, to prove the isolation tests catch it.
+        var skipsDeliveryRecheck = false
 
         /// Creates a configuration; every value has a default.
         public init() {}
@@ -82,6 +87,8 @@ public struct NotificationDispatcher: Sendable {
         public var retried = 0
         /// Notifications parked after too many failures.
         public var parked = 0
+        /// Notifications withheld because the recipient lost access.
+        public var suppressed = 0
         /// Hook calls made.
         public var attempts = 0
 
@@ -89,8 +96,9 @@ public struct NotificationDispatcher: Sendable {
         public init() {}
     }
 
-    let store: any MessageStore
+    let store: any CollabStorage
     let hooks: [any NotificationHook]
+    let authorizer: Authorizer
     let clock: any CollabClock
     let configuration: Configuration
 
@@ -98,8 +106,8 @@ public struct NotificationDispatcher: Sendable {
     ///
     /// - Throws: ``CollabError/Code/invalidInput`` when two hooks share a name or a name is empty.
     public init(
-        store: any MessageStore, hooks: [any NotificationHook], clock: any CollabClock = SystemClock(),
-        configuration: Configuration = Configuration()
+        store: any CollabStorage, hooks: [any NotificationHook], clock: any CollabClock = SystemClock(),
+        configuration: Configuration = Configuration(), accessExtensions: [any AccessRuleExtension] = []
     ) throws(CollabError) {
         var report = ValidationReport()
         var names = Set<String>()
@@ -115,6 +123,7 @@ public struct NotificationDispatcher: Sendable {
         self.hooks = hooks
         self.clock = clock
         self.configuration = configuration
+        self.authorizer = Authorizer(policy: configuration.accessPolicy, extensions: accessExtensions)
     }
 
     /// Delivers every notification that is due now; returns what happened.
@@ -141,6 +150,7 @@ public struct NotificationDispatcher: Sendable {
                 case .delivered: report.delivered += 1
                 case .retry: report.retried += 1
                 case .parked: report.parked += 1
+                case .suppressed: report.suppressed += 1
                 }
             }
             if batch.count < configuration.batchSize { break }
@@ -188,11 +198,56 @@ public struct NotificationDispatcher: Sendable {
         }
     }
 
+    /// What the recipient may see of the notification now: `.withheld` when they may not see it at all.
+    private enum Recheck {
+        case deliver(WorkItem?)
+        case withhold(String)
+        case failed(String)
+    }
+
+    private func recheck(_ notice: Notice) async -> Recheck {
+        do {
+            guard let subject = try await store.subject(for: notice.recipientID), subject.isActive else {
+                return .withhold("the recipient no longer exists or is deactivated")
+            }
+            guard let itemID = notice.itemID else { return .deliver(nil) }
+            guard let item = try await store.workItem(itemID) else { return .withhold("the item no longer exists") }
+            if configuration.skipsDeliveryRecheck { return .deliver(item) }
+            guard authorizer.isAllowed(subject, .view, on: item) else {
+                return .withhold("the recipient may no longer see the item")
+            }
+            return .deliver(authorizer.redacted(item, for: subject))
+        } catch {
+            return .failed("re-authorization failed: \(error)")
+        }
+    }
+
     private func deliver(_ entry: OutboxEntry) async -> EntryOutcome {
         let attempt = entry.attempts + 1
+        let item: WorkItem?
+        switch await recheck(entry.notification) {
+        case .deliver(let visible):
+            item = visible
+        case .withhold(let reason):
+            configuration.logger.info("notification withheld", metadata: [
+                "notification": "\(entry.notification.id)", "reason": "\(reason)",
+            ])
+            return EntryOutcome(
+                delivery: DeliveryOutcome(
+                    notificationID: entry.notification.id, acceptedBy: [], attempts: attempt,
+                    next: .suppressed(at: clock.now()), error: reason),
+                calls: 0)
+        case .failed(let reason):
+            let delay = configuration.retry.delay(afterAttempt: attempt, key: entry.notification.id.rawValue)
+            return EntryOutcome(
+                delivery: DeliveryOutcome(
+                    notificationID: entry.notification.id, acceptedBy: [], attempts: entry.attempts,
+                    next: .retry(at: clock.now().addingTimeInterval(delay.timeInterval)), error: reason),
+                calls: 0)
+        }
         let pending = hooks.filter { !entry.deliveredHooks.contains($0.name) }
         let delivery = NoticeDelivery(
-            idempotencyKey: entry.notification.id.rawValue, notice: entry.notification, attempt: attempt)
+            idempotencyKey: entry.notification.id.rawValue, notice: entry.notification, attempt: attempt, item: item)
         let results = await withTaskGroup(of: (String, String?).self) { group in
             for hook in pending {
                 group.addTask { (hook.name, await attemptDelivery(delivery, to: hook)) }
@@ -301,5 +356,20 @@ private final class DeliveryRace: Sendable {
         }
         continuation?.resume(returning: outcome)
         for task in tasks { task.cancel() }
+    }
+}
+
+extension WorkflowEngine {
+    /// A dispatcher over this engine's store and clock that re-authorizes deliveries with this engine's
+    /// access policy and host rules.
+    public func makeDispatcher(
+        hooks: [any NotificationHook],
+        configuration: NotificationDispatcher.Configuration = NotificationDispatcher.Configuration()
+    ) throws(CollabError) -> NotificationDispatcher {
+        var configuration = configuration
+        configuration.accessPolicy = self.configuration.accessPolicy
+        return try NotificationDispatcher(
+            store: store, hooks: hooks, clock: clock, configuration: configuration,
+            accessExtensions: self.configuration.accessExtensions)
     }
 }

@@ -2,7 +2,10 @@ import CollabModel
 
 /// Delivers notifications outside Collab: e-mail, instant messaging, a webhook, SMS.
 ///
-/// The host implements it and hands it to a ``NotificationDispatcher``. Delivery is at least once:
+/// The host implements it and hands it to a ``NotificationDispatcher``. Each notification is re-authorized
+/// when it is delivered: a recipient who lost access in between (removed, moved department, partner access
+/// revoked) gets nothing, and ``NoticeDelivery/item`` carries only what the recipient may see. Delivery is
+/// at least once:
 /// a notification may arrive again after a failure or a crash, always with the same
 /// ``NoticeDelivery/idempotencyKey``, so a receiver can drop repeats.
 ///
@@ -32,11 +35,15 @@ public struct NoticeDelivery: Hashable, Sendable {
     public var notice: Notice
     /// Which attempt this is, from 1.
     public var attempt: Int
+    /// The item the notification concerns, as the recipient may see it *now* (an outside member gets its
+    /// external parts only), or `nil` when it concerns no item.
+    public var item: WorkItem?
 
     /// Creates a delivery.
-    public init(idempotencyKey: String, notice: Notice, attempt: Int) {
+    public init(idempotencyKey: String, notice: Notice, attempt: Int, item: WorkItem? = nil) {
         self.idempotencyKey = idempotencyKey
         self.notice = notice
         self.attempt = attempt
+        self.item = item
     }
 }

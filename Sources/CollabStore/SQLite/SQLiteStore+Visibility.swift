@@ -1,0 +1,263 @@
+import CollabModel
+import CollabPermissions
+import Foundation
+import GRDB
+
+/// Faults a test can switch on to prove the isolation tests catch a missing organization condition.
+struct IsolationFaults: OptionSet, Sendable {
+    let rawValue: Int
+    /// Lists and counts forget which organization the scope belongs to.
+    static let listIgnoresOrganization = IsolationFaults(rawValue: 1)
+    /// Search forgets which organization the scope belongs to.
+    static let searchIgnoresOrganization = IsolationFaults(rawValue: 2)
+    /// Report aggregates forget which organization the scope belongs to.
+    static let reportIgnoresOrganization = IsolationFaults(rawValue: 4)
+}
+
+/// A SQL condition and its arguments.
+struct SQLCondition {
+    var sql: String
+    var arguments: StatementArguments
+
+    static let always = SQLCondition(sql: "1", arguments: [])
+    static let never = SQLCondition(sql: "0", arguments: [])
+
+    static func && (lhs: SQLCondition, rhs: SQLCondition) -> SQLCondition {
+        SQLCondition(sql: "(\(lhs.sql)) AND (\(rhs.sql))", arguments: lhs.arguments + rhs.arguments)
+    }
+}
+
+extension SQLiteStore {
+    /// Beyond this many grants a scope is filtered per row instead of merged range by range.
+    static let maximumMergedGrants = 200
+
+    /// The condition "work item `w` is visible in `scope`".
+    static func visibleCondition(_ scope: VisibilityScope, ignoreOrganization: Bool = false) -> SQLCondition {
+        if let organization = scope.wholeOrganization {
+            return ignoreOrganization ? .always : SQLCondition(sql: "w.organization_id = ?", arguments: [organization.rawValue])
+        }
+        if scope.grants.isEmpty { return .never }
+        var parts: [String] = []
+        var arguments: StatementArguments = []
+        for grant in scope.grants.sorted(by: { ($0.kind.rawValue, $0.key) < ($1.kind.rawValue, $1.key) }) {
+            if ignoreOrganization && grant.kind == .sharedOrganization {
+                parts.append("a.kind = ?")
+                arguments += [grant.kind.rawValue]
+            } else {
+                parts.append("(a.kind = ? AND a.key = ?)")
+                arguments += [grant.kind.rawValue, grant.key]
+            }
+        }
+        return SQLCondition(
+            sql: "EXISTS (SELECT 1 FROM work_item_access a WHERE a.item_id = w.id AND (\(parts.joined(separator: " OR "))))",
+            arguments: arguments)
+    }
+
+    /// The condition "work item `w` matches `filter`" (and, if given, contains `text`).
+    static func filterCondition(_ filter: WorkItemFilter, text: SearchText? = nil) -> SQLCondition {
+        var condition = SQLCondition.always
+        if let states = filter.states {
+            let values = states.map(\.rawValue).sorted()
+            condition = condition && SQLCondition(
+                sql: values.isEmpty ? "0" : "w.state IN (\(marks(values.count)))", arguments: StatementArguments(values))
+        }
+        if let priorities = filter.priorities {
+            let values = priorities.map(\.rawValue).sorted()
+            condition = condition && SQLCondition(
+                sql: values.isEmpty ? "0" : "w.priority IN (\(marks(values.count)))",
+                arguments: StatementArguments(values))
+        }
+        if let assignee = filter.assigneeID {
+            condition = condition && SQLCondition(
+                sql: "EXISTS (SELECT 1 FROM work_item_access f WHERE f.item_id = w.id AND f.kind = 'assignee' AND f.key = ?)",
+                arguments: [assignee.rawValue])
+        }
+        if let department = filter.departmentID {
+            condition = condition && SQLCondition(
+                sql: "EXISTS (SELECT 1 FROM work_item_access f WHERE f.item_id = w.id AND f.kind = 'department' AND f.key = ?)",
+                arguments: [department.rawValue])
+        }
+        if let tag = filter.tag {
+            condition = condition && SQLCondition(
+                sql: "instr(char(31) || w.tags || char(31), char(31) || ? || char(31)) > 0", arguments: [tag])
+        }
+        if let from = filter.dueFrom {
+            condition = condition && SQLCondition(sql: "w.due_at >= ?", arguments: [from.storedMilliseconds])
+        }
+        if let before = filter.dueBefore {
+            condition = condition && SQLCondition(sql: "w.due_at < ?", arguments: [before.storedMilliseconds])
+        }
+        if let text {
+            condition = condition && text.condition
+        }
+        return condition
+    }
+
+    static func marks(_ count: Int) -> String { Array(repeating: "?", count: count).joined(separator: ",") }
+
+    /// Reads one page of items visible in `scope` that satisfy `filter`, in (due_at, id) order.
+    ///
+    /// Each grant's rows are a range of `work_item_access` already in deadline order, so the page is the
+    /// union of each range's first `limit` matching rows: a bounded amount of work however many items
+    /// the scope holds.
+    static func page(
+        in scope: VisibilityScope, filter: SQLCondition, page: PageRequest, ignoreOrganization: Bool, _ db: Database
+    ) throws -> Page<WorkItem> {
+        var afterDue = Int64.min
+        var afterID = ""
+        if let cursor = page.cursor {
+            let parts = cursor.split(separator: "|", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let due = Int64(parts[0]) else {
+                throw CollabError.invalid([ValidationProblem(field: "cursor", kind: .malformed,
+                    message: "'\(cursor.clipped())' is not a list cursor")])
+            }
+            afterDue = due
+            afterID = parts[1]
+        }
+        let fetch = page.limit + 1
+        let rows: [Row]
+        if scope.wholeOrganization != nil || scope.grants.count > maximumMergedGrants {
+            let visible = visibleCondition(scope, ignoreOrganization: ignoreOrganization)
+            let condition = visible && filter
+            rows = try Row.fetchAll(db, sql: """
+                SELECT w.* FROM work_items w
+                WHERE (w.due_at, w.id) > (?, ?) AND \(condition.sql)
+                ORDER BY w.due_at, w.id LIMIT ?
+                """, arguments: [afterDue, afterID] + condition.arguments + [fetch])
+        } else if scope.grants.isEmpty {
+            rows = []
+        } else {
+            var parts: [String] = []
+            var arguments: StatementArguments = []
+            for grant in scope.grants.sorted(by: { ($0.kind.rawValue, $0.key) < ($1.kind.rawValue, $1.key) }) {
+                let ignoreKey = ignoreOrganization && grant.kind == .sharedOrganization
+                parts.append("""
+                    SELECT * FROM (SELECT a.item_id AS id FROM work_item_access a JOIN work_items w ON w.id = a.item_id
+                    WHERE a.kind = ? \(ignoreKey ? "" : "AND a.key = ?") AND (a.due_at, a.item_id) > (?, ?)
+                        AND \(filter.sql)
+                    ORDER BY a.due_at, a.item_id LIMIT ?)
+                    """)
+                arguments += [grant.kind.rawValue]
+                if !ignoreKey { arguments += [grant.key] }
+                arguments += [afterDue, afterID]
+                arguments += filter.arguments
+                arguments += [fetch]
+            }
+            rows = try Row.fetchAll(db, sql: """
+                SELECT w.* FROM work_items w JOIN (\(parts.joined(separator: " UNION "))) u ON w.id = u.id
+                ORDER BY w.due_at, w.id LIMIT ?
+                """, arguments: arguments + [fetch])
+        }
+        let items = try rows.prefix(page.limit).map(workItem(from:))
+        let next = rows.count > page.limit ? items.last.map { "\($0.dueAt.storedMilliseconds)|\($0.id)" } : nil
+        return Page(items: items, nextCursor: next)
+    }
+
+    public func workItems(in scope: VisibilityScope, matching filter: WorkItemFilter, page request: PageRequest)
+        async throws(CollabError) -> Page<WorkItem>
+    {
+        let ignore = configuration.isolationFaults.contains(.listIgnoresOrganization)
+        return try await read { db in
+            try Self.page(in: scope, filter: Self.filterCondition(filter), page: request, ignoreOrganization: ignore, db)
+        }
+    }
+
+    public func countWorkItems(in scope: VisibilityScope, matching filter: WorkItemFilter) async throws(CollabError)
+        -> Int
+    {
+        let ignore = configuration.isolationFaults.contains(.listIgnoresOrganization)
+        return try await read { db in
+            let (from, condition) = Self.scopedSource(scope, filter: Self.filterCondition(filter), ignoreOrganization: ignore)
+            return try Int.fetchOne(db, sql: "SELECT count(*) FROM \(from) WHERE \(condition.sql)",
+                arguments: condition.arguments) ?? 0
+        }
+    }
+
+    /// The rows of `work_items w` visible in `scope`, as a FROM clause and a WHERE condition that read
+    /// only the scope's rows (an index range for a whole organization, the grants' ranges otherwise).
+    static func scopedSource(_ scope: VisibilityScope, filter: SQLCondition, ignoreOrganization: Bool)
+        -> (String, SQLCondition)
+    {
+        if scope.wholeOrganization != nil || scope.grants.isEmpty {
+            return ("work_items w", visibleCondition(scope, ignoreOrganization: ignoreOrganization) && filter)
+        }
+        var pairs: [String] = []
+        var arguments: StatementArguments = []
+        for grant in scope.grants.sorted(by: { ($0.kind.rawValue, $0.key) < ($1.kind.rawValue, $1.key) }) {
+            if ignoreOrganization && grant.kind == .sharedOrganization {
+                pairs.append("(kind = ?)")
+                arguments += [grant.kind.rawValue]
+            } else {
+                pairs.append("(kind = ? AND key = ?)")
+                arguments += [grant.kind.rawValue, grant.key]
+            }
+        }
+        let visible = SQLCondition(
+            sql: "w.id IN (SELECT item_id FROM work_item_access WHERE \(pairs.joined(separator: " OR ")))",
+            arguments: arguments)
+        return ("work_items w", visible && filter)
+    }
+
+    public func searchWorkItems(_ text: String, in scope: VisibilityScope, page request: PageRequest)
+        async throws(CollabError) -> Page<WorkItem>
+    {
+        let ignore = configuration.isolationFaults.contains(.searchIgnoresOrganization)
+        let search = SearchText(text, includeTags: !scope.isExternal)
+        return try await read { db in
+            try Self.page(
+                in: scope, filter: Self.filterCondition(.all, text: search), page: request, ignoreOrganization: ignore, db)
+        }
+    }
+
+    public func workItemCounts(in scope: VisibilityScope, matching filter: WorkItemFilter, now: Date)
+        async throws(CollabError) -> WorkItemCounts
+    {
+        let ignore = configuration.isolationFaults.contains(.reportIgnoresOrganization)
+        let nowMS = now.storedMilliseconds
+        return try await read { db in
+            let counted = Self.filterCondition(filter) && SQLCondition(sql: "w.state NOT IN ('draft', 'cancelled')", arguments: [])
+            let (from, condition) = Self.scopedSource(scope, filter: counted, ignoreOrganization: ignore)
+            let row = try Row.fetchOne(db, sql: """
+                SELECT count(*) AS total,
+                    coalesce(sum(w.state <> 'completed'), 0) AS open,
+                    coalesce(sum(w.state = 'completed'), 0) AS completed,
+                    coalesce(sum(w.state = 'completed' AND w.closed_at < w.due_at), 0) AS on_time,
+                    coalesce(sum(w.state = 'completed' AND w.closed_at >= w.due_at), 0) AS late,
+                    coalesce(sum(w.state <> 'completed' AND w.due_at <= ?), 0) AS overdue_open
+                FROM \(from) WHERE \(condition.sql)
+                """, arguments: [nowMS] + condition.arguments)
+            guard let row else {
+                return WorkItemCounts(total: 0, open: 0, completed: 0, completedOnTime: 0, completedLate: 0, overdueOpen: 0)
+            }
+            return WorkItemCounts(
+                total: row["total"], open: row["open"], completed: row["completed"], completedOnTime: row["on_time"],
+                completedLate: row["late"], overdueOpen: row["overdue_open"])
+        }
+    }
+}
+
+/// Text to find in titles, descriptions and (for internal readers) tags.
+struct SearchText {
+    let condition: SQLCondition
+
+    init(_ text: String, includeTags: Bool) {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.count >= 3 {
+            // The trigram index finds substrings of three characters or more; the text is one quoted
+            // phrase, so no FTS5 syntax in it is ever interpreted.
+            let phrase = "\"" + trimmed.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+            let columns = includeTags ? "{title description tags}" : "{title description}"
+            condition = SQLCondition(
+                sql: "w.rowid IN (SELECT rowid FROM work_items_search WHERE work_items_search MATCH ?)",
+                arguments: ["\(columns) : \(phrase)"])
+        } else if trimmed.isEmpty {
+            condition = .never
+        } else {
+            // Too short for the trigram index: compare within the scope's rows.
+            condition = SQLCondition(
+                sql: "instr(lower(w.title), lower(?)) > 0 OR instr(lower(w.description), lower(?)) > 0"
+                    + (includeTags ? " OR instr(lower(w.tags), lower(?)) > 0" : ""),
+                arguments: includeTags ? [trimmed, trimmed, trimmed] : [trimmed, trimmed])
+        }
+    }
+}
