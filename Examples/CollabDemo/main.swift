@@ -74,9 +74,9 @@ func seed(_ store: SQLiteStore) async throws {
     }
 }
 
-func attachment(_ name: String, _ type: String, _ size: Int64) -> Attachment {
+func attachment(_ name: String, _ type: String, _ size: Int64) -> FileAttachment {
     // The host stores the bytes; Collab keeps the metadata. A fixed digest stands in for the real one.
-    Attachment(
+    FileAttachment(
         fileName: name, mediaType: type, size: size,
         sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", storageKey: "demo/\(name)")
 }

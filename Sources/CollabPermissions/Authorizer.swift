@@ -53,14 +53,16 @@ public struct Authorizer: Sendable {
 
     /// Decides a surface action (``WorkItemAction/list``, ``WorkItemAction/search``, ``WorkItemAction/export``)
     /// for `subject`: members of an internal organization relate to it as ``Relationship/organizationMember``,
-    /// outside members with collaboration enabled as ``Relationship/sharedOrganization``.
+    /// outside members as ``Relationship/sharedOrganization``. What the surface then shows is the subject's
+    /// ``visibilityScope(for:)``: nothing at all for an outside member whose organization's external
+    /// collaboration is disabled.
     public func decide(_ subject: Subject, _ action: WorkItemAction) -> AccessDecision {
         guard subject.isActive else {
             return AccessDecision(isAllowed: false, action: action, rule: nil, denial: .inactiveMember, relationships: [])
         }
         var held: [Relationship] = []
         if !subject.isExternal { held.append(.organizationMember) }
-        if subject.isExternal && subject.externalCollaborationEnabled { held.append(.sharedOrganization) }
+        if subject.isExternal { held.append(.sharedOrganization) }
         return decide(AccessRequest(subject: subject, action: action, item: nil, relationships: held))
     }
 
@@ -145,7 +147,7 @@ public struct Authorizer: Sendable {
     }
 
     /// Whether `subject` may see `comment` on an item it may view: outsiders see external comments only.
-    public func canSee(_ comment: Comment, on item: WorkItem, by subject: Subject) -> Bool {
+    public func canSee(_ comment: ItemComment, on item: WorkItem, by subject: Subject) -> Bool {
         subject.organizationID == item.organizationID || comment.visibility == .external
     }
 

@@ -32,7 +32,7 @@ public enum WorkItemAction: String, Hashable, Sendable, Codable, CaseIterable {
     case reassign
     /// Cancel the item.
     case cancel
-    /// Comment on the item.
+    /// Add a comment to the item.
     case comment
     /// Start or stop following the item.
     case watch

@@ -1,4 +1,5 @@
 import CollabModel
+import CollabPermissions
 import CollabStore
 import Foundation
 
@@ -32,11 +33,39 @@ public struct PersonalReport: Hashable, Sendable, Codable {
 public struct ReportGenerator: Sendable {
     let store: any CollabStorage
     let clock: any CollabClock
+    let authorizer: Authorizer
 
-    /// Creates a generator over `store`; "now" (for overdue) comes from `clock`.
-    public init(store: any CollabStorage, clock: any CollabClock = SystemClock()) {
+    /// Creates a generator over `store`; "now" (for overdue) comes from `clock`. Reports count only what
+    /// their reader may see under `accessPolicy` and the host's `accessExtensions` (use the engine's).
+    public init(
+        store: any CollabStorage, clock: any CollabClock = SystemClock(), accessPolicy: AccessPolicy = .standard,
+        accessExtensions: [any AccessRuleExtension] = []
+    ) {
         self.store = store
         self.clock = clock
+        self.authorizer = Authorizer(policy: accessPolicy, extensions: accessExtensions)
+    }
+
+    /// Counts of the items `reader` may see that match `filter`: an administrator's cover the organization,
+    /// a department head's their departments, an outside member's only what is shared with them.
+    ///
+    /// - Throws: ``CollabError/Code/notFound`` for an unknown reader; ``CollabError/Code/forbidden`` when a
+    ///   host rule forbids listing; ``CollabError/Code/invalidInput`` when an outside reader filters by an
+    ///   internal field.
+    public func summary(as reader: Member.ID, filter: WorkItemFilter = .all) async throws(CollabError)
+        -> WorkItemCounts
+    {
+        guard let subject = try await store.subject(for: reader) else {
+            throw CollabError.notFound("member", reader.rawValue)
+        }
+        let decision = authorizer.decide(subject, .list)
+        guard decision.isAllowed else { throw CollabError(.forbidden, "member '\(reader)' may not read reports: \(decision)") }
+        if subject.isExternal && filter.usesInternalFields {
+            throw CollabError.invalid([ValidationProblem(field: "filter", kind: .malformed,
+                message: "members of outside organizations may filter by state, priority and due date only")])
+        }
+        return try await store.workItemCounts(
+            in: authorizer.visibilityScope(for: subject), matching: filter, now: clock.now())
     }
 
     /// The personal report of `member`, for items created in `period` (all time when `nil`).

@@ -104,8 +104,8 @@ public final class TestHarness: Sendable {
     }
 
     /// A valid PDF attachment's metadata.
-    public func attachment(_ name: String = "plan.pdf", mediaType: String = "application/pdf") -> Attachment {
-        Attachment(
+    public func attachment(_ name: String = "plan.pdf", mediaType: String = "application/pdf") -> FileAttachment {
+        FileAttachment(
             fileName: name, mediaType: mediaType, size: 1024, sha256: String(repeating: "ab", count: 32),
             storageKey: "files/\(name)")
     }

@@ -16,13 +16,13 @@ public struct ProgressUpdate: Identifiable, Hashable, Sendable, Codable {
     /// How far along, 0...100, if given.
     public var percent: Int?
     /// Files delivered with the update.
-    public var attachments: [Attachment]
+    public var attachments: [FileAttachment]
     /// When it was reported.
     public var createdAt: Date
 
     /// Creates a progress update.
     public init(
-        id: ID, itemID: WorkItem.ID, authorID: Member.ID, text: String, percent: Int?, attachments: [Attachment],
+        id: ID, itemID: WorkItem.ID, authorID: Member.ID, text: String, percent: Int?, attachments: [FileAttachment],
         createdAt: Date
     ) {
         self.id = id

@@ -38,7 +38,7 @@ public struct WorkItem: Identifiable, Hashable, Sendable, Codable {
     /// The first instant at which the item is late (the deadline resolved in the organization's zone).
     public var dueAt: Date
     /// Attached files' metadata.
-    public var attachments: [Attachment]
+    public var attachments: [FileAttachment]
     /// Free tags for search and reports.
     public var tags: [String]
     /// Where the item is in its lifecycle.
@@ -62,7 +62,7 @@ public struct WorkItem: Identifiable, Hashable, Sendable, Codable {
         initiatorID: Member.ID, assigneeIDs: [Member.ID], reviewerID: Member.ID?, watcherIDs: [Member.ID] = [],
         departmentIDs: [Department.ID],
         partnerOrganizationIDs: [Organization.ID], start: Date, deadline: Deadline, dueAt: Date,
-        attachments: [Attachment], tags: [String], state: WorkItemState, progressPercent: Int? = nil,
+        attachments: [FileAttachment], tags: [String], state: WorkItemState, progressPercent: Int? = nil,
         pendingAdjustmentID: AdjustmentRequest.ID? = nil, version: Int = 1, createdAt: Date, updatedAt: Date,
         closedAt: Date? = nil
     ) {

@@ -23,7 +23,7 @@ public struct WorkItemDraft: Hashable, Sendable, Codable {
     /// When the item is due (required).
     public var deadline: Deadline
     /// Attached files' metadata.
-    public var attachments: [Attachment]
+    public var attachments: [FileAttachment]
     /// Free tags.
     public var tags: [String]
 
@@ -32,7 +32,7 @@ public struct WorkItemDraft: Hashable, Sendable, Codable {
         title: String, description: String = "", priority: Priority = .medium, assigneeIDs: [Member.ID],
         reviewerID: Member.ID? = nil, watcherIDs: [Member.ID] = [], departmentIDs: [Department.ID] = [],
         partnerOrganizationIDs: [Organization.ID] = [], start: Date? = nil, deadline: Deadline,
-        attachments: [Attachment] = [], tags: [String] = []
+        attachments: [FileAttachment] = [], tags: [String] = []
     ) {
         self.title = title
         self.description = description

@@ -21,7 +21,7 @@ public protocol WorkItemStore: Sendable {
     func workItem(_ id: WorkItem.ID) async throws(CollabError) -> WorkItem?
 
     /// The comments on an item, oldest first.
-    func comments(on itemID: WorkItem.ID) async throws(CollabError) -> [Comment]
+    func comments(on itemID: WorkItem.ID) async throws(CollabError) -> [ItemComment]
 
     /// The progress updates on an item, oldest first.
     func progressUpdates(on itemID: WorkItem.ID) async throws(CollabError) -> [ProgressUpdate]
@@ -72,7 +72,7 @@ public struct ChangeSet: Sendable {
     /// The item's change, if any.
     public var item: ItemWrite?
     /// New comments.
-    public var comments: [Comment] = []
+    public var comments: [ItemComment] = []
     /// New progress updates.
     public var progressUpdates: [ProgressUpdate] = []
     /// New review decisions.

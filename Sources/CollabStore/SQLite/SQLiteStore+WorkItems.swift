@@ -215,7 +215,7 @@ extension SQLiteStore {
             partnerOrganizationIDs: StoredList.ids(row["partner_ids"]),
             start: Date(storedMilliseconds: row["start_at"]), deadline: deadline,
             dueAt: Date(storedMilliseconds: row["due_at"]),
-            attachments: try StoredJSON.decode([Attachment].self, row["attachments"]) ?? [],
+            attachments: try StoredJSON.decode([FileAttachment].self, row["attachments"]) ?? [],
             tags: StoredList.decode(row["tags"]), state: state, progressPercent: row["progress"],
             pendingAdjustmentID: (row["pending_adjustment_id"] as String?).map(AdjustmentRequest.ID.init(rawValue:)),
             version: row["version"], createdAt: Date(storedMilliseconds: row["created_at"]),
@@ -242,12 +242,12 @@ extension SQLiteStore {
         }
     }
 
-    public func comments(on itemID: WorkItem.ID) async throws(CollabError) -> [Comment] {
+    public func comments(on itemID: WorkItem.ID) async throws(CollabError) -> [ItemComment] {
         try await read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM comments WHERE item_id = ? ORDER BY created_at, rowid",
                 arguments: [itemID.rawValue]).map { row in
-                    Comment(
-                        id: Comment.ID(row["id"]), itemID: WorkItem.ID(row["item_id"]),
+                    ItemComment(
+                        id: ItemComment.ID(row["id"]), itemID: WorkItem.ID(row["item_id"]),
                         authorID: Member.ID(row["author_id"]), body: row["body"],
                         mentionedIDs: StoredList.ids(row["mentioned_ids"]),
                         createdAt: Date(storedMilliseconds: row["created_at"]),
@@ -263,7 +263,7 @@ extension SQLiteStore {
                     ProgressUpdate(
                         id: ProgressUpdate.ID(row["id"]), itemID: WorkItem.ID(row["item_id"]),
                         authorID: Member.ID(row["author_id"]), text: row["text"], percent: row["percent"],
-                        attachments: try StoredJSON.decode([Attachment].self, row["attachments"]) ?? [],
+                        attachments: try StoredJSON.decode([FileAttachment].self, row["attachments"]) ?? [],
                         createdAt: Date(storedMilliseconds: row["created_at"]))
                 }
         }

@@ -15,7 +15,7 @@ public enum WorkItemCommand: Hashable, Sendable, Codable {
     /// An assignee starts work.
     case start(WorkItem.ID)
     /// An assignee reports progress: text, an optional percentage, attachments.
-    case reportProgress(WorkItem.ID, text: String, percent: Int?, attachments: [Attachment])
+    case reportProgress(WorkItem.ID, text: String, percent: Int?, attachments: [FileAttachment])
     /// An assignee submits the work for review.
     case submitForReview(WorkItem.ID, note: String?)
     /// The reviewer approves the work: the item is completed.
@@ -75,7 +75,7 @@ public struct CommandResult: Hashable, Sendable, Codable {
     /// The item after the command.
     public var item: WorkItem
     /// The comment created by ``WorkItemCommand/comment(_:body:visibility:)``.
-    public var comment: Comment?
+    public var comment: ItemComment?
     /// The progress update created by ``WorkItemCommand/reportProgress(_:text:percent:attachments:)``.
     public var progressUpdate: ProgressUpdate?
     /// The review decision created by ``WorkItemCommand/approve(_:note:)`` or ``WorkItemCommand/reject(_:reason:)``.
@@ -85,7 +85,7 @@ public struct CommandResult: Hashable, Sendable, Codable {
 
     /// Creates a result.
     public init(
-        item: WorkItem, comment: Comment? = nil, progressUpdate: ProgressUpdate? = nil,
+        item: WorkItem, comment: ItemComment? = nil, progressUpdate: ProgressUpdate? = nil,
         reviewDecision: ReviewDecision? = nil, adjustmentRequest: AdjustmentRequest? = nil
     ) {
         self.item = item

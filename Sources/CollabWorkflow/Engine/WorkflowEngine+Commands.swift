@@ -50,7 +50,7 @@ extension WorkflowEngine {
     /// An assignee reports progress on an item in progress.
     @discardableResult
     public func reportProgress(
-        _ id: WorkItem.ID, by assignee: Member.ID, text: String, percent: Int? = nil, attachments: [Attachment] = [],
+        _ id: WorkItem.ID, by assignee: Member.ID, text: String, percent: Int? = nil, attachments: [FileAttachment] = [],
         expectedVersion: Int? = nil, idempotencyKey: String? = nil
     ) async throws(CollabError) -> ProgressUpdate {
         let result = try await execute(
@@ -153,7 +153,7 @@ extension WorkflowEngine {
     public func comment(
         on id: WorkItem.ID, by author: Member.ID, _ body: String, visibility: Visibility = .internal,
         idempotencyKey: String? = nil
-    ) async throws(CollabError) -> Comment {
+    ) async throws(CollabError) -> ItemComment {
         let result = try await execute(
             .comment(id, body: body, visibility: visibility), by: author, idempotencyKey: idempotencyKey)
         guard let comment = result.comment else { throw Self.missingRecord("comment") }

@@ -10,13 +10,13 @@ extension WorkflowEngine {
     public func inbox(of member: Member.ID, unreadOnly: Bool = false, page: PageRequest = .first)
         async throws(CollabError) -> Page<Notice>
     {
-        let scope = authorizer.visibilityScope(for: try await subject(member))
+        let scope = authorizer.visibilityScope(for: try await activeSubject(member))
         return try await store.inbox(for: member, visibleIn: scope, unreadOnly: unreadOnly, page: page)
     }
 
     /// How many of a member's notifications are unread.
     public func unreadCount(of member: Member.ID) async throws(CollabError) -> Int {
-        let scope = authorizer.visibilityScope(for: try await subject(member))
+        let scope = authorizer.visibilityScope(for: try await activeSubject(member))
         return try await store.unreadCount(for: member, visibleIn: scope)
     }
 
@@ -35,7 +35,7 @@ extension WorkflowEngine {
     /// "My to-do": the items where `member` must act now (accept, start, work, review, decide an
     /// adjustment, submit a draft), soonest deadline first, paged.
     public func todo(of member: Member.ID, page: PageRequest = .first) async throws(CollabError) -> Page<TodoEntry> {
-        _ = try await subject(member)
+        _ = try await activeSubject(member)
         return try await store.todo(for: member, page: page)
     }
 

@@ -238,11 +238,11 @@ extension WorkflowEngine {
             report.checkText(body, field: "body", maxLength: configuration.limits.textLength, allowNewlines: true)
             try report.throwIfInvalid()
             let visibility: Visibility = subject.organizationID == context.item.organizationID ? requestedVisibility : .external
-            let comment = Comment(
-                id: Comment.ID(identifiers.next()), itemID: id, authorID: subject.memberID, body: body,
+            let comment = ItemComment(
+                id: ItemComment.ID(identifiers.next()), itemID: id, authorID: subject.memberID, body: body,
                 mentionedIDs: [], createdAt: now, visibility: visibility)
             // Mention only members who may see this comment: a mention must not leak it to anyone else.
-            let handles = Set(Comment.mentionedHandles(in: body))
+            let handles = Set(ItemComment.mentionedHandles(in: body))
             var organizations = [context.item.organizationID]
             if visibility == .external { organizations += context.item.partnerOrganizationIDs }
             var mentioned: [(Member.ID, Organization.ID)] = []
@@ -348,7 +348,7 @@ extension WorkflowEngine {
     func validationContext(for draft: WorkItemDraft, in organization: Organization) async throws(CollabError)
         -> ValidationContext
     {
-        var memberIDs = Set(draft.assigneeIDs)
+        var memberIDs = Set(draft.assigneeIDs + draft.watcherIDs)
         if let reviewer = draft.reviewerID { memberIDs.insert(reviewer) }
         let members = try await store.members(memberIDs)
         let active = Set(members.filter { $0.organizationID == organization.id && $0.isActive }.map(\.id))

@@ -97,7 +97,7 @@ public struct WorkflowEngine: Sendable {
     }
 
     /// The attachments of an item that `viewer` may see (outside members: the external ones).
-    public func attachments(of id: WorkItem.ID, as viewer: Member.ID) async throws(CollabError) -> [Attachment] {
+    public func attachments(of id: WorkItem.ID, as viewer: Member.ID) async throws(CollabError) -> [FileAttachment] {
         try await workItem(id, as: viewer).attachments
     }
 
@@ -166,6 +166,13 @@ public struct WorkflowEngine: Sendable {
         return subject
     }
 
+    /// The subject of an active member; a deactivated member is ``CollabError/Code/forbidden``.
+    func activeSubject(_ id: Member.ID) async throws(CollabError) -> Subject {
+        let subject = try await subject(id)
+        guard subject.isActive else { throw CollabError(.forbidden, "member '\(id)' is deactivated") }
+        return subject
+    }
+
     /// Checks a surface action and returns the viewer's subject and scope.
     func surface(_ action: WorkItemAction, _ viewer: Member.ID, filter: WorkItemFilter)
         async throws(CollabError) -> (Subject, VisibilityScope)
@@ -195,7 +202,7 @@ public struct WorkItemActivity: Hashable, Sendable {
     /// The item.
     public var item: WorkItem
     /// Comments, oldest first.
-    public var comments: [Comment]
+    public var comments: [ItemComment]
     /// Progress updates, oldest first.
     public var progressUpdates: [ProgressUpdate]
     /// Review decisions, oldest first.

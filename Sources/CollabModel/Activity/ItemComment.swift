@@ -1,9 +1,9 @@
 import Foundation
 
 /// A comment on a work item. `@handle` mentions notify the members named.
-public struct Comment: Identifiable, Hashable, Sendable, Codable {
+public struct ItemComment: Identifiable, Hashable, Sendable, Codable {
     /// A comment's identifier.
-    public typealias ID = Identifier<Comment>
+    public typealias ID = Identifier<ItemComment>
 
     /// The comment's identifier.
     public var id: ID

@@ -1,7 +1,7 @@
 /// The metadata of a file attached to a work item or a progress update.
 ///
 /// Collab stores metadata only; the bytes live wherever the host keeps them, under ``storageKey``.
-public struct Attachment: Hashable, Sendable, Codable {
+public struct FileAttachment: Hashable, Sendable, Codable {
     /// The file name shown to people (no folders).
     public var fileName: String
     /// The media type (`application/pdf`).

@@ -1,0 +1,484 @@
+@testable import CollabStore
+@testable import CollabWorkflow
+import CollabModel
+import CollabPermissions
+import CollabReports
+import CollabTesting
+import Foundation
+import Logging
+import Testing
+
+// A randomized, differential test of isolation: random worlds are built through the public API, and
+// every read surface is compared, for every actor, with a small reference model written apart from the
+// engine (`Reference` below). Replay a failing run with COLLAB_SEED=<seed>.
+
+/// SplitMix64: small, fast, and the same on every platform.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// The reference model: what each actor may see, from first principles.
+struct Reference {
+    struct Org { var kind: Organization.Kind; var enabled: Bool }
+    struct Person {
+        var org: Organization.ID
+        var active: Bool
+        var admin: Bool
+        var auditor: Bool
+        var departments: Set<Department.ID>
+        var heads: Set<Department.ID>
+    }
+    struct Item {
+        var id: WorkItem.ID
+        var org: Organization.ID
+        var title: String
+        var description: String
+        var tags: [String]
+        var initiator: Member.ID
+        var reviewer: Member.ID?
+        var assignees: [Member.ID]
+        var watchers: [Member.ID]
+        var departments: [Department.ID]
+        var partners: [Organization.ID]
+        var attachments: [String: Visibility]
+        var comments: [ItemComment.ID: Visibility]
+        var due: Date
+        var state: WorkItemState
+    }
+
+    var orgs: [Organization.ID: Org] = [:]
+    var parent: [Department.ID: Department.ID] = [:]
+    var people: [Member.ID: Person] = [:]
+    var items: [WorkItem.ID: Item] = [:]
+
+    /// Departments at or below `department`.
+    func below(_ department: Department.ID) -> Set<Department.ID> {
+        var result: Set<Department.ID> = [department]
+        var changed = true
+        while changed {
+            changed = false
+            for (child, up) in parent where result.contains(up) && !result.contains(child) {
+                result.insert(child)
+                changed = true
+            }
+        }
+        return result
+    }
+
+    func canSee(_ actor: Member.ID, _ itemID: WorkItem.ID) -> Bool {
+        guard let person = people[actor], person.active, let item = items[itemID] else { return false }
+        if person.org != item.org {
+            guard let org = orgs[person.org] else { return false }
+            return org.kind != .internal && org.enabled && item.partners.contains(person.org)
+        }
+        if person.admin || person.auditor { return true }
+        if item.initiator == actor || (item.reviewer ?? item.initiator) == actor { return true }
+        if item.assignees.contains(actor) || item.watchers.contains(actor) { return true }
+        if item.departments.contains(where: person.departments.contains) { return true }
+        let headed = person.heads.reduce(into: Set<Department.ID>()) { $0.formUnion(below($1)) }
+        return item.departments.contains(where: headed.contains)
+    }
+
+    func isOutsider(_ actor: Member.ID, _ itemID: WorkItem.ID) -> Bool {
+        people[actor]?.org != items[itemID]?.org
+    }
+
+    func visibleItems(_ actor: Member.ID) -> [Item] {
+        items.values.filter { canSee(actor, $0.id) }.sorted { ($0.due, $0.id) < ($1.due, $1.id) }
+    }
+
+    func visibleComments(_ actor: Member.ID, _ itemID: WorkItem.ID) -> Set<ItemComment.ID> {
+        guard let item = items[itemID] else { return [] }
+        let outsider = isOutsider(actor, itemID)
+        return Set(item.comments.filter { !outsider || $0.value == .external }.keys)
+    }
+
+    func visibleAttachments(_ actor: Member.ID, _ itemID: WorkItem.ID) -> Set<String> {
+        guard let item = items[itemID] else { return [] }
+        let outsider = isOutsider(actor, itemID)
+        return Set(item.attachments.filter { !outsider || $0.value == .external }.keys)
+    }
+
+    func matches(_ item: Item, text: String, outsider: Bool) -> Bool {
+        let needle = text.lowercased()
+        if item.title.lowercased().contains(needle) || item.description.lowercased().contains(needle) { return true }
+        return !outsider && item.tags.joined(separator: " ").lowercased().contains(needle)
+    }
+}
+
+/// Which isolation fault to inject, to prove the test notices it.
+enum InjectedFault: String, CaseIterable, Sendable {
+    case none, list, search, report, payload
+}
+
+/// One run: builds worlds and compares every surface with the reference, counting cases.
+final class IsolationRun {
+    var rng: SplitMix64
+    let fault: InjectedFault
+    var cases = 0
+    var failures: [String] = []
+    let stopAtFirstFailure: Bool
+
+    init(seed: UInt64, fault: InjectedFault, stopAtFirstFailure: Bool) {
+        rng = SplitMix64(seed: seed)
+        self.fault = fault
+        self.stopAtFirstFailure = stopAtFirstFailure
+    }
+
+    var done: Bool { stopAtFirstFailure && !failures.isEmpty }
+
+    func check(_ condition: Bool, _ message: @autoclosure () -> String) {
+        cases += 1
+        if !condition { failures.append("case \(cases): \(message())") }
+    }
+
+    func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &rng) }
+    func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &rng) < p }
+    func pick<T>(_ values: [T]) -> T { values[int(0...(values.count - 1))] }
+    func some<T: Hashable>(_ values: [T], max: Int) -> [T] {
+        guard !values.isEmpty else { return [] }
+        var chosen: [T] = []
+        for _ in 0..<int(0...max) {
+            let value = pick(values)
+            if !chosen.contains(value) { chosen.append(value) }
+        }
+        return chosen
+    }
+
+    static let words = ["alpha", "bravo", "delta", "gamma", "kilo", "lima", "oscar", "sierra", "tango", "zulu"]
+
+    func world(_ index: Int) async throws {
+        var storeConfiguration = SQLiteStore.Configuration()
+        storeConfiguration.durability = .normal
+        switch fault {
+        case .list: storeConfiguration.isolationFaults = .listIgnoresOrganization
+        case .search: storeConfiguration.isolationFaults = .searchIgnoresOrganization
+        case .report: storeConfiguration.isolationFaults = .reportIgnoresOrganization
+        case .none, .payload: break
+        }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("collab-iso-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try SQLiteStore(path: folder.appendingPathComponent("w.sqlite").path, configuration: storeConfiguration)
+        let clock = ManualClock()
+        let engine = WorkflowEngine(store: store, clock: clock, identifiers: SequentialIdentifierGenerator(prefix: "w\(index)"))
+        var ref = Reference()
+
+        // Two companies, and three outside organizations (two partners, one customer).
+        let companies: [Organization.ID] = ["acme", "globex"]
+        let outside: [(Organization.ID, Organization.Kind)] = [("supplier-a", .partner), ("supplier-b", .partner),
+            ("customer-c", .customer)]
+        for id in companies {
+            try await store.save(Organization(id: id, name: id.rawValue, kind: .internal, timeZoneIdentifier: "Asia/Shanghai"))
+            ref.orgs[id] = .init(kind: .internal, enabled: false)
+        }
+        for (id, kind) in outside {
+            try await store.save(Organization(id: id, name: id.rawValue, kind: kind))
+            ref.orgs[id] = .init(kind: kind, enabled: false)
+        }
+        var members: [Organization.ID: [Member.ID]] = [:]
+        var departments: [Organization.ID: [Department.ID]] = [:]
+        for company in companies {
+            var list: [Department.ID] = []
+            for d in 0..<int(4...8) {
+                let id = Department.ID("\(company)-d\(d)")
+                let parent: Department.ID? = list.isEmpty || chance(0.3) ? nil : pick(list)
+                try await store.save(Department(id: id, organizationID: company, name: id.rawValue, parentID: parent))
+                if let parent { ref.parent[id] = parent }
+                list.append(id)
+            }
+            departments[company] = list
+            for m in 0..<int(8...14) {
+                let id = Member.ID("\(company)-m\(m)")
+                var memberships: [DepartmentMembership] = []
+                for department in some(list, max: 2) {
+                    memberships.append(DepartmentMembership(department, role: chance(0.25) ? .head : .member))
+                }
+                var roles: Set<Member.OrganizationRole> = []
+                if m == 0 { roles.insert(.administrator) }
+                if m == 1 { roles.insert(.auditor) }
+                try await store.save(Member(
+                    id: id, organizationID: company, displayName: id.rawValue, handle: "m\(m)", roles: roles,
+                    departments: memberships))
+                ref.people[id] = .init(
+                    org: company, active: true, admin: roles.contains(.administrator), auditor: roles.contains(.auditor),
+                    departments: Set(memberships.map(\.departmentID)),
+                    heads: Set(memberships.filter { $0.role == .head }.map(\.departmentID)))
+                members[company, default: []].append(id)
+            }
+        }
+        for (org, _) in outside {
+            for m in 0..<int(2...3) {
+                let id = Member.ID("\(org)-m\(m)")
+                try await store.save(Member(id: id, organizationID: org, displayName: id.rawValue, handle: "p\(m)"))
+                ref.people[id] = .init(org: org, active: true, admin: false, auditor: false, departments: [], heads: [])
+                members[org, default: []].append(id)
+            }
+        }
+        // acme's administrator enables every outside organization (globex shares with none).
+        for (org, _) in outside {
+            try await engine.setExternalCollaboration(org, enabled: true, by: "acme-m0")
+            ref.orgs[org]?.enabled = true
+        }
+
+        // Items, each with attachments and comments of both visibilities.
+        for company in companies {
+            let people = members[company] ?? []
+            for n in 0..<int(10...18) {
+                let initiator = pick(people)
+                let assignees = some(people, max: 3)
+                let word = pick(Self.words)
+                let partners = company == "acme" ? some(outside.map(\.0), max: 2) : []
+                var attachments: [FileAttachment] = []
+                for a in 0..<int(0...2) {
+                    attachments.append(FileAttachment(
+                        fileName: "file-\(n)-\(a).pdf", mediaType: "application/pdf", size: 10,
+                        sha256: String(repeating: "0", count: 64), storageKey: "k",
+                        visibility: chance(0.5) ? .external : .internal))
+                }
+                let draft = WorkItemDraft(
+                    title: "\(word) item \(company) \(n)", description: "secret-\(pick(Self.words))-notes",
+                    assigneeIDs: assignees.isEmpty ? [pick(people)] : assignees,
+                    reviewerID: chance(0.4) ? pick(people) : nil, watcherIDs: some(people, max: 2),
+                    departmentIDs: some(departments[company] ?? [], max: 2), partnerOrganizationIDs: partners,
+                    deadline: .instant(clock.now().addingTimeInterval(Double(int(1...60)) * 86_400)),
+                    attachments: attachments, tags: ["tag-\(pick(Self.words))"])
+                let item = try await engine.create(draft, by: initiator)
+                ref.items[item.id] = .init(
+                    id: item.id, org: company, title: item.title, description: item.description, tags: item.tags,
+                    initiator: initiator, reviewer: item.reviewerID, assignees: item.assigneeIDs,
+                    watchers: item.watcherIDs, departments: item.departmentIDs, partners: item.partnerOrganizationIDs,
+                    attachments: Dictionary(uniqueKeysWithValues: attachments.map { ($0.fileName, $0.visibility) }),
+                    comments: [:], due: item.dueAt, state: item.state)
+                for _ in 0..<int(0...3) {
+                    let author = item.assigneeIDs.first ?? initiator
+                    let visibility: Visibility = chance(0.5) ? .external : .internal
+                    // Mention a partner member: only an external comment may notify them.
+                    let mention = partners.isEmpty ? "" : " @p0"
+                    let comment = try await engine.comment(on: item.id, by: author, "note\(mention)", visibility: visibility)
+                    ref.items[item.id]?.comments[comment.id] = visibility
+                }
+                // Outside members comment too (always external).
+                for partner in partners where chance(0.5) {
+                    let author = Member.ID("\(partner)-m0")
+                    let comment = try await engine.comment(on: item.id, by: author, "reply", visibility: .internal)
+                    ref.items[item.id]?.comments[comment.id] = .external
+                }
+            }
+        }
+
+        // Changes after notifications were queued: access is lost and must be lost everywhere at once.
+        let disabled = pick(outside.map(\.0))
+        try await engine.setExternalCollaboration(disabled, enabled: false, by: "acme-m0")
+        ref.orgs[disabled]?.enabled = false
+        if let shared = ref.items.values.sorted(by: { $0.id < $1.id }).first(where: { !$0.partners.isEmpty }) {
+            let partner = shared.partners[0]
+            try await engine.unshare(shared.id, from: partner, by: "acme-m0")
+            ref.items[shared.id]?.partners.removeAll { $0 == partner }
+        }
+        let leaver = pick(Array((members["acme"] ?? []).dropFirst(2)))
+        if let member = try await store.member(leaver) {
+            var changed = member
+            changed.isActive = false
+            try await store.save(changed)
+            ref.people[leaver]?.active = false
+        }
+        let mover = pick(Array((members["acme"] ?? []).dropFirst(2)))
+        if var member = try await store.member(mover), let target = departments["acme"]?.first {
+            member.departments = [DepartmentMembership(target)]
+            try await store.save(member)
+            ref.people[mover]?.departments = [target]
+            ref.people[mover]?.heads = []
+        }
+
+        // Surface: notification delivery, re-checked at delivery time.
+        let hook = RecordingNotificationHook()
+        var dispatcherConfiguration = NotificationDispatcher.Configuration()
+        dispatcherConfiguration.skipsDeliveryRecheck = fault == .payload
+        dispatcherConfiguration.logger = .init(label: "iso", factory: { _ in SwiftLogNoOpLogHandler() })
+        let dispatcher = try engine.makeDispatcher(hooks: [hook], configuration: dispatcherConfiguration)
+        try await dispatcher.deliverDue()
+        var deliveries = hook.deliveries[...]
+        func checkDeliveries(_ count: Int) {
+            for delivery in deliveries.prefix(count) {
+                guard let itemID = delivery.notice.itemID else { continue }
+                let recipient = delivery.notice.recipientID
+                check(ref.canSee(recipient, itemID),
+                    "delivered \(delivery.notice.kind) about \(itemID) to \(recipient), who may not see it")
+                if let item = delivery.item, ref.isOutsider(recipient, itemID) {
+                    check(item.assigneeIDs.isEmpty && item.tags.isEmpty && item.departmentIDs.isEmpty
+                        && Set(item.attachments.map(\.fileName)).isSubset(of: ref.visibleAttachments(recipient, itemID))
+                        && item.partnerOrganizationIDs.allSatisfy { $0 == ref.people[recipient]?.org },
+                        "payload of \(itemID) to outsider \(recipient) carries internal fields")
+                }
+            }
+            deliveries = deliveries.dropFirst(count)
+        }
+
+        // Every actor, every surface.
+        var actors = ref.people.keys.sorted()
+        actors.shuffle(using: &rng)
+        let reports = ReportGenerator(store: store, clock: clock)
+        let allIDs = ref.items.keys.sorted() + ["no-such-item"]
+        for actor in actors {
+            let visible = ref.visibleItems(actor)
+            let visibleIDs = visible.map(\.id)
+            let active = ref.people[actor]?.active ?? false
+            if !active {
+                // A deactivated member reads nothing: every surface refuses, every id is "not found".
+                for (surface, attempt) in [
+                    ("list", { _ = try await engine.list(as: actor) }),
+                    ("search", { _ = try await engine.search("alpha", as: actor) }),
+                    ("report", { _ = try await reports.summary(as: actor) }),
+                    ("to-do", { _ = try await engine.todo(of: actor) }),
+                    ("inbox", { _ = try await engine.inbox(of: actor) }),
+                ] as [(String, () async throws -> Void)] {
+                    do {
+                        try await attempt()
+                        check(false, "deactivated \(actor) read their \(surface)")
+                    } catch {
+                        check((error as? CollabError)?.code == .forbidden, "\(surface) of deactivated \(actor): \(error)")
+                    }
+                }
+                for id in allIDs {
+                    do {
+                        _ = try await engine.workItem(id, as: actor)
+                        check(false, "deactivated \(actor) fetched \(id)")
+                    } catch {
+                        check(error.code == .notFound && error.message == "no work item with id '\(id)'",
+                            "refusal of \(id) to deactivated \(actor): \(error)")
+                    }
+                }
+                continue
+            }
+
+            // List (all pages) and count.
+            var listed: [WorkItem.ID] = []
+            var cursor: String?
+            var outsiderLeak = false
+            repeat {
+                let page = try await engine.list(as: actor, page: PageRequest(limit: 7, cursor: cursor))
+                listed += page.items.map(\.id)
+                outsiderLeak = outsiderLeak || page.items.contains { item in
+                    ref.isOutsider(actor, item.id) && (!item.assigneeIDs.isEmpty || !item.tags.isEmpty)
+                }
+                cursor = page.nextCursor
+            } while cursor != nil
+            check(listed == visibleIDs, "list of \(actor): \(listed.count) items, expected \(visibleIDs.count)")
+            check(!outsiderLeak, "list of \(actor) shows internal fields")
+            let count = try await engine.count(as: actor)
+            check(count == visibleIDs.count, "count of \(actor): \(count), expected \(visibleIDs.count)")
+            if done { return }
+
+            // Search, for a long and a short text.
+            for text in [pick(Self.words), "ta", "secret"] {
+                let found = try await engine.search(text, as: actor, page: PageRequest(limit: 500)).items.map(\.id)
+                let expected = visible.filter { ref.matches($0, text: text, outsider: ref.isOutsider(actor, $0.id)) }
+                    .map(\.id)
+                check(found == expected, "search '\(text)' by \(actor): \(found.count) items, expected \(expected.count)")
+            }
+            if done { return }
+
+            // Report aggregates.
+            let summary = try await reports.summary(as: actor)
+            let counted = visible.filter { $0.state != .draft && $0.state != .cancelled }
+            check(summary.total == counted.count, "report of \(actor): \(summary.total) items, expected \(counted.count)")
+            if done { return }
+
+            // Notifications delivered, a few per actor so that every kind of check comes early.
+            checkDeliveries(6)
+            if done { return }
+        }
+        checkDeliveries(deliveries.count)
+        if done { return }
+
+        // Every actor again: each item by id, its comments and attachments, the to-do list and the inbox.
+        for actor in actors {
+            let active = ref.people[actor]?.active ?? false
+            if !active { continue }
+            // Get by id: visible items as the actor may see them; every other id exactly like a missing one.
+            for id in allIDs {
+                do {
+                    let item = try await engine.workItem(id, as: actor)
+                    check(ref.canSee(actor, id), "\(actor) fetched \(id), which they may not see")
+                    let attachments = Set(item.attachments.map(\.fileName))
+                    check(attachments == ref.visibleAttachments(actor, id), "attachments of \(id) for \(actor)")
+                    if ref.isOutsider(actor, id) {
+                        check(item.assigneeIDs.isEmpty && item.watcherIDs.isEmpty && item.tags.isEmpty
+                            && item.departmentIDs.isEmpty && item.reviewerID == nil
+                            && item.partnerOrganizationIDs == [ref.people[actor]!.org],
+                            "\(id) shows internal fields to outsider \(actor)")
+                        let activity = try await engine.activity(of: id, as: actor)
+                        check(Set(activity.comments.map(\.id)) == ref.visibleComments(actor, id)
+                            && activity.progressUpdates.isEmpty && activity.adjustmentRequests.isEmpty,
+                            "activity of \(id) for outsider \(actor)")
+                        let trail = try await engine.auditTrail(of: id, as: actor)
+                        check(trail.isEmpty, "audit trail of \(id) shown to outsider \(actor)")
+                    } else {
+                        let activity = try await engine.activity(of: id, as: actor)
+                        check(Set(activity.comments.map(\.id)) == ref.visibleComments(actor, id),
+                            "comments of \(id) for \(actor)")
+                    }
+                } catch {
+                    check(!ref.canSee(actor, id) || !active, "\(actor) could not fetch \(id): \(error)")
+                    check(error.code == .notFound && error.message == "no work item with id '\(id)'",
+                        "refusal of \(id) to \(actor) differs from a missing item: \(error)")
+                }
+                if done { return }
+            }
+
+            // To-do: only visible items, and all of the actor's assignments awaiting them.
+            let todo = try await engine.todo(of: actor, page: PageRequest(limit: 500)).items.map(\.item.id)
+            check(todo.allSatisfy { ref.canSee(actor, $0) || !active }, "to-do of \(actor) lists an invisible item")
+            // Inbox: never a notification about an item the actor cannot see now.
+            let inbox = try await engine.inbox(of: actor, page: PageRequest(limit: 500)).items
+            check(inbox.allSatisfy { $0.itemID.map { ref.canSee(actor, $0) } ?? true },
+                "inbox of \(actor) mentions an item they may not see")
+            if done { return }
+        }
+    }
+}
+
+@Suite struct IsolationTests {
+    static var seed: UInt64 {
+        if let text = ProcessInfo.processInfo.environment["COLLAB_SEED"], let value = UInt64(text) { return value }
+        return UInt64(Date().timeIntervalSince1970 * 1000) & 0xFFFF_FFFF
+    }
+
+    @Test("no actor sees anything the reference model does not allow, on any surface, over at least 10,000 cases")
+    func randomizedIsolation() async throws {
+        let seed = Self.seed
+        let run = IsolationRun(seed: seed, fault: .none, stopAtFirstFailure: false)
+        var worlds = 0
+        while run.cases < 10_000 {
+            try await run.world(worlds)
+            worlds += 1
+        }
+        print("isolation: \(run.cases) cases, \(worlds) worlds, seed \(seed)")
+        #expect(run.failures.isEmpty, "seed \(seed) (replay with COLLAB_SEED=\(seed)):\n\(run.failures.prefix(20).joined(separator: "\n"))")
+    }
+
+    @Test("the isolation test catches a missing organization condition within 200 cases", arguments: [
+        InjectedFault.list, .search, .report, .payload,
+    ])
+    func mutantsAreCaught(fault: InjectedFault) async throws {
+        let seed = Self.seed
+        let run = IsolationRun(seed: seed, fault: fault, stopAtFirstFailure: true)
+        var worlds = 0
+        while run.failures.isEmpty && worlds < 3 {
+            try await run.world(worlds)
+            worlds += 1
+        }
+        let caughtAt = run.failures.isEmpty ? nil : run.cases
+        print("isolation mutant \(fault.rawValue): caught at case \(caughtAt.map(String.init) ?? "never"), seed \(seed)")
+        #expect(caughtAt != nil && caughtAt! <= 200, "mutant \(fault.rawValue) not caught within 200 cases (seed \(seed))")
+    }
+}
