@@ -254,8 +254,8 @@ final class IsolationRun {
                 let item = try await engine.create(draft, by: initiator)
                 ref.items[item.id] = .init(
                     id: item.id, org: company, title: item.title, description: item.description, tags: item.tags,
-                    initiator: initiator, reviewer: item.reviewerID, assignees: item.assigneeIDs,
-                    watchers: item.watcherIDs, departments: item.departmentIDs, partners: item.partnerOrganizationIDs,
+                    initiator: initiator, reviewer: draft.reviewerID, assignees: draft.assigneeIDs,
+                    watchers: draft.watcherIDs, departments: draft.departmentIDs, partners: draft.partnerOrganizationIDs,
                     attachments: Dictionary(uniqueKeysWithValues: attachments.map { ($0.fileName, $0.visibility) }),
                     comments: [:], due: item.dueAt, state: item.state)
                 for _ in 0..<int(0...3) {

@@ -28,7 +28,7 @@ extension WorkflowEngine {
             key = IdempotencyKey(actorID: actor, key: idempotencyKey)
             fingerprint = Self.fingerprint(command, expectedVersion: expectedVersion)
             if let recorded = try await store.recordedResult(for: IdempotencyKey(actorID: actor, key: idempotencyKey)) {
-                return try Self.replay(recorded, command: command, fingerprint: fingerprint)
+                return try await stillVisible(try Self.replay(recorded, command: command, fingerprint: fingerprint), to: actor)
             }
         }
 
@@ -38,6 +38,8 @@ extension WorkflowEngine {
         }
         let now = now()
         var plan = try await plan(command, subject: subject, expectedVersion: expectedVersion, now: now)
+        // The actor gets the item as they may see it: an outside member's comment returns external parts only.
+        plan.result.item = authorizer.redacted(plan.result.item, for: subject)
 
         if let key {
             let payload: Data
@@ -56,8 +58,16 @@ extension WorkflowEngine {
             ])
             return plan.result
         case .replayed(let recorded):
-            return try Self.replay(recorded, command: command, fingerprint: fingerprint)
+            return try await stillVisible(try Self.replay(recorded, command: command, fingerprint: fingerprint), to: actor)
         }
+    }
+
+    /// A replayed result is returned only while its actor may still see the item: a retry after access was
+    /// revoked must not hand out the old snapshot.
+    private func stillVisible(_ result: CommandResult, to actor: Member.ID) async throws(CollabError) -> CommandResult {
+        let subject = try await subject(actor)
+        _ = try await visibleItem(result.item.id, to: subject)
+        return result
     }
 
     private static func replay(_ recorded: RecordedResult, command: WorkItemCommand, fingerprint: String)

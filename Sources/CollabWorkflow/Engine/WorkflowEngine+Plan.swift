@@ -329,7 +329,8 @@ extension WorkflowEngine {
         let item = WorkItem(
             id: WorkItem.ID(identifiers.next()), organizationID: organization.id, title: draft.title,
             description: draft.description, priority: draft.priority, initiatorID: subject.memberID,
-            assigneeIDs: draft.assigneeIDs, reviewerID: draft.reviewerID, departmentIDs: draft.departmentIDs,
+            assigneeIDs: draft.assigneeIDs, reviewerID: draft.reviewerID, watcherIDs: draft.watcherIDs,
+            departmentIDs: draft.departmentIDs,
             partnerOrganizationIDs: draft.partnerOrganizationIDs, start: Self.truncated(draft.start ?? now),
             deadline: Self.truncated(draft.deadline), dueAt: Self.truncated(dueAt), attachments: draft.attachments,
             tags: draft.tags, state: submit ? .assigned : .draft, version: 1, createdAt: now, updatedAt: now)
