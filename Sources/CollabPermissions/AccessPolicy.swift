@@ -83,6 +83,7 @@ public struct AccessPolicy: Hashable, Sendable, Codable {
         grant(.reassign, to: [.departmentHead, .administrator])
         grant(.cancel, to: [.initiator, .administrator])
         grant(.share, to: [.initiator, .administrator])
+        grant(.waitExternal, to: [.initiator, .assignee, .administrator])
         return AccessPolicy(rules: rules)
     }()
 }

@@ -38,6 +38,8 @@ public enum WorkItemAction: String, Hashable, Sendable, Codable, CaseIterable {
     case watch
     /// Share the item with an outside organization, or stop sharing it.
     case share
+    /// Mark the item as waiting on an outside party (pausing its working-time clocks), or resume it.
+    case waitExternal = "wait_external"
 
     /// Whether the action concerns a whole surface rather than one item.
     public var isSurfaceAction: Bool { self == .list || self == .search || self == .export }

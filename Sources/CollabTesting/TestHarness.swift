@@ -50,6 +50,46 @@ public final class TestHarness: Sendable {
         try? FileManager.default.removeItem(at: folder)
     }
 
+    /// Moves the clock forward by `duration`, firing every timer that falls due on the way at its own
+    /// time, earliest first; returns what fired, in order.
+    @discardableResult
+    public func advance(by duration: Duration) async throws -> [FiredTimer] {
+        try await advance(to: clock.now().addingTimeInterval(duration.timeInterval))
+    }
+
+    /// Moves the clock to `date`, firing every timer that falls due on the way at its own time, earliest
+    /// first; returns what fired, in order.
+    @discardableResult
+    public func advance(to date: Date) async throws -> [FiredTimer] {
+        var fired: [FiredTimer] = []
+        while let next = try await store.nextTimerDue(), next <= date {
+            if next > clock.now() { clock.advance(to: next) }
+            fired += try await engine.fireDueTimers()
+        }
+        clock.advance(to: date)
+        fired += try await engine.fireDueTimers()
+        return fired
+    }
+
+    /// The notifications of `member` of a kind, oldest first.
+    public func notices(of member: Member.ID, kind: Notice.Kind? = nil) async throws -> [Notice] {
+        var all: [Notice] = []
+        var cursor: String?
+        repeat {
+            let page = try await store.inbox(
+                for: member, visibleIn: engine.visibilityScope(of: member), unreadOnly: false,
+                page: PageRequest(limit: 500, cursor: cursor))
+            all += page.items
+            cursor = page.nextCursor
+        } while cursor != nil
+        return all.reversed().filter { kind == nil || $0.kind == kind }
+    }
+
+    /// The audit actions of an item, oldest first.
+    public func auditActions(of item: WorkItem.ID) async throws -> [String] {
+        try await store.auditTrail(of: item).map(\.action)
+    }
+
     /// Opens a second store on the same database file (as another process would).
     public func reopenStore() throws -> SQLiteStore {
         try SQLiteStore(path: databasePath)

@@ -22,6 +22,7 @@ import Testing
     static let allowedScans: [String: String] = [
         "SELECT delivery_state, count(*) AS n FROM notifications GROUP BY delivery_state":
             "operator statistics: counts the whole outbox by design",
+        "UPDATE work_items SET state_changed_at = updated_at": "the v2 migration's one-time backfill",
     ]
 
     @Test("every statement of a full workload uses an index on the growing tables")
@@ -92,6 +93,18 @@ import Testing
         _ = try await store.outboxCounts()
         let parked = try await store.parkedDeliveries(limit: 10)
         _ = try await store.requeueParked(parked.map(\.notification.id), now: clock.now())
+
+        try await store.save(BusinessCalendar.standard(timeZoneIdentifier: "UTC"), for: "acme", department: "sales")
+        let timed = try await engine.create(draft, by: "boss")
+        try await engine.accept(timed.id, by: "worker")
+        try await engine.start(timed.id, by: "worker")
+        try await engine.execute(.waitForExternal(timed.id, reason: "supplier"), by: "worker")
+        try await engine.execute(.resumeFromExternal(timed.id), by: "worker")
+        _ = try await store.pendingTimers(of: timed.id)
+        _ = try await store.nextTimerDue()
+        clock.advance(by: .seconds(90 * 86_400))
+        _ = try await engine.fireDueTimers()
+        _ = try await engine.rescheduleTimers(in: "acme")
 
         let recorded = statements.withLock { $0 }
         #expect(recorded.count > 30)

@@ -26,6 +26,9 @@ public struct AuditEvent: Identifiable, Hashable, Sendable, Codable {
     /// When it happened.
     public var occurredAt: Date
 
+    /// The actor of events Collab causes itself (a deadline passing, an escalation).
+    public static let systemActor: Member.ID = "collab.system"
+
     /// Creates an audit event.
     public init(
         id: ID, organizationID: Organization.ID, itemID: WorkItem.ID?, actorID: Member.ID, action: String,

@@ -33,6 +33,14 @@ public struct Notice: Identifiable, Hashable, Sendable, Codable {
         public static let cancelled = Kind(rawValue: "cancelled")
         /// An assignee reported progress on your item.
         public static let progressReported = Kind(rawValue: "progress_reported")
+        /// An item you work on is due soon.
+        public static let deadlineReminder = Kind(rawValue: "deadline_reminder")
+        /// An item you work on, or created, is past its deadline.
+        public static let overdue = Kind(rawValue: "overdue")
+        /// An item of your department is overdue beyond the escalation delay.
+        public static let escalated = Kind(rawValue: "escalated")
+        /// A review or an adjustment request has been waiting for your decision.
+        public static let decisionReminder = Kind(rawValue: "decision_reminder")
     }
 
     /// How urgently a hook should deliver.

@@ -55,6 +55,16 @@ public struct WorkItem: Identifiable, Hashable, Sendable, Codable {
     public var updatedAt: Date
     /// When the item was approved (completed) or cancelled.
     public var closedAt: Date?
+    /// When the item entered its current state.
+    public var stateChangedAt: Date
+    /// Since when the item waits on an outside party (its working-time clocks are paused), if it does.
+    public var waitingOnExternalSince: Date?
+    /// How many times the item has waited on an outside party (its pauses are read from the audit trail).
+    public var externalWaitCount: Int
+    /// How the item repeats: approving it creates the next occurrence in the same transaction.
+    public var recurrence: RecurrenceRule?
+    /// The first item of the series this item repeats, if it is an occurrence of a recurring item.
+    public var seriesID: WorkItem.ID?
 
     /// Creates an item; the workflow engine does this, hosts rarely need to.
     public init(
@@ -64,7 +74,8 @@ public struct WorkItem: Identifiable, Hashable, Sendable, Codable {
         partnerOrganizationIDs: [Organization.ID], start: Date, deadline: Deadline, dueAt: Date,
         attachments: [FileAttachment], tags: [String], state: WorkItemState, progressPercent: Int? = nil,
         pendingAdjustmentID: AdjustmentRequest.ID? = nil, version: Int = 1, createdAt: Date, updatedAt: Date,
-        closedAt: Date? = nil
+        closedAt: Date? = nil, stateChangedAt: Date? = nil, waitingOnExternalSince: Date? = nil,
+        externalWaitCount: Int = 0, recurrence: RecurrenceRule? = nil, seriesID: WorkItem.ID? = nil
     ) {
         self.id = id
         self.organizationID = organizationID
@@ -89,6 +100,11 @@ public struct WorkItem: Identifiable, Hashable, Sendable, Codable {
         self.createdAt = createdAt
         self.updatedAt = updatedAt
         self.closedAt = closedAt
+        self.stateChangedAt = stateChangedAt ?? createdAt
+        self.waitingOnExternalSince = waitingOnExternalSince
+        self.externalWaitCount = externalWaitCount
+        self.recurrence = recurrence
+        self.seriesID = seriesID
     }
 
     /// The member who decides reviews: the named reviewer, else the initiator.

@@ -26,13 +26,15 @@ public struct WorkItemDraft: Hashable, Sendable, Codable {
     public var attachments: [FileAttachment]
     /// Free tags.
     public var tags: [String]
+    /// How the item repeats, if it does.
+    public var recurrence: RecurrenceRule?
 
     /// Creates a draft; only the title, the assignees and the deadline are required.
     public init(
         title: String, description: String = "", priority: Priority = .medium, assigneeIDs: [Member.ID],
         reviewerID: Member.ID? = nil, watcherIDs: [Member.ID] = [], departmentIDs: [Department.ID] = [],
         partnerOrganizationIDs: [Organization.ID] = [], start: Date? = nil, deadline: Deadline,
-        attachments: [FileAttachment] = [], tags: [String] = []
+        attachments: [FileAttachment] = [], tags: [String] = [], recurrence: RecurrenceRule? = nil
     ) {
         self.title = title
         self.description = description
@@ -46,6 +48,7 @@ public struct WorkItemDraft: Hashable, Sendable, Codable {
         self.deadline = deadline
         self.attachments = attachments
         self.tags = tags
+        self.recurrence = recurrence
     }
 
     /// Lists every problem with the draft at once.
@@ -144,6 +147,7 @@ public struct WorkItemDraft: Hashable, Sendable, Codable {
         for (index, tag) in tags.enumerated() {
             report.checkText(tag, field: "tags[\(index)]", maxLength: limits.tagLength)
         }
+        if let recurrence { report.merge(recurrence.validate(), prefix: "recurrence") }
         return report
     }
 }

@@ -48,6 +48,17 @@ public protocol DirectoryStore: Sendable {
     /// The members of an organization, by display name.
     func members(in organizationID: Organization.ID) async throws(CollabError) -> [Member]
 
+    /// Saves the working calendar of an organization, or of one of its departments.
+    func save(_ calendar: BusinessCalendar, for organizationID: Organization.ID, department: Department.ID?)
+        async throws(CollabError)
+
+    /// The calendar of a department, else of its organization, if one was saved.
+    func calendar(for organizationID: Organization.ID, department: Department.ID?) async throws(CollabError)
+        -> BusinessCalendar?
+
+    /// The heads of these departments (direct heads, not heads of departments above).
+    func heads(of departmentIDs: Set<Department.ID>) async throws(CollabError) -> [Member.ID]
+
     /// The authorization subject of a member: their organization's kind, roles, departments, and the
     /// departments they head expanded to every sub-department. `nil` if the member does not exist.
     func subject(for memberID: Member.ID) async throws(CollabError) -> Subject?

@@ -180,6 +180,37 @@ extension SQLiteStore {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v2 timers, calendars, recurrence") { db in
+            try db.execute(sql: """
+                ALTER TABLE work_items ADD COLUMN state_changed_at INTEGER;
+                UPDATE work_items SET state_changed_at = updated_at;
+                ALTER TABLE work_items ADD COLUMN waiting_since INTEGER;
+                ALTER TABLE work_items ADD COLUMN external_waits INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE work_items ADD COLUMN recurrence TEXT;
+                ALTER TABLE work_items ADD COLUMN series_id TEXT;
+
+                -- Durable timers: reminders, overdue, escalations, decision reminders. A timer fires in the
+                -- same transaction as its effect, by moving from 'pending' to 'fired': exactly once.
+                CREATE TABLE timers (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    item_id TEXT NOT NULL REFERENCES work_items(id),
+                    organization_id TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    fire_at INTEGER NOT NULL,
+                    state TEXT NOT NULL,
+                    fired_at INTEGER
+                );
+                CREATE INDEX timers_due ON timers(fire_at, id) WHERE state = 'pending';
+                CREATE INDEX timers_by_item ON timers(item_id, state);
+
+                CREATE TABLE business_calendars (
+                    organization_id TEXT NOT NULL REFERENCES organizations(id),
+                    department_id TEXT NOT NULL,
+                    definition TEXT NOT NULL,
+                    PRIMARY KEY (organization_id, department_id)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }()
 }

@@ -47,6 +47,21 @@ extension SQLiteStore {
         case nil:
             break
         }
+        for item in change.additionalItems {
+            try db.cachedStatement(sql: insertItemSQL).execute(arguments: itemArguments(item))
+            try writeAccess(item, db)
+            try writeSearchText(item, rowID: db.lastInsertedRowID, db)
+        }
+        if let fired = change.firedTimer {
+            try db.cachedStatement(sql: "UPDATE timers SET state = 'fired', fired_at = ? WHERE id = ? AND state = 'pending'")
+                .execute(arguments: [fired.at.storedMilliseconds, fired.id])
+            if db.changesCount == 0 {
+                throw CollabError(.conflict, "timer '\(fired.id)' has already fired or was cancelled")
+            }
+        }
+        for plan in change.timerPlans {
+            try applyTimerPlan(plan, db)
+        }
         for comment in change.comments {
             try db.cachedStatement(sql: """
                 INSERT INTO comments (id, item_id, author_id, body, mentioned_ids, visibility, created_at)
@@ -159,8 +174,9 @@ extension SQLiteStore {
     private static let insertItemSQL = """
         INSERT INTO work_items (id, organization_id, title, description, priority, initiator_id, reviewer_id,
             review_by, assignee_ids, watcher_ids, department_ids, partner_ids, start_at, deadline_date, deadline_at,
-            due_at, attachments, tags, state, progress, pending_adjustment_id, version, created_at, updated_at, closed_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            due_at, attachments, tags, state, progress, pending_adjustment_id, version, created_at, updated_at, closed_at,
+            state_changed_at, waiting_since, external_waits, recurrence, series_id)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
     private static let updateItemSQL = """
@@ -168,7 +184,8 @@ extension SQLiteStore {
             initiator_id = ?, reviewer_id = ?, review_by = ?, assignee_ids = ?, watcher_ids = ?, department_ids = ?,
             partner_ids = ?,
             start_at = ?, deadline_date = ?, deadline_at = ?, due_at = ?, attachments = ?, tags = ?, state = ?,
-            progress = ?, pending_adjustment_id = ?, version = ?, created_at = ?, updated_at = ?, closed_at = ?
+            progress = ?, pending_adjustment_id = ?, version = ?, created_at = ?, updated_at = ?, closed_at = ?,
+            state_changed_at = ?, waiting_since = ?, external_waits = ?, recurrence = ?, series_id = ?
         WHERE id = ?1 AND version = ?
         """
 
@@ -189,6 +206,8 @@ extension SQLiteStore {
             deadlineDate, deadlineAt, item.dueAt.storedMilliseconds, attachments, StoredList.encode(item.tags),
             item.state.rawValue, item.progressPercent, item.pendingAdjustmentID?.rawValue, item.version,
             item.createdAt.storedMilliseconds, item.updatedAt.storedMilliseconds, item.closedAt?.storedMilliseconds,
+            item.stateChangedAt.storedMilliseconds, item.waitingOnExternalSince?.storedMilliseconds,
+            item.externalWaitCount, item.recurrence.flatMap { try? StoredJSON.encode($0) }, item.seriesID?.rawValue,
         ]
         return StatementArguments(values)
     }
@@ -220,7 +239,12 @@ extension SQLiteStore {
             pendingAdjustmentID: (row["pending_adjustment_id"] as String?).map(AdjustmentRequest.ID.init(rawValue:)),
             version: row["version"], createdAt: Date(storedMilliseconds: row["created_at"]),
             updatedAt: Date(storedMilliseconds: row["updated_at"]),
-            closedAt: (row["closed_at"] as Int64?).map(Date.init(storedMilliseconds:)))
+            closedAt: (row["closed_at"] as Int64?).map(Date.init(storedMilliseconds:)),
+            stateChangedAt: (row["state_changed_at"] as Int64?).map(Date.init(storedMilliseconds:)),
+            waitingOnExternalSince: (row["waiting_since"] as Int64?).map(Date.init(storedMilliseconds:)),
+            externalWaitCount: row["external_waits"] ?? 0,
+            recurrence: try StoredJSON.decode(RecurrenceRule.self, row["recurrence"]),
+            seriesID: (row["series_id"] as String?).map(WorkItem.ID.init(rawValue:)))
     }
 
     public func recordedResult(for key: IdempotencyKey) async throws(CollabError) -> RecordedResult? {

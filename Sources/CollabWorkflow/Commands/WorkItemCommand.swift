@@ -44,6 +44,10 @@ public enum WorkItemCommand: Hashable, Sendable, Codable {
     case watch(WorkItem.ID)
     /// Stop following the item.
     case unwatch(WorkItem.ID)
+    /// Mark the item as waiting on an outside party: its escalation clock pauses until it is resumed.
+    case waitForExternal(WorkItem.ID, reason: String)
+    /// The outside party answered: the item's clocks run again.
+    case resumeFromExternal(WorkItem.ID)
 
     /// The command's name in audit events and idempotency records (`approve`, `request_adjustment`).
     public var name: String {
@@ -66,6 +70,8 @@ public enum WorkItemCommand: Hashable, Sendable, Codable {
         case .unshare: "unshare"
         case .watch: "watch"
         case .unwatch: "unwatch"
+        case .waitForExternal: "wait_external"
+        case .resumeFromExternal: "resume_external"
         }
     }
 }

@@ -92,6 +92,7 @@ struct CommandContext {
             if bumpsVersion {
                 item.version = original.version + 1
                 item.updatedAt = now
+                if item.state != original.state { item.stateChangedAt = now }
                 change.item = .update(item, previous: original)
             }
         } else {

@@ -38,6 +38,7 @@ extension WorkflowEngine {
         }
         let now = now()
         var plan = try await plan(command, subject: subject, expectedVersion: expectedVersion, now: now)
+        try await planTimers(for: &plan.change, now: now)
         // The actor gets the item as they may see it: an outside member's comment returns external parts only.
         plan.result.item = authorizer.redacted(plan.result.item, for: subject)
 

@@ -86,6 +86,7 @@ extension WorkflowEngine {
             context.item.state = .completed
             context.item.closedAt = now
             try await context.withdrawPendingAdjustment(store: store)
+            try await scheduleNextOccurrence(of: context.item, in: &context)
             context.change.reviewDecisions.append(decision)
             context.audit(details: note.map { ["note": $0] } ?? [:])
             context.notify(context.item.assigneeIDs, .reviewResult,
@@ -295,6 +296,27 @@ extension WorkflowEngine {
             context.audit(details: ["organization": organizationID.rawValue])
             return context.plan()
 
+        case .waitForExternal(let id, let reason):
+            var context = try await load(id, for: .waitExternal, by: subject, expectedVersion: expectedVersion, command, now)
+            try context.require(.assigned, .accepted, .inProgress, .inReview)
+            try checkReason(reason)
+            guard context.item.waitingOnExternalSince == nil else {
+                throw CollabError(.invalidTransition, "work item '\(id)' is already waiting on an outside party")
+            }
+            context.item.waitingOnExternalSince = now
+            context.item.externalWaitCount += 1
+            context.audit(details: ["reason": reason])
+            return context.plan()
+
+        case .resumeFromExternal(let id):
+            var context = try await load(id, for: .waitExternal, by: subject, expectedVersion: expectedVersion, command, now)
+            guard let since = context.item.waitingOnExternalSince else {
+                throw CollabError(.invalidTransition, "work item '\(id)' is not waiting on an outside party")
+            }
+            context.item.waitingOnExternalSince = nil
+            context.audit(details: ["waited_seconds": String(Int(now.timeIntervalSince(since)))])
+            return context.plan()
+
         case .watch(let id), .unwatch(let id):
             var context = try await load(id, for: .watch, by: subject, expectedVersion: expectedVersion, command, now)
             if case .watch = command {
@@ -333,7 +355,8 @@ extension WorkflowEngine {
             departmentIDs: draft.departmentIDs,
             partnerOrganizationIDs: draft.partnerOrganizationIDs, start: Self.truncated(draft.start ?? now),
             deadline: Self.truncated(draft.deadline), dueAt: Self.truncated(dueAt), attachments: draft.attachments,
-            tags: draft.tags, state: submit ? .assigned : .draft, version: 1, createdAt: now, updatedAt: now)
+            tags: draft.tags, state: submit ? .assigned : .draft, version: 1, createdAt: now, updatedAt: now,
+            recurrence: draft.recurrence)
         var context = CommandContext(
             engine: self, command: .create(draft, submit: submit), subject: subject, actorName: "",
             original: nil, item: item, now: now)

@@ -32,6 +32,8 @@ public struct WorkflowEngine: Sendable {
         public var limits: ValidationLimits = .default
         /// Where the engine logs.
         public var logger = Logger(label: "collab.workflow")
+        /// Reminders, escalations and decision reminders.
+        public var timers = TimerPolicy()
 
         /// Creates a configuration; every value has a default.
         public init() {}

@@ -1,0 +1,290 @@
+import CollabModel
+import CollabPermissions
+import CollabStore
+import Foundation
+
+/// When Collab reminds, declares overdue and escalates.
+public struct TimerPolicy: Hashable, Sendable {
+    /// How long before the deadline the assignees are reminded (once per offset).
+    public var reminderOffsets: [Duration] = [.seconds(86_400), .seconds(7_200)]
+    /// How much working time after the deadline an overdue item is escalated to the heads of its
+    /// departments; `nil` never escalates. Time the item waits on an outside party does not count.
+    public var escalationDelay: Duration? = .seconds(8 * 3600)
+    /// How much working time a review or an adjustment request may wait before the decider is reminded;
+    /// `nil` never reminds.
+    public var decisionReminderDelay: Duration? = .seconds(8 * 3600)
+
+    /// Creates a policy; every value has a default.
+    public init() {}
+}
+
+/// A timer that fired, with what it caused.
+public struct FiredTimer: Hashable, Sendable {
+    /// The timer.
+    public var timer: ScheduledTimer
+    /// When it fired (the clock's time; later than ``ScheduledTimer/fireAt`` if the scheduler ran late).
+    public var firedAt: Date
+    /// Who was notified.
+    public var notified: [Member.ID]
+}
+
+extension WorkflowEngine {
+    // MARK: Planning
+
+    /// Adds to `change` the pending timers of every item it writes.
+    func planTimers(for change: inout ChangeSet, now: Date) async throws(CollabError) {
+        var items: [WorkItem] = []
+        switch change.item {
+        case .insert(let item), .update(let item, _): items.append(item)
+        case nil: break
+        }
+        items += change.additionalItems
+        for item in items {
+            change.timerPlans.append(try await timerPlan(for: item, now: now, pending: change.adjustmentRequests))
+        }
+    }
+
+    /// The timers `item` should have now.
+    func timerPlan(for item: WorkItem, now: Date, pending requests: [AdjustmentRequest] = []) async throws(CollabError)
+        -> TimerPlan
+    {
+        var timers: [ScheduledTimer] = []
+        let open: Set<WorkItemState> = [.assigned, .accepted, .inProgress, .inReview]
+        guard open.contains(item.state) else {
+            return TimerPlan(itemID: item.id, organizationID: item.organizationID, timers: [])
+        }
+        let policy = configuration.timers
+        let due = item.dueAt.storedKey
+        for offset in policy.reminderOffsets where offset > .zero {
+            let fireAt = item.dueAt.addingTimeInterval(-offset.timeInterval)
+            // A reminder is only useful before the deadline it announces; a late one is noise.
+            if fireAt > now {
+                timers.append(ScheduledTimer(
+                    id: "\(item.id)|reminder|\(Int(offset.timeInterval))|\(due)", itemID: item.id, kind: .reminder,
+                    fireAt: fireAt))
+            }
+        }
+        timers.append(ScheduledTimer(id: "\(item.id)|overdue|\(due)", itemID: item.id, kind: .overdue, fireAt: item.dueAt))
+        let calendar = try await workingCalendar(for: item)
+        if let delay = policy.escalationDelay, item.waitingOnExternalSince == nil {
+            let pauses = item.externalWaitCount > 0 ? try await externalPauses(of: item.id, until: now) : []
+            if let fireAt = calendar.addingWorkingTime(delay, to: item.dueAt, excluding: pauses) {
+                timers.append(ScheduledTimer(
+                    id: "\(item.id)|escalation|\(due)", itemID: item.id, kind: .escalation, fireAt: fireAt))
+            }
+        }
+        if let delay = policy.decisionReminderDelay {
+            if item.state == .inReview, let fireAt = calendar.addingWorkingTime(delay, to: item.stateChangedAt) {
+                timers.append(ScheduledTimer(
+                    id: "\(item.id)|review|\(item.stateChangedAt.storedKey)", itemID: item.id, kind: .reviewReminder,
+                    fireAt: fireAt))
+            }
+            if let requestID = item.pendingAdjustmentID {
+                var request = requests.first { $0.id == requestID }
+                if request == nil { request = try await store.adjustmentRequest(requestID) }
+                if let request, let fireAt = calendar.addingWorkingTime(delay, to: request.createdAt) {
+                    timers.append(ScheduledTimer(
+                        id: "\(item.id)|adjustment|\(request.id)", itemID: item.id, kind: .adjustmentReminder,
+                        fireAt: fireAt))
+                }
+            }
+        }
+        return TimerPlan(itemID: item.id, organizationID: item.organizationID, timers: timers)
+    }
+
+    /// The calendar that counts an item's working time: its first participating department's, else its
+    /// organization's, else every hour of every day in the organization's zone.
+    func workingCalendar(for item: WorkItem) async throws(CollabError) -> BusinessCalendar {
+        if let department = item.departmentIDs.first,
+            let calendar = try await store.calendar(for: item.organizationID, department: department)
+        {
+            return calendar
+        }
+        if let calendar = try await store.calendar(for: item.organizationID, department: nil) { return calendar }
+        let zone = try await store.organization(item.organizationID)?.timeZoneIdentifier ?? "UTC"
+        return .alwaysOpen(timeZoneIdentifier: zone)
+    }
+
+    /// The intervals the item waited on an outside party, read from its audit trail.
+    func externalPauses(of id: WorkItem.ID, until now: Date) async throws(CollabError) -> [DateInterval] {
+        var pauses: [DateInterval] = []
+        var started: Date?
+        for event in try await store.auditTrail(of: id) {
+            if event.action == "wait_external" { started = event.occurredAt }
+            if event.action == "resume_external", let start = started {
+                if event.occurredAt > start { pauses.append(DateInterval(start: start, end: event.occurredAt)) }
+                started = nil
+            }
+        }
+        if let start = started, now > start { pauses.append(DateInterval(start: start, end: now)) }
+        return pauses
+    }
+
+    /// Recomputes the timers of every open item of an organization, for instance after its calendar
+    /// changed. Returns how many items were rescheduled.
+    @discardableResult
+    public func rescheduleTimers(in organizationID: Organization.ID) async throws(CollabError) -> Int {
+        var count = 0
+        var after: WorkItem.ID?
+        while true {
+            let ids = try await store.openItemIDs(in: organizationID, after: after, limit: 200)
+            if ids.isEmpty { return count }
+            for id in ids {
+                guard let item = try await store.workItem(id) else { continue }
+                var change = ChangeSet()
+                change.timerPlans = [try await timerPlan(for: item, now: now())]
+                _ = try await store.commit(change)
+                count += 1
+            }
+            after = ids.last
+        }
+    }
+
+    // MARK: Firing
+
+    /// Fires every timer due now, earliest first, each exactly once even when several processes run
+    /// schedulers on one database. Returns what fired.
+    @discardableResult
+    public func fireDueTimers(limit: Int = 500) async throws(CollabError) -> [FiredTimer] {
+        var fired: [FiredTimer] = []
+        var seen = Set<String>()
+        while fired.count < limit {
+            let due = try await store.dueTimers(now: now(), limit: min(100, limit - fired.count))
+                .filter { !seen.contains($0.id) }
+            if due.isEmpty { break }
+            for timer in due {
+                seen.insert(timer.id)
+                if let result = try await fire(timer) { fired.append(result) }
+            }
+        }
+        return fired
+    }
+
+    /// Fires one timer; `nil` if another scheduler fired it first, or it was cancelled meanwhile.
+    func fire(_ timer: ScheduledTimer) async throws(CollabError) -> FiredTimer? {
+        let now = now()
+        var change = ChangeSet()
+        change.firedTimer = (timer.id, now)
+        var notified: [Member.ID] = []
+        if let item = try await store.workItem(timer.itemID), !item.state.isClosed, item.state != .draft {
+            func notify(_ recipients: [Member.ID], _ kind: Notice.Kind, urgency: Notice.Urgency = .normal,
+                title: String, body: String)
+            {
+                for recipient in Array(Set(recipients)).sorted() {
+                    change.notifications.append(Notice(
+                        id: Notice.ID(identifiers.next()), organizationID: item.organizationID, recipientID: recipient,
+                        kind: kind, urgency: urgency, itemID: item.id, actorID: nil, title: title, body: body,
+                        createdAt: now))
+                    notified.append(recipient)
+                }
+            }
+            func audit(_ action: String, _ details: [String: String] = [:]) {
+                change.auditEvents.append(AuditEvent(
+                    id: AuditEvent.ID(identifiers.next()), organizationID: item.organizationID, itemID: item.id,
+                    actorID: AuditEvent.systemActor, action: action, fromState: item.state, toState: item.state,
+                    details: details.merging(["timer": timer.id]) { a, _ in a }, occurredAt: now))
+            }
+            switch timer.kind {
+            case .reminder:
+                notify(item.assigneeIDs, .deadlineReminder, title: "Due soon: \(item.title)",
+                    body: "\"\(item.title)\" is due \(item.deadline).")
+            case .overdue:
+                audit("overdue", ["deadline": item.deadline.description])
+                notify(item.assigneeIDs + [item.initiatorID], .overdue, title: "Overdue: \(item.title)",
+                    body: "\"\(item.title)\" passed its deadline (\(item.deadline)).")
+            case .escalation:
+                var heads = try await store.heads(of: Set(item.departmentIDs))
+                if heads.isEmpty {
+                    let departments = try await store.members(Set(item.assigneeIDs)).flatMap(\.departments).map(\.departmentID)
+                    heads = try await store.heads(of: Set(departments))
+                }
+                audit("escalate", ["heads": heads.map(\.rawValue).joined(separator: ",")])
+                notify(heads, .escalated, urgency: .urgent, title: "Escalated: \(item.title)",
+                    body: "\"\(item.title)\" is still open past its deadline (\(item.deadline)).")
+            case .reviewReminder:
+                if item.state == .inReview {
+                    notify([item.effectiveReviewerID], .decisionReminder, title: "Waiting for your review: \(item.title)",
+                        body: "\"\(item.title)\" has been waiting for your review.")
+                }
+            case .adjustmentReminder:
+                if item.pendingAdjustmentID != nil {
+                    notify([item.initiatorID], .decisionReminder, title: "Waiting for your decision: \(item.title)",
+                        body: "An adjustment request on \"\(item.title)\" has been waiting for your decision.")
+                }
+            }
+        }
+        do {
+            _ = try await store.commit(change)
+        } catch where error.code == .conflict {
+            return nil
+        }
+        logger.debug("timer fired", metadata: ["timer": "\(timer.id)", "notified": "\(notified.count)"])
+        return FiredTimer(timer: timer, firedAt: now, notified: notified)
+    }
+
+    // MARK: Recurrence
+
+    /// Adds the next occurrence of a recurring item to the change that completes it.
+    func scheduleNextOccurrence(of item: WorkItem, in context: inout CommandContext) async throws(CollabError) {
+        guard let rule = item.recurrence else { return }
+        guard let organization = try await store.organization(item.organizationID), let zone = organization.timeZone
+        else { return }
+        let calendar = try await workingCalendar(for: item)
+        var date: CalendarDate
+        switch item.deadline {
+        case .endOfDay(let day): date = day
+        case .instant(let instant): date = CalendarDate(instant, in: zone)
+        }
+        let today = CalendarDate(context.now, in: zone)
+        var next: Deadline?
+        for _ in 0..<1000 {
+            guard let following = rule.nextOccurrence(after: date, calendar: calendar) else { break }
+            date = following
+            let candidate: Deadline
+            switch item.deadline {
+            case .endOfDay: candidate = .endOfDay(following)
+            case .instant(let instant):
+                var gregorian = Calendar(identifier: .gregorian)
+                gregorian.timeZone = zone
+                let time = gregorian.dateComponents([.hour, .minute, .second], from: instant)
+                guard let moved = gregorian.date(from: DateComponents(
+                    year: following.year, month: following.month, day: following.day,
+                    hour: time.hour, minute: time.minute, second: time.second))
+                else { continue }
+                candidate = .instant(Self.truncated(moved))
+            }
+            if following >= today, let due = candidate.dueInstant(in: zone), due > context.now {
+                next = candidate
+                break
+            }
+        }
+        guard let deadline = next, let dueAt = deadline.dueInstant(in: zone) else { return }
+        let occurrence = WorkItem(
+            id: WorkItem.ID(identifiers.next()), organizationID: item.organizationID, title: item.title,
+            description: item.description, priority: item.priority, initiatorID: item.initiatorID,
+            assigneeIDs: item.assigneeIDs, reviewerID: item.reviewerID, watcherIDs: item.watcherIDs,
+            departmentIDs: item.departmentIDs, partnerOrganizationIDs: item.partnerOrganizationIDs, start: context.now,
+            deadline: deadline, dueAt: Self.truncated(dueAt), attachments: item.attachments, tags: item.tags,
+            state: .assigned, createdAt: context.now, updatedAt: context.now, recurrence: rule,
+            seriesID: item.seriesID ?? item.id)
+        context.change.additionalItems.append(occurrence)
+        context.change.auditEvents.append(AuditEvent(
+            id: AuditEvent.ID(identifiers.next()), organizationID: item.organizationID, itemID: occurrence.id,
+            actorID: context.subject.memberID, action: "create", fromState: nil, toState: .assigned,
+            details: ["series": (item.seriesID ?? item.id).rawValue, "previous": item.id.rawValue,
+                "deadline": deadline.description],
+            occurredAt: context.now))
+        for assignee in occurrence.assigneeIDs where assignee != context.subject.memberID {
+            context.change.notifications.append(Notice(
+                id: Notice.ID(identifiers.next()), organizationID: item.organizationID, recipientID: assignee,
+                kind: .assigned, itemID: occurrence.id, actorID: context.subject.memberID,
+                title: "New assignment: \(occurrence.title)",
+                body: "The next occurrence of \"\(occurrence.title)\" is due \(deadline).", createdAt: context.now))
+        }
+    }
+}
+
+extension Date {
+    /// Milliseconds since 1970, for stable timer identities.
+    var storedKey: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
+}
