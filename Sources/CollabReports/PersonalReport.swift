@@ -49,8 +49,8 @@ public struct ReportGenerator: Sendable {
     /// Counts of the items `reader` may see that match `filter`: an administrator's cover the organization,
     /// a department head's their departments, an outside member's only what is shared with them.
     ///
-    /// - Throws: ``CollabError/Code/notFound`` for an unknown reader; ``CollabError/Code/forbidden`` when a
-    ///   host rule forbids listing; ``CollabError/Code/invalidInput`` when an outside reader filters by an
+    /// - Throws: `CollabError.Code.notFound` for an unknown reader; `CollabError.Code.forbidden` when a
+    ///   host rule forbids listing; `CollabError.Code.invalidInput` when an outside reader filters by an
     ///   internal field.
     public func summary(as reader: Member.ID, filter: WorkItemFilter = .all) async throws(CollabError)
         -> WorkItemCounts
@@ -73,7 +73,7 @@ public struct ReportGenerator: Sendable {
     /// A member may read their own report; reports over other members and departments come with the
     /// permission-aware reports of a later release.
     ///
-    /// - Throws: ``CollabError/Code/notFound`` when the member does not exist.
+    /// - Throws: `CollabError.Code.notFound` when the member does not exist.
     public func personalReport(for member: Member.ID, period: DateInterval? = nil) async throws(CollabError)
         -> PersonalReport
     {

@@ -9,18 +9,18 @@ import CollabPermissions
 public protocol DirectoryStore: Sendable {
     /// Creates or replaces an organization.
     ///
-    /// - Throws: ``CollabError/Code/invalidInput`` listing every problem with its fields.
+    /// - Throws: `CollabError.Code.invalidInput` listing every problem with its fields.
     func save(_ organization: Organization) async throws(CollabError)
 
     /// Creates or replaces a department.
     ///
-    /// - Throws: ``CollabError/Code/invalidInput`` when the organization or parent is unknown, the parent
+    /// - Throws: `CollabError.Code.invalidInput` when the organization or parent is unknown, the parent
     ///   belongs to another organization, or the parent would make a cycle.
     func save(_ department: Department) async throws(CollabError)
 
     /// Creates or replaces a member with their department memberships.
     ///
-    /// - Throws: ``CollabError/Code/invalidInput`` when the organization or a department is unknown, or
+    /// - Throws: `CollabError.Code.invalidInput` when the organization or a department is unknown, or
     ///   the handle is taken in the organization.
     func save(_ member: Member) async throws(CollabError)
 

@@ -10,7 +10,7 @@ public protocol WorkItemStore: Sendable {
     ///
     /// - Returns: ``CommitOutcome/committed``, or ``CommitOutcome/replayed(_:)`` with the first result when
     ///   the change's idempotency key was already recorded (nothing is written then).
-    /// - Throws: ``CollabError/Code/conflict`` when the item's version is not the expected one;
+    /// - Throws: `CollabError.Code.conflict` when the item's version is not the expected one;
     ///   storage codes when the database fails (nothing is written).
     func commit(_ change: ChangeSet) async throws(CollabError) -> CommitOutcome
 

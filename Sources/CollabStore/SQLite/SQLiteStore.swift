@@ -27,7 +27,7 @@ public final class SQLiteStore: CollabStorage {
         /// What a committed command survives; ``Durability/full`` by default.
         public var durability: Durability = .full
         /// How long a write waits for another process's lock before the store retries, then fails with
-        /// ``CollabError/Code/storageUnavailable``.
+        /// `CollabError.Code.storageUnavailable`.
         public var busyTimeout: Duration = .seconds(5)
         /// How many times a write that found the database busy is retried after ``busyTimeout``.
         public var busyRetries = 3
@@ -51,8 +51,8 @@ public final class SQLiteStore: CollabStorage {
 
     /// Opens (creating if needed) the database file at `path` and migrates its schema.
     ///
-    /// - Throws: ``CollabError/Code/storageUnavailable`` when the file cannot be opened,
-    ///   ``CollabError/Code/storageCorrupt`` when it is not a database.
+    /// - Throws: `CollabError.Code.storageUnavailable` when the file cannot be opened,
+    ///   `CollabError.Code.storageCorrupt` when it is not a database.
     public init(path: String, configuration: Configuration = Configuration()) throws(CollabError) {
         self.configuration = configuration
         do {
@@ -140,7 +140,7 @@ public final class SQLiteStore: CollabStorage {
         }
     }
 
-    /// Turns any error thrown under the store into a ``CollabError``: callers never see a raw SQLite error.
+    /// Turns any error thrown under the store into a `CollabError`: callers never see a raw SQLite error.
     static func map(_ error: any Error, logger: Logger) -> CollabError {
         if let error = error as? CollabError { return error }
         if error is CancellationError {

@@ -31,7 +31,7 @@ struct CommandContext {
         self.result = CommandResult(item: item)
     }
 
-    /// Fails with ``CollabError/Code/invalidTransition`` unless the item is in one of `states`.
+    /// Fails with `CollabError.Code.invalidTransition` unless the item is in one of `states`.
     func require(_ states: WorkItemState...) throws(CollabError) {
         guard states.contains(item.state) else {
             throw CollabError(.invalidTransition,

@@ -6,13 +6,13 @@ import Foundation
 /// ``WorkflowEngine/execute(_:by:expectedVersion:idempotencyKey:)``.
 ///
 /// Every method takes the acting member, an optional `expectedVersion` (fail with
-/// ``CollabError/Code/conflict`` if the item changed since the caller read it) and an optional
+/// `CollabError.Code.conflict` if the item changed since the caller read it) and an optional
 /// `idempotencyKey` (a retry returns the first result and changes nothing).
 extension WorkflowEngine {
     /// Creates a work item as `initiator`; it is submitted to its assignees at once (they are notified)
     /// unless `submit` is `false`, which keeps it as a draft.
     ///
-    /// - Throws: ``CollabError/Code/invalidInput`` listing every problem with the draft at once.
+    /// - Throws: `CollabError.Code.invalidInput` listing every problem with the draft at once.
     @discardableResult
     public func create(
         _ draft: WorkItemDraft, by initiator: Member.ID, submit: Bool = true, idempotencyKey: String? = nil

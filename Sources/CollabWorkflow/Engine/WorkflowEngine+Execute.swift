@@ -8,13 +8,13 @@ extension WorkflowEngine {
     ///
     /// - Parameters:
     ///   - expectedVersion: the item version the caller based the command on (what their screen showed);
-    ///     if the item has changed since, the command fails with ``CollabError/Code/conflict``.
+    ///     if the item has changed since, the command fails with `CollabError.Code.conflict`.
     ///   - idempotencyKey: a key chosen by the caller; a retry with the same key (and the same command)
     ///     returns the first result and changes nothing. Keys are scoped to the actor.
-    /// - Throws: ``CollabError`` with ``CollabError/Code/notFound`` (unknown or invisible item),
-    ///   ``CollabError/Code/forbidden``, ``CollabError/Code/invalidTransition``,
-    ///   ``CollabError/Code/invalidInput`` (every problem listed), ``CollabError/Code/conflict``,
-    ///   ``CollabError/Code/idempotencyKeyReused``, or a storage code. Nothing is written when it throws.
+    /// - Throws: `CollabError` with `CollabError.Code.notFound` (unknown or invisible item),
+    ///   `CollabError.Code.forbidden`, `CollabError.Code.invalidTransition`,
+    ///   `CollabError.Code.invalidInput` (every problem listed), `CollabError.Code.conflict`,
+    ///   `CollabError.Code.idempotencyKeyReused`, or a storage code. Nothing is written when it throws.
     @discardableResult
     public func execute(
         _ command: WorkItemCommand, by actor: Member.ID, expectedVersion: Int? = nil, idempotencyKey: String? = nil

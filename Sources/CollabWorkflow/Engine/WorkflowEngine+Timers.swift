@@ -22,7 +22,7 @@ public struct TimerPolicy: Hashable, Sendable {
 public struct FiredTimer: Hashable, Sendable {
     /// The timer.
     public var timer: ScheduledTimer
-    /// When it fired (the clock's time; later than ``ScheduledTimer/fireAt`` if the scheduler ran late).
+    /// When it fired (the clock's time; later than `ScheduledTimer.fireAt` if the scheduler ran late).
     public var firedAt: Date
     /// Who was notified.
     public var notified: [Member.ID]

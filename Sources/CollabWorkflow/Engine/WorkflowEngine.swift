@@ -6,7 +6,7 @@ import Logging
 
 /// The workflow engine: runs commands on work items and answers authorized reads.
 ///
-/// Every command goes through one path: idempotency check, authorization (``CollabPermissions``),
+/// Every command goes through one path: idempotency check, authorization (`CollabPermissions`),
 /// state-machine check, validation, then one atomic commit of the new state, its audit event and the
 /// notifications it causes.
 ///
@@ -73,7 +73,7 @@ public struct WorkflowEngine: Sendable {
 
     /// The item as `viewer` may see it (outside members see only its external parts).
     ///
-    /// - Throws: ``CollabError/Code/notFound`` when the item does not exist *or* the viewer may not see it
+    /// - Throws: `CollabError.Code.notFound` when the item does not exist *or* the viewer may not see it
     ///   (the two are never told apart, so ids cannot be probed).
     public func workItem(_ id: WorkItem.ID, as viewer: Member.ID) async throws(CollabError) -> WorkItem {
         let subject = try await subject(viewer)
@@ -114,8 +114,8 @@ public struct WorkflowEngine: Sendable {
 
     /// The items `viewer` may see that match `filter`, soonest deadline first, paged.
     ///
-    /// - Throws: ``CollabError/Code/forbidden`` when a host rule forbids listing;
-    ///   ``CollabError/Code/invalidInput`` when an outside member filters by an internal field.
+    /// - Throws: `CollabError.Code.forbidden` when a host rule forbids listing;
+    ///   `CollabError.Code.invalidInput` when an outside member filters by an internal field.
     public func list(as viewer: Member.ID, filter: WorkItemFilter = .all, page: PageRequest = .first)
         async throws(CollabError) -> Page<WorkItem>
     {
@@ -147,7 +147,7 @@ public struct WorkflowEngine: Sendable {
 
     /// Whether `member` may perform `action` on the item, and why: for support screens and audits.
     ///
-    /// - Throws: ``CollabError/Code/notFound`` when the member or the item does not exist.
+    /// - Throws: `CollabError.Code.notFound` when the member or the item does not exist.
     public func explain(_ action: WorkItemAction, on id: WorkItem.ID, for member: Member.ID)
         async throws(CollabError) -> AccessDecision
     {
@@ -168,7 +168,7 @@ public struct WorkflowEngine: Sendable {
         return subject
     }
 
-    /// The subject of an active member; a deactivated member is ``CollabError/Code/forbidden``.
+    /// The subject of an active member; a deactivated member is `CollabError.Code.forbidden`.
     func activeSubject(_ id: Member.ID) async throws(CollabError) -> Subject {
         let subject = try await subject(id)
         guard subject.isActive else { throw CollabError(.forbidden, "member '\(id)' is deactivated") }

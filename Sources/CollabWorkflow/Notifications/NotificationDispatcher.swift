@@ -104,7 +104,7 @@ public struct NotificationDispatcher: Sendable {
 
     /// Creates a dispatcher.
     ///
-    /// - Throws: ``CollabError/Code/invalidInput`` when two hooks share a name or a name is empty.
+    /// - Throws: `CollabError.Code.invalidInput` when two hooks share a name or a name is empty.
     public init(
         store: any CollabStorage, hooks: [any NotificationHook], clock: any CollabClock = SystemClock(),
         configuration: Configuration = Configuration(), accessExtensions: [any AccessRuleExtension] = []
