@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "CollabReports", targets: ["CollabReports"]),
         .library(name: "CollabTesting", targets: ["CollabTesting"]),
         .executable(name: "collab-demo", targets: ["CollabDemo"]),
+        .executable(name: "collab-bench", targets: ["CollabBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -49,6 +50,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Examples/CollabDemo"),
+        .executableTarget(
+            name: "CollabBench",
+            dependencies: [
+                "CollabModel", "CollabPermissions", "CollabStore", "CollabWorkflow",
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/CollabBench"),
         .testTarget(name: "CollabModelTests", dependencies: ["CollabModel"]),
         .testTarget(name: "CollabPermissionsTests", dependencies: ["CollabPermissions", "CollabTesting"]),
         .testTarget(name: "CollabStoreTests", dependencies: ["CollabStore", "CollabTesting"]),

@@ -33,6 +33,9 @@ public final class SQLiteStore: CollabStorage {
         public var busyRetries = 3
         /// The most concurrent readers of a file database.
         public var maximumReaderCount = 4
+        /// After how many WAL pages SQLite checkpoints automatically (`nil`: SQLite's default, 1000).
+        /// `0` turns automatic checkpoints off; the host then checkpoints with ``checkpoint()``.
+        public var walAutocheckpointPages: Int?
         /// Where the store logs (migrations, retried busy conditions).
         public var logger = Logger(label: "collab.store")
 
@@ -62,6 +65,9 @@ public final class SQLiteStore: CollabStorage {
             // DatabasePool sets synchronous=NORMAL on its writer when it enables WAL; set ours after.
             try pool.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA synchronous = \(configuration.durability == .full ? "FULL" : "NORMAL")")
+                if let pages = configuration.walAutocheckpointPages {
+                    try db.execute(sql: "PRAGMA wal_autocheckpoint = \(max(0, pages))")
+                }
             }
             self.writer = pool
             try Self.migrator.migrate(pool)
@@ -101,6 +107,17 @@ public final class SQLiteStore: CollabStorage {
     /// The `synchronous` setting in force on the writing connection (`FULL` = 2, `NORMAL` = 1).
     public func effectiveSynchronousLevel() async throws(CollabError) -> Int {
         try await write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+    }
+
+    /// Copies the WAL's committed pages into the database file and truncates the WAL.
+    public func checkpoint() async throws(CollabError) {
+        do {
+            try await writer.writeWithoutTransaction { db in
+                _ = try Row.fetchAll(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+            }
+        } catch {
+            throw Self.map(error, logger: logger)
+        }
     }
 
     // MARK: Running statements

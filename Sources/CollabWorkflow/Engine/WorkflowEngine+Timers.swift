@@ -39,15 +39,25 @@ extension WorkflowEngine {
         case nil: break
         }
         items += change.additionalItems
+        var calendars: [String: BusinessCalendar] = [:]
         for item in items {
-            change.timerPlans.append(try await timerPlan(for: item, now: now, pending: change.adjustmentRequests))
+            let key = "\(item.organizationID)|\(item.departmentIDs.first?.rawValue ?? "")"
+            let calendar: BusinessCalendar
+            if let known = calendars[key] {
+                calendar = known
+            } else {
+                calendar = try await workingCalendar(for: item)
+                calendars[key] = calendar
+            }
+            change.timerPlans.append(
+                try await timerPlan(for: item, now: now, pending: change.adjustmentRequests, calendar: calendar))
         }
     }
 
     /// The timers `item` should have now.
-    func timerPlan(for item: WorkItem, now: Date, pending requests: [AdjustmentRequest] = []) async throws(CollabError)
-        -> TimerPlan
-    {
+    func timerPlan(
+        for item: WorkItem, now: Date, pending requests: [AdjustmentRequest] = [], calendar known: BusinessCalendar? = nil
+    ) async throws(CollabError) -> TimerPlan {
         var timers: [ScheduledTimer] = []
         let open: Set<WorkItemState> = [.assigned, .accepted, .inProgress, .inReview]
         guard open.contains(item.state) else {
@@ -65,7 +75,8 @@ extension WorkflowEngine {
             }
         }
         timers.append(ScheduledTimer(id: "\(item.id)|overdue|\(due)", itemID: item.id, kind: .overdue, fireAt: item.dueAt))
-        let calendar = try await workingCalendar(for: item)
+        let calendar: BusinessCalendar
+        if let known { calendar = known } else { calendar = try await workingCalendar(for: item) }
         if let delay = policy.escalationDelay, item.waitingOnExternalSince == nil {
             let pauses = item.externalWaitCount > 0 ? try await externalPauses(of: item.id, until: now) : []
             if let fireAt = calendar.addingWorkingTime(delay, to: item.dueAt, excluding: pauses) {

@@ -1,0 +1,75 @@
+import CollabModel
+import CollabPermissions
+import CollabStore
+import Foundation
+
+extension WorkflowEngine {
+    /// Creates many work items in one transaction: all of them, or none.
+    ///
+    /// Each item is validated, audited, notified and scheduled exactly as ``create(_:by:submit:idempotencyKey:)``
+    /// would; the whole batch commits at once, which is much faster for imports and migrations.
+    ///
+    /// - Throws: ``CollabError/Code/invalidInput`` listing every problem of every draft (fields are
+    ///   prefixed `items[i].`); nothing is written then.
+    @discardableResult
+    public func importItems(_ drafts: [WorkItemDraft], by initiator: Member.ID, submit: Bool = true)
+        async throws(CollabError) -> [WorkItem]
+    {
+        guard !drafts.isEmpty else { return [] }
+        guard drafts.count <= 10_000 else {
+            throw CollabError.invalid([ValidationProblem(field: "items", kind: .tooLong,
+                message: "has \(drafts.count) items, at most 10000 per import")])
+        }
+        let subject = try await subject(initiator)
+        guard subject.isActive, subject.organizationKind == .internal else {
+            throw CollabError(.forbidden, "member '\(initiator)' may not create work items")
+        }
+        guard let organization = try await store.organization(subject.organizationID), let zone = organization.timeZone
+        else { throw CollabError.notFound("organization", subject.organizationID.rawValue) }
+        let now = now()
+        // One directory look-up for the whole batch.
+        var union = WorkItemDraft(title: "", assigneeIDs: [], deadline: .instant(now))
+        for draft in drafts {
+            union.assigneeIDs += draft.assigneeIDs + draft.watcherIDs + (draft.reviewerID.map { [$0] } ?? [])
+            union.partnerOrganizationIDs += draft.partnerOrganizationIDs
+        }
+        union.assigneeIDs = Array(Set(union.assigneeIDs))
+        union.partnerOrganizationIDs = Array(Set(union.partnerOrganizationIDs))
+        let context = try await validationContext(for: union, in: organization)
+        var report = ValidationReport()
+        for (index, draft) in drafts.enumerated() {
+            report.merge(draft.validate(in: context, now: now), prefix: "items[\(index)]")
+        }
+        try report.throwIfInvalid()
+        let actorName = try await displayName(of: initiator)
+
+        var change = ChangeSet()
+        var items: [WorkItem] = []
+        for draft in drafts {
+            guard let dueAt = draft.deadline.dueInstant(in: zone) else { continue }
+            let item = WorkItem(
+                id: WorkItem.ID(identifiers.next()), organizationID: organization.id, title: draft.title,
+                description: draft.description, priority: draft.priority, initiatorID: initiator,
+                assigneeIDs: draft.assigneeIDs, reviewerID: draft.reviewerID, watcherIDs: draft.watcherIDs,
+                departmentIDs: draft.departmentIDs, partnerOrganizationIDs: draft.partnerOrganizationIDs,
+                start: Self.truncated(draft.start ?? now), deadline: Self.truncated(draft.deadline),
+                dueAt: Self.truncated(dueAt), attachments: draft.attachments, tags: draft.tags,
+                state: submit ? .assigned : .draft, createdAt: now, updatedAt: now, recurrence: draft.recurrence)
+            var itemContext = CommandContext(
+                engine: self, command: .create(draft, submit: submit), subject: subject, actorName: actorName,
+                original: nil, item: item, now: now)
+            itemContext.audit(details: [
+                "title": item.title, "assignees": item.assigneeIDs.map(\.rawValue).joined(separator: ","),
+                "deadline": item.deadline.description, "import": "true",
+            ])
+            if submit { itemContext.notifyAssigned(item.assigneeIDs) }
+            change.auditEvents += itemContext.change.auditEvents
+            change.notifications += itemContext.change.notifications
+            items.append(item)
+        }
+        change.additionalItems = items
+        try await planTimers(for: &change, now: now)
+        _ = try await store.commit(change)
+        return items.map { authorizer.redacted($0, for: subject) }
+    }
+}
