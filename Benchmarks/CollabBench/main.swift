@@ -25,6 +25,7 @@ struct Options {
             case "--quick": quick = true
             case "--json": json = true
             case "--full-durability": durability = .full
+            case "--breakdown": break
             case "--scale":
                 guard let value = rest.popFirst().flatMap(Int.init), value >= 1000 else {
                     throw BenchError("--scale needs a number of items, at least 1000")
@@ -323,6 +324,40 @@ func measureTransitions(_ world: World, raw: RawWorkload, label: String, offset:
         rawRates.append(Double(count * 4) / seconds(clock.now - rawStarted))
     }
     return (median(collabRates), median(rawRates))
+}
+
+/// Per-call latencies of the store's and engine's main calls (off the main actor, as in a server).
+func breakdown() async throws {
+    let world = try await makeWorld("breakdown")
+    var items: [WorkItem] = []
+    for n in 0..<300 { items.append(try await world.engine.create(draft(world, index: n), by: "m1")) }
+    func time(_ label: String, _ body: () async throws -> Void) async throws {
+        var samples: [Double] = []
+        for _ in 0..<200 {
+            let before = clock.now
+            try await body()
+            samples.append(seconds(clock.now - before) * 1e6)
+        }
+        print(label.padding(toLength: 28, withPad: " ", startingAt: 0) + String(format: "p50 %7.1f µs", percentile(samples, 0.5)))
+    }
+    try await time("store.subject") { _ = try await world.store.subject(for: "m5") }
+    try await time("store.member") { _ = try await world.store.member("m5") }
+    try await time("store.organization") { _ = try await world.store.organization("acme") }
+    try await time("store.departments(in:)") { _ = try await world.store.departments(in: "acme") }
+    try await time("store.workItem") { _ = try await world.store.workItem(items[7].id) }
+    try await time("store.calendar") { _ = try await world.store.calendar(for: "acme", department: "d3") }
+    try await time("store.todo") { _ = try await world.store.todo(for: items[7].assigneeIDs[0], page: PageRequest(limit: 50)) }
+    let scope = try await world.engine.visibilityScope(of: "m0")
+    try await time("store.workItems admin 50") { _ = try await world.store.workItems(in: scope, matching: .all, page: PageRequest(limit: 50)) }
+    try await time("engine.todo") { _ = try await world.engine.todo(of: items[7].assigneeIDs[0]) }
+    try await time("engine.list admin") { _ = try await world.engine.list(as: "m0") }
+    var n = 1000
+    try await time("engine.create") { n += 1; _ = try await world.engine.create(draft(world, index: n), by: "m1") }
+}
+
+if CommandLine.arguments.contains("--breakdown") {
+    try await Task.detached { try await breakdown() }.value
+    exit(0)
 }
 
 log("collab-bench: \(options.quick ? "quick" : "full") run, synchronous=\(options.synchronous), scale \(options.scale)")

@@ -19,6 +19,8 @@ public struct Subject: Hashable, Sendable, Codable {
     public var headedDepartmentIDs: Set<Department.ID>
     /// Whether the member may act at all.
     public var isActive: Bool
+    /// The member's display name, for messages (not used in decisions).
+    public var displayName: String?
     /// For a member of a partner or customer organization: whether an administrator currently has
     /// external collaboration with it enabled. Without it, nothing is shared with the member.
     public var externalCollaborationEnabled: Bool
@@ -61,6 +63,7 @@ public struct Subject: Hashable, Sendable, Codable {
             roles: member.roles, departmentIDs: Set(member.departments.map(\.departmentID)).intersection(known),
             headedDepartmentIDs: headed, isActive: member.isActive,
             externalCollaborationEnabled: organization.kind != .internal && organization.externalCollaborationEnabled)
+        self.displayName = member.displayName
     }
 
     /// Whether the subject administers its organization.

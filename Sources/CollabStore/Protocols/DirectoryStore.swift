@@ -33,6 +33,9 @@ public protocol DirectoryStore: Sendable {
     /// The department with `id`, if any.
     func department(_ id: Department.ID) async throws(CollabError) -> Department?
 
+    /// The departments with these ids that exist (in no particular order).
+    func departments(_ ids: Set<Department.ID>) async throws(CollabError) -> [Department]
+
     /// The departments of an organization, by name.
     func departments(in organizationID: Organization.ID) async throws(CollabError) -> [Department]
 

@@ -132,6 +132,14 @@ extension SQLiteStore {
         }
     }
 
+    public func departments(_ ids: Set<Department.ID>) async throws(CollabError) -> [Department] {
+        if ids.isEmpty { return [] }
+        return try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM departments WHERE id IN (\(Self.marks(ids.count)))",
+                arguments: StatementArguments(ids.map(\.rawValue))).map(Self.department(from:))
+        }
+    }
+
     public func departments(in organizationID: Organization.ID) async throws(CollabError) -> [Department] {
         try await read { db in try Self.fetchDepartments(organizationID, db) }
     }
@@ -177,8 +185,30 @@ extension SQLiteStore {
             guard let member = try Self.fetchMembers(whereSQL: "id = ?", [memberID.rawValue], db).first,
                 let organization = try Self.fetchOrganization(member.organizationID, db)
             else { return nil }
-            let departments = try Self.fetchDepartments(member.organizationID, db)
-            return Subject(member: member, organization: organization, departments: departments)
+            // Only heads need the tree: everything below the departments they head.
+            let headed = member.departments.filter { $0.role == .head }.map(\.departmentID.rawValue)
+            var below = Set<Department.ID>()
+            if !headed.isEmpty {
+                below = Set(try String.fetchAll(db, sql: """
+                    WITH RECURSIVE below(id) AS (
+                        SELECT id FROM departments WHERE id IN (\(Self.marks(headed.count))) AND organization_id = ?
+                        UNION SELECT d.id FROM departments d JOIN below ON d.parent_id = below.id
+                    ) SELECT id FROM below
+                    """, arguments: StatementArguments(headed) + [member.organizationID.rawValue])
+                    .map(Department.ID.init(rawValue:)))
+            }
+            let known = Set(try String.fetchAll(db, sql: """
+                SELECT id FROM departments WHERE organization_id = ? AND id IN (\(Self.marks(max(1, member.departments.count))))
+                """, arguments: [member.organizationID.rawValue]
+                    + StatementArguments(member.departments.isEmpty ? [""] : member.departments.map(\.departmentID.rawValue)))
+                .map(Department.ID.init(rawValue:)))
+            var subject = Subject(
+                memberID: member.id, organizationID: member.organizationID, organizationKind: organization.kind,
+                roles: member.roles, departmentIDs: Set(member.departments.map(\.departmentID)).intersection(known),
+                headedDepartmentIDs: below, isActive: member.isActive,
+                externalCollaborationEnabled: organization.kind != .internal && organization.externalCollaborationEnabled)
+            subject.displayName = member.displayName
+            return subject
         }
     }
 

@@ -203,6 +203,8 @@ extension SQLiteStore {
                 CREATE INDEX timers_due ON timers(fire_at, id) WHERE state = 'pending';
                 CREATE INDEX timers_by_item ON timers(item_id, state);
 
+                CREATE INDEX departments_by_parent ON departments(parent_id);
+
                 CREATE TABLE business_calendars (
                     organization_id TEXT NOT NULL REFERENCES organizations(id),
                     department_id TEXT NOT NULL,

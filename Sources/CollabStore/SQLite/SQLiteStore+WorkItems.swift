@@ -212,39 +212,74 @@ extension SQLiteStore {
         return StatementArguments(values)
     }
 
+    /// Column positions of `work_items`, in table order (every query selects `*` or `w.*` first).
+    private enum C {
+        static let id = 0
+        static let organization_id = 1
+        static let title = 2
+        static let description = 3
+        static let priority = 4
+        static let initiator_id = 5
+        static let reviewer_id = 6
+        static let review_by = 7
+        static let assignee_ids = 8
+        static let watcher_ids = 9
+        static let department_ids = 10
+        static let partner_ids = 11
+        static let start_at = 12
+        static let deadline_date = 13
+        static let deadline_at = 14
+        static let due_at = 15
+        static let attachments = 16
+        static let tags = 17
+        static let state = 18
+        static let progress = 19
+        static let pending_adjustment_id = 20
+        static let version = 21
+        static let created_at = 22
+        static let updated_at = 23
+        static let closed_at = 24
+        static let state_changed_at = 25
+        static let waiting_since = 26
+        static let external_waits = 27
+        static let recurrence = 28
+        static let series_id = 29
+    }
+
+    /// Reads a work item by column position: by name, SQLite rows cost several times more to decode.
     static func workItem(from row: Row) throws -> WorkItem {
         let deadline: Deadline
-        if let text: String = row["deadline_date"], let date = CalendarDate(iso: text) {
+        if let text: String = row[C.deadline_date], let date = CalendarDate(iso: text) {
             deadline = .endOfDay(date)
-        } else if let at: Int64 = row["deadline_at"] {
+        } else if let at: Int64 = row[C.deadline_at] {
             deadline = .instant(Date(storedMilliseconds: at))
         } else {
-            throw CollabError(.storageCorrupt, "work item '\(row["id"] as String? ?? "?")' has no readable deadline")
+            throw CollabError(.storageCorrupt, "work item '\(row[C.id] as String? ?? "?")' has no readable deadline")
         }
-        guard let state = WorkItemState(rawValue: row["state"]), let priority = Priority(rawValue: row["priority"])
+        guard let state = WorkItemState(rawValue: row[C.state]), let priority = Priority(rawValue: row[C.priority])
         else {
-            throw CollabError(.storageCorrupt, "work item '\(row["id"] as String? ?? "?")' has an unknown state or priority")
+            throw CollabError(.storageCorrupt, "work item '\(row[C.id] as String? ?? "?")' has an unknown state or priority")
         }
         return WorkItem(
-            id: WorkItem.ID(row["id"]), organizationID: Organization.ID(row["organization_id"]),
-            title: row["title"], description: row["description"], priority: priority,
-            initiatorID: Member.ID(row["initiator_id"]), assigneeIDs: StoredList.ids(row["assignee_ids"]),
-            reviewerID: (row["reviewer_id"] as String?).map(Member.ID.init(rawValue:)),
-            watcherIDs: StoredList.ids(row["watcher_ids"]), departmentIDs: StoredList.ids(row["department_ids"]),
-            partnerOrganizationIDs: StoredList.ids(row["partner_ids"]),
-            start: Date(storedMilliseconds: row["start_at"]), deadline: deadline,
-            dueAt: Date(storedMilliseconds: row["due_at"]),
-            attachments: try StoredJSON.decode([FileAttachment].self, row["attachments"]) ?? [],
-            tags: StoredList.decode(row["tags"]), state: state, progressPercent: row["progress"],
-            pendingAdjustmentID: (row["pending_adjustment_id"] as String?).map(AdjustmentRequest.ID.init(rawValue:)),
-            version: row["version"], createdAt: Date(storedMilliseconds: row["created_at"]),
-            updatedAt: Date(storedMilliseconds: row["updated_at"]),
-            closedAt: (row["closed_at"] as Int64?).map(Date.init(storedMilliseconds:)),
-            stateChangedAt: (row["state_changed_at"] as Int64?).map(Date.init(storedMilliseconds:)),
-            waitingOnExternalSince: (row["waiting_since"] as Int64?).map(Date.init(storedMilliseconds:)),
-            externalWaitCount: row["external_waits"] ?? 0,
-            recurrence: try StoredJSON.decode(RecurrenceRule.self, row["recurrence"]),
-            seriesID: (row["series_id"] as String?).map(WorkItem.ID.init(rawValue:)))
+            id: WorkItem.ID(row[C.id]), organizationID: Organization.ID(row[C.organization_id]),
+            title: row[C.title], description: row[C.description], priority: priority,
+            initiatorID: Member.ID(row[C.initiator_id]), assigneeIDs: StoredList.ids(row[C.assignee_ids]),
+            reviewerID: (row[C.reviewer_id] as String?).map(Member.ID.init(rawValue:)),
+            watcherIDs: StoredList.ids(row[C.watcher_ids]), departmentIDs: StoredList.ids(row[C.department_ids]),
+            partnerOrganizationIDs: StoredList.ids(row[C.partner_ids]),
+            start: Date(storedMilliseconds: row[C.start_at]), deadline: deadline,
+            dueAt: Date(storedMilliseconds: row[C.due_at]),
+            attachments: try StoredJSON.decode([FileAttachment].self, row[C.attachments]) ?? [],
+            tags: StoredList.decode(row[C.tags]), state: state, progressPercent: row[C.progress],
+            pendingAdjustmentID: (row[C.pending_adjustment_id] as String?).map(AdjustmentRequest.ID.init(rawValue:)),
+            version: row[C.version], createdAt: Date(storedMilliseconds: row[C.created_at]),
+            updatedAt: Date(storedMilliseconds: row[C.updated_at]),
+            closedAt: (row[C.closed_at] as Int64?).map(Date.init(storedMilliseconds:)),
+            stateChangedAt: (row[C.state_changed_at] as Int64?).map(Date.init(storedMilliseconds:)),
+            waitingOnExternalSince: (row[C.waiting_since] as Int64?).map(Date.init(storedMilliseconds:)),
+            externalWaitCount: row[C.external_waits] ?? 0,
+            recurrence: try StoredJSON.decode(RecurrenceRule.self, row[C.recurrence]),
+            seriesID: (row[C.series_id] as String?).map(WorkItem.ID.init(rawValue:)))
     }
 
     public func recordedResult(for key: IdempotencyKey) async throws(CollabError) -> RecordedResult? {

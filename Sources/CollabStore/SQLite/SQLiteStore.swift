@@ -145,7 +145,7 @@ public final class SQLiteStore: CollabStorage {
         var attempt = 0
         while true {
             do {
-                return try await writer.read(body)
+                return try Self.readNow(writer, body)
             } catch let error as DatabaseError
                 where (error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED)
                 && attempt < configuration.busyRetries
@@ -155,6 +155,12 @@ public final class SQLiteStore: CollabStorage {
                 throw Self.map(error, logger: logger)
             }
         }
+    }
+
+    /// Reads on the calling thread. A WAL reader never waits for a lock, so this is a short, CPU-bound
+    /// call; hopping to a dispatch queue and back would cost more than the query itself.
+    private static func readNow<T>(_ writer: any DatabaseWriter, _ body: (Database) throws -> T) throws -> T {
+        try writer.read(body)
     }
 
     /// Turns any error thrown under the store into a `CollabError`: callers never see a raw SQLite error.

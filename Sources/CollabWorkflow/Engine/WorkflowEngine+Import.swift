@@ -32,7 +32,9 @@ extension WorkflowEngine {
         for draft in drafts {
             union.assigneeIDs += draft.assigneeIDs + draft.watcherIDs + (draft.reviewerID.map { [$0] } ?? [])
             union.partnerOrganizationIDs += draft.partnerOrganizationIDs
+            union.departmentIDs += draft.departmentIDs
         }
+        union.departmentIDs = Array(Set(union.departmentIDs))
         union.assigneeIDs = Array(Set(union.assigneeIDs))
         union.partnerOrganizationIDs = Array(Set(union.partnerOrganizationIDs))
         let context = try await validationContext(for: union, in: organization)
@@ -41,7 +43,7 @@ extension WorkflowEngine {
             report.merge(draft.validate(in: context, now: now), prefix: "items[\(index)]")
         }
         try report.throwIfInvalid()
-        let actorName = try await displayName(of: initiator)
+        let actorName = subject.displayName ?? initiator.rawValue
 
         var change = ChangeSet()
         var items: [WorkItem] = []

@@ -360,7 +360,7 @@ extension WorkflowEngine {
         var context = CommandContext(
             engine: self, command: .create(draft, submit: submit), subject: subject, actorName: "",
             original: nil, item: item, now: now)
-        context.actorName = try await displayName(of: subject.memberID)
+        context.actorName = subject.displayName ?? subject.memberID.rawValue
         context.audit(details: [
             "title": item.title, "assignees": item.assigneeIDs.map(\.rawValue).joined(separator: ","),
             "deadline": item.deadline.description,
@@ -376,7 +376,8 @@ extension WorkflowEngine {
         if let reviewer = draft.reviewerID { memberIDs.insert(reviewer) }
         let members = try await store.members(memberIDs)
         let active = Set(members.filter { $0.organizationID == organization.id && $0.isActive }.map(\.id))
-        let departments = Set(try await store.departments(in: organization.id).map(\.id))
+        let departments = Set(try await store.departments(Set(draft.departmentIDs))
+            .filter { $0.organizationID == organization.id }.map(\.id))
         var outside: [Organization.ID: Organization] = [:]
         for id in Set(draft.partnerOrganizationIDs) {
             if let partner = try await store.organization(id), partner.kind != .internal { outside[id] = partner }
@@ -408,10 +409,9 @@ extension WorkflowEngine {
             throw CollabError(.conflict,
                 "work item '\(id)' is at version \(item.version), the command was based on version \(expectedVersion)")
         }
-        var context = CommandContext(
-            engine: self, command: command, subject: subject, actorName: "", original: item, item: item, now: now)
-        context.actorName = try await displayName(of: subject.memberID)
-        return context
+        return CommandContext(
+            engine: self, command: command, subject: subject, actorName: subject.displayName ?? subject.memberID.rawValue,
+            original: item, item: item, now: now)
     }
 
     func displayName(of id: Member.ID) async throws(CollabError) -> String {
