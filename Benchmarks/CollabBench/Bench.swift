@@ -1,0 +1,498 @@
+import CollabModel
+import CollabPermissions
+import CollabStore
+import CollabWorkflow
+import Foundation
+import Logging
+
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
+}
+func percentile(_ values: [Double], _ p: Double) -> Double {
+    let sorted = values.sorted()
+    guard !sorted.isEmpty else { return 0 }
+    return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * p))]
+}
+func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+/// 2,000 members in 50 departments (a tree), three outside organizations, one partner enabled.
+struct World {
+    let store: SQLiteStore
+    let engine: WorkflowEngine
+    let path: String
+    let members: [Member.ID]
+    let departmentOf: [Member.ID: Department.ID]
+    let partnerMember: Member.ID
+}
+
+/// Replays, through prepared statements, the write transactions Collab commits for a create and for each
+/// lifecycle command (the rows written are the same: item, access index, search index, audit event,
+/// notification, timers, activity).
+struct RawWorkload {
+    let db: RawSQLite
+    static let itemColumns = """
+        id, organization_id, title, description, priority, initiator_id, reviewer_id, review_by, assignee_ids,
+        watcher_ids, department_ids, partner_ids, start_at, deadline_date, deadline_at, due_at, attachments, tags,
+        state, progress, pending_adjustment_id, version, created_at, updated_at, closed_at, state_changed_at,
+        waiting_since, external_waits, recurrence, series_id
+        """
+    static let insertItem = "INSERT INTO work_items (\(itemColumns)) VALUES (\(Array(repeating: "?", count: 30).joined(separator: ",")))"
+    static let updateItem = """
+        UPDATE work_items SET title = ?, state = ?, progress = ?, version = ?, updated_at = ?, closed_at = ?,
+            state_changed_at = ? WHERE id = ? AND version = ?
+        """
+
+    func item(_ id: String, assignee: String, department: String, due: Int64, now: Int64, state: String, version: Int64)
+        -> [RawSQLite.Value]
+    {
+        [.text(id), .text("acme"), .text("Raw item \(id)"), .text("Benchmark item"), .text("medium"), .text("m1"), .null,
+         .text("m1"), .text(assignee), .text(""), .text(department), .text(""), .int(now), .text("2030-01-01"), .null,
+         .int(due), .null, .text(""), .text(state), .null, .null, .int(version), .int(now), .int(now), .null, .int(now),
+         .null, .int(0), .null, .null]
+    }
+
+    func timers(_ id: String, due: Int64, count: Int) throws {
+        let ids = (0..<count).map { "\(id)|t\($0)|\(due)" }
+        try db.run("DELETE FROM timers WHERE item_id = ? AND state = 'pending' AND id NOT IN (\(Array(repeating: "?", count: count).joined(separator: ",")))",
+            [.text(id)] + ids.map { .text($0) })
+        for timer in ids {
+            try db.run("""
+                INSERT INTO timers (id, item_id, organization_id, kind, fire_at, state) VALUES (?, ?, ?, ?, ?, 'pending')
+                ON CONFLICT(id) DO UPDATE SET fire_at = excluded.fire_at WHERE timers.state = 'pending'
+                """, [.text(timer), .text(id), .text("acme"), .text("overdue"), .int(due)])
+        }
+    }
+
+    func audit(_ id: String, _ action: String, now: Int64) throws {
+        try db.run("""
+            INSERT INTO audit_events (id, organization_id, item_id, actor_id, action, from_state, to_state, details,
+                occurred_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, [.text("a-\(id)-\(action)"), .text("acme"), .text(id), .text("m1"), .text(action), .text("assigned"),
+                  .text("accepted"), .text("{\"assignees\":\"m2\"}"), .int(now)])
+    }
+
+    func notify(_ id: String, _ kind: String, now: Int64) throws {
+        try db.run("""
+            INSERT INTO notifications (id, organization_id, recipient_id, kind, urgency, item_id, actor_id, title, body,
+                created_at, read_at, delivery_state, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?)
+            """, [.text("n-\(id)-\(kind)"), .text("acme"), .text("m2"), .text(kind), .text("normal"), .text(id), .text("m1"),
+                  .text("New assignment: Raw item"), .text("Member 1 assigned you \"Raw item\", due end of 2030-01-01."),
+                  .int(now), .null, .int(now)])
+    }
+
+    func create(_ id: String, assignee: String, department: String, now: Int64) throws {
+        let due = now + 7 * 86_400_000
+        try db.exec("BEGIN IMMEDIATE")
+        try db.run(Self.insertItem, item(id, assignee: assignee, department: department, due: due, now: now,
+            state: "assigned", version: 1))
+        let rowID = db.lastInsertedRowID
+        for (kind, key) in [("initiator", "m1"), ("reviewer", "m1"), ("assignee", assignee), ("department", department)] {
+            try db.run("INSERT OR IGNORE INTO work_item_access (kind, key, due_at, item_id) VALUES (?, ?, ?, ?)",
+                [.text(kind), .text(key), .int(due), .text(id)])
+        }
+        try db.run("INSERT INTO work_items_search (rowid, title, description, tags) VALUES (?, ?, ?, ?)",
+            [.int(rowID), .text("Raw item \(id)"), .text("Benchmark item"), .text("")])
+        try audit(id, "create", now: now)
+        try notify(id, "assigned", now: now)
+        try timers(id, due: due, count: 4)
+        try db.exec("COMMIT")
+    }
+
+    /// start, report progress, submit for review, approve.
+    func lifecycle(_ id: String, now: Int64) throws {
+        let due = now + 7 * 86_400_000
+        let steps: [(String, String, Int64, Int)] = [
+            ("start", "in_progress", 3, 4), ("report_progress", "in_progress", 4, 4),
+            ("submit_for_review", "in_review", 5, 5), ("approve", "completed", 6, 0),
+        ]
+        for (action, state, version, timerCount) in steps {
+            try db.exec("BEGIN IMMEDIATE")
+            let changed = try db.run(Self.updateItem, [.text("Raw item \(id)"), .text(state), .int(50), .int(version),
+                .int(now), action == "approve" ? .int(now) : .null, .int(now), .text(id), .int(version - 1)])
+            guard changed == 1 else { throw BenchError("raw update of \(id) changed \(changed) rows") }
+            if action == "report_progress" {
+                try db.run("""
+                    INSERT INTO progress_updates (id, item_id, author_id, text, percent, attachments, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """, [.text("p-\(id)"), .text(id), .text("m2"), .text("Half way"), .int(50), .null, .int(now)])
+            }
+            if action == "approve" {
+                try db.run("""
+                    INSERT INTO review_decisions (id, item_id, reviewer_id, outcome, reason, decided_at) VALUES (?, ?, ?, ?, ?, ?)
+                    """, [.text("r-\(id)"), .text(id), .text("m1"), .text("approved"), .null, .int(now)])
+            }
+            try audit(id, action, now: now)
+            if action != "start" { try notify(id, action, now: now) }
+            if timerCount == 0 {
+                try db.run("DELETE FROM timers WHERE item_id = ? AND state = 'pending'", [.text(id)])
+            } else {
+                try timers(id, due: due, count: timerCount)
+            }
+            try db.exec("COMMIT")
+        }
+    }
+
+    /// Moves an item from assigned to accepted (the set-up of a lifecycle run).
+    func accept(_ id: String, now: Int64) throws {
+        try db.exec("BEGIN IMMEDIATE")
+        try db.run(Self.updateItem, [.text("Raw item \(id)"), .text("accepted"), .null, .int(2), .int(now), .null,
+            .int(now), .text(id), .int(1)])
+        try db.exec("COMMIT")
+    }
+}
+
+func walPages(_ path: String) -> Double {
+    let size = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? NSNumber)?.doubleValue ?? 0
+    return size / Double(4096 + 24)
+}
+
+
+/// The benchmark run, off the main actor (as a server's requests are).
+struct Bench {
+    let options: Options
+    let folder: URL
+    let clock = ContinuousClock()
+    let quiet = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    func log(_ text: String) { if !options.json { print(text) } }
+
+
+    // MARK: A realistic organization
+
+    func makeWorld(_ name: String, walAutocheckpoint: Int? = nil) async throws -> World {
+        let path = folder.appendingPathComponent("\(name).sqlite").path
+        var configuration = SQLiteStore.Configuration()
+        configuration.durability = options.durability
+        configuration.logger = quiet
+        configuration.walAutocheckpointPages = walAutocheckpoint
+        let store = try SQLiteStore(path: path, configuration: configuration)
+        var engineConfiguration = WorkflowEngine.Configuration()
+        engineConfiguration.logger = quiet
+        let engine = WorkflowEngine(store: store, configuration: engineConfiguration)
+        try await store.save(Organization(id: "acme", name: "Acme", kind: .internal, timeZoneIdentifier: "Asia/Shanghai"))
+        for (id, kind) in [("supplier-a", Organization.Kind.partner), ("supplier-b", .partner), ("customer-c", .customer)] {
+            try await store.save(Organization(id: Organization.ID(id), name: id, kind: kind))
+        }
+        var departments: [Department.ID] = []
+        for d in 0..<50 {
+            let id = Department.ID("d\(d)")
+            try await store.save(Department(id: id, organizationID: "acme", name: "Department \(d)",
+                parentID: d == 0 ? nil : departments[(d - 1) / 3]))
+            departments.append(id)
+        }
+        var members: [Member.ID] = []
+        var departmentOf: [Member.ID: Department.ID] = [:]
+        for m in 0..<2000 {
+            let id = Member.ID("m\(m)")
+            let department = departments[m % 50]
+            try await store.save(Member(
+                id: id, organizationID: "acme", displayName: "Member \(m)", handle: "m\(m)",
+                roles: m == 0 ? [.administrator] : [],
+                departments: [DepartmentMembership(department, role: m < 50 ? .head : .member)]))
+            members.append(id)
+            departmentOf[id] = department
+        }
+        try await store.save(Member(id: "p0", organizationID: "supplier-a", displayName: "Supplier rep", handle: "p0"))
+        try await engine.setExternalCollaboration("supplier-a", enabled: true, by: "m0")
+        return World(store: store, engine: engine, path: path, members: members, departmentOf: departmentOf,
+            partnerMember: "p0")
+    }
+
+    func draft(_ world: World, index: Int, shared: Bool = false) -> WorkItemDraft {
+        let assignee = world.members[(index * 7919) % world.members.count]
+        return WorkItemDraft(
+            title: "Work item \(index)", description: "Benchmark item number \(index)",
+            assigneeIDs: [assignee], departmentIDs: [world.departmentOf[assignee] ?? "d0"],
+            partnerOrganizationIDs: shared ? ["supplier-a"] : [],
+            deadline: .endOfDay(CalendarDate(year: 2030, month: 1 + index % 12, day: 1 + index % 28)))
+    }
+
+    // MARK: The same writes through the C API
+
+    /// Opens a copy of Collab's schema (or of a whole database) for the raw workload.
+    func rawDatabase(_ name: String, copying source: String? = nil, walAutocheckpoint: Int? = nil) async throws -> (RawWorkload, String) {
+        let path = folder.appendingPathComponent("\(name).sqlite").path
+        if let source {
+            try FileManager.default.copyItem(atPath: source, toPath: path)
+        } else {
+            var configuration = SQLiteStore.Configuration()
+            configuration.logger = quiet
+            _ = try SQLiteStore(path: path, configuration: configuration)  // creates the schema
+        }
+        let db = try RawSQLite(path: path, synchronous: options.synchronous)
+        if let pages = walAutocheckpoint { try db.exec("PRAGMA wal_autocheckpoint = \(pages)") }
+        try db.exec("PRAGMA wal_checkpoint(TRUNCATE)")
+        return (RawWorkload(db: db), path)
+    }
+
+    // MARK: Create and transition, beside the raw limit
+
+    func measureCreates(_ world: World, raw: RawWorkload, label: String, offset: Int) async throws -> (Double, Double) {
+        var collabRates: [Double] = []
+        var rawRates: [Double] = []
+        for round in 0..<options.rounds {
+            let base = offset + round * options.creates
+            let started = clock.now
+            for n in 0..<options.creates {
+                try await world.engine.create(draft(world, index: base + n), by: "m1")
+            }
+            collabRates.append(Double(options.creates) / seconds(clock.now - started))
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            let rawStarted = clock.now
+            for n in 0..<options.creates {
+                let member = world.members[((base + n) * 7919) % world.members.count]
+                try raw.create("raw-\(label)-\(base + n)", assignee: member.rawValue,
+                    department: world.departmentOf[member]?.rawValue ?? "d0", now: now)
+            }
+            rawRates.append(Double(options.creates) / seconds(clock.now - rawStarted))
+        }
+        return (median(collabRates), median(rawRates))
+    }
+
+    func measureTransitions(_ world: World, raw: RawWorkload, label: String, offset: Int) async throws -> (Double, Double) {
+        let count = options.creates / 4
+        var collabRates: [Double] = []
+        var rawRates: [Double] = []
+        for round in 0..<options.rounds {
+            var items: [(WorkItem.ID, Member.ID)] = []
+            for n in 0..<count {
+                let item = try await world.engine.create(draft(world, index: offset + round * count + n), by: "m1")
+                try await world.engine.accept(item.id, by: item.assigneeIDs[0])
+                items.append((item.id, item.assigneeIDs[0]))
+            }
+            let started = clock.now
+            for (id, worker) in items {
+                try await world.engine.start(id, by: worker)
+                try await world.engine.reportProgress(id, by: worker, text: "Half way", percent: 50)
+                try await world.engine.submitForReview(id, by: worker)
+                try await world.engine.approve(id, by: "m1")
+            }
+            collabRates.append(Double(count * 4) / seconds(clock.now - started))
+
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            var rawIDs: [String] = []
+            for n in 0..<count {
+                let id = "raw-t-\(label)-\(round)-\(n)"
+                try raw.create(id, assignee: "m2", department: "d2", now: now)
+                try raw.accept(id, now: now)
+                rawIDs.append(id)
+            }
+            let rawStarted = clock.now
+            for id in rawIDs { try raw.lifecycle(id, now: now) }
+            rawRates.append(Double(count * 4) / seconds(clock.now - rawStarted))
+        }
+        return (median(collabRates), median(rawRates))
+    }
+
+    /// Per-call latencies of the store's and engine's main calls (off the main actor, as in a server).
+    func breakdown() async throws {
+        let world = try await makeWorld("breakdown")
+        var items: [WorkItem] = []
+        for n in 0..<300 { items.append(try await world.engine.create(draft(world, index: n), by: "m1")) }
+        func time(_ label: String, _ body: () async throws -> Void) async throws {
+            var samples: [Double] = []
+            for _ in 0..<200 {
+                let before = clock.now
+                try await body()
+                samples.append(seconds(clock.now - before) * 1e6)
+            }
+            print(label.padding(toLength: 28, withPad: " ", startingAt: 0) + String(format: "p50 %7.1f µs", percentile(samples, 0.5)))
+        }
+        try await time("store.subject") { _ = try await world.store.subject(for: "m5") }
+        try await time("store.member") { _ = try await world.store.member("m5") }
+        try await time("store.organization") { _ = try await world.store.organization("acme") }
+        try await time("store.departments(in:)") { _ = try await world.store.departments(in: "acme") }
+        try await time("store.workItem") { _ = try await world.store.workItem(items[7].id) }
+        try await time("store.calendar") { _ = try await world.store.calendar(for: "acme", department: "d3") }
+        try await time("store.todo") { _ = try await world.store.todo(for: items[7].assigneeIDs[0], page: PageRequest(limit: 50)) }
+        let scope = try await world.engine.visibilityScope(of: "m0")
+        try await time("store.workItems admin 50") { _ = try await world.store.workItems(in: scope, matching: .all, page: PageRequest(limit: 50)) }
+        try await time("engine.todo") { _ = try await world.engine.todo(of: items[7].assigneeIDs[0]) }
+        try await time("engine.list admin") { _ = try await world.engine.list(as: "m0") }
+        var n = 1000
+        try await time("engine.create") { n += 1; _ = try await world.engine.create(draft(world, index: n), by: "m1") }
+    }
+
+
+    func run() async throws {
+        var results: [String: Double] = [:]
+        var rng = SystemRandomNumberGenerator()
+        if CommandLine.arguments.contains("--breakdown") {
+            try await breakdown()
+            return
+        }
+
+        log("collab-bench: \(options.quick ? "quick" : "full") run, synchronous=\(options.synchronous), scale \(options.scale)")
+        let small = try await makeWorld("small")
+        let (smallRaw, _) = try await rawDatabase("small-raw")
+        let (create, createRaw) = try await measureCreates(small, raw: smallRaw, label: "s", offset: 0)
+        results["create_per_s"] = create
+        results["create_raw_per_s"] = createRaw
+        results["create_ratio"] = create / createRaw
+        log(String(format: "create:      %8.0f/s   raw %8.0f/s   ratio %.2f", create, createRaw, create / createRaw))
+        let (transition, transitionRaw) = try await measureTransitions(small, raw: smallRaw, label: "s", offset: 1_000_000)
+        results["transition_per_s"] = transition
+        results["transition_raw_per_s"] = transitionRaw
+        results["transition_ratio"] = transition / transitionRaw
+        log(String(format: "transition:  %8.0f/s   raw %8.0f/s   ratio %.2f", transition, transitionRaw, transition / transitionRaw))
+
+        // MARK: WAL pages per command (deterministic)
+
+        do {
+            let world = try await makeWorld("wal", walAutocheckpoint: 0)
+            let (raw, rawPath) = try await rawDatabase("wal-raw", walAutocheckpoint: 0)
+            let count = 100
+            try await world.store.checkpoint()
+            var items: [WorkItem] = []
+            for n in 0..<count { items.append(try await world.engine.create(draft(world, index: 5_000_000 + n), by: "m1")) }
+            results["create_wal_pages"] = walPages(world.path) / Double(count)
+            for item in items { try await world.engine.accept(item.id, by: item.assigneeIDs[0]) }
+            try await world.store.checkpoint()
+            for item in items {
+                try await world.engine.start(item.id, by: item.assigneeIDs[0])
+                try await world.engine.reportProgress(item.id, by: item.assigneeIDs[0], text: "Half way", percent: 50)
+                try await world.engine.submitForReview(item.id, by: item.assigneeIDs[0])
+                try await world.engine.approve(item.id, by: "m1")
+            }
+            results["transition_wal_pages"] = walPages(world.path) / Double(count * 4)
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            for n in 0..<count { try raw.create("w-\(n)", assignee: "m2", department: "d2", now: now) }
+            results["create_raw_wal_pages"] = walPages(rawPath) / Double(count)
+            log(String(format: "WAL pages:   create %.1f (raw %.1f), transition %.1f",
+                results["create_wal_pages"] ?? 0, results["create_raw_wal_pages"] ?? 0, results["transition_wal_pages"] ?? 0))
+        }
+
+        // MARK: Permission checks
+
+        do {
+            var subjects: [Subject] = []
+            for member in small.members { if let subject = try await small.store.subject(for: member) { subjects.append(subject) } }
+            if let partner = try await small.store.subject(for: small.partnerMember) { subjects.append(partner) }
+            var items: [WorkItem] = []
+            for n in 0..<500 { items.append(try await small.engine.create(draft(small, index: 9_000_000 + n, shared: n % 10 == 0), by: "m1")) }
+            let authorizer = Authorizer()
+            let actions = WorkItemAction.allCases.filter { !$0.isSurfaceAction }
+            let checks = options.quick ? 200_000 : 2_000_000
+            var picks: [(Int, Int, Int)] = []
+            for _ in 0..<checks {
+                picks.append((Int.random(in: 0..<subjects.count, using: &rng), Int.random(in: 0..<items.count, using: &rng),
+                    Int.random(in: 0..<actions.count, using: &rng)))
+            }
+            var allowed = 0
+            let started = clock.now
+            for (s, i, a) in picks where authorizer.isAllowed(subjects[s], actions[a], on: items[i]) { allowed += 1 }
+            let perSecond = Double(checks) / seconds(clock.now - started)
+            var latencies: [Double] = []
+            latencies.reserveCapacity(checks / 10)
+            for (s, i, a) in picks.prefix(checks / 10) {
+                let before = clock.now
+                if authorizer.isAllowed(subjects[s], actions[a], on: items[i]) { allowed += 1 }
+                latencies.append(seconds(clock.now - before) * 1e6)
+            }
+            results["permission_checks_per_s"] = perSecond
+            results["permission_p50_us"] = percentile(latencies, 0.5)
+            results["permission_p99_us"] = percentile(latencies, 0.99)
+            log(String(format: "permission:  %8.0f checks/s   p50 %.2f µs   p99 %.2f µs (%d allowed)", perSecond,
+                results["permission_p50_us"] ?? 0, results["permission_p99_us"] ?? 0, allowed))
+        }
+
+        // MARK: Bulk import, and a database at scale
+
+        let big = try await makeWorld("big")
+        do {
+            let chunk = 2_000
+            var imported = 0
+            let started = clock.now
+            while imported < options.scale {
+                let size = min(chunk, options.scale - imported)
+                let drafts = (0..<size).map { draft(big, index: imported + $0, shared: (imported + $0) % 10 == 0) }
+                try await big.engine.importItems(drafts, by: "m1")
+                imported += size
+            }
+            let rate = Double(imported) / seconds(clock.now - started)
+            results["bulk_per_s"] = rate
+            log(String(format: "bulk:        %8.0f items/s (%d items imported)", rate, imported))
+            try await big.store.checkpoint()
+        }
+
+        // MARK: To-do and visibility lists at scale
+
+        do {
+            let samples = options.quick ? 200 : 1_000
+            var todo: [Double] = []
+            var internalList: [Double] = []
+            var partnerList: [Double] = []
+            for n in 0..<samples {
+                let member = big.members[(n * 31) % big.members.count]
+                var before = clock.now
+                _ = try await big.engine.todo(of: member, page: PageRequest(limit: 50))
+                todo.append(seconds(clock.now - before) * 1e6)
+                before = clock.now
+                _ = try await big.engine.list(as: member, page: PageRequest(limit: 50))
+                internalList.append(seconds(clock.now - before) * 1e6)
+                before = clock.now
+                _ = try await big.engine.list(as: big.partnerMember, page: PageRequest(limit: 50))
+                partnerList.append(seconds(clock.now - before) * 1e6)
+            }
+            results["todo_p50_us"] = percentile(todo, 0.5)
+            results["todo_p99_us"] = percentile(todo, 0.99)
+            results["internal_list_p50_us"] = percentile(internalList, 0.5)
+            results["internal_list_p99_us"] = percentile(internalList, 0.99)
+            results["partner_list_p50_us"] = percentile(partnerList, 0.5)
+            results["partner_list_p99_us"] = percentile(partnerList, 0.99)
+            log(String(format: "to-do:       p50 %6.0f µs   p99 %6.0f µs   (page of 50, %d items)", results["todo_p50_us"] ?? 0,
+                results["todo_p99_us"] ?? 0, options.scale))
+            log(String(format: "list:        p50 %6.0f µs   p99 %6.0f µs   internal member", results["internal_list_p50_us"] ?? 0,
+                results["internal_list_p99_us"] ?? 0))
+            log(String(format: "list:        p50 %6.0f µs   p99 %6.0f µs   partner", results["partner_list_p50_us"] ?? 0,
+                results["partner_list_p99_us"] ?? 0))
+        }
+
+        // MARK: Create and transition on the large database
+
+        do {
+            let (bigRaw, _) = try await rawDatabase("big-raw", copying: big.path)
+            let (createBig, createBigRaw) = try await measureCreates(big, raw: bigRaw, label: "b", offset: 20_000_000)
+            let (transitionBig, transitionBigRaw) = try await measureTransitions(big, raw: bigRaw, label: "b", offset: 30_000_000)
+            results["create_1m_per_s"] = createBig
+            results["create_1m_raw_per_s"] = createBigRaw
+            results["create_1m_ratio"] = createBig / createBigRaw
+            results["transition_1m_per_s"] = transitionBig
+            results["transition_1m_raw_per_s"] = transitionBigRaw
+            results["transition_1m_ratio"] = transitionBig / transitionBigRaw
+            log(String(format: "create@%d:   %8.0f/s   raw %8.0f/s   ratio %.2f", options.scale, createBig, createBigRaw,
+                createBig / createBigRaw))
+            log(String(format: "transition@%d: %6.0f/s   raw %8.0f/s   ratio %.2f", options.scale, transitionBig,
+                transitionBigRaw, transitionBig / transitionBigRaw))
+        }
+
+        // MARK: Outbox
+
+        do {
+            struct NoOpHook: NotificationHook {
+                let name = "noop"
+                func deliver(_ delivery: NoticeDelivery) async throws {}
+            }
+            var configuration = NotificationDispatcher.Configuration()
+            configuration.logger = quiet
+            configuration.batchSize = 500
+            let dispatcher = try small.engine.makeDispatcher(hooks: [NoOpHook()], configuration: configuration)
+            let started = clock.now
+            let report = try await dispatcher.deliverDue()
+            let rate = Double(report.delivered) / seconds(clock.now - started)
+            results["outbox_per_s"] = rate
+            log(String(format: "outbox:      %8.0f notifications/s (%d delivered)", rate, report.delivered))
+        }
+
+        results["scale_items"] = Double(options.scale)
+        results["synchronous_full"] = options.durability == .full ? 1 : 0
+        if options.json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(results), as: UTF8.self))
+        }
+
+    }
+}
