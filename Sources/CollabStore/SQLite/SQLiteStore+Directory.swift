@@ -26,13 +26,13 @@ extension SQLiteStore {
         try department.validate().throwIfInvalid()
         try await write { db in
             var report = ValidationReport()
-            let orgExists = try Bool.fetchOne(db, sql: "SELECT 1 FROM organizations WHERE id = ?",
+            let orgExists = try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM organizations WHERE id = ?"),
                 arguments: [department.organizationID.rawValue]) ?? false
             if !orgExists {
                 report.add("organizationID", .unknownOrganization, "no organization '\(department.organizationID)'")
             }
             if let parentID = department.parentID {
-                let parentOrg = try String.fetchOne(db, sql: "SELECT organization_id FROM departments WHERE id = ?",
+                let parentOrg = try String.fetchOne(db.cachedStatement(sql: "SELECT organization_id FROM departments WHERE id = ?"),
                     arguments: [parentID.rawValue])
                 if parentOrg == nil {
                     report.add("parentID", .unknownDepartment, "no department '\(parentID)'")
@@ -48,18 +48,18 @@ extension SQLiteStore {
                             report.add("parentID", .malformed, "'\(parentID)' is below '\(department.id)': a cycle")
                             break
                         }
-                        cursor = try String.fetchOne(db, sql: "SELECT parent_id FROM departments WHERE id = ?",
+                        cursor = try String.fetchOne(db.cachedStatement(sql: "SELECT parent_id FROM departments WHERE id = ?"),
                             arguments: [current])
                         steps += 1
                     }
                 }
             }
             try report.throwIfInvalid()
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO departments (id, organization_id, name, parent_id) VALUES (?, ?, ?, ?)
                 ON CONFLICT(id) DO UPDATE SET organization_id = excluded.organization_id, name = excluded.name,
                     parent_id = excluded.parent_id
-                """, arguments: [
+                """).execute(arguments: [
                     department.id.rawValue, department.organizationID.rawValue, department.name,
                     department.parentID?.rawValue,
                 ])
@@ -70,41 +70,41 @@ extension SQLiteStore {
         try member.validate().throwIfInvalid()
         try await write { db in
             var report = ValidationReport()
-            let orgExists = try Bool.fetchOne(db, sql: "SELECT 1 FROM organizations WHERE id = ?",
+            let orgExists = try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM organizations WHERE id = ?"),
                 arguments: [member.organizationID.rawValue]) ?? false
             if !orgExists {
                 report.add("organizationID", .unknownOrganization, "no organization '\(member.organizationID)'")
             }
             for (index, membership) in member.departments.enumerated() {
-                let org = try String.fetchOne(db, sql: "SELECT organization_id FROM departments WHERE id = ?",
+                let org = try String.fetchOne(db.cachedStatement(sql: "SELECT organization_id FROM departments WHERE id = ?"),
                     arguments: [membership.departmentID.rawValue])
                 if org != member.organizationID.rawValue {
                     report.add("departments[\(index)]", .unknownDepartment,
                         "'\(membership.departmentID)' is not a department of '\(member.organizationID)'")
                 }
             }
-            let holder = try String.fetchOne(db, sql: "SELECT id FROM members WHERE organization_id = ? AND handle = ?",
+            let holder = try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM members WHERE organization_id = ? AND handle = ?"),
                 arguments: [member.organizationID.rawValue, member.handle])
             if let holder, holder != member.id.rawValue {
                 report.add("handle", .duplicate, "'\(member.handle)' is taken by another member")
             }
             try report.throwIfInvalid()
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO members (id, organization_id, display_name, handle, roles, is_active, kind)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(id) DO UPDATE SET organization_id = excluded.organization_id,
                     display_name = excluded.display_name, handle = excluded.handle, roles = excluded.roles,
                     is_active = excluded.is_active, kind = excluded.kind
-                """, arguments: [
+                """).execute(arguments: [
                     member.id.rawValue, member.organizationID.rawValue, member.displayName, member.handle,
                     StoredList.encode(member.roles.map(\.rawValue).sorted()), member.isActive, member.kind.rawValue,
                 ])
-            try db.execute(sql: "DELETE FROM department_memberships WHERE member_id = ?",
+            try db.cachedStatement(sql: "DELETE FROM department_memberships WHERE member_id = ?").execute(
                 arguments: [member.id.rawValue])
             for (position, membership) in member.departments.enumerated() {
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     INSERT INTO department_memberships (member_id, department_id, role, position) VALUES (?, ?, ?, ?)
-                    """, arguments: [member.id.rawValue, membership.departmentID.rawValue, membership.role.rawValue,
+                    """).execute(arguments: [member.id.rawValue, membership.departmentID.rawValue, membership.role.rawValue,
                         position])
             }
         }
@@ -121,13 +121,13 @@ extension SQLiteStore {
 
     public func organizations() async throws(CollabError) -> [Organization] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM organizations ORDER BY name, id").map(Self.organization(from:))
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM organizations ORDER BY name, id")).map(Self.organization(from:))
         }
     }
 
     public func department(_ id: Department.ID) async throws(CollabError) -> Department? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM departments WHERE id = ?", arguments: [id.rawValue])
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM departments WHERE id = ?"), arguments: [id.rawValue])
                 .map(Self.department(from:))
         }
     }
@@ -135,7 +135,7 @@ extension SQLiteStore {
     public func departments(_ ids: Set<Department.ID>) async throws(CollabError) -> [Department] {
         if ids.isEmpty { return [] }
         return try await read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM departments WHERE id IN (\(Self.marks(ids.count)))",
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM departments WHERE id IN (\(Self.marks(ids.count)))"),
                 arguments: StatementArguments(ids.map(\.rawValue))).map(Self.department(from:))
         }
     }
@@ -145,7 +145,7 @@ extension SQLiteStore {
     }
 
     static func fetchDepartments(_ organizationID: Organization.ID, _ db: Database) throws -> [Department] {
-        try Row.fetchAll(db, sql: "SELECT * FROM departments WHERE organization_id = ? ORDER BY name, id",
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM departments WHERE organization_id = ? ORDER BY name, id"),
             arguments: [organizationID.rawValue]).map(department(from:))
     }
 
@@ -189,17 +189,17 @@ extension SQLiteStore {
             let headed = member.departments.filter { $0.role == .head }.map(\.departmentID.rawValue)
             var below = Set<Department.ID>()
             if !headed.isEmpty {
-                below = Set(try String.fetchAll(db, sql: """
+                below = Set(try String.fetchAll(db.cachedStatement(sql: """
                     WITH RECURSIVE below(id) AS (
                         SELECT id FROM departments WHERE id IN (\(Self.marks(headed.count))) AND organization_id = ?
                         UNION SELECT d.id FROM departments d JOIN below ON d.parent_id = below.id
                     ) SELECT id FROM below
-                    """, arguments: StatementArguments(headed) + [member.organizationID.rawValue])
+                    """), arguments: StatementArguments(headed) + [member.organizationID.rawValue])
                     .map(Department.ID.init(rawValue:)))
             }
-            let known = Set(try String.fetchAll(db, sql: """
+            let known = Set(try String.fetchAll(db.cachedStatement(sql: """
                 SELECT id FROM departments WHERE organization_id = ? AND id IN (\(Self.marks(max(1, member.departments.count))))
-                """, arguments: [member.organizationID.rawValue]
+                """), arguments: [member.organizationID.rawValue]
                     + StatementArguments(member.departments.isEmpty ? [""] : member.departments.map(\.departmentID.rawValue)))
                 .map(Department.ID.init(rawValue:)))
             var subject = Subject(
@@ -213,14 +213,14 @@ extension SQLiteStore {
     }
 
     static func fetchMembers(whereSQL: String, _ arguments: StatementArguments, _ db: Database) throws -> [Member] {
-        let rows = try Row.fetchAll(db, sql: "SELECT * FROM members WHERE \(whereSQL)", arguments: arguments)
+        let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM members WHERE \(whereSQL)"), arguments: arguments)
         guard !rows.isEmpty else { return [] }
         var members = rows.map(member(from:))
         let marks = Array(repeating: "?", count: members.count).joined(separator: ",")
-        let memberships = try Row.fetchAll(db, sql: """
+        let memberships = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT member_id, department_id, role FROM department_memberships
             WHERE member_id IN (\(marks)) ORDER BY member_id, position
-            """, arguments: StatementArguments(members.map(\.id.rawValue)))
+            """), arguments: StatementArguments(members.map(\.id.rawValue)))
         var byMember: [String: [DepartmentMembership]] = [:]
         for row in memberships {
             let role = DepartmentMembership.Role(rawValue: row["role"]) ?? .member

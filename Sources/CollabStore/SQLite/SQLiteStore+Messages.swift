@@ -65,7 +65,7 @@ extension SQLiteStore {
 
     public func markAllRead(of memberID: Member.ID, at date: Date) async throws(CollabError) -> Int {
         try await write { db in
-            try db.execute(sql: "UPDATE notifications SET read_at = ? WHERE recipient_id = ? AND read_at IS NULL",
+            try db.cachedStatement(sql: "UPDATE notifications SET read_at = ? WHERE recipient_id = ? AND read_at IS NULL").execute(
                 arguments: [date.storedMilliseconds, memberID.rawValue])
             return db.changesCount
         }
@@ -132,10 +132,10 @@ extension SQLiteStore {
 
     public func nextDeliveryDue() async throws(CollabError) -> Date? {
         try await read { db in
-            try Int64.fetchOne(db, sql: """
+            try Int64.fetchOne(db.cachedStatement(sql: """
                 SELECT min(max(next_attempt_at, coalesce(lease_until, 0))) FROM notifications
                 WHERE delivery_state = 'pending'
-                """).map(Date.init(storedMilliseconds:))
+                """)).map(Date.init(storedMilliseconds:))
         }
     }
 
@@ -159,9 +159,9 @@ extension SQLiteStore {
 
     public func parkedDeliveries(limit: Int) async throws(CollabError) -> [OutboxEntry] {
         try await read { db in
-            let rows = try Row.fetchAll(db, sql: """
+            let rows = try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT * FROM notifications WHERE delivery_state = 'parked' ORDER BY sequence LIMIT ?
-                """, arguments: [max(1, limit)])
+                """), arguments: [max(1, limit)])
             return try rows.map { row in
                 let notice = try Self.notice(from: row)
                 let delivered = try String.fetchSet(db, sql:
@@ -177,10 +177,10 @@ extension SQLiteStore {
         try await write { db in
             var changed = 0
             for id in Set(ids) {
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     UPDATE notifications SET delivery_state = 'pending', attempts = 0, next_attempt_at = ?,
                         lease_until = NULL WHERE id = ? AND delivery_state = 'parked'
-                    """, arguments: [now.storedMilliseconds, id.rawValue])
+                    """).execute(arguments: [now.storedMilliseconds, id.rawValue])
                 changed += db.changesCount
             }
             return changed

@@ -9,9 +9,9 @@ extension SQLiteStore {
             try db.cachedStatement(sql: "DELETE FROM timers WHERE item_id = ? AND state = 'pending'")
                 .execute(arguments: [plan.itemID.rawValue])
         } else {
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 DELETE FROM timers WHERE item_id = ? AND state = 'pending' AND id NOT IN (\(marks(ids.count)))
-                """, arguments: [plan.itemID.rawValue] + StatementArguments(ids))
+                """).execute(arguments: [plan.itemID.rawValue] + StatementArguments(ids))
         }
         let upsert = try db.cachedStatement(sql: """
             INSERT INTO timers (id, item_id, organization_id, kind, fire_at, state) VALUES (?, ?, ?, ?, ?, 'pending')
@@ -45,16 +45,16 @@ extension SQLiteStore {
 
     public func nextTimerDue() async throws(CollabError) -> Date? {
         try await read { db in
-            try Int64.fetchOne(db, sql: "SELECT min(fire_at) FROM timers WHERE state = 'pending'")
+            try Int64.fetchOne(db.cachedStatement(sql: "SELECT min(fire_at) FROM timers WHERE state = 'pending'"))
                 .map(Date.init(storedMilliseconds:))
         }
     }
 
     public func pendingTimers(of itemID: WorkItem.ID) async throws(CollabError) -> [ScheduledTimer] {
         try await read { db in
-            try Row.fetchAll(db, sql: """
+            try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT * FROM timers WHERE item_id = ? AND state = 'pending' ORDER BY fire_at, id
-                """, arguments: [itemID.rawValue]).map(Self.timer(from:))
+                """), arguments: [itemID.rawValue]).map(Self.timer(from:))
         }
     }
 
@@ -62,10 +62,10 @@ extension SQLiteStore {
         async throws(CollabError) -> [WorkItem.ID]
     {
         try await read { db in
-            try String.fetchAll(db, sql: """
+            try String.fetchAll(db.cachedStatement(sql: """
                 SELECT id FROM work_items WHERE organization_id = ? AND id > ?
                     AND state NOT IN ('completed', 'cancelled') ORDER BY id LIMIT ?
-                """, arguments: [organizationID.rawValue, after?.rawValue ?? "", max(1, limit)]).map(WorkItem.ID.init(rawValue:))
+                """), arguments: [organizationID.rawValue, after?.rawValue ?? "", max(1, limit)]).map(WorkItem.ID.init(rawValue:))
         }
     }
 
@@ -83,17 +83,17 @@ extension SQLiteStore {
                     message: "no organization '\(organizationID)'")])
             }
             if let department {
-                let owner = try String.fetchOne(db, sql: "SELECT organization_id FROM departments WHERE id = ?",
+                let owner = try String.fetchOne(db.cachedStatement(sql: "SELECT organization_id FROM departments WHERE id = ?"),
                     arguments: [department.rawValue])
                 guard owner == organizationID.rawValue else {
                     throw CollabError.invalid([ValidationProblem(field: "department", kind: .unknownDepartment,
                         message: "'\(department)' is not a department of '\(organizationID)'")])
                 }
             }
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO business_calendars (organization_id, department_id, definition) VALUES (?, ?, ?)
                 ON CONFLICT(organization_id, department_id) DO UPDATE SET definition = excluded.definition
-                """, arguments: [organizationID.rawValue, department?.rawValue ?? "", definition])
+                """).execute(arguments: [organizationID.rawValue, department?.rawValue ?? "", definition])
         }
     }
 
@@ -102,9 +102,9 @@ extension SQLiteStore {
     {
         try await read { db in
             for key in [department?.rawValue, ""].compactMap({ $0 }) {
-                if let text = try String.fetchOne(db, sql: """
+                if let text = try String.fetchOne(db.cachedStatement(sql: """
                     SELECT definition FROM business_calendars WHERE organization_id = ? AND department_id = ?
-                    """, arguments: [organizationID.rawValue, key])
+                    """), arguments: [organizationID.rawValue, key])
                 {
                     return try StoredJSON.decode(BusinessCalendar.self, text)
                 }
@@ -116,11 +116,11 @@ extension SQLiteStore {
     public func heads(of departmentIDs: Set<Department.ID>) async throws(CollabError) -> [Member.ID] {
         if departmentIDs.isEmpty { return [] }
         return try await read { db in
-            try String.fetchAll(db, sql: """
+            try String.fetchAll(db.cachedStatement(sql: """
                 SELECT DISTINCT m.member_id FROM department_memberships m JOIN members p ON p.id = m.member_id
                 WHERE m.department_id IN (\(Self.marks(departmentIDs.count))) AND m.role = 'head' AND p.is_active
                 ORDER BY m.member_id
-                """, arguments: StatementArguments(departmentIDs.map(\.rawValue))).map(Member.ID.init(rawValue:))
+                """), arguments: StatementArguments(departmentIDs.map(\.rawValue))).map(Member.ID.init(rawValue:))
         }
     }
 }

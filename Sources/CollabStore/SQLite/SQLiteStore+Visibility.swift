@@ -119,11 +119,11 @@ extension SQLiteStore {
         if scope.wholeOrganization != nil || scope.grants.count > maximumMergedGrants {
             let visible = visibleCondition(scope, ignoreOrganization: ignoreOrganization)
             let condition = visible && filter
-            rows = try Row.fetchAll(db, sql: """
+            rows = try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT w.* FROM work_items w
                 WHERE (w.due_at, w.id) > (?, ?) AND \(condition.sql)
                 ORDER BY w.due_at, w.id LIMIT ?
-                """, arguments: [afterDue, afterID] + condition.arguments + [fetch])
+                """), arguments: [afterDue, afterID] + condition.arguments + [fetch])
         } else if scope.grants.isEmpty {
             rows = []
         } else {
@@ -143,10 +143,10 @@ extension SQLiteStore {
                 arguments += filter.arguments
                 arguments += [fetch]
             }
-            rows = try Row.fetchAll(db, sql: """
+            rows = try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT w.* FROM work_items w JOIN (\(parts.joined(separator: " UNION "))) u ON w.id = u.id
                 ORDER BY w.due_at, w.id LIMIT ?
-                """, arguments: arguments + [fetch])
+                """), arguments: arguments + [fetch])
         }
         let items = try rows.prefix(page.limit).map(workItem(from:))
         let next = rows.count > page.limit ? items.last.map { "\($0.dueAt.storedMilliseconds)|\($0.id)" } : nil
@@ -168,7 +168,7 @@ extension SQLiteStore {
         let ignore = configuration.isolationFaults.contains(.listIgnoresOrganization)
         return try await read { db in
             let (from, condition) = Self.scopedSource(scope, filter: Self.filterCondition(filter), ignoreOrganization: ignore)
-            return try Int.fetchOne(db, sql: "SELECT count(*) FROM \(from) WHERE \(condition.sql)",
+            return try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM \(from) WHERE \(condition.sql)"),
                 arguments: condition.arguments) ?? 0
         }
     }
@@ -217,7 +217,7 @@ extension SQLiteStore {
         return try await read { db in
             let counted = Self.filterCondition(filter) && SQLCondition(sql: "w.state NOT IN ('draft', 'cancelled')", arguments: [])
             let (from, condition) = Self.scopedSource(scope, filter: counted, ignoreOrganization: ignore)
-            let row = try Row.fetchOne(db, sql: """
+            let row = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT count(*) AS total,
                     coalesce(sum(w.state <> 'completed'), 0) AS open,
                     coalesce(sum(w.state = 'completed'), 0) AS completed,
@@ -225,7 +225,7 @@ extension SQLiteStore {
                     coalesce(sum(w.state = 'completed' AND w.closed_at >= w.due_at), 0) AS late,
                     coalesce(sum(w.state <> 'completed' AND w.due_at <= ?), 0) AS overdue_open
                 FROM \(from) WHERE \(condition.sql)
-                """, arguments: [nowMS] + condition.arguments)
+                """), arguments: [nowMS] + condition.arguments)
             guard let row else {
                 return WorkItemCounts(total: 0, open: 0, completed: 0, completedOnTime: 0, completedLate: 0, overdueOpen: 0)
             }

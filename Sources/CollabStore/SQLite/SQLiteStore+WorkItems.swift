@@ -25,7 +25,7 @@ extension SQLiteStore {
             arguments += [previous.version]
             try statement.execute(arguments: arguments)
             if db.changesCount == 0 {
-                let actual = try Int.fetchOne(db, sql: "SELECT version FROM work_items WHERE id = ?",
+                let actual = try Int.fetchOne(db.cachedStatement(sql: "SELECT version FROM work_items WHERE id = ?"),
                     arguments: [item.id.rawValue])
                 guard let actual else { throw CollabError.notFound("work item", item.id.rawValue) }
                 throw CollabError(.conflict,
@@ -303,7 +303,7 @@ extension SQLiteStore {
 
     public func comments(on itemID: WorkItem.ID) async throws(CollabError) -> [ItemComment] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM comments WHERE item_id = ? ORDER BY created_at, rowid",
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM comments WHERE item_id = ? ORDER BY created_at, rowid"),
                 arguments: [itemID.rawValue]).map { row in
                     ItemComment(
                         id: ItemComment.ID(row["id"]), itemID: WorkItem.ID(row["item_id"]),
@@ -317,7 +317,7 @@ extension SQLiteStore {
 
     public func progressUpdates(on itemID: WorkItem.ID) async throws(CollabError) -> [ProgressUpdate] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM progress_updates WHERE item_id = ? ORDER BY created_at, rowid",
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM progress_updates WHERE item_id = ? ORDER BY created_at, rowid"),
                 arguments: [itemID.rawValue]).map { row in
                     ProgressUpdate(
                         id: ProgressUpdate.ID(row["id"]), itemID: WorkItem.ID(row["item_id"]),
@@ -330,7 +330,7 @@ extension SQLiteStore {
 
     public func reviewDecisions(on itemID: WorkItem.ID) async throws(CollabError) -> [ReviewDecision] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM review_decisions WHERE item_id = ? ORDER BY decided_at, rowid",
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM review_decisions WHERE item_id = ? ORDER BY decided_at, rowid"),
                 arguments: [itemID.rawValue]).map { row in
                     guard let outcome = ReviewDecision.Outcome(rawValue: row["outcome"]) else {
                         throw CollabError(.storageCorrupt, "review decision '\(row["id"] as String)' has an unknown outcome")
@@ -345,14 +345,14 @@ extension SQLiteStore {
 
     public func adjustmentRequests(on itemID: WorkItem.ID) async throws(CollabError) -> [AdjustmentRequest] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM adjustment_requests WHERE item_id = ? ORDER BY created_at, rowid",
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM adjustment_requests WHERE item_id = ? ORDER BY created_at, rowid"),
                 arguments: [itemID.rawValue]).map(Self.adjustmentRequest(from:))
         }
     }
 
     public func adjustmentRequest(_ id: AdjustmentRequest.ID) async throws(CollabError) -> AdjustmentRequest? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM adjustment_requests WHERE id = ?", arguments: [id.rawValue])
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM adjustment_requests WHERE id = ?"), arguments: [id.rawValue])
                 .map(Self.adjustmentRequest(from:))
         }
     }
@@ -374,7 +374,7 @@ extension SQLiteStore {
 
     public func auditTrail(of itemID: WorkItem.ID) async throws(CollabError) -> [AuditEvent] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM audit_events WHERE item_id = ? ORDER BY sequence",
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM audit_events WHERE item_id = ? ORDER BY sequence"),
                 arguments: [itemID.rawValue]).map(Self.auditEvent(from:))
         }
     }

@@ -64,9 +64,9 @@ public final class SQLiteStore: CollabStorage {
             let pool = try DatabasePool(path: path, configuration: config)
             // DatabasePool sets synchronous=NORMAL on its writer when it enables WAL; set ours after.
             try pool.writeWithoutTransaction { db in
-                try db.execute(sql: "PRAGMA synchronous = \(configuration.durability == .full ? "FULL" : "NORMAL")")
+                try db.cachedStatement(sql: "PRAGMA synchronous = \(configuration.durability == .full ? "FULL" : "NORMAL")").execute()
                 if let pages = configuration.walAutocheckpointPages {
-                    try db.execute(sql: "PRAGMA wal_autocheckpoint = \(max(0, pages))")
+                    try db.cachedStatement(sql: "PRAGMA wal_autocheckpoint = \(max(0, pages))").execute()
                 }
             }
             self.writer = pool
@@ -106,14 +106,14 @@ public final class SQLiteStore: CollabStorage {
 
     /// The `synchronous` setting in force on the writing connection (`FULL` = 2, `NORMAL` = 1).
     public func effectiveSynchronousLevel() async throws(CollabError) -> Int {
-        try await write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+        try await write { db in try Int.fetchOne(db.cachedStatement(sql: "PRAGMA synchronous")) ?? -1 }
     }
 
     /// Copies the WAL's committed pages into the database file and truncates the WAL.
     public func checkpoint() async throws(CollabError) {
         do {
             try await writer.writeWithoutTransaction { db in
-                _ = try Row.fetchAll(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+                _ = try Row.fetchAll(db.cachedStatement(sql: "PRAGMA wal_checkpoint(TRUNCATE)"))
             }
         } catch {
             throw Self.map(error, logger: logger)
