@@ -213,3 +213,21 @@ import Testing
         #expect(filtered == created.filter { $0.dueAt <= h.clock.now().addingTimeInterval(86_400 * 2) }.count)
     }
 }
+
+@Suite struct StoredTextTests {
+    @Test("audit details are stored as the same JSON the standard encoder writes, and read back unchanged")
+    func detailsRoundTrip() async throws {
+        let h = try TestHarness()
+        try await h.addOrganization("acme")
+        try await h.addMember("boss", in: "acme")
+        try await h.addMember("worker", in: "acme")
+        let item = try await h.engine.create(h.draft(assignees: ["worker"]), by: "boss")
+        try await h.engine.accept(item.id, by: "worker")
+        try await h.engine.start(item.id, by: "worker")
+        try await h.engine.submitForReview(item.id, by: "worker")
+        let reason = "Quote \" backslash \\ slash / newline \n tab \t bell \u{07} 中文 emoji 🚀"
+        try await h.engine.reject(item.id, by: "boss", reason: reason)
+        let stored = try #require(try await h.store.auditTrail(of: item.id).last)
+        #expect(stored.details["reason"] == reason)
+    }
+}

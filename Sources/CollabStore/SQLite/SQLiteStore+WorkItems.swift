@@ -114,7 +114,7 @@ extension SQLiteStore {
                 """).execute(arguments: [
                     event.id.rawValue, event.organizationID.rawValue, event.itemID?.rawValue, event.actorID.rawValue,
                     event.action, event.fromState?.rawValue, event.toState?.rawValue,
-                    try StoredJSON.encode(event.details), event.occurredAt.storedMilliseconds,
+                    StoredJSON.encodeObject(event.details), event.occurredAt.storedMilliseconds,
                 ])
         }
         for notice in change.notifications {

@@ -234,3 +234,38 @@ enum StoredJSON {
         return try JSONDecoder().decode(type, from: Data(text.utf8))
     }
 }
+
+extension StoredJSON {
+    /// A string dictionary as a JSON object with sorted keys: the same text `JSONEncoder` with
+    /// `.sortedKeys` writes, without its cost on every audit event.
+    static func encodeObject(_ values: [String: String]) -> String {
+        var text = "{"
+        for (index, key) in values.keys.sorted().enumerated() {
+            if index > 0 { text += "," }
+            text += quoted(key) + ":" + quoted(values[key] ?? "")
+        }
+        return text + "}"
+    }
+
+    static func quoted(_ value: String) -> String {
+        var text = "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": text += "\\\""
+            case "\\": text += "\\\\"
+            case "\n": text += "\\n"
+            case "\r": text += "\\r"
+            case "\t": text += "\\t"
+            case "/": text += "\\/"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7F {
+                    let hex = String(scalar.value, radix: 16)
+                    text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    text.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return text + "\""
+    }
+}
