@@ -58,7 +58,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/CollabBench"),
-        .testTarget(name: "CollabModelTests", dependencies: ["CollabModel"]),
+        .testTarget(name: "CollabModelTests", dependencies: ["CollabModel", "CollabTesting"]),
         .testTarget(name: "CollabPermissionsTests", dependencies: ["CollabPermissions", "CollabTesting"]),
         .testTarget(name: "CollabStoreTests", dependencies: ["CollabStore", "CollabTesting"]),
         .testTarget(

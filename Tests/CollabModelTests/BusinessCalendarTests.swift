@@ -1,4 +1,5 @@
 import CollabModel
+import CollabTesting
 import Foundation
 import Testing
 
@@ -7,17 +8,6 @@ func at(_ zone: String, _ y: Int, _ mo: Int, _ d: Int, _ h: Int, _ mi: Int = 0) 
     var calendar = Calendar(identifier: .gregorian)
     calendar.timeZone = TimeZone(identifier: zone) ?? .gmt
     return calendar.date(from: DateComponents(year: y, month: mo, day: d, hour: h, minute: mi)) ?? .distantPast
-}
-
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
 
 @Suite struct BusinessCalendarTests {
@@ -117,7 +107,7 @@ struct SplitMix: RandomNumberGenerator {
     func inverseProperty() {
         let seed = ProcessInfo.processInfo.environment["COLLAB_SEED"].flatMap(UInt64.init)
             ?? UInt64(Date().timeIntervalSince1970)
-        var rng = SplitMix(state: seed)
+        var rng = SeededRandomNumberGenerator(seed: seed)
         var cases = 0
         for _ in 0..<400 {
             let zone = Self.zones.randomElement(using: &rng)!

@@ -12,18 +12,7 @@ import Testing
 // every read surface is compared, for every actor, with a small reference model written apart from the
 // engine (`Reference` below). Replay a failing run with COLLAB_SEED=<seed>.
 
-/// SplitMix64: small, fast, and the same on every platform.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+typealias SplitMix64 = SeededRandomNumberGenerator
 
 /// The reference model: what each actor may see, from first principles.
 struct Reference {

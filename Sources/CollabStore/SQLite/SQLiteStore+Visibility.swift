@@ -93,6 +93,17 @@ extension SQLiteStore {
         return condition
     }
 
+    /// Reads a keyset cursor "(due, id)" written by a deadline-ordered page; `nil` means the first page.
+    static func deadlineCursor(_ cursor: String?, of list: String) throws(CollabError) -> (Int64, String) {
+        guard let cursor else { return (Int64.min, "") }
+        let parts = cursor.split(separator: "|", maxSplits: 1).map(String.init)
+        guard parts.count == 2, let due = Int64(parts[0]) else {
+            throw CollabError.invalid([ValidationProblem(field: "cursor", kind: .malformed,
+                message: "'\(cursor.clipped())' is not a \(list) cursor")])
+        }
+        return (due, parts[1])
+    }
+
     static func marks(_ count: Int) -> String { Array(repeating: "?", count: count).joined(separator: ",") }
 
     /// Reads one page of items visible in `scope` that satisfy `filter`, in (due_at, id) order.
@@ -103,17 +114,7 @@ extension SQLiteStore {
     static func page(
         in scope: VisibilityScope, filter: SQLCondition, page: PageRequest, ignoreOrganization: Bool, _ db: Database
     ) throws -> Page<WorkItem> {
-        var afterDue = Int64.min
-        var afterID = ""
-        if let cursor = page.cursor {
-            let parts = cursor.split(separator: "|", maxSplits: 1).map(String.init)
-            guard parts.count == 2, let due = Int64(parts[0]) else {
-                throw CollabError.invalid([ValidationProblem(field: "cursor", kind: .malformed,
-                    message: "'\(cursor.clipped())' is not a list cursor")])
-            }
-            afterDue = due
-            afterID = parts[1]
-        }
+        let (afterDue, afterID) = try deadlineCursor(page.cursor, of: "list")
         let fetch = page.limit + 1
         let rows: [Row]
         if scope.wholeOrganization != nil || scope.grants.count > maximumMergedGrants {

@@ -390,17 +390,7 @@ extension SQLiteStore {
     }
 
     public func todo(for memberID: Member.ID, page: PageRequest) async throws(CollabError) -> Page<TodoEntry> {
-        var afterDue = Int64.min
-        var afterID = ""
-        if let cursor = page.cursor {
-            let parts = cursor.split(separator: "|", maxSplits: 1).map(String.init)
-            guard parts.count == 2, let due = Int64(parts[0]) else {
-                throw CollabError.invalid([ValidationProblem(field: "cursor", kind: .malformed,
-                    message: "'\(cursor.clipped())' is not a to-do cursor")])
-            }
-            afterDue = due
-            afterID = parts[1]
-        }
+        let (afterDue, afterID) = try Self.deadlineCursor(page.cursor, of: "to-do")
         let limit = page.limit
         let (due, id) = (afterDue, afterID)
         return try await read { db in

@@ -310,6 +310,7 @@ extension WorkflowEngine {
 
         case .resumeFromExternal(let id):
             var context = try await load(id, for: .waitExternal, by: subject, expectedVersion: expectedVersion, command, now)
+            try context.require(.assigned, .accepted, .inProgress, .inReview)
             guard let since = context.item.waitingOnExternalSince else {
                 throw CollabError(.invalidTransition, "work item '\(id)' is not waiting on an outside party")
             }
