@@ -225,7 +225,7 @@ import Testing
         try await h.engine.accept(item.id, by: "worker")
         try await h.engine.start(item.id, by: "worker")
         try await h.engine.submitForReview(item.id, by: "worker")
-        let reason = "Quote \" backslash \\ slash / newline \n tab \t bell \u{07} 中文 emoji 🚀"
+        let reason = "Quote \" backslash \\ slash / newline \n tab \t 中文 emoji 🚀"
         try await h.engine.reject(item.id, by: "boss", reason: reason)
         let stored = try #require(try await h.store.auditTrail(of: item.id).last)
         #expect(stored.details["reason"] == reason)

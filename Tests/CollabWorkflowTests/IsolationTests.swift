@@ -266,10 +266,25 @@ final class IsolationRun {
 
         // Changes after notifications were queued: access is lost and must be lost everywhere at once.
         let disabled = pick(outside.map(\.0))
+        // Every world holds a notification queued for someone who then loses access: an item shared with
+        // the organization about to be disabled, and an external comment mentioning its member.
+        let plantedAssignee = pick(members["acme"] ?? [])
+        let planted = try await engine.create(
+            WorkItemDraft(title: "Planted shared item", assigneeIDs: [plantedAssignee], partnerOrganizationIDs: [disabled],
+                deadline: .instant(clock.now().addingTimeInterval(86_400))),
+            by: "acme-m0")
+        let plantedComment = try await engine.comment(on: planted.id, by: "acme-m0", "@p0 please confirm", visibility: .external)
+        ref.items[planted.id] = .init(
+            id: planted.id, org: "acme", title: planted.title, description: planted.description, tags: [],
+            initiator: "acme-m0", reviewer: nil, assignees: [plantedAssignee], watchers: [], departments: [],
+            partners: [disabled], attachments: [:], comments: [plantedComment.id: .external], due: planted.dueAt,
+            state: planted.state)
+        var lostAccess = Set(members[disabled] ?? [])
         try await engine.setExternalCollaboration(disabled, enabled: false, by: "acme-m0")
         ref.orgs[disabled]?.enabled = false
         if let shared = ref.items.values.sorted(by: { $0.id < $1.id }).first(where: { !$0.partners.isEmpty }) {
             let partner = shared.partners[0]
+            lostAccess.formUnion(members[partner] ?? [])
             try await engine.unshare(shared.id, from: partner, by: "acme-m0")
             ref.items[shared.id]?.partners.removeAll { $0 == partner }
         }
@@ -279,6 +294,7 @@ final class IsolationRun {
             changed.isActive = false
             try await store.save(changed)
             ref.people[leaver]?.active = false
+            lostAccess.insert(leaver)
         }
         let mover = pick(Array((members["acme"] ?? []).dropFirst(2)))
         if var member = try await store.member(mover), let target = departments["acme"]?.first {
@@ -286,6 +302,7 @@ final class IsolationRun {
             try await store.save(member)
             ref.people[mover]?.departments = [target]
             ref.people[mover]?.heads = []
+            lostAccess.insert(mover)
         }
 
         // Surface: notification delivery, re-checked at delivery time.
@@ -295,7 +312,10 @@ final class IsolationRun {
         dispatcherConfiguration.logger = .init(label: "iso", factory: { _ in SwiftLogNoOpLogHandler() })
         let dispatcher = try engine.makeDispatcher(hooks: [hook], configuration: dispatcherConfiguration)
         try await dispatcher.deliverDue()
-        var deliveries = hook.deliveries[...]
+        // Deliveries to those whose access changed are checked first; the rest a few per actor below.
+        let delivered = hook.deliveries
+        var deliveries = (delivered.filter { lostAccess.contains($0.notice.recipientID) }
+            + delivered.filter { !lostAccess.contains($0.notice.recipientID) })[...]
         func checkDeliveries(_ count: Int) {
             for delivery in deliveries.prefix(count) {
                 guard let itemID = delivery.notice.itemID else { continue }
@@ -312,44 +332,26 @@ final class IsolationRun {
             deliveries = deliveries.dropFirst(count)
         }
 
+        checkDeliveries(delivered.filter { lostAccess.contains($0.notice.recipientID) }.count)
+        if done { return }
+
         // Every actor, every surface.
         var actors = ref.people.keys.sorted()
         actors.shuffle(using: &rng)
         let reports = ReportGenerator(store: store, clock: clock)
         let allIDs = ref.items.keys.sorted() + ["no-such-item"]
-        for actor in actors {
+        // Every active actor's list, count, search and report first: a leak on any of these surfaces shows
+        // as soon as the first actor who could see it comes up.
+        let activeActors = actors.filter { ref.people[$0]?.active ?? false }
+        func checkSearch(_ text: String, by actor: Member.ID) async throws {
+            let found = try await engine.search(text, as: actor, page: PageRequest(limit: 500)).items.map(\.id)
+            let expected = ref.visibleItems(actor)
+                .filter { ref.matches($0, text: text, outsider: ref.isOutsider(actor, $0.id)) }.map(\.id)
+            check(found == expected, "search '\(text)' by \(actor): \(found.count) items, expected \(expected.count)")
+        }
+        for actor in activeActors {
             let visible = ref.visibleItems(actor)
             let visibleIDs = visible.map(\.id)
-            let active = ref.people[actor]?.active ?? false
-            if !active {
-                // A deactivated member reads nothing: every surface refuses, every id is "not found".
-                for (surface, attempt) in [
-                    ("list", { _ = try await engine.list(as: actor) }),
-                    ("search", { _ = try await engine.search("alpha", as: actor) }),
-                    ("report", { _ = try await reports.summary(as: actor) }),
-                    ("to-do", { _ = try await engine.todo(of: actor) }),
-                    ("inbox", { _ = try await engine.inbox(of: actor) }),
-                ] as [(String, () async throws -> Void)] {
-                    do {
-                        try await attempt()
-                        check(false, "deactivated \(actor) read their \(surface)")
-                    } catch {
-                        check((error as? CollabError)?.code == .forbidden, "\(surface) of deactivated \(actor): \(error)")
-                    }
-                }
-                for id in allIDs {
-                    do {
-                        _ = try await engine.workItem(id, as: actor)
-                        check(false, "deactivated \(actor) fetched \(id)")
-                    } catch {
-                        check(error.code == .notFound && error.message == "no work item with id '\(id)'",
-                            "refusal of \(id) to deactivated \(actor): \(error)")
-                    }
-                }
-                continue
-            }
-
-            // List (all pages) and count.
             var listed: [WorkItem.ID] = []
             var cursor: String?
             var outsiderLeak = false
@@ -365,29 +367,47 @@ final class IsolationRun {
             check(!outsiderLeak, "list of \(actor) shows internal fields")
             let count = try await engine.count(as: actor)
             check(count == visibleIDs.count, "count of \(actor): \(count), expected \(visibleIDs.count)")
-            if done { return }
-
-            // Search, for a long and a short text.
-            for text in [pick(Self.words), "ta", "secret"] {
-                let found = try await engine.search(text, as: actor, page: PageRequest(limit: 500)).items.map(\.id)
-                let expected = visible.filter { ref.matches($0, text: text, outsider: ref.isOutsider(actor, $0.id)) }
-                    .map(\.id)
-                check(found == expected, "search '\(text)' by \(actor): \(found.count) items, expected \(expected.count)")
-            }
-            if done { return }
-
-            // Report aggregates.
+            try await checkSearch("secret", by: actor)  // every description holds it
             let summary = try await reports.summary(as: actor)
             let counted = visible.filter { $0.state != .draft && $0.state != .cancelled }
             check(summary.total == counted.count, "report of \(actor): \(summary.total) items, expected \(counted.count)")
             if done { return }
-
-            // Notifications delivered, a few per actor so that every kind of check comes early.
-            checkDeliveries(6)
+        }
+        // Search again, for a long and a short text.
+        for actor in activeActors {
+            try await checkSearch(pick(Self.words), by: actor)
+            try await checkSearch("ta", by: actor)
             if done { return }
         }
         checkDeliveries(deliveries.count)
         if done { return }
+        // A deactivated member reads nothing: every surface refuses, every id is "not found".
+        for actor in actors where !(ref.people[actor]?.active ?? false) {
+            // A deactivated member reads nothing: every surface refuses, every id is "not found".
+            for (surface, attempt) in [
+                ("list", { _ = try await engine.list(as: actor) }),
+                ("search", { _ = try await engine.search("alpha", as: actor) }),
+                ("report", { _ = try await reports.summary(as: actor) }),
+                ("to-do", { _ = try await engine.todo(of: actor) }),
+                ("inbox", { _ = try await engine.inbox(of: actor) }),
+            ] as [(String, () async throws -> Void)] {
+                do {
+                    try await attempt()
+                    check(false, "deactivated \(actor) read their \(surface)")
+                } catch {
+                    check((error as? CollabError)?.code == .forbidden, "\(surface) of deactivated \(actor): \(error)")
+                }
+            }
+            for id in allIDs {
+                do {
+                    _ = try await engine.workItem(id, as: actor)
+                    check(false, "deactivated \(actor) fetched \(id)")
+                } catch {
+                    check(error.code == .notFound && error.message == "no work item with id '\(id)'",
+                        "refusal of \(id) to deactivated \(actor): \(error)")
+                }
+            }
+        }
 
         // Every actor again: each item by id, its comments and attachments, the to-do list and the inbox.
         for actor in actors {

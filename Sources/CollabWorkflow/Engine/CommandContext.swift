@@ -47,16 +47,20 @@ struct CommandContext {
     }
 
     /// Queues a notification for each recipient except the actor, once each.
+    ///
+    /// - Parameter aboutItem: `false` for a notice to someone who is losing access to the item (an
+    ///   assignee reassigned away): it then names no item, so neither the inbox nor delivery hides it.
     mutating func notify(
         _ recipients: [Member.ID], _ kind: Notice.Kind, urgency: Notice.Urgency = .normal,
-        organization: Organization.ID? = nil, title: String, body: String
+        organization: Organization.ID? = nil, aboutItem: Bool = true, title: String, body: String
     ) {
         var seen = Set(change.notifications.filter { $0.kind == kind }.map(\.recipientID))
         seen.insert(subject.memberID)
         for recipient in recipients where seen.insert(recipient).inserted {
             change.notifications.append(Notice(
                 id: Notice.ID(engine.identifiers.next()), organizationID: organization ?? item.organizationID,
-                recipientID: recipient, kind: kind, urgency: urgency, itemID: item.id, actorID: subject.memberID,
+                recipientID: recipient, kind: kind, urgency: urgency, itemID: aboutItem ? item.id : nil,
+                actorID: subject.memberID,
                 title: title, body: body, createdAt: now))
         }
     }

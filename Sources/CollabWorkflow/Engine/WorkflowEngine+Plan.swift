@@ -158,7 +158,7 @@ extension WorkflowEngine {
                 request.status = .approved
                 if let deadline = request.change.deadline {
                     request.previousDeadline = context.item.deadline
-                    context.item.deadline = deadline
+                    context.item.deadline = Self.truncated(deadline)
                     context.item.dueAt = try await dueInstant(of: deadline, in: context.item.organizationID)
                     details["new_deadline"] = deadline.description
                     details["previous_deadline"] = request.previousDeadline?.description
@@ -211,7 +211,7 @@ extension WorkflowEngine {
             context.notify([to], context.item.state == .draft ? .reassigned : .assigned,
                 title: "Assigned to you: \(context.item.title)",
                 body: "\(context.actorName) reassigned the item to you\(why)")
-            context.notify([from], .reassigned,
+            context.notify([from], .reassigned, aboutItem: false,
                 title: "Reassigned: \(context.item.title)",
                 body: "\(context.actorName) reassigned the item away from you\(why)")
             return context.plan()
