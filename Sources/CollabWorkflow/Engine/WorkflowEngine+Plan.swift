@@ -207,13 +207,16 @@ extension WorkflowEngine {
             var details = ["from": from.rawValue, "to": to.rawValue]
             if let reason { details["reason"] = reason }
             context.audit(details: details)
-            let why = reason.map { ": \($0)" } ?? "."
-            context.notify([to], context.item.state == .draft ? .reassigned : .assigned,
-                title: "Assigned to you: \(context.item.title)",
-                body: "\(context.actorName) reassigned the item to you\(why)")
-            context.notify([from], .reassigned, aboutItem: false,
-                title: "Reassigned: \(context.item.title)",
-                body: "\(context.actorName) reassigned the item away from you\(why)")
+            // A draft has not been sent to anyone yet: the new assignee hears of it when it is submitted.
+            if context.item.state != .draft {
+                let why = reason.map { ": \($0)" } ?? "."
+                context.notify([to], .assigned,
+                    title: "Assigned to you: \(context.item.title)",
+                    body: "\(context.actorName) reassigned the item to you\(why)")
+                context.notify([from], .reassigned, aboutItem: false,
+                    title: "Reassigned: \(context.item.title)",
+                    body: "\(context.actorName) reassigned the item away from you\(why)")
+            }
             return context.plan()
 
         case .cancel(let id, let reason):
@@ -267,7 +270,8 @@ extension WorkflowEngine {
                 context.notify([member], .mentioned, organization: organization,
                     title: "\(context.actorName) mentioned you: \(context.item.title)", body: body.clipped(280))
             }
-            let involved = (context.item.assigneeIDs + [context.item.initiatorID] + context.item.watcherIDs)
+            let involved = (context.item.assigneeIDs + [context.item.initiatorID, context.item.effectiveReviewerID]
+                + context.item.watcherIDs)
                 .filter { member in !mentioned.contains { $0.0 == member } }
             context.notify(involved, .commented, title: "New comment: \(context.item.title)",
                 body: "\(context.actorName): \(body.clipped(280))")
