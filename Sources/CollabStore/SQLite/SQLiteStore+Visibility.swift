@@ -116,18 +116,21 @@ extension SQLiteStore {
     ) throws -> Page<WorkItem> {
         let (afterDue, afterID) = try deadlineCursor(page.cursor, of: "list")
         let fetch = page.limit + 1
-        let rows: [Row]
+        var items: [WorkItem] = []
+        // Rows are decoded straight from the cursor: no copy of each row first.
+        func decode(_ statement: Statement, _ arguments: StatementArguments) throws {
+            let cursor = try Row.fetchCursor(statement, arguments: arguments)
+            while let row = try cursor.next() { items.append(try workItem(from: row)) }
+        }
         if scope.wholeOrganization != nil || scope.grants.count > maximumMergedGrants {
             let visible = visibleCondition(scope, ignoreOrganization: ignoreOrganization)
             let condition = visible && filter
-            rows = try Row.fetchAll(db.cachedStatement(sql: """
+            try decode(db.cachedStatement(sql: """
                 SELECT w.* FROM work_items w
                 WHERE (w.due_at, w.id) > (?, ?) AND \(condition.sql)
                 ORDER BY w.due_at, w.id LIMIT ?
-                """), arguments: [afterDue, afterID] + condition.arguments + [fetch])
-        } else if scope.grants.isEmpty {
-            rows = []
-        } else {
+                """), [afterDue, afterID] + condition.arguments + [fetch])
+        } else if !scope.grants.isEmpty {
             var parts: [String] = []
             var arguments: StatementArguments = []
             for grant in scope.grants.sorted(by: { ($0.kind.rawValue, $0.key) < ($1.kind.rawValue, $1.key) }) {
@@ -144,13 +147,14 @@ extension SQLiteStore {
                 arguments += filter.arguments
                 arguments += [fetch]
             }
-            rows = try Row.fetchAll(db.cachedStatement(sql: """
+            try decode(db.cachedStatement(sql: """
                 SELECT w.* FROM work_items w JOIN (\(parts.joined(separator: " UNION "))) u ON w.id = u.id
                 ORDER BY w.due_at, w.id LIMIT ?
-                """), arguments: arguments + [fetch])
+                """), arguments + [fetch])
         }
-        let items = try rows.prefix(page.limit).map(workItem(from:))
-        let next = rows.count > page.limit ? items.last.map { "\($0.dueAt.storedMilliseconds)|\($0.id)" } : nil
+        let more = items.count > page.limit
+        if more { items.removeLast(items.count - page.limit) }
+        let next = more ? items.last.map { "\($0.dueAt.storedMilliseconds)|\($0.id)" } : nil
         return Page(items: items, nextCursor: next)
     }
 
