@@ -237,7 +237,7 @@ public struct TodoEntry: Hashable, Sendable {
         case decideAdjustment = "decide_adjustment"
 
         public static func < (lhs: Self, rhs: Self) -> Bool {
-            allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+            (allCases.firstIndex(of: lhs) ?? 0) < (allCases.firstIndex(of: rhs) ?? 0)
         }
     }
 
