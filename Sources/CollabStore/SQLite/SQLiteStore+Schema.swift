@@ -205,6 +205,14 @@ extension SQLiteStore {
 
                 CREATE INDEX departments_by_parent ON departments(parent_id);
 
+                -- The to-do list reads each source of work in deadline order.
+                DROP INDEX work_items_by_initiator;
+                DROP INDEX work_items_by_reviewer;
+                CREATE INDEX work_items_review_queue ON work_items(review_by, state, due_at, id);
+                CREATE INDEX work_items_drafts ON work_items(initiator_id, due_at, id) WHERE state = 'draft';
+                CREATE INDEX work_items_pending_adjustments ON work_items(initiator_id, due_at, id)
+                    WHERE pending_adjustment_id IS NOT NULL;
+
                 CREATE TABLE business_calendars (
                     organization_id TEXT NOT NULL REFERENCES organizations(id),
                     department_id TEXT NOT NULL,
