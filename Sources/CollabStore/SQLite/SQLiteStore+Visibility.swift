@@ -31,26 +31,32 @@ extension SQLiteStore {
     /// Beyond this many grants a scope is filtered per row instead of merged range by range.
     static let maximumMergedGrants = 200
 
+    /// "(kind = ? AND key = ?) OR ..." over `work_item_access` rows, one term per grant of `scope`.
+    static func grantCondition(_ scope: VisibilityScope, column prefix: String, ignoreOrganization: Bool) -> SQLCondition {
+        var parts: [String] = []
+        var arguments: StatementArguments = []
+        for grant in scope.grants.sorted(by: { ($0.kind.rawValue, $0.key) < ($1.kind.rawValue, $1.key) }) {
+            if ignoreOrganization && grant.kind == .sharedOrganization {
+                parts.append("(\(prefix)kind = ?)")
+                arguments += [grant.kind.rawValue]
+            } else {
+                parts.append("(\(prefix)kind = ? AND \(prefix)key = ?)")
+                arguments += [grant.kind.rawValue, grant.key]
+            }
+        }
+        return SQLCondition(sql: parts.joined(separator: " OR "), arguments: arguments)
+    }
+
     /// The condition "work item `w` is visible in `scope`".
     static func visibleCondition(_ scope: VisibilityScope, ignoreOrganization: Bool = false) -> SQLCondition {
         if let organization = scope.wholeOrganization {
             return ignoreOrganization ? .always : SQLCondition(sql: "w.organization_id = ?", arguments: [organization.rawValue])
         }
         if scope.grants.isEmpty { return .never }
-        var parts: [String] = []
-        var arguments: StatementArguments = []
-        for grant in scope.grants.sorted(by: { ($0.kind.rawValue, $0.key) < ($1.kind.rawValue, $1.key) }) {
-            if ignoreOrganization && grant.kind == .sharedOrganization {
-                parts.append("a.kind = ?")
-                arguments += [grant.kind.rawValue]
-            } else {
-                parts.append("(a.kind = ? AND a.key = ?)")
-                arguments += [grant.kind.rawValue, grant.key]
-            }
-        }
+        let grants = grantCondition(scope, column: "a.", ignoreOrganization: ignoreOrganization)
         return SQLCondition(
-            sql: "EXISTS (SELECT 1 FROM work_item_access a WHERE a.item_id = w.id AND (\(parts.joined(separator: " OR "))))",
-            arguments: arguments)
+            sql: "EXISTS (SELECT 1 FROM work_item_access a WHERE a.item_id = w.id AND (\(grants.sql)))",
+            arguments: grants.arguments)
     }
 
     /// The condition "work item `w` matches `filter`" (and, if given, contains `text`).
@@ -186,20 +192,9 @@ extension SQLiteStore {
         if scope.wholeOrganization != nil || scope.grants.isEmpty {
             return ("work_items w", visibleCondition(scope, ignoreOrganization: ignoreOrganization) && filter)
         }
-        var pairs: [String] = []
-        var arguments: StatementArguments = []
-        for grant in scope.grants.sorted(by: { ($0.kind.rawValue, $0.key) < ($1.kind.rawValue, $1.key) }) {
-            if ignoreOrganization && grant.kind == .sharedOrganization {
-                pairs.append("(kind = ?)")
-                arguments += [grant.kind.rawValue]
-            } else {
-                pairs.append("(kind = ? AND key = ?)")
-                arguments += [grant.kind.rawValue, grant.key]
-            }
-        }
+        let grants = grantCondition(scope, column: "", ignoreOrganization: ignoreOrganization)
         let visible = SQLCondition(
-            sql: "w.id IN (SELECT item_id FROM work_item_access WHERE \(pairs.joined(separator: " OR ")))",
-            arguments: arguments)
+            sql: "w.id IN (SELECT item_id FROM work_item_access WHERE \(grants.sql))", arguments: grants.arguments)
         return ("work_items w", visible && filter)
     }
 
