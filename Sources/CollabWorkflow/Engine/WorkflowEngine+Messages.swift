@@ -35,8 +35,12 @@ extension WorkflowEngine {
     /// "My to-do": the items where `member` must act now (accept, start, work, review, decide an
     /// adjustment, submit a draft), soonest deadline first, paged.
     public func todo(of member: Member.ID, page: PageRequest = .first) async throws(CollabError) -> Page<TodoEntry> {
-        _ = try await activeSubject(member)
-        return try await store.todo(for: member, page: page)
+        let subject = try await activeSubject(member)
+        var result = try await store.todo(for: member, page: page)
+        // The to-do list follows the member's relationships; a host policy that withholds `view` from one
+        // of them must still not show the item here.
+        result.items = result.items.filter { authorizer.isAllowed(subject, .view, on: $0.item) }
+        return result
     }
 
     /// Enables or disables external collaboration with a partner or customer organization. Only an
