@@ -92,8 +92,15 @@ public struct BusinessCalendar: Hashable, Sendable, Codable {
             }
             previousEnd = max(previousEnd, period.end)
         }
-        for date in holidays.union(extraWorkingDays) where !date.isValid {
+        for date in holidays.sorted() where !date.isValid {
             report.add("holidays", .malformed, "'\(date)' is not a real day")
+        }
+        for date in extraWorkingDays.sorted() where !date.isValid {
+            report.add("extraWorkingDays", .malformed, "'\(date)' is not a real day")
+        }
+        for date in holidays.intersection(extraWorkingDays).sorted() {
+            report.add("extraWorkingDays", .duplicate,
+                "'\(date)' is both a holiday and a make-up working day; it counts as a working day")
         }
         return report
     }
@@ -123,6 +130,7 @@ public struct BusinessCalendar: Hashable, Sendable, Codable {
 
     /// The last working day of a month, if it has one.
     public func lastWorkingDay(ofMonth month: Int, year: Int) -> CalendarDate? {
+        guard (1...12).contains(month), (1...9999).contains(year) else { return nil }
         let length = CalendarDate.daysIn(month: month, year: year)
         for day in stride(from: length, through: 1, by: -1) {
             let date = CalendarDate(year: year, month: month, day: day)
@@ -136,10 +144,13 @@ public struct BusinessCalendar: Hashable, Sendable, Codable {
         guard isWorkingDay(date) else { return [] }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
+        let zone = timeZone
         func instant(_ minute: Int) -> Date? {
-            if minute >= 1440 { return date.adding(days: 1).startOfDay(in: timeZone) }
-            return calendar.date(from: DateComponents(
+            if minute >= 1440 { return date.adding(days: 1).startOfDay(in: zone) }
+            guard let read = calendar.date(from: DateComponents(
                 year: date.year, month: date.month, day: date.day, hour: minute / 60, minute: minute % 60))
+            else { return nil }
+            return Self.firstInstant(showing: date.dayNumber * 86_400 + minute * 60, near: read, in: zone)
         }
         var intervals: [DateInterval] = []
         for period in periods where period.start < period.end {
@@ -188,6 +199,27 @@ public struct BusinessCalendar: Hashable, Sendable, Codable {
             day = day.adding(days: 1)
         }
         return nil
+    }
+
+    /// The first instant at which the wall clock of `zone` shows `wall` (seconds since 1970-01-01 00:00 on
+    /// the wall clock) or later, given Foundation's reading `read` of that wall time.
+    ///
+    /// Foundation reads a wall time that a daylight-saving jump skips as the instant an hour later, which
+    /// would count minutes the clock never showed. Such a wall time is taken as the instant of the jump.
+    static func firstInstant(showing wall: Int, near read: Date, in zone: TimeZone) -> Date {
+        func shown(_ second: Int) -> Int { second + zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(second))) }
+        let readSecond = Int(read.timeIntervalSince1970.rounded(.down))
+        let shownAtRead = shown(readSecond)
+        guard shownAtRead > wall else { return read }
+        // The clock jumped forward over `wall` somewhere in (read - gap, read]: find the jump.
+        var low = readSecond - (shownAtRead - wall) - 1
+        var high = readSecond
+        guard shown(low) < wall else { return read }
+        while high - low > 1 {
+            let middle = low + (high - low) / 2
+            if shown(middle) >= wall { high = middle } else { low = middle }
+        }
+        return Date(timeIntervalSince1970: TimeInterval(high))
     }
 
     static func merge(_ intervals: [DateInterval]) -> [DateInterval] {

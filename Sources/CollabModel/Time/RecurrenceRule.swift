@@ -55,8 +55,15 @@ public struct RecurrenceRule: Hashable, Sendable, Codable {
 
     /// The first occurrence strictly after `date`, or `nil` if the rule is invalid or the calendar has no
     /// working day where one is needed.
+    /// An occurrence after the year 9999 is `nil` too.
     public func nextOccurrence(after date: CalendarDate, calendar: BusinessCalendar) -> CalendarDate? {
-        guard interval >= 1, date.isValid else { return nil }
+        guard validate().problems.isEmpty, date.isValid else { return nil }
+        guard let next = unvalidatedNext(after: date, calendar: calendar), next.isValid, next > date else { return nil }
+        return next
+    }
+
+    /// The next occurrence of a valid rule (interval within 1...1000, so no arithmetic can overflow).
+    private func unvalidatedNext(after date: CalendarDate, calendar: BusinessCalendar) -> CalendarDate? {
         switch frequency {
         case .daily:
             return date.adding(days: interval)
@@ -78,7 +85,7 @@ public struct RecurrenceRule: Hashable, Sendable, Codable {
                 return thisMonth
             }
             var month = date.adding(months: interval, day: 1)
-            for _ in 0..<120 {
+            for _ in 0..<120 where month.year <= 9999 {
                 if let last = calendar.lastWorkingDay(ofMonth: month.month, year: month.year) { return last }
                 month = month.adding(months: interval, day: 1)
             }
