@@ -27,6 +27,7 @@ let package = Package(
                 "CollabModel",
                 "CollabPermissions",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .target(

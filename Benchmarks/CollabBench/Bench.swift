@@ -316,11 +316,35 @@ struct Bench {
     }
 
 
+    /// Only creates and transitions through the engine, for a profiler (`perf record`) to look at.
+    func profile() async throws {
+        let world = try await makeWorld("profile")
+        let started = clock.now
+        var created: [WorkItem] = []
+        for n in 0..<options.creates { created.append(try await world.engine.create(draft(world, index: n), by: "m1")) }
+        let createSeconds = seconds(clock.now - started)
+        let transitionStarted = clock.now
+        for item in created.prefix(options.creates / 4) {
+            let worker = item.assigneeIDs[0]
+            try await world.engine.accept(item.id, by: worker)
+            try await world.engine.start(item.id, by: worker)
+            try await world.engine.submitForReview(item.id, by: worker)
+            try await world.engine.approve(item.id, by: "m1")
+        }
+        let transitionSeconds = seconds(clock.now - transitionStarted)
+        print(String(format: "profile: %.0f creates/s, %.0f transitions/s",
+            Double(options.creates) / createSeconds, Double(options.creates) / transitionSeconds))
+    }
+
     func run() async throws {
         var results: [String: Double] = [:]
         var rng = SystemRandomNumberGenerator()
         if CommandLine.arguments.contains("--breakdown") {
             try await breakdown()
+            return
+        }
+        if CommandLine.arguments.contains("--profile") {
+            try await profile()
             return
         }
 

@@ -25,7 +25,7 @@ struct Options {
             case "--quick": quick = true
             case "--json": json = true
             case "--full-durability": durability = .full
-            case "--breakdown": break
+            case "--breakdown", "--profile": break
             case "--scale":
                 guard let value = rest.popFirst().flatMap(Int.init), value >= 1000 else {
                     throw BenchError("--scale needs a number of items, at least 1000")

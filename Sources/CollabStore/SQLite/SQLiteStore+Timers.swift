@@ -6,22 +6,20 @@ extension SQLiteStore {
     static func applyTimerPlan(_ plan: TimerPlan, _ db: Database) throws {
         let ids = plan.timers.map(\.id)
         if ids.isEmpty {
-            try db.cachedStatement(sql: "DELETE FROM timers WHERE item_id = ? AND state = 'pending'")
-                .execute(arguments: [plan.itemID.rawValue])
+            try db.run("DELETE FROM timers WHERE item_id = ? AND state = 'pending'", [plan.itemID.rawValue])
         } else {
-            try db.cachedStatement(sql: """
+            try db.run("""
                 DELETE FROM timers WHERE item_id = ? AND state = 'pending' AND id NOT IN (\(marks(ids.count)))
-                """).execute(arguments: [plan.itemID.rawValue] + StatementArguments(ids))
+                """, [plan.itemID.rawValue] + ids)
         }
-        let upsert = try db.cachedStatement(sql: """
-            INSERT INTO timers (id, item_id, organization_id, kind, fire_at, state) VALUES (?, ?, ?, ?, ?, 'pending')
-            ON CONFLICT(id) DO UPDATE SET fire_at = excluded.fire_at WHERE timers.state = 'pending'
-            """)
         for timer in plan.timers {
-            try upsert.execute(arguments: [
-                timer.id, plan.itemID.rawValue, plan.organizationID.rawValue, timer.kind.rawValue,
-                timer.fireAt.storedMilliseconds,
-            ])
+            try db.run("""
+                INSERT INTO timers (id, item_id, organization_id, kind, fire_at, state) VALUES (?, ?, ?, ?, ?, 'pending')
+                ON CONFLICT(id) DO UPDATE SET fire_at = excluded.fire_at WHERE timers.state = 'pending'
+                """, [
+                    timer.id, plan.itemID.rawValue, plan.organizationID.rawValue, timer.kind.rawValue,
+                    timer.fireAt.storedMilliseconds,
+                ])
         }
     }
 

@@ -16,15 +16,11 @@ extension SQLiteStore {
         }
         switch change.item {
         case .insert(let item):
-            try db.cachedStatement(sql: insertItemSQL).execute(arguments: itemArguments(item))
+            try db.run(insertItemSQL, itemArguments(item))
             try writeAccess(item, db)
             try writeSearchText(item, rowID: db.lastInsertedRowID, db)
         case .update(let item, let previous):
-            let statement = try db.cachedStatement(sql: updateItemSQL)
-            var arguments = itemArguments(item)
-            arguments += [previous.version]
-            try statement.execute(arguments: arguments)
-            if db.changesCount == 0 {
+            if try db.run(updateItemSQL, itemArguments(item) + [previous.version]) == 0 {
                 let actual = try Int.fetchOne(db.cachedStatement(sql: "SELECT version FROM work_items WHERE id = ?"),
                     arguments: [item.id.rawValue])
                 guard let actual else { throw CollabError.notFound("work item", item.id.rawValue) }
@@ -32,15 +28,14 @@ extension SQLiteStore {
                     "work item '\(item.id)' is at version \(actual), the command was based on version \(previous.version)")
             }
             if accessGrants(of: item) != accessGrants(of: previous) || item.dueAt != previous.dueAt {
-                try db.cachedStatement(sql: "DELETE FROM work_item_access WHERE item_id = ?")
-                    .execute(arguments: [item.id.rawValue])
+                try db.run("DELETE FROM work_item_access WHERE item_id = ?", [item.id.rawValue])
                 try writeAccess(item, db)
             }
             if item.title != previous.title || item.description != previous.description || item.tags != previous.tags {
                 let rowID = try Int64.fetchOne(db.cachedStatement(sql: "SELECT rowid FROM work_items WHERE id = ?"),
                     arguments: [item.id.rawValue])
                 if let rowID {
-                    try db.cachedStatement(sql: "DELETE FROM work_items_search WHERE rowid = ?").execute(arguments: [rowID])
+                    try db.run("DELETE FROM work_items_search WHERE rowid = ?", [rowID])
                     try writeSearchText(item, rowID: rowID, db)
                 }
             }
@@ -48,14 +43,14 @@ extension SQLiteStore {
             break
         }
         for item in change.additionalItems {
-            try db.cachedStatement(sql: insertItemSQL).execute(arguments: itemArguments(item))
+            try db.run(insertItemSQL, itemArguments(item))
             try writeAccess(item, db)
             try writeSearchText(item, rowID: db.lastInsertedRowID, db)
         }
         if let fired = change.firedTimer {
-            try db.cachedStatement(sql: "UPDATE timers SET state = 'fired', fired_at = ? WHERE id = ? AND state = 'pending'")
-                .execute(arguments: [fired.at.storedMilliseconds, fired.id])
-            if db.changesCount == 0 {
+            let changed = try db.run("UPDATE timers SET state = 'fired', fired_at = ? WHERE id = ? AND state = 'pending'",
+                [fired.at.storedMilliseconds, fired.id])
+            if changed == 0 {
                 throw CollabError(.conflict, "timer '\(fired.id)' has already fired or was cancelled")
             }
         }
@@ -63,43 +58,43 @@ extension SQLiteStore {
             try applyTimerPlan(plan, db)
         }
         for comment in change.comments {
-            try db.cachedStatement(sql: """
+            try db.run("""
                 INSERT INTO comments (id, item_id, author_id, body, mentioned_ids, visibility, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [
+                """, [
                     comment.id.rawValue, comment.itemID.rawValue, comment.authorID.rawValue, comment.body,
                     StoredList.encode(comment.mentionedIDs.map(\.rawValue)), comment.visibility.rawValue,
                     comment.createdAt.storedMilliseconds,
                 ])
         }
         for update in change.progressUpdates {
-            try db.cachedStatement(sql: """
+            try db.run("""
                 INSERT INTO progress_updates (id, item_id, author_id, text, percent, attachments, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [
+                """, [
                     update.id.rawValue, update.itemID.rawValue, update.authorID.rawValue, update.text, update.percent,
                     update.attachments.isEmpty ? nil : try StoredJSON.encode(update.attachments),
                     update.createdAt.storedMilliseconds,
                 ])
         }
         for decision in change.reviewDecisions {
-            try db.cachedStatement(sql: """
+            try db.run("""
                 INSERT INTO review_decisions (id, item_id, reviewer_id, outcome, reason, decided_at)
                 VALUES (?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [
+                """, [
                     decision.id.rawValue, decision.itemID.rawValue, decision.reviewerID.rawValue,
                     decision.outcome.rawValue, decision.reason, decision.decidedAt.storedMilliseconds,
                 ])
         }
         for request in change.adjustmentRequests {
-            try db.cachedStatement(sql: """
+            try db.run("""
                 INSERT INTO adjustment_requests (id, item_id, requester_id, change, reason, status, decider_id,
                     decision_reason, previous_deadline, created_at, decided_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(id) DO UPDATE SET status = excluded.status, decider_id = excluded.decider_id,
                     decision_reason = excluded.decision_reason, previous_deadline = excluded.previous_deadline,
                     decided_at = excluded.decided_at
-                """).execute(arguments: [
+                """, [
                     request.id.rawValue, request.itemID.rawValue, request.requesterID.rawValue,
                     try StoredJSON.encode(request.change), request.reason, request.status.rawValue,
                     request.deciderID?.rawValue, request.decisionReason,
@@ -108,21 +103,21 @@ extension SQLiteStore {
                 ])
         }
         for event in change.auditEvents {
-            try db.cachedStatement(sql: """
+            try db.run("""
                 INSERT INTO audit_events (id, organization_id, item_id, actor_id, action, from_state, to_state,
                     details, occurred_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [
+                """, [
                     event.id.rawValue, event.organizationID.rawValue, event.itemID?.rawValue, event.actorID.rawValue,
                     event.action, event.fromState?.rawValue, event.toState?.rawValue,
                     StoredJSON.encodeObject(event.details), event.occurredAt.storedMilliseconds,
                 ])
         }
         for notice in change.notifications {
-            try db.cachedStatement(sql: """
+            try db.run("""
                 INSERT INTO notifications (id, organization_id, recipient_id, kind, urgency, item_id, actor_id,
                     title, body, created_at, read_at, delivery_state, attempts, next_attempt_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?)
-                """).execute(arguments: [
+                """, [
                     notice.id.rawValue, notice.organizationID.rawValue, notice.recipientID.rawValue,
                     notice.kind.rawValue, notice.urgency.rawValue, notice.itemID?.rawValue, notice.actorID?.rawValue,
                     notice.title, notice.body, notice.createdAt.storedMilliseconds, notice.readAt?.storedMilliseconds,
@@ -133,9 +128,9 @@ extension SQLiteStore {
             try upsert(organization, db)
         }
         if let record = change.idempotency {
-            try db.cachedStatement(sql: """
+            try db.run("""
                 INSERT INTO idempotency_keys (actor_id, key, command, fingerprint, result) VALUES (?, ?, ?, ?, ?)
-                """).execute(arguments: [
+                """, [
                     record.key.actorID.rawValue, record.key.key, record.result.command, record.result.fingerprint,
                     record.result.payload,
                 ])
@@ -157,18 +152,16 @@ extension SQLiteStore {
     }
 
     private static func writeAccess(_ item: WorkItem, _ db: Database) throws {
-        let statement = try db.cachedStatement(sql: """
-            INSERT OR IGNORE INTO work_item_access (kind, key, due_at, item_id) VALUES (?, ?, ?, ?)
-            """)
         let due = item.dueAt.storedMilliseconds
         for grant in accessGrants(of: item) {
-            try statement.execute(arguments: [grant.kind.rawValue, grant.key, due, item.id.rawValue])
+            try db.run("INSERT OR IGNORE INTO work_item_access (kind, key, due_at, item_id) VALUES (?, ?, ?, ?)",
+                [grant.kind.rawValue, grant.key, due, item.id.rawValue])
         }
     }
 
     private static func writeSearchText(_ item: WorkItem, rowID: Int64, _ db: Database) throws {
-        try db.cachedStatement(sql: "INSERT INTO work_items_search (rowid, title, description, tags) VALUES (?, ?, ?, ?)")
-            .execute(arguments: [rowID, item.title, item.description, item.tags.joined(separator: " ")])
+        try db.run("INSERT INTO work_items_search (rowid, title, description, tags) VALUES (?, ?, ?, ?)",
+            [rowID, item.title, item.description, item.tags.joined(separator: " ")])
     }
 
     private static let insertItemSQL = """
@@ -189,7 +182,7 @@ extension SQLiteStore {
         WHERE id = ?1 AND version = ?
         """
 
-    private static func itemArguments(_ item: WorkItem) -> StatementArguments {
+    private static func itemArguments(_ item: WorkItem) -> [any SQLBindable] {
         var deadlineDate: String?
         var deadlineAt: Int64?
         switch item.deadline {
@@ -197,7 +190,7 @@ extension SQLiteStore {
         case .instant(let date): deadlineAt = date.storedMilliseconds
         }
         let attachments = item.attachments.isEmpty ? nil : try? StoredJSON.encode(item.attachments)
-        let values: [(any DatabaseValueConvertible)?] = [
+        return [
             item.id.rawValue, item.organizationID.rawValue, item.title, item.description, item.priority.rawValue,
             item.initiatorID.rawValue, item.reviewerID?.rawValue, item.effectiveReviewerID.rawValue,
             StoredList.encode(item.assigneeIDs.map(\.rawValue)), StoredList.encode(item.watcherIDs.map(\.rawValue)),
@@ -209,7 +202,6 @@ extension SQLiteStore {
             item.stateChangedAt.storedMilliseconds, item.waitingOnExternalSince?.storedMilliseconds,
             item.externalWaitCount, item.recurrence.flatMap { try? StoredJSON.encode($0) }, item.seriesID?.rawValue,
         ]
-        return StatementArguments(values)
     }
 
     /// Column positions of `work_items`, in table order (every query selects `*` or `w.*` first).
@@ -435,3 +427,4 @@ extension SQLiteStore {
         }
     }
 }
+
