@@ -29,6 +29,10 @@ public struct CollabError: Error, Sendable, Equatable, CustomStringConvertible, 
         public static let invalidTransition = Code(rawValue: "invalid_transition")
         /// Someone else changed the value first (optimistic concurrency): reload and decide again.
         public static let conflict = Code(rawValue: "conflict")
+        /// The directory (organizations, departments, members, calendars) changed after the command read
+        /// it, so its authorization and validation may be out of date; nothing was written. The engine plans
+        /// such a command again by itself.
+        public static let staleDirectory = Code(rawValue: "stale_directory")
         /// The idempotency key was already used for a different command.
         public static let idempotencyKeyReused = Code(rawValue: "idempotency_key_reused")
         /// A value with the same identity already exists.

@@ -62,6 +62,11 @@ public protocol DirectoryStore: Sendable {
     /// The heads of these departments (direct heads, not heads of departments above).
     func heads(of departmentIDs: Set<Department.ID>) async throws(CollabError) -> [Member.ID]
 
+    /// A number that changes whenever anything in the directory changes (organizations, departments,
+    /// members and their memberships, calendars), through this store or any other process on the same
+    /// database. Callers that cache directory values compare it to know when to drop them.
+    func directoryRevision() async throws(CollabError) -> Int64
+
     /// The authorization subject of a member: their organization's kind, roles, departments, and the
     /// departments they head expanded to every sub-department. `nil` if the member does not exist.
     func subject(for memberID: Member.ID) async throws(CollabError) -> Subject?

@@ -107,6 +107,10 @@ public struct ChangeSet: Sendable {
     /// The timer this change is the effect of: the change commits only if the timer is still pending,
     /// and the timer is marked fired with it, so a timer fires exactly once.
     public var firedTimer: (id: String, at: Date)?
+    /// The directory revision (``DirectoryStore/directoryRevision()``) the change was planned under: when
+    /// set, the change commits only if the directory has not changed since, and otherwise fails with
+    /// `CollabError.Code.staleDirectory`, so a command is never authorized against an outdated directory.
+    public var directoryRevision: Int64?
 
     /// Creates an empty change.
     public init(idempotency: IdempotencyRecord? = nil, item: ItemWrite? = nil) {

@@ -180,6 +180,12 @@ extension SQLiteStore {
         }
     }
 
+    public func directoryRevision() async throws(CollabError) -> Int64 {
+        try await read { db in
+            try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM directory_revision WHERE id = 1")) ?? 0
+        }
+    }
+
     public func subject(for memberID: Member.ID) async throws(CollabError) -> Subject? {
         try await read { db in
             guard let member = try Self.fetchMembers(whereSQL: "id = ?", [memberID.rawValue], db).first,

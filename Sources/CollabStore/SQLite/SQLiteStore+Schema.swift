@@ -221,6 +221,47 @@ extension SQLiteStore {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v3 directory revision") { db in
+            // Every change of the directory moves the revision, whoever makes it: caches of directory
+            // values compare it, and a command's change commits only under the revision it was planned at.
+            try db.execute(sql: """
+                CREATE TABLE directory_revision (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    value INTEGER NOT NULL
+                );
+                INSERT INTO directory_revision (id, value) VALUES (1, 0);
+                CREATE TRIGGER organizations_insert_revision AFTER INSERT ON organizations
+                    BEGIN UPDATE directory_revision SET value = value + 1 WHERE id = 1; END;
+                CREATE TRIGGER organizations_update_revision AFTER UPDATE ON organizations
+                    BEGIN UPDATE directory_revision SET value = value + 1 WHERE id = 1; END;
+                CREATE TRIGGER organizations_delete_revision AFTER DELETE ON organizations
+                    BEGIN UPDATE directory_revision SET value = value + 1 WHERE id = 1; END;
+                CREATE TRIGGER departments_insert_revision AFTER INSERT ON departments
+                    BEGIN UPDATE directory_revision SET value = value + 1 WHERE id = 1; END;
+                CREATE TRIGGER departments_update_revision AFTER UPDATE ON departments
+                    BEGIN UPDATE directory_revision SET value = value + 1 WHERE id = 1; END;
+                CREATE TRIGGER departments_delete_revision AFTER DELETE ON departments
+                    BEGIN UPDATE directory_revision SET value = value + 1 WHERE id = 1; END;
+                CREATE TRIGGER members_insert_revision AFTER INSERT ON members
+                    BEGIN UPDATE directory_revision SET value = value + 1 WHERE id = 1; END;
+                CREATE TRIGGER members_update_revision AFTER UPDATE ON members
+                    BEGIN UPDATE directory_revision SET value = value + 1 WHERE id = 1; END;
+                CREATE TRIGGER members_delete_revision AFTER DELETE ON members
+                    BEGIN UPDATE directory_revision SET value = value + 1 WHERE id = 1; END;
+                CREATE TRIGGER department_memberships_insert_revision AFTER INSERT ON department_memberships
+                    BEGIN UPDATE directory_revision SET value = value + 1 WHERE id = 1; END;
+                CREATE TRIGGER department_memberships_update_revision AFTER UPDATE ON department_memberships
+                    BEGIN UPDATE directory_revision SET value = value + 1 WHERE id = 1; END;
+                CREATE TRIGGER department_memberships_delete_revision AFTER DELETE ON department_memberships
+                    BEGIN UPDATE directory_revision SET value = value + 1 WHERE id = 1; END;
+                CREATE TRIGGER business_calendars_insert_revision AFTER INSERT ON business_calendars
+                    BEGIN UPDATE directory_revision SET value = value + 1 WHERE id = 1; END;
+                CREATE TRIGGER business_calendars_update_revision AFTER UPDATE ON business_calendars
+                    BEGIN UPDATE directory_revision SET value = value + 1 WHERE id = 1; END;
+                CREATE TRIGGER business_calendars_delete_revision AFTER DELETE ON business_calendars
+                    BEGIN UPDATE directory_revision SET value = value + 1 WHERE id = 1; END;
+                """)
+        }
         return migrator
     }()
 }

@@ -9,6 +9,26 @@ import GRDBSQLite
 /// third of the write transaction's CPU time.
 protocol SQLBindable {
     func bind(to statement: SQLiteStatement, at position: Int32) -> Int32
+    /// The value bound, `nil` for NULL (an optional unwrapped).
+    var boundValue: (any SQLBindable)? { get }
+    /// Whether `other`, a non-optional value, is equal to this non-optional value.
+    func equals(_ other: any SQLBindable) -> Bool
+}
+
+extension SQLBindable where Self: Equatable {
+    var boundValue: (any SQLBindable)? { self }
+    func equals(_ other: any SQLBindable) -> Bool { (other as? Self) == self }
+}
+
+extension SQLBindable {
+    /// Whether `other` binds the same value (both NULL, or equal values of one type).
+    func isSameValue(as other: any SQLBindable) -> Bool {
+        switch (boundValue, other.boundValue) {
+        case (nil, nil): true
+        case (let value?, let otherValue?): value.equals(otherValue)
+        default: false
+        }
+    }
 }
 
 private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
@@ -40,6 +60,9 @@ extension Data: SQLBindable {
 }
 
 extension Optional: SQLBindable where Wrapped: SQLBindable {
+    var boundValue: (any SQLBindable)? { self?.boundValue }
+    func equals(_ other: any SQLBindable) -> Bool { self?.equals(other) ?? false }
+
     func bind(to statement: SQLiteStatement, at position: Int32) -> Int32 {
         switch self {
         case .some(let value): value.bind(to: statement, at: position)

@@ -14,13 +14,20 @@ extension SQLiteStore {
         {
             return .replayed(existing)
         }
+        if let planned = change.directoryRevision {
+            let current = try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM directory_revision WHERE id = 1"))
+            guard current == planned else {
+                throw CollabError(.staleDirectory,
+                    "the directory changed (revision \(current ?? -1)) after the command was planned at revision \(planned)")
+            }
+        }
         switch change.item {
         case .insert(let item):
             try db.run(insertItemSQL, itemArguments(item))
             try writeAccess(item, db)
             try writeSearchText(item, rowID: db.lastInsertedRowID, db)
         case .update(let item, let previous):
-            if try db.run(updateItemSQL, itemArguments(item) + [previous.version]) == 0 {
+            if try updateItem(item, previous: previous, db) == 0 {
                 let actual = try Int.fetchOne(db.cachedStatement(sql: "SELECT version FROM work_items WHERE id = ?"),
                     arguments: [item.id.rawValue])
                 guard let actual else { throw CollabError.notFound("work item", item.id.rawValue) }
@@ -172,15 +179,37 @@ extension SQLiteStore {
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
-    private static let updateItemSQL = """
-        UPDATE work_items SET id = ?, organization_id = ?, title = ?, description = ?, priority = ?,
-            initiator_id = ?, reviewer_id = ?, review_by = ?, assignee_ids = ?, watcher_ids = ?, department_ids = ?,
-            partner_ids = ?,
-            start_at = ?, deadline_date = ?, deadline_at = ?, due_at = ?, attachments = ?, tags = ?, state = ?,
-            progress = ?, pending_adjustment_id = ?, version = ?, created_at = ?, updated_at = ?, closed_at = ?,
-            state_changed_at = ?, waiting_since = ?, external_waits = ?, recurrence = ?, series_id = ?
-        WHERE id = ?1 AND version = ?
-        """
+    /// The columns of `work_items` in table order, as ``itemArguments(_:)`` binds them.
+    private static let itemColumns = [
+        "id", "organization_id", "title", "description", "priority", "initiator_id", "reviewer_id", "review_by",
+        "assignee_ids", "watcher_ids", "department_ids", "partner_ids", "start_at", "deadline_date", "deadline_at",
+        "due_at", "attachments", "tags", "state", "progress", "pending_adjustment_id", "version", "created_at",
+        "updated_at", "closed_at", "state_changed_at", "waiting_since", "external_waits", "recurrence", "series_id",
+    ]
+
+    /// Writes the columns of `item` that differ from `previous`, if the stored version is still
+    /// `previous.version`; returns the number of rows changed (0 on a version conflict).
+    ///
+    /// Setting only the changed columns leaves every index on an unchanged column untouched: a transition
+    /// that moves the state and the version rewrites two index entries, not the entries of all six indexes.
+    private static func updateItem(_ item: WorkItem, previous: WorkItem, _ db: Database) throws -> Int {
+        let new = itemArguments(item)
+        let old = itemArguments(previous)
+        var columns: [String] = []
+        var values: [any SQLBindable] = []
+        for index in 1..<itemColumns.count where !(new[index].isSameValue(as: old[index])) {
+            columns.append(itemColumns[index])
+            values.append(new[index])
+        }
+        if columns.isEmpty {
+            columns.append("version")
+            values.append(item.version)
+        }
+        let sql = "UPDATE work_items SET " + columns.map { "\($0) = ?" }.joined(separator: ", ")
+            + " WHERE id = ? AND version = ?"
+        return try db.run(sql, values + [item.id.rawValue, previous.version])
+    }
+
 
     private static func itemArguments(_ item: WorkItem) -> [any SQLBindable] {
         var deadlineDate: String?

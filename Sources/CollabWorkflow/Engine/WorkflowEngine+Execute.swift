@@ -32,12 +32,41 @@ extension WorkflowEngine {
             }
         }
 
-        let subject = try await subject(actor)
+        // Planned against the directory cache at one revision; the change commits only if the directory is
+        // still at that revision, else the command is planned again on fresh values. Under a burst of
+        // directory saves the last attempt reads the directory afresh and commits without the check, as
+        // fresh as its reads, rather than failing a command the caller cannot help.
+        var attempt = 0
+        while true {
+            attempt += 1
+            let revision = try await directory.refresh()
+            let checked = attempt < Self.staleDirectoryAttempts
+            do {
+                return try await run(command, by: actor, expectedVersion: expectedVersion, key: key,
+                    fingerprint: fingerprint, directoryRevision: checked ? revision : nil)
+            } catch where error.code == .staleDirectory && checked {
+                directory.invalidate()
+                logger.debug("directory changed while planning, planning again", metadata: [
+                    "command": "\(command.name)", "actor": "\(actor)", "attempt": "\(attempt)",
+                ])
+            }
+        }
+    }
+
+    /// How many times a command is planned when the directory keeps changing under it.
+    static let staleDirectoryAttempts = 5
+
+    private func run(
+        _ command: WorkItemCommand, by actor: Member.ID, expectedVersion: Int?, key: IdempotencyKey?,
+        fingerprint: String, directoryRevision: Int64?
+    ) async throws(CollabError) -> CommandResult {
+        let subject = try await cachedSubject(actor)
         guard subject.isActive else {
             throw CollabError(.forbidden, "member '\(actor)' is deactivated and cannot act")
         }
         let now = now()
         var plan = try await plan(command, subject: subject, expectedVersion: expectedVersion, now: now)
+        plan.change.directoryRevision = directoryRevision
         try await planTimers(for: &plan.change, now: now)
         // The actor gets the item as they may see it: an outside member's comment returns external parts only.
         plan.result.item = authorizer.redacted(plan.result.item, for: subject)

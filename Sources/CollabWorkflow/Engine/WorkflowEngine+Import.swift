@@ -24,7 +24,7 @@ extension WorkflowEngine {
         guard subject.isActive, subject.organizationKind == .internal else {
             throw CollabError(.forbidden, "member '\(initiator)' may not create work items")
         }
-        guard let organization = try await store.organization(subject.organizationID), let zone = organization.timeZone
+        guard let organization = try await directory.organization(subject.organizationID), let zone = organization.timeZone
         else { throw CollabError.notFound("organization", subject.organizationID.rawValue) }
         let now = now()
         // One directory look-up for the whole batch.

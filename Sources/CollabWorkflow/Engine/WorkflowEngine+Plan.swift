@@ -193,7 +193,7 @@ extension WorkflowEngine {
             if context.item.assigneeIDs.contains(to) {
                 report.add("to", .duplicate, "'\(to.rawValue.clipped())' is already an assignee of the item")
             }
-            let newAssignee = try await store.members([to]).first
+            let newAssignee = try await directory.members([to]).first
             if newAssignee == nil || newAssignee?.organizationID != context.item.organizationID
                 || newAssignee?.isActive == false
             {
@@ -252,7 +252,7 @@ extension WorkflowEngine {
             var mentioned: [(Member.ID, Organization.ID)] = []
             for organization in organizations {
                 for member in try await store.members(handles: handles, in: organization) {
-                    if let mentionedSubject = try await store.subject(for: member.id),
+                    if let mentionedSubject = try await directory.subject(for: member.id),
                         authorizer.isAllowed(mentionedSubject, .view, on: context.item),
                         authorizer.canSee(comment, on: context.item, by: mentionedSubject)
                     {
@@ -285,7 +285,7 @@ extension WorkflowEngine {
             if case .share = command { sharing = true } else { sharing = false }
             if sharing {
                 // An unknown organization and one that is not enabled read the same to the caller.
-                guard let partner = try await store.organization(organizationID), partner.kind != .internal,
+                guard let partner = try await directory.organization(organizationID), partner.kind != .internal,
                     partner.externalCollaborationEnabled
                 else {
                     throw CollabError.invalid([ValidationProblem(field: "organization", kind: .externalCollaborationDisabled,
@@ -344,7 +344,7 @@ extension WorkflowEngine {
         guard subject.organizationKind == .internal else {
             throw CollabError(.forbidden, "members of outside organizations cannot create work items")
         }
-        guard let organization = try await store.organization(subject.organizationID) else {
+        guard let organization = try await directory.organization(subject.organizationID) else {
             throw CollabError.notFound("organization", subject.organizationID.rawValue)
         }
         let validation = try await validationContext(for: draft, in: organization)
@@ -379,13 +379,13 @@ extension WorkflowEngine {
     {
         var memberIDs = Set(draft.assigneeIDs + draft.watcherIDs)
         if let reviewer = draft.reviewerID { memberIDs.insert(reviewer) }
-        let members = try await store.members(memberIDs)
+        let members = try await directory.members(memberIDs)
         let active = Set(members.filter { $0.organizationID == organization.id && $0.isActive }.map(\.id))
-        let departments = Set(try await store.departments(Set(draft.departmentIDs))
+        let departments = Set(try await directory.departments(Set(draft.departmentIDs))
             .filter { $0.organizationID == organization.id }.map(\.id))
         var outside: [Organization.ID: Organization] = [:]
         for id in Set(draft.partnerOrganizationIDs) {
-            if let partner = try await store.organization(id), partner.kind != .internal { outside[id] = partner }
+            if let partner = try await directory.organization(id), partner.kind != .internal { outside[id] = partner }
         }
         return ValidationContext(
             timeZone: organization.timeZone, activeMemberIDs: active, departmentIDs: departments,
@@ -420,7 +420,7 @@ extension WorkflowEngine {
     }
 
     func displayName(of id: Member.ID) async throws(CollabError) -> String {
-        try await store.member(id)?.displayName ?? id.rawValue
+        try await directory.member(id)?.displayName ?? id.rawValue
     }
 
     func checkReason(_ reason: String) throws(CollabError) {
@@ -464,7 +464,7 @@ extension WorkflowEngine {
     }
 
     func dueInstant(of deadline: Deadline, in organizationID: Organization.ID) async throws(CollabError) -> Date {
-        guard let organization = try await store.organization(organizationID), let zone = organization.timeZone,
+        guard let organization = try await directory.organization(organizationID), let zone = organization.timeZone,
             let due = deadline.dueInstant(in: zone)
         else {
             throw CollabError.invalid([ValidationProblem(field: "deadline", kind: .malformed,

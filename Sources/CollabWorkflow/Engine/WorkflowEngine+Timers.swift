@@ -107,12 +107,12 @@ extension WorkflowEngine {
     /// organization's, else every hour of every day in the organization's zone.
     func workingCalendar(for item: WorkItem) async throws(CollabError) -> BusinessCalendar {
         if let department = item.departmentIDs.first,
-            let calendar = try await store.calendar(for: item.organizationID, department: department)
+            let calendar = try await directory.calendar(for: item.organizationID, department: department)
         {
             return calendar
         }
-        if let calendar = try await store.calendar(for: item.organizationID, department: nil) { return calendar }
-        let zone = try await store.organization(item.organizationID)?.timeZoneIdentifier ?? "UTC"
+        if let calendar = try await directory.calendar(for: item.organizationID, department: nil) { return calendar }
+        let zone = try await directory.organization(item.organizationID)?.timeZoneIdentifier ?? "UTC"
         return .alwaysOpen(timeZoneIdentifier: zone)
     }
 
@@ -140,6 +140,7 @@ extension WorkflowEngine {
         while true {
             let ids = try await store.openItemIDs(in: organizationID, after: after, limit: 200)
             if ids.isEmpty { return count }
+            try await directory.refresh()
             for id in ids {
                 guard let item = try await store.workItem(id) else { continue }
                 var change = ChangeSet()
@@ -163,6 +164,7 @@ extension WorkflowEngine {
             let due = try await store.dueTimers(now: now(), limit: min(100, limit - fired.count))
                 .filter { !seen.contains($0.id) }
             if due.isEmpty { break }
+            try await directory.refresh()
             for timer in due {
                 seen.insert(timer.id)
                 if let result = try await fire(timer) { fired.append(result) }
@@ -204,10 +206,10 @@ extension WorkflowEngine {
                 notify(item.assigneeIDs + [item.initiatorID], .overdue, title: "Overdue: \(item.title)",
                     body: "\"\(item.title)\" passed its deadline (\(item.deadline)).")
             case .escalation:
-                var heads = try await store.heads(of: Set(item.departmentIDs))
+                var heads = try await directory.heads(of: Set(item.departmentIDs))
                 if heads.isEmpty {
-                    let departments = try await store.members(Set(item.assigneeIDs)).flatMap(\.departments).map(\.departmentID)
-                    heads = try await store.heads(of: Set(departments))
+                    let departments = try await directory.members(Set(item.assigneeIDs)).flatMap(\.departments).map(\.departmentID)
+                    heads = try await directory.heads(of: Set(departments))
                 }
                 audit("escalate", ["heads": heads.map(\.rawValue).joined(separator: ",")])
                 notify(heads, .escalated, urgency: .urgent, title: "Escalated: \(item.title)",
@@ -238,7 +240,7 @@ extension WorkflowEngine {
     /// Adds the next occurrence of a recurring item to the change that completes it.
     func scheduleNextOccurrence(of item: WorkItem, in context: inout CommandContext) async throws(CollabError) {
         guard let rule = item.recurrence else { return }
-        guard let organization = try await store.organization(item.organizationID), let zone = organization.timeZone
+        guard let organization = try await directory.organization(item.organizationID), let zone = organization.timeZone
         else { return }
         let calendar = try await workingCalendar(for: item)
         var date: CalendarDate

@@ -46,6 +46,7 @@ public struct WorkflowEngine: Sendable {
     let identifiers: any IdentifierGenerator
     let configuration: Configuration
     let authorizer: Authorizer
+    let directory: DirectoryCache
     var logger: Logger { configuration.logger }
 
     /// Creates an engine over `store`.
@@ -62,6 +63,7 @@ public struct WorkflowEngine: Sendable {
         self.identifiers = identifiers
         self.configuration = configuration
         self.authorizer = Authorizer(policy: configuration.accessPolicy, extensions: configuration.accessExtensions)
+        self.directory = DirectoryCache(store: store)
     }
 
     /// "Now", at the millisecond precision the store keeps.
@@ -163,8 +165,16 @@ public struct WorkflowEngine: Sendable {
 
     // MARK: Helpers shared by commands and reads
 
+    /// The member's subject, as of the directory's current revision.
     func subject(_ id: Member.ID) async throws(CollabError) -> Subject {
-        guard let subject = try await store.subject(for: id) else { throw CollabError.notFound("member", id.rawValue) }
+        try await directory.refresh()
+        return try await cachedSubject(id)
+    }
+
+    /// The member's subject from the directory cache, without checking the revision first: only after
+    /// ``DirectoryCache/refresh()`` in the same call.
+    func cachedSubject(_ id: Member.ID) async throws(CollabError) -> Subject {
+        guard let subject = try await directory.subject(for: id) else { throw CollabError.notFound("member", id.rawValue) }
         return subject
     }
 
