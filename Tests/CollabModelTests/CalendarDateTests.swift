@@ -14,9 +14,11 @@ import Testing
 
     @Test("ISO dates parse only when they name a real day", arguments: [
         ("2026-02-28", true), ("2028-02-29", true), ("2026-02-29", false), ("2026-13-01", false),
-        ("2026-1-01", false), ("abcd-ef-gh", false), ("", false),
+        ("2026-1-01", false), ("abcd-ef-gh", false), ("", false), ("2026-02-2８", false), ("+026-02-28", false),
+        ("2026/02/28", false), ("0000-01-01", false), ("9999-12-31", true), ("2026-02-28 ", false),
     ])
     func parsing(text: String, valid: Bool) {
         #expect((CalendarDate(iso: text) != nil) == valid)
+        if valid { #expect(CalendarDate(iso: text)?.description == text) }
     }
 }

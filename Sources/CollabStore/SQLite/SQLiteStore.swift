@@ -216,7 +216,9 @@ enum StoredList {
 
     static func decode(_ text: String?) -> [String] {
         guard let text, !text.isEmpty else { return [] }
-        return text.split(separator: separator, omittingEmptySubsequences: false).map(String.init)
+        // Split the UTF-8 bytes (the separator is one ASCII byte): splitting by Character walks grapheme
+        // clusters, which made list decoding a quarter of a page's time.
+        return text.utf8.split(separator: 0x1F, omittingEmptySubsequences: false).map { String(Substring($0)) }
     }
 
     static func ids<E>(_ text: String?) -> [Identifier<E>] { decode(text).map(Identifier<E>.init(rawValue:)) }
