@@ -161,8 +161,8 @@ struct Bench {
 
     // MARK: A realistic organization
 
-    func makeWorld(_ name: String, walAutocheckpoint: Int? = nil) async throws -> World {
-        let path = folder.appendingPathComponent("\(name).sqlite").path
+    func makeWorld(_ name: String, walAutocheckpoint: Int? = nil, at givenPath: String? = nil) async throws -> World {
+        let path = givenPath ?? folder.appendingPathComponent("\(name).sqlite").path
         var configuration = SQLiteStore.Configuration()
         configuration.durability = options.durability
         configuration.logger = quiet
@@ -336,11 +336,76 @@ struct Bench {
             Double(options.creates) / createSeconds, Double(options.creates) / transitionSeconds))
     }
 
+    /// To-do pages and visibility lists on the database at scale, for members taken across the directory.
+    func measureReadsAtScale(_ big: World, into results: inout [String: Double]) async throws {
+            let samples = options.quick ? 200 : 1_000
+            var todo: [Double] = []
+            var internalList: [Double] = []
+            var partnerList: [Double] = []
+            for n in 0..<samples {
+                let member = big.members[(n * 31) % big.members.count]
+                var before = clock.now
+                _ = try await big.engine.todo(of: member, page: PageRequest(limit: 50))
+                todo.append(seconds(clock.now - before) * 1e6)
+                before = clock.now
+                _ = try await big.engine.list(as: member, page: PageRequest(limit: 50))
+                internalList.append(seconds(clock.now - before) * 1e6)
+                before = clock.now
+                _ = try await big.engine.list(as: big.partnerMember, page: PageRequest(limit: 50))
+                partnerList.append(seconds(clock.now - before) * 1e6)
+            }
+            results["todo_p50_us"] = percentile(todo, 0.5)
+            results["todo_p99_us"] = percentile(todo, 0.99)
+            results["internal_list_p50_us"] = percentile(internalList, 0.5)
+            results["internal_list_p99_us"] = percentile(internalList, 0.99)
+            results["partner_list_p50_us"] = percentile(partnerList, 0.5)
+            results["partner_list_p99_us"] = percentile(partnerList, 0.99)
+            log(String(format: "to-do:       p50 %6.0f µs   p99 %6.0f µs   (page of 50, %d items)", results["todo_p50_us"] ?? 0,
+                results["todo_p99_us"] ?? 0, options.scale))
+            log(String(format: "list:        p50 %6.0f µs   p99 %6.0f µs   internal member", results["internal_list_p50_us"] ?? 0,
+                results["internal_list_p99_us"] ?? 0))
+            log(String(format: "list:        p50 %6.0f µs   p99 %6.0f µs   partner", results["partner_list_p50_us"] ?? 0,
+                results["partner_list_p99_us"] ?? 0))
+    }
+
+    /// Imports items into `world` until it holds `options.scale` of them (a kept database is topped up).
+    func fill(_ world: World, from start: Int = 0) async throws -> Double {
+        let chunk = 2_000
+        var imported = start
+        let started = clock.now
+        while imported < options.scale {
+            let size = min(chunk, options.scale - imported)
+            let drafts = (0..<size).map { draft(world, index: imported + $0, shared: (imported + $0) % 10 == 0) }
+            try await world.engine.importItems(drafts, by: "m1")
+            imported += size
+        }
+        let rate = Double(imported - start) / seconds(clock.now - started)
+        try await world.store.checkpoint()
+        return rate
+    }
+
+    /// `--reads-at PATH`: to-do and lists only, on a database kept at PATH between runs (built on first use).
+    func readsAt(_ path: String) async throws {
+        let world = try await makeWorld("kept", at: path)
+        let scope = try await world.engine.visibilityScope(of: "m0")
+        let present = try await world.store.countWorkItems(in: scope, matching: .all)
+        if present < options.scale {
+            log("filling \(path) from \(present) to \(options.scale) items")
+            _ = try await fill(world, from: present)
+        }
+        var results: [String: Double] = [:]
+        try await measureReadsAtScale(world, into: &results)
+    }
+
     func run() async throws {
         var results: [String: Double] = [:]
         var rng = SystemRandomNumberGenerator()
         if CommandLine.arguments.contains("--breakdown") {
             try await breakdown()
+            return
+        }
+        if let index = CommandLine.arguments.firstIndex(of: "--reads-at"), index + 1 < CommandLine.arguments.count {
+            try await readsAt(CommandLine.arguments[index + 1])
             return
         }
         if CommandLine.arguments.contains("--profile") {
@@ -425,54 +490,13 @@ struct Bench {
         // MARK: Bulk import, and a database at scale
 
         let big = try await makeWorld("big")
-        do {
-            let chunk = 2_000
-            var imported = 0
-            let started = clock.now
-            while imported < options.scale {
-                let size = min(chunk, options.scale - imported)
-                let drafts = (0..<size).map { draft(big, index: imported + $0, shared: (imported + $0) % 10 == 0) }
-                try await big.engine.importItems(drafts, by: "m1")
-                imported += size
-            }
-            let rate = Double(imported) / seconds(clock.now - started)
-            results["bulk_per_s"] = rate
-            log(String(format: "bulk:        %8.0f items/s (%d items imported)", rate, imported))
-            try await big.store.checkpoint()
-        }
+        let rate = try await fill(big)
+        results["bulk_per_s"] = rate
+        log(String(format: "bulk:        %8.0f items/s (%d items imported)", rate, options.scale))
 
         // MARK: To-do and visibility lists at scale
 
-        do {
-            let samples = options.quick ? 200 : 1_000
-            var todo: [Double] = []
-            var internalList: [Double] = []
-            var partnerList: [Double] = []
-            for n in 0..<samples {
-                let member = big.members[(n * 31) % big.members.count]
-                var before = clock.now
-                _ = try await big.engine.todo(of: member, page: PageRequest(limit: 50))
-                todo.append(seconds(clock.now - before) * 1e6)
-                before = clock.now
-                _ = try await big.engine.list(as: member, page: PageRequest(limit: 50))
-                internalList.append(seconds(clock.now - before) * 1e6)
-                before = clock.now
-                _ = try await big.engine.list(as: big.partnerMember, page: PageRequest(limit: 50))
-                partnerList.append(seconds(clock.now - before) * 1e6)
-            }
-            results["todo_p50_us"] = percentile(todo, 0.5)
-            results["todo_p99_us"] = percentile(todo, 0.99)
-            results["internal_list_p50_us"] = percentile(internalList, 0.5)
-            results["internal_list_p99_us"] = percentile(internalList, 0.99)
-            results["partner_list_p50_us"] = percentile(partnerList, 0.5)
-            results["partner_list_p99_us"] = percentile(partnerList, 0.99)
-            log(String(format: "to-do:       p50 %6.0f µs   p99 %6.0f µs   (page of 50, %d items)", results["todo_p50_us"] ?? 0,
-                results["todo_p99_us"] ?? 0, options.scale))
-            log(String(format: "list:        p50 %6.0f µs   p99 %6.0f µs   internal member", results["internal_list_p50_us"] ?? 0,
-                results["internal_list_p99_us"] ?? 0))
-            log(String(format: "list:        p50 %6.0f µs   p99 %6.0f µs   partner", results["partner_list_p50_us"] ?? 0,
-                results["partner_list_p99_us"] ?? 0))
-        }
+        try await measureReadsAtScale(big, into: &results)
 
         // MARK: Create and transition on the large database
 

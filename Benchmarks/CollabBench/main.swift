@@ -26,13 +26,14 @@ struct Options {
             case "--json": json = true
             case "--full-durability": durability = .full
             case "--breakdown", "--profile": break
+            case "--reads-at": _ = rest.popFirst()
             case "--scale":
                 guard let value = rest.popFirst().flatMap(Int.init), value >= 1000 else {
                     throw BenchError("--scale needs a number of items, at least 1000")
                 }
                 scale = value
             case "--help", "-h":
-                print("usage: collab-bench [--quick] [--json] [--scale N] [--full-durability]")
+                print("usage: collab-bench [--quick] [--json] [--scale N] [--full-durability] [--breakdown] [--profile] [--reads-at PATH]")
                 exit(0)
             default: throw BenchError("unknown argument '\(argument)'")
             }

@@ -139,10 +139,14 @@ extension SQLiteStore {
         } else if !scope.grants.isEmpty {
             var parts: [String] = []
             var arguments: StatementArguments = []
+            // Without a filter each range is read from the covering index alone; the items' rows are read
+            // only for the page that survives the merge.
+            let filtered = filter.sql != SQLCondition.always.sql
             for grant in scope.grants.sorted(by: { ($0.kind.rawValue, $0.key) < ($1.kind.rawValue, $1.key) }) {
                 let ignoreKey = ignoreOrganization && grant.kind == .sharedOrganization
                 parts.append("""
-                    SELECT * FROM (SELECT a.item_id AS id FROM work_item_access a JOIN work_items w ON w.id = a.item_id
+                    SELECT * FROM (SELECT a.item_id AS id, a.due_at AS due FROM work_item_access a
+                    \(filtered ? "JOIN work_items w ON w.id = a.item_id" : "")
                     WHERE a.kind = ? \(ignoreKey ? "" : "AND a.key = ?") AND (a.due_at, a.item_id) > (?, ?)
                         AND \(filter.sql)
                     ORDER BY a.due_at, a.item_id LIMIT ?)
@@ -154,8 +158,9 @@ extension SQLiteStore {
                 arguments += [fetch]
             }
             try decode(db.cachedStatement(sql: """
-                SELECT w.* FROM work_items w JOIN (\(parts.joined(separator: " UNION "))) u ON w.id = u.id
-                ORDER BY w.due_at, w.id LIMIT ?
+                SELECT w.* FROM (SELECT id, due FROM (\(parts.joined(separator: " UNION "))) ORDER BY due, id LIMIT ?) u
+                JOIN work_items w ON w.id = u.id
+                ORDER BY u.due, u.id
                 """), arguments + [fetch])
         }
         let more = items.count > page.limit

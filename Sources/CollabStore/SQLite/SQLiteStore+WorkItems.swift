@@ -418,32 +418,36 @@ extension SQLiteStore {
             // Each source of work is read in deadline order from its own index and cut at the page size,
             // so a page costs the same however many items the member has.
             let rows = try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT w.*, group_concat(t.reason) AS reasons FROM (
-                    SELECT * FROM (
-                        SELECT a.item_id AS id,
-                            CASE i.state WHEN 'assigned' THEN 'accept' WHEN 'accepted' THEN 'start' ELSE 'work' END AS reason
-                        FROM work_item_access a JOIN work_items i ON i.id = a.item_id
-                        WHERE a.kind = 'assignee' AND a.key = ?1 AND i.state IN ('assigned', 'accepted', 'in_progress')
-                            AND (a.due_at, a.item_id) > (?2, ?3)
-                        ORDER BY a.due_at, a.item_id LIMIT ?4)
-                    UNION ALL
-                    SELECT * FROM (
-                        SELECT id, 'review' FROM work_items WHERE review_by = ?1 AND state = 'in_review'
-                            AND (due_at, id) > (?2, ?3) ORDER BY due_at, id LIMIT ?4)
-                    UNION ALL
-                    SELECT * FROM (
-                        SELECT id, 'submit_draft' FROM work_items WHERE initiator_id = ?1 AND state = 'draft'
-                            AND (due_at, id) > (?2, ?3) ORDER BY due_at, id LIMIT ?4)
-                    UNION ALL
-                    SELECT * FROM (
-                        SELECT id, 'decide_adjustment' FROM work_items
-                        WHERE initiator_id = ?1 AND pending_adjustment_id IS NOT NULL
-                            AND state IN ('assigned', 'accepted', 'in_progress', 'in_review')
-                            AND (due_at, id) > (?2, ?3) ORDER BY due_at, id LIMIT ?4)
+                SELECT w.*, t.reasons FROM (
+                    SELECT id, due, group_concat(reason) AS reasons FROM (
+                        SELECT * FROM (
+                            SELECT a.item_id AS id, a.due_at AS due,
+                                CASE i.state WHEN 'assigned' THEN 'accept' WHEN 'accepted' THEN 'start' ELSE 'work' END
+                                    AS reason
+                            FROM work_item_access a JOIN work_items i ON i.id = a.item_id
+                            WHERE a.kind = 'assignee' AND a.key = ?1 AND i.state IN ('assigned', 'accepted', 'in_progress')
+                                AND (a.due_at, a.item_id) > (?2, ?3)
+                            ORDER BY a.due_at, a.item_id LIMIT ?4)
+                        UNION ALL
+                        SELECT * FROM (
+                            SELECT id, due_at, 'review' FROM work_items WHERE review_by = ?1 AND state = 'in_review'
+                                AND (due_at, id) > (?2, ?3) ORDER BY due_at, id LIMIT ?4)
+                        UNION ALL
+                        SELECT * FROM (
+                            SELECT id, due_at, 'submit_draft' FROM work_items WHERE initiator_id = ?1 AND state = 'draft'
+                                AND (due_at, id) > (?2, ?3) ORDER BY due_at, id LIMIT ?4)
+                        UNION ALL
+                        SELECT * FROM (
+                            SELECT id, due_at, 'decide_adjustment' FROM work_items
+                            WHERE initiator_id = ?1 AND pending_adjustment_id IS NOT NULL
+                                AND state IN ('assigned', 'accepted', 'in_progress', 'in_review')
+                                AND (due_at, id) > (?2, ?3) ORDER BY due_at, id LIMIT ?4)
+                    )
+                    GROUP BY id
+                    ORDER BY due, id
+                    LIMIT ?4
                 ) t JOIN work_items w ON w.id = t.id
-                GROUP BY w.id
-                ORDER BY w.due_at, w.id
-                LIMIT ?4
+                ORDER BY t.due, t.id
                 """), arguments: [memberID.rawValue, due, id, limit + 1])
             var entries: [TodoEntry] = []
             for row in rows.prefix(limit) {
