@@ -22,6 +22,9 @@ struct SQLCondition {
     static let always = SQLCondition(sql: "1", arguments: [])
     static let never = SQLCondition(sql: "0", arguments: [])
 
+    /// Whether the condition holds for every row (no filter was given).
+    var isAlways: Bool { sql == Self.always.sql }
+
     static func && (lhs: SQLCondition, rhs: SQLCondition) -> SQLCondition {
         SQLCondition(sql: "(\(lhs.sql)) AND (\(rhs.sql))", arguments: lhs.arguments + rhs.arguments)
     }
@@ -141,7 +144,7 @@ extension SQLiteStore {
             var arguments: StatementArguments = []
             // Without a filter each range is read from the covering index alone; the items' rows are read
             // only for the page that survives the merge.
-            let filtered = filter.sql != SQLCondition.always.sql
+            let filtered = !filter.isAlways
             for grant in scope.grants.sorted(by: { ($0.kind.rawValue, $0.key) < ($1.kind.rawValue, $1.key) }) {
                 let ignoreKey = ignoreOrganization && grant.kind == .sharedOrganization
                 parts.append("""
