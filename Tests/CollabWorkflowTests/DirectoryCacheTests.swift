@@ -119,6 +119,23 @@ import Testing
         #expect(try await h.store.workItem(item.id)?.state == .assigned)
     }
 
+    @Test("a member promoted by another process may act at once, though the engine had cached them as unable to")
+    func promotionTakesEffectAtOnce() async throws {
+        let h = try await workplace()
+        let item = try await h.engine.create(h.draft(assignees: ["peer"]), by: "boss")
+        do {
+            try await h.engine.cancel(item.id, by: "worker", reason: "not needed")  // caches the worker as a member
+            Issue.record("a plain member cancelled an item they are not part of")
+        } catch {
+            #expect(error.code == .notFound, "\(error)")
+        }
+        let otherProcess = try h.reopenStore()
+        try await otherProcess.save(Member(id: "worker", organizationID: "acme", displayName: "worker", handle: "worker",
+                                           roles: [.administrator], departments: [DepartmentMembership("ops")]))
+        try await h.engine.cancel(item.id, by: "worker", reason: "not needed")
+        #expect(try await h.store.workItem(item.id)?.state == .cancelled)
+    }
+
     @Test("a member added by another process can be assigned at once")
     func newMemberIsKnownAtOnce() async throws {
         let h = try await workplace()

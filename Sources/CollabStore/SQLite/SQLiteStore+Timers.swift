@@ -98,7 +98,7 @@ extension SQLiteStore {
     public func calendar(for organizationID: Organization.ID, department: Department.ID?) async throws(CollabError)
         -> BusinessCalendar?
     {
-        try await read { db in
+        try await readRecent { db in
             for key in [department?.rawValue, ""].compactMap({ $0 }) {
                 if let text = try String.fetchOne(db.cachedStatement(sql: """
                     SELECT definition FROM business_calendars WHERE organization_id = ? AND department_id = ?
@@ -113,7 +113,7 @@ extension SQLiteStore {
 
     public func heads(of departmentIDs: Set<Department.ID>) async throws(CollabError) -> [Member.ID] {
         if departmentIDs.isEmpty { return [] }
-        return try await read { db in
+        return try await readRecent { db in
             try String.fetchAll(db.cachedStatement(sql: """
                 SELECT DISTINCT m.member_id FROM department_memberships m JOIN members p ON p.id = m.member_id
                 WHERE m.department_id IN (\(Self.marks(departmentIDs.count))) AND m.role = 'head' AND p.is_active

@@ -128,8 +128,7 @@ extension SQLiteStore {
         var items: [WorkItem] = []
         // Rows are decoded straight from the cursor: no copy of each row first.
         func decode(_ statement: Statement, _ arguments: StatementArguments) throws {
-            let cursor = try Row.fetchCursor(statement, arguments: arguments)
-            while let row = try cursor.next() { items.append(try workItem(from: row)) }
+            try db.forEachRow(statement, arguments) { row in items.append(try workItem(from: row)) }
         }
         if scope.wholeOrganization != nil || scope.grants.count > maximumMergedGrants {
             let visible = visibleCondition(scope, ignoreOrganization: ignoreOrganization)

@@ -268,40 +268,54 @@ extension SQLiteStore {
     }
 
     /// Reads a work item by column position: by name, SQLite rows cost several times more to decode.
-    static func workItem(from row: Row) throws -> WorkItem {
+    static func workItem(from row: RawRow) throws -> WorkItem {
+        let id = row.text(C.id) ?? ""
+        func required<T>(_ value: T?, _ column: String) throws -> T {
+            guard let value else {
+                throw CollabError(.storageCorrupt, "work item '\(id)' has no readable \(column)")
+            }
+            return value
+        }
         let deadline: Deadline
-        if let text: String = row[C.deadline_date], let date = CalendarDate(iso: text) {
+        if let text = row.text(C.deadline_date), let date = CalendarDate(iso: text) {
             deadline = .endOfDay(date)
-        } else if let at: Int64 = row[C.deadline_at] {
+        } else if let at = row.int64(C.deadline_at) {
             deadline = .instant(Date(storedMilliseconds: at))
         } else {
-            throw CollabError(.storageCorrupt, "work item '\(row[C.id] as String? ?? "?")' has no readable deadline")
+            throw CollabError(.storageCorrupt, "work item '\(id)' has no readable deadline")
         }
-        guard let state = WorkItemState(rawValue: row[C.state]), let priority = Priority(rawValue: row[C.priority])
+        guard let state = row.text(C.state).flatMap(WorkItemState.init(rawValue:)),
+            let priority = row.text(C.priority).flatMap(Priority.init(rawValue:))
         else {
-            throw CollabError(.storageCorrupt, "work item '\(row[C.id] as String? ?? "?")' has an unknown state or priority")
+            throw CollabError(.storageCorrupt, "work item '\(id)' has an unknown state or priority")
         }
         return WorkItem(
-            id: WorkItem.ID(row[C.id]), organizationID: Organization.ID(row[C.organization_id]),
-            title: row[C.title], description: row[C.description], priority: priority,
-            initiatorID: Member.ID(row[C.initiator_id]), assigneeIDs: StoredList.ids(row[C.assignee_ids]),
-            reviewerID: (row[C.reviewer_id] as String?).map(Member.ID.init(rawValue:)),
-            watcherIDs: StoredList.ids(row[C.watcher_ids]), departmentIDs: StoredList.ids(row[C.department_ids]),
-            partnerOrganizationIDs: StoredList.ids(row[C.partner_ids]),
-            start: Date(storedMilliseconds: row[C.start_at]), deadline: deadline,
-            dueAt: Date(storedMilliseconds: row[C.due_at]),
-            attachments: try StoredJSON.decode([FileAttachment].self, row[C.attachments]) ?? [],
-            tags: StoredList.decode(row[C.tags]), state: state, progressPercent: row[C.progress],
-            pendingAdjustmentID: (row[C.pending_adjustment_id] as String?).map(AdjustmentRequest.ID.init(rawValue:)),
-            version: row[C.version], createdAt: Date(storedMilliseconds: row[C.created_at]),
-            updatedAt: Date(storedMilliseconds: row[C.updated_at]),
-            closedAt: (row[C.closed_at] as Int64?).map(Date.init(storedMilliseconds:)),
-            stateChangedAt: (row[C.state_changed_at] as Int64?).map(Date.init(storedMilliseconds:)),
-            waitingOnExternalSince: (row[C.waiting_since] as Int64?).map(Date.init(storedMilliseconds:)),
-            externalWaitCount: row[C.external_waits] ?? 0,
-            recurrence: try StoredJSON.decode(RecurrenceRule.self, row[C.recurrence]),
-            seriesID: (row[C.series_id] as String?).map(WorkItem.ID.init(rawValue:)))
+            id: WorkItem.ID(id), organizationID: Organization.ID(try required(row.text(C.organization_id), "organization")),
+            title: try required(row.text(C.title), "title"), description: row.text(C.description) ?? "",
+            priority: priority,
+            initiatorID: Member.ID(try required(row.text(C.initiator_id), "initiator")),
+            assigneeIDs: StoredList.ids(row.text(C.assignee_ids)),
+            reviewerID: row.text(C.reviewer_id).map(Member.ID.init(rawValue:)),
+            watcherIDs: StoredList.ids(row.text(C.watcher_ids)), departmentIDs: StoredList.ids(row.text(C.department_ids)),
+            partnerOrganizationIDs: StoredList.ids(row.text(C.partner_ids)),
+            start: Date(storedMilliseconds: try required(row.int64(C.start_at), "start")), deadline: deadline,
+            dueAt: Date(storedMilliseconds: try required(row.int64(C.due_at), "due time")),
+            attachments: try StoredJSON.decode([FileAttachment].self, row.text(C.attachments)) ?? [],
+            tags: StoredList.decode(row.text(C.tags)), state: state, progressPercent: row.int(C.progress),
+            pendingAdjustmentID: row.text(C.pending_adjustment_id).map(AdjustmentRequest.ID.init(rawValue:)),
+            version: try required(row.int(C.version), "version"),
+            createdAt: Date(storedMilliseconds: try required(row.int64(C.created_at), "creation time")),
+            updatedAt: Date(storedMilliseconds: try required(row.int64(C.updated_at), "update time")),
+            closedAt: row.int64(C.closed_at).map(Date.init(storedMilliseconds:)),
+            stateChangedAt: row.int64(C.state_changed_at).map(Date.init(storedMilliseconds:)),
+            waitingOnExternalSince: row.int64(C.waiting_since).map(Date.init(storedMilliseconds:)),
+            externalWaitCount: row.int(C.external_waits) ?? 0,
+            recurrence: try StoredJSON.decode(RecurrenceRule.self, row.text(C.recurrence)),
+            seriesID: row.text(C.series_id).map(WorkItem.ID.init(rawValue:)))
     }
+
+    /// The column after the item's columns in a query that selects `w.*` first.
+    static let columnAfterItem = 30
 
     public func recordedResult(for key: IdempotencyKey) async throws(CollabError) -> RecordedResult? {
         try await read { db in try Self.fetchRecordedResult(key, db) }
@@ -316,9 +330,12 @@ extension SQLiteStore {
     }
 
     public func workItem(_ id: WorkItem.ID) async throws(CollabError) -> WorkItem? {
-        try await read { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM work_items WHERE id = ?"), arguments: [id.rawValue])
-                .map(Self.workItem(from:))
+        try await readRecent { db in
+            var item: WorkItem?
+            try db.forEachRow(db.cachedStatement(sql: "SELECT * FROM work_items WHERE id = ?"), [id.rawValue]) { row in
+                item = try Self.workItem(from: row)
+            }
+            return item
         }
     }
 
@@ -417,7 +434,8 @@ extension SQLiteStore {
         return try await read { db in
             // Each source of work is read in deadline order from its own index and cut at the page size,
             // so a page costs the same however many items the member has.
-            let rows = try Row.fetchAll(db.cachedStatement(sql: """
+            var entries: [TodoEntry] = []
+            try db.forEachRow(db.cachedStatement(sql: """
                 SELECT w.*, t.reasons FROM (
                     SELECT id, due, group_concat(reason) AS reasons FROM (
                         SELECT * FROM (
@@ -448,14 +466,14 @@ extension SQLiteStore {
                     LIMIT ?4
                 ) t JOIN work_items w ON w.id = t.id
                 ORDER BY t.due, t.id
-                """), arguments: [memberID.rawValue, due, id, limit + 1])
-            var entries: [TodoEntry] = []
-            for row in rows.prefix(limit) {
-                let reasons = (row["reasons"] as String? ?? "").split(separator: ",")
+                """), [memberID.rawValue, due, id, limit + 1]) { row in
+                let reasons = (row.text(Self.columnAfterItem) ?? "").split(separator: ",")
                     .compactMap { TodoEntry.Reason(rawValue: String($0)) }.sorted()
                 entries.append(TodoEntry(item: try Self.workItem(from: row), reasons: reasons))
             }
-            let next = rows.count > limit ? entries.last.map { "\($0.item.dueAt.storedMilliseconds)|\($0.item.id)" } : nil
+            let more = entries.count > limit
+            if more { entries.removeLast(entries.count - limit) }
+            let next = more ? entries.last.map { "\($0.item.dueAt.storedMilliseconds)|\($0.item.id)" } : nil
             return Page(items: entries, nextCursor: next)
         }
     }

@@ -1,6 +1,8 @@
 import CollabModel
 import Foundation
 import GRDB
+import GRDBSQLite
+import Synchronization
 import Logging
 
 /// The default store: an embedded SQLite database in a file (WAL mode) or in memory.
@@ -50,6 +52,8 @@ public final class SQLiteStore: CollabStorage {
 
     let writer: any DatabaseWriter
     let configuration: Configuration
+    /// Which writes may run on the calling thread.
+    let writeGate = WriteGate()
     var logger: Logger { configuration.logger }
 
     /// Opens (creating if needed) the database file at `path` and migrates its schema.
@@ -123,7 +127,26 @@ public final class SQLiteStore: CollabStorage {
     // MARK: Running statements
 
     /// Runs `body` in one write transaction (BEGIN IMMEDIATE), retrying when the database is busy.
+    ///
+    /// When no other write of this store is running or waiting, the transaction runs on the calling thread
+    /// and takes the write lock only if it is free at once: hopping onto the writer's queue and back costs
+    /// more than a small transaction's statements. If the lock is held (another process is writing) or
+    /// another write of this store is under way, the write goes through the writer's queue, where waiting
+    /// for the lock (up to ``Configuration/busyTimeout``) blocks no thread of Swift's cooperative pool.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(CollabError) -> T {
+        if writeGate.enterDirect() {
+            let outcome: DirectWrite<T>
+            do {
+                outcome = try Self.writeDirectly(writer, busyTimeout: configuration.busyTimeout, body)
+                writeGate.leaveDirect()
+            } catch {
+                writeGate.leaveDirect()
+                throw Self.map(error, logger: logger)
+            }
+            if case .done(let value) = outcome { return value }
+        }
+        writeGate.enterQueued()
+        defer { writeGate.leaveQueued() }
         var attempt = 0
         while true {
             do {
@@ -136,6 +159,44 @@ public final class SQLiteStore: CollabStorage {
                 logger.notice("database busy, retrying write", metadata: ["attempt": "\(attempt)"])
             } catch {
                 throw Self.map(error, logger: logger)
+            }
+        }
+    }
+
+    /// The outcome of a write tried on the calling thread.
+    private enum DirectWrite<T> {
+        case done(T)
+        /// Another connection holds the write lock: nothing ran.
+        case lockHeld
+    }
+
+    /// Runs `body` in a write transaction on the calling thread if the write lock can be taken without
+    /// waiting. The busy timeout is off only while taking the lock.
+    private static func writeDirectly<T>(
+        _ writer: any DatabaseWriter, busyTimeout: Duration, _ body: (Database) throws -> T
+    ) throws -> DirectWrite<T> {
+        try writer.writeWithoutTransaction { db in
+            let connection = db.sqliteConnection
+            let milliseconds = Int32(clamping: busyTimeout.components.seconds * 1000
+                + busyTimeout.components.attoseconds / 1_000_000_000_000_000)
+            sqlite3_busy_timeout(connection, 0)
+            do {
+                try db.cachedStatement(sql: "BEGIN IMMEDIATE").execute()
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+                sqlite3_busy_timeout(connection, milliseconds)
+                return .lockHeld
+            } catch {
+                sqlite3_busy_timeout(connection, milliseconds)
+                throw error
+            }
+            sqlite3_busy_timeout(connection, milliseconds)
+            do {
+                let value = try body(db)
+                try db.cachedStatement(sql: "COMMIT").execute()
+                return .done(value)
+            } catch {
+                if db.isInsideTransaction { try? db.execute(sql: "ROLLBACK") }
+                throw error
             }
         }
     }
@@ -155,6 +216,25 @@ public final class SQLiteStore: CollabStorage {
                 throw Self.map(error, logger: logger)
             }
         }
+    }
+
+    /// Runs a short read on the writing connection when no write of this store runs or waits, else in a
+    /// read transaction. The writing connection's page cache stays valid across this store's own commits,
+    /// while a reading connection finds its cache dropped after every commit and reads its pages again:
+    /// for a point read right after a write (a command reading the item it is about to change) that is
+    /// most of the read's cost. Only for reads of a few rows, which never keep a write waiting long.
+    func readRecent<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(CollabError) -> T {
+        guard writeGate.enterDirect() else { return try await read(body) }
+        defer { writeGate.leaveDirect() }
+        do {
+            return try Self.readOnWriter(writer, body)
+        } catch {
+            throw Self.map(error, logger: logger)
+        }
+    }
+
+    private static func readOnWriter<T>(_ writer: any DatabaseWriter, _ body: (Database) throws -> T) throws -> T {
+        try writer.writeWithoutTransaction(body)
     }
 
     /// Reads on the calling thread. A WAL reader never waits for a lock, so this is a short, CPU-bound
@@ -269,5 +349,37 @@ extension StoredJSON {
             }
         }
         return text + "\""
+    }
+}
+
+/// Lets a write run on the calling thread only while no other write of the store runs or waits, so that a
+/// direct write never queues behind another one on a cooperative thread.
+final class WriteGate: Sendable {
+    private struct State {
+        var direct = false
+        var queued = 0
+    }
+
+    private let state = Mutex(State())
+
+    /// Takes the direct path if it is free and nothing is queued.
+    func enterDirect() -> Bool {
+        state.withLock { state in
+            guard !state.direct, state.queued == 0 else { return false }
+            state.direct = true
+            return true
+        }
+    }
+
+    func leaveDirect() {
+        state.withLock { $0.direct = false }
+    }
+
+    func enterQueued() {
+        state.withLock { $0.queued += 1 }
+    }
+
+    func leaveQueued() {
+        state.withLock { $0.queued -= 1 }
     }
 }

@@ -6,11 +6,13 @@ import Synchronization
 /// The directory values commands and reads look up (subjects, members, organizations, departments,
 /// calendars), kept between calls and dropped as soon as the store's directory revision moves.
 ///
-/// Every command and every read first calls ``refresh()``: one small read of the revision instead of the
-/// five to eight directory reads a command made before. Values are valid for the revision they were read
-/// under; a command's change carries that revision and commits only if the directory has not changed since
-/// (`ChangeSet.directoryRevision`), so a member removed, moved or deactivated by another process a moment
-/// ago is never authorized from a stale entry: the engine drops the cache and plans the command again.
+/// Every read first calls ``refresh()``: one small read of the revision instead of the five to eight
+/// directory reads a command made before. A command skips even that and plans on the values as of
+/// ``knownRevision``: its change carries that revision and commits only if the directory has not changed
+/// since (`ChangeSet.directoryRevision`), so a member removed, moved or deactivated by another process a
+/// moment ago is never authorized from a stale entry: the engine drops the cache and plans the command
+/// again. A command that fails before committing is planned again too if a refresh shows the directory
+/// moved, so nobody is turned away on stale values either.
 final class DirectoryCache: Sendable {
     private struct CalendarKey: Hashable {
         var organizationID: Organization.ID
@@ -55,6 +57,12 @@ final class DirectoryCache: Sendable {
             if state.revision != revision { state.empty(at: revision) }
         }
         return revision
+    }
+
+    /// The revision the cached values were read at, without asking the store; `nil` when the cache has not
+    /// been refreshed since it was emptied. Only for a command, whose commit checks the revision again.
+    var knownRevision: Int64? {
+        state.withLock { $0.revision }
     }
 
     /// Forgets everything (after a commit failed with `CollabError.Code.staleDirectory`).

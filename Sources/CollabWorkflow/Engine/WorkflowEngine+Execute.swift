@@ -32,14 +32,18 @@ extension WorkflowEngine {
             }
         }
 
-        // Planned against the directory cache at one revision; the change commits only if the directory is
-        // still at that revision, else the command is planned again on fresh values. Under a burst of
-        // directory saves the last attempt reads the directory afresh and commits without the check, as
-        // fresh as its reads, rather than failing a command the caller cannot help.
+        // Planned against the directory cache at the revision it was last read at, without reading the
+        // revision first: the change commits only if the directory is still at that revision, else the
+        // command is planned again on fresh values. A command that fails before it commits (forbidden, not
+        // found) fails only if the directory has not moved since, so no caller is turned away on stale
+        // values. Under a burst of directory saves the last attempt reads the directory afresh and commits
+        // without the check, as fresh as its reads, rather than failing a command the caller cannot help.
         var attempt = 0
         while true {
             attempt += 1
-            let revision = try await directory.refresh()
+            let known = attempt == 1 ? directory.knownRevision : nil
+            let revision: Int64
+            if let known { revision = known } else { revision = try await directory.refresh() }
             let checked = attempt < Self.staleDirectoryAttempts
             do {
                 return try await run(command, by: actor, expectedVersion: expectedVersion, key: key,
@@ -48,6 +52,12 @@ extension WorkflowEngine {
                 directory.invalidate()
                 logger.debug("directory changed while planning, planning again", metadata: [
                     "command": "\(command.name)", "actor": "\(actor)", "attempt": "\(attempt)",
+                ])
+            } catch where known != nil {
+                // Planned on values not read in this call: fail only if they are still current.
+                guard try await directory.refresh() != known else { throw error }
+                logger.debug("directory had changed before planning, planning again", metadata: [
+                    "command": "\(command.name)", "actor": "\(actor)", "error": "\(error.code.rawValue)",
                 ])
             }
         }
