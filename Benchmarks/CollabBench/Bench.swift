@@ -73,17 +73,17 @@ struct RawWorkload {
                   .text("accepted"), .text("{\"assignees\":\"m2\"}"), .int(now)])
     }
 
-    func notify(_ id: String, _ kind: String, now: Int64) throws {
+    func notify(_ id: String, _ kind: String, to recipient: String, now: Int64) throws {
         try db.run("""
             INSERT INTO notifications (id, organization_id, recipient_id, kind, urgency, item_id, actor_id, title, body,
                 created_at, read_at, delivery_state, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?)
-            """, [.text("n-\(id)-\(kind)"), .text("acme"), .text("m2"), .text(kind), .text("normal"), .text(id), .text("m1"),
+            """, [.text("n-\(id)-\(kind)"), .text("acme"), .text(recipient), .text(kind), .text("normal"), .text(id), .text("m1"),
                   .text("New assignment: Raw item"), .text("Member 1 assigned you \"Raw item\", due end of 2030-01-01."),
                   .int(now), .null, .int(now)])
     }
 
-    func create(_ id: String, assignee: String, department: String, now: Int64) throws {
-        let due = now + 7 * 86_400_000
+    func create(_ id: String, assignee: String, department: String, due given: Int64? = nil, now: Int64) throws {
+        let due = given ?? now + 7 * 86_400_000
         try db.exec("BEGIN IMMEDIATE")
         try db.run(Self.insertItem, item(id, assignee: assignee, department: department, due: due, now: now,
             state: "assigned", version: 1))
@@ -95,14 +95,16 @@ struct RawWorkload {
         try db.run("INSERT INTO work_items_search (rowid, title, description, tags) VALUES (?, ?, ?, ?)",
             [.int(rowID), .text("Raw item \(id)"), .text("Benchmark item"), .text("")])
         try audit(id, "create", now: now)
-        try notify(id, "assigned", now: now)
+        try notify(id, "assigned", to: assignee, now: now)
         try timers(id, due: due, count: 4)
         try db.exec("COMMIT")
     }
 
     /// start, report progress, submit for review, approve.
-    func lifecycle(_ id: String, now: Int64) throws {
-        let due = now + 7 * 86_400_000
+    /// The notifications go where Collab's go: progress and the review request to the initiator (also the
+    /// reviewer), the review result to the assignee.
+    func lifecycle(_ id: String, assignee: String, due given: Int64? = nil, now: Int64) throws {
+        let due = given ?? now + 7 * 86_400_000
         let steps: [(String, String, Int64, Int)] = [
             ("start", "in_progress", 3, 4), ("report_progress", "in_progress", 4, 4),
             ("submit_for_review", "in_review", 5, 5), ("approve", "completed", 6, 0),
@@ -116,7 +118,7 @@ struct RawWorkload {
                 try db.run("""
                     INSERT INTO progress_updates (id, item_id, author_id, text, percent, attachments, created_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """, [.text("p-\(id)"), .text(id), .text("m2"), .text("Half way"), .int(50), .null, .int(now)])
+                    """, [.text("p-\(id)"), .text(id), .text(assignee), .text("Half way"), .int(50), .null, .int(now)])
             }
             if action == "approve" {
                 try db.run("""
@@ -124,7 +126,7 @@ struct RawWorkload {
                     """, [.text("r-\(id)"), .text(id), .text("m1"), .text("approved"), .null, .int(now)])
             }
             try audit(id, action, now: now)
-            if action != "start" { try notify(id, action, now: now) }
+            if action != "start" { try notify(id, action, to: action == "approve" ? assignee : "m1", now: now) }
             if timerCount == 0 {
                 try db.run("DELETE FROM timers WHERE item_id = ? AND state = 'pending'", [.text(id)])
             } else {
@@ -200,6 +202,15 @@ struct Bench {
             partnerMember: "p0")
     }
 
+    /// The due time of the draft with this index, in milliseconds, for the raw workload: the same spread
+    /// of deadlines, so that both write to the same parts of the deadline-ordered indexes.
+    func rawDue(index: Int) -> Int64 {
+        let components = DateComponents(
+            calendar: Calendar(identifier: .gregorian), timeZone: TimeZone(identifier: "Asia/Shanghai"),
+            year: 2030, month: 1 + index % 12, day: 2 + index % 28)
+        return Int64((components.date?.timeIntervalSince1970 ?? 0) * 1000) - 1
+    }
+
     func draft(_ world: World, index: Int, shared: Bool = false) -> WorkItemDraft {
         let assignee = world.members[(index * 7919) % world.members.count]
         return WorkItemDraft(
@@ -240,11 +251,12 @@ struct Bench {
             }
             collabRates.append(Double(options.creates) / seconds(clock.now - started))
             let now = Int64(Date().timeIntervalSince1970 * 1000)
+            let dues = (0..<options.creates).map { rawDue(index: base + $0) }
             let rawStarted = clock.now
             for n in 0..<options.creates {
                 let member = world.members[((base + n) * 7919) % world.members.count]
                 try raw.create("raw-\(label)-\(base + n)", assignee: member.rawValue,
-                    department: world.departmentOf[member]?.rawValue ?? "d0", now: now)
+                    department: world.departmentOf[member]?.rawValue ?? "d0", due: dues[n], now: now)
             }
             rawRates.append(Double(options.creates) / seconds(clock.now - rawStarted))
         }
@@ -272,15 +284,21 @@ struct Bench {
             collabRates.append(Double(count * 4) / seconds(clock.now - started))
 
             let now = Int64(Date().timeIntervalSince1970 * 1000)
-            var rawIDs: [String] = []
+            var rawIDs: [(String, String, Int64)] = []
             for n in 0..<count {
+                // The same assignees and deadlines as Collab's items above, so that both write to the same
+                // parts of the indexes.
                 let id = "raw-t-\(label)-\(round)-\(n)"
-                try raw.create(id, assignee: "m2", department: "d2", now: now)
+                let index = offset + round * count + n
+                let member = world.members[(index * 7919) % world.members.count]
+                let due = rawDue(index: index)
+                try raw.create(id, assignee: member.rawValue, department: world.departmentOf[member]?.rawValue ?? "d0",
+                    due: due, now: now)
                 try raw.accept(id, now: now)
-                rawIDs.append(id)
+                rawIDs.append((id, member.rawValue, due))
             }
             let rawStarted = clock.now
-            for id in rawIDs { try raw.lifecycle(id, now: now) }
+            for (id, assignee, due) in rawIDs { try raw.lifecycle(id, assignee: assignee, due: due, now: now) }
             rawRates.append(Double(count * 4) / seconds(clock.now - rawStarted))
         }
         return (median(collabRates), median(rawRates))
@@ -447,10 +465,16 @@ struct Bench {
             }
             results["transition_wal_pages"] = walPages(world.path) / Double(count * 4)
             let now = Int64(Date().timeIntervalSince1970 * 1000)
+            try raw.db.exec("PRAGMA wal_checkpoint(TRUNCATE)")
             for n in 0..<count { try raw.create("w-\(n)", assignee: "m2", department: "d2", now: now) }
             results["create_raw_wal_pages"] = walPages(rawPath) / Double(count)
-            log(String(format: "WAL pages:   create %.1f (raw %.1f), transition %.1f",
-                results["create_wal_pages"] ?? 0, results["create_raw_wal_pages"] ?? 0, results["transition_wal_pages"] ?? 0))
+            for n in 0..<count { try raw.accept("w-\(n)", now: now) }
+            try raw.db.exec("PRAGMA wal_checkpoint(TRUNCATE)")
+            for n in 0..<count { try raw.lifecycle("w-\(n)", assignee: "m2", now: now) }
+            results["transition_raw_wal_pages"] = walPages(rawPath) / Double(count * 4)
+            log(String(format: "WAL pages:   create %.1f (raw %.1f), transition %.1f (raw %.1f)",
+                results["create_wal_pages"] ?? 0, results["create_raw_wal_pages"] ?? 0, results["transition_wal_pages"] ?? 0,
+                results["transition_raw_wal_pages"] ?? 0))
         }
 
         // MARK: Permission checks
