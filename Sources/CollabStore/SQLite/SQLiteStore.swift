@@ -45,6 +45,8 @@ public final class SQLiteStore: CollabStorage {
         var statementObserver: (@Sendable (String) -> Void)?
         /// Deliberate isolation faults, for tests that prove the isolation tests can fail.
         var isolationFaults: IsolationFaults = []
+        /// Deliberate storage faults (interrupted statements), for tests of typed, all-or-nothing failures.
+        var storageFaults: StorageFaults?
 
         /// Creates a configuration; every value has a default.
         public init() {}
@@ -104,6 +106,9 @@ public final class SQLiteStore: CollabStorage {
                     if case .statement(let statement) = event { observer(statement.sql) }
                 }
             }
+        }
+        if let faults = configuration.storageFaults {
+            config.prepareDatabase { db in faults.install(on: db) }
         }
         return config
     }
@@ -184,9 +189,12 @@ public final class SQLiteStore: CollabStorage {
                 try db.cachedStatement(sql: "BEGIN IMMEDIATE").execute()
             } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
                 sqlite3_busy_timeout(connection, milliseconds)
+                rollBack(db)
                 return .lockHeld
             } catch {
+                // An interrupted BEGIN may have opened the transaction before it stopped.
                 sqlite3_busy_timeout(connection, milliseconds)
+                rollBack(db)
                 throw error
             }
             sqlite3_busy_timeout(connection, milliseconds)
@@ -195,7 +203,7 @@ public final class SQLiteStore: CollabStorage {
                 try db.cachedStatement(sql: "COMMIT").execute()
                 return .done(value)
             } catch {
-                if db.isInsideTransaction { try? db.execute(sql: "ROLLBACK") }
+                rollBack(db)
                 throw error
             }
         }
@@ -233,8 +241,32 @@ public final class SQLiteStore: CollabStorage {
         }
     }
 
+    /// One read transaction on the writing connection, so that a read of several statements sees one
+    /// snapshot even while another process writes.
     private static func readOnWriter<T>(_ writer: any DatabaseWriter, _ body: (Database) throws -> T) throws -> T {
-        try writer.writeWithoutTransaction(body)
+        try writer.writeWithoutTransaction { db in
+            do {
+                try db.cachedStatement(sql: "BEGIN DEFERRED").execute()
+                let value = try body(db)
+                try db.cachedStatement(sql: "COMMIT").execute()
+                return value
+            } catch {
+                rollBack(db)
+                throw error
+            }
+        }
+    }
+
+    /// Ends the transaction a failed statement left open, if any. An interrupted statement that was not
+    /// reset yet would interrupt the `ROLLBACK` too, so every statement of the connection is reset first.
+    private static func rollBack(_ db: Database) {
+        guard db.isInsideTransaction, let connection = db.sqliteConnection else { return }
+        var statement = sqlite3_next_stmt(connection, nil)
+        while let current = statement {
+            sqlite3_reset(current)
+            statement = sqlite3_next_stmt(connection, current)
+        }
+        _ = sqlite3_exec(connection, "ROLLBACK", nil, nil, nil)
     }
 
     /// Reads on the calling thread. A WAL reader never waits for a lock, so this is a short, CPU-bound
