@@ -10,22 +10,6 @@ import Testing
 // full. Each must reach the caller as a typed Collab error and leave every table exactly as it was.
 
 @Suite struct StorageFaultTests {
-    /// Every row of every table, in a stable order, read through a connection of its own.
-    private func snapshot(_ path: String) async throws -> String {
-        try await DatabaseQueue(path: path).read { db in
-            var text = ""
-            for table in try String.fetchAll(db, sql: """
-                SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name
-                """)
-            {
-                for row in try Row.fetchAll(db, sql: "SELECT * FROM \"\(table)\"").map({ "\($0)" }).sorted() {
-                    text += "\(table) \(row)\n"
-                }
-            }
-            return text
-        }
-    }
-
     @Test("every command, interrupted at each of its steps in turn, fails with a typed error and changes nothing")
     func interruptedAtEveryStep() async throws {
         let h = try TestHarness()
@@ -47,7 +31,7 @@ import Testing
         func everyStep(_ name: String, _ command: () async throws -> Void) async throws {
             commands += 1
             for step in 1...3_000 {
-                let before = try await snapshot(h.databasePath)
+                let before = try await tableSnapshot(h.databasePath)
                 let firedBefore = faults.fired
                 faults.interrupt(afterSteps: step)
                 do {
@@ -59,7 +43,7 @@ import Testing
                     faults.disarm()
                     injected += 1
                     #expect(error.code == .storageInterrupted, "\(name), step \(step): \(error)")
-                    #expect(try await snapshot(h.databasePath) == before, "\(name), step \(step), left a change behind")
+                    #expect(try await tableSnapshot(h.databasePath) == before, "\(name), step \(step), left a change behind")
                 }
             }
             Issue.record("\(name) never completed")
@@ -104,13 +88,13 @@ import Testing
         }
         var failure: CollabError?
         for n in 0..<500 {
-            let before = try await snapshot(h.databasePath)
+            let before = try await tableSnapshot(h.databasePath)
             do {
                 _ = try await h.engine.create(h.draft(title: "Item \(n)",
                                                       assignees: ["worker"]), by: "boss")
             } catch {
                 failure = error
-                #expect(try await snapshot(h.databasePath) == before, "a create that found the disk full left a change")
+                #expect(try await tableSnapshot(h.databasePath) == before, "a create that found the disk full left a change")
                 break
             }
         }
