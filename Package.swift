@@ -59,6 +59,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/CollabBench"),
+        // The child process the crash-consistency test kills; built with the tests, not a product.
+        .executableTarget(
+            name: "CollabCrashWorker",
+            dependencies: [
+                "CollabModel", "CollabStore", "CollabWorkflow", .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/CollabCrashWorker"),
         .testTarget(name: "CollabModelTests", dependencies: ["CollabModel", "CollabTesting"]),
         .testTarget(name: "CollabPermissionsTests", dependencies: ["CollabPermissions", "CollabTesting"]),
         .testTarget(name: "CollabStoreTests", dependencies: ["CollabStore", "CollabTesting"]),

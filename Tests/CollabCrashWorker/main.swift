@@ -1,0 +1,48 @@
+// The child process of the crash-consistency test (CrashConsistencyTests): runs commands against the
+// database at the path it is given, forever, and prints a line for each one only after it returned, that
+// is, after its commit was acknowledged. The test kills it at random moments with SIGKILL.
+//
+//     CollabCrashWorker PATH SEED
+
+import CollabModel
+import CollabStore
+import CollabWorkflow
+import Foundation
+import Logging
+
+func acknowledge(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
+let arguments = CommandLine.arguments
+guard arguments.count == 3, let seed = UInt64(arguments[2]) else {
+    FileHandle.standardError.write(Data("usage: CollabCrashWorker PATH SEED\n".utf8))
+    exit(2)
+}
+var configuration = SQLiteStore.Configuration()
+configuration.durability = .normal
+configuration.logger = Logger(label: "crash-worker", factory: { _ in SwiftLogNoOpLogHandler() })
+do {
+    let store = try SQLiteStore(path: arguments[1], configuration: configuration)
+    var engineConfiguration = WorkflowEngine.Configuration()
+    engineConfiguration.logger = configuration.logger
+    let engine = WorkflowEngine(store: store, configuration: engineConfiguration)
+    var n = seed
+    while true {
+        n += 1
+        let item = try await engine.create(
+            WorkItemDraft(title: "Crash test item \(n)", description: "Written by the worker", assigneeIDs: ["worker"],
+                          deadline: .endOfDay(CalendarDate(year: 2030, month: 1 + Int(n % 12), day: 1 + Int(n % 28)))),
+            by: "boss")
+        acknowledge("create \(item.id)")
+        try await engine.accept(item.id, by: "worker")
+        acknowledge("accept \(item.id)")
+        let comment = try await engine.comment(on: item.id, by: "boss", "Progress \(n), @worker")
+        acknowledge("comment \(item.id) \(comment.id)")
+        try await engine.start(item.id, by: "worker")
+        acknowledge("start \(item.id)")
+    }
+} catch {
+    FileHandle.standardError.write(Data("CollabCrashWorker: \(error)\n".utf8))
+    exit(1)
+}
