@@ -1,6 +1,5 @@
 import CollabModel
 import Foundation
-import Synchronization
 
 /// A clock that moves only when a test moves it.
 ///
@@ -24,11 +23,11 @@ public final class ManualClock: CollabClock {
         var nextID: UInt64 = 0
     }
 
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     /// Creates a clock showing `now` (by default 2026-01-01T00:00:00Z).
     public init(now: Date = Date(timeIntervalSince1970: 1_767_225_600)) {
-        state = Mutex(State(now: now))
+        state = Locked(State(now: now))
     }
 
     public func now() -> Date { state.withLock { $0.now } }

@@ -1,6 +1,5 @@
 import CollabModel
 import CollabWorkflow
-import Synchronization
 
 /// A notification hook that records every delivery, and can be told to fail.
 ///
@@ -14,12 +13,12 @@ public final class RecordingNotificationHook: NotificationHook {
         var attempts: [NoticeDelivery] = []
         var remainingFailures: Int
     }
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     /// Creates a hook named `name` that fails its first `failures` calls.
     public init(name: String = "recording", failures: Int = 0) {
         self.name = name
-        self.state = Mutex(State(remainingFailures: failures))
+        self.state = Locked(State(remainingFailures: failures))
     }
 
     /// The error a failing call throws.

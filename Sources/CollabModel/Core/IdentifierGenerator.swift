@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// Makes the identifiers of new values (items, comments, notifications, audit events).
 ///
@@ -18,7 +17,7 @@ public protocol IdentifierGenerator: Sendable {
 /// (`getrandom`), without opening a device file per identifier as `UUID()` does on Linux.
 public struct RandomIdentifierGenerator: IdentifierGenerator {
     private final class State: Sendable {
-        let value = Mutex<(millisecond: UInt64, counter: UInt64)>((0, 0))
+        let value = Locked<(millisecond: UInt64, counter: UInt64)>((0, 0))
     }
 
     private let state = State()

@@ -1,6 +1,6 @@
+import CollabModel
 import GRDB
 import GRDBSQLite
-import Synchronization
 
 /// Deliberate storage faults, for tests that prove every storage failure reaches the caller as a typed
 /// error and leaves the data as it was.
@@ -11,8 +11,8 @@ import Synchronization
 final class StorageFaults: Sendable {
     /// SQLite virtual-machine instructions between two progress callbacks.
     let period: Int32
-    private let countdown = Atomic<Int>(-1)
-    private let firedCount = Atomic<Int>(0)
+    /// Callbacks left before the interruption (-1: disarmed), and interruptions so far.
+    private let state = Locked((countdown: -1, fired: 0))
 
     init(period: Int32 = 20) {
         self.period = max(1, period)
@@ -20,27 +20,26 @@ final class StorageFaults: Sendable {
 
     /// Interrupts the statement running at the `steps`-th progress callback from now.
     func interrupt(afterSteps steps: Int) {
-        countdown.store(max(1, steps), ordering: .sequentiallyConsistent)
+        state.withLock { $0.countdown = max(1, steps) }
     }
 
     /// Injects nothing more.
     func disarm() {
-        countdown.store(-1, ordering: .sequentiallyConsistent)
+        state.withLock { $0.countdown = -1 }
     }
 
     /// How many interruptions were injected so far.
-    var fired: Int { firedCount.load(ordering: .sequentiallyConsistent) }
+    var fired: Int { state.withLock { $0.fired } }
 
     /// Counts one progress callback; `true` when it is the one to interrupt.
     fileprivate func tick() -> Bool {
-        while true {
-            let current = countdown.load(ordering: .sequentiallyConsistent)
-            guard current > 0 else { return false }
-            let next = current == 1 ? -1 : current - 1
-            if countdown.compareExchange(expected: current, desired: next, ordering: .sequentiallyConsistent).exchanged {
-                if current == 1 { firedCount.add(1, ordering: .sequentiallyConsistent) }
-                return current == 1
-            }
+        state.withLock { state in
+            guard state.countdown > 0 else { return false }
+            state.countdown -= 1
+            guard state.countdown == 0 else { return false }
+            state.countdown = -1
+            state.fired += 1
+            return true
         }
     }
 

@@ -2,7 +2,6 @@ import CollabModel
 import Foundation
 import GRDB
 import GRDBSQLite
-import Synchronization
 import Logging
 
 /// The default store: an embedded SQLite database in a file (WAL mode) or in memory.
@@ -392,7 +391,7 @@ final class WriteGate: Sendable {
         var queued = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// Takes the direct path if it is free and nothing is queued.
     func enterDirect() -> Bool {

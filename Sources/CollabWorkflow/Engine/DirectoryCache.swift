@@ -1,7 +1,6 @@
 import CollabModel
 import CollabPermissions
 import CollabStore
-import Synchronization
 
 /// The directory values commands and reads look up (subjects, members, organizations, departments,
 /// calendars), kept between calls and dropped as soon as the store's directory revision moves.
@@ -43,7 +42,7 @@ final class DirectoryCache: Sendable {
     static let capacity = 200_000
 
     private let store: any CollabStorage
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init(store: any CollabStorage) {
         self.store = store

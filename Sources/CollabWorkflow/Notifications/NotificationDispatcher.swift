@@ -3,7 +3,6 @@ import CollabPermissions
 import CollabStore
 import Foundation
 import Logging
-import Synchronization
 
 /// Drains the outbox: delivers committed notifications to the host's hooks, at least once each.
 ///
@@ -324,7 +323,7 @@ private final class DeliveryRace: Sendable {
         var outcome: String??
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     func begin(_ continuation: CheckedContinuation<String?, Never>) {
         let early: String?? = state.withLock { state in
