@@ -181,30 +181,17 @@ public final class SQLiteStore: CollabStorage {
     ) throws -> DirectWrite<T> {
         try writer.writeWithoutTransaction { db in
             let connection = db.sqliteConnection
-            let milliseconds = Int32(clamping: busyTimeout.components.seconds * 1000
-                + busyTimeout.components.attoseconds / 1_000_000_000_000_000)
             sqlite3_busy_timeout(connection, 0)
-            do {
-                try db.cachedStatement(sql: "BEGIN IMMEDIATE").execute()
-            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
-                sqlite3_busy_timeout(connection, milliseconds)
+            let began = Result { try db.cachedStatement(sql: "BEGIN IMMEDIATE").execute() }
+            sqlite3_busy_timeout(connection, Int32(clamping: busyTimeout.components.seconds * 1000
+                + busyTimeout.components.attoseconds / 1_000_000_000_000_000))
+            if case .failure(let error as DatabaseError) = began,
+                error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
+            {
                 rollBack(db)
                 return .lockHeld
-            } catch {
-                // An interrupted BEGIN may have opened the transaction before it stopped.
-                sqlite3_busy_timeout(connection, milliseconds)
-                rollBack(db)
-                throw error
             }
-            sqlite3_busy_timeout(connection, milliseconds)
-            do {
-                let value = try body(db)
-                try db.cachedStatement(sql: "COMMIT").execute()
-                return .done(value)
-            } catch {
-                rollBack(db)
-                throw error
-            }
+            return .done(try committing(db) { try began.get(); return try body(db) })
         }
     }
 
@@ -244,15 +231,23 @@ public final class SQLiteStore: CollabStorage {
     /// snapshot even while another process writes.
     private static func readOnWriter<T>(_ writer: any DatabaseWriter, _ body: (Database) throws -> T) throws -> T {
         try writer.writeWithoutTransaction { db in
-            do {
+            try committing(db) {
                 try db.cachedStatement(sql: "BEGIN DEFERRED").execute()
-                let value = try body(db)
-                try db.cachedStatement(sql: "COMMIT").execute()
-                return value
-            } catch {
-                rollBack(db)
-                throw error
+                return try body(db)
             }
+        }
+    }
+
+    /// Runs `body`, which opens a transaction, then commits it; if any step fails (the `BEGIN` included,
+    /// which may open the transaction before it is interrupted), rolls back what is open.
+    private static func committing<T>(_ db: Database, _ body: () throws -> T) throws -> T {
+        do {
+            let value = try body()
+            try db.cachedStatement(sql: "COMMIT").execute()
+            return value
+        } catch {
+            rollBack(db)
+            throw error
         }
     }
 
