@@ -202,13 +202,14 @@ struct Bench {
             partnerMember: "p0")
     }
 
-    /// The due time of the draft with this index, in milliseconds, for the raw workload: the same spread
-    /// of deadlines, so that both write to the same parts of the deadline-ordered indexes.
-    func rawDue(index: Int) -> Int64 {
-        let components = DateComponents(
-            calendar: Calendar(identifier: .gregorian), timeZone: TimeZone(identifier: "Asia/Shanghai"),
-            year: 2030, month: 1 + index % 12, day: 2 + index % 28)
-        return Int64((components.date?.timeIntervalSince1970 ?? 0) * 1000) - 1
+    /// The assignee, department and due time (milliseconds) of the draft with this index, for the raw
+    /// workload: the same people and spread of deadlines, so that both write to the same parts of the
+    /// indexes.
+    func rawPlacement(_ world: World, index: Int) -> (assignee: String, department: String, due: Int64) {
+        let draft = draft(world, index: index)
+        let due = TimeZone(identifier: "Asia/Shanghai").flatMap { draft.deadline.dueInstant(in: $0) }
+        return (draft.assigneeIDs.first?.rawValue ?? "m1", draft.departmentIDs.first?.rawValue ?? "d0",
+                Int64(((due?.timeIntervalSince1970 ?? 0) * 1000).rounded()))
     }
 
     func draft(_ world: World, index: Int, shared: Bool = false) -> WorkItemDraft {
@@ -251,12 +252,11 @@ struct Bench {
             }
             collabRates.append(Double(options.creates) / seconds(clock.now - started))
             let now = Int64(Date().timeIntervalSince1970 * 1000)
-            let dues = (0..<options.creates).map { rawDue(index: base + $0) }
+            let placements = (0..<options.creates).map { rawPlacement(world, index: base + $0) }
             let rawStarted = clock.now
-            for n in 0..<options.creates {
-                let member = world.members[((base + n) * 7919) % world.members.count]
-                try raw.create("raw-\(label)-\(base + n)", assignee: member.rawValue,
-                    department: world.departmentOf[member]?.rawValue ?? "d0", due: dues[n], now: now)
+            for (n, placement) in placements.enumerated() {
+                try raw.create("raw-\(label)-\(base + n)", assignee: placement.assignee,
+                    department: placement.department, due: placement.due, now: now)
             }
             rawRates.append(Double(options.creates) / seconds(clock.now - rawStarted))
         }
@@ -286,16 +286,12 @@ struct Bench {
             let now = Int64(Date().timeIntervalSince1970 * 1000)
             var rawIDs: [(String, String, Int64)] = []
             for n in 0..<count {
-                // The same assignees and deadlines as Collab's items above, so that both write to the same
-                // parts of the indexes.
                 let id = "raw-t-\(label)-\(round)-\(n)"
-                let index = offset + round * count + n
-                let member = world.members[(index * 7919) % world.members.count]
-                let due = rawDue(index: index)
-                try raw.create(id, assignee: member.rawValue, department: world.departmentOf[member]?.rawValue ?? "d0",
-                    due: due, now: now)
+                let placement = rawPlacement(world, index: offset + round * count + n)
+                try raw.create(id, assignee: placement.assignee, department: placement.department,
+                    due: placement.due, now: now)
                 try raw.accept(id, now: now)
-                rawIDs.append((id, member.rawValue, due))
+                rawIDs.append((id, placement.assignee, placement.due))
             }
             let rawStarted = clock.now
             for (id, assignee, due) in rawIDs { try raw.lifecycle(id, assignee: assignee, due: due, now: now) }
