@@ -57,13 +57,18 @@ import Testing
         }
     }
 
-    @Test("a write that finds the file locked by another connection waits without holding up its thread, then commits")
-    func writeWaitsForAForeignLock() async throws {
+    /// A harness with the organization "acme", and a second store on its file set up by `change`.
+    private func acme(_ change: (inout SQLiteStore.Configuration) -> Void) async throws -> (TestHarness, SQLiteStore) {
         let h = try TestHarness()
         try await h.addOrganization("acme")
         var configuration = SQLiteStore.Configuration()
-        configuration.busyTimeout = .seconds(30)
-        let store = try SQLiteStore(path: h.databasePath, configuration: configuration)
+        change(&configuration)
+        return (h, try SQLiteStore(path: h.databasePath, configuration: configuration))
+    }
+
+    @Test("a write that finds the file locked by another connection waits without holding up its thread, then commits")
+    func writeWaitsForAForeignLock() async throws {
+        let (h, store) = try await acme { $0.busyTimeout = .seconds(30) }
         let lock = try ForeignLock(path: h.databasePath)
         // The write and the reads share one thread: had the write waited for the lock on it, the reads
         // (and the release of the lock after them) could not run until a watchdog released the lock.
@@ -117,12 +122,10 @@ import Testing
 
     @Test("a write that stays locked out past the busy timeout fails with a typed error and writes nothing")
     func lockedOutWriteFailsTyped() async throws {
-        let h = try TestHarness()
-        try await h.addOrganization("acme")
-        var configuration = SQLiteStore.Configuration()
-        configuration.busyTimeout = .milliseconds(100)
-        configuration.busyRetries = 1
-        let store = try SQLiteStore(path: h.databasePath, configuration: configuration)
+        let (h, store) = try await acme {
+            $0.busyTimeout = .milliseconds(100)
+            $0.busyRetries = 1
+        }
         let lock = try ForeignLock(path: h.databasePath)
         do {
             try await store.save(Department(id: "ops", organizationID: "acme", name: "Operations"))
