@@ -163,4 +163,26 @@ extension NotificationDispatcher.Configuration {
         await runner.value
         #expect(hook.deliveries.count == 3)
     }
+
+    @Test("a dispatcher cancelled mid-delivery stops at once, keeps what hooks accepted, and charges no attempt")
+    func cancelledMidDelivery() async throws {
+        let h = try await outbox(3)
+        let hanging = HangingHook()
+        let fast = RecordingNotificationHook(name: "fast")
+        let dispatcher = try h.engine.makeDispatcher(hooks: [hanging, fast], configuration: .quiet {
+            $0.concurrency = 1
+        })
+        let round = Task { try await dispatcher.deliverDue() }
+        while fast.deliveries.count < 1 || hanging.callCount < 1 { await Task.yield() }
+        round.cancel()
+        let report = try await round.value
+        #expect(report.delivered == 0 && report.parked == 0)
+        #expect(hanging.callCount == 1 && fast.attempts.count == 1, "no notification is tried after the cancellation")
+        // All three are back in the outbox at once, none charged an attempt; the first keeps the fast hook's yes.
+        let entries = try await h.store.claimDeliveries(
+            now: h.clock.now(), limit: 10, leaseUntil: h.clock.now().addingTimeInterval(60))
+        #expect(entries.count == 3)
+        #expect(entries.allSatisfy { $0.attempts == 0 })
+        #expect(entries.map(\.deliveredHooks).filter { $0 == ["fast"] }.count == 1)
+    }
 }

@@ -133,7 +133,8 @@ public struct NotificationDispatcher: Sendable {
     public func deliverDue() async throws(CollabError) -> Report {
         var report = Report()
         var seen = Set<Notice.ID>()
-        while true {
+        // A cancelled dispatcher stops between batches: what it claimed but did not try is released.
+        while !Task.isCancelled {
             let now = clock.now()
             let batch = try await store.claimDeliveries(
                 now: now, limit: configuration.batchSize,
@@ -221,7 +222,19 @@ public struct NotificationDispatcher: Sendable {
         }
     }
 
+    /// The notification goes back to the outbox at once, its attempt not counted: the dispatcher was
+    /// cancelled before it could finish trying. The hooks that accepted it are recorded.
+    private func released(_ entry: OutboxEntry, acceptedBy accepted: [String] = [], calls: Int = 0) -> EntryOutcome {
+        EntryOutcome(
+            delivery: DeliveryOutcome(
+                notificationID: entry.notification.id, acceptedBy: accepted, attempts: entry.attempts,
+                next: .retry(at: clock.now()),
+                error: "delivery stopped: the dispatcher was cancelled"),
+            calls: calls)
+    }
+
     private func deliver(_ entry: OutboxEntry) async -> EntryOutcome {
+        if Task.isCancelled { return released(entry) }
         let attempt = entry.attempts + 1
         let item: WorkItem?
         switch await recheck(entry.notification) {
@@ -256,6 +269,10 @@ public struct NotificationDispatcher: Sendable {
             return results
         }
         let accepted = results.filter { $0.1 == nil }.map(\.0).sorted()
+        // Cut short by cancellation: not a failure of the hooks, so it does not count towards parking.
+        if Task.isCancelled && accepted.count < pending.count {
+            return released(entry, acceptedBy: accepted, calls: pending.count)
+        }
         let failures = results.compactMap { name, error in error.map { "\(name): \($0)" } }.sorted()
         let now = clock.now()
         let next: DeliveryOutcome.Next
