@@ -59,11 +59,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/CollabBench"),
-        // The child process the crash-consistency test kills; built with the tests, not a product.
+        // The contention workload the concurrency tests run in tasks of one process and in two processes.
+        .target(
+            name: "CollabContention",
+            dependencies: ["CollabModel", "CollabStore", "CollabWorkflow"],
+            path: "Tests/CollabContention"),
+        // The child process of the crash-consistency and two-process tests; built with the tests, not a product.
         .executableTarget(
             name: "CollabCrashWorker",
             dependencies: [
-                "CollabModel", "CollabStore", "CollabWorkflow", .product(name: "Logging", package: "swift-log"),
+                "CollabModel", "CollabStore", "CollabWorkflow", "CollabContention",
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/CollabCrashWorker"),
         .testTarget(name: "CollabModelTests", dependencies: ["CollabModel", "CollabTesting"]),
@@ -71,7 +77,7 @@ let package = Package(
         .testTarget(name: "CollabStoreTests", dependencies: ["CollabStore", "CollabTesting"]),
         .testTarget(
             name: "CollabWorkflowTests",
-            dependencies: ["CollabWorkflow", "CollabTesting", "CollabReports"]),
+            dependencies: ["CollabWorkflow", "CollabTesting", "CollabReports", "CollabContention"]),
         .testTarget(name: "CollabReportsTests", dependencies: ["CollabReports", "CollabTesting"]),
     ],
     swiftLanguageModes: [.v6]

@@ -3,7 +3,13 @@
 // is, after its commit was acknowledged. The test kills it at random moments with SIGKILL.
 //
 //     CollabCrashWorker PATH SEED
+//
+// In `contend` mode, for the two-process concurrency test (ConcurrencyReplayTests), it runs the contention
+// workload on the given items and prints each step's outcome as a line of JSON, then `done`.
+//
+//     CollabCrashWorker contend PATH SEED STEPS ITEM-ID...
 
+import CollabContention
 import CollabModel
 import CollabStore
 import CollabWorkflow
@@ -15,6 +21,29 @@ func acknowledge(_ line: String) {
 }
 
 let arguments = CommandLine.arguments
+if arguments.count > 5, arguments[1] == "contend", let seed = UInt64(arguments[3]), let steps = Int(arguments[4]) {
+    var configuration = SQLiteStore.Configuration()
+    configuration.durability = .normal
+    configuration.logger = Logger(label: "contend-worker", factory: { _ in SwiftLogNoOpLogHandler() })
+    do {
+        let store = try SQLiteStore(path: arguments[2], configuration: configuration)
+        var engineConfiguration = WorkflowEngine.Configuration()
+        engineConfiguration.logger = configuration.logger
+        let engine = WorkflowEngine(store: store, configuration: engineConfiguration)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        await ContentionWorkload.run(
+            engine, items: arguments[5...].map { WorkItem.ID($0) }, seed: seed, steps: steps
+        ) { outcome in
+            if let line = try? encoder.encode(outcome) { acknowledge(String(decoding: line, as: UTF8.self)) }
+        }
+        acknowledge("done")
+        exit(0)
+    } catch {
+        FileHandle.standardError.write(Data("CollabCrashWorker: \(error)\n".utf8))
+        exit(1)
+    }
+}
 guard arguments.count == 3, let seed = UInt64(arguments[2]) else {
     FileHandle.standardError.write(Data("usage: CollabCrashWorker PATH SEED\n".utf8))
     exit(2)

@@ -12,21 +12,6 @@ import Testing
 // and that delivery picks up the outbox afterwards.
 
 @Suite struct CrashConsistencyTests {
-    /// The worker executable, built next to the test bundle.
-    private func workerURL() throws -> URL {
-        let candidates = [
-            Bundle.main.executableURL?.deletingLastPathComponent(),
-            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
-            Bundle(for: Marker.self).bundleURL.deletingLastPathComponent(),
-        ].compactMap { $0?.appendingPathComponent("CollabCrashWorker") }
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw CollabError(.notFound, "CollabCrashWorker is not built next to the tests (looked in \(candidates))")
-        }
-        return found
-    }
-
-    private final class Marker {}
-
     private enum Acknowledged {
         case create(WorkItem.ID)
         case accept(WorkItem.ID)
@@ -48,13 +33,14 @@ import Testing
     @Test("SIGKILL at random moments loses no acknowledged change, leaves nothing half-written, and delivery resumes")
     func killedWorkerLosesNothing() async throws {
         let seed = ProcessInfo.processInfo.environment["COLLAB_SEED"].flatMap { UInt64($0) } ?? 20_261_201
-        let kills = ProcessInfo.processInfo.environment["COLLAB_CRASH_KILLS"].flatMap { Int($0) } ?? 50
+        let environment = ProcessInfo.processInfo.environment
+        let kills = environment["COLLAB_CRASH_KILLS"].flatMap { Int($0) } ?? (environment["COLLAB_LONG"] == "1" ? 200 : 50)
         var rng = SeededRandomNumberGenerator(seed: seed)
         let h = try TestHarness()
         try await h.addOrganization("acme")
         try await h.addMember("boss", in: "acme")
         try await h.addMember("worker", in: "acme")
-        let worker = try workerURL()
+        let worker = try workerExecutable()
 
         var acknowledged: [Acknowledged] = []
         for round in 0..<kills {
