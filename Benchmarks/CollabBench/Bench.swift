@@ -507,6 +507,27 @@ struct Bench {
                 results["permission_p50_us"] ?? 0, results["permission_p99_us"] ?? 0, allowed))
         }
 
+        // MARK: Working-time arithmetic
+
+        do {
+            // A year of New York working time measured and added back, with 50 pauses: the escalation and
+            // service-target clocks do this per item, so it must jump over periods, not walk minutes.
+            var calendar = BusinessCalendar.standard(timeZoneIdentifier: "America/New_York")
+            calendar.holidays = [CalendarDate(year: 2026, month: 7, day: 3), CalendarDate(year: 2026, month: 12, day: 25)]
+            let start = Date(timeIntervalSince1970: 1_767_225_600), end = Date(timeIntervalSince1970: 1_798_761_600)
+            let pauses = (0..<50).map { DateInterval(start: start.addingTimeInterval(Double($0) * 7 * 86_400), duration: 3600) }
+            let rounds = options.quick ? 200 : 2_000
+            var measured = Duration.zero
+            let started = clock.now
+            for _ in 0..<rounds {
+                measured = calendar.workingTime(from: start, to: end, excluding: pauses)
+                _ = calendar.addingWorkingTime(measured, to: start, excluding: pauses)
+            }
+            results["working_time_year_us"] = seconds(clock.now - started) / Double(rounds) * 1e6
+            log(String(format: "working time: a year measured and added in %.0f µs (%.0f working hours)",
+                results["working_time_year_us"] ?? 0, Double(measured.components.seconds) / 3600))
+        }
+
         // MARK: Bulk import, and a database at scale
 
         let big = try await makeWorld("big")
