@@ -61,6 +61,9 @@ package enum ContentionWorkload {
                 record(Outcome(item: index, fromVersion: 0, actor: initiator, command: .watch(id), error: "unreadable"))
                 continue
             }
+            // The actor decides on what they read, for up to a millisecond; other actors act meanwhile (a task
+            // that never suspended would run all its steps before the others start, racing nobody).
+            try? await Task.sleep(for: .microseconds(rng.next() % 1_000))
             let token = "s\(seed)-\(step)"
             let roll = rng.next() % 100
             let (command, actor): (WorkItemCommand, Member.ID)
