@@ -13,6 +13,19 @@ public struct PageRequest: Hashable, Sendable, Codable {
 
     /// The first page of 50.
     public static let first = PageRequest()
+
+    private enum CodingKeys: String, CodingKey {
+        case limit, cursor
+    }
+
+    /// Decodes a page request; like ``init(limit:cursor:)`` it clamps `limit` to 1...500, so a decoded
+    /// request never asks a store for a negative or overflowing number of rows.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            limit: try container.decode(Int.self, forKey: .limit),
+            cursor: try container.decodeIfPresent(String.self, forKey: .cursor))
+    }
 }
 
 /// One page of a list.
