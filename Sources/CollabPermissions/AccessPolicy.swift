@@ -38,6 +38,23 @@ public struct AccessPolicy: Hashable, Sendable, Codable {
         for rule in rules { add(rule) }
     }
 
+    private enum CodingKeys: String, CodingKey {
+        case rules
+    }
+
+    /// Decodes a policy from its rules. What the policy grants is derived from the rules, never read from
+    /// the input, so decoded data cannot grant an action that no rule names.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(rules: try container.decode([AccessRule].self, forKey: .rules))
+    }
+
+    /// Encodes the policy as its rules.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(rules, forKey: .rules)
+    }
+
     /// Adds a rule.
     public mutating func add(_ rule: AccessRule) {
         rules.append(rule)
