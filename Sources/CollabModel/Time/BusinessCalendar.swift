@@ -147,6 +147,10 @@ public struct BusinessCalendar: Hashable, Sendable, Codable {
         let zone = timeZone
         func instant(_ minute: Int) -> Date? {
             if minute >= 1440 { return date.adding(days: 1).startOfDay(in: zone) }
+            // Before 1582-10-15 Foundation reads dates as Julian ones; zones had no daylight saving then.
+            if date.isBeforeGregorianReform {
+                return date.startOfDay(in: zone)?.addingTimeInterval(TimeInterval(minute * 60))
+            }
             guard let read = calendar.date(from: DateComponents(
                 year: date.year, month: date.month, day: date.day, hour: minute / 60, minute: minute % 60))
             else { return nil }

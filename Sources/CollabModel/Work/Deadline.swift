@@ -67,6 +67,13 @@ public struct CalendarDate: Hashable, Comparable, Sendable, Codable, CustomStrin
     /// DST gap that swallows midnight).
     public func startOfDay(in timeZone: TimeZone) -> Date? {
         guard isValid else { return nil }
+        if isBeforeGregorianReform {
+            // Foundation would read the day as a Julian date. Zones then kept local mean time, an offset
+            // without daylight saving, so midnight is the day's wall time less that offset.
+            let wall = TimeInterval(dayNumber * 86_400)
+            let offset = timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: wall))
+            return Date(timeIntervalSince1970: wall - TimeInterval(offset))
+        }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         guard let noon = calendar.date(from: DateComponents(year: year, month: month, day: day, hour: 12)) else {
@@ -75,13 +82,18 @@ public struct CalendarDate: Hashable, Comparable, Sendable, Codable, CustomStrin
         return calendar.startOfDay(for: noon)
     }
 
-    /// The calendar date of `instant` in `timeZone`.
+    /// The calendar date of `instant` in `timeZone`, by the proleptic Gregorian calendar (as ``dayNumber``
+    /// counts; Foundation's Gregorian calendar is Julian before 1582-10-15).
     public init(_ instant: Date, in timeZone: TimeZone) {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let parts = calendar.dateComponents([.year, .month, .day], from: instant)
-        self.init(year: parts.year ?? 1970, month: parts.month ?? 1, day: parts.day ?? 1)
+        let local = instant.timeIntervalSince1970 + TimeInterval(timeZone.secondsFromGMT(for: instant))
+        let days = (local / 86_400).rounded(.down)
+        // Far outside the years 1...9999 the date is invalid, but computing it must not overflow.
+        self.init(dayNumber: days.isNaN ? 0 : Int(min(max(days, -4_000_000), 4_000_000)))
     }
+
+    /// Whether Foundation's Gregorian calendar reads this date as a Julian one (before 1582-10-15), so
+    /// that its components name another day than ``dayNumber``.
+    package var isBeforeGregorianReform: Bool { (year, month, day) < (1582, 10, 15) }
 
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
