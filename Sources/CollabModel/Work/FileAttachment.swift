@@ -81,6 +81,19 @@ public struct AttachmentPolicy: Hashable, Sendable, Codable {
         self.maximumSize = maximumSize
     }
 
+    private enum CodingKeys: String, CodingKey {
+        case acceptedMediaTypes, maximumSize
+    }
+
+    /// Decodes a policy; media types are lower-cased as ``init(acceptedMediaTypes:maximumSize:)`` does, so
+    /// `Application/PDF` in a configuration file accepts `application/pdf` attachments.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            acceptedMediaTypes: try container.decode(Set<String>.self, forKey: .acceptedMediaTypes),
+            maximumSize: try container.decode(Int64.self, forKey: .maximumSize))
+    }
+
     /// PDF, Word, Excel and common images, up to 100 MiB.
     public static let `default` = AttachmentPolicy(acceptedMediaTypes: [
         "application/pdf",
