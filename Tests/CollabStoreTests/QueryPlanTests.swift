@@ -1,4 +1,5 @@
 @testable import CollabStore
+import CollabPermissions
 import CollabModel
 import CollabTesting
 import CollabWorkflow
@@ -81,6 +82,17 @@ import Testing
         _ = try await engine.markRead(inbox.items.map(\.id), of: "other")
         _ = try await engine.markAllRead(of: "other")
         _ = try await store.assignmentCounts(for: "other", createdIn: nil, now: clock.now())
+        let periods = [DateInterval(start: clock.now().addingTimeInterval(-86_400), duration: 86_400),
+                       DateInterval(start: clock.now(), duration: 86_400)]
+        for reader in ["boss", "other"] as [Member.ID] {
+            let scope = try await engine.visibilityScope(of: reader)
+            for grouping in ReportQuery.Grouping.allCases {
+                _ = try await store.report(
+                    ReportQuery(periods: periods, leadDepartments: grouping == .department ? ["sales"] : nil,
+                                grouping: grouping),
+                    in: scope, now: clock.now())
+            }
+        }
         let failing = RecordingNotificationHook(name: "failing", failures: 1_000)
         var dispatcherConfiguration = NotificationDispatcher.Configuration()
         dispatcherConfiguration.logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -116,6 +128,32 @@ import Testing
             problems += try await Self.fullScans(of: sql, in: queue).map { "\($0)  ←  \(sql)" }
         }
         #expect(problems.isEmpty, "full scans:\n\(problems.joined(separator: "\n"))")
+    }
+
+    @Test("an organization's report reads its items from the covering report index alone, for every grouping")
+    func reportUsesTheCoveringIndex() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("collab-plan-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("plan.sqlite").path
+        _ = try SQLiteStore(path: path)
+        let queue = try DatabaseQueue(path: path)
+        let scope = VisibilityScope(wholeOrganization: "acme", grants: [], organizationID: "acme", isExternal: false)
+        let periods = [DateInterval(start: Date(timeIntervalSince1970: 0), duration: 86_400)]
+        for (grouping, periods) in [(ReportQuery.Grouping.none, periods), (.none, []), (.period, periods),
+                                    (.department, periods), (.department, [])] {
+            let query = ReportQuery(periods: periods, leadDepartments: ["sales", "ops"], grouping: grouping)
+            for statement in SQLiteStore.reportStatements(SQLiteStore.reportSource(query, in: scope, ignoreOrganization: false)) {
+                let plan = try await queue.read { db in
+                    let explained = try db.makeStatement(sql: "EXPLAIN QUERY PLAN " + statement.sql)
+                    explained.setUncheckedArguments([])
+                    return try Row.fetchAll(explained).map { $0["detail"] as String }
+                }
+                let items = plan.filter { $0.contains(" w ") || $0.hasSuffix(" w") }
+                #expect(!items.isEmpty && items.allSatisfy { $0.contains("USING COVERING INDEX work_items_report") },
+                    "\(grouping) \(statement.part): \(plan)")
+            }
+        }
     }
 
     /// The plan lines of `sql` that scan a growing table without an index.

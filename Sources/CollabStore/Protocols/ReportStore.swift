@@ -13,6 +13,10 @@ public protocol ReportStore: Sendable {
     /// items are left out.
     func workItemCounts(in scope: VisibilityScope, matching filter: WorkItemFilter, now: Date)
         async throws(CollabError) -> WorkItemCounts
+
+    /// The figures of `query` over the items visible in `scope`, judged at `now`, one row per group in key
+    /// order (groups with no item are left out). Computed in the database, never by loading items.
+    func report(_ query: ReportQuery, in scope: VisibilityScope, now: Date) async throws(CollabError) -> [ReportRow]
 }
 
 /// Counts of work items by outcome.

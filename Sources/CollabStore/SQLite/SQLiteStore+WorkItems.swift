@@ -34,6 +34,11 @@ extension SQLiteStore {
                 throw CollabError(.conflict,
                     "work item '\(item.id)' is at version \(actual), the command was based on version \(previous.version)")
             }
+            if item.dueAt > previous.dueAt
+                && change.adjustmentRequests.contains(where: { $0.itemID == item.id && $0.status == .approved })
+            {
+                try db.run("UPDATE work_items SET extensions = extensions + 1 WHERE id = ?", [item.id.rawValue])
+            }
             if accessGrants(of: item) != accessGrants(of: previous) || item.dueAt != previous.dueAt {
                 try db.run("DELETE FROM work_item_access WHERE item_id = ?", [item.id.rawValue])
                 try writeAccess(item, db)
@@ -108,6 +113,14 @@ extension SQLiteStore {
                     try request.previousDeadline.map { try StoredJSON.encode($0) },
                     request.createdAt.storedMilliseconds, request.decidedAt?.storedMilliseconds,
                 ])
+            // Report counters on the item: requests made, and approved.
+            let made = request.status == .pending ? 1 : 0, approved = request.status == .approved ? 1 : 0
+            if made + approved > 0 {
+                try db.run("""
+                    UPDATE work_items SET adjustments_requested = adjustments_requested + ?,
+                        adjustments_approved = adjustments_approved + ? WHERE id = ?
+                    """, [made, approved, request.itemID.rawValue])
+            }
         }
         for event in change.auditEvents {
             try db.run("""
