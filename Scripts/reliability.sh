@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The reliability checks in their long mode, with their figure lines (Documentation/Reliability.md):
+#
+# 1. the reliability tests with COLLAB_LONG=1: 200 SIGKILLs, ten times the contention, 10,000 notifications
+#    under hook faults, 2,500 hostile inputs, twenty times the decoder inputs;
+# 2. libFuzzer on every decoding entry point (Scripts/fuzz.sh), N seconds per target;
+# 3. the whole test suite under the thread sanitizer.
+#
+# Usage: Scripts/reliability.sh [fuzz-seconds-per-target]   (default 60; COLLAB_SEED=N picks the seed)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+fuzz_seconds="${1:-60}"
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+suites="CrashConsistencyTests|ConcurrencyReplayTests|HookFaultTests|HostileInputTests|StorageFaultTests|DecodingFuzzTests"
+figures="^(crash|concurrency|hooks|hostile input|storage faults|decoding)[ :(]"
+
+echo "== reliability tests, long mode"
+if ! COLLAB_LONG=1 swift test --filter "$suites" >"$log" 2>&1; then
+    grep -E "✘|error:|Fatal" "$log" | head -n 60 || true
+    tail -n 20 "$log"
+    exit 1
+fi
+grep -E "$figures" "$log" || true
+grep -E "Test run with" "$log"
+
+echo "== fuzzing, ${fuzz_seconds}s per target"
+bash Scripts/fuzz.sh "$fuzz_seconds"
+
+echo "== thread sanitizer"
+status=0
+swift test --sanitize=thread --scratch-path .build-tsan >"$log" 2>&1 || status=$?
+races="$(grep -c "WARNING: ThreadSanitizer" "$log" || true)"
+tests="$(grep -Eo "Test run with [0-9]+ tests" "$log" | grep -Eo "[0-9]+" | tail -n 1 || true)"
+echo "tsan: ${tests:-0} tests, ${races} reports"
+if [ "$status" -ne 0 ] || [ "$races" -ne 0 ]; then
+    grep -E -A 12 "WARNING: ThreadSanitizer|✘" "$log" | head -n 80 || true
+    exit 1
+fi
