@@ -54,7 +54,7 @@ let package = Package(
         .executableTarget(
             name: "CollabBench",
             dependencies: [
-                "CollabModel", "CollabPermissions", "CollabStore", "CollabWorkflow",
+                "CollabModel", "CollabPermissions", "CollabStore", "CollabWorkflow", "CollabReports",
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -58,6 +58,40 @@ final class RawSQLite {
         return Int(sqlite3_changes(handle))
     }
 
+    /// Runs a cached prepared statement with `values` bound and returns its rows (integers and texts).
+    func rows(_ sql: String, _ values: [Value]) throws -> [[Value]] {
+        let statement = try prepared(sql)
+        sqlite3_reset(statement)
+        sqlite3_clear_bindings(statement)
+        guard Int(sqlite3_bind_parameter_count(statement)) == values.count else {
+            throw BenchError("\(values.count) values for \(sqlite3_bind_parameter_count(statement)) parameters in \(sql)")
+        }
+        for (index, value) in values.enumerated() {
+            let position = Int32(index + 1)
+            switch value {
+            case .text(let text): sqlite3_bind_text(statement, position, text, -1, SQLITE_TRANSIENT_SWIFT)
+            case .int(let number): sqlite3_bind_int64(statement, position, number)
+            case .null: sqlite3_bind_null(statement, position)
+            }
+        }
+        var rows: [[Value]] = []
+        var result = sqlite3_step(statement)
+        while result == SQLITE_ROW {
+            rows.append((0..<sqlite3_column_count(statement)).map { column in
+                switch sqlite3_column_type(statement, column) {
+                case SQLITE_INTEGER: .int(sqlite3_column_int64(statement, column))
+                case SQLITE_NULL: .null
+                default: .text(sqlite3_column_text(statement, column).map { String(cString: $0) } ?? "")
+                }
+            })
+            result = sqlite3_step(statement)
+        }
+        guard result == SQLITE_DONE else {
+            throw BenchError("step failed (\(result)): \(String(cString: sqlite3_errmsg(handle))) in \(sql)")
+        }
+        return rows
+    }
+
     var lastInsertedRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
     private func prepared(_ sql: String) throws -> OpaquePointer {

@@ -38,9 +38,9 @@ extension SQLiteStore {
 
     /// The pieces of a report's statements: the source rows and their group key, and the condition they
     /// meet (visibility, filter, periods, lead departments), with the arguments in statement order.
-    struct ReportSource {
+    package struct ReportSource {
         /// A `WITH` clause naming the periods (`b(k, s, e)`), or nothing.
-        var with = ""
+        package var with = ""
         var withArguments: StatementArguments = []
         /// Joined after `work_items w`.
         var joins = ""
@@ -48,7 +48,7 @@ extension SQLiteStore {
         var condition: SQLCondition
     }
 
-    static func reportSource(_ query: ReportQuery, in scope: VisibilityScope, ignoreOrganization: Bool) -> ReportSource {
+    package static func reportSource(_ query: ReportQuery, in scope: VisibilityScope, ignoreOrganization: Bool) -> ReportSource {
         var condition = filterCondition(query.filter)
         if let lead = query.leadDepartments {
             let values = lead.map(\.rawValue).sorted()
@@ -95,34 +95,45 @@ extension SQLiteStore {
         let ignore = configuration.isolationFaults.contains(.reportIgnoresOrganization)
         let source = Self.reportSource(query, in: scope, ignoreOrganization: ignore)
         let nowMS = now.storedMilliseconds
+        let byDepartment = query.grouping == .department
         return try await read { db in
             var rows: [String: ReportMetrics] = [:]
             var cycleSums: [String: Int64] = [:]
-            for statement in Self.reportStatements(source) {
-                let arguments = source.withArguments + (statement.usesNow ? [nowMS] : []) + source.condition.arguments
-                let cursor = try Row.fetchCursor(db.cachedStatement(sql: statement.sql), arguments: arguments)
-                while let row = try cursor.next() {
-                    let key = Self.reportKey(row[0])
-                    var metrics = rows[key] ?? ReportMetrics()
-                    switch statement.part {
-                    case .counts:
-                        metrics.created = row["created"] ?? 0
-                        metrics.cancelled = row["cancelled"] ?? 0
-                        metrics.open = row["open"] ?? 0
-                        metrics.completed = row["completed"] ?? 0
-                        metrics.completedOnTime = row["on_time"] ?? 0
-                        metrics.completedOnTimeAfterExtension = row["on_time_extended"] ?? 0
-                        metrics.completedLate = row["late"] ?? 0
-                        metrics.overdueOpen = row["overdue_open"] ?? 0
-                        cycleSums[key] = row["cycle_sum"] ?? 0
-                        metrics.adjustmentsRequested = row["requested"] ?? 0
-                        metrics.adjustmentsApproved = row["approved"] ?? 0
-                    case .percentiles:
-                        let cycle = Duration.milliseconds(row["cycle"] as Int64? ?? 0)
-                        let rank: Int = row["rn"] ?? 0, count: Int = row["n"] ?? 0
-                        if rank == (count * 50 + 99) / 100 { metrics.cycleTimeMedian = cycle }
-                        if rank == (count * 90 + 99) / 100 { metrics.cycleTimeP90 = cycle }
+            let counts = try Row.fetchCursor(
+                db.cachedStatement(sql: Self.reportCountsSQL(source)),
+                arguments: source.withArguments + [nowMS] + source.condition.arguments)
+            while let row = try counts.next() {
+                let key = Self.reportKey(row[0])
+                var metrics = rows[key] ?? ReportMetrics()
+                Self.add(ReportCounts(row), to: &metrics, cycleSum: &cycleSums[key, default: 0])
+                rows[key] = metrics
+            }
+            if byDepartment {
+                // Each department's completed items lie in cycle-time order in the department index: the
+                // nearest-rank item is found by stepping to it, without sorting.
+                let statement = try db.cachedStatement(sql: Self.departmentPercentileSQL(source))
+                for (key, metrics) in rows where metrics.completed > 0 {
+                    var found = metrics
+                    for percent in [50, 90] {
+                        let offset = (metrics.completed * percent + 99) / 100 - 1
+                        let cycle = try Int64.fetchOne(statement,
+                            arguments: source.withArguments + [key] + source.condition.arguments + [offset])
+                        if percent == 50 { found.cycleTimeMedian = cycle.map { .milliseconds($0) } }
+                        else { found.cycleTimeP90 = cycle.map { .milliseconds($0) } }
                     }
+                    rows[key] = found
+                }
+            } else {
+                let ranked = try Row.fetchCursor(
+                    db.cachedStatement(sql: Self.reportPercentilesSQL(source)),
+                    arguments: source.withArguments + source.condition.arguments)
+                while let row = try ranked.next() {
+                    let key = Self.reportKey(row[0])
+                    guard var metrics = rows[key] else { continue }
+                    let cycle = Duration.milliseconds(row["cycle"] as Int64? ?? 0)
+                    let rank: Int = row["rn"] ?? 0, count: Int = row["n"] ?? 0
+                    if rank == (count * 50 + 99) / 100 { metrics.cycleTimeMedian = cycle }
+                    if rank == (count * 90 + 99) / 100 { metrics.cycleTimeP90 = cycle }
                     rows[key] = metrics
                 }
             }
@@ -137,6 +148,62 @@ extension SQLiteStore {
         }
     }
 
+    /// One row of the counts statement: the items of one group in one state.
+    package struct ReportCounts {
+        package var state: String
+        package var count: Int
+        package var late: Int
+        package var extended: Int
+        package var due: Int
+        package var cycleSum: Int64
+        package var requested: Int
+        package var approved: Int
+
+        init(_ row: Row) {
+            state = row["s"] ?? ""
+            count = row["n"] ?? 0
+            late = row["late"] ?? 0
+            extended = row["extended"] ?? 0
+            due = row["due"] ?? 0
+            cycleSum = row["cycle_sum"] ?? 0
+            requested = row["requested"] ?? 0
+            approved = row["approved"] ?? 0
+        }
+
+        package init(state: String, count: Int, late: Int, extended: Int, due: Int, cycleSum: Int64, requested: Int,
+                     approved: Int) {
+            self.state = state
+            self.count = count
+            self.late = late
+            self.extended = extended
+            self.due = due
+            self.cycleSum = cycleSum
+            self.requested = requested
+            self.approved = approved
+        }
+    }
+
+    /// Folds one state's counts into a group's figures.
+    package static func add(_ counts: ReportCounts, to metrics: inout ReportMetrics, cycleSum: inout Int64) {
+        if counts.state == WorkItemState.cancelled.rawValue {
+            metrics.cancelled += counts.count
+            return
+        }
+        metrics.created += counts.count
+        metrics.adjustmentsRequested += counts.requested
+        metrics.adjustmentsApproved += counts.approved
+        if counts.state == WorkItemState.completed.rawValue {
+            metrics.completed += counts.count
+            metrics.completedLate += counts.late
+            metrics.completedOnTimeAfterExtension += counts.extended
+            metrics.completedOnTime += counts.count - counts.late - counts.extended
+            cycleSum += counts.cycleSum
+        } else {
+            metrics.open += counts.count
+            metrics.overdueOpen += counts.due
+        }
+    }
+
     /// A group key as text (period indexes come back as integers).
     static func reportKey(_ value: DatabaseValue) -> String {
         switch value.storage {
@@ -146,46 +213,44 @@ extension SQLiteStore {
         }
     }
 
-    struct ReportStatement {
-        enum Part { case counts, percentiles }
-        var part: Part
-        var sql: String
-        var usesNow = false
+    /// The counts of a report, per group and state: few aggregates per row, and for the organization's
+    /// departments the rows come in index order (no sorting). Bound: the periods, "now", the condition.
+    package static func reportCountsSQL(_ source: ReportSource) -> String {
+        """
+        \(source.with)SELECT \(source.key) AS k, w.state AS s, count(*) AS n,
+            coalesce(sum(w.closed_at >= w.due_at), 0) AS late,
+            coalesce(sum(w.extensions > 0 AND w.closed_at < w.due_at), 0) AS extended,
+            coalesce(sum(w.due_at <= ?), 0) AS due,
+            coalesce(sum(w.closed_at - w.created_at), 0) AS cycle_sum,
+            coalesce(sum(w.adjustments_requested), 0) AS requested,
+            coalesce(sum(w.adjustments_approved), 0) AS approved
+        FROM work_items w\(source.joins)
+        WHERE w.state <> 'draft' AND (\(source.condition.sql))
+        GROUP BY k, s
+        """
     }
 
-    /// The two statements of a report: the counts, and the cycle-time percentiles.
-    static func reportStatements(_ source: ReportSource) -> [ReportStatement] {
-        let open = "w.state NOT IN ('draft', 'cancelled', 'completed')"
-        let counts = """
-            \(source.with)SELECT \(source.key) AS k,
-                coalesce(sum(w.state <> 'cancelled'), 0) AS created,
-                coalesce(sum(w.state = 'cancelled'), 0) AS cancelled,
-                coalesce(sum(\(open)), 0) AS open,
-                coalesce(sum(w.state = 'completed'), 0) AS completed,
-                coalesce(sum(w.state = 'completed' AND w.closed_at < w.due_at AND w.extensions = 0), 0) AS on_time,
-                coalesce(sum(w.state = 'completed' AND w.closed_at < w.due_at AND w.extensions > 0), 0) AS on_time_extended,
-                coalesce(sum(w.state = 'completed' AND w.closed_at >= w.due_at), 0) AS late,
-                coalesce(sum(\(open) AND w.due_at <= ?), 0) AS overdue_open,
-                coalesce(sum(CASE WHEN w.state = 'completed' THEN w.closed_at - w.created_at END), 0) AS cycle_sum,
-                coalesce(sum(CASE WHEN w.state <> 'cancelled' THEN w.adjustments_requested END), 0) AS requested,
-                coalesce(sum(CASE WHEN w.state <> 'cancelled' THEN w.adjustments_approved END), 0) AS approved
+    /// Nearest-rank cycle-time percentiles of every group by window functions (the p-th percentile of n
+    /// sorted values is the ceil(p·n)-th). Bound: the periods, the condition.
+    package static func reportPercentilesSQL(_ source: ReportSource) -> String {
+        """
+        \(source.with)SELECT k, cycle, rn, n FROM (
+            SELECT \(source.key) AS k, w.closed_at - w.created_at AS cycle,
+                row_number() OVER (PARTITION BY \(source.key) ORDER BY w.closed_at - w.created_at) AS rn,
+                count(*) OVER (PARTITION BY \(source.key)) AS n
             FROM work_items w\(source.joins)
-            WHERE w.state <> 'draft' AND (\(source.condition.sql))
-            GROUP BY k
-            """
-        // Nearest rank: the p-th percentile of n sorted values is the ceil(p·n)-th.
-        let percentiles = """
-            \(source.with)SELECT k, cycle, rn, n FROM (
-                SELECT \(source.key) AS k, w.closed_at - w.created_at AS cycle,
-                    row_number() OVER (PARTITION BY \(source.key) ORDER BY w.closed_at - w.created_at) AS rn,
-                    count(*) OVER (PARTITION BY \(source.key)) AS n
-                FROM work_items w\(source.joins)
-                WHERE w.state = 'completed' AND (\(source.condition.sql)))
-            WHERE rn = (n * 50 + 99) / 100 OR rn = (n * 90 + 99) / 100
-            """
-        return [
-            ReportStatement(part: .counts, sql: counts, usesNow: true),
-            ReportStatement(part: .percentiles, sql: percentiles),
-        ]
+            WHERE w.state = 'completed' AND (\(source.condition.sql)))
+        WHERE rn = (n * 50 + 99) / 100 OR rn = (n * 90 + 99) / 100
+        """
+    }
+
+    /// The cycle time at a rank of one lead department's completed items, read in index order. Bound: the
+    /// periods, the department, the condition, the offset (rank − 1).
+    package static func departmentPercentileSQL(_ source: ReportSource) -> String {
+        """
+        \(source.with)SELECT w.closed_at - w.created_at FROM work_items w\(source.joins)
+        WHERE w.state = 'completed' AND \(leadDepartmentSQL) = ? AND (\(source.condition.sql))
+        ORDER BY w.closed_at - w.created_at LIMIT 1 OFFSET ?
+        """
     }
 }
