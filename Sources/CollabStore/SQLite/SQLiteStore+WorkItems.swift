@@ -327,8 +327,10 @@ extension SQLiteStore {
             seriesID: row.text(C.series_id).map(WorkItem.ID.init(rawValue:)))
     }
 
-    /// The column after the item's columns in a query that selects `w.*` first.
-    static let columnAfterItem = 30
+    /// The column after the table's columns in a query that selects `w.*` first: the 30 an item is read
+    /// from, then the report counters of migration v4 (`extensions`, `adjustments_requested`,
+    /// `adjustments_approved`).
+    static let columnAfterItem = 33
 
     public func recordedResult(for key: IdempotencyKey) async throws(CollabError) -> RecordedResult? {
         try await read { db in try Self.fetchRecordedResult(key, db) }
