@@ -118,17 +118,8 @@ extension ReportGenerator {
             guard let found = try await store.department(department), found.organizationID == organization.id else {
                 throw CollabError.notFound("department", department.rawValue)
             }
-            var led: Set<Department.ID> = [department]
-            if includingSubdepartments {
-                let all = try await store.departments(in: organization.id)
-                var grew = true
-                while grew {
-                    let children = all.filter { $0.parentID.map(led.contains) ?? false }.map(\.id)
-                    grew = !Set(children).isSubset(of: led)
-                    led.formUnion(children)
-                }
-            }
-            query.leadDepartments = led
+            query.leadDepartments = includingSubdepartments
+                ? try await subtree(of: department, in: organization.id) : [department]
         }
 
         var periods: [(DateInterval, key: String, label: String)] = []
@@ -175,6 +166,21 @@ extension ReportGenerator {
         return Report(
             organizationID: organization.id, timeZoneIdentifier: zone.identifier, generatedAt: now, groups: groups,
             total: total)
+    }
+
+    /// `department` and every department below it.
+    func subtree(of department: Department.ID, in organization: Organization.ID) async throws(CollabError)
+        -> Set<Department.ID>
+    {
+        let all = try await store.departments(in: organization)
+        var led: Set<Department.ID> = [department]
+        var grew = true
+        while grew {
+            let children = all.filter { $0.parentID.map(led.contains) ?? false }.map(\.id)
+            grew = !Set(children).isSubset(of: led)
+            led.formUnion(children)
+        }
+        return led
     }
 
     /// The periods of `range` for `grouping`, as instants in `zone`: one per day, week or month (cut to the

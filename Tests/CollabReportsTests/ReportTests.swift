@@ -199,4 +199,24 @@ import Testing
             ReportSpec(filter: WorkItemFilter(priorities: [.medium])), as: "boss")
         #expect(medium.total.created == 6)
     }
+
+    @Test("a department board: figures, twelve weeks of trend, the sub-departments, the most overdue, two charts")
+    func dashboard() async throws {
+        let w = try await world()
+        let board = try await w.generator.dashboard(of: "ops", as: "opshead")
+        #expect(board.title == "运营中心")
+        #expect(board.figures.created == 4 && board.figures.overdueOpen == 1)
+        #expect(Set(board.departments.map(\.key)) == ["prod", "equip"])
+        #expect(board.trend.count == 12)
+        // Read on Monday 2026-01-05 in Shanghai: the items of Thursday 2026-01-01 are in the week before.
+        #expect(board.trend.last?.key == "2026-01-05" && board.trend.last?.metrics.created == 0)
+        #expect(board.trend[10].key == "2025-12-29" && board.trend[10].metrics.created == 4)
+        #expect(board.topOverdue.map(\.id) == [w.items["D"]!])
+        #expect(board.departmentChart().contains("生产部") && board.departmentChart().hasPrefix("<svg"))
+        #expect(board.trendChart().contains("2025-12-29"))
+        await #expect(throws: CollabError.self) { try await w.generator.dashboard(of: nil, as: "amy") }
+        await #expect(throws: CollabError.self) { try await w.generator.dashboard(of: "ops", as: "boss", weeks: 0) }
+        let whole = try await w.generator.dashboard(of: nil, as: "boss", weeks: 4, topOverdue: 0)
+        #expect(whole.title == "acme" && whole.figures.created == 6 && whole.topOverdue.isEmpty && whole.trend.count == 4)
+    }
 }
