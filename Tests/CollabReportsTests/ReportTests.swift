@@ -179,6 +179,7 @@ import Testing
             ReportSpec(period: jan1...CalendarDate(year: 2026, month: 1, day: 11), grouping: .week), as: "boss")
         #expect(weeks.groups.map(\.key) == ["2025-12-29", "2026-01-05"])
         #expect(weeks.groups.map(\.metrics.created) == [2, 1])
+        #expect(weeks.groups.map(\.metrics.open) == [2, 1] && weeks.groups.map(\.metrics.completed) == [0, 0])
         let months = try await generator.report(
             ReportSpec(period: CalendarDate(year: 2025, month: 12, day: 15)...jan1, grouping: .month), as: "boss")
         #expect(months.groups.map(\.label) == ["2025-12", "2026-01"])
@@ -198,6 +199,17 @@ import Testing
         let medium = try await w.generator.report(
             ReportSpec(filter: WorkItemFilter(priorities: [.medium])), as: "boss")
         #expect(medium.total.created == 6)
+    }
+
+    @Test("by week, every figure of the week's items, and the weeks add up to the total")
+    func weeklyFigures() async throws {
+        let w = try await world()
+        let period = CalendarDate(year: 2025, month: 12, day: 29)...CalendarDate(year: 2026, month: 1, day: 11)
+        let weeks = try await w.generator.report(ReportSpec(period: period, grouping: .week), as: "boss")
+        #expect(weeks.groups.map(\.key) == ["2025-12-29", "2026-01-05"])
+        #expect(weeks.groups[0].metrics == weeks.total, "every item was created in the first week")
+        #expect(weeks.total.completed == 3 && weeks.total.cancelled == 1 && weeks.total.open == 3)
+        #expect(weeks.groups[1].metrics == ReportMetrics())
     }
 
     @Test("a department board: figures, twelve weeks of trend, the sub-departments, the most overdue, two charts")

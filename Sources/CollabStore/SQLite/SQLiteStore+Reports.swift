@@ -160,7 +160,7 @@ extension SQLiteStore {
         package var approved: Int
 
         init(_ row: Row) {
-            state = row["s"] ?? ""
+            state = row["item_state"] ?? ""
             count = row["n"] ?? 0
             late = row["late"] ?? 0
             extended = row["extended"] ?? 0
@@ -215,9 +215,10 @@ extension SQLiteStore {
 
     /// The counts of a report, per group and state: few aggregates per row, and for the organization's
     /// departments the rows come in index order (no sorting). Bound: the periods, "now", the condition.
+    /// (Grouped by `w.state` itself: the periods' table has a column `s` that an alias would collide with.)
     package static func reportCountsSQL(_ source: ReportSource) -> String {
         """
-        \(source.with)SELECT \(source.key) AS k, w.state AS s, count(*) AS n,
+        \(source.with)SELECT \(source.key) AS k, w.state AS item_state, count(*) AS n,
             coalesce(sum(w.closed_at >= w.due_at), 0) AS late,
             coalesce(sum(w.extensions > 0 AND w.closed_at < w.due_at), 0) AS extended,
             coalesce(sum(w.due_at <= ?), 0) AS due,
@@ -226,7 +227,7 @@ extension SQLiteStore {
             coalesce(sum(w.adjustments_approved), 0) AS approved
         FROM work_items w\(source.joins)
         WHERE w.state <> 'draft' AND (\(source.condition.sql))
-        GROUP BY k, s
+        GROUP BY k, w.state
         """
     }
 
