@@ -2,9 +2,11 @@
 """Checks an .xlsx written by CollabReports' XLSXWriter with openpyxl against an expectation file.
 
 Usage: Scripts/check_xlsx.py WORKBOOK.xlsx EXPECTED.json
+       Scripts/check_xlsx.py --report WORKBOOK.xlsx SHEET [SHEET ...]
 
-EXPECTED.json is written by the Swift test `XLSXExportTests.sampleForPython` when COLLAB_XLSX_SAMPLE_DIR is
-set (sample.xlsx and sample.expected.json in that folder):
+EXPECTED.json is written by the Swift tests `XLSXExportTests.sampleForPython` (sample.xlsx and
+sample.expected.json) and `ReportExportTests.sampleForPython` (report.xlsx and report.expected.json) when
+COLLAB_XLSX_SAMPLE_DIR is set, into that folder:
 
     {"sheets": [{"name": "...", "frozen": "A2", "autofilter": "A1:G14", "columns": 7, "rows": 14,
                  "cells": [{"ref": "A1", "type": "s", "text": "..."},
@@ -17,6 +19,14 @@ Checks: the ZIP's CRCs (zipfile.testzip), the sheet names and order, each listed
 number format, that no cell anywhere is a formula, the frozen header row, its bold font, the autofilter
 range, the sheet's extent and a width for every column. Exits 0 when everything matches, 1 otherwise
 (listing every mismatch), 2 for bad usage or a missing openpyxl (pip install openpyxl).
+
+--report checks the shape of a report workbook with English headers (ReportGenerator.exportReport, as
+`collab-demo --report-dir` writes it) whose values are not known in advance: the sheets are exactly SHEET...
+in order; every sheet has a bold text header row, the frozen pane, an autofilter over its extent, column
+widths and no formula; a report sheet (headers Created, Open, ...) has whole non-negative counts, rates in
+0...1 shown as percentages, cycle times in days with two decimals (or empty) and a last row "Total"; an
+item sheet (first header ID) has at least one row, date cells in its date columns, numbers in its number
+columns and text elsewhere; an overview sheet (headers Field, Value) has a date-time "Generated at".
 """
 
 import datetime
@@ -122,9 +132,130 @@ def check_cell(cell, spec, where):
     return problems
 
 
+REPORT_HEADERS = ["Created", "Open", "Completed", "Completion rate", "On time", "On time after extension", "Late",
+                  "Overdue open", "Overdue", "Overdue rate", "On-time rate", "Cycle time mean (days)",
+                  "Cycle time median (days)", "Cycle time p90 (days)", "Adjustments requested",
+                  "Adjustments approved", "Cancelled"]
+REPORT_RATES = {"Completion rate", "Overdue rate", "On-time rate"}
+REPORT_DAYS = {"Cycle time mean (days)", "Cycle time median (days)", "Cycle time p90 (days)"}
+ITEM_DATES = {"Start", "Deadline", "Due at", "Created", "Updated", "Closed", "State changed",
+              "Waiting on outside party since"}
+ITEM_NUMBERS = {"Progress", "Version", "Outside waits", "Attachments"}
+ITEM_HEADERS = ["ID", "Organization", "Title", "Description", "State", "Priority", "Initiator", "Assignees",
+                "Reviewer", "Watchers", "Departments", "Partner organizations", "Start", "Deadline", "Due at", "Tags",
+                "Progress", "Pending adjustment", "Version", "Created", "Updated", "Closed", "State changed",
+                "Waiting on outside party since", "Outside waits", "Attachments", "Attachment names", "Recurrence",
+                "Series"]
+
+
+def check_report(path, sheet_names):
+    """The shape of a report workbook whose values are not known in advance (see --report above)."""
+    problems = []
+    with zipfile.ZipFile(path) as archive:
+        bad = archive.testzip()
+        if bad is not None:
+            problems.append(f"ZIP entry {bad} fails its CRC check")
+    workbook = openpyxl.load_workbook(path)
+    if workbook.sheetnames != sheet_names:
+        problems.append(f"sheets are {workbook.sheetnames}, expected {sheet_names}")
+    checked = 0
+    kinds = []
+    for name in workbook.sheetnames:
+        ws = workbook[name]
+        where = f"sheet {name!r}"
+        headers = [ws.cell(row=1, column=c).value for c in range(1, ws.max_column + 1)]
+        if ws.freeze_panes != "A2":
+            problems.append(f"{where}: frozen pane at {ws.freeze_panes}, expected A2")
+        extent = f"A1:{get_column_letter(ws.max_column)}{ws.max_row}"
+        if ws.auto_filter.ref != extent:
+            problems.append(f"{where}: autofilter {ws.auto_filter.ref}, expected {extent}")
+        for column, header in enumerate(headers, start=1):
+            cell = ws.cell(row=1, column=column)
+            if cell.data_type != "s" or not header or not (cell.font and cell.font.b):
+                problems.append(f"{where}: header {cell.coordinate} is not bold text: {header!r}")
+            width = ws.column_dimensions[get_column_letter(column)].width
+            if not width or width <= 0:
+                problems.append(f"{where}: column {get_column_letter(column)} has no width")
+        rows = list(ws.iter_rows(min_row=2))
+        for row in rows:
+            for cell in row:
+                if cell.data_type == "f":
+                    problems.append(f"{where}: {cell.coordinate} is a formula: {cell.value!r}")
+        if headers[1:] == REPORT_HEADERS:
+            kinds.append("report")
+            if not rows or rows[-1][0].value != "Total":
+                problems.append(f"{where}: the last row must be the total, found {rows[-1][0].value if rows else None!r}")
+            for row in rows:
+                checked += len(row)
+                if row[0].data_type != "s":
+                    problems.append(f"{where}: {row[0].coordinate} is not a text label: {row[0].value!r}")
+                for cell, header in zip(row[1:], REPORT_HEADERS):
+                    problems += shape_problems(cell, header, where)
+        elif headers and headers[0] == "ID":
+            kinds.append("items")
+            unknown = [h for h in headers if h not in ITEM_HEADERS]
+            if unknown:
+                problems.append(f"{where}: unknown item columns {unknown}")
+            if not rows:
+                problems.append(f"{where}: no items")
+            for row in rows:
+                checked += len(row)
+                for cell, header in zip(row, headers):
+                    if cell.value is None:
+                        continue
+                    want = "d" if header in ITEM_DATES else "n" if header in ITEM_NUMBERS else "s"
+                    if cell.data_type != want:
+                        problems.append(f"{where}: {cell.coordinate} ({header}) has type {cell.data_type!r}, "
+                                        f"expected {want!r} (value {cell.value!r})")
+        elif headers == ["Field", "Value"]:
+            kinds.append("overview")
+            stamped = [row for row in rows if row[0].value == "Generated at"]
+            if len(stamped) != 1 or stamped[0][1].data_type != "d":
+                problems.append(f"{where}: no date-time 'Generated at' row")
+            checked += sum(len(row) for row in rows)
+        else:
+            problems.append(f"{where}: not a report, item or overview sheet (headers {headers})")
+    if problems:
+        print(f"check_xlsx: {path}: {len(problems)} problem(s)")
+        for problem in problems:
+            print("  - " + problem)
+        return 1
+    print(f"check_xlsx: {path}: OK (report workbook: {len(kinds)} sheets [{', '.join(kinds)}], {checked} cells "
+          f"checked with openpyxl {openpyxl.__version__})")
+    return 0
+
+
+def shape_problems(cell, header, where):
+    """A report figure's type, range and number format."""
+    at = f"{where}!{cell.coordinate} ({header})"
+    value = cell.value
+    if header in REPORT_DAYS and value is None:
+        return []
+    if cell.data_type != "n" or isinstance(value, bool) or not isinstance(value, (int, float)):
+        return [f"{at}: expected a number, found {value!r} of type {cell.data_type!r}"]
+    problems = []
+    if header in REPORT_RATES:
+        fmt = "0.0%"
+        if not 0 <= value <= 1:
+            problems.append(f"{at}: rate {value!r} outside 0...1")
+    elif header in REPORT_DAYS:
+        fmt = "0.00"
+        if value < 0:
+            problems.append(f"{at}: negative cycle time {value!r}")
+    else:
+        fmt = "General"
+        if value < 0 or value != int(value):
+            problems.append(f"{at}: count {value!r} is not a whole non-negative number")
+    if cell.number_format != fmt:
+        problems.append(f"{at}: number format {cell.number_format!r}, expected {fmt!r}")
+    return problems
+
+
 def main(argv):
-    if len(argv) != 3:
-        print(__doc__.strip().splitlines()[2], file=sys.stderr)
+    if len(argv) >= 4 and argv[1] == "--report":
+        return check_report(argv[2], argv[3:])
+    if len(argv) != 3 or argv[1].startswith("--"):
+        print("\n".join(__doc__.strip().splitlines()[2:4]), file=sys.stderr)
         return 2
     return check(argv[1], argv[2])
 

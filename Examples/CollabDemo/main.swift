@@ -1,7 +1,10 @@
 // collab-demo: plays the cross-department "new product development" scenario of the platform guide
-// against an SQLite file, then prints each item's audit trail and each participant's inbox.
+// against an SQLite file, then prints each item's audit trail and each participant's inbox. With
+// --report or --report-dir it also writes the company's report workbook and two SVG charts; the `report`
+// subcommand writes only those, from what the database holds.
 //
-//     swift run collab-demo [--database PATH]
+//     swift run collab-demo [--database PATH] [--report] [--report-dir DIR]
+//     swift run collab-demo report [--database PATH] [--report-dir DIR]
 
 import CollabModel
 import CollabReports
@@ -11,21 +14,54 @@ import Foundation
 
 struct Options {
     var databasePath = "collab-demo.sqlite"
+    /// Only write the report files (the `report` subcommand), without playing a round.
+    var reportOnly = false
+    /// Write the report files (`--report`, `--report-dir` or the `report` subcommand).
+    var writesReport = false
+    /// Where the report files go; `nil`: the database's folder.
+    var reportDirectory: String?
+
+    static let usage = """
+        usage: collab-demo [--database PATH] [--report] [--report-dir DIR]
+               collab-demo report [--database PATH] [--report-dir DIR]
+          --database PATH   the SQLite file (default: ./collab-demo.sqlite)
+          --report          after the round, write collab-report.xlsx, collab-departments.svg and
+                            collab-trend.svg next to the database
+          --report-dir DIR  the same, into DIR (created if missing)
+          report            write only the report files, from what the database holds
+        """
 
     init(arguments: [String]) throws {
         var rest = arguments.dropFirst()
+        if rest.first == "report" {
+            rest.removeFirst()
+            reportOnly = true
+            writesReport = true
+        }
         while let argument = rest.popFirst() {
             switch argument {
             case "--database", "-d":
                 guard let path = rest.popFirst(), !path.isEmpty else { throw UsageError("--database needs a path") }
                 databasePath = path
+            case "--report":
+                writesReport = true
+            case "--report-dir":
+                guard let path = rest.popFirst(), !path.isEmpty else { throw UsageError("--report-dir needs a folder") }
+                reportDirectory = path
+                writesReport = true
             case "--help", "-h":
-                print("usage: collab-demo [--database PATH]   (default: ./collab-demo.sqlite)")
+                print(Self.usage)
                 exit(0)
             default:
-                throw UsageError("unknown argument '\(argument)'")
+                throw UsageError("unknown argument '\(argument)'\n\(Self.usage)")
             }
         }
+    }
+
+    /// The folder the report files go to.
+    var reportFolder: URL {
+        if let reportDirectory { return URL(fileURLWithPath: reportDirectory, isDirectory: true) }
+        return URL(fileURLWithPath: databasePath).deletingLastPathComponent()
     }
 }
 
@@ -161,10 +197,57 @@ func describe(_ event: AuditEvent, names: [Member.ID: String]) -> String {
     return "    \(time)  \(names[event.actorID] ?? event.actorID.rawValue)  \(event.action)  \(states)\(reason)\(deadline)"
 }
 
+/// Writes the company's report as `zhao.lei` (who started every item of the scenario) sees it: a workbook
+/// by department, by week (the last eight weeks) and of every item, and two charts. Returns the lines to
+/// print.
+func writeReport(_ store: SQLiteStore, to folder: URL) async throws -> [String] {
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let reports = ReportGenerator(store: store)
+    let zone = TimeZone(identifier: "Asia/Shanghai") ?? .gmt
+    let today = CalendarDate(SystemClock().now(), in: zone)
+    let weeks = today.adding(days: -7 * 7)...today
+    let workbook = ReportWorkbook(
+        sections: [
+            .init("By department", ReportSpec(grouping: .department)),
+            .init("By week", ReportSpec(period: weeks, grouping: .week)),
+        ],
+        items: .all(.all), overviewSheetName: "Overview")
+    let xlsx = folder.appendingPathComponent("collab-report.xlsx")
+    let summary = try await reports.exportReport(workbook, as: zhaoLei, to: xlsx)
+
+    // The charts come from the same reports the workbook holds.
+    let byDepartment = try await reports.report(ReportSpec(grouping: .department), as: zhaoLei)
+    let departments = SVGChart.bars(
+        title: "Completion rate by department",
+        byDepartment.groups.map { SVGChart.Point($0.label.isEmpty ? "(no department)" : $0.label, $0.metrics.completionRate) },
+        format: .percent)
+    let byWeek = try await reports.report(ReportSpec(period: weeks, grouping: .week), as: zhaoLei)
+    let trend = SVGChart.trend(
+        title: "Completion rate by week (items created that week)",
+        byWeek.groups.map { SVGChart.Point($0.label, $0.metrics.completionRate) }, format: .percent)
+    let departmentsSVG = folder.appendingPathComponent("collab-departments.svg")
+    let trendSVG = folder.appendingPathComponent("collab-trend.svg")
+    try Data(departments.utf8).write(to: departmentsSVG, options: .atomic)
+    try Data(trend.utf8).write(to: trendSVG, options: .atomic)
+
+    let sheets = summary.sheets.map { "\($0.name) (\($0.rows) rows)" }.joined(separator: ", ")
+    return [
+        "Report (as Zhao Lei sees it):",
+        "  \(xlsx.path)  [\(sheets)]",
+        "  \(departmentsSVG.path)",
+        "  \(trendSVG.path)",
+    ]
+}
+
 do {
     let options = try Options(arguments: CommandLine.arguments)
     let store = try SQLiteStore(path: options.databasePath)
     try await seed(store)
+    if options.reportOnly {
+        for line in try await writeReport(store, to: options.reportFolder) { print(line) }
+        print("Database: \(options.databasePath)")
+        exit(0)
+    }
     let engine = WorkflowEngine(store: store)
     let round = String(UUID().uuidString.prefix(8)).lowercased()
     let items = try await play(engine, round: round)
@@ -196,6 +279,10 @@ do {
     let counts = try await store.outboxCounts()
     print("\nOutbox: \(counts.delivered) delivered, \(counts.pending) pending, \(counts.parked) parked.")
     print("Database: \(options.databasePath)")
+    if options.writesReport {
+        print("")
+        for line in try await writeReport(store, to: options.reportFolder) { print(line) }
+    }
 } catch {
     FileHandle.standardError.write(Data("collab-demo: \(error)\n".utf8))
     exit(1)
