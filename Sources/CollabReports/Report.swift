@@ -30,6 +30,8 @@ public struct ReportSpec: Hashable, Sendable {
         case department
         /// One row per assignee (an item with two assignees counts for each).
         case assignee
+        /// One row per tag, the source's task types (an item with two tags counts for each; `""`: no tag).
+        case tag
     }
 
     /// Whose work.
@@ -94,7 +96,9 @@ extension ReportGenerator {
         }
         let decision = authorizer.decide(subject, .list)
         guard decision.isAllowed else { throw CollabError(.forbidden, "member '\(reader)' may not read reports: \(decision)") }
-        if subject.isExternal && (spec.filter.usesInternalFields || spec.grouping == .department || spec.grouping == .assignee) {
+        if subject.isExternal
+            && (spec.filter.usesInternalFields || [.department, .assignee, .tag].contains(spec.grouping))
+        {
             throw CollabError.invalid([ValidationProblem(field: "spec", kind: .malformed,
                 message: "members of outside organizations may report by time, state, priority and due date only")])
         }
@@ -155,6 +159,10 @@ extension ReportGenerator {
                 labels[department.id.rawValue] = department.name
             }
             groups = rows.map { Report.Group(key: $0.key, label: labels[$0.key] ?? $0.key, metrics: $0.metrics) }
+        case .tag:
+            query.grouping = .tag
+            groups = try await store.report(query, in: scope, now: now)
+                .map { Report.Group(key: $0.key, label: $0.key, metrics: $0.metrics) }
         case .assignee:
             query.grouping = .assignee
             let rows = try await store.report(query, in: scope, now: now)

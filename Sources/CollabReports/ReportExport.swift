@@ -787,11 +787,18 @@ struct ReportLabels {
         case .month: return chinese ? "月份" : "Month"
         case .department: return chinese ? "部门" : "Department"
         case .assignee: return chinese ? "执行人" : "Assignee"
+        case .tag: return chinese ? "标签" : "Tag"
         }
     }
 
     func groupLabel(_ group: Report.Group, _ grouping: ReportSpec.Grouping) -> String {
-        if group.label.isEmpty { return text(grouping == .department ? .noDepartment : .all) }
+        if group.label.isEmpty {
+            switch grouping {
+            case .department: return text(.noDepartment)
+            case .tag: return language == .chinese ? "（无标签）" : "(no tag)"
+            default: return text(.all)
+            }
+        }
         return group.label
     }
 
@@ -837,6 +844,7 @@ struct ReportLabels {
         case .month: parts.append(chinese ? "按月" : "by month")
         case .department: parts.append(chinese ? "按部门" : "by department")
         case .assignee: parts.append(chinese ? "按执行人" : "by assignee")
+        case .tag: parts.append(chinese ? "按标签" : "by tag")
         }
         if spec.filter != .all { parts.append(chinese ? "已筛选" : "filtered") }
         return parts.joined(separator: chinese ? "；" : "; ")

@@ -212,6 +212,23 @@ import Testing
         #expect(weeks.groups[1].metrics == ReportMetrics())
     }
 
+    @Test("by tag: an item with two tags counts for each, untagged items under \"\", any tag text")
+    func tags() async throws {
+        let h = try TestHarness()
+        try await h.addOrganization("acme", timeZone: "Asia/Shanghai")
+        try await h.addMember("boss", in: "acme", administrator: true)
+        try await h.addMember("li", in: "acme")
+        for tags in [["安全", "季度"], ["安全"], [], [#"a"b\c,d"#]] {
+            var draft = h.draft(title: "tagged", assignees: ["li"])
+            draft.tags = tags
+            try await h.engine.create(draft, by: "boss")
+        }
+        let report = try await ReportGenerator(store: h.store, clock: h.clock).report(ReportSpec(grouping: .tag), as: "boss")
+        let rows = Dictionary(uniqueKeysWithValues: report.groups.map { ($0.key, $0.metrics.created) })
+        #expect(rows == ["安全": 2, "季度": 1, "": 1, #"a"b\c,d"#: 1])
+        #expect(report.total.created == 4)
+    }
+
     @Test("a department board: figures, twelve weeks of trend, the sub-departments, the most overdue, two charts")
     func dashboard() async throws {
         let w = try await world()

@@ -17,6 +17,9 @@ public struct ReportQuery: Hashable, Sendable {
         case department
         /// One row per assignee (key: the member id); an item with two assignees counts for each.
         case assignee
+        /// One row per tag (key: the tag; `""` for items without one); an item with two tags counts for
+        /// each. Tags are read from each item's row, not from an index.
+        case tag
     }
 
     /// Creation-time windows; an item counts when created in one of them (half-open: start ≤ t < end).

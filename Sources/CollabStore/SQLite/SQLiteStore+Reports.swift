@@ -63,6 +63,12 @@ extension SQLiteStore {
         case .assignee:
             source.joins = " JOIN work_item_access g ON g.item_id = w.id AND g.kind = 'assignee'"
             source.key = "g.key"
+        case .tag:
+            // The tags as a JSON array (backslashes and quotes escaped; tags hold no control characters),
+            // one row per tag; an item without tags gives the one tag "".
+            source.joins = " JOIN json_each('[\"' || replace(replace(replace(w.tags, '\\', '\\\\'), '\"', '\\\"'), "
+                + "char(31), '\",\"') || '\"]') g"
+            source.key = "g.value"
         case .period:
             if query.periods.isEmpty { source.condition = source.condition && .never }
             source.with = "WITH b(k, s, e) AS (VALUES " + Array(repeating: "(?, ?, ?)", count: max(query.periods.count, 1))
