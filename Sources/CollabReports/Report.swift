@@ -88,8 +88,9 @@ extension ReportGenerator {
     ///
     /// - Throws: `CollabError.Code.notFound` for an unknown reader, department or member;
     ///   `CollabError.Code.forbidden` when the reader may not list items; `CollabError.Code.invalidInput`
-    ///   for a period that ends before it starts or spans more than 3,660 days, day/week/month grouping
-    ///   without a period, or an outside reader filtering by internal fields.
+    ///   for a period of invalid dates or of more than 3,660 days, day/week/month grouping without a
+    ///   period, a member report whose filter names another assignee, or an outside reader grouping by
+    ///   department, assignee or tag or filtering by internal fields.
     public func report(_ spec: ReportSpec, as reader: Member.ID) async throws(CollabError) -> Report {
         guard let subject = try await store.subject(for: reader) else {
             throw CollabError.notFound("member", reader.rawValue)
@@ -112,7 +113,11 @@ extension ReportGenerator {
         switch spec.scope {
         case .organization: break
         case .member(let member):
-            guard try await store.member(member) != nil else { throw CollabError.notFound("member", member.rawValue) }
+            // A member of another organization is "not found", as one who does not exist: a report must
+            // not tell which ids exist elsewhere.
+            guard let found = try await store.member(member), found.organizationID == organization.id else {
+                throw CollabError.notFound("member", member.rawValue)
+            }
             if let other = query.filter.assigneeID, other != member {
                 throw CollabError.invalid([ValidationProblem(field: "filter.assigneeID", kind: .malformed,
                     message: "'\(other)' is not the member reported on, '\(member)'")])

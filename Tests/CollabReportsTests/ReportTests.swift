@@ -138,6 +138,15 @@ import Testing
         #expect(report.total.created == 6)
         let personal = try await w.generator.report(ReportSpec(scope: .member("wang")), as: "boss")
         #expect(personal.total.created == 2 && personal.total.completedOnTimeAfterExtension == 1)
+        // A member of another organization is not found, exactly like one who does not exist.
+        let foreign = await #expect(throws: CollabError.self) {
+            try await w.generator.report(ReportSpec(scope: .member("amy")), as: "boss")
+        }
+        let missing = await #expect(throws: CollabError.self) {
+            try await w.generator.report(ReportSpec(scope: .member("nobody")), as: "boss")
+        }
+        #expect(foreign?.code == .notFound && foreign?.message == missing?.message.replacingOccurrences(
+            of: "nobody", with: "amy"))
     }
 
     @Test("a report counts only what its reader may see")
