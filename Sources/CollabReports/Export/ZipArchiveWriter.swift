@@ -31,7 +31,7 @@ final class ZipArchiveWriter {
 
     /// Starts an entry named `name` (ASCII path inside the archive).
     func beginEntry(_ name: String) throws(CollabError) {
-        precondition(open == nil, "ZIP entry still open")
+        guard open == nil else { throw CollabError(.invalidTransition, "a ZIP entry is still open") }
         let offset = sink.offset
         guard offset < sizeLimit else { throw Self.tooLarge() }
         let nameBytes = Array(name.utf8)
@@ -55,7 +55,7 @@ final class ZipArchiveWriter {
 
     /// Appends bytes to the open entry.
     func write(_ bytes: UnsafeRawBufferPointer) throws(CollabError) {
-        guard var entry = open else { preconditionFailure("no ZIP entry open") }
+        guard var entry = open else { throw CollabError(.invalidTransition, "no ZIP entry is open to write to") }
         let newSize = entry.size + UInt64(bytes.count)
         guard newSize <= sizeLimit, sink.offset + UInt64(bytes.count) < sizeLimit else { throw Self.tooLarge() }
         entry.crc.update(bytes)
@@ -71,7 +71,7 @@ final class ZipArchiveWriter {
 
     /// Closes the open entry, patching its local header.
     func endEntry() throws(CollabError) {
-        guard let entry = open else { preconditionFailure("no ZIP entry open") }
+        guard let entry = open else { throw CollabError(.invalidTransition, "no ZIP entry is open to end") }
         open = nil
         let crc = entry.crc.value
         let size = UInt32(entry.size)
@@ -92,7 +92,7 @@ final class ZipArchiveWriter {
 
     /// Writes the central directory and the end record, then commits the file.
     func finish() throws(CollabError) {
-        precondition(open == nil, "ZIP entry still open")
+        guard open == nil else { throw CollabError(.invalidTransition, "a ZIP entry is still open") }
         let directoryOffset = sink.offset
         var directory: [UInt8] = []
         for entry in entries {
