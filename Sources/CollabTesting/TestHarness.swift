@@ -62,13 +62,19 @@ public final class TestHarness: Sendable {
     @discardableResult
     public func advance(to date: Date) async throws -> [FiredTimer] {
         var fired: [FiredTimer] = []
-        while let next = try await store.nextTimerDue(), next <= date {
+        while let next = try await nextDue(), next <= date {
             if next > clock.now() { clock.advance(to: next) }
             fired += try await engine.fireDueTimers()
         }
         clock.advance(to: date)
         fired += try await engine.fireDueTimers()
         return fired
+    }
+
+    /// The earliest pending timer, of an item or of a record.
+    private func nextDue() async throws -> Date? {
+        let item = try await store.nextTimerDue(), record = try await store.nextRecordTimerDue()
+        return [item, record].compactMap { $0 }.min()
     }
 
     /// The notifications of `member` of a kind, oldest first.

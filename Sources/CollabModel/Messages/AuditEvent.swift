@@ -13,6 +13,8 @@ public struct AuditEvent: Identifiable, Hashable, Sendable, Codable {
     public var organizationID: Organization.ID
     /// The item concerned, if any.
     public var itemID: WorkItem.ID?
+    /// The other record concerned (an announcement, a meeting, an incident), if any.
+    public var record: RecordReference?
     /// Who acted.
     public var actorID: Member.ID
     /// The command, in snake case (`approve`, `request_adjustment`).
@@ -32,8 +34,10 @@ public struct AuditEvent: Identifiable, Hashable, Sendable, Codable {
     /// Creates an audit event.
     public init(
         id: ID, organizationID: Organization.ID, itemID: WorkItem.ID?, actorID: Member.ID, action: String,
-        fromState: WorkItemState?, toState: WorkItemState?, details: [String: String] = [:], occurredAt: Date
+        fromState: WorkItemState?, toState: WorkItemState?, details: [String: String] = [:], occurredAt: Date,
+        record: RecordReference? = nil
     ) {
+        self.record = record
         self.id = id
         self.organizationID = organizationID
         self.itemID = itemID

@@ -41,6 +41,22 @@ public struct Notice: Identifiable, Hashable, Sendable, Codable {
         public static let escalated = Kind(rawValue: "escalated")
         /// A review or an adjustment request has been waiting for your decision.
         public static let decisionReminder = Kind(rawValue: "decision_reminder")
+        /// An announcement was published to you.
+        public static let announcement = Kind(rawValue: "announcement")
+        /// An announcement you have not acknowledged is due soon.
+        public static let acknowledgementReminder = Kind(rawValue: "acknowledgement_reminder")
+        /// Members of your department missed an acknowledgement deadline (an announcement's, an incident task's).
+        public static let acknowledgementMissed = Kind(rawValue: "acknowledgement_missed")
+        /// An emergency plan was triggered: you respond, or you are informed.
+        public static let incident = Kind(rawValue: "incident")
+        /// An update was posted to an incident's timeline.
+        public static let incidentUpdate = Kind(rawValue: "incident_update")
+        /// Your department is asked for a resource during an incident.
+        public static let resourceRequested = Kind(rawValue: "resource_requested")
+        /// Your resource request was fulfilled or declined.
+        public static let resourceDecided = Kind(rawValue: "resource_decided")
+        /// An incident you took part in was closed.
+        public static let incidentClosed = Kind(rawValue: "incident_closed")
     }
 
     /// How urgently a hook should deliver.
@@ -63,6 +79,8 @@ public struct Notice: Identifiable, Hashable, Sendable, Codable {
     public var urgency: Urgency
     /// The item concerned, if any.
     public var itemID: WorkItem.ID?
+    /// The other record concerned (an announcement, an incident), if any.
+    public var record: RecordReference?
     /// Who caused it.
     public var actorID: Member.ID?
     /// A one-line summary.
@@ -78,8 +96,9 @@ public struct Notice: Identifiable, Hashable, Sendable, Codable {
     public init(
         id: ID, organizationID: Organization.ID, recipientID: Member.ID, kind: Kind, urgency: Urgency = .normal,
         itemID: WorkItem.ID?, actorID: Member.ID?, title: String, body: String, createdAt: Date,
-        readAt: Date? = nil
+        readAt: Date? = nil, record: RecordReference? = nil
     ) {
+        self.record = record
         self.id = id
         self.organizationID = organizationID
         self.recipientID = recipientID

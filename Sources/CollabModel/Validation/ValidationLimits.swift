@@ -20,6 +20,9 @@ public struct ValidationLimits: Hashable, Sendable, Codable {
     public var departmentCount = 100
     /// Attachments on one item or update.
     public var attachmentCount = 50
+    /// Entries of the other lists: an announcement's named members, a meeting's attendees and decisions, an
+    /// emergency plan's departments and checklist.
+    public var memberListLength = 1_000
 
     /// Creates limits; every value has a default.
     public init() {}

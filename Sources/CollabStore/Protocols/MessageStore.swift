@@ -128,4 +128,4 @@ public struct OutboxCounts: Hashable, Sendable, Codable {
 ///
 /// ``SQLiteStore`` is the default implementation; a host can implement its own (see the article
 /// "Implementing a storage backend").
-public protocol CollabStorage: DirectoryStore, WorkItemStore, MessageStore, ReportStore {}
+public protocol CollabStorage: DirectoryStore, WorkItemStore, MessageStore, ReportStore, ScenarioStore {}

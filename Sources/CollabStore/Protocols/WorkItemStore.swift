@@ -107,6 +107,10 @@ public struct ChangeSet: Sendable {
     /// The timer this change is the effect of: the change commits only if the timer is still pending,
     /// and the timer is marked fired with it, so a timer fires exactly once.
     public var firedTimer: (id: String, at: Date)?
+    /// The record timer this change is the effect of: as ``firedTimer``, for ``RecordTimer``s.
+    public var firedRecordTimer: (id: String, at: Date)?
+    /// Announcements, meetings, plans, incidents and their timers written with the change.
+    public var scenario = ScenarioChanges()
     /// The directory revision (``DirectoryStore/directoryRevision()``) the change was planned under: when
     /// set, the change commits only if the directory has not changed since, and otherwise fails with
     /// `CollabError.Code.staleDirectory`, so a command is never authorized against an outdated directory.

@@ -197,6 +197,7 @@ extension SQLiteStore {
             itemID: (row["item_id"] as String?).map(WorkItem.ID.init(rawValue:)),
             actorID: (row["actor_id"] as String?).map(Member.ID.init(rawValue:)), title: row["title"],
             body: row["body"], createdAt: Date(storedMilliseconds: row["created_at"]),
-            readAt: (row["read_at"] as Int64?).map(Date.init(storedMilliseconds:)))
+            readAt: (row["read_at"] as Int64?).map(Date.init(storedMilliseconds:)),
+            record: (row["record"] as String?).flatMap(RecordReference.init(stored:)))
     }
 }

@@ -289,6 +289,105 @@ extension SQLiteStore {
                     adjustments_approved, department_ids);
                 """)
         }
+        migrator.registerMigration("v5 announcements, meetings, emergency plans") { db in
+            // Scenario records are stored as JSON bodies with the columns their lists and checks read;
+            // notifications and audit events can name a record other than a work item.
+            try db.execute(sql: """
+                ALTER TABLE notifications ADD COLUMN record TEXT;
+                ALTER TABLE audit_events ADD COLUMN record TEXT;
+                CREATE INDEX audit_by_record ON audit_events(record, sequence) WHERE record IS NOT NULL;
+
+                CREATE TABLE announcements (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    organization_id TEXT NOT NULL,
+                    author_id TEXT NOT NULL,
+                    pinned INTEGER NOT NULL,
+                    published_at INTEGER NOT NULL,
+                    expires_at INTEGER,
+                    version INTEGER NOT NULL,
+                    body TEXT NOT NULL
+                );
+                CREATE INDEX announcements_by_organization ON announcements(organization_id, published_at, id);
+                CREATE TABLE announcement_receipts (
+                    announcement_id TEXT NOT NULL REFERENCES announcements(id),
+                    member_id TEXT NOT NULL,
+                    department_id TEXT,
+                    notice_id TEXT NOT NULL,
+                    read_at INTEGER,
+                    acknowledged_at INTEGER,
+                    PRIMARY KEY (announcement_id, member_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX receipts_by_member ON announcement_receipts(member_id, announcement_id);
+
+                CREATE TABLE meetings (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    organization_id TEXT NOT NULL,
+                    starts_at INTEGER NOT NULL,
+                    version INTEGER NOT NULL,
+                    body TEXT NOT NULL
+                );
+                CREATE INDEX meetings_by_organization ON meetings(organization_id, starts_at, id);
+                CREATE TABLE meeting_participants (
+                    member_id TEXT NOT NULL,
+                    meeting_id TEXT NOT NULL REFERENCES meetings(id),
+                    PRIMARY KEY (member_id, meeting_id)
+                ) WITHOUT ROWID;
+
+                CREATE TABLE emergency_plans (
+                    id TEXT NOT NULL,
+                    version INTEGER NOT NULL,
+                    organization_id TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    saved_at INTEGER NOT NULL,
+                    body TEXT NOT NULL,
+                    PRIMARY KEY (id, version)
+                ) WITHOUT ROWID;
+                CREATE INDEX emergency_plans_by_organization ON emergency_plans(organization_id, id, version);
+                CREATE TABLE incidents (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    organization_id TEXT NOT NULL,
+                    plan_id TEXT NOT NULL,
+                    trigger_key TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    triggered_at INTEGER NOT NULL,
+                    version INTEGER NOT NULL,
+                    body TEXT NOT NULL,
+                    UNIQUE (organization_id, trigger_key)
+                );
+                CREATE INDEX incidents_by_organization ON incidents(organization_id, triggered_at, id);
+                CREATE TABLE incident_updates (
+                    sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+                    id TEXT NOT NULL UNIQUE,
+                    incident_id TEXT NOT NULL REFERENCES incidents(id),
+                    posted_at INTEGER NOT NULL,
+                    body TEXT NOT NULL
+                );
+                CREATE INDEX incident_updates_by_incident ON incident_updates(incident_id, sequence);
+                CREATE TABLE resource_requests (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    incident_id TEXT NOT NULL REFERENCES incidents(id),
+                    department_id TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    version INTEGER NOT NULL,
+                    body TEXT NOT NULL
+                );
+                CREATE INDEX resource_requests_by_incident ON resource_requests(incident_id, created_at, id);
+
+                -- Timers of records other than work items; they fire like item timers, exactly once.
+                CREATE TABLE record_timers (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    record TEXT NOT NULL,
+                    organization_id TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    detail TEXT NOT NULL,
+                    fire_at INTEGER NOT NULL,
+                    state TEXT NOT NULL,
+                    fired_at INTEGER
+                );
+                CREATE INDEX record_timers_due ON record_timers(fire_at, id) WHERE state = 'pending';
+                """)
+        }
         return migrator
     }()
 }

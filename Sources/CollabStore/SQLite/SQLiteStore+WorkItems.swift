@@ -125,27 +125,38 @@ extension SQLiteStore {
         for event in change.auditEvents {
             try db.run("""
                 INSERT INTO audit_events (id, organization_id, item_id, actor_id, action, from_state, to_state,
-                    details, occurred_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    details, occurred_at, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, [
                     event.id.rawValue, event.organizationID.rawValue, event.itemID?.rawValue, event.actorID.rawValue,
                     event.action, event.fromState?.rawValue, event.toState?.rawValue,
-                    StoredJSON.encodeObject(event.details), event.occurredAt.storedMilliseconds,
+                    StoredJSON.encodeObject(event.details), event.occurredAt.storedMilliseconds, event.record?.stored,
                 ])
         }
         for notice in change.notifications {
             try db.run("""
                 INSERT INTO notifications (id, organization_id, recipient_id, kind, urgency, item_id, actor_id,
-                    title, body, created_at, read_at, delivery_state, attempts, next_attempt_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?)
+                    title, body, created_at, read_at, delivery_state, attempts, next_attempt_at, record)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)
                 """, [
                     notice.id.rawValue, notice.organizationID.rawValue, notice.recipientID.rawValue,
                     notice.kind.rawValue, notice.urgency.rawValue, notice.itemID?.rawValue, notice.actorID?.rawValue,
                     notice.title, notice.body, notice.createdAt.storedMilliseconds, notice.readAt?.storedMilliseconds,
-                    notice.createdAt.storedMilliseconds,
+                    notice.createdAt.storedMilliseconds, notice.record?.stored,
                 ])
         }
         if let organization = change.organization {
             try upsert(organization, db)
+        }
+        if let fired = change.firedRecordTimer {
+            let changed = try db.run(
+                "UPDATE record_timers SET state = 'fired', fired_at = ? WHERE id = ? AND state = 'pending'",
+                [fired.at.storedMilliseconds, fired.id])
+            if changed == 0 {
+                throw CollabError(.conflict, "record timer '\(fired.id)' has already fired")
+            }
+        }
+        if !change.scenario.isEmpty {
+            try applyScenario(change.scenario, db)
         }
         if let record = change.idempotency {
             try db.run("""
@@ -439,7 +450,8 @@ extension SQLiteStore {
             action: row["action"], fromState: (row["from_state"] as String?).flatMap(WorkItemState.init(rawValue:)),
             toState: (row["to_state"] as String?).flatMap(WorkItemState.init(rawValue:)),
             details: try StoredJSON.decode([String: String].self, row["details"]) ?? [:],
-            occurredAt: Date(storedMilliseconds: row["occurred_at"]))
+            occurredAt: Date(storedMilliseconds: row["occurred_at"]),
+            record: (row["record"] as String?).flatMap(RecordReference.init(stored:)))
     }
 
     public func todo(for memberID: Member.ID, page: PageRequest) async throws(CollabError) -> Page<TodoEntry> {

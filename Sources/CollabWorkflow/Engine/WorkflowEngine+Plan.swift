@@ -338,7 +338,7 @@ extension WorkflowEngine {
 
     // MARK: Create
 
-    private func planCreate(_ draft: WorkItemDraft, submit: Bool, subject: Subject, now: Date)
+    func planCreate(_ draft: WorkItemDraft, submit: Bool, subject: Subject, now: Date)
         async throws(CollabError) -> CommandPlan
     {
         guard subject.organizationKind == .internal else {

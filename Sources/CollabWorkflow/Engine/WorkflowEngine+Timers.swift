@@ -155,7 +155,8 @@ extension WorkflowEngine {
     // MARK: Firing
 
     /// Fires every timer due now, earliest first, each exactly once even when several processes run
-    /// schedulers on one database. Returns what fired.
+    /// schedulers on one database. Returns the item timers that fired; the record timers of announcements
+    /// and incidents due by then fire too (``fireDueRecordTimers(limit:)`` returns those).
     @discardableResult
     public func fireDueTimers(limit: Int = 500) async throws(CollabError) -> [FiredTimer] {
         var fired: [FiredTimer] = []
@@ -170,6 +171,7 @@ extension WorkflowEngine {
                 if let result = try await fire(timer) { fired.append(result) }
             }
         }
+        try await fireDueRecordTimers(limit: limit)
         return fired
     }
 

@@ -1,0 +1,58 @@
+import Foundation
+
+/// A reference to a record that is not a work item: what a notification or an audit event is about when it
+/// concerns an announcement, a meeting, an incident, an emergency plan or a resource request.
+///
+/// Stored as `kind:id` (``stored``), so a host can deep-link a notification to its screen.
+public struct RecordReference: Hashable, Sendable, Codable, CustomStringConvertible {
+    /// What kind of record.
+    public struct Kind: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+
+        /// An ``Announcement``.
+        public static let announcement = Kind(rawValue: "announcement")
+        /// A ``Meeting``.
+        public static let meeting = Kind(rawValue: "meeting")
+        /// An ``EmergencyPlan``.
+        public static let emergencyPlan = Kind(rawValue: "emergency_plan")
+        /// An ``Incident``.
+        public static let incident = Kind(rawValue: "incident")
+        /// A ``ResourceRequest`` of an incident.
+        public static let resourceRequest = Kind(rawValue: "resource_request")
+    }
+
+    /// What kind of record.
+    public var kind: Kind
+    /// The record's identifier.
+    public var id: String
+
+    /// Creates a reference.
+    public init(_ kind: Kind, _ id: String) {
+        self.kind = kind
+        self.id = id
+    }
+
+    /// The announcement `id`.
+    public static func announcement(_ id: Announcement.ID) -> Self { Self(.announcement, id.rawValue) }
+    /// The meeting `id`.
+    public static func meeting(_ id: Meeting.ID) -> Self { Self(.meeting, id.rawValue) }
+    /// The emergency plan `id`.
+    public static func emergencyPlan(_ id: EmergencyPlan.ID) -> Self { Self(.emergencyPlan, id.rawValue) }
+    /// The incident `id`.
+    public static func incident(_ id: Incident.ID) -> Self { Self(.incident, id.rawValue) }
+    /// The resource request `id`.
+    public static func resourceRequest(_ id: ResourceRequest.ID) -> Self { Self(.resourceRequest, id.rawValue) }
+
+    /// `kind:id`, as stored.
+    public var stored: String { "\(kind.rawValue):\(id)" }
+
+    /// Reads a stored reference; `nil` when it has no `kind:` prefix.
+    public init?(stored: String) {
+        guard let colon = stored.firstIndex(of: ":"), colon != stored.startIndex else { return nil }
+        self.init(Kind(rawValue: String(stored[..<colon])), String(stored[stored.index(after: colon)...]))
+    }
+
+    public var description: String { stored }
+}

@@ -1,0 +1,367 @@
+import CollabModel
+import CollabPermissions
+import CollabStore
+import Foundation
+
+/// An announcement as one recipient has it: with when they read and acknowledged it.
+public struct ReceivedAnnouncement: Hashable, Sendable, Codable {
+    /// The announcement.
+    public var announcement: Announcement
+    /// The recipient's receipt.
+    public var receipt: AnnouncementReceipt
+
+    /// Whether the recipient still has to acknowledge it.
+    public var awaitsAcknowledgement: Bool { announcement.acknowledgement != nil && receipt.acknowledgedAt == nil }
+}
+
+extension WorkflowEngine {
+    // MARK: Publishing
+
+    /// Publishes an announcement: resolves its audience to the organization's active members (the author
+    /// excepted), gives each a receipt and a notification (``Notice/Urgency/urgent`` ones go out at once
+    /// with the urgency the host maps to SMS or a call), and schedules the acknowledgement reminder and
+    /// deadline, all in one transaction.
+    ///
+    /// Administrators publish for the leadership or any department, to any audience; a department head
+    /// publishes for a department they head, to the departments they head and their members.
+    ///
+    /// - Parameter idempotencyKey: a retry with the same key returns the first announcement and publishes
+    ///   nothing again.
+    /// - Throws: `CollabError.Code.forbidden` when the author may not publish to that audience;
+    ///   `CollabError.Code.invalidInput` listing every problem (an unknown department or member, an
+    ///   audience with nobody in it, a deadline in the past).
+    @discardableResult
+    public func publish(_ draft: AnnouncementDraft, by author: Member.ID, idempotencyKey: String? = nil)
+        async throws(CollabError) -> Announcement
+    {
+        if let replay = try await replayed(Announcement.self, command: "publish", input: draft, actor: author,
+            idempotencyKey: idempotencyKey)
+        {
+            return replay
+        }
+        let subject = try await activeSubject(author)
+        let now = now()
+        var report = draft.validate(now: now, limits: configuration.limits, attachmentPolicy: configuration.attachmentPolicy)
+        let organization = subject.organizationID
+        let directory = try await organizationDirectory(organization)
+        if let department = draft.publisherDepartmentID, !directory.departmentIDs.contains(department) {
+            report.add("publisherDepartmentID", .unknownDepartment, "department '\(department)' does not exist")
+        }
+        for (index, target) in draft.audience.departments.enumerated()
+        where !directory.departmentIDs.contains(target.departmentID) {
+            report.add("audience.departments[\(index)]", .unknownDepartment,
+                "department '\(target.departmentID)' does not exist")
+        }
+        for (index, member) in draft.audience.memberIDs.enumerated() where directory.memberByID[member] == nil {
+            report.add("audience.memberIDs[\(index)]", .unknownMember,
+                "'\(member)' is not an active member of the organization")
+        }
+        try report.throwIfInvalid()
+        let memberDepartments = directory.memberByID.mapValues { Set($0.departments.map(\.departmentID)) }
+        if let denial = ScenarioRules.publishDenial(subject, audience: draft.audience,
+            department: draft.publisherDepartmentID, memberDepartments: memberDepartments)
+        {
+            throw CollabError(.forbidden, "member '\(author)' may not publish this announcement: \(denial)")
+        }
+
+        var recipients = Set<Member.ID>()
+        if draft.audience.wholeOrganization { recipients.formUnion(directory.members.map(\.id)) }
+        for target in draft.audience.departments {
+            recipients.formUnion(directory.members(of: directory.subtree(target.departmentID,
+                deep: target.includesSubdepartments)))
+        }
+        for role in draft.audience.roles {
+            switch role {
+            case .administrators: recipients.formUnion(directory.members.filter(\.isAdministrator).map(\.id))
+            case .auditors: recipients.formUnion(directory.members.filter { $0.roles.contains(.auditor) }.map(\.id))
+            case .departmentHeads:
+                recipients.formUnion(directory.members.filter { $0.departments.contains { $0.role == .head } }.map(\.id))
+            }
+        }
+        recipients.formUnion(draft.audience.memberIDs)
+        recipients.remove(author)
+        guard !recipients.isEmpty else {
+            throw CollabError.invalid([ValidationProblem(field: "audience", kind: .empty,
+                message: "reaches no active member of the organization besides the author")])
+        }
+
+        let announcement = Announcement(
+            id: Announcement.ID(identifiers.next()), organizationID: organization, authorID: author,
+            publisherDepartmentID: draft.publisherDepartmentID, title: draft.title, body: draft.body,
+            audience: draft.audience, urgency: draft.urgency,
+            acknowledgement: draft.acknowledgement.map {
+                AcknowledgementRequirement(deadline: Self.truncated($0.deadline), reminderLead: $0.reminderLead)
+            },
+            attachments: draft.attachments, isPinned: draft.isPinned, expiresAt: draft.expiresAt.map(Self.truncated),
+            publishedAt: now)
+        let record = RecordReference.announcement(announcement.id)
+        var change = ChangeSet()
+        change.scenario.announcements = [announcement]
+        let authorName = subject.displayName ?? author.rawValue
+        let ask = announcement.acknowledgement.map { " Please acknowledge by \($0.deadline)." } ?? ""
+        for recipient in recipients.sorted() {
+            let notice = recordNotice(
+                record, organization: organization, to: recipient, kind: .announcement, urgency: announcement.urgency,
+                actor: author, title: (announcement.urgency == .urgent ? "Urgent: " : "Announcement: ") + announcement.title,
+                body: "\(authorName): \(announcement.body.clipped(500))\(ask)", at: now)
+            change.notifications.append(notice)
+            change.scenario.receipts.append(AnnouncementReceipt(
+                announcementID: announcement.id, memberID: recipient,
+                departmentID: directory.memberByID[recipient]?.departments.first?.departmentID, noticeID: notice.id))
+        }
+        change.auditEvents.append(recordEvent(record, organization: organization, actor: author, action: "publish",
+            details: [
+                "title": announcement.title, "recipients": String(recipients.count),
+                "urgency": announcement.urgency.rawValue,
+                "acknowledge_by": announcement.acknowledgement.map { String($0.deadline.storedKey) } ?? "",
+            ], at: now))
+        if let acknowledgement = announcement.acknowledgement {
+            if let reminderAt = acknowledgement.reminderAt, reminderAt > now {
+                change.scenario.timers.append(RecordTimer(
+                    id: "\(record)|reminder", record: record, organizationID: organization,
+                    kind: .acknowledgementReminder, fireAt: reminderAt))
+            }
+            change.scenario.timers.append(RecordTimer(
+                id: "\(record)|deadline", record: record, organizationID: organization,
+                kind: .acknowledgementDeadline, fireAt: acknowledgement.deadline))
+        }
+        return try await commitRecord(change, returning: announcement, command: "publish", input: draft, actor: author,
+            idempotencyKey: idempotencyKey)
+    }
+
+    // MARK: Reading and acknowledging
+
+    /// The announcements `viewer` received, pinned first then newest first; expired ones only when
+    /// `includeExpired`.
+    public func announcements(for viewer: Member.ID, includeExpired: Bool = false, page: PageRequest = .first)
+        async throws(CollabError) -> Page<ReceivedAnnouncement>
+    {
+        let subject = try await subject(viewer)
+        guard !subject.isExternal else { return Page(items: [], nextCursor: nil) }
+        let found = try await store.announcements(receivedBy: viewer, now: now(), includeExpired: includeExpired,
+            page: page)
+        var items: [ReceivedAnnouncement] = []
+        for announcement in found.items {
+            if let receipt = try await store.receipt(of: announcement.id, for: viewer) {
+                items.append(ReceivedAnnouncement(announcement: announcement, receipt: receipt))
+            }
+        }
+        return Page(items: items, nextCursor: found.nextCursor)
+    }
+
+    /// The announcements of `viewer`'s organization they may manage or see the reach of (their own, or every
+    /// one for administrators and auditors), newest first.
+    public func publishedAnnouncements(as viewer: Member.ID, page: PageRequest = .first)
+        async throws(CollabError) -> Page<Announcement>
+    {
+        let subject = try await subject(viewer)
+        guard !subject.isExternal else { return Page(items: [], nextCursor: nil) }
+        let overseer = subject.isAdministrator || subject.roles.contains(.auditor)
+        return try await store.announcements(in: subject.organizationID, authorID: overseer ? nil : viewer, page: page)
+    }
+
+    /// The announcement, if `viewer` may see it: a recipient, or one who sees its reach.
+    ///
+    /// - Throws: `CollabError.Code.notFound` when it does not exist or the viewer may not see it.
+    public func announcement(_ id: Announcement.ID, as viewer: Member.ID) async throws(CollabError) -> Announcement {
+        try await visibleAnnouncement(id, to: try await subject(viewer)).announcement
+    }
+
+    /// Opens an announcement as a recipient: records that they read it (the first time) and marks its
+    /// notification read.
+    @discardableResult
+    public func openAnnouncement(_ id: Announcement.ID, by reader: Member.ID) async throws(CollabError)
+        -> ReceivedAnnouncement
+    {
+        let (announcement, found) = try await visibleAnnouncement(id, to: try await subject(reader))
+        guard var receipt = found else {
+            throw CollabError(.forbidden, "member '\(reader)' did not receive announcement '\(id)'")
+        }
+        if receipt.readAt == nil {
+            let now = now()
+            receipt.readAt = now
+            var change = ChangeSet()
+            change.scenario.receipts = [receipt]
+            _ = try await store.commit(change)
+            _ = try await store.markRead([receipt.noticeID], of: reader, at: now)
+        }
+        return ReceivedAnnouncement(announcement: announcement, receipt: receipt)
+    }
+
+    /// Acknowledges an announcement that asks for it (reading it too). Acknowledging again changes nothing;
+    /// an acknowledgement after the deadline is recorded as late in the audit trail.
+    ///
+    /// - Throws: `CollabError.Code.invalidTransition` when the announcement asks no acknowledgement;
+    ///   `CollabError.Code.forbidden` when `member` did not receive it.
+    @discardableResult
+    public func acknowledge(_ id: Announcement.ID, by member: Member.ID) async throws(CollabError) -> ReceivedAnnouncement {
+        let subject = try await activeSubject(member)
+        let (announcement, found) = try await visibleAnnouncement(id, to: subject)
+        guard var receipt = found else {
+            throw CollabError(.forbidden, "member '\(member)' did not receive announcement '\(id)'")
+        }
+        guard let requirement = announcement.acknowledgement else {
+            throw CollabError(.invalidTransition, "announcement '\(id)' does not ask for an acknowledgement")
+        }
+        guard receipt.acknowledgedAt == nil else {
+            return ReceivedAnnouncement(announcement: announcement, receipt: receipt)
+        }
+        let now = now()
+        receipt.readAt = receipt.readAt ?? now
+        receipt.acknowledgedAt = now
+        var change = ChangeSet()
+        change.scenario.receipts = [receipt]
+        change.auditEvents = [recordEvent(.announcement(id), organization: announcement.organizationID, actor: member,
+            action: "acknowledge", details: now > requirement.deadline ? ["late": "true"] : [:], at: now)]
+        _ = try await store.commit(change)
+        _ = try await store.markRead([receipt.noticeID], of: member, at: now)
+        return ReceivedAnnouncement(announcement: announcement, receipt: receipt)
+    }
+
+    /// How far an announcement reached: recipients, delivered (every hook accepted the notification), read
+    /// and acknowledged, overall and per department, with who has not read or acknowledged it.
+    ///
+    /// - Throws: `CollabError.Code.notFound` unless `viewer` is its author, an administrator, an auditor or a
+    ///   head of the department it was published for.
+    public func reach(of id: Announcement.ID, as viewer: Member.ID) async throws(CollabError) -> AnnouncementReach {
+        let subject = try await subject(viewer)
+        guard let announcement = try await store.announcement(id), ScenarioRules.canSeeReach(subject, announcement) else {
+            throw CollabError.notFound("announcement", id.rawValue)
+        }
+        var total = AnnouncementReach.Figures()
+        var byDepartment: [Department.ID?: AnnouncementReach.Figures] = [:]
+        var unread: [Member.ID] = [], unacknowledged: [Member.ID] = []
+        let asksAcknowledgement = announcement.acknowledgement != nil
+        for (receipt, delivered) in try await store.receipts(of: id) {
+            func count(_ figures: inout AnnouncementReach.Figures) {
+                figures.recipients += 1
+                if delivered { figures.delivered += 1 }
+                if receipt.readAt != nil { figures.read += 1 }
+                if receipt.acknowledgedAt != nil { figures.acknowledged += 1 }
+            }
+            count(&total)
+            count(&byDepartment[receipt.departmentID, default: AnnouncementReach.Figures()])
+            if receipt.readAt == nil { unread.append(receipt.memberID) }
+            if asksAcknowledgement && receipt.acknowledgedAt == nil { unacknowledged.append(receipt.memberID) }
+        }
+        let departments = byDepartment.map { AnnouncementReach.DepartmentFigures(departmentID: $0.key, figures: $0.value) }
+            .sorted { ($0.departmentID?.rawValue ?? "\u{10FFFF}") < ($1.departmentID?.rawValue ?? "\u{10FFFF}") }
+        return AnnouncementReach(announcementID: id, total: total, departments: departments, unread: unread.sorted(),
+            unacknowledged: unacknowledged.sorted())
+    }
+
+    // MARK: Managing
+
+    /// Pins or unpins an announcement (its author or an administrator).
+    @discardableResult
+    public func setPinned(_ pinned: Bool, on id: Announcement.ID, by member: Member.ID) async throws(CollabError)
+        -> Announcement
+    {
+        try await changeAnnouncement(id, by: member, action: pinned ? "pin" : "unpin") { announcement, _ in
+            announcement.isPinned = pinned
+        }
+    }
+
+    /// Sets when an announcement expires (`nil`: never; an instant in the past: at once). Its author or an
+    /// administrator.
+    @discardableResult
+    public func setExpiry(_ expiresAt: Date?, on id: Announcement.ID, by member: Member.ID) async throws(CollabError)
+        -> Announcement
+    {
+        try await changeAnnouncement(id, by: member, action: "set_expiry") { announcement, now in
+            announcement.expiresAt = expiresAt.map { max(Self.truncated($0), now) }
+        }
+    }
+
+    private func changeAnnouncement(
+        _ id: Announcement.ID, by member: Member.ID, action: String,
+        _ body: (inout Announcement, Date) -> Void
+    ) async throws(CollabError) -> Announcement {
+        let subject = try await activeSubject(member)
+        var (announcement, _) = try await visibleAnnouncement(id, to: subject)
+        guard ScenarioRules.canManage(subject, announcement) else {
+            throw CollabError(.forbidden, "member '\(member)' may not \(action) announcement '\(id)'")
+        }
+        let now = now()
+        let before = announcement
+        body(&announcement, now)
+        guard announcement != before else { return announcement }
+        announcement.version += 1
+        var change = ChangeSet()
+        change.scenario.announcements = [announcement]
+        change.auditEvents = [recordEvent(.announcement(id), organization: announcement.organizationID, actor: member,
+            action: action, details: ["expires_at": announcement.expiresAt.map { String($0.storedKey) } ?? ""], at: now)]
+        _ = try await store.commit(change)
+        return announcement
+    }
+
+    private func visibleAnnouncement(_ id: Announcement.ID, to subject: Subject) async throws(CollabError)
+        -> (announcement: Announcement, receipt: AnnouncementReceipt?)
+    {
+        guard let announcement = try await store.announcement(id) else {
+            throw CollabError.notFound("announcement", id.rawValue)
+        }
+        let receipt = try await store.receipt(of: id, for: subject.memberID)
+        guard ScenarioRules.canSee(subject, announcement, isRecipient: receipt != nil) else {
+            throw CollabError.notFound("announcement", id.rawValue)
+        }
+        return (announcement, receipt)
+    }
+
+    // MARK: Timers
+
+    /// Reminds the recipients who have not acknowledged, or, at the deadline, tells each missing member's
+    /// department heads who is missing.
+    func fireAnnouncementTimer(_ timer: RecordTimer, into change: inout ChangeSet, now: Date)
+        async throws(CollabError) -> [Member.ID]
+    {
+        guard let announcement = try await store.announcement(Announcement.ID(timer.record.id)),
+            let requirement = announcement.acknowledgement
+        else { return [] }
+        let missing = try await store.receipts(of: announcement.id).map(\.receipt).filter { $0.acknowledgedAt == nil }
+        guard !missing.isEmpty else { return [] }
+        let record = RecordReference.announcement(announcement.id)
+        var notified: [Member.ID] = []
+        var updated = announcement
+        updated.version += 1
+        switch timer.kind {
+        case .acknowledgementReminder:
+            for receipt in missing {
+                change.notifications.append(recordNotice(record, organization: announcement.organizationID,
+                    to: receipt.memberID, kind: .acknowledgementReminder, urgency: announcement.urgency, actor: nil,
+                    title: "Please acknowledge: \(announcement.title)",
+                    body: "\"\(announcement.title)\" asks for your acknowledgement by \(requirement.deadline).", at: now))
+                notified.append(receipt.memberID)
+            }
+            updated.remindedAt = now
+            change.auditEvents.append(recordEvent(record, organization: announcement.organizationID,
+                actor: AuditEvent.systemActor, action: "remind_acknowledgement",
+                details: ["missing": String(missing.count), "timer": timer.id], at: now))
+        case .acknowledgementDeadline:
+            let directory = try await organizationDirectory(announcement.organizationID)
+            var missingByHead: [Member.ID: [Member.ID]] = [:]
+            for receipt in missing {
+                for head in directory.heads(of: receipt.memberID) { missingByHead[head, default: []].append(receipt.memberID) }
+            }
+            for (head, members) in missingByHead.sorted(by: { $0.key < $1.key }) {
+                let names = members.map { directory.memberByID[$0]?.displayName ?? $0.rawValue }.sorted()
+                change.notifications.append(recordNotice(record, organization: announcement.organizationID,
+                    to: head, kind: .acknowledgementMissed, urgency: .urgent, actor: nil,
+                    title: "Not acknowledged: \(announcement.title)",
+                    body: "\(members.count) of your team have not acknowledged \"\(announcement.title)\" "
+                        + "(due \(requirement.deadline)): \(names.joined(separator: ", ")).", at: now))
+                notified.append(head)
+            }
+            updated.escalatedAt = now
+            change.auditEvents.append(recordEvent(record, organization: announcement.organizationID,
+                actor: AuditEvent.systemActor, action: "escalate_acknowledgement",
+                details: ["missing": missing.map(\.memberID.rawValue).sorted().joined(separator: ","),
+                    "heads": missingByHead.keys.map(\.rawValue).sorted().joined(separator: ","), "timer": timer.id],
+                at: now))
+        case .incidentAcknowledgement:
+            return []
+        }
+        change.scenario.announcements = [updated]
+        return notified
+    }
+}

@@ -1,0 +1,154 @@
+import CollabModel
+import CollabPermissions
+import CollabStore
+import Foundation
+
+extension WorkflowEngine {
+    /// Records a meeting and its decisions. Each decision with an owner and a due date becomes an action item:
+    /// a work item assigned to the owner, initiated (and reviewed) by the organizer, tagged `meeting`, in the
+    /// owner's first department, linked to the meeting and the decision. Meeting, items, audit events and
+    /// notifications commit in one transaction.
+    ///
+    /// - Parameter idempotencyKey: a retry with the same key returns the first meeting and creates nothing.
+    /// - Throws: `CollabError.Code.invalidInput` listing every problem (an attendee or owner who is not an
+    ///   active member, a due date in the past); `CollabError.Code.forbidden` for outside members.
+    @discardableResult
+    public func recordMeeting(_ draft: MeetingDraft, by organizer: Member.ID, idempotencyKey: String? = nil)
+        async throws(CollabError) -> Meeting
+    {
+        if let replay = try await replayed(Meeting.self, command: "record_meeting", input: draft, actor: organizer,
+            idempotencyKey: idempotencyKey)
+        {
+            return replay
+        }
+        let subject = try await activeSubject(organizer)
+        guard ScenarioRules.canRecordMeeting(subject, in: subject.organizationID) else {
+            throw CollabError(.forbidden, "members of outside organizations cannot record meetings")
+        }
+        var report = draft.validate(limits: configuration.limits)
+        let people = Set(draft.attendeeIDs + draft.decisions.compactMap(\.ownerID))
+        let active = Set(try await directory.members(people)
+            .filter { $0.organizationID == subject.organizationID && $0.isActive }.map(\.id))
+        for (index, attendee) in draft.attendeeIDs.enumerated() where !active.contains(attendee) {
+            report.add("attendeeIDs[\(index)]", .unknownMember, "'\(attendee)' is not an active member of the organization")
+        }
+        try report.throwIfInvalid()
+
+        let now = now()
+        let meetingID = Meeting.ID(identifiers.next())
+        let record = RecordReference.meeting(meetingID)
+        var change = ChangeSet()
+        var decisions: [MeetingDecision] = []
+        var problems: [ValidationProblem] = []
+        for (index, decision) in draft.decisions.enumerated() {
+            var recorded = MeetingDecision(id: MeetingDecision.ID(identifiers.next()), text: decision.text,
+                ownerID: decision.ownerID, due: decision.due.map(Self.truncated), actionItemID: nil)
+            if let owner = decision.ownerID, let due = decision.due {
+                let ownerDepartments = try await directory.member(owner)?.departments.map(\.departmentID) ?? []
+                let itemDraft = WorkItemDraft(
+                    title: decision.text.clipped(configuration.limits.titleLength),
+                    description: "Decided in \"\(draft.title)\" on \(draft.startsAt).\n\n\(decision.text)",
+                    priority: decision.priority, assigneeIDs: [owner],
+                    departmentIDs: Array(ownerDepartments.prefix(1)), deadline: due, tags: ["meeting"])
+                do {
+                    let plan = try await planNewItem(itemDraft, subject: subject, now: now,
+                        details: ["meeting": meetingID.rawValue, "decision": recorded.id.rawValue])
+                    recorded.actionItemID = plan.item.id
+                    merge(plan, into: &change)
+                } catch where error.code == .invalidInput {
+                    for problem in error.problems {
+                        problems.append(ValidationProblem(field: "decisions[\(index)].\(problem.field)",
+                            kind: problem.kind, message: problem.message))
+                    }
+                }
+            }
+            decisions.append(recorded)
+        }
+        if !problems.isEmpty { throw CollabError.invalid(problems) }
+        var attendees = draft.attendeeIDs
+        if !attendees.contains(organizer) { attendees.insert(organizer, at: 0) }
+        let meeting = Meeting(
+            id: meetingID, organizationID: subject.organizationID, title: draft.title,
+            startsAt: Self.truncated(draft.startsAt), endsAt: draft.endsAt.map(Self.truncated), location: draft.location,
+            organizerID: organizer, attendeeIDs: attendees, minutes: draft.minutes, decisions: decisions,
+            recordedAt: now)
+        change.scenario.meetings = [meeting]
+        change.auditEvents.append(recordEvent(record, organization: meeting.organizationID, actor: organizer,
+            action: "record_meeting", details: [
+                "title": meeting.title, "decisions": String(decisions.count),
+                "action_items": decisions.compactMap(\.actionItemID).map(\.rawValue).joined(separator: ","),
+            ], at: now))
+        try await planTimers(for: &change, now: now)
+        return try await commitRecord(change, returning: meeting, command: "record_meeting", input: draft,
+            actor: organizer, idempotencyKey: idempotencyKey)
+    }
+
+    /// The meeting with the follow-up state of each decision's action item.
+    ///
+    /// - Throws: `CollabError.Code.notFound` unless `viewer` organized or attended it, owns one of its
+    ///   decisions, or is an administrator or auditor.
+    public func meetingFollowUp(_ id: Meeting.ID, as viewer: Member.ID) async throws(CollabError) -> MeetingFollowUp {
+        let subject = try await subject(viewer)
+        guard let meeting = try await store.meeting(id), ScenarioRules.canSee(subject, meeting) else {
+            throw CollabError.notFound("meeting", id.rawValue)
+        }
+        let now = now()
+        var entries: [MeetingFollowUp.Entry] = []
+        var open = 0, completed = 0, cancelled = 0, overdue = 0
+        for decision in meeting.decisions {
+            var item: WorkItem?
+            if let itemID = decision.actionItemID, let found = try await store.workItem(itemID) {
+                // The follow-up shows every action item's state; the item itself keeps its own visibility.
+                item = found
+                switch found.state {
+                case .completed: completed += 1
+                case .cancelled: cancelled += 1
+                default: open += 1
+                }
+                if found.isOverdue(at: now) { overdue += 1 }
+            }
+            entries.append(MeetingFollowUp.Entry(decision: decision, actionItem: item,
+                isOverdue: item?.isOverdue(at: now) ?? false))
+        }
+        return MeetingFollowUp(meeting: meeting, entries: entries, open: open, completed: completed,
+            cancelled: cancelled, overdue: overdue)
+    }
+
+    /// The meetings `viewer` organized, attended or owns a decision of (every meeting for administrators and
+    /// auditors), newest first.
+    public func meetings(as viewer: Member.ID, page: PageRequest = .first) async throws(CollabError) -> Page<Meeting> {
+        let subject = try await subject(viewer)
+        guard !subject.isExternal else { return Page(items: [], nextCursor: nil) }
+        let overseer = subject.isAdministrator || subject.roles.contains(.auditor)
+        return try await store.meetings(in: subject.organizationID, involving: overseer ? nil : viewer, page: page)
+    }
+
+    // MARK: Items created by scenarios
+
+    /// Plans a new, submitted work item for a scenario (a meeting's action item, an incident's task) through
+    /// the same validation as ``WorkItemCommand/create(_:submit:)``, with its audit event and assignment
+    /// notifications.
+    func planNewItem(_ draft: WorkItemDraft, subject: Subject, now: Date, details: [String: String],
+        notifyAssignees: Bool = true) async throws(CollabError) -> (item: WorkItem, change: ChangeSet)
+    {
+        let plan = try await planCreate(draft, submit: true, subject: subject, now: now)
+        var change = plan.change
+        for index in change.auditEvents.indices {
+            change.auditEvents[index].details.merge(details) { _, new in new }
+        }
+        if !notifyAssignees { change.notifications.removeAll() }
+        return (plan.result.item, change)
+    }
+
+    /// Adds a planned item's writes to `change`: the first item as the change's item, the others as
+    /// additional items.
+    func merge(_ planned: (item: WorkItem, change: ChangeSet), into change: inout ChangeSet) {
+        if change.item == nil {
+            change.item = .insert(planned.item)
+        } else {
+            change.additionalItems.append(planned.item)
+        }
+        change.auditEvents += planned.change.auditEvents
+        change.notifications += planned.change.notifications
+    }
+}

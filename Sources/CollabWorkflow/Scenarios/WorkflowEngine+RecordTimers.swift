@@ -1,0 +1,55 @@
+import CollabModel
+import CollabStore
+import Foundation
+
+/// A record timer that fired, and whom it told.
+public struct FiredRecordTimer: Hashable, Sendable {
+    /// The timer.
+    public var timer: RecordTimer
+    /// When it fired.
+    public var firedAt: Date
+    /// Who was notified (nobody when there was nothing left to do: everyone had acknowledged).
+    public var notified: [Member.ID]
+}
+
+extension WorkflowEngine {
+    /// Fires the record timers that are due (announcement reminders and acknowledgement deadlines, incident
+    /// acknowledgement deadlines), each exactly once, in its own transaction with its effects.
+    /// ``fireDueTimers(limit:)`` calls this too; call it directly to see what fired.
+    @discardableResult
+    public func fireDueRecordTimers(limit: Int = 500) async throws(CollabError) -> [FiredRecordTimer] {
+        var fired: [FiredRecordTimer] = []
+        var seen = Set<String>()
+        while fired.count < limit {
+            let due = try await store.dueRecordTimers(now: now(), limit: min(100, limit - fired.count))
+                .filter { !seen.contains($0.id) }
+            if due.isEmpty { break }
+            try await directory.refresh()
+            for timer in due {
+                seen.insert(timer.id)
+                if let result = try await fire(timer) { fired.append(result) }
+            }
+        }
+        return fired
+    }
+
+    func fire(_ timer: RecordTimer) async throws(CollabError) -> FiredRecordTimer? {
+        let now = now()
+        var change = ChangeSet()
+        change.firedRecordTimer = (timer.id, now)
+        let notified: [Member.ID]
+        switch timer.kind {
+        case .acknowledgementReminder, .acknowledgementDeadline:
+            notified = try await fireAnnouncementTimer(timer, into: &change, now: now)
+        case .incidentAcknowledgement:
+            notified = try await fireIncidentTimer(timer, into: &change, now: now)
+        }
+        do {
+            _ = try await store.commit(change)
+        } catch where error.code == .conflict {
+            return nil
+        }
+        logger.debug("record timer fired", metadata: ["timer": "\(timer.id)", "notified": "\(notified.count)"])
+        return FiredRecordTimer(timer: timer, firedAt: now, notified: notified)
+    }
+}

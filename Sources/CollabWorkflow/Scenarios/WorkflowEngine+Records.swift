@@ -1,0 +1,163 @@
+import CollabModel
+import CollabPermissions
+import CollabStore
+import Foundation
+
+// What the scenario commands (announcements, meetings, emergency plans) share: idempotent commits of
+// records, the directory of an organization, audit events and notifications about a record.
+
+extension WorkflowEngine {
+    /// The result recorded under `idempotencyKey` for this command and input, if it was run before.
+    ///
+    /// - Throws: `CollabError.Code.idempotencyKeyReused` when the key was used for another command or input.
+    func replayed<Result: Codable & Sendable>(
+        _ type: Result.Type, command: String, input: some Encodable, actor: Member.ID, idempotencyKey: String?
+    ) async throws(CollabError) -> Result? {
+        guard let idempotencyKey else { return nil }
+        var report = ValidationReport()
+        report.checkText(idempotencyKey, field: "idempotencyKey", maxLength: 255)
+        try report.throwIfInvalid()
+        guard let recorded = try await store.recordedResult(for: IdempotencyKey(actorID: actor, key: idempotencyKey))
+        else { return nil }
+        return try Self.decodeRecorded(type, recorded, command: command, fingerprint: Self.recordFingerprint(input))
+    }
+
+    /// Commits `change` and returns `result`; with an idempotency key, the result is recorded with the change,
+    /// and a concurrent run that committed first under the same key returns its result instead.
+    func commitRecord<Result: Codable & Sendable>(
+        _ change: ChangeSet, returning result: Result, command: String, input: some Encodable, actor: Member.ID,
+        idempotencyKey: String?
+    ) async throws(CollabError) -> Result {
+        var change = change
+        let fingerprint = Self.recordFingerprint(input)
+        if let idempotencyKey {
+            let payload: Data
+            do {
+                payload = try JSONEncoder().encode(result)
+            } catch {
+                throw CollabError(.storageFailure, "could not encode the result of '\(command)': \(error)")
+            }
+            change.idempotency = IdempotencyRecord(
+                key: IdempotencyKey(actorID: actor, key: idempotencyKey),
+                result: RecordedResult(command: command, fingerprint: fingerprint, payload: payload))
+        }
+        switch try await store.commit(change) {
+        case .committed:
+            logger.debug("committed command", metadata: ["command": "\(command)", "actor": "\(actor)"])
+            return result
+        case .replayed(let recorded):
+            return try Self.decodeRecorded(Result.self, recorded, command: command, fingerprint: fingerprint)
+        }
+    }
+
+    private static func decodeRecorded<Result: Decodable>(
+        _ type: Result.Type, _ recorded: RecordedResult, command: String, fingerprint: String
+    ) throws(CollabError) -> Result {
+        guard recorded.command == command, recorded.fingerprint == fingerprint else {
+            throw CollabError(.idempotencyKeyReused,
+                "the idempotency key was first used for a different '\(recorded.command)' command")
+        }
+        do {
+            return try JSONDecoder().decode(type, from: recorded.payload)
+        } catch {
+            throw CollabError(.storageCorrupt, "the result recorded under the idempotency key is unreadable")
+        }
+    }
+
+    /// A stable digest of a command's input (FNV-1a over its canonical JSON).
+    static func recordFingerprint(_ input: some Encodable) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .millisecondsSince1970
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in (try? encoder.encode(input)) ?? Data() {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01B3
+        }
+        return String(hash, radix: 16)
+    }
+
+    /// An audit event about a record.
+    func recordEvent(
+        _ record: RecordReference, organization: Organization.ID, actor: Member.ID, action: String,
+        item: WorkItem.ID? = nil, details: [String: String] = [:], at now: Date
+    ) -> AuditEvent {
+        AuditEvent(
+            id: AuditEvent.ID(identifiers.next()), organizationID: organization, itemID: item, actorID: actor,
+            action: action, fromState: nil, toState: nil, details: details, occurredAt: now, record: record)
+    }
+
+    /// A notification about a record.
+    func recordNotice(
+        _ record: RecordReference, organization: Organization.ID, to recipient: Member.ID, kind: Notice.Kind,
+        urgency: Notice.Urgency, actor: Member.ID?, title: String, body: String, at now: Date
+    ) -> Notice {
+        Notice(
+            id: Notice.ID(identifiers.next()), organizationID: organization, recipientID: recipient, kind: kind,
+            urgency: urgency, itemID: nil, actorID: actor, title: title, body: body, createdAt: now, record: record)
+    }
+
+    /// An organization's departments and active members, read once for a command.
+    func organizationDirectory(_ organizationID: Organization.ID) async throws(CollabError) -> OrganizationDirectory {
+        OrganizationDirectory(
+            departments: try await store.departments(in: organizationID),
+            members: try await store.members(in: organizationID).filter(\.isActive))
+    }
+}
+
+/// An organization's departments and active members, with the lookups scenario commands need.
+struct OrganizationDirectory {
+    let departments: [Department]
+    let members: [Member]
+    let departmentIDs: Set<Department.ID>
+    let memberByID: [Member.ID: Member]
+    private let children: [Department.ID: [Department.ID]]
+
+    init(departments: [Department], members: [Member]) {
+        self.departments = departments
+        self.members = members
+        self.departmentIDs = Set(departments.map(\.id))
+        self.memberByID = Dictionary(members.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var children: [Department.ID: [Department.ID]] = [:]
+        for department in departments {
+            if let parent = department.parentID { children[parent, default: []].append(department.id) }
+        }
+        self.children = children
+    }
+
+    /// `department` and, when `deep`, its sub-departments at any depth.
+    func subtree(_ department: Department.ID, deep: Bool) -> Set<Department.ID> {
+        var result: Set<Department.ID> = [department]
+        guard deep else { return result }
+        var pending = children[department] ?? []
+        while let next = pending.popLast() {
+            if result.insert(next).inserted { pending.append(contentsOf: children[next] ?? []) }
+        }
+        return result
+    }
+
+    /// Active members of any of `departments` (heads only when `headsOnly`), by id.
+    func members(of departments: Set<Department.ID>, headsOnly: Bool = false) -> [Member.ID] {
+        members.filter { member in
+            member.departments.contains { departments.contains($0.departmentID) && (!headsOnly || $0.role == .head) }
+        }.map(\.id).sorted()
+    }
+
+    /// The heads of a member's departments (of the department's parents when a department has none).
+    func heads(of member: Member.ID) -> [Member.ID] {
+        guard let member = memberByID[member] else { return [] }
+        var result = Set<Member.ID>()
+        for membership in member.departments {
+            var department: Department.ID? = membership.departmentID
+            while let current = department {
+                let heads = members(of: [current], headsOnly: true).filter { $0 != member.id }
+                if !heads.isEmpty {
+                    result.formUnion(heads)
+                    break
+                }
+                department = departments.first { $0.id == current }?.parentID
+            }
+        }
+        return result.sorted()
+    }
+}
