@@ -7,7 +7,10 @@ import GRDBSQLite
 ///
 /// Armed with ``interrupt(afterSteps:)``, it makes SQLite interrupt whatever statement is running on any of
 /// the store's connections after that many progress callbacks (one every ``period`` virtual-machine
-/// instructions), once.
+/// instructions), once. Statements SQLite runs inside another (FTS5's own reads of its tables, logged with a
+/// `--` prefix) are never interrupted: FTS5 absorbs an interruption of its `PRAGMA data_version` and goes
+/// on, so the fault would vanish instead of reaching the store. The count resumes with the next statement
+/// the store itself runs.
 final class StorageFaults: Sendable {
     /// SQLite virtual-machine instructions between two progress callbacks.
     let period: Int32
@@ -31,9 +34,13 @@ final class StorageFaults: Sendable {
     /// How many interruptions were injected so far.
     var fired: Int { state.withLock { $0.fired } }
 
+    /// Whether the statement running is one SQLite runs inside another.
+    private let nested = Locked(false)
+
     /// Counts one progress callback; `true` when it is the one to interrupt.
     fileprivate func tick() -> Bool {
-        state.withLock { state in
+        if nested.withLock({ $0 }) { return false }
+        return state.withLock { state in
             guard state.countdown > 0 else { return false }
             state.countdown -= 1
             guard state.countdown == 0 else { return false }
@@ -50,5 +57,8 @@ final class StorageFaults: Sendable {
             return Unmanaged<StorageFaults>.fromOpaque(context).takeUnretainedValue().tick() ? 1 : 0
         }
         sqlite3_progress_handler(db.sqliteConnection, period, callback, Unmanaged.passUnretained(self).toOpaque())
+        db.trace(options: .statement) { [self] event in
+            if case .statement(let statement) = event { nested.withLock { $0 = statement.sql.hasPrefix("--") } }
+        }
     }
 }

@@ -156,7 +156,8 @@ extension WorkflowEngine {
 
     /// Fires every timer due now, earliest first, each exactly once even when several processes run
     /// schedulers on one database. Returns the item timers that fired; the record timers of announcements
-    /// and incidents due by then fire too (``fireDueRecordTimers(limit:)`` returns those).
+    /// and incidents due by then fire too, within the same `limit` (``fireDueRecordTimers(limit:)`` returns
+    /// those).
     @discardableResult
     public func fireDueTimers(limit: Int = 500) async throws(CollabError) -> [FiredTimer] {
         var fired: [FiredTimer] = []
@@ -171,7 +172,8 @@ extension WorkflowEngine {
                 if let result = try await fire(timer) { fired.append(result) }
             }
         }
-        try await fireDueRecordTimers(limit: limit)
+        // The limit bounds the whole call: record timers left over fire on the next one.
+        if fired.count < limit { try await fireDueRecordTimers(limit: limit - fired.count) }
         return fired
     }
 
