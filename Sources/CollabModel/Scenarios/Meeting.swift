@@ -162,15 +162,24 @@ public struct MeetingFollowUp: Hashable, Sendable {
     public struct Entry: Hashable, Sendable {
         /// The decision.
         public var decision: MeetingDecision
-        /// Its action item (as the viewer may see it), if it has one.
+        /// Its action item, when it has one and the viewer may see it (as they may see it).
         public var actionItem: WorkItem?
+        /// The action item's state, whoever views the meeting.
+        public var actionItemState: WorkItemState?
+        /// When the action item is due, whoever views the meeting.
+        public var actionItemDueAt: Date?
         /// Whether the action item is past its due date and not closed.
         public var isOverdue: Bool
 
         /// Creates an entry.
-        public init(decision: MeetingDecision, actionItem: WorkItem?, isOverdue: Bool) {
+        public init(
+            decision: MeetingDecision, actionItem: WorkItem?, actionItemState: WorkItemState?,
+            actionItemDueAt: Date?, isOverdue: Bool
+        ) {
             self.decision = decision
             self.actionItem = actionItem
+            self.actionItemState = actionItemState
+            self.actionItemDueAt = actionItemDueAt
             self.isOverdue = isOverdue
         }
     }

@@ -20,8 +20,8 @@ public struct ValidationLimits: Hashable, Sendable, Codable {
     public var departmentCount = 100
     /// Attachments on one item or update.
     public var attachmentCount = 50
-    /// Entries of the other lists: an announcement's named members, a meeting's attendees and decisions, an
-    /// emergency plan's departments and checklist.
+    /// Entries of the other lists: an announcement's named members, a meeting's attendees and decisions, a
+    /// department's checklist in an emergency plan, a plan's informed members.
     public var memberListLength = 1_000
 
     /// Creates limits; every value has a default.

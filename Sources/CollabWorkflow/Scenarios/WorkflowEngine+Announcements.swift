@@ -173,7 +173,7 @@ extension WorkflowEngine {
     public func openAnnouncement(_ id: Announcement.ID, by reader: Member.ID) async throws(CollabError)
         -> ReceivedAnnouncement
     {
-        let (announcement, found) = try await visibleAnnouncement(id, to: try await subject(reader))
+        let (announcement, found) = try await visibleAnnouncement(id, to: try await activeSubject(reader))
         guard var receipt = found else {
             throw CollabError(.forbidden, "member '\(reader)' did not receive announcement '\(id)'")
         }
@@ -316,7 +316,7 @@ extension WorkflowEngine {
         async throws(CollabError) -> [Member.ID]
     {
         guard let announcement = try await store.announcement(Announcement.ID(timer.record.id)),
-            let requirement = announcement.acknowledgement
+            let requirement = announcement.acknowledgement, !announcement.isExpired(at: now)
         else { return [] }
         let missing = try await store.receipts(of: announcement.id).map(\.receipt).filter { $0.acknowledgedAt == nil }
         guard !missing.isEmpty else { return [] }
@@ -341,7 +341,12 @@ extension WorkflowEngine {
             let directory = try await organizationDirectory(announcement.organizationID)
             var missingByHead: [Member.ID: [Member.ID]] = [:]
             for receipt in missing {
-                for head in directory.heads(of: receipt.memberID) { missingByHead[head, default: []].append(receipt.memberID) }
+                // A member with no head above them (the head of a top-level department) is reported to the
+                // author, so that no missing acknowledgement goes untold.
+                let heads = directory.heads(of: receipt.memberID)
+                for head in heads.isEmpty ? [announcement.authorID] : heads {
+                    missingByHead[head, default: []].append(receipt.memberID)
+                }
             }
             for (head, members) in missingByHead.sorted(by: { $0.key < $1.key }) {
                 let names = members.map { directory.memberByID[$0]?.displayName ?? $0.rawValue }.sorted()

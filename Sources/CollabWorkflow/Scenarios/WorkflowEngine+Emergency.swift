@@ -448,6 +448,9 @@ extension WorkflowEngine {
         guard request.status == .open else {
             throw CollabError(.invalidTransition, "resource request '\(id)' is already \(request.status.rawValue)")
         }
+        guard incident.state == .open else {
+            throw CollabError(.invalidTransition, "incident '\(incident.id)' is closed")
+        }
         try checkOptionalText(note, field: "note")
         let now = now()
         request.status = status
@@ -538,7 +541,9 @@ extension WorkflowEngine {
             events += trail.map { ($0, task.departmentID) }
         }
         if let closing { events.append((closing, nil)) }
-        events.sort { $0.0.occurredAt < $1.0.occurredAt }
+        // In time order; events of one instant (a trigger and its tasks) keep the order they were read in.
+        events = events.enumerated().sorted { ($0.element.0.occurredAt, $0.offset) < ($1.element.0.occurredAt, $1.offset) }
+            .map(\.element)
         let requests = try await store.resourceRequests(of: incident.id)
         let closedAt = closing?.occurredAt ?? now()
         let timeline = events.map { event, department in

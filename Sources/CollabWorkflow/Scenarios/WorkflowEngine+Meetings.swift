@@ -98,7 +98,6 @@ extension WorkflowEngine {
         for decision in meeting.decisions {
             var item: WorkItem?
             if let itemID = decision.actionItemID, let found = try await store.workItem(itemID) {
-                // The follow-up shows every action item's state; the item itself keeps its own visibility.
                 item = found
                 switch found.state {
                 case .completed: completed += 1
@@ -107,8 +106,11 @@ extension WorkflowEngine {
                 }
                 if found.isOverdue(at: now) { overdue += 1 }
             }
-            entries.append(MeetingFollowUp.Entry(decision: decision, actionItem: item,
-                isOverdue: item?.isOverdue(at: now) ?? false))
+            // Every viewer of the meeting sees each action item's state and due date; the item itself only
+            // those who may see it, as they may see it.
+            let visible = item.flatMap { authorizer.isAllowed(subject, .view, on: $0) ? authorizer.redacted($0, for: subject) : nil }
+            entries.append(MeetingFollowUp.Entry(decision: decision, actionItem: visible, actionItemState: item?.state,
+                actionItemDueAt: item?.dueAt, isOverdue: item?.isOverdue(at: now) ?? false))
         }
         return MeetingFollowUp(meeting: meeting, entries: entries, open: open, completed: completed,
             cancelled: cancelled, overdue: overdue)
