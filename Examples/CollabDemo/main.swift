@@ -1,10 +1,13 @@
 // collab-demo: plays the cross-department "new product development" scenario of the platform guide
 // against an SQLite file, then prints each item's audit trail and each participant's inbox. With
 // --report or --report-dir it also writes the company's report workbook and two SVG charts; the `report`
-// subcommand writes only those, from what the database holds.
+// subcommand writes only those, from what the database holds. The `emergency` subcommand plays the
+// equipment-failure scenario instead (EquipmentFailure.swift): an announcement with acknowledgements, an
+// emergency plan triggered and closed with its summary, and a review meeting with an action item.
 //
 //     swift run collab-demo [--database PATH] [--report] [--report-dir DIR]
 //     swift run collab-demo report [--database PATH] [--report-dir DIR]
+//     swift run collab-demo emergency [--database PATH] [--report] [--report-dir DIR]
 
 import CollabModel
 import CollabReports
@@ -16,6 +19,8 @@ struct Options {
     var databasePath = "collab-demo.sqlite"
     /// Only write the report files (the `report` subcommand), without playing a round.
     var reportOnly = false
+    /// Play the equipment-failure scenario (the `emergency` subcommand) instead of a product round.
+    var emergency = false
     /// Write the report files (`--report`, `--report-dir` or the `report` subcommand).
     var writesReport = false
     /// Where the report files go; `nil`: the database's folder.
@@ -24,11 +29,14 @@ struct Options {
     static let usage = """
         usage: collab-demo [--database PATH] [--report] [--report-dir DIR]
                collab-demo report [--database PATH] [--report-dir DIR]
+               collab-demo emergency [--database PATH] [--report] [--report-dir DIR]
           --database PATH   the SQLite file (default: ./collab-demo.sqlite)
           --report          after the round, write collab-report.xlsx, collab-departments.svg and
                             collab-trend.svg next to the database
           --report-dir DIR  the same, into DIR (created if missing)
           report            write only the report files, from what the database holds
+          emergency         play the equipment-failure scenario (announcement, emergency plan,
+                            incident summary, review meeting) on a virtual clock from 08:30 today
         """
 
     init(arguments: [String]) throws {
@@ -37,6 +45,9 @@ struct Options {
             rest.removeFirst()
             reportOnly = true
             writesReport = true
+        } else if rest.first == "emergency" {
+            rest.removeFirst()
+            emergency = true
         }
         while let argument = rest.popFirst() {
             switch argument {
@@ -246,6 +257,15 @@ do {
     if options.reportOnly {
         for line in try await writeReport(store, to: options.reportFolder) { print(line) }
         print("Database: \(options.databasePath)")
+        exit(0)
+    }
+    if options.emergency {
+        try await playEquipmentFailure(store, round: String(UUID().uuidString.prefix(8)).lowercased())
+        print("\nDatabase: \(options.databasePath)")
+        if options.writesReport {
+            print("")
+            for line in try await writeReport(store, to: options.reportFolder) { print(line) }
+        }
         exit(0)
     }
     let engine = WorkflowEngine(store: store)
