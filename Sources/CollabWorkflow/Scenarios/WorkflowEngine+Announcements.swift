@@ -213,7 +213,15 @@ extension WorkflowEngine {
         change.scenario.receipts = [receipt]
         change.auditEvents = [recordEvent(.announcement(id), organization: announcement.organizationID, actor: member,
             action: "acknowledge", details: now > requirement.deadline ? ["late": "true"] : [:], at: now)]
-        _ = try await store.commit(change)
+        // Recorded once per member and announcement: of two acknowledgements at the same time, the second
+        // commits nothing (no second audit event) and returns the receipt as the first left it.
+        change.idempotency = IdempotencyRecord(
+            key: IdempotencyKey(actorID: member, key: "collab.acknowledge:\(id)"),
+            result: RecordedResult(command: "acknowledge", fingerprint: id.rawValue, payload: Data()))
+        if case .replayed = try await store.commit(change) {
+            if let stored = try await store.receipt(of: id, for: member) { receipt = stored }
+            return ReceivedAnnouncement(announcement: announcement, receipt: receipt)
+        }
         _ = try await store.markRead([receipt.noticeID], of: member, at: now)
         return ReceivedAnnouncement(announcement: announcement, receipt: receipt)
     }

@@ -128,14 +128,15 @@ extension WorkflowEngine {
         report.checkText(details, field: "details", maxLength: configuration.limits.textLength, required: false,
             allowNewlines: true)
         try report.throwIfInvalid()
-        if let existing = try await store.incident(triggerKey: triggerKey, in: subject.organizationID) {
-            return try repeated(existing, planID: planID, subject: subject)
-        }
         guard let plan = try await store.emergencyPlan(planID, version: nil), ScenarioRules.canSee(subject, plan) else {
             throw CollabError.notFound("emergency plan", planID.rawValue)
         }
         guard ScenarioRules.canTrigger(subject, plan) else {
             throw CollabError(.forbidden, "member '\(commander)' may not trigger emergency plan '\(planID)'")
+        }
+        // Only after the checks: a used key must not let a member without the right see or "trigger" the incident.
+        if let existing = try await store.incident(triggerKey: triggerKey, in: subject.organizationID) {
+            return try repeated(existing, planID: planID, subject: subject)
         }
         let now = now()
         let resolved = try await resolve(plan, title: title ?? plan.name, details: details, at: now, commander: commander)
@@ -361,7 +362,8 @@ extension WorkflowEngine {
     }
 
     /// Asks a department for a resource during an incident (spare parts from the warehouse). The
-    /// department's members are told at once.
+    /// department's members are told at once; a department outside the plan joins the incident (its
+    /// members see it, and the summary lists it).
     @discardableResult
     public func requestResource(
         for id: Incident.ID, from department: Department.ID, resource: String, quantity: Int = 1,
@@ -390,6 +392,14 @@ extension WorkflowEngine {
             neededBy: neededBy.map(Self.truncated), createdAt: now)
         var change = ChangeSet()
         change.scenario.resourceRequests = [request]
+        if !incident.departmentIDs.contains(department) {
+            // The department asked joins the incident: its members see it, its timeline and the request, and
+            // the summary counts its resources.
+            var joined = incident
+            joined.departmentIDs.append(department)
+            joined.version += 1
+            change.scenario.incidents = [joined]
+        }
         change.auditEvents = [recordEvent(.incident(id), organization: incident.organizationID, actor: requester,
             action: "request_resource", details: [
                 "request": request.id.rawValue, "department": department.rawValue, "resource": resource,
