@@ -22,8 +22,9 @@ extension SQLiteStore {
             try db.run("""
                 INSERT INTO announcement_receipts (announcement_id, member_id, department_id, notice_id, read_at,
                     acknowledged_at) VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT (announcement_id, member_id) DO UPDATE SET read_at = excluded.read_at,
-                    acknowledged_at = excluded.acknowledged_at
+                ON CONFLICT (announcement_id, member_id) DO UPDATE
+                    SET read_at = COALESCE(announcement_receipts.read_at, excluded.read_at),
+                    acknowledged_at = COALESCE(announcement_receipts.acknowledged_at, excluded.acknowledged_at)
                 """, [
                     receipt.announcementID.rawValue, receipt.memberID.rawValue, receipt.departmentID?.rawValue,
                     receipt.noticeID.rawValue, receipt.readAt?.storedMilliseconds,
