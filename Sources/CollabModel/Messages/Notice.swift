@@ -57,6 +57,20 @@ public struct Notice: Identifiable, Hashable, Sendable, Codable {
         public static let resourceDecided = Kind(rawValue: "resource_decided")
         /// An incident you took part in was closed.
         public static let incidentClosed = Kind(rawValue: "incident_closed")
+        /// A purchase order was shared with your organization.
+        public static let orderShared = Kind(rawValue: "order_shared")
+        /// The requirements of a purchase order changed, or it was cancelled.
+        public static let orderChanged = Kind(rawValue: "order_changed")
+        /// Delivery dates were proposed or counter-proposed.
+        public static let deliveryProposed = Kind(rawValue: "delivery_proposed")
+        /// Delivery dates were confirmed.
+        public static let deliveryConfirmed = Kind(rawValue: "delivery_confirmed")
+        /// A ticket reached your department, or a customer wrote on it.
+        public static let ticketUpdate = Kind(rawValue: "ticket_update")
+        /// A reply on your ticket, or its progress (resolved, closed).
+        public static let ticketReply = Kind(rawValue: "ticket_reply")
+        /// A ticket missed a service target.
+        public static let serviceTargetMissed = Kind(rawValue: "service_target_missed")
     }
 
     /// How urgently a hook should deliver.

@@ -21,6 +21,12 @@ public struct RecordReference: Hashable, Sendable, Codable, CustomStringConverti
         public static let incident = Kind(rawValue: "incident")
         /// A ``ResourceRequest`` of an incident.
         public static let resourceRequest = Kind(rawValue: "resource_request")
+        /// A ``PurchaseOrder``.
+        public static let purchaseOrder = Kind(rawValue: "purchase_order")
+        /// A customer in the archive (``CustomerRecord``).
+        public static let customer = Kind(rawValue: "customer")
+        /// A ``Ticket``.
+        public static let ticket = Kind(rawValue: "ticket")
     }
 
     /// What kind of record.
@@ -44,6 +50,13 @@ public struct RecordReference: Hashable, Sendable, Codable, CustomStringConverti
     public static func incident(_ id: Incident.ID) -> Self { Self(.incident, id.rawValue) }
     /// The resource request `id`.
     public static func resourceRequest(_ id: ResourceRequest.ID) -> Self { Self(.resourceRequest, id.rawValue) }
+
+    /// The purchase order `id`.
+    public static func purchaseOrder(_ id: PurchaseOrder.ID) -> Self { Self(.purchaseOrder, id.rawValue) }
+    /// The customer whose organization is `id`.
+    public static func customer(_ id: Organization.ID) -> Self { Self(.customer, id.rawValue) }
+    /// The ticket `id`.
+    public static func ticket(_ id: Ticket.ID) -> Self { Self(.ticket, id.rawValue) }
 
     /// `kind:id`, as stored.
     public var stored: String { "\(kind.rawValue):\(id)" }

@@ -84,6 +84,10 @@ public struct RecordTimer: Hashable, Sendable, Codable {
         case acknowledgementDeadline = "acknowledgement_deadline"
         /// An incident department's acknowledgement deadline passed: escalate its unaccepted tasks.
         case incidentAcknowledgement = "incident_acknowledgement"
+        /// A ticket's first-response target falls due: tell the department if it is missed.
+        case ticketFirstResponse = "ticket_first_response"
+        /// A ticket's resolution target falls due: tell the department if it is missed.
+        case ticketResolution = "ticket_resolution"
     }
 
     /// A stable identity: scheduling the same timer again does nothing.

@@ -111,6 +111,8 @@ public struct ChangeSet: Sendable {
     public var firedRecordTimer: (id: String, at: Date)?
     /// Announcements, meetings, plans, incidents and their timers written with the change.
     public var scenario = ScenarioChanges()
+    /// Partnerships, purchase orders, the customer archive and tickets written with the change.
+    public var external = ExternalChanges()
     /// The directory revision (``DirectoryStore/directoryRevision()``) the change was planned under: when
     /// set, the change commits only if the directory has not changed since, and otherwise fails with
     /// `CollabError.Code.staleDirectory`, so a command is never authorized against an outdated directory.

@@ -68,45 +68,48 @@ extension SQLiteStore {
 
     public func save(_ member: Member) async throws(CollabError) {
         try member.validate().throwIfInvalid()
-        try await write { db in
-            var report = ValidationReport()
-            let orgExists = try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM organizations WHERE id = ?"),
-                arguments: [member.organizationID.rawValue]) ?? false
-            if !orgExists {
-                report.add("organizationID", .unknownOrganization, "no organization '\(member.organizationID)'")
+        try await write { db in try Self.writeMember(member, db) }
+    }
+
+    /// Writes a validated member, checking its organization, departments and handle in the transaction.
+    static func writeMember(_ member: Member, _ db: Database) throws {
+        var report = ValidationReport()
+        let orgExists = try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM organizations WHERE id = ?"),
+            arguments: [member.organizationID.rawValue]) ?? false
+        if !orgExists {
+            report.add("organizationID", .unknownOrganization, "no organization '\(member.organizationID)'")
+        }
+        for (index, membership) in member.departments.enumerated() {
+            let org = try String.fetchOne(db.cachedStatement(sql: "SELECT organization_id FROM departments WHERE id = ?"),
+                arguments: [membership.departmentID.rawValue])
+            if org != member.organizationID.rawValue {
+                report.add("departments[\(index)]", .unknownDepartment,
+                    "'\(membership.departmentID)' is not a department of '\(member.organizationID)'")
             }
-            for (index, membership) in member.departments.enumerated() {
-                let org = try String.fetchOne(db.cachedStatement(sql: "SELECT organization_id FROM departments WHERE id = ?"),
-                    arguments: [membership.departmentID.rawValue])
-                if org != member.organizationID.rawValue {
-                    report.add("departments[\(index)]", .unknownDepartment,
-                        "'\(membership.departmentID)' is not a department of '\(member.organizationID)'")
-                }
-            }
-            let holder = try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM members WHERE organization_id = ? AND handle = ?"),
-                arguments: [member.organizationID.rawValue, member.handle])
-            if let holder, holder != member.id.rawValue {
-                report.add("handle", .duplicate, "'\(member.handle)' is taken by another member")
-            }
-            try report.throwIfInvalid()
+        }
+        let holder = try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM members WHERE organization_id = ? AND handle = ?"),
+            arguments: [member.organizationID.rawValue, member.handle])
+        if let holder, holder != member.id.rawValue {
+            report.add("handle", .duplicate, "'\(member.handle)' is taken by another member")
+        }
+        try report.throwIfInvalid()
+        try db.cachedStatement(sql: """
+            INSERT INTO members (id, organization_id, display_name, handle, roles, is_active, kind)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(id) DO UPDATE SET organization_id = excluded.organization_id,
+                display_name = excluded.display_name, handle = excluded.handle, roles = excluded.roles,
+                is_active = excluded.is_active, kind = excluded.kind
+            """).execute(arguments: [
+                member.id.rawValue, member.organizationID.rawValue, member.displayName, member.handle,
+                StoredList.encode(member.roles.map(\.rawValue).sorted()), member.isActive, member.kind.rawValue,
+            ])
+        try db.cachedStatement(sql: "DELETE FROM department_memberships WHERE member_id = ?").execute(
+            arguments: [member.id.rawValue])
+        for (position, membership) in member.departments.enumerated() {
             try db.cachedStatement(sql: """
-                INSERT INTO members (id, organization_id, display_name, handle, roles, is_active, kind)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(id) DO UPDATE SET organization_id = excluded.organization_id,
-                    display_name = excluded.display_name, handle = excluded.handle, roles = excluded.roles,
-                    is_active = excluded.is_active, kind = excluded.kind
-                """).execute(arguments: [
-                    member.id.rawValue, member.organizationID.rawValue, member.displayName, member.handle,
-                    StoredList.encode(member.roles.map(\.rawValue).sorted()), member.isActive, member.kind.rawValue,
-                ])
-            try db.cachedStatement(sql: "DELETE FROM department_memberships WHERE member_id = ?").execute(
-                arguments: [member.id.rawValue])
-            for (position, membership) in member.departments.enumerated() {
-                try db.cachedStatement(sql: """
-                    INSERT INTO department_memberships (member_id, department_id, role, position) VALUES (?, ?, ?, ?)
-                    """).execute(arguments: [member.id.rawValue, membership.departmentID.rawValue, membership.role.rawValue,
-                        position])
-            }
+                INSERT INTO department_memberships (member_id, department_id, role, position) VALUES (?, ?, ?, ?)
+                """).execute(arguments: [member.id.rawValue, membership.departmentID.rawValue, membership.role.rawValue,
+                    position])
         }
     }
 

@@ -98,7 +98,7 @@ extension SQLiteStore {
     }
 
     /// Inserts version 1 of a record, or updates the row at `version - 1`; anything else is a conflict.
-    private static func writeVersioned(
+    static func writeVersioned(
         _ table: String, id: String, version: Int, columns: [String], values: [any SQLBindable], _ db: Database
     ) throws {
         if version <= 1 {
@@ -124,7 +124,7 @@ extension SQLiteStore {
 
     // MARK: Reading
 
-    private static func decodeBody<T: Decodable>(_ type: T.Type, _ row: Row, _ what: String) throws -> T {
+    static func decodeBody<T: Decodable>(_ type: T.Type, _ row: Row, _ what: String) throws -> T {
         do {
             guard let value = try StoredJSON.decode(type, row["body"]) else {
                 throw CollabError(.storageCorrupt, "\(what) '\(row["id"] as String? ?? "?")' has no body")
@@ -138,7 +138,7 @@ extension SQLiteStore {
     }
 
     /// A newest-first cursor: the sort key and id of the last row of the previous page.
-    private static func newestCursor(_ cursor: String?, of list: String) throws(CollabError) -> (Int64, String)? {
+    static func newestCursor(_ cursor: String?, of list: String) throws(CollabError) -> (Int64, String)? {
         guard let cursor else { return nil }
         let parts = cursor.split(separator: "|", maxSplits: 1)
         guard parts.count == 2, let key = Int64(parts[0]) else {
@@ -148,7 +148,7 @@ extension SQLiteStore {
         return (key, String(parts[1]))
     }
 
-    private static func newestPage<T: Sendable>(
+    static func newestPage<T: Sendable>(
         _ rows: [Row], limit: Int, key: String, decode: (Row) throws -> T
     ) throws -> Page<T> {
         let items = try rows.prefix(limit).map(decode)

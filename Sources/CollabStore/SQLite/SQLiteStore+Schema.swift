@@ -388,6 +388,85 @@ extension SQLiteStore {
                 CREATE INDEX record_timers_due ON record_timers(fire_at, id) WHERE state = 'pending';
                 """)
         }
+        migrator.registerMigration("v6 partners, purchase orders, customers, tickets") { db in
+            try db.execute(sql: """
+                CREATE TABLE partnerships (
+                    organization_id TEXT NOT NULL,
+                    partner_id TEXT NOT NULL REFERENCES organizations(id),
+                    role TEXT NOT NULL,
+                    invited_by TEXT NOT NULL,
+                    invited_at INTEGER NOT NULL,
+                    PRIMARY KEY (organization_id, partner_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX partnerships_by_partner ON partnerships(partner_id, organization_id);
+
+                CREATE TABLE purchase_orders (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    organization_id TEXT NOT NULL,
+                    supplier_id TEXT NOT NULL,
+                    number TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    version INTEGER NOT NULL,
+                    body TEXT NOT NULL,
+                    UNIQUE (organization_id, number)
+                );
+                CREATE INDEX purchase_orders_by_organization ON purchase_orders(organization_id, created_at, id);
+                CREATE INDEX purchase_orders_by_supplier ON purchase_orders(supplier_id, created_at, id);
+                CREATE TABLE delivery_proposals (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    order_id TEXT NOT NULL REFERENCES purchase_orders(id),
+                    number INTEGER NOT NULL,
+                    status TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    UNIQUE (order_id, number)
+                );
+
+                CREATE TABLE customers (
+                    id TEXT PRIMARY KEY NOT NULL REFERENCES organizations(id),
+                    organization_id TEXT NOT NULL,
+                    customer_key TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    version INTEGER NOT NULL,
+                    body TEXT NOT NULL,
+                    UNIQUE (organization_id, customer_key)
+                );
+                CREATE INDEX customers_by_name ON customers(organization_id, name, id);
+                CREATE TABLE customer_contracts (
+                    organization_id TEXT NOT NULL,
+                    contract_id TEXT NOT NULL,
+                    customer_id TEXT NOT NULL REFERENCES customers(id),
+                    PRIMARY KEY (organization_id, contract_id)
+                ) WITHOUT ROWID;
+
+                CREATE TABLE tickets (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    organization_id TEXT NOT NULL,
+                    customer_id TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    version INTEGER NOT NULL,
+                    body TEXT NOT NULL
+                );
+                CREATE INDEX tickets_by_organization ON tickets(organization_id, created_at, id);
+                CREATE INDEX tickets_by_customer ON tickets(customer_id, created_at, id);
+                -- Every department that handled a ticket: its members keep seeing it.
+                CREATE TABLE ticket_departments (
+                    department_id TEXT NOT NULL,
+                    ticket_id TEXT NOT NULL REFERENCES tickets(id),
+                    PRIMARY KEY (department_id, ticket_id)
+                ) WITHOUT ROWID;
+                CREATE TABLE ticket_messages (
+                    sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+                    id TEXT NOT NULL UNIQUE,
+                    ticket_id TEXT NOT NULL REFERENCES tickets(id),
+                    audience TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    body TEXT NOT NULL
+                );
+                CREATE INDEX ticket_messages_by_ticket ON ticket_messages(ticket_id, sequence);
+                """)
+        }
         return migrator
     }()
 }

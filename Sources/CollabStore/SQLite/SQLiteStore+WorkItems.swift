@@ -158,6 +158,9 @@ extension SQLiteStore {
         if !change.scenario.isEmpty {
             try applyScenario(change.scenario, db)
         }
+        if !change.external.isEmpty {
+            try applyExternal(change.external, db)
+        }
         if let record = change.idempotency {
             try db.run("""
                 INSERT INTO idempotency_keys (actor_id, key, command, fingerprint, result) VALUES (?, ?, ?, ?, ?)

@@ -34,6 +34,10 @@ public struct WorkflowEngine: Sendable {
         public var logger = Logger(label: "collab.workflow")
         /// Reminders, escalations and decision reminders.
         public var timers = TimerPolicy()
+        /// How customer tickets route between departments.
+        public var ticketRouting = TicketRouting()
+        /// The service targets of tickets, in working time.
+        public var ticketServiceTargets = TicketServiceTargets()
 
         /// Creates a configuration; every value has a default.
         public init() {}

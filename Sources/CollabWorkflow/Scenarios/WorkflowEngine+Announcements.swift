@@ -371,7 +371,7 @@ extension WorkflowEngine {
                 details: ["missing": missing.map(\.memberID.rawValue).sorted().joined(separator: ","),
                     "heads": missingByHead.keys.map(\.rawValue).sorted().joined(separator: ","), "timer": timer.id],
                 at: now))
-        case .incidentAcknowledgement:
+        case .incidentAcknowledgement, .ticketFirstResponse, .ticketResolution:
             return []
         }
         change.scenario.announcements = [updated]

@@ -43,6 +43,8 @@ extension WorkflowEngine {
             notified = try await fireAnnouncementTimer(timer, into: &change, now: now)
         case .incidentAcknowledgement:
             notified = try await fireIncidentTimer(timer, into: &change, now: now)
+        case .ticketFirstResponse, .ticketResolution:
+            notified = try await fireTicketTimer(timer, into: &change, now: now)
         }
         do {
             _ = try await store.commit(change)

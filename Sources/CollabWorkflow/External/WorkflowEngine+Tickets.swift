@@ -1,0 +1,551 @@
+import CollabModel
+import CollabPermissions
+import CollabStore
+import Foundation
+
+extension WorkflowEngine {
+    // MARK: Opening
+
+    /// Opens a ticket: a customer contact asks, or a member of the company records the request of a contact
+    /// (`onBehalfOf`). The ticket takes the first route of ``Configuration/ticketRouting`` that matches its
+    /// category, starts at the route's first department (whose members are told), and its service clocks
+    /// start.
+    ///
+    /// - Throws: `CollabError.Code.forbidden` for a member who is neither a customer contact nor a member of
+    ///   the company; `CollabError.Code.invalidInput` when no route takes the category, or the draft is wrong.
+    @discardableResult
+    public func openTicket(_ draft: TicketDraft, by member: Member.ID, onBehalfOf contact: Member.ID? = nil)
+        async throws(CollabError) -> Ticket
+    {
+        let subject = try await activeSubject(member)
+        var report = draft.validate(limits: configuration.limits, attachmentPolicy: configuration.attachmentPolicy)
+        let requester: Member.ID
+        let customer: CustomerRecord
+        if subject.isExternal {
+            guard ExternalRules.speaksFor(subject, subject.organizationID),
+                let record = try await store.customer(subject.organizationID)
+            else {
+                throw CollabError(.forbidden, "member '\(member)' is not a contact of a customer")
+            }
+            requester = member
+            customer = record
+        } else {
+            guard let contact, let contactMember = try await directory.member(contact), contactMember.isActive,
+                let record = try await store.customer(contactMember.organizationID),
+                record.organizationID == subject.organizationID
+            else {
+                throw CollabError.invalid([ValidationProblem(field: "onBehalfOf", kind: .unknownMember,
+                    message: "'\(contact?.rawValue ?? "")' is not an active contact of a customer of the company")])
+            }
+            requester = contact
+            customer = record
+        }
+        let route = configuration.ticketRouting.route(for: draft.category)
+        let departments = Set(try await store.departments(in: customer.organizationID).map(\.id))
+        if let route {
+            for department in route.departmentIDs where !departments.contains(department) {
+                report.add("category", .unknownDepartment,
+                    "route '\(route.name)' names department '\(department)', which does not exist")
+            }
+        } else {
+            report.add("category", .malformed, "no routing rule takes tickets of category '\(draft.category.clipped())'")
+        }
+        try report.throwIfInvalid()
+        guard let route, let first = route.departmentIDs.first else { throw CollabError.invalid(report.problems) }
+        let now = now()
+        let ticket = Ticket(
+            id: Ticket.ID(identifiers.next()), organizationID: customer.organizationID, customerID: customer.id,
+            requesterID: requester, subject: draft.subject, description: draft.description, category: draft.category,
+            priority: draft.priority, route: route.name, routeDepartmentIDs: route.departmentIDs, departmentID: first,
+            handledBy: [first], createdAt: now)
+        var change = ChangeSet()
+        change.external.tickets = [ticket]
+        change.external.ticketMessages = [TicketMessage(
+            id: TicketMessage.ID(identifiers.next()), ticketID: ticket.id, authorID: requester, body: draft.description,
+            audience: .customer, attachments: draft.attachments, createdAt: now)]
+        change.auditEvents = [ticketEvent(ticket, actor: member, action: "open_ticket",
+            details: ["category": ticket.category, "route": route.name, "department": first.rawValue,
+                "customer": customer.id.rawValue, "on_behalf_of": contact?.rawValue ?? ""], at: now)]
+        try await notifyDepartment(of: ticket, into: &change, actor: member,
+            title: "New ticket: \(ticket.subject)",
+            body: "\(customer.name) asks (\(ticket.category), \(ticket.priority.rawValue)): \(ticket.description.clipped(300))",
+            at: now)
+        try await scheduleServiceTimers(for: ticket, into: &change, now: now)
+        _ = try await store.commit(change)
+        return ticket
+    }
+
+    // MARK: Working on a ticket
+
+    /// Writes on a ticket. A member of the company handling it replies to the customer (`.customer`; the first
+    /// reply meets the first-response target) or leaves an internal note the customer never sees
+    /// (`.internal`). A customer contact always replies (`.customer`): a reply while the ticket waits for the
+    /// customer resumes its clocks, one on a resolved ticket reopens it.
+    @discardableResult
+    public func reply(
+        to id: Ticket.ID, _ body: String, audience: TicketMessage.Audience = .customer,
+        attachments: [FileAttachment] = [], by member: Member.ID, expectedVersion: Int? = nil
+    ) async throws(CollabError) -> TicketMessage {
+        let subject = try await activeSubject(member)
+        var ticket = try await visibleTicket(id, to: subject, expectedVersion: expectedVersion)
+        var report = ValidationReport()
+        report.checkText(body, field: "body", maxLength: configuration.limits.textLength, allowNewlines: true)
+        if attachments.count > configuration.limits.attachmentCount {
+            report.add("attachments", .tooLong,
+                "has \(attachments.count) attachments, at most \(configuration.limits.attachmentCount)")
+        }
+        for (index, attachment) in attachments.enumerated() {
+            report.merge(attachment.validate(policy: configuration.attachmentPolicy, field: "attachments[\(index)]"))
+        }
+        try report.throwIfInvalid()
+        guard ticket.state != .closed else { throw CollabError(.invalidTransition, "ticket '\(id)' is closed") }
+        let now = now()
+        let fromCustomer = ExternalRules.isCustomer(subject, ticket)
+        if !fromCustomer {
+            guard ExternalRules.canHandle(subject, ticket) else {
+                throw CollabError(.forbidden,
+                    "member '\(member)' may not write on ticket '\(id)': only its department '\(ticket.departmentID)' does")
+            }
+        }
+        let message = TicketMessage(
+            id: TicketMessage.ID(identifiers.next()), ticketID: id, authorID: member, body: body,
+            audience: fromCustomer ? .customer : audience, attachments: attachments, createdAt: now)
+        var change = ChangeSet()
+        change.external.ticketMessages = [message]
+        var details = ["audience": message.audience.rawValue, "message": message.id.rawValue]
+        let name = subject.displayName ?? member.rawValue
+        if fromCustomer {
+            if ticket.state == .waitingForCustomer { resume(&ticket, at: now); details["resumed"] = "true" }
+            if ticket.state == .resolved {
+                // Reopened: the time it stood resolved does not count against the resolution target.
+                if let resolvedAt = ticket.resolvedAt, now > resolvedAt {
+                    ticket.pauses.append(DateInterval(start: resolvedAt, end: now))
+                }
+                ticket.resolvedAt = nil
+                ticket.state = .open
+                details["reopened"] = "true"
+            }
+            try await notifyDepartment(of: ticket, into: &change, actor: member, title: "Customer reply: \(ticket.subject)",
+                body: "\(name): \(body.clipped(300))", at: now)
+        } else {
+            if ticket.handlerID == nil { ticket.handlerID = member }
+            if audience == .customer {
+                if ticket.firstResponseAt == nil { ticket.firstResponseAt = now; details["first_response"] = "true" }
+                notifyCustomer(of: ticket, into: &change, actor: member, title: "Reply: \(ticket.subject)",
+                    body: "\(name): \(body.clipped(300))", at: now)
+            }
+        }
+        ticket.version += 1
+        change.external.tickets = [ticket]
+        change.auditEvents = [ticketEvent(ticket, actor: member,
+            action: fromCustomer ? "customer_reply" : (audience == .customer ? "reply" : "note"), details: details, at: now)]
+        try await scheduleServiceTimers(for: ticket, into: &change, now: now)
+        _ = try await store.commit(change)
+        return message
+    }
+
+    /// The department handling a ticket hands it to the next department of its route, with an internal note;
+    /// that department's members are told, and keep seeing the ticket afterwards like every department that
+    /// handled it.
+    ///
+    /// - Throws: `CollabError.Code.invalidTransition` at the route's last department.
+    @discardableResult
+    public func forwardTicket(_ id: Ticket.ID, note: String, by member: Member.ID, expectedVersion: Int? = nil)
+        async throws(CollabError) -> Ticket
+    {
+        var (subject, ticket) = try await ticketToHandle(id, member, expectedVersion: expectedVersion)
+        var report = ValidationReport()
+        report.checkText(note, field: "note", maxLength: configuration.limits.textLength, allowNewlines: true)
+        try report.throwIfInvalid()
+        guard ticket.state == .open || ticket.state == .waitingForCustomer else {
+            throw CollabError(.invalidTransition, "ticket '\(id)' is \(ticket.state.rawValue)")
+        }
+        guard let index = ticket.routeDepartmentIDs.firstIndex(of: ticket.departmentID),
+            index + 1 < ticket.routeDepartmentIDs.count
+        else {
+            throw CollabError(.invalidTransition,
+                "ticket '\(id)' is at the last department of route '\(ticket.route)'")
+        }
+        let now = now()
+        let from = ticket.departmentID
+        let next = ticket.routeDepartmentIDs[index + 1]
+        ticket.departmentID = next
+        ticket.handlerID = nil
+        if !ticket.handledBy.contains(next) { ticket.handledBy.append(next) }
+        ticket.version += 1
+        var change = ChangeSet()
+        change.external.tickets = [ticket]
+        change.external.ticketMessages = [TicketMessage(
+            id: TicketMessage.ID(identifiers.next()), ticketID: id, authorID: member, body: note, audience: .internal,
+            createdAt: now)]
+        change.auditEvents = [ticketEvent(ticket, actor: member, action: "forward_ticket",
+            details: ["from": from.rawValue, "to": next.rawValue], at: now)]
+        try await notifyDepartment(of: ticket, into: &change, actor: member, title: "Ticket for your department: \(ticket.subject)",
+            body: "\(subject.displayName ?? member.rawValue) forwarded it: \(note.clipped(300))", at: now)
+        _ = try await store.commit(change)
+        return ticket
+    }
+
+    /// Asks the customer a question and waits for the answer: the service clocks pause until the customer
+    /// replies. The question counts as a reply (it meets the first-response target).
+    @discardableResult
+    public func waitForCustomer(_ id: Ticket.ID, question: String, by member: Member.ID, expectedVersion: Int? = nil)
+        async throws(CollabError) -> Ticket
+    {
+        var (subject, ticket) = try await ticketToHandle(id, member, expectedVersion: expectedVersion)
+        var report = ValidationReport()
+        report.checkText(question, field: "question", maxLength: configuration.limits.textLength, allowNewlines: true)
+        try report.throwIfInvalid()
+        guard ticket.state == .open else {
+            throw CollabError(.invalidTransition, "ticket '\(id)' is \(ticket.state.rawValue), not open")
+        }
+        let now = now()
+        ticket.state = .waitingForCustomer
+        ticket.waitingSince = now
+        if ticket.firstResponseAt == nil { ticket.firstResponseAt = now }
+        if ticket.handlerID == nil { ticket.handlerID = member }
+        ticket.version += 1
+        var change = ChangeSet()
+        change.external.tickets = [ticket]
+        change.external.ticketMessages = [TicketMessage(
+            id: TicketMessage.ID(identifiers.next()), ticketID: id, authorID: member, body: question, audience: .customer,
+            createdAt: now)]
+        change.auditEvents = [ticketEvent(ticket, actor: member, action: "wait_for_customer", details: [:], at: now)]
+        notifyCustomer(of: ticket, into: &change, actor: member, title: "Question about: \(ticket.subject)",
+            body: "\(subject.displayName ?? member.rawValue): \(question.clipped(300))", at: now)
+        _ = try await store.commit(change)
+        return ticket
+    }
+
+    /// Resolves a ticket with an answer to the customer (the resolution target is met). The customer may then
+    /// close it — and rate it — or reply to reopen it.
+    @discardableResult
+    public func resolveTicket(_ id: Ticket.ID, resolution: String, by member: Member.ID, expectedVersion: Int? = nil)
+        async throws(CollabError) -> Ticket
+    {
+        var (subject, ticket) = try await ticketToHandle(id, member, expectedVersion: expectedVersion)
+        var report = ValidationReport()
+        report.checkText(resolution, field: "resolution", maxLength: configuration.limits.textLength, allowNewlines: true)
+        try report.throwIfInvalid()
+        guard ticket.state == .open || ticket.state == .waitingForCustomer else {
+            throw CollabError(.invalidTransition, "ticket '\(id)' is \(ticket.state.rawValue)")
+        }
+        let now = now()
+        if ticket.state == .waitingForCustomer { resume(&ticket, at: now) }
+        ticket.state = .resolved
+        ticket.resolvedAt = now
+        if ticket.firstResponseAt == nil { ticket.firstResponseAt = now }
+        if ticket.handlerID == nil { ticket.handlerID = member }
+        ticket.version += 1
+        var change = ChangeSet()
+        change.external.tickets = [ticket]
+        change.external.ticketMessages = [TicketMessage(
+            id: TicketMessage.ID(identifiers.next()), ticketID: id, authorID: member, body: resolution, audience: .customer,
+            createdAt: now)]
+        change.auditEvents = [ticketEvent(ticket, actor: member, action: "resolve_ticket", details: [:], at: now)]
+        notifyCustomer(of: ticket, into: &change, actor: member, title: "Resolved: \(ticket.subject)",
+            body: "\(subject.displayName ?? member.rawValue): \(resolution.clipped(300)) Close the ticket if this solves it, or reply.",
+            at: now)
+        _ = try await store.commit(change)
+        return ticket
+    }
+
+    /// Closes a resolved ticket: the customer confirms the resolution, or the department closes it. After
+    /// closing, the customer may rate it.
+    @discardableResult
+    public func closeTicket(_ id: Ticket.ID, by member: Member.ID) async throws(CollabError) -> Ticket {
+        let subject = try await activeSubject(member)
+        var ticket = try await visibleTicket(id, to: subject, expectedVersion: nil)
+        let fromCustomer = ExternalRules.isCustomer(subject, ticket)
+        guard fromCustomer || ExternalRules.canHandle(subject, ticket) else {
+            throw CollabError(.forbidden, "member '\(member)' may not close ticket '\(id)'")
+        }
+        guard ticket.state == .resolved else {
+            throw CollabError(.invalidTransition, "ticket '\(id)' is \(ticket.state.rawValue): only a resolved ticket closes")
+        }
+        let now = now()
+        ticket.state = .closed
+        ticket.closedAt = now
+        ticket.version += 1
+        var change = ChangeSet()
+        change.external.tickets = [ticket]
+        change.auditEvents = [ticketEvent(ticket, actor: member, action: "close_ticket",
+            details: ["by_customer": fromCustomer ? "true" : "false"], at: now)]
+        if fromCustomer {
+            try await notifyDepartment(of: ticket, into: &change, actor: member, title: "Closed by the customer: \(ticket.subject)",
+                body: "The customer confirmed the resolution.", at: now)
+        } else {
+            notifyCustomer(of: ticket, into: &change, actor: member, title: "Closed: \(ticket.subject)",
+                body: "Your ticket was closed. How did we do? You can rate it.", at: now)
+        }
+        _ = try await store.commit(change)
+        return ticket
+    }
+
+    /// The customer rates a closed ticket, once: 1 (poor) to 5 (excellent), with an optional comment. The
+    /// departments that handled it are told: the loop is closed.
+    @discardableResult
+    public func rateTicket(_ id: Ticket.ID, score: Int, comment: String? = nil, by member: Member.ID)
+        async throws(CollabError) -> Ticket
+    {
+        let subject = try await activeSubject(member)
+        var ticket = try await visibleTicket(id, to: subject, expectedVersion: nil)
+        guard ExternalRules.isCustomer(subject, ticket) else {
+            throw CollabError(.forbidden, "only the customer rates ticket '\(id)'")
+        }
+        var report = ValidationReport()
+        if !(1...5).contains(score) { report.add("score", .outOfRange, "\(score) is not between 1 and 5") }
+        if let comment {
+            report.checkText(comment, field: "comment", maxLength: configuration.limits.textLength, required: false,
+                allowNewlines: true)
+        }
+        try report.throwIfInvalid()
+        guard ticket.state == .closed else {
+            throw CollabError(.invalidTransition, "ticket '\(id)' is \(ticket.state.rawValue): a ticket is rated once closed")
+        }
+        guard ticket.rating == nil else { throw CollabError(.invalidTransition, "ticket '\(id)' is already rated") }
+        let now = now()
+        ticket.rating = Ticket.Rating(score: score, comment: comment, ratedBy: member, ratedAt: now)
+        ticket.version += 1
+        var change = ChangeSet()
+        change.external.tickets = [ticket]
+        change.auditEvents = [ticketEvent(ticket, actor: member, action: "rate_ticket",
+            details: ["score": String(score)], at: now)]
+        var recipients = Set(try await store.members(in: ticket.organizationID).filter { member in
+            member.isActive && member.departments.contains { ticket.handledBy.contains($0.departmentID) && $0.role == .head }
+        }.map(\.id))
+        if let handler = ticket.handlerID { recipients.insert(handler) }
+        for recipient in recipients.sorted() {
+            change.notifications.append(Notice(
+                id: Notice.ID(identifiers.next()), organizationID: ticket.organizationID, recipientID: recipient,
+                kind: .ticketUpdate, urgency: .normal, itemID: nil, actorID: member, title: "Rated \(score)/5: \(ticket.subject)",
+                body: comment ?? "The customer rated the ticket \(score) of 5.", createdAt: now, record: .ticket(ticket.id)))
+        }
+        _ = try await store.commit(change)
+        return ticket
+    }
+
+    // MARK: Reading tickets
+
+    /// The ticket, for a member of the company who may see it (every department that handled it,
+    /// administrators, auditors). Customers read ``customerTicket(_:as:)``.
+    public func ticket(_ id: Ticket.ID, as viewer: Member.ID) async throws(CollabError) -> Ticket {
+        let subject = try await subject(viewer)
+        let ticket = try await visibleTicket(id, to: subject, expectedVersion: nil)
+        guard !subject.isExternal else { throw CollabError.notFound("ticket", id.rawValue) }
+        return ticket
+    }
+
+    /// The ticket as its customer sees it: its progress and the replies for them, never internal notes. A
+    /// member of the company who may see the ticket gets the same view (to see what the customer sees).
+    public func customerTicket(_ id: Ticket.ID, as viewer: Member.ID) async throws(CollabError) -> CustomerTicketView {
+        let subject = try await subject(viewer)
+        let ticket = try await visibleTicket(id, to: subject, expectedVersion: nil)
+        return try await customerView(of: ticket)
+    }
+
+    /// The messages of a ticket `viewer` may read: all of them inside the company, the replies only for the
+    /// customer.
+    public func ticketMessages(of id: Ticket.ID, as viewer: Member.ID) async throws(CollabError) -> [TicketMessage] {
+        let subject = try await subject(viewer)
+        let ticket = try await visibleTicket(id, to: subject, expectedVersion: nil)
+        let messages = try await store.ticketMessages(of: id)
+        return ExternalRules.isCustomer(subject, ticket) || subject.isExternal
+            ? messages.filter { $0.audience == .customer } : messages
+    }
+
+    /// The tickets `viewer` may see inside the company, newest first: all for administrators and auditors,
+    /// those their departments handled for others. Customers list theirs with ``customerTickets(as:page:)``.
+    public func tickets(as viewer: Member.ID, page: PageRequest = .first) async throws(CollabError) -> Page<Ticket> {
+        let subject = try await subject(viewer)
+        guard !subject.isExternal else { return Page(items: [], nextCursor: nil) }
+        if ExternalRules.canSeeArchive(subject, of: subject.organizationID) {
+            return try await store.tickets(in: subject.organizationID, customerID: nil, handledBy: nil, page: page)
+        }
+        return try await store.tickets(in: subject.organizationID, customerID: nil,
+            handledBy: subject.departmentIDs.union(subject.headedDepartmentIDs), page: page)
+    }
+
+    /// The tickets of `viewer`'s customer organization as the customer sees them, newest first.
+    public func customerTickets(as viewer: Member.ID, page: PageRequest = .first) async throws(CollabError)
+        -> Page<CustomerTicketView>
+    {
+        let subject = try await subject(viewer)
+        guard ExternalRules.speaksFor(subject, subject.organizationID) else { return Page(items: [], nextCursor: nil) }
+        let found = try await store.tickets(in: nil, customerID: subject.organizationID, handledBy: nil, page: page)
+        var views: [CustomerTicketView] = []
+        for ticket in found.items where ExternalRules.isCustomer(subject, ticket) {
+            views.append(try await customerView(of: ticket))
+        }
+        return Page(items: views, nextCursor: found.nextCursor)
+    }
+
+    /// How a ticket stands against its service targets, in working time of the handling department's calendar
+    /// with the waits for the customer left out. For members of the company who may see the ticket.
+    public func serviceStatus(of id: Ticket.ID, as viewer: Member.ID) async throws(CollabError) -> ServiceTargetStatus {
+        let ticket = try await self.ticket(id, as: viewer)
+        return try await serviceStatus(of: ticket, now: now())
+    }
+
+    // MARK: Service targets
+
+    func serviceStatus(of ticket: Ticket, now: Date) async throws(CollabError) -> ServiceTargetStatus {
+        let calendar = try await workingCalendar(of: ticket.organizationID, department: ticket.departmentID)
+        let targets = configuration.ticketServiceTargets.targets(for: ticket.priority)
+        let pauses = ticket.pauses(until: now)
+        let paused = ticket.waitingSince != nil
+        func status(_ allowed: Duration, metAt: Date?) -> ServiceTargetStatus.Target {
+            let end = metAt ?? now
+            let used = end > ticket.createdAt
+                ? calendar.workingTime(from: ticket.createdAt, to: end, excluding: pauses) : .zero
+            let due = metAt == nil && paused ? nil : calendar.addingWorkingTime(allowed, to: ticket.createdAt, excluding: pauses)
+            let breached = metAt == nil ? used >= allowed : used > allowed
+            return ServiceTargetStatus.Target(allowed: allowed, used: used, dueAt: due, metAt: metAt, isBreached: breached)
+        }
+        let resolved = ticket.state == .resolved || ticket.state == .closed ? ticket.resolvedAt : nil
+        return ServiceTargetStatus(
+            firstResponse: status(targets.firstResponse, metAt: ticket.firstResponseAt),
+            resolution: status(targets.resolution, metAt: resolved), isPaused: paused)
+    }
+
+    /// Schedules the timers of the targets not met yet at their due instants (none while the clocks pause).
+    private func scheduleServiceTimers(for ticket: Ticket, into change: inout ChangeSet, now: Date)
+        async throws(CollabError)
+    {
+        let status = try await serviceStatus(of: ticket, now: now)
+        let record = RecordReference.ticket(ticket.id)
+        if ticket.firstResponseAt == nil, ticket.firstResponseMissedAt == nil, let due = status.firstResponse.dueAt {
+            change.scenario.timers.append(RecordTimer(id: "\(record)|first_response|\(due.storedKey)", record: record,
+                organizationID: ticket.organizationID, kind: .ticketFirstResponse, fireAt: due))
+        }
+        if ticket.resolvedAt == nil, ticket.resolutionMissedAt == nil, let due = status.resolution.dueAt {
+            change.scenario.timers.append(RecordTimer(id: "\(record)|resolution|\(due.storedKey)", record: record,
+                organizationID: ticket.organizationID, kind: .ticketResolution, fireAt: due))
+        }
+    }
+
+    /// A target's timer: if the target is missed now, the department's heads and the handler are told once.
+    func fireTicketTimer(_ timer: RecordTimer, into change: inout ChangeSet, now: Date) async throws(CollabError)
+        -> [Member.ID]
+    {
+        guard var ticket = try await store.ticket(Ticket.ID(timer.record.id)), ticket.state == .open else { return [] }
+        let status = try await serviceStatus(of: ticket, now: now)
+        let firstResponse = timer.kind == .ticketFirstResponse
+        let target = firstResponse ? status.firstResponse : status.resolution
+        guard target.metAt == nil, target.isBreached,
+            (firstResponse ? ticket.firstResponseMissedAt : ticket.resolutionMissedAt) == nil
+        else { return [] }
+        if firstResponse { ticket.firstResponseMissedAt = now } else { ticket.resolutionMissedAt = now }
+        ticket.version += 1
+        change.external.tickets = [ticket]
+        var recipients = Set(try await store.members(in: ticket.organizationID).filter { member in
+            member.isActive && member.departments.contains { $0.departmentID == ticket.departmentID && $0.role == .head }
+        }.map(\.id))
+        if let handler = ticket.handlerID { recipients.insert(handler) }
+        let what = firstResponse ? "first response" : "resolution"
+        for recipient in recipients.sorted() {
+            change.notifications.append(Notice(
+                id: Notice.ID(identifiers.next()), organizationID: ticket.organizationID, recipientID: recipient,
+                kind: .serviceTargetMissed, urgency: .urgent, itemID: nil, actorID: nil,
+                title: "Service target missed: \(ticket.subject)",
+                body: "The \(what) target (\(Int(target.allowed.timeInterval / 60)) working minutes) of \"\(ticket.subject)\" was missed.",
+                createdAt: now, record: .ticket(ticket.id)))
+        }
+        change.auditEvents.append(ticketEvent(ticket, actor: AuditEvent.systemActor,
+            action: firstResponse ? "miss_first_response" : "miss_resolution",
+            details: ["timer": timer.id, "used_seconds": String(Int(target.used.timeInterval))], at: now))
+        return recipients.sorted()
+    }
+
+    // MARK: Helpers
+
+    private func resume(_ ticket: inout Ticket, at now: Date) {
+        if let since = ticket.waitingSince, now > since { ticket.pauses.append(DateInterval(start: since, end: now)) }
+        ticket.waitingSince = nil
+        ticket.state = .open
+    }
+
+    private func customerView(of ticket: Ticket) async throws(CollabError) -> CustomerTicketView {
+        let departments = try await store.departments(in: ticket.organizationID)
+        let stage = departments.first { $0.id == ticket.departmentID }?.name ?? ticket.departmentID.rawValue
+        let step = (ticket.routeDepartmentIDs.firstIndex(of: ticket.departmentID) ?? 0) + 1
+        let replies = try await store.ticketMessages(of: ticket.id).filter { $0.audience == .customer }
+        return CustomerTicketView(
+            id: ticket.id, subject: ticket.subject, description: ticket.description, category: ticket.category,
+            state: ticket.state, step: step, steps: ticket.routeDepartmentIDs.count, stage: stage,
+            createdAt: ticket.createdAt, firstResponseAt: ticket.firstResponseAt, resolvedAt: ticket.resolvedAt,
+            closedAt: ticket.closedAt, replies: replies, rating: ticket.rating)
+    }
+
+    private func visibleTicket(_ id: Ticket.ID, to subject: Subject, expectedVersion: Int?) async throws(CollabError)
+        -> Ticket
+    {
+        guard let ticket = try await store.ticket(id), ExternalRules.canSee(subject, ticket) else {
+            throw CollabError.notFound("ticket", id.rawValue)
+        }
+        if let expectedVersion, expectedVersion != ticket.version {
+            throw CollabError(.conflict,
+                "ticket '\(id)' is at version \(ticket.version), the change was based on version \(expectedVersion)")
+        }
+        return ticket
+    }
+
+    private func ticketToHandle(_ id: Ticket.ID, _ member: Member.ID, expectedVersion: Int?)
+        async throws(CollabError) -> (Subject, Ticket)
+    {
+        let subject = try await activeSubject(member)
+        let ticket = try await visibleTicket(id, to: subject, expectedVersion: expectedVersion)
+        guard ExternalRules.canHandle(subject, ticket) else {
+            throw CollabError(.forbidden,
+                "member '\(member)' may not handle ticket '\(id)': only its department '\(ticket.departmentID)' does")
+        }
+        return (subject, ticket)
+    }
+
+    private func ticketEvent(_ ticket: Ticket, actor: Member.ID, action: String, details: [String: String], at now: Date)
+        -> AuditEvent
+    {
+        AuditEvent(
+            id: AuditEvent.ID(identifiers.next()), organizationID: ticket.organizationID, itemID: nil, actorID: actor,
+            action: action, fromState: nil, toState: nil,
+            details: details.merging(["state": ticket.state.rawValue]) { first, _ in first }, occurredAt: now,
+            record: .ticket(ticket.id))
+    }
+
+    private func notifyDepartment(
+        of ticket: Ticket, into change: inout ChangeSet, actor: Member.ID, title: String, body: String, at now: Date
+    ) async throws(CollabError) {
+        var recipients = Set(try await store.members(in: ticket.organizationID).filter { member in
+            member.isActive && member.departments.contains { $0.departmentID == ticket.departmentID }
+        }.map(\.id))
+        if let handler = ticket.handlerID { recipients.insert(handler) }
+        recipients.remove(actor)
+        for recipient in recipients.sorted() {
+            change.notifications.append(Notice(
+                id: Notice.ID(identifiers.next()), organizationID: ticket.organizationID, recipientID: recipient,
+                kind: .ticketUpdate, urgency: ticket.priority == .high ? .urgent : .normal, itemID: nil, actorID: actor,
+                title: title, body: body, createdAt: now, record: .ticket(ticket.id)))
+        }
+    }
+
+    private func notifyCustomer(
+        of ticket: Ticket, into change: inout ChangeSet, actor: Member.ID, title: String, body: String, at now: Date
+    ) {
+        guard ticket.requesterID != actor else { return }
+        change.notifications.append(Notice(
+            id: Notice.ID(identifiers.next()), organizationID: ticket.customerID, recipientID: ticket.requesterID,
+            kind: .ticketReply, urgency: .normal, itemID: nil, actorID: actor, title: title, body: body, createdAt: now,
+            record: .ticket(ticket.id)))
+    }
+
+    func workingCalendar(of organizationID: Organization.ID, department: Department.ID?) async throws(CollabError)
+        -> BusinessCalendar
+    {
+        if let department, let calendar = try await directory.calendar(for: organizationID, department: department) {
+            return calendar
+        }
+        if let calendar = try await directory.calendar(for: organizationID, department: nil) { return calendar }
+        let zone = try await directory.organization(organizationID)?.timeZoneIdentifier ?? "UTC"
+        return .alwaysOpen(timeZoneIdentifier: zone)
+    }
+}
