@@ -14,7 +14,8 @@ extension WorkflowEngine {
     /// - Returns: the partnership.
     /// - Throws: `CollabError.Code.forbidden` unless `admin` is an administrator of an internal organization;
     ///   `CollabError.Code.invalidInput` listing every problem (a contact id used by a member of another
-    ///   organization, an organization id taken by an internal organization or a customer).
+    ///   organization, an organization id taken by an internal organization, a customer, or a partner another
+    ///   company invited: a partner organization belongs to the company that invited it).
     @discardableResult
     public func invitePartner(_ invitation: PartnerInvitation, by admin: Member.ID) async throws(CollabError)
         -> Partnership
@@ -28,12 +29,24 @@ extension WorkflowEngine {
         let existing = try await store.organization(invitation.partnerID)
         if let existing, existing.kind != .partner {
             report.add("partnerID", .duplicate, "'\(invitation.partnerID)' is already a \(existing.kind.rawValue) organization")
+        } else if existing != nil {
+            // A partner organization belongs to the company that invited it: only that company adds its
+            // contacts, or another company's admin could add a member who then reads that company's orders.
+            let companies = Set(try await store.partnerships(of: invitation.partnerID, asPartner: true).map(\.organizationID))
+            if companies != [subject.organizationID] {
+                report.add("partnerID", .duplicate,
+                    "'\(invitation.partnerID)' is an organization the company did not invite; choose another id")
+            }
         }
         let now = now()
         var organization = Organization(
             id: invitation.partnerID, name: invitation.name, kind: .partner,
             timeZoneIdentifier: invitation.timeZoneIdentifier, externalCollaborationEnabled: true)
-        if let existing, existing.kind == .partner { organization.timeZoneIdentifier = existing.timeZoneIdentifier }
+        if let existing, existing.kind == .partner {
+            // Invited again: contacts are added; the time zone and whether collaboration is enabled stay.
+            organization.timeZoneIdentifier = existing.timeZoneIdentifier
+            organization.externalCollaborationEnabled = existing.externalCollaborationEnabled
+        }
         let known: [Member] = existing == nil ? [] : try await store.members(in: invitation.partnerID)
         var change = ChangeSet()
         change.external.organizations = [organization]
@@ -114,6 +127,9 @@ extension WorkflowEngine {
         let partnership = try await store.partnership(of: subject.organizationID, with: supplierID)
         if partnership?.role != .supplier {
             report.add("supplierID", .unknownOrganization, "'\(supplierID)' is not a supplier of the company")
+        } else if try await store.organization(supplierID)?.externalCollaborationEnabled != true {
+            report.add("supplierID", .externalCollaborationDisabled,
+                "external collaboration with '\(supplierID)' is disabled")
         }
         try report.throwIfInvalid()
         let now = now()
