@@ -3,11 +3,14 @@
 // --report or --report-dir it also writes the company's report workbook and two SVG charts; the `report`
 // subcommand writes only those, from what the database holds. The `emergency` subcommand plays the
 // equipment-failure scenario instead (EquipmentFailure.swift): an announcement with acknowledgements, an
-// emergency plan triggered and closed with its summary, and a review meeting with an action item.
+// emergency plan triggered and closed with its summary, and a review meeting with an action item. The
+// `portal` subcommand plays the outward-facing scenarios (PartnerPortal.swift): a supplier agreeing
+// delivery dates on a purchase order, and a customer's ticket from the signed contract to the rating.
 //
 //     swift run collab-demo [--database PATH] [--report] [--report-dir DIR]
 //     swift run collab-demo report [--database PATH] [--report-dir DIR]
 //     swift run collab-demo emergency [--database PATH] [--report] [--report-dir DIR]
+//     swift run collab-demo portal [--database PATH]
 
 import CollabModel
 import CollabReports
@@ -21,6 +24,8 @@ struct Options {
     var reportOnly = false
     /// Play the equipment-failure scenario (the `emergency` subcommand) instead of a product round.
     var emergency = false
+    /// Play the supplier portal and the customer ticket (the `portal` subcommand) instead of a product round.
+    var portal = false
     /// Write the report files (`--report`, `--report-dir` or the `report` subcommand).
     var writesReport = false
     /// Where the report files go; `nil`: the database's folder.
@@ -30,6 +35,7 @@ struct Options {
         usage: collab-demo [--database PATH] [--report] [--report-dir DIR]
                collab-demo report [--database PATH] [--report-dir DIR]
                collab-demo emergency [--database PATH] [--report] [--report-dir DIR]
+               collab-demo portal [--database PATH]
           --database PATH   the SQLite file (default: ./collab-demo.sqlite)
           --report          after the round, write collab-report.xlsx, collab-departments.svg and
                             collab-trend.svg next to the database
@@ -37,6 +43,9 @@ struct Options {
           report            write only the report files, from what the database holds
           emergency         play the equipment-failure scenario (announcement, emergency plan,
                             incident summary, review meeting) on a virtual clock from 08:30 today
+          portal            play a supplier agreeing delivery dates on a purchase order, and a
+                            customer's ticket from the signed contract to the rating, on a virtual
+                            clock over the last two working days
         """
 
     init(arguments: [String]) throws {
@@ -48,6 +57,9 @@ struct Options {
         } else if rest.first == "emergency" {
             rest.removeFirst()
             emergency = true
+        } else if rest.first == "portal" {
+            rest.removeFirst()
+            portal = true
         }
         while let argument = rest.popFirst() {
             switch argument {
@@ -266,6 +278,11 @@ do {
             print("")
             for line in try await writeReport(store, to: options.reportFolder) { print(line) }
         }
+        exit(0)
+    }
+    if options.portal {
+        try await playPartnerPortal(store, round: String(UUID().uuidString.prefix(8)).lowercased())
+        print("\nDatabase: \(options.databasePath)")
         exit(0)
     }
     let engine = WorkflowEngine(store: store)

@@ -23,6 +23,8 @@ public struct RecordReference: Hashable, Sendable, Codable, CustomStringConverti
         public static let resourceRequest = Kind(rawValue: "resource_request")
         /// A ``PurchaseOrder``.
         public static let purchaseOrder = Kind(rawValue: "purchase_order")
+        /// A partner organization (a ``Partnership``).
+        public static let partner = Kind(rawValue: "partner")
         /// A customer in the archive (``CustomerRecord``).
         public static let customer = Kind(rawValue: "customer")
         /// A ``Ticket``.
@@ -53,6 +55,8 @@ public struct RecordReference: Hashable, Sendable, Codable, CustomStringConverti
 
     /// The purchase order `id`.
     public static func purchaseOrder(_ id: PurchaseOrder.ID) -> Self { Self(.purchaseOrder, id.rawValue) }
+    /// The partner organization `id`.
+    public static func partner(_ id: Organization.ID) -> Self { Self(.partner, id.rawValue) }
     /// The customer whose organization is `id`.
     public static func customer(_ id: Organization.ID) -> Self { Self(.customer, id.rawValue) }
     /// The ticket `id`.

@@ -74,7 +74,7 @@ extension WorkflowEngine {
             action: "invite_partner", fromState: nil, toState: nil,
             details: ["partner": invitation.partnerID.rawValue, "role": invitation.role.rawValue,
                 "contacts": added.map(\.rawValue).joined(separator: ",")],
-            occurredAt: now)]
+            occurredAt: now, record: .partner(invitation.partnerID))]
         _ = try await store.commit(change)
         logger.info("partner invited", metadata: ["partner": "\(invitation.partnerID)", "by": "\(admin)"])
         return partnership

@@ -180,6 +180,8 @@ extension WorkflowEngine {
             createdAt: now)]
         change.auditEvents = [ticketEvent(ticket, actor: member, action: "forward_ticket",
             details: ["from": from.rawValue, "to": next.rawValue], at: now)]
+        // The department taking over may work on another calendar: the targets' due instants move with it.
+        try await scheduleServiceTimers(for: ticket, into: &change, now: now)
         try await notifyDepartment(of: ticket, into: &change, actor: member, title: "Ticket for your department: \(ticket.subject)",
             body: "\(subject.displayName ?? member.rawValue) forwarded it: \(note.clipped(300))", at: now)
         _ = try await store.commit(change)
