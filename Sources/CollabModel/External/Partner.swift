@@ -39,7 +39,8 @@ public struct ExternalContact: Hashable, Sendable, Codable {
     public var memberID: Member.ID?
     /// Their name.
     public var displayName: String
-    /// Their e-mail address, if known (contacts are matched by it: the same address is the same person).
+    /// Their e-mail address, if known. A customer's contacts are matched by it (the same address is the same
+    /// person); a partner's by ``memberID``.
     public var email: String?
     /// Their phone number, if known.
     public var phone: String?

@@ -52,8 +52,13 @@ extension WorkflowEngine {
         change.external.organizations = [organization]
         var added: [Member.ID] = []
         var handles = Set(known.map(\.handle))
+        var listed = Set<Member.ID>()
         for (index, contact) in invitation.contacts.enumerated() {
             let id = contact.memberID ?? Member.ID(identifiers.next())
+            guard listed.insert(id).inserted else {
+                report.add("contacts[\(index)].memberID", .duplicate, "'\(id)' is listed twice")
+                continue
+            }
             if let holder = try await store.member(id) {
                 // Invited again: an existing member of the partner stays as they are.
                 if holder.organizationID == invitation.partnerID { continue }
@@ -246,7 +251,8 @@ extension WorkflowEngine {
                 report.add("lines[\(index)].line", .duplicate, "line \(line.line) is proposed twice")
             }
             if let quantity = line.quantity,
-                !(1...(original.lines.first { $0.number == line.line }?.quantity ?? 0)).contains(quantity)
+                let ordered = original.lines.first(where: { $0.number == line.line })?.quantity,
+                !(1...ordered).contains(quantity)
             {
                 report.add("lines[\(index)].quantity", .outOfRange, "\(quantity) is not within the line's quantity")
             }
@@ -411,7 +417,12 @@ extension WorkflowEngine {
         let subject = try await subject(viewer)
         if subject.isExternal {
             guard ExternalRules.speaksFor(subject, subject.organizationID) else { return Page(items: [], nextCursor: nil) }
-            return try await store.purchaseOrders(in: nil, supplierID: subject.organizationID, page: page)
+            let companies = Set(try await store.partnerships(of: subject.organizationID, asPartner: true)
+                .filter { $0.role == .supplier }.map(\.organizationID))
+            guard !companies.isEmpty else { return Page(items: [], nextCursor: nil) }
+            var found = try await store.purchaseOrders(in: nil, supplierID: subject.organizationID, page: page)
+            found.items = found.items.filter { companies.contains($0.organizationID) }
+            return found
         }
         var found = try await store.purchaseOrders(in: subject.organizationID, supplierID: nil, page: page)
         found.items = found.items.filter { ExternalRules.canSee(subject, $0) }
@@ -424,7 +435,10 @@ extension WorkflowEngine {
         guard let order = try await store.purchaseOrder(id), ExternalRules.canSee(subject, order) else {
             throw CollabError.notFound("purchase order", id.rawValue)
         }
-        if subject.isExternal, try await store.partnership(of: order.organizationID, with: subject.organizationID) == nil {
+        // A supplier sees the company's orders while it is the company's supplier.
+        if subject.isExternal,
+            try await store.partnership(of: order.organizationID, with: subject.organizationID)?.role != .supplier
+        {
             throw CollabError.notFound("purchase order", id.rawValue)
         }
         return order
@@ -476,10 +490,10 @@ extension WorkflowEngine {
         of order: PurchaseOrder, into change: inout ChangeSet, kind: Notice.Kind, actor: Member.ID, title: String,
         body: String, at now: Date
     ) async throws(CollabError) {
-        var recipients: Set<Member.ID> = [order.buyerID]
+        let members = try await store.members(in: order.organizationID).filter(\.isActive)
+        var recipients = Set(members.filter { $0.id == order.buyerID }.map(\.id))
         if let department = order.departmentID {
-            recipients.formUnion(try await store.members(in: order.organizationID)
-                .filter { $0.isActive && $0.departments.contains { $0.departmentID == department } }.map(\.id))
+            recipients.formUnion(members.filter { $0.departments.contains { $0.departmentID == department } }.map(\.id))
         }
         recipients.remove(actor)
         for recipient in recipients.sorted() {
