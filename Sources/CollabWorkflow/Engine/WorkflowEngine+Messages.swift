@@ -57,6 +57,13 @@ extension WorkflowEngine {
         guard var organization = try await store.organization(organizationID), organization.kind != .internal else {
             throw CollabError.notFound("partner or customer organization", organizationID.rawValue)
         }
+        // An organization invited or registered by companies is theirs to switch: another company's
+        // administrator may not cut it off or let it back in. (One no company invited — made directly in the
+        // directory — any administrator switches.)
+        let companies = Set(try await store.partnerships(of: organizationID, asPartner: true).map(\.organizationID))
+        if !companies.isEmpty && !companies.contains(subject.organizationID) {
+            throw CollabError.notFound("partner or customer organization", organizationID.rawValue)
+        }
         organization.externalCollaborationEnabled = enabled
         var change = ChangeSet()
         change.organization = organization

@@ -69,7 +69,17 @@ extension WorkflowEngine {
         for contact in contract.contacts {
             let email = contact.email?.lowercased()
             if let email, customer.contacts.contains(where: { $0.email == email }) { continue }
-            let id = Member.ID(identifiers.next())
+            let id = contact.memberID ?? Member.ID(identifiers.next())
+            if let holder = try await store.member(id) {
+                // Named again by its member id: already a contact of this customer.
+                if holder.organizationID == customer.id { continue }
+                throw CollabError.invalid([ValidationProblem(field: "contacts", kind: .duplicate,
+                    message: "member id '\(id)' belongs to another organization")])
+            }
+            if change.external.members.contains(where: { $0.id == id }) {
+                throw CollabError.invalid([ValidationProblem(field: "contacts", kind: .duplicate,
+                    message: "member id '\(id)' is listed twice")])
+            }
             change.external.members.append(Member(id: id, organizationID: customer.id, displayName: contact.displayName,
                 handle: Self.uniqueHandle(for: contact, taken: &taken)))
             customer.contacts.append(CustomerRecord.Contact(memberID: id, displayName: contact.displayName, email: email,

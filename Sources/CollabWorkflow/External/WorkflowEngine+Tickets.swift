@@ -434,9 +434,13 @@ extension WorkflowEngine {
         let status = try await serviceStatus(of: ticket, now: now)
         let firstResponse = timer.kind == .ticketFirstResponse
         let target = firstResponse ? status.firstResponse : status.resolution
-        guard target.metAt == nil, target.isBreached,
-            (firstResponse ? ticket.firstResponseMissedAt : ticket.resolutionMissedAt) == nil
+        guard target.metAt == nil, (firstResponse ? ticket.firstResponseMissedAt : ticket.resolutionMissedAt) == nil
         else { return [] }
+        guard target.isBreached else {
+            // Not late yet (a calendar changed since it was scheduled): the target gets a timer at its due instant.
+            try await scheduleServiceTimers(for: ticket, into: &change, now: now)
+            return []
+        }
         if firstResponse { ticket.firstResponseMissedAt = now } else { ticket.resolutionMissedAt = now }
         ticket.version += 1
         change.external.tickets = [ticket]
