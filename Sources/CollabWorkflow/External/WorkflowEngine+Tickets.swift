@@ -153,13 +153,8 @@ extension WorkflowEngine {
     public func forwardTicket(_ id: Ticket.ID, note: String, by member: Member.ID, expectedVersion: Int? = nil)
         async throws(CollabError) -> Ticket
     {
-        var (subject, ticket) = try await ticketToHandle(id, member, expectedVersion: expectedVersion)
-        var report = ValidationReport()
-        report.checkText(note, field: "note", maxLength: configuration.limits.textLength, allowNewlines: true)
-        try report.throwIfInvalid()
-        guard ticket.state == .open || ticket.state == .waitingForCustomer else {
-            throw CollabError(.invalidTransition, "ticket '\(id)' is \(ticket.state.rawValue)")
-        }
+        var (subject, ticket) = try await ticketToHandle(id, member, expectedVersion: expectedVersion,
+            text: (note, "note"), in: [.open, .waitingForCustomer], action: "forward")
         guard let index = ticket.routeDepartmentIDs.firstIndex(of: ticket.departmentID),
             index + 1 < ticket.routeDepartmentIDs.count
         else {
@@ -194,13 +189,8 @@ extension WorkflowEngine {
     public func waitForCustomer(_ id: Ticket.ID, question: String, by member: Member.ID, expectedVersion: Int? = nil)
         async throws(CollabError) -> Ticket
     {
-        var (subject, ticket) = try await ticketToHandle(id, member, expectedVersion: expectedVersion)
-        var report = ValidationReport()
-        report.checkText(question, field: "question", maxLength: configuration.limits.textLength, allowNewlines: true)
-        try report.throwIfInvalid()
-        guard ticket.state == .open else {
-            throw CollabError(.invalidTransition, "ticket '\(id)' is \(ticket.state.rawValue), not open")
-        }
+        var (subject, ticket) = try await ticketToHandle(id, member, expectedVersion: expectedVersion,
+            text: (question, "question"), in: [.open], action: "wait for the customer on")
         let now = now()
         ticket.state = .waitingForCustomer
         ticket.waitingSince = now
@@ -225,13 +215,8 @@ extension WorkflowEngine {
     public func resolveTicket(_ id: Ticket.ID, resolution: String, by member: Member.ID, expectedVersion: Int? = nil)
         async throws(CollabError) -> Ticket
     {
-        var (subject, ticket) = try await ticketToHandle(id, member, expectedVersion: expectedVersion)
-        var report = ValidationReport()
-        report.checkText(resolution, field: "resolution", maxLength: configuration.limits.textLength, allowNewlines: true)
-        try report.throwIfInvalid()
-        guard ticket.state == .open || ticket.state == .waitingForCustomer else {
-            throw CollabError(.invalidTransition, "ticket '\(id)' is \(ticket.state.rawValue)")
-        }
+        var (subject, ticket) = try await ticketToHandle(id, member, expectedVersion: expectedVersion,
+            text: (resolution, "resolution"), in: [.open, .waitingForCustomer], action: "resolve")
         let now = now()
         if ticket.state == .waitingForCustomer { resume(&ticket, at: now) }
         ticket.state = .resolved
@@ -496,14 +481,23 @@ extension WorkflowEngine {
         return ticket
     }
 
-    private func ticketToHandle(_ id: Ticket.ID, _ member: Member.ID, expectedVersion: Int?)
-        async throws(CollabError) -> (Subject, Ticket)
-    {
+    /// The ticket `member` handles now, checked: the member's right, the expected version, a required text
+    /// (`(value, field)`), and the states the command applies in.
+    private func ticketToHandle(
+        _ id: Ticket.ID, _ member: Member.ID, expectedVersion: Int?, text: (String, String), in states: Set<Ticket.State>,
+        action: String
+    ) async throws(CollabError) -> (Subject, Ticket) {
         let subject = try await activeSubject(member)
         let ticket = try await visibleTicket(id, to: subject, expectedVersion: expectedVersion)
         guard ExternalRules.canHandle(subject, ticket) else {
             throw CollabError(.forbidden,
                 "member '\(member)' may not handle ticket '\(id)': only its department '\(ticket.departmentID)' does")
+        }
+        var report = ValidationReport()
+        report.checkText(text.0, field: text.1, maxLength: configuration.limits.textLength, allowNewlines: true)
+        try report.throwIfInvalid()
+        guard states.contains(ticket.state) else {
+            throw CollabError(.invalidTransition, "cannot \(action) ticket '\(id)' while it is \(ticket.state.rawValue)")
         }
         return (subject, ticket)
     }
