@@ -9,7 +9,7 @@ import CollabModel
 /// not see is reported as not found.
 public enum ExternalRules {
     private static func isOverseer(_ subject: Subject, of organizationID: Organization.ID) -> Bool {
-        subject.organizationID == organizationID && !subject.isExternal
+        subject.organizationID == organizationID && !subject.isExternal && subject.isActive
             && (subject.isAdministrator || subject.roles.contains(.auditor))
     }
 
@@ -44,7 +44,7 @@ public enum ExternalRules {
     /// auditors of the company; members of its supplier.
     public static func canSee(_ subject: Subject, _ order: PurchaseOrder) -> Bool {
         if speaksFor(subject, order.supplierID) { return true }
-        guard subject.organizationID == order.organizationID, !subject.isExternal else { return false }
+        guard subject.organizationID == order.organizationID, !subject.isExternal, subject.isActive else { return false }
         return isOverseer(subject, of: order.organizationID) || subject.memberID == order.buyerID
             || isInDepartment(subject, order.departmentID)
     }
@@ -72,7 +72,7 @@ public enum ExternalRules {
     /// Whether `subject` sees `customer` in the archive: its sales owner, administrators and auditors.
     /// Customers never see the archive.
     public static func canSee(_ subject: Subject, _ customer: CustomerRecord) -> Bool {
-        guard subject.organizationID == customer.organizationID, !subject.isExternal else { return false }
+        guard subject.organizationID == customer.organizationID, !subject.isExternal, subject.isActive else { return false }
         return isOverseer(subject, of: customer.organizationID) || subject.memberID == customer.salesOwnerID
     }
 
@@ -87,7 +87,7 @@ public enum ExternalRules {
     /// members of every department that handled it, administrators and auditors.
     public static func canSee(_ subject: Subject, _ ticket: Ticket) -> Bool {
         if isCustomer(subject, ticket) { return true }
-        guard subject.organizationID == ticket.organizationID, !subject.isExternal else { return false }
+        guard subject.organizationID == ticket.organizationID, !subject.isExternal, subject.isActive else { return false }
         return isOverseer(subject, of: ticket.organizationID) || ticket.handledBy.contains { isInDepartment(subject, $0) }
     }
 

@@ -12,6 +12,10 @@ public protocol MessageStore: Sendable {
     /// How many of a member's notifications about items visible in `scope` are unread.
     func unreadCount(for memberID: Member.ID, visibleIn scope: VisibilityScope) async throws(CollabError) -> Int
 
+    /// A member's unread notifications that name a record other than a work item (``Notice/record``), oldest
+    /// first: the engine re-checks them against the record's rules.
+    func unreadRecordNotices(for memberID: Member.ID) async throws(CollabError) -> [Notice]
+
     /// Marks notifications of `memberID` read at `date`; ids of other members' notifications are ignored.
     ///
     /// - Returns: how many notifications changed from unread to read.

@@ -187,6 +187,15 @@ extension SQLiteStore {
         }
     }
 
+    public func unreadRecordNotices(for memberID: Member.ID) async throws(CollabError) -> [Notice] {
+        try await read { db in
+            try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT * FROM notifications INDEXED BY notifications_unread
+                WHERE recipient_id = ? AND read_at IS NULL AND record IS NOT NULL ORDER BY sequence
+                """), arguments: [memberID.rawValue]).map(Self.notice(from:))
+        }
+    }
+
     static func notice(from row: Row) throws -> Notice {
         guard let urgency = Notice.Urgency(rawValue: row["urgency"]) else {
             throw CollabError(.storageCorrupt, "notification '\(row["id"] as String)' has an unknown urgency")

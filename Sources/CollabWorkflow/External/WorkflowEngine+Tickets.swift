@@ -345,7 +345,7 @@ extension WorkflowEngine {
     /// those their departments handled for others. Customers list theirs with ``customerTickets(as:page:)``.
     public func tickets(as viewer: Member.ID, page: PageRequest = .first) async throws(CollabError) -> Page<Ticket> {
         let subject = try await subject(viewer)
-        guard !subject.isExternal else { return Page(items: [], nextCursor: nil) }
+        guard !subject.isExternal, subject.isActive else { return Page(items: [], nextCursor: nil) }
         if ExternalRules.canSeeArchive(subject, of: subject.organizationID) {
             return try await store.tickets(in: subject.organizationID, customerID: nil, handledBy: nil, page: page)
         }

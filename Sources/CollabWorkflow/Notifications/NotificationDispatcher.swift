@@ -215,7 +215,14 @@ public struct NotificationDispatcher: Sendable {
             if subject.isExternal && !subject.externalCollaborationEnabled {
                 return .withhold("the recipient's organization no longer collaborates")
             }
-            guard let itemID = notice.itemID else { return .deliver(nil) }
+            guard let itemID = notice.itemID else {
+                if !configuration.skipsDeliveryRecheck, let record = notice.record,
+                    try await !store.mayStillSee(record, subject)
+                {
+                    return .withhold("the recipient may no longer see \(record)")
+                }
+                return .deliver(nil)
+            }
             guard let item = try await store.workItem(itemID) else { return .withhold("the item no longer exists") }
             if configuration.skipsDeliveryRecheck { return .deliver(item) }
             guard authorizer.isAllowed(subject, .view, on: item) else {
