@@ -210,11 +210,6 @@ public struct NotificationDispatcher: Sendable {
             guard let subject = try await store.subject(for: notice.recipientID), subject.isActive else {
                 return .withhold("the recipient no longer exists or is deactivated")
             }
-            // A member of an outside organization whose collaboration was turned off since hears nothing more
-            // (an order's or a ticket's notice names no item, but it is the outside organization's access too).
-            if subject.isExternal && !subject.externalCollaborationEnabled {
-                return .withhold("the recipient's organization no longer collaborates")
-            }
             guard let itemID = notice.itemID else {
                 if !configuration.skipsDeliveryRecheck, let record = notice.record,
                     try await !store.mayStillSee(record, subject)
