@@ -2,7 +2,8 @@
 # The reliability checks in their long mode, with their figure lines (Documentation/Reliability.md):
 #
 # 1. the reliability tests with COLLAB_LONG=1: 200 SIGKILLs, ten times the contention, 10,000 notifications
-#    under hook faults, 2,500 hostile inputs, twenty times the decoder inputs;
+#    under hook faults, 2,500 hostile inputs, twenty times the decoder inputs, 40 worlds of the isolation
+#    test of orders, tickets and customers;
 # 2. libFuzzer on every decoding entry point (Scripts/fuzz.sh), N seconds per target;
 # 3. the whole test suite under the thread sanitizer.
 #
@@ -12,8 +13,8 @@ cd "$(dirname "$0")/.."
 fuzz_seconds="${1:-60}"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
-suites="CrashConsistencyTests|ConcurrencyReplayTests|HookFaultTests|HostileInputTests|StorageFaultTests|DecodingFuzzTests"
-figures="^(crash|concurrency|hooks|hostile input|storage faults|decoding)[ :(]"
+suites="CrashConsistencyTests|ConcurrencyReplayTests|HookFaultTests|HostileInputTests|StorageFaultTests|DecodingFuzzTests|ExternalIsolationTests"
+figures="^(crash|concurrency|hooks|hostile input|storage faults|decoding|external isolation)[ :(]"
 
 echo "== reliability tests, long mode"
 if ! COLLAB_LONG=1 swift test --filter "$suites" >"$log" 2>&1; then
