@@ -41,6 +41,7 @@ public struct SignedContract: Hashable, Sendable, Codable {
         if TimeZone(identifier: timeZoneIdentifier) == nil {
             report.add("timeZoneIdentifier", .malformed, "'\(timeZoneIdentifier.clipped())' is not a known time zone")
         }
+        report.checkInstant(signedAt, field: "signedAt")
         if contacts.isEmpty { report.add("contacts", .empty, "a customer needs at least one contact") }
         if contacts.count > limits.memberListLength {
             report.add("contacts", .tooLong, "has \(contacts.count) contacts, at most \(limits.memberListLength)")

@@ -201,12 +201,12 @@ public struct AnnouncementDraft: Hashable, Sendable, Codable {
             report.add("audience.memberIDs", .tooLong,
                 "names \(audience.memberIDs.count) members, at most \(limits.memberListLength) are allowed")
         }
+        report.checkInstant(acknowledgement?.deadline, field: "acknowledgement.deadline")
+        report.checkInstant(expiresAt, field: "expiresAt")
+        report.checkDelay(acknowledgement?.reminderLead, field: "acknowledgement.reminderLead", allowsZero: true)
         if let acknowledgement {
             if acknowledgement.deadline <= now {
                 report.add("acknowledgement.deadline", .outOfRange, "\(acknowledgement.deadline) is not in the future")
-            }
-            if let lead = acknowledgement.reminderLead, lead < .zero {
-                report.add("acknowledgement.reminderLead", .outOfRange, "\(lead) is negative")
             }
         }
         if let expiresAt {

@@ -187,17 +187,13 @@ public struct EmergencyPlanDraft: Hashable, Sendable, Codable {
                 report.add("\(field).checklist", .tooLong,
                     "has \(response.checklist.count) tasks, at most \(limits.memberListLength)")
             }
-            if response.acknowledgeWithin <= .zero {
-                report.add("\(field).acknowledgeWithin", .outOfRange, "\(response.acknowledgeWithin) is not positive")
-            }
+            report.checkDelay(response.acknowledgeWithin, field: "\(field).acknowledgeWithin")
             for (taskIndex, task) in response.checklist.enumerated() {
                 let taskField = "\(field).checklist[\(taskIndex)]"
                 report.checkText(task.title, field: "\(taskField).title", maxLength: limits.titleLength)
                 report.checkText(task.description, field: "\(taskField).description",
                     maxLength: limits.descriptionLength, required: false, allowNewlines: true)
-                if task.dueAfter <= .zero {
-                    report.add("\(taskField).dueAfter", .outOfRange, "\(task.dueAfter) is not positive")
-                }
+                report.checkDelay(task.dueAfter, field: "\(taskField).dueAfter")
             }
         }
         if informedMemberIDs.count > limits.memberListLength {

@@ -136,6 +136,8 @@ public struct MeetingDraft: Hashable, Sendable, Codable {
         if let location { report.checkText(location, field: "location", maxLength: limits.nameLength) }
         report.checkText(minutes, field: "minutes", maxLength: limits.descriptionLength, required: false,
             allowNewlines: true)
+        report.checkInstant(startsAt, field: "startsAt")
+        report.checkInstant(endsAt, field: "endsAt")
         if let endsAt, endsAt < startsAt {
             report.add("endsAt", .outOfRange, "\(endsAt) is before the start \(startsAt)")
         }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One problem found while validating input.
 ///
 /// Validation collects every problem before failing, so a form can show them all at once.
@@ -91,6 +93,24 @@ public struct ValidationReport: Sendable {
         }
     }
 
+    /// Checks an instant a caller supplies: within the years 1 to 9999, the range Collab stores.
+    public mutating func checkInstant(_ value: Date?, field: String) {
+        guard let value else { return }
+        if !value.isWithinCollabRange {
+            add(field, .outOfRange, "\(value.timeIntervalSince1970) seconds since 1970 is outside the years 1 to 9999")
+        }
+    }
+
+    /// Checks a delay a caller supplies: positive (or zero when `allowsZero`) and at most ten years.
+    public mutating func checkDelay(_ value: Duration?, field: String, allowsZero: Bool = false) {
+        guard let value else { return }
+        if value < .zero || (!allowsZero && value == .zero) {
+            add(field, .outOfRange, "\(value) is not \(allowsZero ? "zero or more" : "positive")")
+        } else if value > .seconds(10 * 366 * 86_400) {
+            add(field, .outOfRange, "\(value) is more than ten years")
+        }
+    }
+
     /// Throws ``CollabError/Code/invalidInput`` listing every problem, if there is any.
     public func throwIfInvalid() throws(CollabError) {
         if !problems.isEmpty { throw CollabError.invalid(problems) }
@@ -111,5 +131,13 @@ extension String {
     /// The string shortened to `limit` characters for messages, with an ellipsis.
     package func clipped(_ limit: Int = 40) -> String {
         count <= limit ? self : String(prefix(limit)) + "…"
+    }
+}
+
+extension Date {
+    /// Whether the instant lies within the years 1 to 9999 (UTC), the range Collab validates and stores.
+    public var isWithinCollabRange: Bool {
+        let seconds = timeIntervalSince1970
+        return seconds.isFinite && seconds >= -62_135_596_800 && seconds < 253_402_300_800
     }
 }

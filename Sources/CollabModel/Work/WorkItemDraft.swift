@@ -126,6 +126,8 @@ public struct WorkItemDraft: Hashable, Sendable, Codable {
         }
 
         let effectiveStart = start ?? now
+        report.checkInstant(start, field: "start")
+        if case .instant(let instant) = deadline { report.checkInstant(instant, field: "deadline") }
         if let zone = context.timeZone {
             if case .endOfDay(let date) = deadline, !date.isValid {
                 report.add("deadline", .malformed, "'\(date)' is not a real day")

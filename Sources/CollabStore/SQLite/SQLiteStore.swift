@@ -303,8 +303,13 @@ public final class SQLiteStore: CollabStorage {
 // MARK: Value conversions shared by the store's files
 
 extension Date {
-    /// Milliseconds since 1970, as stored.
-    var storedMilliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
+    /// Milliseconds since 1970, as stored. Validation keeps instants within the years 1 to 9999; beyond
+    /// that the value saturates rather than trap.
+    var storedMilliseconds: Int64 {
+        let milliseconds = (timeIntervalSince1970 * 1000).rounded()
+        guard milliseconds.isFinite else { return milliseconds > 0 ? .max : .min }
+        return Int64(max(min(milliseconds, 9.2e18), -9.2e18))
+    }
 
     init(storedMilliseconds value: Int64) {
         self.init(timeIntervalSince1970: TimeInterval(value) / 1000)

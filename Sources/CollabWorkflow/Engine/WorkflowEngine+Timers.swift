@@ -303,5 +303,10 @@ extension WorkflowEngine {
 
 extension Date {
     /// Milliseconds since 1970, for stable timer identities.
-    var storedKey: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
+    /// Milliseconds since 1970, for timer ids; saturates beyond the range validation lets through.
+    var storedKey: Int64 {
+        let milliseconds = (timeIntervalSince1970 * 1000).rounded()
+        guard milliseconds.isFinite else { return milliseconds > 0 ? .max : .min }
+        return Int64(max(min(milliseconds, 9.2e18), -9.2e18))
+    }
 }

@@ -276,7 +276,10 @@ extension WorkflowEngine {
     public func setExpiry(_ expiresAt: Date?, on id: Announcement.ID, by member: Member.ID) async throws(CollabError)
         -> Announcement
     {
-        try await changeAnnouncement(id, by: member, action: "set_expiry") { announcement, now in
+        var report = ValidationReport()
+        report.checkInstant(expiresAt, field: "expiresAt")
+        try report.throwIfInvalid()
+        return try await changeAnnouncement(id, by: member, action: "set_expiry") { announcement, now in
             announcement.expiresAt = expiresAt.map { max(Self.truncated($0), now) }
         }
     }

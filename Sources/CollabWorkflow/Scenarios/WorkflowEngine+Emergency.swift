@@ -377,6 +377,7 @@ extension WorkflowEngine {
         guard incident.state == .open else { throw CollabError(.invalidTransition, "incident '\(id)' is closed") }
         var report = ValidationReport()
         report.checkText(resource, field: "resource", maxLength: configuration.limits.titleLength)
+        report.checkInstant(neededBy, field: "neededBy")
         if !(1...1_000_000).contains(quantity) {
             report.add("quantity", .outOfRange, "\(quantity) is not between 1 and 1000000")
         }
