@@ -79,12 +79,6 @@ public enum ScenarioRules {
             || meeting.decisions.contains { $0.ownerID == subject.memberID }
     }
 
-    /// Whether `subject` may change `meeting` (add decisions, edit minutes): its organizer and administrators.
-    public static func canEdit(_ subject: Subject, _ meeting: Meeting) -> Bool {
-        isInside(subject, meeting.organizationID)
-            && (subject.isAdministrator || subject.memberID == meeting.organizerID)
-    }
-
     // MARK: Emergency plans and incidents
 
     /// Whether `subject` may save plans of `organizationID`: administrators.
