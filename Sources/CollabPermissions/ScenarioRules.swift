@@ -3,11 +3,11 @@ import CollabModel
 /// Who may see and do what with announcements, meetings, emergency plans and incidents.
 ///
 /// These records are internal to their organization: members of outside organizations never see them,
-/// whatever their role. The engine checks every command and every read against these rules; a record the
-/// viewer may not see is reported as not found.
+/// whatever their role, and deactivated members see none. The engine checks every command and every read
+/// against these rules; a record the viewer may not see is reported as not found.
 public enum ScenarioRules {
     private static func isInside(_ subject: Subject, _ organizationID: Organization.ID) -> Bool {
-        subject.organizationID == organizationID && !subject.isExternal
+        subject.organizationID == organizationID && !subject.isExternal && subject.isActive
     }
 
     private static func isOverseer(_ subject: Subject) -> Bool {
