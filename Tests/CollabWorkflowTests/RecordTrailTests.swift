@@ -78,4 +78,38 @@ import Testing
             _ = try await w.engine.auditTrail(of: RecordReference(.meeting, "nope"), as: Workplace.admin)
         }
     }
+
+    @Test("a member deactivated after an announcement, a meeting and an incident reads none of them")
+    func deactivatedMembers() async throws {
+        let w = try await Workplace()
+        let announcement = try await w.engine.publish(AnnouncementDraft(title: "Town hall", body: "Friday",
+            audience: .department("eng-mobile")), by: Workplace.admin)
+        let meeting = try await w.engine.recordMeeting(MeetingDraft(title: "Weekly", startsAt: w.now,
+            attendeeIDs: [Workplace.assignee]), by: Workplace.initiator)
+        let plan = try await w.engine.savePlan(EmergencyPlanDraft(name: "Outage", severity: .minor,
+            departments: [EmergencyPlan.DepartmentResponse("eng-mobile", roles: [.departmentMembers],
+                checklist: [EmergencyPlan.ChecklistTask("Restore", dueAfter: .seconds(3600))])],
+            alert: EmergencyPlan.Message(title: "{plan}", body: "Now.")), by: Workplace.admin)
+        let incident = try await w.engine.trigger(plan.id, by: Workplace.admin, triggerKey: "outage")
+        #expect(try await w.engine.announcements(for: Workplace.assignee).items.count == 1)
+        #expect(try await w.engine.meetings(as: Workplace.assignee).items.count == 1)
+        #expect(try await w.engine.incident(incident.id, as: Workplace.assignee).id == incident.id)
+
+        var member = try #require(try await w.h.store.member(Workplace.assignee))
+        member.isActive = false
+        try await w.h.store.save(member)
+        #expect(try await w.engine.announcements(for: Workplace.assignee).items.isEmpty)
+        #expect(try await w.engine.meetings(as: Workplace.assignee).items.isEmpty)
+        #expect(try await w.engine.emergencyPlans(as: Workplace.assignee).isEmpty)
+        #expect(try await w.engine.incidents(as: Workplace.assignee).items.isEmpty)
+        await expectFailure(.notFound, "the announcement") {
+            _ = try await w.engine.announcement(announcement.id, as: Workplace.assignee)
+        }
+        await expectFailure(.notFound, "the meeting") {
+            _ = try await w.engine.meetingFollowUp(meeting.id, as: Workplace.assignee)
+        }
+        await expectFailure(.notFound, "the incident") {
+            _ = try await w.engine.incident(incident.id, as: Workplace.assignee)
+        }
+    }
 }

@@ -115,7 +115,7 @@ extension WorkflowEngine {
         -> Page<CustomerRecord>
     {
         let subject = try await subject(viewer)
-        guard !subject.isExternal else { return Page(items: [], nextCursor: nil) }
+        guard !subject.isExternal, subject.isActive else { return Page(items: [], nextCursor: nil) }
         var found = try await store.customers(in: subject.organizationID, page: page)
         found.items = found.items.filter { ExternalRules.canSee(subject, $0) }
         return found

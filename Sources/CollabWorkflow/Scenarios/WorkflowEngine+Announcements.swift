@@ -137,7 +137,7 @@ extension WorkflowEngine {
         async throws(CollabError) -> Page<ReceivedAnnouncement>
     {
         let subject = try await subject(viewer)
-        guard !subject.isExternal else { return Page(items: [], nextCursor: nil) }
+        guard !subject.isExternal, subject.isActive else { return Page(items: [], nextCursor: nil) }
         let found = try await store.announcements(receivedBy: viewer, now: now(), includeExpired: includeExpired,
             page: page)
         var items: [ReceivedAnnouncement] = []
@@ -155,7 +155,7 @@ extension WorkflowEngine {
         async throws(CollabError) -> Page<Announcement>
     {
         let subject = try await subject(viewer)
-        guard !subject.isExternal else { return Page(items: [], nextCursor: nil) }
+        guard !subject.isExternal, subject.isActive else { return Page(items: [], nextCursor: nil) }
         let overseer = subject.isAdministrator || subject.roles.contains(.auditor)
         return try await store.announcements(in: subject.organizationID, authorID: overseer ? nil : viewer, page: page)
     }

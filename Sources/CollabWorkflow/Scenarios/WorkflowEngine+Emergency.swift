@@ -299,7 +299,7 @@ extension WorkflowEngine {
         async throws(CollabError) -> Page<Incident>
     {
         let subject = try await subject(viewer)
-        guard !subject.isExternal else { return Page(items: [], nextCursor: nil) }
+        guard !subject.isExternal, subject.isActive else { return Page(items: [], nextCursor: nil) }
         var found = try await store.incidents(in: subject.organizationID, state: state, page: page)
         found.items = found.items.filter { ScenarioRules.canSee(subject, $0) }
         return found

@@ -120,7 +120,7 @@ extension WorkflowEngine {
     /// auditors), newest first.
     public func meetings(as viewer: Member.ID, page: PageRequest = .first) async throws(CollabError) -> Page<Meeting> {
         let subject = try await subject(viewer)
-        guard !subject.isExternal else { return Page(items: [], nextCursor: nil) }
+        guard !subject.isExternal, subject.isActive else { return Page(items: [], nextCursor: nil) }
         let overseer = subject.isAdministrator || subject.roles.contains(.auditor)
         return try await store.meetings(in: subject.organizationID, involving: overseer ? nil : viewer, page: page)
     }
