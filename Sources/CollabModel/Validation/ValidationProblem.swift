@@ -140,4 +140,12 @@ extension Date {
         let seconds = timeIntervalSince1970
         return seconds.isFinite && seconds >= -62_135_596_800 && seconds < 253_402_300_800
     }
+
+    /// Whole milliseconds since 1970, as Collab stores instants and keys timers; saturates beyond the range
+    /// validation lets through rather than trap.
+    package var millisecondsSince1970: Int64 {
+        let milliseconds = (timeIntervalSince1970 * 1000).rounded()
+        guard milliseconds.isFinite else { return milliseconds > 0 ? .max : .min }
+        return Int64(max(min(milliseconds, 9.2e18), -9.2e18))
+    }
 }

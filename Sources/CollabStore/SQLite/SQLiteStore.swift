@@ -305,11 +305,7 @@ public final class SQLiteStore: CollabStorage {
 extension Date {
     /// Milliseconds since 1970, as stored. Validation keeps instants within the years 1 to 9999; beyond
     /// that the value saturates rather than trap.
-    var storedMilliseconds: Int64 {
-        let milliseconds = (timeIntervalSince1970 * 1000).rounded()
-        guard milliseconds.isFinite else { return milliseconds > 0 ? .max : .min }
-        return Int64(max(min(milliseconds, 9.2e18), -9.2e18))
-    }
+    var storedMilliseconds: Int64 { millisecondsSince1970 }
 
     init(storedMilliseconds value: Int64) {
         self.init(timeIntervalSince1970: TimeInterval(value) / 1000)

@@ -113,12 +113,22 @@ extension WorkflowEngine {
     private static func replay(_ recorded: RecordedResult, command: WorkItemCommand, fingerprint: String)
         throws(CollabError) -> CommandResult
     {
-        guard recorded.command == command.name, recorded.fingerprint == fingerprint else {
+        try decodeRecorded(CommandResult.self, recorded, command: command.name, fingerprint: fingerprint)
+    }
+
+    /// The result recorded under an idempotency key, if it was recorded for this command and input.
+    ///
+    /// - Throws: `CollabError.Code.idempotencyKeyReused` when the key was first used for another command or
+    ///   input; `CollabError.Code.storageCorrupt` when the recorded result is unreadable.
+    static func decodeRecorded<Result: Decodable>(
+        _ type: Result.Type, _ recorded: RecordedResult, command: String, fingerprint: String
+    ) throws(CollabError) -> Result {
+        guard recorded.command == command, recorded.fingerprint == fingerprint else {
             throw CollabError(.idempotencyKeyReused,
                 "the idempotency key was first used for a different '\(recorded.command)' command")
         }
         do {
-            return try JSONDecoder().decode(CommandResult.self, from: recorded.payload)
+            return try JSONDecoder().decode(type, from: recorded.payload)
         } catch {
             throw CollabError(.storageCorrupt, "the result recorded under the idempotency key is unreadable")
         }
@@ -126,12 +136,22 @@ extension WorkflowEngine {
 
     /// A stable digest of a command's input (FNV-1a over its canonical JSON).
     static func fingerprint(_ command: WorkItemCommand, expectedVersion: Int?) -> String {
+        var bytes = canonicalJSON(command) ?? Data(command.name.utf8)
+        bytes.append(contentsOf: Array("|\(expectedVersion ?? -1)".utf8))
+        return fnv1a(bytes)
+    }
+
+    /// A value's JSON with sorted keys and dates in milliseconds: the same input gives the same bytes.
+    static func canonicalJSON(_ value: some Encodable) -> Data? {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         encoder.dateEncodingStrategy = .millisecondsSince1970
+        return try? encoder.encode(value)
+    }
+
+    /// FNV-1a over `bytes`, in hexadecimal.
+    static func fnv1a(_ bytes: Data) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        var bytes = (try? encoder.encode(command)) ?? Data(command.name.utf8)
-        bytes.append(contentsOf: Array("|\(expectedVersion ?? -1)".utf8))
         for byte in bytes {
             hash ^= UInt64(byte)
             hash = hash &* 0x0000_0100_0000_01B3

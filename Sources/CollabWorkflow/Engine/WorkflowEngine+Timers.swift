@@ -106,13 +106,19 @@ extension WorkflowEngine {
     /// The calendar that counts an item's working time: its first participating department's, else its
     /// organization's, else every hour of every day in the organization's zone.
     func workingCalendar(for item: WorkItem) async throws(CollabError) -> BusinessCalendar {
-        if let department = item.departmentIDs.first,
-            let calendar = try await directory.calendar(for: item.organizationID, department: department)
-        {
+        try await workingCalendar(of: item.organizationID, department: item.departmentIDs.first)
+    }
+
+    /// The calendar of `department` (its organization's when it has none; every hour, in the organization's
+    /// zone, when neither has one).
+    func workingCalendar(of organizationID: Organization.ID, department: Department.ID?) async throws(CollabError)
+        -> BusinessCalendar
+    {
+        if let department, let calendar = try await directory.calendar(for: organizationID, department: department) {
             return calendar
         }
-        if let calendar = try await directory.calendar(for: item.organizationID, department: nil) { return calendar }
-        let zone = try await directory.organization(item.organizationID)?.timeZoneIdentifier ?? "UTC"
+        if let calendar = try await directory.calendar(for: organizationID, department: nil) { return calendar }
+        let zone = try await directory.organization(organizationID)?.timeZoneIdentifier ?? "UTC"
         return .alwaysOpen(timeZoneIdentifier: zone)
     }
 
@@ -303,10 +309,6 @@ extension WorkflowEngine {
 
 extension Date {
     /// Milliseconds since 1970, for stable timer identities.
-    /// Milliseconds since 1970, for timer ids; saturates beyond the range validation lets through.
-    var storedKey: Int64 {
-        let milliseconds = (timeIntervalSince1970 * 1000).rounded()
-        guard milliseconds.isFinite else { return milliseconds > 0 ? .max : .min }
-        return Int64(max(min(milliseconds, 9.2e18), -9.2e18))
-    }
+    /// Milliseconds since 1970, for timer ids, as the store keeps instants.
+    var storedKey: Int64 { millisecondsSince1970 }
 }

@@ -537,15 +537,4 @@ extension WorkflowEngine {
             kind: .ticketReply, urgency: .normal, itemID: nil, actorID: actor, title: title, body: body, createdAt: now,
             record: .ticket(ticket.id)))
     }
-
-    func workingCalendar(of organizationID: Organization.ID, department: Department.ID?) async throws(CollabError)
-        -> BusinessCalendar
-    {
-        if let department, let calendar = try await directory.calendar(for: organizationID, department: department) {
-            return calendar
-        }
-        if let calendar = try await directory.calendar(for: organizationID, department: nil) { return calendar }
-        let zone = try await directory.organization(organizationID)?.timeZoneIdentifier ?? "UTC"
-        return .alwaysOpen(timeZoneIdentifier: zone)
-    }
 }

@@ -50,31 +50,9 @@ extension WorkflowEngine {
         }
     }
 
-    private static func decodeRecorded<Result: Decodable>(
-        _ type: Result.Type, _ recorded: RecordedResult, command: String, fingerprint: String
-    ) throws(CollabError) -> Result {
-        guard recorded.command == command, recorded.fingerprint == fingerprint else {
-            throw CollabError(.idempotencyKeyReused,
-                "the idempotency key was first used for a different '\(recorded.command)' command")
-        }
-        do {
-            return try JSONDecoder().decode(type, from: recorded.payload)
-        } catch {
-            throw CollabError(.storageCorrupt, "the result recorded under the idempotency key is unreadable")
-        }
-    }
-
     /// A stable digest of a command's input (FNV-1a over its canonical JSON).
     static func recordFingerprint(_ input: some Encodable) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.dateEncodingStrategy = .millisecondsSince1970
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in (try? encoder.encode(input)) ?? Data() {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01B3
-        }
-        return String(hash, radix: 16)
+        fnv1a(canonicalJSON(input) ?? Data())
     }
 
     /// An audit event about a record.
