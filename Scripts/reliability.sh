@@ -11,13 +11,15 @@
 # Usage: Scripts/reliability.sh [fuzz-seconds-per-target]   (default 60; COLLAB_SEED=N picks the seed)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+rel_start=$SECONDS
+stage() { printf '== %s   [%dm%02ds]\n' "$1" $(( (SECONDS - rel_start) / 60 )) $(( (SECONDS - rel_start) % 60 )); }
 fuzz_seconds="${1:-60}"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 suites="CrashConsistencyTests|ConcurrencyReplayTests|HookFaultTests|HostileInputTests|StorageFaultTests|DecodingFuzzTests|ExternalIsolationTests"
 figures="^(crash|concurrency|hooks|hostile input|storage faults|decoding|external isolation)[ :(]"
 
-echo "== reliability tests, long mode"
+stage "reliability tests, long mode"
 if ! COLLAB_LONG=1 swift test --filter "$suites" >"$log" 2>&1; then
     grep -E "✘|error:|Fatal" "$log" | head -n 60 || true
     tail -n 20 "$log"
@@ -26,10 +28,10 @@ fi
 grep -E "$figures" "$log" || true
 grep -E "Test run with" "$log"
 
-echo "== fuzzing, ${fuzz_seconds}s per target"
+stage "fuzzing, ${fuzz_seconds}s per target"
 bash Scripts/fuzz.sh "$fuzz_seconds"
 
-echo "== thread sanitizer"
+stage "thread sanitizer"
 status=0
 COLLAB_SANITIZER=thread swift test --sanitize=thread --scratch-path .build-tsan >"$log" 2>&1 || status=$?
 races="$(grep -c "WARNING: ThreadSanitizer" "$log" || true)"
