@@ -216,10 +216,15 @@ extension WorkflowEngine {
                 notify(item.assigneeIDs + [item.initiatorID], .overdue, title: "Overdue: \(item.title)",
                     body: "\"\(item.title)\" passed its deadline (\(item.deadline)).")
             case .escalation:
-                var heads = try await directory.heads(of: Set(item.departmentIDs))
+                // To the heads of the item's departments; failing those (an item in no department, departments
+                // without a head), to its initiator and the organization's administrators. Only to those who
+                // may see the item: a notice to anyone else would be suppressed at delivery and hidden in
+                // their inbox, and the escalation would reach nobody.
+                var heads = try await viewers(of: item, among: try await directory.heads(of: Set(item.departmentIDs)))
                 if heads.isEmpty {
-                    let departments = try await directory.members(Set(item.assigneeIDs)).flatMap(\.departments).map(\.departmentID)
-                    heads = try await directory.heads(of: Set(departments))
+                    let administrators = try await store.members(in: item.organizationID)
+                        .filter { $0.isActive && $0.isAdministrator }.map(\.id)
+                    heads = try await viewers(of: item, among: [item.initiatorID] + administrators)
                 }
                 audit("escalate", ["heads": heads.map(\.rawValue).joined(separator: ",")])
                 notify(heads, .escalated, urgency: .urgent, title: "Escalated: \(item.title)",
@@ -243,6 +248,17 @@ extension WorkflowEngine {
         }
         logger.debug("timer fired", metadata: ["timer": "\(timer.id)", "notified": "\(notified.count)"])
         return FiredTimer(timer: timer, firedAt: now, notified: notified)
+    }
+
+    /// Those of `members` who may view `item`, in order, once each.
+    private func viewers(of item: WorkItem, among members: [Member.ID]) async throws(CollabError) -> [Member.ID] {
+        var result: [Member.ID] = []
+        for member in members where !result.contains(member) {
+            if let subject = try await directory.subject(for: member), authorizer.isAllowed(subject, .view, on: item) {
+                result.append(member)
+            }
+        }
+        return result
     }
 
     // MARK: Recurrence
