@@ -8,7 +8,8 @@ public struct TimerPolicy: Hashable, Sendable {
     /// How long before the deadline the assignees are reminded (once per offset).
     public var reminderOffsets: [Duration] = [.seconds(86_400), .seconds(7_200)]
     /// How much working time after the deadline an overdue item is escalated to the heads of its
-    /// departments; `nil` never escalates. Time the item waits on an outside party does not count.
+    /// departments (an item without a head who may see it: to its initiator and the organization's
+    /// administrators); `nil` never escalates. Time the item waits on an outside party does not count.
     public var escalationDelay: Duration? = .seconds(8 * 3600)
     /// How much working time a review or an adjustment request may wait before the decider is reminded;
     /// `nil` never reminds.
