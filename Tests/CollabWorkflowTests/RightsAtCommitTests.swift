@@ -152,6 +152,20 @@ final class Race: Sendable {
         #expect(try await w.h.store.member("xavier") == nil)
     }
 
+    @Test("an import whose initiator is deactivated between the check and the commit creates nothing")
+    func importRacingDeactivation() async throws {
+        let w = try await Workplace()
+        let race = Race()
+        let engine = try race.engine(on: w.h)
+        // The initiator is checked, then the assignees are looked up: the initiator is deactivated then.
+        race.at("FROM members WHERE id IN") { try await w.deactivate(W.initiator) }
+        await expectFailure(.forbidden) {
+            try await engine.importItems([w.draft("First"), w.draft("Second")], by: W.initiator)
+        }
+        #expect(race.count == 1)
+        #expect(try await w.engine.count(as: W.admin) == 0)
+    }
+
     @Test("switching external collaboration keeps a rename made meanwhile")
     func switchKeepsRename() async throws {
         let w = try await Workplace()
