@@ -14,7 +14,10 @@ extension WorkflowEngine {
     /// - Throws: `CollabError` with `CollabError.Code.notFound` (unknown or invisible item),
     ///   `CollabError.Code.forbidden`, `CollabError.Code.invalidTransition`,
     ///   `CollabError.Code.invalidInput` (every problem listed), `CollabError.Code.conflict`,
+    ///   `CollabError.Code.staleDirectory` (the directory changed under every plan of the command),
     ///   `CollabError.Code.idempotencyKeyReused`, or a storage code. Nothing is written when it throws.
+    ///   A replay under `idempotencyKey` is refused as a fresh command would be: `forbidden` for a
+    ///   deactivated actor, `notFound` for one who may no longer see the item.
     @discardableResult
     public func execute(
         _ command: WorkItemCommand, by actor: Member.ID, expectedVersion: Int? = nil, idempotencyKey: String? = nil

@@ -26,7 +26,8 @@ extension WorkflowEngine {
     /// publishes for a department they head, to the departments they head and their members.
     ///
     /// - Parameter idempotencyKey: a retry with the same key returns the first announcement and publishes
-    ///   nothing again.
+    ///   nothing again — while the author is active (else `forbidden`, as a fresh publish) and may still see
+    ///   it (else `notFound`).
     /// - Throws: `CollabError.Code.forbidden` when the author may not publish to that audience;
     ///   `CollabError.Code.invalidInput` listing every problem (an unknown department or member, an
     ///   audience with nobody in it, a deadline in the past).

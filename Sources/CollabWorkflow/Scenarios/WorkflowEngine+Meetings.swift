@@ -9,7 +9,8 @@ extension WorkflowEngine {
     /// owner's first department, linked to the meeting and the decision. Meeting, items, audit events and
     /// notifications commit in one transaction.
     ///
-    /// - Parameter idempotencyKey: a retry with the same key returns the first meeting and creates nothing.
+    /// - Parameter idempotencyKey: a retry with the same key returns the first meeting and creates nothing —
+    ///   while the organizer is active (else `forbidden`) and may still see the meeting (else `notFound`).
     /// - Throws: `CollabError.Code.invalidInput` listing every problem (an attendee or owner who is not an
     ///   active member, a due date in the past); `CollabError.Code.forbidden` for outside members.
     @discardableResult
