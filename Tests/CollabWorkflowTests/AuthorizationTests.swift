@@ -314,24 +314,55 @@ extension Workplace {
         #expect(!peer.isAllowed && peer.denial == .noMatchingRule && peer.relationships == [.departmentMember, .organizationMember])
     }
 
-    @Test("explain reports another organization and a deactivated member")
+    @Test("explain explains to a shared organization what it may do, and to nobody who may not view the item")
     func otherOrganizationAndInactive() async throws {
         let w = try await Workplace()
         let item = try await w.item(.inProgress)
-        let stranger = try await w.engine.explain(.view, on: item.id, for: W.stranger)
-        #expect(!stranger.isAllowed && stranger.denial == .otherOrganization && stranger.relationships.isEmpty)
-        let partner = try await w.engine.explain(.comment, on: item.id, for: W.partner)
-        #expect(partner.denial == .otherOrganization)
+        let hidden = CollabError.notFound("work item", item.id.rawValue)
+        for member in [W.stranger, W.partner] {
+            let error = await expectFailure(.notFound, "\(member)") {
+                _ = try await w.engine.explain(.view, on: item.id, for: member)
+            }
+            #expect(error == hidden, "\(member)")
+        }
         try await w.engine.share(item.id, with: "partnerco", by: W.initiator)
         let shared = try await w.engine.explain(.comment, on: item.id, for: W.partner)
         #expect(shared.isAllowed && shared.rule?.name == "shared_organization-may-comment")
         let sharedAccept = try await w.engine.explain(.accept, on: item.id, for: W.partner)
         #expect(!sharedAccept.isAllowed && sharedAccept.denial == .noMatchingRule)
 
+        // A deactivated member views nothing, so is told nothing either.
         try await w.deactivate(W.assignee)
-        let inactive = try await w.engine.explain(.reportProgress, on: item.id, for: W.assignee)
-        #expect(!inactive.isAllowed && inactive.denial == .inactiveMember)
-        #expect(inactive.description == "denied report_progress: the member is deactivated")
+        let error = await expectFailure(.notFound) {
+            _ = try await w.engine.explain(.reportProgress, on: item.id, for: W.assignee)
+        }
+        #expect(error == hidden)
+    }
+
+    /// Issue 15, Medium 6: another organization's member, an unrelated member and an unknown id got three
+    /// different answers, so `explain` told who could probe which ids exist.
+    @Test("explain answers whoever may not view the item exactly as for an unknown id")
+    func explainDoesNotTellExistence() async throws {
+        let w = try await Workplace()
+        let item = try await w.item(.inProgress)
+        let unknown = await expectFailure(.notFound) {
+            _ = try await w.engine.explain(.view, on: "no-such-item", for: W.bystander)
+        }
+        #expect(unknown == CollabError.notFound("work item", "no-such-item"))
+        for member in [W.stranger, W.bystander] {
+            for action in [WorkItemAction.view, .comment, .cancel] {
+                let error = await expectFailure(.notFound, "\(member) \(action)") {
+                    _ = try await w.engine.explain(action, on: item.id, for: member)
+                }
+                // The same error, word for word, as the read of the item and as an id that does not exist.
+                #expect(error == CollabError.notFound("work item", item.id.rawValue), "\(member) \(action)")
+                let read = await expectFailure(.notFound) { _ = try await w.engine.workItem(item.id, as: member) }
+                #expect(error == read)
+            }
+        }
+        // A member who may view the item gets the explanation, also for what they may not do.
+        let peer = try await w.engine.explain(.cancel, on: item.id, for: W.peer)
+        #expect(!peer.isAllowed && peer.denial == .noMatchingRule)
     }
 
     @Test("explain agrees with what the engine enforces", arguments: Act.allCases)

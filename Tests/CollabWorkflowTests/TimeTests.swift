@@ -84,6 +84,32 @@ func timedCompany(zone: String = "Asia/Shanghai", now: Date, calendar: BusinessC
         #expect(try await h.advance(by: .seconds(30 * 86_400)).isEmpty, "nothing fires twice")
     }
 
+    /// Issue 15, Medium 7: an item in no department was escalated to the heads of its assignees'
+    /// departments, who have no relationship to it: delivery suppressed the notice and their inbox hid it, so
+    /// the escalation reached nobody.
+    @Test("an item in no department is escalated to its initiator and the administrators, and the notice arrives")
+    func escalationWithoutDepartments() async throws {
+        let w = try await Workplace()
+        let item = try await w.item(.inProgress, departments: [])
+        _ = try await w.h.advance(by: .seconds(30 * 86_400))
+        #expect(try await w.actions(item.id).suffix(2) == ["overdue", "escalate"])
+
+        let hook = RecordingNotificationHook()
+        let dispatcher = try w.engine.makeDispatcher(hooks: [hook], configuration: .quiet())
+        _ = try await dispatcher.deliverDue()
+        let delivered = hook.deliveries.filter { $0.notice.kind == .escalated }
+        #expect(Set(delivered.map(\.notice.recipientID)) == [Workplace.initiator, Workplace.admin])
+        #expect(delivered.allSatisfy { $0.notice.urgency == .urgent && $0.notice.itemID == item.id })
+        for recipient in [Workplace.initiator, Workplace.admin] {
+            #expect(try await w.inbox(recipient).filter { $0.kind == .escalated }.map(\.itemID) == [item.id],
+                "\(recipient)")
+            #expect(try await w.engine.workItem(item.id, as: recipient).id == item.id, "\(recipient) sees the item")
+        }
+        // Nobody is told about an item they may not see.
+        #expect(try await w.h.notices(of: Workplace.mobileHead, kind: .escalated).isEmpty)
+        #expect(try await w.h.store.outboxCounts().suppressed == 0)
+    }
+
     @Test("completing an item cancels its pending timers: no reminder after completion")
     func completionCancels() async throws {
         let h = try await timedCompany(now: local("UTC", 2026, 3, 2, 9))

@@ -96,8 +96,11 @@ public struct ChangeSet: Sendable {
     public var auditEvents: [AuditEvent] = []
     /// The notifications the command causes (put in the outbox).
     public var notifications: [Notice] = []
-    /// A changed organization (an administrator's settings).
+    /// A changed organization (an administrator's settings), written whole.
     public var organization: Organization?
+    /// An organization's external-collaboration switch, set alone: a concurrent change of the organization's
+    /// other fields (a rename) is kept.
+    public var externalCollaboration: (organizationID: Organization.ID, enabled: Bool)?
     /// More new items committed with the change (the next occurrence of a recurring item).
     public var additionalItems: [WorkItem] = []
     /// The pending timers each named item should have after the change: others of its pending timers are
@@ -117,6 +120,10 @@ public struct ChangeSet: Sendable {
     /// set, the change commits only if the directory has not changed since, and otherwise fails with
     /// `CollabError.Code.staleDirectory`, so a command is never authorized against an outdated directory.
     public var directoryRevision: Int64?
+    /// An item the change adds to without changing it (a comment's item): the change commits only if the item
+    /// is still at this version, and otherwise fails with `CollabError.Code.conflict`, so a comment never
+    /// lands after an unshare or a reassignment that took its author's right to comment.
+    public var unchangedItem: (id: WorkItem.ID, version: Int)?
 
     /// Creates an empty change.
     public init(idempotency: IdempotencyRecord? = nil, item: ItemWrite? = nil) {

@@ -21,6 +21,15 @@ extension SQLiteStore {
                     "the directory changed (revision \(current ?? -1)) after the command was planned at revision \(planned)")
             }
         }
+        if let unchanged = change.unchangedItem {
+            let actual = try Int.fetchOne(db.cachedStatement(sql: "SELECT version FROM work_items WHERE id = ?"),
+                arguments: [unchanged.id.rawValue])
+            guard let actual else { throw CollabError.notFound("work item", unchanged.id.rawValue) }
+            guard actual == unchanged.version else {
+                throw CollabError(.conflict,
+                    "work item '\(unchanged.id)' changed (version \(actual)) after the command was planned at version \(unchanged.version)")
+            }
+        }
         switch change.item {
         case .insert(let item):
             try db.run(insertItemSQL, itemArguments(item))
@@ -146,6 +155,11 @@ extension SQLiteStore {
         }
         if let organization = change.organization {
             try upsert(organization, db)
+        }
+        if let switched = change.externalCollaboration {
+            let changed = try db.run("UPDATE organizations SET external_collaboration = ? WHERE id = ?",
+                [switched.enabled ? 1 : 0, switched.organizationID.rawValue])
+            if changed == 0 { throw CollabError.notFound("organization", switched.organizationID.rawValue) }
         }
         if let fired = change.firedRecordTimer {
             let changed = try db.run(

@@ -98,6 +98,9 @@ struct CommandContext {
                 item.updatedAt = now
                 if item.state != original.state { item.stateChangedAt = now }
                 change.item = .update(item, previous: original)
+            } else {
+                // Added to the item as it was authorized: commits only while the item is unchanged.
+                change.unchangedItem = (original.id, original.version)
             }
         } else {
             change.item = .insert(item)

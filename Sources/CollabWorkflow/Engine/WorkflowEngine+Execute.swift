@@ -14,7 +14,10 @@ extension WorkflowEngine {
     /// - Throws: `CollabError` with `CollabError.Code.notFound` (unknown or invisible item),
     ///   `CollabError.Code.forbidden`, `CollabError.Code.invalidTransition`,
     ///   `CollabError.Code.invalidInput` (every problem listed), `CollabError.Code.conflict`,
+    ///   `CollabError.Code.staleDirectory` (the directory changed under every plan of the command),
     ///   `CollabError.Code.idempotencyKeyReused`, or a storage code. Nothing is written when it throws.
+    ///   A replay under `idempotencyKey` is refused as a fresh command would be: `forbidden` for a
+    ///   deactivated actor, `notFound` for one who may no longer see the item.
     @discardableResult
     public func execute(
         _ command: WorkItemCommand, by actor: Member.ID, expectedVersion: Int? = nil, idempotencyKey: String? = nil
@@ -36,20 +39,36 @@ extension WorkflowEngine {
         // revision first: the change commits only if the directory is still at that revision, else the
         // command is planned again on fresh values. A command that fails before it commits (forbidden, not
         // found) fails only if the directory has not moved since, so no caller is turned away on stale
-        // values. Under a burst of directory saves the last attempt reads the directory afresh and commits
-        // without the check, as fresh as its reads, rather than failing a command the caller cannot help.
+        // values. A comment (which adds to an item without changing it) commits only while the item is at
+        // the version it was authorized against, else it is planned again too. Every attempt commits under
+        // these conditions: after `staleDirectoryAttempts` plans the command fails (`staleDirectory`,
+        // `conflict`) rather than commit unchecked.
         var attempt = 0
         while true {
             attempt += 1
             let known = attempt == 1 ? directory.knownRevision : nil
             let revision: Int64
             if let known { revision = known } else { revision = try await directory.refresh() }
-            let checked = attempt < Self.staleDirectoryAttempts
-            do {
-                return try await run(command, by: actor, expectedVersion: expectedVersion, key: key,
-                    fingerprint: fingerprint, directoryRevision: checked ? revision : nil)
-            } catch where error.code == .staleDirectory && checked {
+            let last = attempt >= Self.staleDirectoryAttempts
+            do throws(CollabError) {
+                if let result = try await run(command, by: actor, expectedVersion: expectedVersion, key: key,
+                    fingerprint: fingerprint, directoryRevision: revision)
+                {
+                    return result
+                }
+                guard !last else {
+                    throw CollabError(.conflict,
+                        "the item changed while '\(command.name)' was planned, \(attempt) times; nothing was written")
+                }
+                logger.debug("item changed while planning, planning again", metadata: [
+                    "command": "\(command.name)", "actor": "\(actor)", "attempt": "\(attempt)",
+                ])
+            } catch where error.code == .staleDirectory {
                 directory.invalidate()
+                guard !last else {
+                    throw CollabError(.staleDirectory,
+                        "the directory changed while '\(command.name)' was planned, \(attempt) times; nothing was written")
+                }
                 logger.debug("directory changed while planning, planning again", metadata: [
                     "command": "\(command.name)", "actor": "\(actor)", "attempt": "\(attempt)",
                 ])
@@ -66,14 +85,14 @@ extension WorkflowEngine {
     /// How many times a command is planned when the directory keeps changing under it.
     static let staleDirectoryAttempts = 5
 
+    /// Plans and commits the command once; `nil` when the item it adds to changed after it was read (plan
+    /// again).
     private func run(
         _ command: WorkItemCommand, by actor: Member.ID, expectedVersion: Int?, key: IdempotencyKey?,
-        fingerprint: String, directoryRevision: Int64?
-    ) async throws(CollabError) -> CommandResult {
+        fingerprint: String, directoryRevision: Int64
+    ) async throws(CollabError) -> CommandResult? {
         let subject = try await cachedSubject(actor)
-        guard subject.isActive else {
-            throw CollabError(.forbidden, "member '\(actor)' is deactivated and cannot act")
-        }
+        guard subject.isActive else { throw Self.cannotAct(actor) }
         let now = now()
         var plan = try await plan(command, subject: subject, expectedVersion: expectedVersion, now: now)
         plan.change.directoryRevision = directoryRevision
@@ -91,7 +110,13 @@ extension WorkflowEngine {
             plan.change.idempotency = IdempotencyRecord(
                 key: key, result: RecordedResult(command: command.name, fingerprint: fingerprint, payload: payload))
         }
-        switch try await store.commit(plan.change) {
+        let outcome: CommitOutcome
+        do {
+            outcome = try await store.commit(plan.change)
+        } catch where error.code == .conflict && plan.change.item == nil && plan.change.unchangedItem != nil {
+            return nil
+        }
+        switch outcome {
         case .committed:
             logger.debug("committed command", metadata: [
                 "command": "\(command.name)", "actor": "\(actor)", "item": "\(plan.result.item.id)",
@@ -102,12 +127,19 @@ extension WorkflowEngine {
         }
     }
 
-    /// A replayed result is returned only while its actor may still see the item: a retry after access was
-    /// revoked must not hand out the old snapshot.
+    /// A replayed result is returned only as a fresh command would be answered now: a deactivated actor is
+    /// refused as the command refuses them, and a retry after access was revoked does not hand out the old
+    /// snapshot (`CollabError.Code.notFound`, as for an unknown item).
     private func stillVisible(_ result: CommandResult, to actor: Member.ID) async throws(CollabError) -> CommandResult {
         let subject = try await subject(actor)
+        guard subject.isActive else { throw Self.cannotAct(actor) }
         _ = try await visibleItem(result.item.id, to: subject)
         return result
+    }
+
+    /// What a deactivated member's command fails with.
+    static func cannotAct(_ actor: Member.ID) -> CollabError {
+        CollabError(.forbidden, "member '\(actor)' is deactivated and cannot act")
     }
 
     private static func replay(_ recorded: RecordedResult, command: WorkItemCommand, fingerprint: String)

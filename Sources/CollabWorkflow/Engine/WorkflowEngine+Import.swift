@@ -15,6 +15,11 @@ extension WorkflowEngine {
     public func importItems(_ drafts: [WorkItemDraft], by initiator: Member.ID, submit: Bool = true)
         async throws(CollabError) -> [WorkItem]
     {
+        guard Self.isPlanningAtRevision else {
+            return try await checkedAtCommit("import") { () async throws(CollabError) in
+                try await importItems(drafts, by: initiator, submit: submit)
+            }
+        }
         guard !drafts.isEmpty else { return [] }
         guard drafts.count <= 10_000 else {
             throw CollabError.invalid([ValidationProblem(field: "items", kind: .tooLong,
@@ -71,7 +76,7 @@ extension WorkflowEngine {
         }
         change.additionalItems = items
         try await planTimers(for: &change, now: now)
-        _ = try await store.commit(change)
+        _ = try await commit(change)
         return items.map { authorizer.redacted($0, for: subject) }
     }
 }

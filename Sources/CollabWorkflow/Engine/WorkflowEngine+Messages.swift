@@ -64,6 +64,11 @@ extension WorkflowEngine {
     public func setExternalCollaboration(
         _ organizationID: Organization.ID, enabled: Bool, by administrator: Member.ID
     ) async throws(CollabError) -> Organization {
+        guard Self.isPlanningAtRevision else {
+            return try await checkedAtCommit("set_external_collaboration") { () async throws(CollabError) in
+                try await setExternalCollaboration(organizationID, enabled: enabled, by: administrator)
+            }
+        }
         let subject = try await subject(administrator)
         guard subject.isActive, subject.isAdministrator, subject.organizationKind == .internal else {
             throw CollabError(.forbidden,
@@ -81,12 +86,12 @@ extension WorkflowEngine {
         }
         organization.externalCollaborationEnabled = enabled
         var change = ChangeSet()
-        change.organization = organization
+        change.externalCollaboration = (organizationID, enabled)
         change.auditEvents.append(AuditEvent(
             id: AuditEvent.ID(identifiers.next()), organizationID: subject.organizationID, itemID: nil,
             actorID: administrator, action: enabled ? "enable_external_collaboration" : "disable_external_collaboration",
             fromState: nil, toState: nil, details: ["organization": organizationID.rawValue], occurredAt: now()))
-        _ = try await store.commit(change)
+        _ = try await commit(change)
         return organization
     }
 }

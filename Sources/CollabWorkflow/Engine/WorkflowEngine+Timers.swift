@@ -8,7 +8,8 @@ public struct TimerPolicy: Hashable, Sendable {
     /// How long before the deadline the assignees are reminded (once per offset).
     public var reminderOffsets: [Duration] = [.seconds(86_400), .seconds(7_200)]
     /// How much working time after the deadline an overdue item is escalated to the heads of its
-    /// departments; `nil` never escalates. Time the item waits on an outside party does not count.
+    /// departments (an item without a head who may see it: to its initiator and the organization's
+    /// administrators); `nil` never escalates. Time the item waits on an outside party does not count.
     public var escalationDelay: Duration? = .seconds(8 * 3600)
     /// How much working time a review or an adjustment request may wait before the decider is reminded;
     /// `nil` never reminds.
@@ -216,10 +217,15 @@ extension WorkflowEngine {
                 notify(item.assigneeIDs + [item.initiatorID], .overdue, title: "Overdue: \(item.title)",
                     body: "\"\(item.title)\" passed its deadline (\(item.deadline)).")
             case .escalation:
-                var heads = try await directory.heads(of: Set(item.departmentIDs))
+                // To the heads of the item's departments; failing those (an item in no department, departments
+                // without a head), to its initiator and the organization's administrators. Only to those who
+                // may see the item: a notice to anyone else would be suppressed at delivery and hidden in
+                // their inbox, and the escalation would reach nobody.
+                var heads = try await viewers(of: item, among: try await directory.heads(of: Set(item.departmentIDs)))
                 if heads.isEmpty {
-                    let departments = try await directory.members(Set(item.assigneeIDs)).flatMap(\.departments).map(\.departmentID)
-                    heads = try await directory.heads(of: Set(departments))
+                    let administrators = try await store.members(in: item.organizationID)
+                        .filter { $0.isActive && $0.isAdministrator }.map(\.id)
+                    heads = try await viewers(of: item, among: [item.initiatorID] + administrators)
                 }
                 audit("escalate", ["heads": heads.map(\.rawValue).joined(separator: ",")])
                 notify(heads, .escalated, urgency: .urgent, title: "Escalated: \(item.title)",
@@ -243,6 +249,17 @@ extension WorkflowEngine {
         }
         logger.debug("timer fired", metadata: ["timer": "\(timer.id)", "notified": "\(notified.count)"])
         return FiredTimer(timer: timer, firedAt: now, notified: notified)
+    }
+
+    /// Those of `members` who may view `item`, in order, once each.
+    private func viewers(of item: WorkItem, among members: [Member.ID]) async throws(CollabError) -> [Member.ID] {
+        var result: [Member.ID] = []
+        for member in members where !result.contains(member) {
+            if let subject = try await directory.subject(for: member), authorizer.isAllowed(subject, .view, on: item) {
+                result.append(member)
+            }
+        }
+        return result
     }
 
     // MARK: Recurrence

@@ -153,13 +153,17 @@ public struct WorkflowEngine: Sendable {
 
     /// Whether `member` may perform `action` on the item, and why: for support screens and audits.
     ///
-    /// - Throws: `CollabError.Code.notFound` when the member or the item does not exist.
+    /// Only a member who may view the item gets an explanation (also for actions they may not perform);
+    /// to anyone else — another organization's member, an unrelated or deactivated member — the item does
+    /// not exist, with exactly the error of an unknown id, so `explain` cannot be used to probe ids.
+    ///
+    /// - Throws: `CollabError.Code.notFound` when the member or the item does not exist, or the member may
+    ///   not view the item.
     public func explain(_ action: WorkItemAction, on id: WorkItem.ID, for member: Member.ID)
         async throws(CollabError) -> AccessDecision
     {
         let subject = try await subject(member)
-        guard let item = try await store.workItem(id) else { throw CollabError.notFound("work item", id.rawValue) }
-        return authorizer.decide(subject, action, on: item)
+        return authorizer.decide(subject, action, on: try await visibleItem(id, to: subject))
     }
 
     /// The visibility scope of `member`: what the store filters their lists, searches and reports by.

@@ -18,6 +18,11 @@ extension WorkflowEngine {
     public func recordSignedContract(_ contract: SignedContract, by member: Member.ID) async throws(CollabError)
         -> CustomerRegistration
     {
+        guard Self.isPlanningAtRevision else {
+            return try await checkedAtCommit("record_signed_contract") { () async throws(CollabError) in
+                try await recordSignedContract(contract, by: member)
+            }
+        }
         let subject = try await activeSubject(member)
         guard ExternalRules.canRecordContracts(subject, for: subject.organizationID) else {
             throw CollabError(.forbidden, "member '\(member)' may not record contracts")
@@ -95,7 +100,7 @@ extension WorkflowEngine {
             details: ["contract": contract.contractID, "customer_key": contract.customerKey,
                 "contacts": added.map(\.rawValue).joined(separator: ",")],
             occurredAt: now, record: .customer(customer.id))]
-        _ = try await store.commit(change)
+        _ = try await commit(change)
         logger.info("contract recorded", metadata: ["contract": "\(contract.contractID)", "customer": "\(customer.id)"])
         return CustomerRegistration(customer: customer, changed: true, newContactIDs: added)
     }

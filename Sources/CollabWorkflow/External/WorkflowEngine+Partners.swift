@@ -20,6 +20,11 @@ extension WorkflowEngine {
     public func invitePartner(_ invitation: PartnerInvitation, by admin: Member.ID) async throws(CollabError)
         -> Partnership
     {
+        guard Self.isPlanningAtRevision else {
+            return try await checkedAtCommit("invite_partner") { () async throws(CollabError) in
+                try await invitePartner(invitation, by: admin)
+            }
+        }
         let subject = try await activeSubject(admin)
         guard ExternalRules.canInvitePartners(subject, for: subject.organizationID) else {
             throw CollabError(.forbidden, "member '\(admin)' may not invite partners: administrators only")
@@ -80,7 +85,7 @@ extension WorkflowEngine {
             details: ["partner": invitation.partnerID.rawValue, "role": invitation.role.rawValue,
                 "contacts": added.map(\.rawValue).joined(separator: ",")],
             occurredAt: now, record: .partner(invitation.partnerID))]
-        _ = try await store.commit(change)
+        _ = try await commit(change)
         logger.info("partner invited", metadata: ["partner": "\(invitation.partnerID)", "by": "\(admin)"])
         return partnership
     }
@@ -118,6 +123,11 @@ extension WorkflowEngine {
     public func shareOrder(_ draft: PurchaseOrderDraft, with supplierID: Organization.ID, by buyer: Member.ID)
         async throws(CollabError) -> PurchaseOrder
     {
+        guard Self.isPlanningAtRevision else {
+            return try await checkedAtCommit("share_order") { () async throws(CollabError) in
+                try await shareOrder(draft, with: supplierID, by: buyer)
+            }
+        }
         let subject = try await activeSubject(buyer)
         guard ExternalRules.canShareOrders(subject, department: draft.departmentID) else {
             throw CollabError(.forbidden,
@@ -151,7 +161,7 @@ extension WorkflowEngine {
             title: "New purchase order \(order.number)",
             body: "\(subject.displayName ?? buyer.rawValue) shared \(order.number) \"\(order.title)\" "
                 + "(\(order.lines.count) lines). Please propose delivery dates.", at: now)
-        _ = try await store.commit(change)
+        _ = try await commit(change)
         return order
     }
 
@@ -163,6 +173,11 @@ extension WorkflowEngine {
         of id: PurchaseOrder.ID, lines: [PurchaseOrder.Line], reason: String, by member: Member.ID,
         expectedVersion: Int? = nil
     ) async throws(CollabError) -> PurchaseOrder {
+        guard Self.isPlanningAtRevision else {
+            return try await checkedAtCommit("change_requirements") { () async throws(CollabError) in
+                try await changeRequirements(of: id, lines: lines, reason: reason, by: member, expectedVersion: expectedVersion)
+            }
+        }
         let (subject, original) = try await orderForBuyer(id, member, expectedVersion: expectedVersion)
         var report = PurchaseOrderDraft.validate(lines: lines, limits: configuration.limits)
         report.checkText(reason, field: "reason", maxLength: configuration.limits.textLength, allowNewlines: true)
@@ -193,7 +208,7 @@ extension WorkflowEngine {
             title: "Requirements changed: \(order.number)",
             body: "\(subject.displayName ?? member.rawValue) changed the requirements of \(order.number): \(reason)."
                 + voided + " Please propose delivery dates again.", at: now)
-        _ = try await store.commit(change)
+        _ = try await commit(change)
         return order
     }
 
@@ -204,6 +219,11 @@ extension WorkflowEngine {
         for id: PurchaseOrder.ID, lines: [DeliveryProposal.LineDate], note: String? = nil, by member: Member.ID,
         expectedVersion: Int? = nil
     ) async throws(CollabError) -> DeliveryProposal {
+        guard Self.isPlanningAtRevision else {
+            return try await checkedAtCommit("propose_delivery_dates") { () async throws(CollabError) in
+                try await proposeDeliveryDates(for: id, lines: lines, note: note, by: member, expectedVersion: expectedVersion)
+            }
+        }
         let subject = try await activeSubject(member)
         let order = try await visibleOrder(id, to: subject)
         guard ExternalRules.actsForSupplier(subject, order) else {
@@ -224,6 +244,11 @@ extension WorkflowEngine {
         for id: PurchaseOrder.ID, lines: [DeliveryProposal.LineDate], note: String? = nil, by member: Member.ID,
         expectedVersion: Int? = nil
     ) async throws(CollabError) -> DeliveryProposal {
+        guard Self.isPlanningAtRevision else {
+            return try await checkedAtCommit("counter_propose") { () async throws(CollabError) in
+                try await counterPropose(for: id, lines: lines, note: note, by: member, expectedVersion: expectedVersion)
+            }
+        }
         let (subject, order) = try await orderForBuyer(id, member, expectedVersion: expectedVersion)
         guard order.state == .proposed else {
             throw CollabError(.invalidTransition,
@@ -297,7 +322,7 @@ extension WorkflowEngine {
             try await notifySupplier(of: order, into: &change, kind: .deliveryProposed, actor: subject.memberID,
                 title: "Counter-proposal: \(order.number)", body: text, at: now)
         }
-        _ = try await store.commit(change)
+        _ = try await commit(change)
         return proposal
     }
 
@@ -312,6 +337,11 @@ extension WorkflowEngine {
     public func confirmProposal(_ number: Int, of id: PurchaseOrder.ID, by member: Member.ID)
         async throws(CollabError) -> PurchaseOrder
     {
+        guard Self.isPlanningAtRevision else {
+            return try await checkedAtCommit("confirm_proposal") { () async throws(CollabError) in
+                try await confirmProposal(number, of: id, by: member)
+            }
+        }
         let subject = try await activeSubject(member)
         var order = try await visibleOrder(id, to: subject)
         let proposals = try await store.deliveryProposals(of: id)
@@ -356,7 +386,7 @@ extension WorkflowEngine {
             try await notifyBuyer(of: order, into: &change, kind: .deliveryConfirmed, actor: member,
                 title: "Dates confirmed: \(order.number)", body: text, at: now)
         }
-        _ = try await store.commit(change)
+        _ = try await commit(change)
         return order
     }
 
@@ -365,6 +395,11 @@ extension WorkflowEngine {
     public func cancelOrder(_ id: PurchaseOrder.ID, reason: String, by member: Member.ID) async throws(CollabError)
         -> PurchaseOrder
     {
+        guard Self.isPlanningAtRevision else {
+            return try await checkedAtCommit("cancel_order") { () async throws(CollabError) in
+                try await cancelOrder(id, reason: reason, by: member)
+            }
+        }
         let (subject, original) = try await orderForBuyer(id, member, expectedVersion: nil)
         var report = ValidationReport()
         report.checkText(reason, field: "reason", maxLength: configuration.limits.textLength, allowNewlines: true)
@@ -389,7 +424,7 @@ extension WorkflowEngine {
         try await notifySupplier(of: order, into: &change, kind: .orderChanged, actor: member,
             title: "Cancelled: \(order.number)",
             body: "\(subject.displayName ?? member.rawValue) cancelled \(order.number): \(reason)", at: now)
-        _ = try await store.commit(change)
+        _ = try await commit(change)
         return order
     }
 

@@ -17,6 +17,11 @@ extension WorkflowEngine {
     public func openTicket(_ draft: TicketDraft, by member: Member.ID, onBehalfOf contact: Member.ID? = nil)
         async throws(CollabError) -> Ticket
     {
+        guard Self.isPlanningAtRevision else {
+            return try await checkedAtCommit("open_ticket") { () async throws(CollabError) in
+                try await openTicket(draft, by: member, onBehalfOf: contact)
+            }
+        }
         let subject = try await activeSubject(member)
         var report = draft.validate(limits: configuration.limits, attachmentPolicy: configuration.attachmentPolicy)
         let requester: Member.ID
@@ -71,7 +76,7 @@ extension WorkflowEngine {
             body: "\(customer.name) asks (\(ticket.category), \(ticket.priority.rawValue)): \(ticket.description.clipped(300))",
             at: now)
         try await scheduleServiceTimers(for: ticket, into: &change, now: now)
-        _ = try await store.commit(change)
+        _ = try await commit(change)
         return ticket
     }
 
@@ -86,6 +91,11 @@ extension WorkflowEngine {
         to id: Ticket.ID, _ body: String, audience: TicketMessage.Audience = .customer,
         attachments: [FileAttachment] = [], by member: Member.ID, expectedVersion: Int? = nil
     ) async throws(CollabError) -> TicketMessage {
+        guard Self.isPlanningAtRevision else {
+            return try await checkedAtCommit("reply") { () async throws(CollabError) in
+                try await reply(to: id, body, audience: audience, attachments: attachments, by: member, expectedVersion: expectedVersion)
+            }
+        }
         let subject = try await activeSubject(member)
         var ticket = try await visibleTicket(id, to: subject, expectedVersion: expectedVersion)
         var report = ValidationReport()
@@ -140,7 +150,7 @@ extension WorkflowEngine {
         change.auditEvents = [ticketEvent(ticket, actor: member,
             action: fromCustomer ? "customer_reply" : (audience == .customer ? "reply" : "note"), details: details, at: now)]
         try await scheduleServiceTimers(for: ticket, into: &change, now: now)
-        _ = try await store.commit(change)
+        _ = try await commit(change)
         return message
     }
 
@@ -153,6 +163,11 @@ extension WorkflowEngine {
     public func forwardTicket(_ id: Ticket.ID, note: String, by member: Member.ID, expectedVersion: Int? = nil)
         async throws(CollabError) -> Ticket
     {
+        guard Self.isPlanningAtRevision else {
+            return try await checkedAtCommit("forward_ticket") { () async throws(CollabError) in
+                try await forwardTicket(id, note: note, by: member, expectedVersion: expectedVersion)
+            }
+        }
         var (subject, ticket) = try await ticketToHandle(id, member, expectedVersion: expectedVersion,
             text: (note, "note"), in: [.open, .waitingForCustomer], action: "forward")
         guard let index = ticket.routeDepartmentIDs.firstIndex(of: ticket.departmentID),
@@ -179,7 +194,7 @@ extension WorkflowEngine {
         try await scheduleServiceTimers(for: ticket, into: &change, now: now)
         try await notifyDepartment(of: ticket, into: &change, actor: member, title: "Ticket for your department: \(ticket.subject)",
             body: "\(subject.displayName ?? member.rawValue) forwarded it: \(note.clipped(300))", at: now)
-        _ = try await store.commit(change)
+        _ = try await commit(change)
         return ticket
     }
 
@@ -189,6 +204,11 @@ extension WorkflowEngine {
     public func waitForCustomer(_ id: Ticket.ID, question: String, by member: Member.ID, expectedVersion: Int? = nil)
         async throws(CollabError) -> Ticket
     {
+        guard Self.isPlanningAtRevision else {
+            return try await checkedAtCommit("wait_for_customer") { () async throws(CollabError) in
+                try await waitForCustomer(id, question: question, by: member, expectedVersion: expectedVersion)
+            }
+        }
         var (subject, ticket) = try await ticketToHandle(id, member, expectedVersion: expectedVersion,
             text: (question, "question"), in: [.open], action: "wait for the customer on")
         let now = now()
@@ -205,7 +225,7 @@ extension WorkflowEngine {
         change.auditEvents = [ticketEvent(ticket, actor: member, action: "wait_for_customer", details: [:], at: now)]
         notifyCustomer(of: ticket, into: &change, actor: member, title: "Question about: \(ticket.subject)",
             body: "\(subject.displayName ?? member.rawValue): \(question.clipped(300))", at: now)
-        _ = try await store.commit(change)
+        _ = try await commit(change)
         return ticket
     }
 
@@ -215,6 +235,11 @@ extension WorkflowEngine {
     public func resolveTicket(_ id: Ticket.ID, resolution: String, by member: Member.ID, expectedVersion: Int? = nil)
         async throws(CollabError) -> Ticket
     {
+        guard Self.isPlanningAtRevision else {
+            return try await checkedAtCommit("resolve_ticket") { () async throws(CollabError) in
+                try await resolveTicket(id, resolution: resolution, by: member, expectedVersion: expectedVersion)
+            }
+        }
         var (subject, ticket) = try await ticketToHandle(id, member, expectedVersion: expectedVersion,
             text: (resolution, "resolution"), in: [.open, .waitingForCustomer], action: "resolve")
         let now = now()
@@ -233,7 +258,7 @@ extension WorkflowEngine {
         notifyCustomer(of: ticket, into: &change, actor: member, title: "Resolved: \(ticket.subject)",
             body: "\(subject.displayName ?? member.rawValue): \(resolution.clipped(300)) Close the ticket if this solves it, or reply.",
             at: now)
-        _ = try await store.commit(change)
+        _ = try await commit(change)
         return ticket
     }
 
@@ -241,6 +266,11 @@ extension WorkflowEngine {
     /// closing, the customer may rate it.
     @discardableResult
     public func closeTicket(_ id: Ticket.ID, by member: Member.ID) async throws(CollabError) -> Ticket {
+        guard Self.isPlanningAtRevision else {
+            return try await checkedAtCommit("close_ticket") { () async throws(CollabError) in
+                try await closeTicket(id, by: member)
+            }
+        }
         let subject = try await activeSubject(member)
         var ticket = try await visibleTicket(id, to: subject, expectedVersion: nil)
         let fromCustomer = ExternalRules.isCustomer(subject, ticket)
@@ -265,7 +295,7 @@ extension WorkflowEngine {
             notifyCustomer(of: ticket, into: &change, actor: member, title: "Closed: \(ticket.subject)",
                 body: "Your ticket was closed. How did we do? You can rate it.", at: now)
         }
-        _ = try await store.commit(change)
+        _ = try await commit(change)
         return ticket
     }
 
@@ -275,6 +305,11 @@ extension WorkflowEngine {
     public func rateTicket(_ id: Ticket.ID, score: Int, comment: String? = nil, by member: Member.ID)
         async throws(CollabError) -> Ticket
     {
+        guard Self.isPlanningAtRevision else {
+            return try await checkedAtCommit("rate_ticket") { () async throws(CollabError) in
+                try await rateTicket(id, score: score, comment: comment, by: member)
+            }
+        }
         let subject = try await activeSubject(member)
         var ticket = try await visibleTicket(id, to: subject, expectedVersion: nil)
         guard ExternalRules.isCustomer(subject, ticket) else {
@@ -308,7 +343,7 @@ extension WorkflowEngine {
                 kind: .ticketUpdate, urgency: .normal, itemID: nil, actorID: member, title: "Rated \(score)/5: \(ticket.subject)",
                 body: comment ?? "The customer rated the ticket \(score) of 5.", createdAt: now, record: .ticket(ticket.id)))
         }
-        _ = try await store.commit(change)
+        _ = try await commit(change)
         return ticket
     }
 

@@ -26,7 +26,8 @@ extension WorkflowEngine {
     /// publishes for a department they head, to the departments they head and their members.
     ///
     /// - Parameter idempotencyKey: a retry with the same key returns the first announcement and publishes
-    ///   nothing again.
+    ///   nothing again — while the author is active (else `forbidden`, as a fresh publish) and may still see
+    ///   it (else `notFound`).
     /// - Throws: `CollabError.Code.forbidden` when the author may not publish to that audience;
     ///   `CollabError.Code.invalidInput` listing every problem (an unknown department or member, an
     ///   audience with nobody in it, a deadline in the past).
@@ -34,8 +35,13 @@ extension WorkflowEngine {
     public func publish(_ draft: AnnouncementDraft, by author: Member.ID, idempotencyKey: String? = nil)
         async throws(CollabError) -> Announcement
     {
+        guard Self.isPlanningAtRevision else {
+            return try await checkedAtCommit("publish") { () async throws(CollabError) in
+                try await publish(draft, by: author, idempotencyKey: idempotencyKey)
+            }
+        }
         if let replay = try await replayed(Announcement.self, command: "publish", input: draft, actor: author,
-            idempotencyKey: idempotencyKey)
+            idempotencyKey: idempotencyKey, visible: announcementVisible)
         {
             return replay
         }
@@ -126,7 +132,12 @@ extension WorkflowEngine {
                 kind: .acknowledgementDeadline, fireAt: acknowledgement.deadline))
         }
         return try await commitRecord(change, returning: announcement, command: "publish", input: draft, actor: author,
-            idempotencyKey: idempotencyKey)
+            idempotencyKey: idempotencyKey, visible: announcementVisible)
+    }
+
+    /// Throws `CollabError.Code.notFound` unless `subject` may still see the announcement (a replay's check).
+    private func announcementVisible(_ subject: Subject, _ announcement: Announcement) async throws(CollabError) {
+        _ = try await visibleAnnouncement(announcement.id, to: subject)
     }
 
     // MARK: Reading and acknowledging
@@ -173,6 +184,11 @@ extension WorkflowEngine {
     public func openAnnouncement(_ id: Announcement.ID, by reader: Member.ID) async throws(CollabError)
         -> ReceivedAnnouncement
     {
+        guard Self.isPlanningAtRevision else {
+            return try await checkedAtCommit("open_announcement") { () async throws(CollabError) in
+                try await openAnnouncement(id, by: reader)
+            }
+        }
         let (announcement, found) = try await visibleAnnouncement(id, to: try await activeSubject(reader))
         guard var receipt = found else {
             throw CollabError(.forbidden, "member '\(reader)' did not receive announcement '\(id)'")
@@ -182,7 +198,7 @@ extension WorkflowEngine {
             receipt.readAt = now
             var change = ChangeSet()
             change.scenario.receipts = [receipt]
-            _ = try await store.commit(change)
+            _ = try await commit(change)
             _ = try await store.markRead([receipt.noticeID], of: reader, at: now)
         }
         return ReceivedAnnouncement(announcement: announcement, receipt: receipt)
@@ -195,6 +211,11 @@ extension WorkflowEngine {
     ///   `CollabError.Code.forbidden` when `member` did not receive it.
     @discardableResult
     public func acknowledge(_ id: Announcement.ID, by member: Member.ID) async throws(CollabError) -> ReceivedAnnouncement {
+        guard Self.isPlanningAtRevision else {
+            return try await checkedAtCommit("acknowledge") { () async throws(CollabError) in
+                try await acknowledge(id, by: member)
+            }
+        }
         let subject = try await activeSubject(member)
         let (announcement, found) = try await visibleAnnouncement(id, to: subject)
         guard var receipt = found else {
@@ -218,7 +239,7 @@ extension WorkflowEngine {
         change.idempotency = IdempotencyRecord(
             key: IdempotencyKey(actorID: member, key: "collab.acknowledge:\(id)"),
             result: RecordedResult(command: "acknowledge", fingerprint: id.rawValue, payload: Data()))
-        if case .replayed = try await store.commit(change) {
+        if case .replayed = try await commit(change) {
             if let stored = try await store.receipt(of: id, for: member) { receipt = stored }
             return ReceivedAnnouncement(announcement: announcement, receipt: receipt)
         }
@@ -265,7 +286,12 @@ extension WorkflowEngine {
     public func setPinned(_ pinned: Bool, on id: Announcement.ID, by member: Member.ID) async throws(CollabError)
         -> Announcement
     {
-        try await changeAnnouncement(id, by: member, action: pinned ? "pin" : "unpin") { announcement, _ in
+        guard Self.isPlanningAtRevision else {
+            return try await checkedAtCommit("set_pinned") { () async throws(CollabError) in
+                try await setPinned(pinned, on: id, by: member)
+            }
+        }
+        return try await changeAnnouncement(id, by: member, action: pinned ? "pin" : "unpin") { announcement, _ in
             announcement.isPinned = pinned
         }
     }
@@ -276,6 +302,11 @@ extension WorkflowEngine {
     public func setExpiry(_ expiresAt: Date?, on id: Announcement.ID, by member: Member.ID) async throws(CollabError)
         -> Announcement
     {
+        guard Self.isPlanningAtRevision else {
+            return try await checkedAtCommit("set_expiry") { () async throws(CollabError) in
+                try await setExpiry(expiresAt, on: id, by: member)
+            }
+        }
         var report = ValidationReport()
         report.checkInstant(expiresAt, field: "expiresAt")
         try report.throwIfInvalid()
@@ -302,7 +333,7 @@ extension WorkflowEngine {
         change.scenario.announcements = [announcement]
         change.auditEvents = [recordEvent(.announcement(id), organization: announcement.organizationID, actor: member,
             action: action, details: ["expires_at": announcement.expiresAt.map { String($0.storedKey) } ?? ""], at: now)]
-        _ = try await store.commit(change)
+        _ = try await commit(change)
         return announcement
     }
 

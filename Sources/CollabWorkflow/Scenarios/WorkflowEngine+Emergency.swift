@@ -18,6 +18,11 @@ extension WorkflowEngine {
     public func savePlan(
         _ draft: EmergencyPlanDraft, as planID: EmergencyPlan.ID? = nil, by admin: Member.ID, expectedVersion: Int? = nil
     ) async throws(CollabError) -> EmergencyPlan {
+        guard Self.isPlanningAtRevision else {
+            return try await checkedAtCommit("save_plan") { () async throws(CollabError) in
+                try await savePlan(draft, as: planID, by: admin, expectedVersion: expectedVersion)
+            }
+        }
         let subject = try await activeSubject(admin)
         guard ScenarioRules.canManagePlans(subject, in: subject.organizationID) else {
             throw CollabError(.forbidden, "member '\(admin)' may not save emergency plans: administrators only")
@@ -59,7 +64,7 @@ extension WorkflowEngine {
         change.scenario.emergencyPlans = [plan]
         change.auditEvents = [recordEvent(.emergencyPlan(id), organization: plan.organizationID, actor: admin,
             action: "save_plan", details: ["name": plan.name, "version": String(version)], at: now)]
-        _ = try await store.commit(change)
+        _ = try await commit(change)
         return plan
     }
 
@@ -121,6 +126,11 @@ extension WorkflowEngine {
         _ planID: EmergencyPlan.ID, by commander: Member.ID, triggerKey: String, title: String? = nil,
         details: String = ""
     ) async throws(CollabError) -> Incident {
+        guard Self.isPlanningAtRevision else {
+            return try await checkedAtCommit("trigger") { () async throws(CollabError) in
+                try await trigger(planID, by: commander, triggerKey: triggerKey, title: title, details: details)
+            }
+        }
         let subject = try await activeSubject(commander)
         var report = ValidationReport()
         report.checkText(triggerKey, field: "triggerKey", maxLength: 255)
@@ -178,7 +188,7 @@ extension WorkflowEngine {
         }
         try await planTimers(for: &change, now: now)
         do {
-            _ = try await store.commit(change)
+            _ = try await commit(change)
         } catch where error.code == .conflict {
             // A concurrent trigger with the same key committed first: that incident is the answer.
             guard let existing = try await store.incident(triggerKey: triggerKey, in: subject.organizationID) else {
@@ -312,6 +322,11 @@ extension WorkflowEngine {
         to id: Incident.ID, text: String, readings: [String: String] = [:], attachments: [FileAttachment] = [],
         by author: Member.ID
     ) async throws(CollabError) -> IncidentUpdate {
+        guard Self.isPlanningAtRevision else {
+            return try await checkedAtCommit("post_update") { () async throws(CollabError) in
+                try await postUpdate(to: id, text: text, readings: readings, attachments: attachments, by: author)
+            }
+        }
         let subject = try await activeSubject(author)
         let incident = try await visibleIncident(id, to: subject)
         guard ScenarioRules.canTakePart(subject, incident) else {
@@ -351,7 +366,7 @@ extension WorkflowEngine {
                 kind: .incidentUpdate, urgency: .normal, actor: author, title: "Update: \(incident.title)",
                 body: "\(name): \(text.clipped(300))", at: now))
         }
-        _ = try await store.commit(change)
+        _ = try await commit(change)
         return update
     }
 
@@ -369,6 +384,11 @@ extension WorkflowEngine {
         for id: Incident.ID, from department: Department.ID, resource: String, quantity: Int = 1,
         neededBy: Date? = nil, by requester: Member.ID
     ) async throws(CollabError) -> ResourceRequest {
+        guard Self.isPlanningAtRevision else {
+            return try await checkedAtCommit("request_resource") { () async throws(CollabError) in
+                try await requestResource(for: id, from: department, resource: resource, quantity: quantity, neededBy: neededBy, by: requester)
+            }
+        }
         let subject = try await activeSubject(requester)
         let incident = try await visibleIncident(id, to: subject)
         guard ScenarioRules.canTakePart(subject, incident) else {
@@ -415,7 +435,7 @@ extension WorkflowEngine {
                 body: "\(name) asks your department for \(quantity) × \(resource) for \"\(incident.title)\"\(needed).",
                 at: now))
         }
-        _ = try await store.commit(change)
+        _ = try await commit(change)
         return request
     }
 
@@ -424,7 +444,12 @@ extension WorkflowEngine {
     public func fulfil(_ id: ResourceRequest.ID, note: String? = nil, by member: Member.ID) async throws(CollabError)
         -> ResourceRequest
     {
-        try await decide(id, .fulfilled, note: note, by: member)
+        guard Self.isPlanningAtRevision else {
+            return try await checkedAtCommit("fulfil") { () async throws(CollabError) in
+                try await fulfil(id, note: note, by: member)
+            }
+        }
+        return try await decide(id, .fulfilled, note: note, by: member)
     }
 
     /// The department asked declines a resource request, with a reason; the requester is told.
@@ -432,6 +457,11 @@ extension WorkflowEngine {
     public func decline(_ id: ResourceRequest.ID, reason: String, by member: Member.ID) async throws(CollabError)
         -> ResourceRequest
     {
+        guard Self.isPlanningAtRevision else {
+            return try await checkedAtCommit("decline") { () async throws(CollabError) in
+                try await decline(id, reason: reason, by: member)
+            }
+        }
         var report = ValidationReport()
         report.checkText(reason, field: "reason", maxLength: configuration.limits.textLength, allowNewlines: true)
         try report.throwIfInvalid()
@@ -485,7 +515,7 @@ extension WorkflowEngine {
                 body: "\(name) \(status == .fulfilled ? "fulfilled" : "declined") your request for "
                     + "\(request.quantity) × \(request.resource)" + (note.map { ": \($0)" } ?? "."), at: now))
         }
-        _ = try await store.commit(change)
+        _ = try await commit(change)
         return request
     }
 
@@ -501,6 +531,11 @@ extension WorkflowEngine {
     public func closeIncident(_ id: Incident.ID, resolution: String, by member: Member.ID) async throws(CollabError)
         -> Incident
     {
+        guard Self.isPlanningAtRevision else {
+            return try await checkedAtCommit("close_incident") { () async throws(CollabError) in
+                try await closeIncident(id, resolution: resolution, by: member)
+            }
+        }
         let subject = try await activeSubject(member)
         var incident = try await visibleIncident(id, to: subject)
         guard ScenarioRules.canClose(subject, incident) else {
@@ -531,7 +566,7 @@ extension WorkflowEngine {
                 kind: .incidentClosed, urgency: .normal, actor: member, title: "Closed: \(incident.title)",
                 body: "\(name) closed the incident: \(resolution.clipped(300))", at: now))
         }
-        _ = try await store.commit(change)
+        _ = try await commit(change)
         return incident
     }
 

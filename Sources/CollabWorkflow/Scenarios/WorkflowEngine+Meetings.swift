@@ -9,15 +9,21 @@ extension WorkflowEngine {
     /// owner's first department, linked to the meeting and the decision. Meeting, items, audit events and
     /// notifications commit in one transaction.
     ///
-    /// - Parameter idempotencyKey: a retry with the same key returns the first meeting and creates nothing.
+    /// - Parameter idempotencyKey: a retry with the same key returns the first meeting and creates nothing —
+    ///   while the organizer is active (else `forbidden`) and may still see the meeting (else `notFound`).
     /// - Throws: `CollabError.Code.invalidInput` listing every problem (an attendee or owner who is not an
     ///   active member, a due date in the past); `CollabError.Code.forbidden` for outside members.
     @discardableResult
     public func recordMeeting(_ draft: MeetingDraft, by organizer: Member.ID, idempotencyKey: String? = nil)
         async throws(CollabError) -> Meeting
     {
+        guard Self.isPlanningAtRevision else {
+            return try await checkedAtCommit("record_meeting") { () async throws(CollabError) in
+                try await recordMeeting(draft, by: organizer, idempotencyKey: idempotencyKey)
+            }
+        }
         if let replay = try await replayed(Meeting.self, command: "record_meeting", input: draft, actor: organizer,
-            idempotencyKey: idempotencyKey)
+            idempotencyKey: idempotencyKey, visible: meetingVisible)
         {
             return replay
         }
@@ -80,7 +86,14 @@ extension WorkflowEngine {
             ], at: now))
         try await planTimers(for: &change, now: now)
         return try await commitRecord(change, returning: meeting, command: "record_meeting", input: draft,
-            actor: organizer, idempotencyKey: idempotencyKey)
+            actor: organizer, idempotencyKey: idempotencyKey, visible: meetingVisible)
+    }
+
+    /// Throws `CollabError.Code.notFound` unless `subject` may still see the meeting (a replay's check).
+    private func meetingVisible(_ subject: Subject, _ meeting: Meeting) async throws(CollabError) {
+        guard let stored = try await store.meeting(meeting.id), ScenarioRules.canSee(subject, stored) else {
+            throw CollabError.notFound("meeting", meeting.id.rawValue)
+        }
     }
 
     /// The meeting with the follow-up state of each decision's action item.
