@@ -27,17 +27,17 @@ public enum ExternalRules {
 
     // MARK: Partners
 
-    /// Whether `subject` may invite partner organizations for `organizationID`: its administrators.
+    /// Whether `subject` may invite partner organizations for `organizationID`: its active administrators.
     public static func canInvitePartners(_ subject: Subject, for organizationID: Organization.ID) -> Bool {
-        subject.organizationID == organizationID && !subject.isExternal && subject.isAdministrator
+        subject.organizationID == organizationID && !subject.isExternal && subject.isActive && subject.isAdministrator
     }
 
     // MARK: Purchase orders
 
-    /// Whether `subject` may share orders on behalf of `department`: administrators, and members of that
-    /// (purchasing) department.
+    /// Whether `subject` may share orders of their own organization on behalf of `department`: active
+    /// administrators, and active members of that (purchasing) department.
     public static func canShareOrders(_ subject: Subject, department: Department.ID?) -> Bool {
-        !subject.isExternal && (subject.isAdministrator || isInDepartment(subject, department))
+        !subject.isExternal && subject.isActive && (subject.isAdministrator || isInDepartment(subject, department))
     }
 
     /// Whether `subject` sees `order`: its buyer, members of its purchasing department, administrators and
@@ -50,9 +50,10 @@ public enum ExternalRules {
     }
 
     /// Whether `subject` acts for the buying side of `order` (changes requirements, counter-proposes,
-    /// confirms the supplier's dates, cancels): its buyer, members of its purchasing department, administrators.
+    /// confirms the supplier's dates, cancels): its buyer, members of its purchasing department, administrators,
+    /// while active.
     public static func actsForBuyer(_ subject: Subject, _ order: PurchaseOrder) -> Bool {
-        guard subject.organizationID == order.organizationID, !subject.isExternal else { return false }
+        guard subject.organizationID == order.organizationID, !subject.isExternal, subject.isActive else { return false }
         return subject.isAdministrator || subject.memberID == order.buyerID || isInDepartment(subject, order.departmentID)
     }
 

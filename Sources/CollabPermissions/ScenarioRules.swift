@@ -26,6 +26,7 @@ public enum ScenarioRules {
         memberDepartments: [Member.ID: Set<Department.ID>]
     ) -> String? {
         guard !subject.isExternal else { return "members of outside organizations cannot publish announcements" }
+        guard subject.isActive else { return "deactivated members cannot publish announcements" }
         if subject.isAdministrator { return nil }
         guard let department else { return "only administrators publish on behalf of the organization's leadership" }
         guard subject.headedDepartmentIDs.contains(department) else {

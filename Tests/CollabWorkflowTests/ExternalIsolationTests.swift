@@ -147,9 +147,21 @@ struct ExternalReference {
     }
 }
 
+/// Which isolation fault to inject, to prove the external isolation test notices it.
+enum ExternalFault: String, CaseIterable, Sendable {
+    case none
+    /// Reads by id forget the record's company (an insider of another company reads it).
+    case organization
+    /// Reads by id forget whether the order or ticket is the outsider's own (any supplier or customer reads it).
+    case share
+    /// The dispatcher delivers without re-checking the recipient's access.
+    case deliveryRecheck = "delivery_recheck"
+}
+
 /// One run: builds worlds from one seeded generator and compares every surface with the reference.
 final class ExternalIsolationRun {
     let seed: UInt64
+    let fault: ExternalFault
     var rng: SplitMix64
     var cases = 0
     var actorViews = 0
@@ -157,8 +169,9 @@ final class ExternalIsolationRun {
     var failures: [String] = []
     var world = 0
 
-    init(seed: UInt64) {
+    init(seed: UInt64, fault: ExternalFault = .none) {
         self.seed = seed
+        self.fault = fault
         rng = SplitMix64(seed: seed)
     }
 
@@ -207,6 +220,11 @@ final class ExternalIsolationRun {
         var configuration = WorkflowEngine.Configuration()
         configuration.ticketRouting = TicketRouting(routes: routes)
         configuration.logger = .init(label: "external-iso", factory: { _ in SwiftLogNoOpLogHandler() })
+        switch fault {
+        case .organization: configuration.externalIsolationFaults = .recordsIgnoreOrganization
+        case .share: configuration.externalIsolationFaults = .recordsIgnoreShare
+        case .none, .deliveryRecheck: break
+        }
         let h = try TestHarness(engineConfiguration: configuration)
         let engine = h.engine
 
@@ -557,6 +575,60 @@ final class ExternalIsolationRun {
                 ref.people[mover]?.heads = []
             }
         }
+        // Moves across organizations — a member or a department saved into another organization, a contact
+        // of another organization's member invited into a partner — are refused with nothing changed, so the
+        // reference stays as it is and must still agree with every read below.
+        let organizations = companies + suppliers + customerIDs
+        for _ in 0..<int(2...4) {
+            guard let from = pick(organizations), let to = pick(organizations.filter({ $0 != from })) else { continue }
+            let fromDepartments = try await h.store.departments(in: from)
+            let target = try await h.store.departments(in: to)
+            if fromDepartments.isEmpty || chance(0.6) {
+                guard let id = pick(members[from] ?? []), let before = try await h.store.member(id) else { continue }
+                var moved = before
+                moved.organizationID = to
+                moved.departments = some(target.map(\.id), max: 1).map { DepartmentMembership($0) }
+                do {
+                    try await h.store.save(moved)
+                    check(false, "member \(id) of \(from) was moved to \(to)")
+                } catch {
+                    check(error.code == .invalidInput
+                        && error.problems.contains { $0.field == "organizationID" && $0.kind == .organizationChange },
+                        "moving member \(id) from \(from) to \(to) failed with \(error)")
+                }
+                check(try await h.store.member(id) == before, "the refused move of member \(id) to \(to) changed it")
+            } else if let before = pick(fromDepartments) {
+                var moved = before
+                moved.organizationID = to
+                moved.parentID = chance(0.5) ? nil : pick(target)?.id
+                do {
+                    try await h.store.save(moved)
+                    check(false, "department \(before.id) of \(from) was moved to \(to)")
+                } catch {
+                    check(error.code == .invalidInput
+                        && error.problems.contains { $0.field == "organizationID" && $0.kind == .organizationChange },
+                        "moving department \(before.id) from \(from) to \(to) failed with \(error)")
+                }
+                check(try await h.store.department(before.id) == before,
+                    "the refused move of department \(before.id) to \(to) changed it")
+            }
+        }
+        for company in companies {
+            // A company invites, as a contact of its own supplier, a member of another organization.
+            guard chance(0.5), let supplier = pick(suppliers.filter { ref.partners.contains([company, $0]) }),
+                let id = pick(organizations.filter { $0 != supplier }.flatMap { members[$0] ?? [] }),
+                let before = try await h.store.member(id)
+            else { continue }
+            do {
+                try await engine.invitePartner(PartnerInvitation(partnerID: supplier, name: "Supplier",
+                    contacts: [ExternalContact(memberID: id, displayName: "Taken over")]), by: admin(of: company))
+                check(false, "\(company) invited \(id) of \(before.organizationID) as a contact of \(supplier)")
+            } catch {
+                check(error.code == .invalidInput, "inviting \(id) into \(supplier) failed with \(error)")
+            }
+            check(try await h.store.member(id) == before, "the refused invitation of \(id) into \(supplier) changed them")
+        }
+
         try await activity(int(15...25))
         try await h.advance(by: .seconds(3 * 86_400))
 
@@ -774,6 +846,7 @@ final class ExternalIsolationRun {
         // Delivery through the host's hooks, re-checked at delivery time: the same rule as the inbox.
         let hook = RecordingNotificationHook()
         var dispatcherConfiguration = NotificationDispatcher.Configuration()
+        dispatcherConfiguration.skipsDeliveryRecheck = fault == .deliveryRecheck
         dispatcherConfiguration.logger = .init(label: "external-iso", factory: { _ in SwiftLogNoOpLogHandler() })
         try await engine.makeDispatcher(hooks: [hook], configuration: dispatcherConfiguration).deliverDue()
         for delivery in hook.deliveries {
@@ -791,9 +864,10 @@ final class ExternalIsolationRun {
 }
 
 @Suite struct ExternalIsolationTests {
+    /// `COLLAB_SEED`, else the documented default 20261201 (Documentation/Reliability.md).
     static var seed: UInt64 {
         if let text = ProcessInfo.processInfo.environment["COLLAB_SEED"], let value = UInt64(text) { return value }
-        return UInt64(Date().timeIntervalSince1970 * 1000) & 0xFFFF_FFFF
+        return 20_261_201
     }
 
     /// 4 worlds, 40 with COLLAB_LONG=1; one under the thread sanitizer (COLLAB_SANITIZER=thread, set by
@@ -819,5 +893,24 @@ final class ExternalIsolationRun {
             + "\(Self.worlds) worlds, seed \(seed)")
         #expect(run.failures.count == 0,
             "seed \(seed) (replay with COLLAB_SEED=\(seed)), \(run.failures.count) failures:\n\(run.failures.prefix(20).joined(separator: "\n"))")
+    }
+
+    @Test("the external isolation test catches reads without the organization or share check, and deliveries without the re-check",
+        arguments: [ExternalFault.organization, .share, .deliveryRecheck])
+    func mutantsAreCaught(fault: ExternalFault) async throws {
+        let seed = Self.seed
+        let run = ExternalIsolationRun(seed: seed, fault: fault)
+        var worlds = 0
+        while run.failures.isEmpty && worlds < Self.worlds {
+            do {
+                try await run.run(world: worlds)
+            } catch {
+                run.check(false, "world \(worlds) stopped: \(error)")
+            }
+            worlds += 1
+        }
+        print("external isolation mutant \(fault.rawValue): \(run.failures.count) failures in \(worlds) worlds, "
+            + "first: \(run.failures.first ?? "none"), seed \(seed)")
+        #expect(!run.failures.isEmpty, "mutant \(fault.rawValue) not caught in \(worlds) worlds (seed \(seed))")
     }
 }

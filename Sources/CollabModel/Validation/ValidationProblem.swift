@@ -34,6 +34,10 @@ public struct ValidationProblem: Hashable, Sendable, Codable, CustomStringConver
         public static let duplicate = Kind(rawValue: "duplicate")
         /// A required value is missing.
         public static let missing = Kind(rawValue: "missing")
+        /// A saved member or department names another organization than the one it belongs to: a member
+        /// or department never moves across organizations (someone who joins another company is a new
+        /// member there).
+        public static let organizationChange = Kind(rawValue: "organization_change")
     }
 
     /// The field that is wrong, as a path (`title`, `attachments[2].mediaType`).

@@ -9,19 +9,33 @@ import CollabPermissions
 public protocol DirectoryStore: Sendable {
     /// Creates or replaces an organization.
     ///
-    /// - Throws: `CollabError.Code.invalidInput` listing every problem with its fields.
+    /// An existing organization keeps its side: an internal organization never becomes a partner or a
+    /// customer, nor the reverse (a partner may become a customer and the reverse).
+    ///
+    /// - Throws: `CollabError.Code.invalidInput` listing every problem with its fields; for a change of
+    ///   kind between internal and outside, the problem `kind` of kind `organizationChange`, nothing written.
     func save(_ organization: Organization) async throws(CollabError)
 
     /// Creates or replaces a department.
     ///
+    /// A department belongs to its organization for good: saving an existing department with another
+    /// organization is refused, so the grants naming it never reach into another organization.
+    ///
     /// - Throws: `CollabError.Code.invalidInput` when the organization or parent is unknown, the parent
-    ///   belongs to another organization, or the parent would make a cycle.
+    ///   belongs to another organization, or the parent would make a cycle; when the department exists in
+    ///   another organization, the problem `organizationID` of kind `organizationChange` naming both
+    ///   organizations, nothing written.
     func save(_ department: Department) async throws(CollabError)
 
     /// Creates or replaces a member with their department memberships.
     ///
+    /// A member belongs to their organization for good: saving an existing member with another
+    /// organization is refused (someone who joins another company is a new member there, with a new id),
+    /// so the grants naming them never reach into another organization.
+    ///
     /// - Throws: `CollabError.Code.invalidInput` when the organization or a department is unknown, or
-    ///   the handle is taken in the organization.
+    ///   the handle is taken in the organization; when the member exists in another organization, the
+    ///   problem `organizationID` of kind `organizationChange` naming both organizations, nothing written.
     func save(_ member: Member) async throws(CollabError)
 
     /// The organization with `id`, if any.

@@ -12,6 +12,19 @@ extension SQLiteStore {
     }
 
     static func upsert(_ organization: Organization, _ db: Database) throws {
+        // An internal organization never becomes an outside one, nor the reverse: its members would keep
+        // relationships to its records that the other kind's rules do not expect (an "outside" member
+        // administering the company's items, an "inside" member of a supplier). Partner and customer are
+        // both outside organizations and may change into each other.
+        if let stored = try String.fetchOne(db.cachedStatement(sql: "SELECT kind FROM organizations WHERE id = ?"),
+            arguments: [organization.id.rawValue]),
+            (stored == Organization.Kind.internal.rawValue) != (organization.kind == .internal)
+        {
+            var report = ValidationReport()
+            report.add("kind", .organizationChange,
+                "organization '\(organization.id)' is \(stored); it cannot become \(organization.kind.rawValue)")
+            try report.throwIfInvalid()
+        }
         try db.cachedStatement(sql: """
             INSERT INTO organizations (id, name, kind, time_zone, external_collaboration) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT(id) DO UPDATE SET name = excluded.name, kind = excluded.kind,
@@ -30,6 +43,13 @@ extension SQLiteStore {
                 arguments: [department.organizationID.rawValue]) ?? false
             if !orgExists {
                 report.add("organizationID", .unknownOrganization, "no organization '\(department.organizationID)'")
+            }
+            if let stored = try String.fetchOne(
+                db.cachedStatement(sql: "SELECT organization_id FROM departments WHERE id = ?"),
+                arguments: [department.id.rawValue]), stored != department.organizationID.rawValue
+            {
+                report.add("organizationID", .organizationChange,
+                    "department '\(department.id)' belongs to '\(stored)'; it cannot move to '\(department.organizationID)'")
             }
             if let parentID = department.parentID {
                 let parentOrg = try String.fetchOne(db.cachedStatement(sql: "SELECT organization_id FROM departments WHERE id = ?"),
@@ -57,8 +77,7 @@ extension SQLiteStore {
             try report.throwIfInvalid()
             try db.cachedStatement(sql: """
                 INSERT INTO departments (id, organization_id, name, parent_id) VALUES (?, ?, ?, ?)
-                ON CONFLICT(id) DO UPDATE SET organization_id = excluded.organization_id, name = excluded.name,
-                    parent_id = excluded.parent_id
+                ON CONFLICT(id) DO UPDATE SET name = excluded.name, parent_id = excluded.parent_id
                 """).execute(arguments: [
                     department.id.rawValue, department.organizationID.rawValue, department.name,
                     department.parentID?.rawValue,
@@ -79,6 +98,13 @@ extension SQLiteStore {
         if !orgExists {
             report.add("organizationID", .unknownOrganization, "no organization '\(member.organizationID)'")
         }
+        // A member belongs to one organization for good: someone who joins another is a new member there.
+        if let stored = try String.fetchOne(db.cachedStatement(sql: "SELECT organization_id FROM members WHERE id = ?"),
+            arguments: [member.id.rawValue]), stored != member.organizationID.rawValue
+        {
+            report.add("organizationID", .organizationChange,
+                "member '\(member.id)' belongs to '\(stored)'; they cannot move to '\(member.organizationID)'")
+        }
         for (index, membership) in member.departments.enumerated() {
             let org = try String.fetchOne(db.cachedStatement(sql: "SELECT organization_id FROM departments WHERE id = ?"),
                 arguments: [membership.departmentID.rawValue])
@@ -96,7 +122,7 @@ extension SQLiteStore {
         try db.cachedStatement(sql: """
             INSERT INTO members (id, organization_id, display_name, handle, roles, is_active, kind)
             VALUES (?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT(id) DO UPDATE SET organization_id = excluded.organization_id,
+            ON CONFLICT(id) DO UPDATE SET
                 display_name = excluded.display_name, handle = excluded.handle, roles = excluded.roles,
                 is_active = excluded.is_active, kind = excluded.kind
             """).execute(arguments: [

@@ -38,6 +38,8 @@ public struct WorkflowEngine: Sendable {
         public var ticketRouting = TicketRouting()
         /// The service targets of tickets, in working time.
         public var ticketServiceTargets = TicketServiceTargets()
+        /// Deliberate isolation faults, for tests that prove the isolation tests can fail (internal).
+        var externalIsolationFaults: ExternalIsolationFaults = []
 
         /// Creates a configuration; every value has a default.
         public init() {}

@@ -467,7 +467,7 @@ extension WorkflowEngine {
     // MARK: Helpers
 
     private func visibleOrder(_ id: PurchaseOrder.ID, to subject: Subject) async throws(CollabError) -> PurchaseOrder {
-        guard let order = try await store.purchaseOrder(id), ExternalRules.canSee(subject, order) else {
+        guard let order = try await store.purchaseOrder(id), ExternalRules.canSee(subject, judged(order, for: subject)) else {
             throw CollabError.notFound("purchase order", id.rawValue)
         }
         // A supplier sees the company's orders while it is the company's supplier.

@@ -506,7 +506,7 @@ extension WorkflowEngine {
     private func visibleTicket(_ id: Ticket.ID, to subject: Subject, expectedVersion: Int?) async throws(CollabError)
         -> Ticket
     {
-        guard let ticket = try await store.ticket(id), ExternalRules.canSee(subject, ticket) else {
+        guard let ticket = try await store.ticket(id), ExternalRules.canSee(subject, judged(ticket, for: subject)) else {
             throw CollabError.notFound("ticket", id.rawValue)
         }
         if let expectedVersion, expectedVersion != ticket.version {
