@@ -82,8 +82,10 @@ extension WorkflowEngine {
         }
     }
 
-    /// How many times a command is planned when the directory keeps changing under it.
-    static let staleDirectoryAttempts = 5
+    /// How many times a command is planned when the directory keeps changing under it. A plan takes well under
+    /// a millisecond, so only a directory rewritten without pause (a bulk HR sync racing the command) reaches
+    /// it; generous, so such a burst delays commands rather than turning them away.
+    static let staleDirectoryAttempts = 16
 
     /// Plans and commits the command once; `nil` when the item it adds to changed after it was read (plan
     /// again).
