@@ -128,6 +128,9 @@ final class LogRecords: Sendable {
         #expect(try await h.store.outboxCounts() == OutboxCounts(pending: 0, delivered: 2, parked: 1))
         let reason: String? = try column("last_error", of: "poison", in: h)
         #expect(reason?.contains("catastrophic") == true, "\(reason ?? "no reason")")
+        let state = try await h.store.deliveryState(of: "poison")
+        #expect(state?.status == .parked && state?.lastError == reason)
+        #expect(try await h.store.parkedDeliveries(limit: 10).isEmpty, "listed parked entries are those that can be read")
         // Parked, it no longer stands in the way of later rounds.
         #expect(try await dispatcher.deliverDue().attempts == 0)
     }
