@@ -104,7 +104,7 @@ public struct OutboxEntry: Hashable, Sendable {
 
 /// A dispatcher's hold on a notification: who holds it, until when.
 public struct OutboxLease: Hashable, Sendable {
-    /// The dispatcher's token (``NotificationDispatcher/ownerToken``).
+    /// The dispatcher's token (`NotificationDispatcher.ownerToken` in CollabWorkflow).
     public var owner: String
     /// When the lease runs out, to the millisecond as stored.
     public var until: Date
