@@ -119,13 +119,21 @@ final class LogRecords: Sendable {
                     delivery_state, attempts, next_attempt_at)
                 VALUES ('poison', 'acme', 'worker', 'assigned', 'catastrophic', 't', 'b', 0, 'pending', 0, 0)
                 """)
+            // And one whose time is text: reading it as a number used to trap.
+            try db.execute(sql: """
+                INSERT INTO notifications (id, organization_id, recipient_id, kind, urgency, title, body, created_at,
+                    delivery_state, attempts, next_attempt_at)
+                VALUES ('garbled', 'acme', 'worker', 'assigned', 'normal', 't', 'b', 'yesterday', 'pending', 0, 0)
+                """)
         }
         let hook = RecordingNotificationHook()
         let dispatcher = try h.engine.makeDispatcher(hooks: [hook], configuration: .quiet())
         let report = try await dispatcher.deliverDue()
         #expect(report.delivered == 2)
         #expect(hook.deliveries.count == 2)
-        #expect(try await h.store.outboxCounts() == OutboxCounts(pending: 0, delivered: 2, parked: 1))
+        #expect(try await h.store.outboxCounts() == OutboxCounts(pending: 0, delivered: 2, parked: 2))
+        let garbled = try await h.store.deliveryState(of: "garbled")
+        #expect(garbled?.status == .parked && garbled?.lastError?.contains("created_at") == true, "\(String(describing: garbled))")
         let reason: String? = try column("last_error", of: "poison", in: h)
         #expect(reason?.contains("catastrophic") == true, "\(reason ?? "no reason")")
         let state = try await h.store.deliveryState(of: "poison")

@@ -96,23 +96,25 @@ extension SQLiteStore {
             while parkedAny && entries.count < limit {
                 parkedAny = false
                 for row in try Row.fetchAll(due, arguments: [nowMS, limit - entries.count]) {
-                    let id: String = row["id"]
-                    let notice: Notice
+                    // The id column is TEXT NOT NULL UNIQUE; park by whatever value it holds.
+                    let id: DatabaseValue = row["id"]
+                    let notice: Notice, attempts: Int
                     do {
                         notice = try Self.notice(from: row)
+                        attempts = try Self.attempts(of: row)
                     } catch {
                         let reason = "undecodable notification parked: \(error)"
                         try park.execute(arguments: [String(reason.prefix(2000)), id])
                         logger.error("undecodable notification parked", metadata: [
-                            "notification": "\(id.clipped())", "error": "\(error)",
+                            "notification": "\(String(describing: id).clipped())", "error": "\(error)",
                         ])
                         parkedAny = true
                         continue
                     }
                     try take.execute(arguments: [untilMS, owner, id])
                     let delivered = try String.fetchSet(hooks, arguments: [id])
-                    entries.append(OutboxEntry(notification: notice, attempts: row["attempts"], deliveredHooks: delivered,
-                        lastError: row["last_error"], lease: lease))
+                    entries.append(OutboxEntry(notification: notice, attempts: attempts, deliveredHooks: delivered,
+                        lastError: row.storedText("last_error"), lease: lease))
                 }
             }
             return entries
@@ -276,19 +278,71 @@ extension SQLiteStore {
         }
     }
 
+    /// Reads a notification's row; a row that cannot be read (a column of the wrong type, an unknown
+    /// urgency) is `CollabError.Code.storageCorrupt` naming the column and value, never a trap.
     static func notice(from row: Row) throws -> Notice {
-        let storedUrgency: String = row["urgency"]
+        let id = row.storedText("id") ?? "?"
+        func text(_ column: String) throws -> String {
+            guard let value = row.storedText(column) else {
+                throw CollabError(.storageCorrupt, "notification '\(id.clipped())' has no readable \(column)")
+            }
+            return value
+        }
+        func optionalText(_ column: String) throws -> String? {
+            if row.isNull(column) { return nil }
+            return try text(column)
+        }
+        func time(_ column: String) throws -> Date? {
+            if row.isNull(column) { return nil }
+            guard let value = row.storedInteger(column) else {
+                throw CollabError(.storageCorrupt, "notification '\(id.clipped())' has no readable \(column)")
+            }
+            return Date(storedMilliseconds: value)
+        }
+        let storedUrgency = try text("urgency")
         guard let urgency = Notice.Urgency(rawValue: storedUrgency) else {
             throw CollabError(.storageCorrupt,
-                "notification '\((row["id"] as String).clipped())' has an unknown urgency '\(storedUrgency.clipped())'")
+                "notification '\(id.clipped())' has an unknown urgency '\(storedUrgency.clipped())'")
+        }
+        guard let createdAt = try time("created_at") else {
+            throw CollabError(.storageCorrupt, "notification '\(id.clipped())' has no readable created_at")
         }
         return Notice(
-            id: Notice.ID(row["id"]), organizationID: Organization.ID(row["organization_id"]),
-            recipientID: Member.ID(row["recipient_id"]), kind: Notice.Kind(rawValue: row["kind"]), urgency: urgency,
-            itemID: (row["item_id"] as String?).map(WorkItem.ID.init(rawValue:)),
-            actorID: (row["actor_id"] as String?).map(Member.ID.init(rawValue:)), title: row["title"],
-            body: row["body"], createdAt: Date(storedMilliseconds: row["created_at"]),
-            readAt: (row["read_at"] as Int64?).map(Date.init(storedMilliseconds:)),
-            record: (row["record"] as String?).flatMap(RecordReference.init(stored:)))
+            id: Notice.ID(rawValue: try text("id")), organizationID: Organization.ID(rawValue: try text("organization_id")),
+            recipientID: Member.ID(rawValue: try text("recipient_id")), kind: Notice.Kind(rawValue: try text("kind")),
+            urgency: urgency, itemID: try optionalText("item_id").map(WorkItem.ID.init(rawValue:)),
+            actorID: try optionalText("actor_id").map(Member.ID.init(rawValue:)), title: try text("title"),
+            body: try text("body"), createdAt: createdAt, readAt: try time("read_at"),
+            record: try optionalText("record").flatMap(RecordReference.init(stored:)))
+    }
+
+    /// A claimed row's attempt count; a row where it is not a number is `storageCorrupt`.
+    static func attempts(of row: Row) throws -> Int {
+        guard let value = row.storedInteger("attempts"), let attempts = Int(exactly: value) else {
+            throw CollabError(.storageCorrupt,
+                "notification '\((row.storedText("id") ?? "?").clipped())' has no readable attempts")
+        }
+        return attempts
+    }
+}
+
+extension Row {
+    /// The column's text, or `nil` when it is NULL or not text: never traps on what a file holds.
+    fileprivate func storedText(_ column: String) -> String? {
+        let value: DatabaseValue = self[column]
+        if case .string(let text) = value.storage { return text }
+        return nil
+    }
+
+    /// The column's integer, or `nil` when it is NULL or not an integer.
+    fileprivate func storedInteger(_ column: String) -> Int64? {
+        let value: DatabaseValue = self[column]
+        if case .int64(let number) = value.storage { return number }
+        return nil
+    }
+
+    /// Whether the column is NULL.
+    fileprivate func isNull(_ column: String) -> Bool {
+        (self[column] as DatabaseValue).isNull
     }
 }
