@@ -14,9 +14,10 @@ import Logging
 /// flowing.
 ///
 /// Several dispatchers may drain one outbox (several processes on one database). Each dispatcher has its
-/// own ``ownerToken``, written with every lease it takes; an attempt starts only with at least half of
-/// ``Configuration/leaseDuration`` left on its notification's lease (the lease is renewed first when less
-/// is left, and the notification skipped when another dispatcher has taken it over), and its result is
+/// own ``ownerToken``, written with every lease it takes; an attempt starts only with at least
+/// ``Configuration/attemptTimeout`` plus half of ``Configuration/leaseDuration`` left on its notification's
+/// lease (the lease is renewed first when less is left, and the notification skipped when another
+/// dispatcher has taken it over), and its result is
 /// recorded only while the notification still holds that very lease. A dispatcher that stalled past its
 /// lease therefore cannot overwrite what another did; its result is dropped (``Report/leaseLost``). A
 /// delivered, withheld or parked notification never goes back to pending, except a parked one through
@@ -76,8 +77,9 @@ public struct NotificationDispatcher: Sendable {
         /// How many notifications are delivered at once.
         public var concurrency = 8
         /// How long a lease protects a notification from other dispatchers. It must be at least twice
-        /// ``attemptTimeout``: an attempt starts only with at least half the lease left (the lease is renewed
-        /// first otherwise), so the hooks' calls fit in one half and the re-check and recording in the other.
+        /// ``attemptTimeout``. An attempt starts only with at least ``attemptTimeout`` plus half the lease
+        /// left (the lease is renewed first otherwise): the hooks' calls end within the attempt timeout,
+        /// which leaves at least half the lease for the re-check and the recording.
         public var leaseDuration: Duration = .seconds(300)
         /// Where the dispatcher logs: a retry at `debug`, a withheld notification at `info`, a parked one
         /// (or a lease lost to another dispatcher) at `warning`.
@@ -246,7 +248,8 @@ public struct NotificationDispatcher: Sendable {
                 throw CollabError(.storageCorrupt, "notification '\(entry.notification.id)' was handed out without a lease")
             }
             let now = clock.now()
-            if !Task.isCancelled && lease.until.timeIntervalSince(now) < configuration.leaseDuration.timeInterval / 2 {
+            let needed = configuration.attemptTimeout.timeInterval + configuration.leaseDuration.timeInterval / 2
+            if !Task.isCancelled && lease.until.timeIntervalSince(now) < needed {
                 guard let renewed = try await store.renewLease(
                     entry.notification.id, lease,
                     until: now.addingTimeInterval(configuration.leaseDuration.timeInterval))
