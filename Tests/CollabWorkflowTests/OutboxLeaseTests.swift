@@ -273,6 +273,33 @@ final class LogRecords: Sendable {
         }
     }
 
+    @Test("two dispatchers racing over one file deliver every notification exactly once to each hook")
+    func racingDispatchers() async throws {
+        let h = try await outbox(60)
+        let otherStore = try h.reopenStore()
+        let mail = RecordingNotificationHook(name: "mail")
+        let chat = RecordingNotificationHook(name: "chat")
+        let configuration = NotificationDispatcher.Configuration.quiet {
+            $0.batchSize = 5
+            $0.concurrency = 3
+        }
+        let first = try NotificationDispatcher(
+            store: h.store, hooks: [mail, chat], clock: h.clock, configuration: configuration)
+        let second = try NotificationDispatcher(
+            store: otherStore, hooks: [mail, chat], clock: h.clock, configuration: configuration)
+        #expect(first.ownerToken != second.ownerToken)
+        async let one = first.deliverDue()
+        async let two = second.deliverDue()
+        let reports = try await [one, two]
+        #expect(reports.map(\.delivered).reduce(0, +) == 60, "\(reports)")
+        #expect(reports.allSatisfy { $0.leaseLost == 0 && $0.retried == 0 })
+        for hook in [mail, chat] {
+            let keys = hook.deliveries.map(\.idempotencyKey)
+            #expect(keys.count == 60 && Set(keys).count == 60, "\(hook.name): \(keys.count) deliveries")
+        }
+        #expect(try await h.store.outboxCounts() == OutboxCounts(pending: 0, delivered: 60, parked: 0))
+    }
+
     @Test("a retry is logged below warning; parking is a warning")
     func logLevels() async throws {
         let h = try await outbox(1)
