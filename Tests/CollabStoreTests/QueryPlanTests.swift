@@ -105,6 +105,15 @@ import Testing
         _ = try await store.outboxCounts()
         let parked = try await store.parkedDeliveries(limit: 10)
         _ = try await store.requeueParked(parked.map(\.notification.id), now: clock.now())
+        if let notice = parked.first?.notification {
+            _ = try await store.deliveryState(of: notice.id)
+            _ = try await store.storedNotices(of: notice.recipientID)
+            _ = try await store.markRead([notice.id], of: notice.recipientID, at: clock.now())
+        }
+        let runner = try CollabRunner(
+            engine: engine, hooks: [RecordingNotificationHook()], dispatcher: dispatcherConfiguration,
+            retention: RetentionPolicy(readNotices: .seconds(0)))
+        try await runner.applyRetention()
 
         try await store.save(BusinessCalendar.standard(timeZoneIdentifier: "UTC"), for: "acme", department: "sales")
         let timed = try await engine.create(draft, by: "boss")

@@ -28,11 +28,36 @@ public protocol MessageStore: Sendable {
     func markAllRead(of memberID: Member.ID, at date: Date) async throws(CollabError) -> Int
 
     /// Leases up to `limit` notifications whose delivery is due at `now` (not delivered, not parked, not
-    /// leased by another dispatcher) until `leaseUntil`, oldest first.
-    func claimDeliveries(now: Date, limit: Int, leaseUntil: Date) async throws(CollabError) -> [OutboxEntry]
+    /// leased by another dispatcher) until `leaseUntil` for the dispatcher `owner`, oldest first. Each entry
+    /// carries its ``OutboxEntry/lease``.
+    ///
+    /// A notification that cannot be read back (a row no version of Collab wrote, or one damaged) is not
+    /// handed out and does not fail the claim: it is parked with the reason as its last error, and the claim
+    /// goes on with the others.
+    func claimDeliveries(now: Date, limit: Int, leaseUntil: Date, owner: String)
+        async throws(CollabError) -> [OutboxEntry]
+
+    /// Extends a lease the notification still holds (same owner, same expiry) to `until`.
+    ///
+    /// - Returns: the new lease, or `nil` when the notification no longer holds `lease` (another dispatcher
+    ///   took it over, or its delivery is finished): the caller must leave it alone.
+    func renewLease(_ id: Notice.ID, _ lease: OutboxLease, until: Date) async throws(CollabError) -> OutboxLease?
 
     /// Records the outcome of one delivery attempt of a claimed notification, and releases its lease.
-    func recordDelivery(_ outcome: DeliveryOutcome) async throws(CollabError)
+    ///
+    /// The outcome is recorded only if the notification is still pending and still holds `lease` (same
+    /// owner, same expiry); otherwise nothing is written, not even the hooks that accepted it, so a
+    /// dispatcher whose lease ran out cannot overwrite what another did, and a delivered, withheld or
+    /// parked notification never goes back.
+    ///
+    /// - Returns: whether the outcome was recorded.
+    @discardableResult
+    func recordDelivery(_ outcome: DeliveryOutcome, lease: OutboxLease) async throws(CollabError) -> Bool
+
+    /// One notification's delivery state, or `nil` when there is no such notification.
+    ///
+    /// A store read for operators and tests: it does not check who may see the notification.
+    func deliveryState(of id: Notice.ID) async throws(CollabError) -> NotificationDeliveryState?
 
     /// The earliest instant at which a pending delivery becomes due, if any.
     func nextDeliveryDue() async throws(CollabError) -> Date?
@@ -40,7 +65,8 @@ public protocol MessageStore: Sendable {
     /// Counts of the outbox by state.
     func outboxCounts() async throws(CollabError) -> OutboxCounts
 
-    /// Parked notifications (those that failed too often), oldest first.
+    /// Parked notifications (those that failed too often), oldest first. A parked row that cannot be read
+    /// back is left out of the list (it is counted by ``outboxCounts()`` and read by ``deliveryState(of:)``).
     func parkedDeliveries(limit: Int) async throws(CollabError) -> [OutboxEntry]
 
     /// Puts parked notifications back in the queue, due at `now`, with their attempt count reset.
@@ -59,15 +85,78 @@ public struct OutboxEntry: Hashable, Sendable {
     public var deliveredHooks: Set<String>
     /// The last error, if an attempt failed.
     public var lastError: String?
+    /// The lease under which it was handed out (``MessageStore/claimDeliveries(now:limit:leaseUntil:owner:)``);
+    /// `nil` in other lists.
+    public var lease: OutboxLease?
 
     /// Creates an entry.
     public init(
-        notification: Notice, attempts: Int, deliveredHooks: Set<String>, lastError: String?
+        notification: Notice, attempts: Int, deliveredHooks: Set<String>, lastError: String?,
+        lease: OutboxLease? = nil
     ) {
         self.notification = notification
         self.attempts = attempts
         self.deliveredHooks = deliveredHooks
         self.lastError = lastError
+        self.lease = lease
+    }
+}
+
+/// A dispatcher's hold on a notification: who holds it, until when.
+public struct OutboxLease: Hashable, Sendable {
+    /// The dispatcher's token (`NotificationDispatcher.ownerToken` in CollabWorkflow).
+    public var owner: String
+    /// When the lease runs out, to the millisecond as stored.
+    public var until: Date
+
+    /// Creates a lease.
+    public init(owner: String, until: Date) {
+        self.owner = owner
+        self.until = until
+    }
+}
+
+/// Where one notification stands in the outbox.
+public struct NotificationDeliveryState: Hashable, Sendable {
+    /// The stages of delivery.
+    public enum Status: String, Hashable, Sendable, Codable {
+        /// Waiting for (another) attempt.
+        case pending
+        /// Accepted by every hook.
+        case delivered
+        /// Failed too often (or could not be read back); waiting to be requeued.
+        case parked
+        /// Withheld because the recipient lost access before delivery.
+        case suppressed
+    }
+
+    /// The stage.
+    public var status: Status
+    /// Attempts made so far (a failed re-authorization counts as one).
+    public var attempts: Int
+    /// The last error, if an attempt failed (or why it was withheld or parked).
+    public var lastError: String?
+    /// The hooks that accepted it.
+    public var deliveredHooks: Set<String>
+    /// When the next attempt is due, while pending.
+    public var nextAttemptAt: Date?
+    /// When it was delivered or withheld.
+    public var finishedAt: Date?
+    /// The lease a dispatcher holds on it, if any (it may have run out).
+    public var lease: OutboxLease?
+
+    /// Creates a state.
+    public init(
+        status: Status, attempts: Int, lastError: String?, deliveredHooks: Set<String>, nextAttemptAt: Date? = nil,
+        finishedAt: Date? = nil, lease: OutboxLease? = nil
+    ) {
+        self.status = status
+        self.attempts = attempts
+        self.lastError = lastError
+        self.deliveredHooks = deliveredHooks
+        self.nextAttemptAt = nextAttemptAt
+        self.finishedAt = finishedAt
+        self.lease = lease
     }
 }
 
@@ -133,4 +222,4 @@ public struct OutboxCounts: Hashable, Sendable, Codable {
 /// ``SQLiteStore`` is the default implementation; a host can implement its own (see the article
 /// "Implementing a storage backend").
 public protocol CollabStorage: DirectoryStore, WorkItemStore, MessageStore, ReportStore, ScenarioStore,
-    ExternalStore {}
+    ExternalStore, RetentionStore {}

@@ -71,62 +71,133 @@ extension SQLiteStore {
         }
     }
 
-    public func claimDeliveries(now: Date, limit: Int, leaseUntil: Date) async throws(CollabError) -> [OutboxEntry] {
-        let nowMS = now.storedMilliseconds
+    public func claimDeliveries(now: Date, limit: Int, leaseUntil: Date, owner: String)
+        async throws(CollabError) -> [OutboxEntry]
+    {
+        let nowMS = now.storedMilliseconds, untilMS = leaseUntil.storedMilliseconds, limit = max(1, limit)
+        let lease = OutboxLease(owner: owner, until: Date(storedMilliseconds: untilMS))
+        let logger = logger
         return try await write { db in
-            let rows = try Row.fetchAll(db.cachedStatement(sql: """
+            let due = try db.cachedStatement(sql: """
                 SELECT * FROM notifications
                 WHERE delivery_state = 'pending' AND next_attempt_at <= ?1 AND (lease_until IS NULL OR lease_until <= ?1)
                 ORDER BY next_attempt_at, sequence LIMIT ?2
-                """), arguments: [nowMS, max(1, limit)])
-            let lease = try db.cachedStatement(sql: "UPDATE notifications SET lease_until = ? WHERE id = ?")
+                """)
+            let take = try db.cachedStatement(sql: "UPDATE notifications SET lease_until = ?, lease_owner = ? WHERE id = ?")
+            let park = try db.cachedStatement(sql: """
+                UPDATE notifications SET delivery_state = 'parked', next_attempt_at = NULL, lease_until = NULL,
+                    lease_owner = NULL, last_error = ? WHERE id = ?
+                """)
             let hooks = try db.cachedStatement(sql: "SELECT hook FROM notification_hook_deliveries WHERE notification_id = ?")
             var entries: [OutboxEntry] = []
-            for row in rows {
-                let notice = try Self.notice(from: row)
-                try lease.execute(arguments: [leaseUntil.storedMilliseconds, notice.id.rawValue])
-                let delivered = try String.fetchSet(hooks, arguments: [notice.id.rawValue])
-                entries.append(OutboxEntry(notification: notice, attempts: row["attempts"], deliveredHooks: delivered,
-                    lastError: row["last_error"]))
+            // A row that cannot be read back is parked with the reason; the claim goes on with the others
+            // (parked rows no longer match, so the next pass fills the batch).
+            var parkedAny = true
+            while parkedAny && entries.count < limit {
+                parkedAny = false
+                for row in try Row.fetchAll(due, arguments: [nowMS, limit - entries.count]) {
+                    // The id column is TEXT NOT NULL UNIQUE; park by whatever value it holds.
+                    let id: DatabaseValue = row["id"]
+                    let notice: Notice, attempts: Int
+                    do {
+                        notice = try Self.notice(from: row)
+                        attempts = try Self.attempts(of: row)
+                    } catch {
+                        let reason = "undecodable notification parked: \(error)"
+                        try park.execute(arguments: [String(reason.prefix(2000)), id])
+                        logger.error("undecodable notification parked", metadata: [
+                            "notification": "\(String(describing: id).clipped())", "error": "\(error)",
+                        ])
+                        parkedAny = true
+                        continue
+                    }
+                    try take.execute(arguments: [untilMS, owner, id])
+                    let delivered = try String.fetchSet(hooks, arguments: [id])
+                    entries.append(OutboxEntry(notification: notice, attempts: attempts, deliveredHooks: delivered,
+                        lastError: row.storedText("last_error"), lease: lease))
+                }
             }
             return entries
         }
     }
 
-    public func recordDelivery(_ outcome: DeliveryOutcome) async throws(CollabError) {
+    public func renewLease(_ id: Notice.ID, _ lease: OutboxLease, until: Date) async throws(CollabError) -> OutboxLease? {
+        let untilMS = until.storedMilliseconds
+        return try await write { db in
+            try db.cachedStatement(sql: """
+                UPDATE notifications SET lease_until = ? WHERE id = ? AND delivery_state = 'pending'
+                    AND lease_owner = ? AND lease_until = ?
+                """).execute(arguments: [untilMS, id.rawValue, lease.owner, lease.until.storedMilliseconds])
+            return db.changesCount == 1 ? OutboxLease(owner: lease.owner, until: Date(storedMilliseconds: untilMS)) : nil
+        }
+    }
+
+    public func recordDelivery(_ outcome: DeliveryOutcome, lease: OutboxLease) async throws(CollabError) -> Bool {
         try await write { db in
             let id = outcome.notificationID.rawValue
-            for hook in outcome.acceptedBy {
-                let at: Date
-                switch outcome.next {
-                case .delivered(let date), .retry(let date), .parked(let date), .suppressed(let date): at = date
-                }
-                try db.cachedStatement(sql: """
-                    INSERT OR IGNORE INTO notification_hook_deliveries (notification_id, hook, delivered_at) VALUES (?, ?, ?)
-                    """).execute(arguments: [id, hook, at.storedMilliseconds])
+            // Every update holds only while the notification is pending and still holds this very lease: a
+            // dispatcher whose lease ran out cannot overwrite what another did, and a final state never goes back.
+            let held = "id = ? AND delivery_state = 'pending' AND lease_owner = ? AND lease_until = ?"
+            let holder: StatementArguments = [id, lease.owner, lease.until.storedMilliseconds]
+            let at: Date
+            switch outcome.next {
+            case .delivered(let date), .retry(let date), .parked(let date), .suppressed(let date): at = date
             }
             switch outcome.next {
             case .delivered(let at):
                 try db.cachedStatement(sql: """
                     UPDATE notifications SET delivery_state = 'delivered', attempts = ?, delivered_at = ?,
-                        next_attempt_at = NULL, lease_until = NULL, last_error = ? WHERE id = ?
-                    """).execute(arguments: [outcome.attempts, at.storedMilliseconds, outcome.error, id])
+                        next_attempt_at = NULL, lease_until = NULL, lease_owner = NULL, last_error = ? WHERE \(held)
+                    """).execute(arguments: [outcome.attempts, at.storedMilliseconds, outcome.error] + holder)
             case .retry(let at):
                 try db.cachedStatement(sql: """
-                    UPDATE notifications SET attempts = ?, next_attempt_at = ?, lease_until = NULL, last_error = ?
-                    WHERE id = ? AND delivery_state = 'pending'
-                    """).execute(arguments: [outcome.attempts, at.storedMilliseconds, outcome.error, id])
+                    UPDATE notifications SET attempts = ?, next_attempt_at = ?, lease_until = NULL, lease_owner = NULL,
+                        last_error = ? WHERE \(held)
+                    """).execute(arguments: [outcome.attempts, at.storedMilliseconds, outcome.error] + holder)
             case .suppressed(let at):
                 try db.cachedStatement(sql: """
                     UPDATE notifications SET delivery_state = 'suppressed', attempts = ?, delivered_at = ?,
-                        next_attempt_at = NULL, lease_until = NULL, last_error = ? WHERE id = ?
-                    """).execute(arguments: [outcome.attempts, at.storedMilliseconds, outcome.error, id])
+                        next_attempt_at = NULL, lease_until = NULL, lease_owner = NULL, last_error = ? WHERE \(held)
+                    """).execute(arguments: [outcome.attempts, at.storedMilliseconds, outcome.error] + holder)
             case .parked:
                 try db.cachedStatement(sql: """
                     UPDATE notifications SET delivery_state = 'parked', attempts = ?, next_attempt_at = NULL,
-                        lease_until = NULL, last_error = ? WHERE id = ?
-                    """).execute(arguments: [outcome.attempts, outcome.error, id])
+                        lease_until = NULL, lease_owner = NULL, last_error = ? WHERE \(held)
+                    """).execute(arguments: [outcome.attempts, outcome.error] + holder)
             }
+            guard db.changesCount == 1 else { return false }
+            let accept = try db.cachedStatement(sql: """
+                INSERT OR IGNORE INTO notification_hook_deliveries (notification_id, hook, delivered_at) VALUES (?, ?, ?)
+                """)
+            for hook in outcome.acceptedBy {
+                try accept.execute(arguments: [id, hook, at.storedMilliseconds])
+            }
+            return true
+        }
+    }
+
+    public func deliveryState(of id: Notice.ID) async throws(CollabError) -> NotificationDeliveryState? {
+        try await read { db in
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+                SELECT delivery_state, attempts, last_error, next_attempt_at, delivered_at, lease_owner, lease_until
+                FROM notifications WHERE id = ?
+                """), arguments: [id.rawValue])
+            else { return nil }
+            let stored: String = row["delivery_state"]
+            guard let status = NotificationDeliveryState.Status(rawValue: stored) else {
+                throw CollabError(.storageCorrupt,
+                    "notification '\(id.rawValue.clipped())' has an unknown delivery state '\(stored.clipped())'")
+            }
+            let hooks = try String.fetchSet(db.cachedStatement(sql:
+                "SELECT hook FROM notification_hook_deliveries WHERE notification_id = ?"), arguments: [id.rawValue])
+            var lease: OutboxLease?
+            if let owner = row["lease_owner"] as String?, let until = row["lease_until"] as Int64? {
+                lease = OutboxLease(owner: owner, until: Date(storedMilliseconds: until))
+            }
+            return NotificationDeliveryState(
+                status: status, attempts: row["attempts"], lastError: row["last_error"], deliveredHooks: hooks,
+                nextAttemptAt: (row["next_attempt_at"] as Int64?).map(Date.init(storedMilliseconds:)),
+                finishedAt: (row["delivered_at"] as Int64?).map(Date.init(storedMilliseconds:)), lease: lease)
         }
     }
 
@@ -162,8 +233,9 @@ extension SQLiteStore {
             let rows = try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT * FROM notifications WHERE delivery_state = 'parked' ORDER BY sequence LIMIT ?
                 """), arguments: [max(1, limit)])
-            return try rows.map { row in
-                let notice = try Self.notice(from: row)
+            return try rows.compactMap { row in
+                // A row that could not be read back was parked for that reason: see deliveryState(of:).
+                guard let notice = try? Self.notice(from: row) else { return nil }
                 let delivered = try String.fetchSet(db, sql:
                     "SELECT hook FROM notification_hook_deliveries WHERE notification_id = ?",
                     arguments: [notice.id.rawValue])
@@ -179,7 +251,7 @@ extension SQLiteStore {
             for id in Set(ids) {
                 try db.cachedStatement(sql: """
                     UPDATE notifications SET delivery_state = 'pending', attempts = 0, next_attempt_at = ?,
-                        lease_until = NULL WHERE id = ? AND delivery_state = 'parked'
+                        lease_until = NULL, lease_owner = NULL WHERE id = ? AND delivery_state = 'parked'
                     """).execute(arguments: [now.storedMilliseconds, id.rawValue])
                 changed += db.changesCount
             }
@@ -196,17 +268,81 @@ extension SQLiteStore {
         }
     }
 
+    /// Every notification stored for `memberID`, oldest first, whatever the member may see now (a
+    /// deactivated member's too): for tests and operators' tools, never to show to the member.
+    public func storedNotices(of memberID: Member.ID) async throws(CollabError) -> [Notice] {
+        try await read { db in
+            try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT * FROM notifications INDEXED BY notifications_by_recipient WHERE recipient_id = ? ORDER BY sequence
+                """), arguments: [memberID.rawValue]).map(Self.notice(from:))
+        }
+    }
+
+    /// Reads a notification's row; a row that cannot be read (a column of the wrong type, an unknown
+    /// urgency) is `CollabError.Code.storageCorrupt` naming the column and value, never a trap.
     static func notice(from row: Row) throws -> Notice {
-        guard let urgency = Notice.Urgency(rawValue: row["urgency"]) else {
-            throw CollabError(.storageCorrupt, "notification '\(row["id"] as String)' has an unknown urgency")
+        let id = row.storedText("id") ?? "?"
+        func text(_ column: String) throws -> String {
+            guard let value = row.storedText(column) else {
+                throw CollabError(.storageCorrupt, "notification '\(id.clipped())' has no readable \(column)")
+            }
+            return value
+        }
+        func optionalText(_ column: String) throws -> String? {
+            if row.isNull(column) { return nil }
+            return try text(column)
+        }
+        func time(_ column: String) throws -> Date? {
+            if row.isNull(column) { return nil }
+            guard let value = row.storedInteger(column) else {
+                throw CollabError(.storageCorrupt, "notification '\(id.clipped())' has no readable \(column)")
+            }
+            return Date(storedMilliseconds: value)
+        }
+        let storedUrgency = try text("urgency")
+        guard let urgency = Notice.Urgency(rawValue: storedUrgency) else {
+            throw CollabError(.storageCorrupt,
+                "notification '\(id.clipped())' has an unknown urgency '\(storedUrgency.clipped())'")
+        }
+        guard let createdAt = try time("created_at") else {
+            throw CollabError(.storageCorrupt, "notification '\(id.clipped())' has no readable created_at")
         }
         return Notice(
-            id: Notice.ID(row["id"]), organizationID: Organization.ID(row["organization_id"]),
-            recipientID: Member.ID(row["recipient_id"]), kind: Notice.Kind(rawValue: row["kind"]), urgency: urgency,
-            itemID: (row["item_id"] as String?).map(WorkItem.ID.init(rawValue:)),
-            actorID: (row["actor_id"] as String?).map(Member.ID.init(rawValue:)), title: row["title"],
-            body: row["body"], createdAt: Date(storedMilliseconds: row["created_at"]),
-            readAt: (row["read_at"] as Int64?).map(Date.init(storedMilliseconds:)),
-            record: (row["record"] as String?).flatMap(RecordReference.init(stored:)))
+            id: Notice.ID(rawValue: try text("id")), organizationID: Organization.ID(rawValue: try text("organization_id")),
+            recipientID: Member.ID(rawValue: try text("recipient_id")), kind: Notice.Kind(rawValue: try text("kind")),
+            urgency: urgency, itemID: try optionalText("item_id").map(WorkItem.ID.init(rawValue:)),
+            actorID: try optionalText("actor_id").map(Member.ID.init(rawValue:)), title: try text("title"),
+            body: try text("body"), createdAt: createdAt, readAt: try time("read_at"),
+            record: try optionalText("record").flatMap(RecordReference.init(stored:)))
+    }
+
+    /// A claimed row's attempt count; a row where it is not a number is `storageCorrupt`.
+    static func attempts(of row: Row) throws -> Int {
+        guard let value = row.storedInteger("attempts"), let attempts = Int(exactly: value) else {
+            throw CollabError(.storageCorrupt,
+                "notification '\((row.storedText("id") ?? "?").clipped())' has no readable attempts")
+        }
+        return attempts
+    }
+}
+
+extension Row {
+    /// The column's text, or `nil` when it is NULL or not text: never traps on what a file holds.
+    fileprivate func storedText(_ column: String) -> String? {
+        let value: DatabaseValue = self[column]
+        if case .string(let text) = value.storage { return text }
+        return nil
+    }
+
+    /// The column's integer, or `nil` when it is NULL or not an integer.
+    fileprivate func storedInteger(_ column: String) -> Int64? {
+        let value: DatabaseValue = self[column]
+        if case .int64(let number) = value.storage { return number }
+        return nil
+    }
+
+    /// Whether the column is NULL.
+    fileprivate func isNull(_ column: String) -> Bool {
+        (self[column] as DatabaseValue).isNull
     }
 }

@@ -467,6 +467,17 @@ extension SQLiteStore {
                 CREATE INDEX ticket_messages_by_ticket ON ticket_messages(ticket_id, sequence);
                 """)
         }
+        migrator.registerMigration("v7 outbox lease owners, retention times") { db in
+            // Each lease names the dispatcher holding it: results are recorded only under the lease they were
+            // attempted under. Idempotency keys get the time retention first saw them (older keys have none).
+            try db.execute(sql: """
+                ALTER TABLE notifications ADD COLUMN lease_owner TEXT;
+                ALTER TABLE idempotency_keys ADD COLUMN recorded_at INTEGER;
+                CREATE INDEX idempotency_keys_by_time ON idempotency_keys(recorded_at);
+                CREATE INDEX notification_hook_deliveries_by_time ON notification_hook_deliveries(delivered_at);
+                CREATE INDEX notifications_read ON notifications(created_at) WHERE read_at IS NOT NULL;
+                """)
+        }
         return migrator
     }()
 }

@@ -8,9 +8,20 @@ import Logging
 ///
 /// Each call of ``deliverDue()`` leases the notifications that are due, calls every hook that has not
 /// yet accepted each one (concurrently, each attempt bounded by ``Configuration/attemptTimeout``), and
-/// records the outcome. A failed notification is retried with exponential backoff; after
-/// ``RetryPolicy/maximumAttempts`` it is parked with its last error until someone requeues it. A failing,
-/// slow or hanging hook delays only its own notifications: the others keep flowing.
+/// records each outcome as soon as that notification is done. A failed notification is retried with
+/// exponential backoff; after ``RetryPolicy/maximumAttempts`` it is parked with its last error until
+/// someone requeues it. A failing, slow or hanging hook delays only its own notifications: the others keep
+/// flowing.
+///
+/// Several dispatchers may drain one outbox (several processes on one database). Each dispatcher has its
+/// own ``ownerToken``, written with every lease it takes; an attempt starts only with at least
+/// ``Configuration/attemptTimeout`` plus half of ``Configuration/leaseDuration`` left on its notification's
+/// lease (the lease is renewed first when less is left, and the notification skipped when another
+/// dispatcher has taken it over), and its result is
+/// recorded only while the notification still holds that very lease. A dispatcher that stalled past its
+/// lease therefore cannot overwrite what another did; its result is dropped (``Report/leaseLost``). A
+/// delivered, withheld or parked notification never goes back to pending, except a parked one through
+/// `MessageStore.requeueParked(_:now:)`.
 ///
 /// Run ``run(pollInterval:)`` in the background of a server, or call ``deliverDue()`` yourself.
 public struct NotificationDispatcher: Sendable {
@@ -65,9 +76,13 @@ public struct NotificationDispatcher: Sendable {
         public var batchSize = 100
         /// How many notifications are delivered at once.
         public var concurrency = 8
-        /// How long a lease protects a notification from other dispatchers (longer than an attempt).
+        /// How long a lease protects a notification from other dispatchers. It must be at least twice
+        /// ``attemptTimeout``. An attempt starts only with at least ``attemptTimeout`` plus half the lease
+        /// left (the lease is renewed first otherwise): the hooks' calls end within the attempt timeout,
+        /// which leaves at least half the lease for the re-check and the recording.
         public var leaseDuration: Duration = .seconds(300)
-        /// Where the dispatcher logs failures.
+        /// Where the dispatcher logs: a retry at `debug`, a withheld notification at `info`, a parked one
+        /// (or a lease lost to another dispatcher) at `warning`.
         public var logger = Logger(label: "collab.notifications")
         /// The policy and host rules that decide who may still see what at delivery time (use the engine's).
         public var accessPolicy: AccessPolicy = .standard
@@ -88,6 +103,9 @@ public struct NotificationDispatcher: Sendable {
         public var parked = 0
         /// Notifications withheld because the recipient lost access.
         public var suppressed = 0
+        /// Notifications whose result was dropped because another dispatcher took them over after this
+        /// one's lease ran out (they are not counted above).
+        public var leaseLost = 0
         /// Hook calls made.
         public var attempts = 0
 
@@ -100,10 +118,14 @@ public struct NotificationDispatcher: Sendable {
     let authorizer: Authorizer
     let clock: any CollabClock
     let configuration: Configuration
+    /// This dispatcher's token, written with every lease it takes: a result is recorded only under the
+    /// lease it was attempted under. Copies of a dispatcher share it.
+    public let ownerToken: String
 
     /// Creates a dispatcher.
     ///
-    /// - Throws: `CollabError.Code.invalidInput` when two hooks share a name or a name is empty.
+    /// - Throws: `CollabError.Code.invalidInput` when two hooks share a name or a name is empty, or when
+    ///   ``Configuration/leaseDuration`` is shorter than twice ``Configuration/attemptTimeout``.
     public init(
         store: any CollabStorage, hooks: [any NotificationHook], clock: any CollabClock = SystemClock(),
         configuration: Configuration = Configuration(), accessExtensions: [any AccessRuleExtension] = []
@@ -117,7 +139,12 @@ public struct NotificationDispatcher: Sendable {
                 report.add("hooks[\(index)].name", .duplicate, "'\(hook.name)' is used by another hook")
             }
         }
+        if configuration.leaseDuration < configuration.attemptTimeout * 2 {
+            report.add("configuration.leaseDuration", .outOfRange,
+                "\(configuration.leaseDuration) is shorter than twice the attempt timeout (\(configuration.attemptTimeout))")
+        }
         try report.throwIfInvalid()
+        self.ownerToken = "dispatcher-\(UUID().uuidString)"
         self.store = store
         self.hooks = hooks
         self.clock = clock
@@ -138,14 +165,17 @@ public struct NotificationDispatcher: Sendable {
             let now = clock.now()
             let batch = try await store.claimDeliveries(
                 now: now, limit: configuration.batchSize,
-                leaseUntil: now.addingTimeInterval(configuration.leaseDuration.timeInterval))
+                leaseUntil: now.addingTimeInterval(configuration.leaseDuration.timeInterval), owner: ownerToken)
             // A notification claimed twice in one call was retried with no delay: stop rather than spin.
             let fresh = batch.filter { seen.insert($0.notification.id).inserted }
             if fresh.isEmpty { break }
-            let outcomes = await deliver(fresh)
+            let (outcomes, storageError) = await deliver(fresh)
             for outcome in outcomes {
-                try await store.recordDelivery(outcome.delivery)
                 report.attempts += outcome.calls
+                guard outcome.recorded else {
+                    report.leaseLost += 1
+                    continue
+                }
                 switch outcome.delivery.next {
                 case .delivered: report.delivered += 1
                 case .retry: report.retried += 1
@@ -153,6 +183,7 @@ public struct NotificationDispatcher: Sendable {
                 case .suppressed: report.suppressed += 1
                 }
             }
+            if let storageError { throw storageError }
             if batch.count < configuration.batchSize { break }
         }
         return report
@@ -179,22 +210,70 @@ public struct NotificationDispatcher: Sendable {
     private struct EntryOutcome: Sendable {
         var delivery: DeliveryOutcome
         var calls: Int
+        /// Whether the store took the result (false: the lease was lost to another dispatcher).
+        var recorded = true
+        /// What to log once the result is recorded.
+        var log: (level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata)?
     }
 
-    private func deliver(_ entries: [OutboxEntry]) async -> [EntryOutcome] {
-        await withTaskGroup(of: EntryOutcome.self) { group in
+    /// Delivers the entries, at most ``Configuration/concurrency`` at once, recording each as it finishes.
+    /// Returns what was done, and the first storage failure, if any (the other entries still go on).
+    private func deliver(_ entries: [OutboxEntry]) async -> ([EntryOutcome], CollabError?) {
+        await withTaskGroup(of: Result<EntryOutcome?, CollabError>.self) { group in
             var outcomes: [EntryOutcome] = []
+            var failure: CollabError?
             var iterator = entries.makeIterator()
             var running = 0
             while running < max(1, configuration.concurrency), let entry = iterator.next() {
-                group.addTask { await deliver(entry) }
+                group.addTask { await process(entry) }
                 running += 1
             }
-            while let outcome = await group.next() {
-                outcomes.append(outcome)
-                if let entry = iterator.next() { group.addTask { await deliver(entry) } }
+            while let result = await group.next() {
+                switch result {
+                case .success(let outcome?): outcomes.append(outcome)
+                case .success(nil): break
+                case .failure(let error): failure = failure ?? error
+                }
+                if let entry = iterator.next() { group.addTask { await process(entry) } }
             }
-            return outcomes
+            return (outcomes, failure)
+        }
+    }
+
+    /// One entry: makes sure its lease covers the attempt, attempts it, and records the outcome under the
+    /// lease. `nil` when another dispatcher took the entry over before the attempt started.
+    private func process(_ entry: OutboxEntry) async -> Result<EntryOutcome?, CollabError> {
+        do throws(CollabError) {
+            guard var lease = entry.lease else {
+                throw CollabError(.storageCorrupt, "notification '\(entry.notification.id)' was handed out without a lease")
+            }
+            let now = clock.now()
+            let needed = configuration.attemptTimeout.timeInterval + configuration.leaseDuration.timeInterval / 2
+            if !Task.isCancelled && lease.until.timeIntervalSince(now) < needed {
+                guard let renewed = try await store.renewLease(
+                    entry.notification.id, lease,
+                    until: now.addingTimeInterval(configuration.leaseDuration.timeInterval))
+                else {
+                    configuration.logger.warning("notification skipped: another dispatcher took it over", metadata: [
+                        "notification": "\(entry.notification.id)",
+                    ])
+                    return .success(EntryOutcome(
+                        delivery: released(entry).delivery, calls: 0, recorded: false))
+                }
+                lease = renewed
+            }
+            var outcome = await deliver(entry)
+            outcome.recorded = try await store.recordDelivery(outcome.delivery, lease: lease)
+            if outcome.recorded, let log = outcome.log {
+                configuration.logger.log(level: log.level, log.message, metadata: log.metadata)
+            } else if !outcome.recorded {
+                configuration.logger.warning(
+                    "notification result dropped: another dispatcher took it over after this one's lease ran out",
+                    metadata: ["notification": "\(entry.notification.id)"])
+            }
+            return .success(outcome)
+        } catch {
+            return .failure(error)
         }
     }
 
@@ -248,21 +327,17 @@ public struct NotificationDispatcher: Sendable {
         case .deliver(let visible):
             item = visible
         case .withhold(let reason):
-            configuration.logger.info("notification withheld", metadata: [
-                "notification": "\(entry.notification.id)", "reason": "\(reason)",
-            ])
             return EntryOutcome(
                 delivery: DeliveryOutcome(
                     notificationID: entry.notification.id, acceptedBy: [], attempts: attempt,
                     next: .suppressed(at: clock.now()), error: reason),
-                calls: 0)
+                calls: 0,
+                log: (.info, "notification withheld", [
+                    "notification": "\(entry.notification.id)", "reason": "\(reason)",
+                ]))
         case .failed(let reason):
-            let delay = configuration.retry.delay(afterAttempt: attempt, key: entry.notification.id.rawValue)
-            return EntryOutcome(
-                delivery: DeliveryOutcome(
-                    notificationID: entry.notification.id, acceptedBy: [], attempts: entry.attempts,
-                    next: .retry(at: clock.now().addingTimeInterval(delay.timeInterval)), error: reason),
-                calls: 0)
+            // Counts as an attempt: a notification whose re-check keeps failing is parked in the end.
+            return failed(entry, attempt: attempt, accepted: [], error: reason, calls: 0)
         }
         let pending = hooks.filter { !entry.deliveredHooks.contains($0.name) }
         let delivery = NoticeDelivery(
@@ -281,30 +356,43 @@ public struct NotificationDispatcher: Sendable {
             return released(entry, acceptedBy: accepted, calls: pending.count)
         }
         let failures = results.compactMap { name, error in error.map { "\(name): \($0)" } }.sorted()
-        let now = clock.now()
-        let next: DeliveryOutcome.Next
         if failures.isEmpty {
-            next = .delivered(at: now)
-        } else if attempt >= configuration.retry.maximumAttempts {
+            return EntryOutcome(
+                delivery: DeliveryOutcome(
+                    notificationID: entry.notification.id, acceptedBy: accepted, attempts: attempt,
+                    next: .delivered(at: clock.now()), error: nil),
+                calls: pending.count)
+        }
+        return failed(
+            entry, attempt: attempt, accepted: accepted, error: failures.joined(separator: "; "), calls: pending.count)
+    }
+
+    /// A failed attempt: retried after the backoff, or parked after the last attempt. Logged (once
+    /// recorded) at `debug` for a retry and `warning` for parking.
+    private func failed(_ entry: OutboxEntry, attempt: Int, accepted: [String], error: String, calls: Int)
+        -> EntryOutcome
+    {
+        let now = clock.now()
+        let error = String(error.prefix(2000))
+        let next: DeliveryOutcome.Next
+        let log: (level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata)
+        if attempt >= configuration.retry.maximumAttempts {
             next = .parked(at: now)
-            configuration.logger.error("notification parked after repeated failures", metadata: [
-                "notification": "\(entry.notification.id)", "attempts": "\(attempt)",
-                "error": "\(failures.joined(separator: "; "))",
+            log = (.warning, "notification parked after repeated failures", [
+                "notification": "\(entry.notification.id)", "attempts": "\(attempt)", "error": "\(error)",
             ])
         } else {
             let delay = configuration.retry.delay(afterAttempt: attempt, key: entry.notification.id.rawValue)
             next = .retry(at: now.addingTimeInterval(delay.timeInterval))
-            configuration.logger.warning("notification delivery failed, will retry", metadata: [
-                "notification": "\(entry.notification.id)", "attempt": "\(attempt)",
-                "error": "\(failures.joined(separator: "; "))",
+            log = (.debug, "notification delivery failed, will retry", [
+                "notification": "\(entry.notification.id)", "attempt": "\(attempt)", "error": "\(error)",
             ])
         }
-        let error = failures.isEmpty ? nil : String(failures.joined(separator: "; ").prefix(2000))
         return EntryOutcome(
             delivery: DeliveryOutcome(
                 notificationID: entry.notification.id, acceptedBy: accepted, attempts: attempt, next: next,
                 error: error),
-            calls: pending.count)
+            calls: calls, log: log)
     }
 
     /// Calls one hook, giving up after the attempt timeout even if the hook ignores cancellation:
