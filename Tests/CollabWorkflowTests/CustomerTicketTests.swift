@@ -37,10 +37,8 @@ private struct Desk {
         return configuration
     }
 
-    /// Medium tickets: first response within 1 h, resolution within 4 h of working time.
-    static let shortTargets = TicketServiceTargets(byPriority: [
-        .medium: .init(firstResponse: .seconds(3600), resolution: .seconds(4 * 3600)),
-    ])
+    /// Every priority: first response within 1 h, resolution within 4 h of working time.
+    static let shortTargets = TicketServiceTargets(all: .init(firstResponse: .seconds(3600), resolution: .seconds(4 * 3600)))
 
     init(targets: TicketServiceTargets = TicketServiceTargets(), calendar: BusinessCalendar? = nil) async throws {
         w = try await Workplace(configuration: Self.configuration(targets: targets))
