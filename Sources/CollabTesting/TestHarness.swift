@@ -102,12 +102,13 @@ public final class TestHarness: Sendable {
     }
 
     /// Adds an organization. An outside organization given `partnerOf` belongs to that company, as if the
-    /// company had invited it (a partner, as a supplier) or registered it (a customer): only then may the
-    /// company share work items with it.
+    /// company had invited it or registered it: only then may the company share work items with it. Its
+    /// `role` defaults to `.customer` for a customer organization and to `.distributor` for a partner (one
+    /// that receives no purchase orders; pass `.supplier` for one that does).
     @discardableResult
     public func addOrganization(
         _ id: Organization.ID, name: String? = nil, kind: Organization.Kind = .internal, timeZone: String = "UTC",
-        externalCollaboration: Bool = false, partnerOf company: Organization.ID? = nil
+        externalCollaboration: Bool = false, partnerOf company: Organization.ID? = nil, role: Partnership.Role? = nil
     ) async throws -> Organization {
         let organization = Organization(
             id: id, name: name ?? id.rawValue, kind: kind, timeZoneIdentifier: timeZone,
@@ -116,7 +117,8 @@ public final class TestHarness: Sendable {
         if let company {
             var change = ChangeSet()
             change.external.partnerships = [Partnership(organizationID: company, partnerID: id,
-                role: kind == .customer ? .customer : .supplier, invitedBy: "harness", invitedAt: clock.now())]
+                role: role ?? (kind == .customer ? .customer : .distributor), invitedBy: "harness",
+                invitedAt: clock.now())]
             _ = try await store.commit(change)
         }
         return organization
