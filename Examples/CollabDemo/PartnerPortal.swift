@@ -78,11 +78,10 @@ func playPartnerPortal(_ store: SQLiteStore, round: String) async throws {
         .init("general", departments: [sales, afterSales]),
     ])
     // One working hour to the first reply, one working day (8 h) to the resolution, for medium priority.
-    configuration.ticketServiceTargets = TicketServiceTargets(byPriority: [
-        .high: .init(firstResponse: .seconds(30 * 60), resolution: .seconds(4 * 3600)),
-        .medium: .init(firstResponse: .seconds(3600), resolution: .seconds(8 * 3600)),
-        .low: .init(firstResponse: .seconds(4 * 3600), resolution: .seconds(24 * 3600)),
-    ])
+    configuration.ticketServiceTargets = TicketServiceTargets(
+        high: .init(firstResponse: .seconds(30 * 60), resolution: .seconds(4 * 3600)),
+        medium: .init(firstResponse: .seconds(3600), resolution: .seconds(8 * 3600)),
+        low: .init(firstResponse: .seconds(4 * 3600), resolution: .seconds(24 * 3600)))
     let engine = WorkflowEngine(store: store, clock: clock, configuration: configuration)
 
     var displayNames: [Member.ID: String] = [:]

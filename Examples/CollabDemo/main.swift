@@ -308,7 +308,7 @@ do {
     for member in members {
         let inbox = try await engine.inbox(of: member.id, page: PageRequest(limit: 8))
         let unread = try await engine.unreadCount(of: member.id)
-        let report = try await reports.personalReport(for: member.id)
+        let report = try await reports.personalReport(for: member.id, as: member.id)
         print("  \(member.displayName) (\(unread) unread; completion rate \(Int(report.completionRate * 100))% "
             + "of \(report.counts.total) assigned)")
         for notice in inbox.items { print("    [\(notice.kind)] \(notice.title)") }

@@ -65,9 +65,17 @@ public enum ExternalRules {
     // MARK: Customers
 
     /// Whether `subject` may record signed contracts for `organizationID`: its active members (sales, or the
-    /// service account of the host's contract system).
+    /// service account of the host's contract system). A contract of a customer already in the archive
+    /// also needs ``canAddContracts(_:to:)``.
     public static func canRecordContracts(_ subject: Subject, for organizationID: Organization.ID) -> Bool {
         subject.organizationID == organizationID && !subject.isExternal && subject.isActive
+    }
+
+    /// Whether `subject` may add contracts and contacts to `customer`, already in the archive: its sales
+    /// owner and the company's administrators (auditors see it, read-only).
+    public static func canAddContracts(_ subject: Subject, to customer: CustomerRecord) -> Bool {
+        guard subject.organizationID == customer.organizationID, !subject.isExternal, subject.isActive else { return false }
+        return subject.isAdministrator || subject.memberID == customer.salesOwnerID
     }
 
     /// Whether `subject` sees `customer` in the archive: its sales owner, administrators and auditors.

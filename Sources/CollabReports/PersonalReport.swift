@@ -6,7 +6,10 @@ import Foundation
 /// One member's task report: the source's "个人任务报表" (completion rate, overdue rate).
 ///
 /// Counts the items assigned to the member that were submitted (drafts and cancelled items are left out).
-/// An item is *overdue* when it is open at or past its deadline, or was completed at or after it.
+/// An item is *overdue* when it is open at or past its deadline, or was completed at or after it. *On time*
+/// has the meaning it has in ``ReportMetrics``: completed before the deadline in force, counted in
+/// `completedOnTime` when no approved adjustment had moved the deadline later and in
+/// `completedOnTimeAfterExtension` when one had.
 public struct PersonalReport: Hashable, Sendable, Codable {
     /// Whose report this is.
     public var memberID: Member.ID
@@ -23,8 +26,10 @@ public struct PersonalReport: Hashable, Sendable, Codable {
     /// (Open and overdue + completed late) ÷ counted, 0...1.
     public var overdueRate: Double { Self.ratio(counts.overdueOpen + counts.completedLate, counts.total) }
 
-    /// Completed on time ÷ completed, 0...1.
-    public var onTimeRate: Double { Self.ratio(counts.completedOnTime, counts.completed) }
+    /// Completed on time, with or without an extension, ÷ completed, 0...1 (as ``ReportMetrics/onTimeRate``).
+    public var onTimeRate: Double {
+        Self.ratio(counts.completedOnTime + counts.completedOnTimeAfterExtension, counts.completed)
+    }
 
     private static func ratio(_ part: Int, _ whole: Int) -> Double { whole == 0 ? 0 : Double(part) / Double(whole) }
 }
@@ -68,18 +73,40 @@ public struct ReportGenerator: Sendable {
             in: authorizer.visibilityScope(for: subject), matching: filter, now: clock.now())
     }
 
-    /// The personal report of `member`, for items created in `period` (all time when `nil`).
+    /// The personal report of `member`, for items created in `period` (all time when `nil`), as `reader`
+    /// may read it.
     ///
-    /// A member may read their own report; reports over other members and departments come with the
-    /// permission-aware reports of a later release.
+    /// The report counts every item assigned to the member, so it is read by those who answer for the
+    /// member's work: the member themself, heads of a department the member belongs to (or of a department
+    /// above it), and administrators and auditors of the member's organization. Anyone else — another
+    /// member, a head of an unrelated department, a member of another organization or of an outside one —
+    /// gets exactly the answer a member who does not exist gets, so a report never tells which ids exist.
     ///
-    /// - Throws: `CollabError.Code.notFound` when the member does not exist.
-    public func personalReport(for member: Member.ID, period: DateInterval? = nil) async throws(CollabError)
-        -> PersonalReport
+    /// - Throws: `CollabError.Code.notFound` for an unknown reader, and for a member who does not exist or
+    ///   whom `reader` may not report on; `CollabError.Code.forbidden` when the reader may not read reports
+    ///   (deactivated, or a host rule forbids listing).
+    public func personalReport(for member: Member.ID, period: DateInterval? = nil, as reader: Member.ID)
+        async throws(CollabError) -> PersonalReport
     {
-        guard try await store.member(member) != nil else { throw CollabError.notFound("member", member.rawValue) }
+        guard let subject = try await store.subject(for: reader) else {
+            throw CollabError.notFound("member", reader.rawValue)
+        }
+        let decision = authorizer.decide(subject, .list)
+        guard decision.isAllowed else { throw CollabError(.forbidden, "member '\(reader)' may not read reports: \(decision)") }
+        guard let found = try await store.member(member), Self.mayReport(on: found, for: subject) else {
+            throw CollabError.notFound("member", member.rawValue)
+        }
         let now = clock.now()
         let counts = try await store.assignmentCounts(for: member, createdIn: period, now: now)
         return PersonalReport(memberID: member, period: period, generatedAt: now, counts: counts)
+    }
+
+    /// Whether `reader` may read the personal report of `member`: the member, heads of the member's
+    /// departments or of departments above them (a subject's headed departments include every
+    /// sub-department), administrators and auditors of the member's (internal) organization.
+    static func mayReport(on member: Member, for reader: Subject) -> Bool {
+        guard reader.isActive, !reader.isExternal, reader.organizationID == member.organizationID else { return false }
+        if reader.memberID == member.id || reader.isAdministrator || reader.roles.contains(.auditor) { return true }
+        return member.departments.contains { reader.headedDepartmentIDs.contains($0.departmentID) }
     }
 }

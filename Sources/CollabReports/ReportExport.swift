@@ -259,7 +259,8 @@ extension ReportGenerator {
     /// any error `url` is left as it was.
     ///
     /// - Throws: `CollabError.Code.notFound` for an unknown reader; `CollabError.Code.forbidden` when the
-    ///   reader may not list items; `CollabError.Code.invalidInput` for no or repeated columns, a bad sheet
+    ///   reader may not export (`WorkItemAction.export`: a host rule can deny it to a member who may still
+    ///   list); `CollabError.Code.invalidInput` for no or repeated columns, a bad sheet
     ///   name, a URL that is not a file URL, or an outside reader filtering by internal fields;
     ///   `CollabError.Code.storageFull` or `CollabError.Code.storageFailure` when writing fails; the
     ///   store's codes when reading fails.
@@ -323,6 +324,9 @@ extension ReportGenerator {
     /// what the reader may see (``report(_:as:)``). The same data gives a byte-identical file: the only
     /// time written is the report's ``Report/generatedAt``, on the overview sheet when one is asked for.
     ///
+    /// The reader needs the right to export (`WorkItemAction.export`), checked before any report is
+    /// computed, as well as the right to read reports (`WorkItemAction.list`).
+    ///
     /// - Throws: the errors of ``report(_:as:)`` and ``exportItems(as:filter:to:format:options:)``;
     ///   `CollabError.Code.invalidInput` when the workbook would have no sheet or a sheet name breaks
     ///   Excel's rules or repeats another (every problem is listed).
@@ -357,10 +361,11 @@ extension ReportGenerator {
         if names.isEmpty { problems.add("sections", .empty, "a workbook needs at least one sheet") }
         try problems.throwIfInvalid()
 
-        // Everything that can fail for a reason other than writing fails before the file is begun.
+        // Everything that can fail for a reason other than writing fails before the file is begun; the
+        // right to export is checked before any report is computed.
+        let context = try await exportContext(for: reader, filter: itemFilter ?? .all)
         var reports: [Report] = []
         for section in workbook.sections { reports.append(try await report(section.spec, as: reader)) }
-        let context = try await exportContext(for: reader, filter: itemFilter ?? .all)
         let now = reports.first?.generatedAt ?? clock.now()
         var labels = ReportLabels(language: language)
         if workbook.overviewSheetName != nil {
@@ -440,7 +445,8 @@ extension ReportGenerator {
         guard let subject = try await store.subject(for: reader) else {
             throw CollabError.notFound("member", reader.rawValue)
         }
-        let decision = authorizer.decide(subject, .list)
+        // Exporting is its own action: a host rule may deny it to a member who still lists and reads reports.
+        let decision = authorizer.decide(subject, .export)
         guard decision.isAllowed else {
             throw CollabError(.forbidden, "member '\(reader)' may not export items: \(decision)")
         }

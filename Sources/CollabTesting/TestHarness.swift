@@ -106,16 +106,26 @@ public final class TestHarness: Sendable {
         try SQLiteStore(path: databasePath)
     }
 
-    /// Adds an organization.
+    /// Adds an organization. An outside organization given `partnerOf` belongs to that company, as if the
+    /// company had invited it or registered it: only then may the company share work items with it. Its
+    /// `role` defaults to `.customer` for a customer organization and to `.distributor` for a partner (one
+    /// that receives no purchase orders; pass `.supplier` for one that does).
     @discardableResult
     public func addOrganization(
         _ id: Organization.ID, name: String? = nil, kind: Organization.Kind = .internal, timeZone: String = "UTC",
-        externalCollaboration: Bool = false
+        externalCollaboration: Bool = false, partnerOf company: Organization.ID? = nil, role: Partnership.Role? = nil
     ) async throws -> Organization {
         let organization = Organization(
             id: id, name: name ?? id.rawValue, kind: kind, timeZoneIdentifier: timeZone,
             externalCollaborationEnabled: externalCollaboration)
         try await store.save(organization)
+        if let company {
+            var change = ChangeSet()
+            change.external.partnerships = [Partnership(organizationID: company, partnerID: id,
+                role: role ?? (kind == .customer ? .customer : .distributor), invitedBy: "harness",
+                invitedAt: clock.now())]
+            _ = try await store.commit(change)
+        }
         return organization
     }
 

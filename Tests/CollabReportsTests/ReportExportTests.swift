@@ -1,4 +1,5 @@
 import CollabModel
+import CollabPermissions
 import CollabReports
 import CollabStore
 import CollabTesting
@@ -38,7 +39,7 @@ import Testing
     func world() async throws -> World {
         let h = try TestHarness()
         try await h.addOrganization("acme", timeZone: "Asia/Shanghai")
-        try await h.addOrganization("partnerco", kind: .partner, externalCollaboration: true)
+        try await h.addOrganization("partnerco", kind: .partner, externalCollaboration: true, partnerOf: "acme")
         try await h.addDepartment("ops", in: "acme", name: "运营中心")
         try await h.addDepartment("prod", in: "acme", parent: "ops", name: "生产部")
         try await h.addDepartment("equip", in: "acme", parent: "ops", name: "设备部")
@@ -297,6 +298,61 @@ import Testing
                 as: "boss", to: url)
         }
         #expect(try folder.contents().isEmpty, "nothing written, no temporary file left")
+    }
+
+    /// The host rule of Documentation/Permissions.md and the `CollabPermissions` DocC, word for word.
+    struct NoExportForContractors: AccessRuleExtension {
+        let name = "no-export-for-contractors"
+        let contractors: Set<Member.ID>
+        func evaluate(_ request: AccessRequest) -> ExtensionVerdict {
+            request.action == .export && contractors.contains(request.subject.memberID)
+                ? .deny("contractors may not export") : .abstain
+        }
+    }
+
+    @Test("a host rule denying export refuses every export entry point and writes nothing; the member still lists and reads reports")
+    func hostRuleDeniesExport() async throws {
+        let w = try await world()
+        let folder = try ExportFolder()
+        defer { folder.remove() }
+        let rules: [any AccessRuleExtension] = [NoExportForContractors(contractors: ["li"])]
+        let generator = ReportGenerator(store: w.h.store, clock: w.h.clock, accessExtensions: rules)
+        let attempts: [(String, () async throws -> Void)] = [
+            ("items .xlsx", { try await generator.exportItems(as: "li", to: folder.file("items.xlsx")) }),
+            ("items CSV", { try await generator.exportItems(as: "li", to: folder.file("items.csv"), format: .csv(.excel)) }),
+            ("report workbook", {
+                try await generator.exportReport(ReportWorkbook(sections: [.init("合计", ReportSpec())]), as: "li",
+                    to: folder.file("report.xlsx"))
+            }),
+            ("report workbook with items", {
+                try await generator.exportReport(Self.chineseWorkbook(items: .all(.all)), as: "li",
+                    to: folder.file("report-items.xlsx"))
+            }),
+        ]
+        for (name, attempt) in attempts {
+            do {
+                try await attempt()
+                Issue.record("\(name): the export was allowed")
+            } catch let error as CollabError {
+                #expect(error.code == .forbidden, "\(name): \(error)")
+                #expect(error.message.contains("contractors may not export"), "\(name): \(error.message)")
+            }
+        }
+        #expect(try folder.contents().isEmpty, "nothing written, no temporary file left")
+
+        // The same member still lists, counts and reads reports: only exporting is denied.
+        var configuration = WorkflowEngine.Configuration()
+        configuration.accessExtensions = rules
+        let engine = WorkflowEngine(store: w.h.store, clock: w.h.clock, configuration: configuration)
+        let listed = try await engine.list(as: "li", page: PageRequest(limit: 500))
+        #expect(!listed.items.isEmpty)
+        let summary = try await generator.summary(as: "li")
+        #expect(summary.total > 0)
+        let report = try await generator.report(ReportSpec(), as: "li")
+        #expect(report.total.created == summary.total)
+        // Another member exports under the same rule.
+        let exported = try await generator.exportItems(as: "boss", to: folder.file("boss.xlsx"))
+        #expect(exported.itemCount > 0)
     }
 
     func expectInvalid(_ body: () async throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) async {

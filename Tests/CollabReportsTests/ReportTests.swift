@@ -33,7 +33,7 @@ import Testing
     func world() async throws -> World {
         let h = try TestHarness()
         try await h.addOrganization("acme", timeZone: "Asia/Shanghai")
-        try await h.addOrganization("partnerco", kind: .partner, externalCollaboration: true)
+        try await h.addOrganization("partnerco", kind: .partner, externalCollaboration: true, partnerOf: "acme")
         try await h.addDepartment("ops", in: "acme", name: "运营中心")
         try await h.addDepartment("prod", in: "acme", parent: "ops", name: "生产部")
         try await h.addDepartment("equip", in: "acme", parent: "ops", name: "设备部")

@@ -44,7 +44,7 @@ import Testing
         try await complete(h, late.id, boss: boss, worker: worker)
         _ = openOverdue
 
-        let report = try await ReportGenerator(store: h.store, clock: h.clock).personalReport(for: worker)
+        let report = try await ReportGenerator(store: h.store, clock: h.clock).personalReport(for: worker, as: worker)
         #expect(report.counts == WorkItemCounts(
             total: 4, open: 2, completed: 2, completedOnTime: 1, completedLate: 1, overdueOpen: 1))
         #expect(report.completionRate == 0.5)
@@ -67,7 +67,7 @@ import Testing
         try await h.engine.approve(a.id, by: boss)
         h.clock.advance(to: due)
         try await h.engine.approve(b.id, by: boss)
-        let report = try await ReportGenerator(store: h.store, clock: h.clock).personalReport(for: worker)
+        let report = try await ReportGenerator(store: h.store, clock: h.clock).personalReport(for: worker, as: worker)
         #expect(report.counts.completedOnTime == 1)
         #expect(report.counts.completedLate == 1)
     }
@@ -81,10 +81,39 @@ import Testing
         _ = try await h.engine.create(h.draft(title: "second", assignees: [worker]), by: boss)
         let generator = ReportGenerator(store: h.store, clock: h.clock)
         let firstHour = try await generator.personalReport(
-            for: worker, period: DateInterval(start: start, duration: 3600))
+            for: worker, period: DateInterval(start: start, duration: 3600), as: worker)
         #expect(firstHour.counts.total == 1)
-        let all = try await generator.personalReport(for: worker)
+        let all = try await generator.personalReport(for: worker, as: worker)
         #expect(all.counts.total == 2)
+    }
+
+    @Test("on time, on time only after an extension, late: the personal report and the report give the same figures")
+    func onTimeHasOneMeaning() async throws {
+        let (h, boss, worker) = try await world()
+        let start = h.clock.now()
+        func due(_ days: Double) -> Deadline { .instant(start.addingTimeInterval(days * 86_400)) }
+        let onTime = try await h.engine.create(h.draft(title: "on time", assignees: [worker], deadline: due(5)), by: boss)
+        let extended = try await h.engine.create(h.draft(title: "extended", assignees: [worker], deadline: due(2)), by: boss)
+        let late = try await h.engine.create(h.draft(title: "late", assignees: [worker], deadline: due(2)), by: boss)
+        let request = try await h.engine.requestAdjustment(
+            extended.id, by: worker, change: .init(deadline: due(6)), reason: "parts are late")
+        try await h.engine.approveAdjustment(request.id, by: boss)
+        h.clock.advance(by: .seconds(86_400))
+        try await complete(h, onTime.id, boss: boss, worker: worker)
+        h.clock.advance(by: .seconds(2 * 86_400))  // day 3: past the first deadline of both 2-day items
+        try await complete(h, extended.id, boss: boss, worker: worker)
+        try await complete(h, late.id, boss: boss, worker: worker)
+
+        let generator = ReportGenerator(store: h.store, clock: h.clock)
+        let personal = try await generator.personalReport(for: worker, as: worker)
+        let metrics = try await generator.report(ReportSpec(scope: .member(worker)), as: boss).total
+        #expect(metrics.completedOnTime == 1 && metrics.completedOnTimeAfterExtension == 1 && metrics.completedLate == 1)
+        #expect(personal.counts.completedOnTime == metrics.completedOnTime, "on time without an extension")
+        #expect(personal.counts.completedLate == metrics.completedLate)
+        #expect(personal.counts.completed == metrics.completed)
+        #expect(personal.counts.completedOnTimeAfterExtension == metrics.completedOnTimeAfterExtension)
+        #expect(personal.onTimeRate == metrics.onTimeRate)
+        #expect(personal.overdueRate == metrics.overdueRate)
     }
 
     @Test("an unknown member is not found, and a member with nothing assigned has zero rates")
@@ -92,11 +121,74 @@ import Testing
         let (h, boss, _) = try await world()
         let generator = ReportGenerator(store: h.store, clock: h.clock)
         await #expect(throws: CollabError.notFound("member", "nobody")) {
-            try await generator.personalReport(for: "nobody")
+            try await generator.personalReport(for: "nobody", as: boss)
         }
-        let empty = try await generator.personalReport(for: boss)
+        let empty = try await generator.personalReport(for: boss, as: boss)
         #expect(empty.counts.total == 0)
         #expect(empty.completionRate == 0)
         #expect(empty.overdueRate == 0)
+    }
+}
+
+/// Who may read a member's personal report: the member, heads of the member's departments (and of the
+/// departments above them), administrators and auditors of the member's organization. Anyone else gets
+/// the answer an unknown member gets.
+@Suite struct PersonalReportReaderTests {
+    /// acme: ops ⊃ prod, and sales. worker and peer work in prod; prodhead heads prod, opshead heads ops,
+    /// saleshead heads sales; boss administers, audit audits. rival is another company (its administrator
+    /// rivalboss), partnerco an outside organization (amy).
+    private func world() async throws -> TestHarness {
+        let h = try TestHarness()
+        try await h.addOrganization("acme")
+        try await h.addOrganization("rival")
+        try await h.addOrganization("partnerco", kind: .partner, externalCollaboration: true)
+        try await h.addDepartment("ops", in: "acme")
+        try await h.addDepartment("prod", in: "acme", parent: "ops")
+        try await h.addDepartment("sales", in: "acme")
+        try await h.addMember("boss", in: "acme", administrator: true)
+        try await h.store.save(Member(id: "audit", organizationID: "acme", displayName: "Audit", handle: "audit",
+            roles: [.auditor]))
+        try await h.addMember("worker", in: "acme", departments: [DepartmentMembership("prod")])
+        try await h.addMember("peer", in: "acme", departments: [DepartmentMembership("prod")])
+        try await h.addMember("prodhead", in: "acme", departments: [DepartmentMembership("prod", role: .head)])
+        try await h.addMember("opshead", in: "acme", departments: [DepartmentMembership("ops", role: .head)])
+        try await h.addMember("saleshead", in: "acme", departments: [DepartmentMembership("sales", role: .head)])
+        try await h.addMember("rivalboss", in: "rival", administrator: true)
+        try await h.addMember("amy", in: "partnerco")
+        _ = try await h.engine.create(h.draft(title: "one", assignees: ["worker"]), by: "boss")
+        return h
+    }
+
+    @Test("the member, heads of their departments and of those above, administrators and auditors read it")
+    func allowedReaders() async throws {
+        let h = try await world()
+        let generator = ReportGenerator(store: h.store, clock: h.clock)
+        for reader: Member.ID in ["worker", "prodhead", "opshead", "boss", "audit"] {
+            let report = try await generator.personalReport(for: "worker", as: reader)
+            #expect(report.memberID == "worker" && report.counts.total == 1, "read by \(reader)")
+        }
+    }
+
+    @Test("anyone else — a colleague, another department's head, another company, an outside member, an unknown id — gets 'not found'")
+    func everyoneElseReadsNotFound() async throws {
+        let h = try await world()
+        let generator = ReportGenerator(store: h.store, clock: h.clock)
+        // The answer for a member who does not exist, read by someone who may read reports.
+        await #expect(throws: CollabError.notFound("member", "nobody")) {
+            try await generator.personalReport(for: "nobody", as: "boss")
+        }
+        for reader: Member.ID in ["peer", "saleshead", "rivalboss", "amy"] {
+            await #expect(throws: CollabError.notFound("member", "worker"), "read by \(reader)") {
+                try await generator.personalReport(for: "worker", as: reader)
+            }
+        }
+        // Another company's administrator asking about a member who does not exist gets the same answer.
+        await #expect(throws: CollabError.notFound("member", "nobody")) {
+            try await generator.personalReport(for: "nobody", as: "rivalboss")
+        }
+        // An unknown reader is itself not found, as on every read: nothing about the member is told.
+        await #expect(throws: CollabError.notFound("member", "ghost")) {
+            try await generator.personalReport(for: "worker", as: "ghost")
+        }
     }
 }

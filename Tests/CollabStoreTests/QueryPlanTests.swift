@@ -41,6 +41,10 @@ import Testing
 
         try await store.save(Organization(id: "acme", name: "Acme", kind: .internal))
         try await store.save(Organization(id: "supplier", name: "Supplier", kind: .partner))
+        var partnership = ChangeSet()  // acme's own supplier: acme may share items with it
+        partnership.external.partnerships = [Partnership(organizationID: "acme", partnerID: "supplier", role: .supplier,
+            invitedBy: "boss", invitedAt: clock.now())]
+        _ = try await store.commit(partnership)
         try await store.save(Department(id: "root", organizationID: "acme", name: "Root"))
         try await store.save(Department(id: "sales", organizationID: "acme", name: "Sales", parentID: "root"))
         for id in ["boss", "worker", "other"] {

@@ -37,10 +37,8 @@ private struct Desk {
         return configuration
     }
 
-    /// Medium tickets: first response within 1 h, resolution within 4 h of working time.
-    static let shortTargets = TicketServiceTargets(byPriority: [
-        .medium: .init(firstResponse: .seconds(3600), resolution: .seconds(4 * 3600)),
-    ])
+    /// Every priority: first response within 1 h, resolution within 4 h of working time.
+    static let shortTargets = TicketServiceTargets(all: .init(firstResponse: .seconds(3600), resolution: .seconds(4 * 3600)))
 
     init(targets: TicketServiceTargets = TicketServiceTargets(), calendar: BusinessCalendar? = nil) async throws {
         w = try await Workplace(configuration: Self.configuration(targets: targets))
@@ -194,6 +192,52 @@ private struct Desk {
         let afterSecond = try await tableSnapshot(d.h.databasePath)
         #expect(try await !d.engine.recordSignedContract(second, by: Desk.seller).changed)
         #expect(try await tableSnapshot(d.h.databasePath) == afterSecond)
+    }
+
+    @Test("a replayed contract returns the customer only to who may see it; only its owner or an administrator extends it")
+    func contractRightsOnKnownCustomers() async throws {
+        let d = try await Desk()
+        let lotus = try await d.customer()  // K-1, CUST-1, owned and recorded by seller
+        let unknownCustomer = CollabError.notFound("customer", "CUST-1")
+        let before = try await tableSnapshot(d.h.databasePath)
+
+        // Another salesperson, a head of another department, a bystander: the contract replayed, and a new
+        // contract for the same customer key, both read like a customer that does not exist.
+        for member in [Desk.seller2, Desk.techHead, Workplace.bystander] {
+            let replay = await expectFailure(.notFound, "\(member) replaying K-1") {
+                _ = try await d.engine.recordSignedContract(Desk.contract(), by: member)
+            }
+            #expect(replay == unknownCustomer, "\(member): \(String(describing: replay))")
+            let extend = await expectFailure(.notFound, "\(member) adding K-2 to seller's customer") {
+                _ = try await d.engine.recordSignedContract(Desk.contract("K-2", contacts: [
+                    ExternalContact(displayName: "Mallory", email: "mallory@evil.example", phone: "+1 555 0100"),
+                ]), by: member)
+            }
+            #expect(extend == unknownCustomer, "\(member): \(String(describing: extend))")
+        }
+        // An auditor sees the customer (the replay answers), but may not extend it.
+        let audited = try await d.engine.recordSignedContract(Desk.contract(), by: Workplace.auditor)
+        #expect(!audited.changed && audited.customer.id == lotus.id)
+        await expectFailure(.forbidden, "the auditor adding K-2") {
+            _ = try await d.engine.recordSignedContract(Desk.contract("K-2"), by: Workplace.auditor)
+        }
+        #expect(try await tableSnapshot(d.h.databasePath) == before, "nothing was written")
+        #expect(try await d.h.store.customer(lotus.id)?.contacts.map(\.email)
+            == ["anna@lotus-foods.example", "carl@lotus-foods.example"])
+
+        // The owner and an administrator replay and extend.
+        let replayed = try await d.engine.recordSignedContract(Desk.contract(), by: Desk.seller)
+        #expect(!replayed.changed && replayed.customer.id == lotus.id)
+        let byOwner = try await d.engine.recordSignedContract(Desk.contract("K-2"), by: Desk.seller)
+        #expect(byOwner.changed && byOwner.customer.contracts.map(\.contractID) == ["K-1", "K-2"])
+        let byAdmin = try await d.engine.recordSignedContract(Desk.contract("K-3"), by: Workplace.admin)
+        #expect(byAdmin.changed && byAdmin.customer.contracts.map(\.contractID) == ["K-1", "K-2", "K-3"])
+        #expect(try await !d.engine.recordSignedContract(Desk.contract("K-2"), by: Workplace.admin).changed)
+
+        // A new customer is still recorded by any active member of the company.
+        let orchid = try await d.engine.recordSignedContract(
+            Desk.contract("O-1", key: "CUST-2", name: "Orchid Labs", owner: Desk.seller2), by: Desk.tech)
+        #expect(orchid.changed && orchid.customer.salesOwnerID == Desk.seller2)
     }
 
     @Test("concurrent deliveries of the same contract register exactly one customer")

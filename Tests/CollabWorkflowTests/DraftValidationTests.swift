@@ -50,7 +50,8 @@ import Testing
     @Test("references to other organizations, inactive members and unknown departments are refused like missing ones")
     func references() async throws {
         let w = try await Workplace()
-        try await w.h.addOrganization("closedco", kind: .customer, externalCollaboration: false)
+        // acme's own customer, with collaboration switched off: refused like an unknown organization.
+        try await w.h.addOrganization("closedco", kind: .customer, externalCollaboration: false, partnerOf: "acme")
         try await w.deactivate(W.spare)
         var draft = w.draft(assignees: [W.assignee, W.stranger, W.spare, W.assignee], reviewer: "ghost")
         draft.watcherIDs = [W.partner]
@@ -63,7 +64,7 @@ import Testing
             "reviewerID:unknown_member", "watcherIDs[0]:unknown_member",
             "departmentIDs[1]:unknown_department", "departmentIDs[2]:duplicate",
             "partnerOrganizationIDs[0]:unknown_organization",
-            "partnerOrganizationIDs[1]:external_collaboration_disabled",
+            "partnerOrganizationIDs[1]:unknown_organization",
             "partnerOrganizationIDs[2]:unknown_organization",
         ])
         #expect(error.problems.count == found.count, "each problem is listed once")

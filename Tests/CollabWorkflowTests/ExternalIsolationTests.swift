@@ -318,7 +318,7 @@ final class ExternalIsolationRun {
                 let more = contacts.prefix(1) + [ExternalContact(displayName: "Customer \(k) late", email: "late@customer\(k).example")]
                 registrations.append(try await engine.recordSignedContract(SignedContract(contractID: "contract-\(k)-b",
                     customerKey: key, customerName: "Customer \(k)", contacts: Array(more), signedAt: h.clock.now(),
-                    salesOwnerID: owner), by: recorder))
+                    salesOwnerID: owner), by: owner))  // only the owner or an administrator adds contracts
             }
             commands += registrations.count
             let id = first.customer.id

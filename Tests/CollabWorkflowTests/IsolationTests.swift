@@ -212,6 +212,13 @@ final class IsolationRun {
                 members[org, default: []].append(id)
             }
         }
+        // The outside organizations are acme's (invited or registered by it): only acme may share with them.
+        var partnerships = ChangeSet()
+        partnerships.external.partnerships = outside.map { id, kind in
+            Partnership(organizationID: "acme", partnerID: id, role: kind == .customer ? .customer : .supplier,
+                invitedBy: "acme-m0", invitedAt: clock.now())
+        }
+        _ = try await store.commit(partnerships)
         // acme's administrator enables every outside organization (globex shares with none).
         for (org, _) in outside {
             try await engine.setExternalCollaboration(org, enabled: true, by: "acme-m0")

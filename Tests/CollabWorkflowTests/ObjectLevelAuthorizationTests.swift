@@ -18,8 +18,8 @@ struct TwoCompanies {
         h = try TestHarness()
         try await h.addOrganization("acme")
         try await h.addOrganization("globex")
-        try await h.addOrganization("supplier", kind: .partner)
-        try await h.addOrganization("rival", kind: .partner)
+        try await h.addOrganization("supplier", kind: .partner, partnerOf: "acme")
+        try await h.addOrganization("rival", kind: .partner, partnerOf: "acme")
         try await h.addDepartment("acme-sales", in: "acme")
         try await h.addDepartment("globex-sales", in: "globex")
         try await h.addMember("acme-admin", in: "acme", administrator: true)
@@ -71,6 +71,47 @@ func refusal(_ id: String, _ body: () async throws -> Void) async -> String {
 }
 
 @Suite struct ObjectLevelAuthorizationTests {
+    @Test("an item is shared only with the sharer's own partners and customers; every refusal reads as an unknown organization")
+    func sharingOnlyWithOwnOutsideOrganizations() async throws {
+        let world = try await TwoCompanies()
+        let h = world.h
+        // globex invites a supplier of its own; acme's own partner rival is switched off.
+        try await h.addMember("globex-admin", in: "globex", administrator: true)
+        try await h.engine.invitePartner(PartnerInvitation(partnerID: "globex-supplier", name: "Globex Supplier",
+            contacts: [ExternalContact(memberID: "gs-rep", displayName: "GS Rep")]), by: "globex-admin")
+        try await h.engine.setExternalCollaboration("rival", enabled: false, by: "acme-admin")
+        let before = try await world.dump()
+
+        let missing = await refusal("no-org") {
+            try await h.engine.share(world.acmeItem.id, with: "no-org", by: "acme-boss")
+        }
+        #expect(missing == "not_found|no organization with id '<id>'|")
+        let missingInDraft = await refusal("no-org") {
+            var draft = h.draft(assignees: ["acme-worker"])
+            draft.partnerOrganizationIDs = ["no-org"]
+            try await h.engine.create(draft, by: "acme-boss")
+        }
+        // Another company's enabled supplier, acme's own partner with collaboration off, an internal
+        // company: each answered as an organization that does not exist, on share and on create.
+        for id in ["globex-supplier", "rival", "globex"] {
+            let shared = await refusal(id) { try await h.engine.share(world.acmeItem.id, with: Organization.ID(id), by: "acme-boss") }
+            #expect(shared == missing, "sharing with \(id)")
+            let created = await refusal(id) {
+                var draft = h.draft(assignees: ["acme-worker"])
+                draft.partnerOrganizationIDs = [Organization.ID(id)]
+                try await h.engine.create(draft, by: "acme-boss")
+            }
+            #expect(created == missingInDraft, "creating an item shared with \(id)")
+        }
+        #expect(try await world.dump() == before, "a refused share changed the database")
+        // globex-supplier's member sees nothing of acme's.
+        #expect(try await h.engine.count(as: "gs-rep") == 0)
+        // acme still shares with its own enabled supplier, and globex with its own.
+        let globexShared = try await h.engine.share(world.globexItem.id, with: "globex-supplier", by: "globex-boss")
+        #expect(globexShared.partnerOrganizationIDs == ["globex-supplier"])
+        #expect(try await h.engine.count(as: "gs-rep") == 1)
+    }
+
     @Test("commands naming another organization's objects are refused exactly like nonexistent ids, and write nothing")
     func foreignIDsReadAsMissing() async throws {
         let world = try await TwoCompanies()

@@ -50,7 +50,7 @@ struct Workplace {
         h = try TestHarness(engineConfiguration: configuration)
         try await h.addOrganization("acme", timeZone: "Asia/Shanghai")
         try await h.addOrganization("globex")
-        try await h.addOrganization("partnerco", kind: .partner, externalCollaboration: true)
+        try await h.addOrganization("partnerco", kind: .partner, externalCollaboration: true, partnerOf: "acme")
         try await h.addDepartment("eng", in: "acme")
         try await h.addDepartment("eng-mobile", in: "acme", parent: "eng")
         try await h.addDepartment("sales", in: "acme")

@@ -37,7 +37,13 @@ public struct TicketRouting: Hashable, Sendable, Codable {
     }
 }
 
-/// The service targets of tickets, in working time of the handling company's calendar.
+/// The service targets of tickets, in working time of the handling company's calendar: one pair of
+/// targets for **each** priority.
+///
+/// Every priority has its own targets, and nothing falls back to another priority's: the initializers
+/// take all three (``init(high:medium:low:)``), ``init(byPriority:)`` refuses a dictionary that leaves
+/// one out, and decoding refuses JSON that leaves one out. To give every priority the same targets, say so:
+/// ``init(all:)``.
 public struct TicketServiceTargets: Hashable, Sendable, Codable {
     /// The targets for one priority.
     public struct Targets: Hashable, Sendable, Codable {
@@ -53,22 +59,71 @@ public struct TicketServiceTargets: Hashable, Sendable, Codable {
         }
     }
 
-    /// The targets by priority.
-    public var byPriority: [Priority: Targets]
+    /// The targets of high-priority tickets.
+    public var high: Targets
+    /// The targets of medium-priority tickets.
+    public var medium: Targets
+    /// The targets of low-priority tickets.
+    public var low: Targets
 
-    /// Creates service targets; the defaults are 1 h / 8 h (high), 4 h / 24 h (medium), 8 h / 40 h (low)
-    /// of working time.
-    public init(byPriority: [Priority: Targets] = [
-        .high: Targets(firstResponse: .seconds(3600), resolution: .seconds(8 * 3600)),
-        .medium: Targets(firstResponse: .seconds(4 * 3600), resolution: .seconds(24 * 3600)),
-        .low: Targets(firstResponse: .seconds(8 * 3600), resolution: .seconds(40 * 3600)),
-    ]) {
-        self.byPriority = byPriority
+    /// The default targets: 1 h / 8 h (high), 4 h / 24 h (medium), 8 h / 40 h (low) of working time.
+    public init() {
+        self.init(
+            high: Targets(firstResponse: .seconds(3600), resolution: .seconds(8 * 3600)),
+            medium: Targets(firstResponse: .seconds(4 * 3600), resolution: .seconds(24 * 3600)),
+            low: Targets(firstResponse: .seconds(8 * 3600), resolution: .seconds(40 * 3600)))
     }
 
-    /// The targets of a priority (the medium ones when none is set).
-    public func targets(for priority: Priority) -> Targets {
-        byPriority[priority] ?? byPriority[.medium]
-            ?? Targets(firstResponse: .seconds(4 * 3600), resolution: .seconds(24 * 3600))
+    /// Creates service targets, one pair per priority.
+    public init(high: Targets, medium: Targets, low: Targets) {
+        self.high = high
+        self.medium = medium
+        self.low = low
     }
+
+    /// The same targets for every priority, chosen explicitly.
+    public init(all targets: Targets) {
+        self.init(high: targets, medium: targets, low: targets)
+    }
+
+    /// Creates service targets from a dictionary that names every priority (a host's configuration file).
+    ///
+    /// - Throws: `CollabError.Code.invalidInput` naming each priority left out (`byPriority.high`, …):
+    ///   targets given for one priority are never applied to another.
+    public init(byPriority: [Priority: Targets]) throws(CollabError) {
+        var report = ValidationReport()
+        for priority in Priority.allCases where byPriority[priority] == nil {
+            report.add("byPriority.\(priority.rawValue)", .missing,
+                "no service targets for \(priority.rawValue) priority; give every priority its own, or use init(all:)")
+        }
+        try report.throwIfInvalid()
+        guard let high = byPriority[.high], let medium = byPriority[.medium], let low = byPriority[.low] else {
+            throw CollabError(.invalidInput, "service targets must name every priority")
+        }
+        self.init(high: high, medium: medium, low: low)
+    }
+
+    /// The targets by priority: every priority, each with its own.
+    public var byPriority: [Priority: Targets] { [.high: high, .medium: medium, .low: low] }
+
+    /// The targets of `priority`.
+    public subscript(priority: Priority) -> Targets {
+        get {
+            switch priority {
+            case .high: high
+            case .medium: medium
+            case .low: low
+            }
+        }
+        set {
+            switch priority {
+            case .high: high = newValue
+            case .medium: medium = newValue
+            case .low: low = newValue
+            }
+        }
+    }
+
+    /// The targets of a priority.
+    public func targets(for priority: Priority) -> Targets { self[priority] }
 }

@@ -20,6 +20,11 @@ public protocol ReportStore: Sendable {
 }
 
 /// Counts of work items by outcome.
+///
+/// "On time" means what it means in ``ReportMetrics``: completed before the deadline in force (the due
+/// instant after any approved extension). An item that made it only because an approved adjustment moved
+/// its deadline later counts in ``completedOnTimeAfterExtension``, not in ``completedOnTime``; together
+/// with ``completedLate`` the three add up to ``completed``.
 public struct WorkItemCounts: Hashable, Sendable, Codable {
     /// Items counted (submitted, not cancelled).
     public var total: Int
@@ -27,20 +32,42 @@ public struct WorkItemCounts: Hashable, Sendable, Codable {
     public var open: Int
     /// Items completed (approved).
     public var completed: Int
-    /// Completed before their deadline.
+    /// Completed before their deadline, which no approved adjustment had moved later.
     public var completedOnTime: Int
+    /// Completed before their deadline, after an approved adjustment moved it later.
+    public var completedOnTimeAfterExtension: Int
     /// Completed at or after their deadline.
     public var completedLate: Int
     /// Open at or past their deadline.
     public var overdueOpen: Int
 
     /// Creates counts.
-    public init(total: Int, open: Int, completed: Int, completedOnTime: Int, completedLate: Int, overdueOpen: Int) {
+    public init(
+        total: Int, open: Int, completed: Int, completedOnTime: Int, completedOnTimeAfterExtension: Int = 0,
+        completedLate: Int, overdueOpen: Int
+    ) {
         self.total = total
         self.open = open
         self.completed = completed
         self.completedOnTime = completedOnTime
+        self.completedOnTimeAfterExtension = completedOnTimeAfterExtension
         self.completedLate = completedLate
         self.overdueOpen = overdueOpen
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case total, open, completed, completedOnTime, completedOnTimeAfterExtension, completedLate, overdueOpen
+    }
+
+    /// Decodes counts; JSON written before ``completedOnTimeAfterExtension`` existed reads it as 0.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        total = try container.decode(Int.self, forKey: .total)
+        open = try container.decode(Int.self, forKey: .open)
+        completed = try container.decode(Int.self, forKey: .completed)
+        completedOnTime = try container.decode(Int.self, forKey: .completedOnTime)
+        completedOnTimeAfterExtension = try container.decodeIfPresent(Int.self, forKey: .completedOnTimeAfterExtension) ?? 0
+        completedLate = try container.decode(Int.self, forKey: .completedLate)
+        overdueOpen = try container.decode(Int.self, forKey: .overdueOpen)
     }
 }

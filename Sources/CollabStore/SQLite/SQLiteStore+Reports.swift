@@ -16,7 +16,8 @@ extension SQLiteStore {
                 SELECT count(*) AS total,
                     coalesce(sum(w.state NOT IN ('completed', 'cancelled')), 0) AS open,
                     coalesce(sum(w.state = 'completed'), 0) AS completed,
-                    coalesce(sum(w.state = 'completed' AND w.closed_at < w.due_at), 0) AS on_time,
+                    coalesce(sum(w.state = 'completed' AND w.closed_at < w.due_at AND w.extensions = 0), 0) AS on_time,
+                    coalesce(sum(w.state = 'completed' AND w.closed_at < w.due_at AND w.extensions > 0), 0) AS extended,
                     coalesce(sum(w.state = 'completed' AND w.closed_at >= w.due_at), 0) AS late,
                     coalesce(sum(w.state NOT IN ('completed', 'cancelled') AND w.due_at <= ?2), 0) AS overdue_open
                 FROM work_item_access a JOIN work_items w ON w.id = a.item_id
@@ -27,7 +28,7 @@ extension SQLiteStore {
                 completedLate: 0, overdueOpen: 0) }
             return WorkItemCounts(
                 total: row["total"], open: row["open"], completed: row["completed"], completedOnTime: row["on_time"],
-                completedLate: row["late"], overdueOpen: row["overdue_open"])
+                completedOnTimeAfterExtension: row["extended"], completedLate: row["late"], overdueOpen: row["overdue_open"])
         }
     }
 }

@@ -160,7 +160,12 @@ extension WorkflowEngine {
         return comment
     }
 
-    /// Shares an item with an outside organization whose external collaboration an administrator enabled.
+    /// Shares an item with an outside organization of the sharer's company — a partner it invited or a
+    /// customer it registered — whose external collaboration an administrator enabled.
+    ///
+    /// - Throws: `CollabError.Code.notFound` (`no organization with id '…'`) for any other organization:
+    ///   an unknown id, an internal one, another company's partner or customer, or one whose collaboration
+    ///   is switched off all read the same.
     @discardableResult
     public func share(
         _ id: WorkItem.ID, with organization: Organization.ID, by member: Member.ID, idempotencyKey: String? = nil

@@ -284,12 +284,9 @@ extension WorkflowEngine {
             let sharing: Bool
             if case .share = command { sharing = true } else { sharing = false }
             if sharing {
-                // An unknown organization and one that is not enabled read the same to the caller.
-                guard let partner = try await directory.organization(organizationID), partner.kind != .internal,
-                    partner.externalCollaborationEnabled
-                else {
-                    throw CollabError.invalid([ValidationProblem(field: "organization", kind: .externalCollaborationDisabled,
-                        message: "'\(organizationID.rawValue.clipped())' is not an outside organization with external collaboration enabled")])
+                // Another company's partner, one switched off and an unknown id read the same to the caller.
+                guard try await shareableOrganization(organizationID, for: subject.organizationID) != nil else {
+                    throw CollabError.notFound("organization", organizationID.rawValue)
                 }
                 guard !context.item.partnerOrganizationIDs.contains(organizationID) else { return context.unchanged() }
                 context.item.partnerOrganizationIDs.append(organizationID)
@@ -385,12 +382,27 @@ extension WorkflowEngine {
             .filter { $0.organizationID == organization.id }.map(\.id))
         var outside: [Organization.ID: Organization] = [:]
         for id in Set(draft.partnerOrganizationIDs) {
-            if let partner = try await directory.organization(id), partner.kind != .internal { outside[id] = partner }
+            // Only what `share` accepts: any other id is reported as an unknown organization.
+            if let partner = try await shareableOrganization(id, for: organization.id) { outside[id] = partner }
         }
         return ValidationContext(
             timeZone: organization.timeZone, activeMemberIDs: active, departmentIDs: departments,
             outsideOrganizations: outside, attachmentPolicy: configuration.attachmentPolicy,
             limits: configuration.limits)
+    }
+
+    /// The outside organization `id`, if `company` may share work items with it: one the company invited as
+    /// a partner or registered as its customer (a partnership of the company with it), whose external
+    /// collaboration is enabled. `nil` for every other id — unknown, internal, another company's partner or
+    /// customer, or one switched off — so that every refusal reads the same.
+    func shareableOrganization(_ id: Organization.ID, for company: Organization.ID) async throws(CollabError)
+        -> Organization?
+    {
+        guard let organization = try await directory.organization(id), organization.kind != .internal,
+            organization.externalCollaborationEnabled,
+            try await store.partnership(of: company, with: id) != nil
+        else { return nil }
+        return organization
     }
 
     // MARK: Loading and checking

@@ -8,10 +8,21 @@ extension WorkflowEngine {
     /// collaboration enabled, and its contacts as members) or, for a customer already there by
     /// ``SignedContract/customerKey``, adds the contract and any new contact (matched by e-mail address).
     ///
-    /// Idempotent: a second event for the same contract changes nothing and returns the customer with
-    /// ``CustomerRegistration/changed`` `false` — also when two deliveries of the event race.
+    /// Any active member of the company records a new customer. A customer already in the archive is
+    /// another matter: only its sales owner and administrators add contracts and contacts to it
+    /// (``ExternalRules/canAddContracts(_:to:)``).
     ///
-    /// - Throws: `CollabError.Code.forbidden` for members of outside organizations;
+    /// Idempotent: a second event for the same contract changes nothing and returns the customer with
+    /// ``CustomerRegistration/changed`` `false` — also when two deliveries of the event race — to a
+    /// caller who may see the customer (its sales owner, administrators, auditors).
+    ///
+    /// A caller who may not see the customer — another salesperson replaying a known contract, or naming a
+    /// known customer key in a new contract — gets `CollabError.Code.notFound` for the customer key, the
+    /// answer for a customer that does not exist, and nothing is written or returned: the stored contacts'
+    /// addresses and phone numbers are never handed to someone who could not read them in the archive.
+    ///
+    /// - Throws: `CollabError.Code.forbidden` for members of outside organizations, and for an auditor
+    ///   adding a contract to a customer they see; `CollabError.Code.notFound` as above;
     ///   `CollabError.Code.invalidInput` listing every problem (no contact, a malformed address, a sales
     ///   owner who is not an active member of the company).
     @discardableResult
@@ -35,6 +46,10 @@ extension WorkflowEngine {
         try report.throwIfInvalid()
         for attempt in 1...3 {
             if let known = try await store.customer(contractID: contract.contractID, in: subject.organizationID) {
+                // A replay returns the customer only to who may see it; anyone else reads "no such customer".
+                guard ExternalRules.canSee(subject, known) else {
+                    throw CollabError.notFound("customer", contract.customerKey)
+                }
                 return CustomerRegistration(customer: known, changed: false, newContactIDs: [])
             }
             do {
@@ -53,6 +68,15 @@ extension WorkflowEngine {
         var customer: CustomerRecord
         var taken = Set<String>()
         if let existing = try await store.customer(key: contract.customerKey, in: subject.organizationID) {
+            // Extending a customer takes its owner's or an administrator's right; one the caller may not
+            // even see reads as a customer that does not exist.
+            guard ExternalRules.canSee(subject, existing) else {
+                throw CollabError.notFound("customer", contract.customerKey)
+            }
+            guard ExternalRules.canAddContracts(subject, to: existing) else {
+                throw CollabError(.forbidden, "member '\(subject.memberID)' may not add contracts to customer "
+                    + "'\(existing.id)': its sales owner and administrators only")
+            }
             customer = existing
             customer.version += 1
             taken = Set(try await store.members(in: existing.id).map(\.handle))
