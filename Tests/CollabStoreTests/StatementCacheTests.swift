@@ -26,9 +26,12 @@ import Testing
         let store = try SQLiteStore(path: folder.appendingPathComponent("cache.sqlite").path, configuration: configuration)
         try await store.save(Organization(id: "acme", name: "Acme", kind: .internal))
         try await store.save(Department(id: "eng", organizationID: "acme", name: "Engineering"))
+        // 1,400 distinct ids, one in ten of a real member: the lists' lengths are what matters, and reading
+        // back every member of every list (a million rows) would only make the test slow.
         let count = 1_400
         let ids = (0..<count).map { Member.ID("m\($0)") }
-        for id in ids {
+        let real = Set(ids.enumerated().filter { $0.offset % 10 == 0 }.map(\.element))
+        for id in real.sorted() {
             try await store.save(Member(
                 id: id, organizationID: "acme", displayName: id.rawValue, handle: id.rawValue,
                 departments: [DepartmentMembership("eng")]))
@@ -37,11 +40,11 @@ import Testing
         let residentBefore = Self.residentBytes()
         for size in 1...count {
             let members = try await store.members(Set(ids.prefix(size)))
-            #expect(members.count == size)
+            #expect(members.count == real.intersection(ids.prefix(size)).count)
             // Every seventh size by handle: 200 lengths, each of which left a statement behind before.
             if size % 7 == 0 {
                 let byHandle = try await store.members(handles: Set(ids.suffix(size).map(\.rawValue)), in: "acme")
-                #expect(byHandle.count == size)
+                #expect(byHandle.count == real.intersection(ids.suffix(size)).count)
             }
             if size % 100 == 0 {
                 let departments = try await store.departments(Set(["eng", "nowhere"]))
