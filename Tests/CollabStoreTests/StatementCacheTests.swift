@@ -64,7 +64,7 @@ import Testing
         }
     }
 
-    @Test("lists, counts and reports over scopes of 1 … 400 grants and 1 … 400 periods keep the prepared statements bounded")
+    @Test("lists, counts and reports over scopes of up to 400 grants and 400 periods keep the prepared statements bounded")
     func scopeShapesDoNotGrowTheStatementCache() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("collab-cache-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -75,7 +75,9 @@ import Testing
         let store = try SQLiteStore(path: folder.appendingPathComponent("cache.sqlite").path, configuration: configuration)
         try await store.save(Organization(id: "acme", name: "Acme", kind: .internal))
         let start = Date(timeIntervalSince1970: 1_767_225_600)
-        for size in 1...400 {
+        // Every fifth size up to 400 (past the 200 grants beyond which a scope is filtered per row): 80
+        // shapes of three statements each, every one of which stayed prepared before.
+        for size in stride(from: 1, through: 400, by: 5) {
             let grants = Set((0..<size).map { VisibilityScope.Grant(.department, "d\($0)") })
             let scope = VisibilityScope(wholeOrganization: nil, grants: grants, organizationID: "acme", isExternal: false)
             #expect(try await store.workItems(in: scope, matching: .all, page: .first).items.isEmpty)
