@@ -30,6 +30,12 @@ public final class TestHarness: Sendable {
     public let engine: WorkflowEngine
 
     /// Creates a harness with a new database.
+    ///
+    /// - Parameter durability: `synchronous=NORMAL` by default, unlike ``SQLiteStore``'s default of
+    ///   `FULL`: a test harness commits thousands of times and NORMAL commits about twice as fast. NORMAL
+    ///   loses nothing when a process crashes (WAL mode); only the last commits before a power loss or an
+    ///   operating-system crash may roll back, which a test never meets. Tests of durability itself (the
+    ///   crash test) run at the store's default; pass `.full` to do the same.
     public init(
         durability: SQLiteStore.Configuration.Durability = .normal,
         engineConfiguration: WorkflowEngine.Configuration = WorkflowEngine.Configuration(),

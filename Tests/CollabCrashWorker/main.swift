@@ -48,14 +48,16 @@ guard arguments.count == 3, let seed = UInt64(arguments[2]) else {
     FileHandle.standardError.write(Data("usage: CollabCrashWorker PATH SEED\n".utf8))
     exit(2)
 }
+// The store's default durability (synchronous=FULL), which hosts get: the kills must hit what ships.
 var configuration = SQLiteStore.Configuration()
-configuration.durability = .normal
 configuration.logger = Logger(label: "crash-worker", factory: { _ in SwiftLogNoOpLogHandler() })
 do {
     let store = try SQLiteStore(path: arguments[1], configuration: configuration)
     var engineConfiguration = WorkflowEngine.Configuration()
     engineConfiguration.logger = configuration.logger
     let engine = WorkflowEngine(store: store, configuration: engineConfiguration)
+    // The test checks that the kills hit a store at the durability hosts get by default.
+    acknowledge("synchronous \(try await store.effectiveSynchronousLevel())")
     var n = seed
     while true {
         n += 1

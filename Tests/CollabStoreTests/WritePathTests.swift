@@ -71,12 +71,15 @@ import Testing
         let (h, store) = try await acme { $0.busyTimeout = .seconds(30) }
         let lock = try ForeignLock(path: h.databasePath)
         // The write and the reads share one thread: had the write waited for the lock on it, the reads
-        // (and the release of the lock after them) could not run until a watchdog released the lock.
+        // (and the release of the lock after them) could not run until a watchdog released the lock. The
+        // watchdog only ends such a hang: its bound is generous (a busy machine cannot trip it) and it
+        // stands down as soon as the reads are done.
+        let readsDone = DispatchSemaphore(value: 0)
         let watchdog = Thread {
-            Thread.sleep(forTimeInterval: 5)
-            lock.unlock()
+            if readsDone.wait(timeout: .now() + 120) == .timedOut { lock.unlock() }
         }
         watchdog.start()
+        defer { readsDone.signal() }
         let reads = try await withTaskExecutorPreference(OneThreadExecutor()) {
             try await withThrowingTaskGroup(of: Int.self) { group in
                 group.addTask {

@@ -43,6 +43,7 @@ import Testing
         let worker = try workerExecutable()
 
         var acknowledged: [Acknowledged] = []
+        var synchronousLevels = Set<String>()
         for round in 0..<kills {
             let process = Process()
             process.executableURL = worker
@@ -59,12 +60,16 @@ import Testing
             // Only complete lines: a line cut by the kill was never fully acknowledged.
             let complete = text.hasSuffix("\n") ? text : String(text[..<(text.lastIndex(of: "\n") ?? text.startIndex)])
             acknowledged += complete.split(separator: "\n").compactMap(Acknowledged.init)
+            synchronousLevels.formUnion(complete.split(separator: "\n").filter { $0.hasPrefix("synchronous ") }.map(String.init))
 
             let integrity = try await DatabaseQueue(path: h.databasePath).read { db in
                 try String.fetchAll(db, sql: "PRAGMA integrity_check")
             }
             #expect(integrity == ["ok"], "round \(round): \(integrity)")
         }
+
+        // The kills hit the store as hosts get it by default: synchronous=FULL (2), not the faster NORMAL.
+        #expect(synchronousLevels == ["synchronous 2"], "the worker ran at \(synchronousLevels.sorted())")
 
         // Every acknowledged change is there, with its audit event and notification.
         let store = try SQLiteStore(path: h.databasePath)

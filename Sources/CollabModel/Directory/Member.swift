@@ -62,8 +62,10 @@ public struct Member: Identifiable, Hashable, Sendable, Codable {
         report.checkText(displayName, field: "displayName", maxLength: limits.nameLength)
         if handle.isEmpty {
             report.add("handle", .empty, "must not be empty")
-        } else if handle.count > limits.nameLength || !handle.unicodeScalars.allSatisfy(Member.isHandleScalar) {
+        } else if !handle.unicodeScalars.allSatisfy(Member.isHandleScalar) {
             report.add("handle", .malformed, "'\(handle.clipped())' may hold only letters, digits, '.', '_' and '-'")
+        } else {
+            report.checkText(handle, field: "handle", maxLength: limits.nameLength)
         }
         var seen = Set<Department.ID>()
         for (index, membership) in departments.enumerated() where !seen.insert(membership.departmentID).inserted {

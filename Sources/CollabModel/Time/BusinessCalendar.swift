@@ -107,6 +107,7 @@ public struct BusinessCalendar: Hashable, Sendable, Codable {
 
     /// Whether `date` is a working day.
     public func isWorkingDay(_ date: CalendarDate) -> Bool {
+        CalendarWork.visitedDays?.withLock { $0 += 1 }
         if extraWorkingDays.contains(date) { return true }
         if holidays.contains(date) { return false }
         return workingDays.contains(date.weekday)
@@ -253,5 +254,21 @@ public struct BusinessCalendar: Hashable, Sendable, Codable {
 
     static func length(from start: Date, to end: Date, minus pauses: [DateInterval]) -> TimeInterval {
         segments(from: start, to: end, minus: pauses).reduce(0) { $0 + $1.duration }
+    }
+}
+
+/// Counts the days the calendar's computations visit, so that tests bound their work (a number of days)
+/// rather than their duration on a machine that may be busy.
+///
+/// Every computation looks at each day it visits through ``BusinessCalendar/isWorkingDay(_:)``, which
+/// counts it while ``countingDays(_:)`` runs on the current task.
+package enum CalendarWork {
+    @TaskLocal package static var visitedDays: Locked<Int>?
+
+    /// Runs `body` and returns its result with the number of days it visited.
+    package static func countingDays<Result>(_ body: () throws -> Result) rethrows -> (Result, days: Int) {
+        let counter = Locked(0)
+        let result = try $visitedDays.withValue(counter) { try body() }
+        return (result, counter.withLock { $0 })
     }
 }

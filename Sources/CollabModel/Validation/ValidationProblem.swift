@@ -79,21 +79,55 @@ public struct ValidationReport: Sendable {
         }
     }
 
-    /// Checks a required, bounded text: not empty, at most `maxLength` characters, no control characters
-    /// other than line breaks and tabs (`allowNewlines`).
+    /// Checks a bounded text: the one check every text a caller supplies goes through.
+    ///
+    /// A text fails when it is
+    /// - required and empty or only white space (``ValidationProblem/Kind/empty``);
+    /// - longer than `maxLength` characters (grapheme clusters, what a reader counts), or larger than
+    ///   `maxLength` × ``ValidationLimits/maximumUTF8BytesPerCharacter`` bytes of UTF-8
+    ///   (``ValidationProblem/Kind/tooLong``): a character may hold any number of code points, so the
+    ///   character count alone does not bound the size;
+    /// - holding more than ``ValidationLimits/maximumCombiningMarkRun`` combining marks in a row, or a
+    ///   control, direction-changing or line-separating character other than line breaks and tabs where
+    ///   `allowNewlines` (``ValidationProblem/Kind/malformed``).
+    ///
+    /// The size in bytes is checked first, so a text far too large is refused before its characters are
+    /// counted.
     public mutating func checkText(
         _ value: String, field: String, maxLength: Int, required: Bool = true, allowNewlines: Bool = false
     ) {
-        if required && value.allSatisfy(\.isWhitespace) {
+        let bytes = value.utf8.count
+        let (product, overflow) = maxLength.multipliedReportingOverflow(by: ValidationLimits.maximumUTF8BytesPerCharacter)
+        let maxBytes = overflow ? Int.max : product
+        if bytes > maxBytes {
+            add(field, .tooLong, "is \(bytes) bytes in UTF-8, at most \(maxBytes) are allowed")
+        } else if required && value.allSatisfy(\.isWhitespace) {
             add(field, .empty, "must not be empty")
             return
+        } else {
+            let count = value.count
+            if count > maxLength {
+                add(field, .tooLong, "has \(count) characters, at most \(maxLength) are allowed")
+            }
         }
-        let count = value.count
-        if count > maxLength {
-            add(field, .tooLong, "has \(count) characters, at most \(maxLength) are allowed")
+        var forbidden: Unicode.Scalar?
+        var run = 0
+        var longestRun = 0
+        for scalar in value.unicodeScalars {
+            if forbidden == nil && Self.isForbiddenControl(scalar, allowNewlines: allowNewlines) { forbidden = scalar }
+            if Self.isCombiningMark(scalar) {
+                run += 1
+                if run > longestRun { longestRun = run }
+            } else {
+                run = 0
+            }
         }
-        if let bad = value.unicodeScalars.first(where: { Self.isForbiddenControl($0, allowNewlines: allowNewlines) }) {
+        if let bad = forbidden {
             add(field, .malformed, "contains the control character U+\(String(bad.value, radix: 16, uppercase: true))")
+        }
+        if longestRun > ValidationLimits.maximumCombiningMarkRun {
+            add(field, .malformed,
+                "has a run of \(longestRun) combining marks, at most \(ValidationLimits.maximumCombiningMarkRun) in a row are allowed")
         }
     }
 
@@ -124,17 +158,57 @@ public struct ValidationReport: Sendable {
         if allowNewlines && (scalar == "\n" || scalar == "\r" || scalar == "\t") { return false }
         switch scalar.value {
         case 0x00...0x1F, 0x7F, 0x80...0x9F: return true
-        // Bidirectional overrides and isolates: they make a file name or title display as something else.
-        case 0x202A...0x202E, 0x2066...0x2069: return true
+        // Bidirectional overrides, isolates and marks (U+200E/F, U+061C): they make a file name or title
+        // display as something else.
+        case 0x202A...0x202E, 0x2066...0x2069, 0x200E, 0x200F, 0x061C: return true
+        // The line and paragraph separators: line breaks that some readers show and others ignore (and
+        // that end a JavaScript string); `\n` is the line break Collab accepts.
+        case 0x2028, 0x2029: return true
+        default: return false
+        }
+    }
+}
+
+extension ValidationReport {
+    /// Whether `scalar` is a combining mark (general category Mn, Mc or Me), counted in runs by
+    /// ``checkText(_:field:maxLength:required:allowNewlines:)``.
+    static func isCombiningMark(_ scalar: Unicode.Scalar) -> Bool {
+        guard scalar.value >= 0x300 else { return false }
+        switch scalar.properties.generalCategory {
+        case .nonspacingMark, .spacingMark, .enclosingMark: return true
         default: return false
         }
     }
 }
 
 extension String {
-    /// The string shortened to `limit` characters for messages, with an ellipsis.
+    /// The string shortened to `limit` characters for messages, with an ellipsis; never more than
+    /// `limit` × ``ValidationLimits/maximumUTF8BytesPerCharacter`` bytes of UTF-8, however many code points
+    /// its characters hold (a character is cut between code points if it must be).
     package func clipped(_ limit: Int = 40) -> String {
-        count <= limit ? self : String(prefix(limit)) + "…"
+        let limit = max(0, limit)
+        let maxBytes = limit.multipliedReportingOverflow(by: ValidationLimits.maximumUTF8BytesPerCharacter).overflow
+            ? Int.max : limit * ValidationLimits.maximumUTF8BytesPerCharacter
+        var end = startIndex
+        var characters = 0
+        while end < endIndex, characters < limit {
+            let next = index(after: end)
+            guard utf8.distance(from: startIndex, to: next) <= maxBytes else { break }
+            end = next
+            characters += 1
+        }
+        if end == endIndex { return self }
+        if characters < limit {
+            // The next character alone would pass the byte budget: keep its first code points that fit.
+            var scalarEnd = end
+            while scalarEnd < endIndex {
+                let next = unicodeScalars.index(after: scalarEnd)
+                guard utf8.distance(from: startIndex, to: next) <= maxBytes else { break }
+                scalarEnd = next
+            }
+            end = scalarEnd
+        }
+        return String(self[..<end]) + "…"
     }
 }
 

@@ -1,16 +1,23 @@
 /// The metadata of a file attached to a work item or a progress update.
 ///
 /// Collab stores metadata only; the bytes live wherever the host keeps them, under ``storageKey``.
+///
+/// > Important: Collab does not check ``storageKey`` or ``sha256`` against any stored file: both come
+/// > from the caller as given. Until Collab has its own document storage, the host must check, before it
+/// > passes an attachment in, that the caller uploaded the file under that key (a caller may otherwise
+/// > name another person's file and have it served to everyone who can see the item), and before it
+/// > serves a file, that the bytes still match the digest. See SECURITY.md.
 public struct FileAttachment: Hashable, Sendable, Codable {
-    /// The file name shown to people (no folders).
+    /// The file name shown to people: no folders, no `:` and no look-alike slashes (such as U+2215 or U+FF0F).
     public var fileName: String
     /// The media type (`application/pdf`).
     public var mediaType: String
     /// The size in bytes.
     public var size: Int64
-    /// The SHA-256 digest of the bytes, as 64 lower-case hex digits.
+    /// The SHA-256 digest of the bytes, as 64 lower-case hex digits. Collab checks its form only, never the
+    /// bytes.
     public var sha256: String
-    /// Where the host stored the bytes.
+    /// Where the host stored the bytes. Not verified by Collab: the host checks that the caller owns it.
     public var storageKey: String
     /// Whether outside organizations the item is shared with may see the file (internal by default).
     public var visibility: Visibility
@@ -42,11 +49,25 @@ public struct FileAttachment: Hashable, Sendable, Codable {
         visibility = try container.decodeIfPresent(Visibility.self, forKey: .visibility) ?? .internal
     }
 
+    /// Characters a file name may not hold: the folder separators of every system (`/`, `\\`, `:`) and the
+    /// characters that look like them (U+2215 division slash, U+2044 fraction slash, U+29F8 big solidus,
+    /// U+FF0F fullwidth solidus, U+2216 set minus, U+29F5 reverse solidus operator, U+29F9 big reverse
+    /// solidus, U+FE68 small reverse solidus, U+FF3C fullwidth reverse solidus), which make a name read
+    /// as a path it is not.
+    static let pathLikeScalars: Set<Unicode.Scalar> = [
+        "/", "\\", ":", "\u{2215}", "\u{2044}", "\u{29F8}", "\u{FF0F}", "\u{2216}", "\u{29F5}", "\u{29F9}",
+        "\u{FE68}", "\u{FF3C}",
+    ]
+
     /// Lists every problem with this attachment under `policy`.
     public func validate(policy: AttachmentPolicy, field: String = "attachment") -> ValidationReport {
         var report = ValidationReport()
         report.checkText(fileName, field: "\(field).fileName", maxLength: 255)
-        if fileName.contains("/") || fileName.contains("\\") || fileName == "." || fileName == ".." {
+        if let separator = fileName.unicodeScalars.first(where: Self.pathLikeScalars.contains) {
+            report.add("\(field).fileName", .malformed,
+                "'\(fileName.clipped())' must be a plain file name, without folders: it contains "
+                    + "U+\(String(separator.value, radix: 16, uppercase: true))")
+        } else if fileName == "." || fileName == ".." {
             report.add("\(field).fileName", .malformed, "'\(fileName.clipped())' must be a plain file name, without folders")
         }
         let type = mediaType.lowercased()

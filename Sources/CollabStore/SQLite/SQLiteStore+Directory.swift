@@ -164,8 +164,8 @@ extension SQLiteStore {
     public func departments(_ ids: Set<Department.ID>) async throws(CollabError) -> [Department] {
         if ids.isEmpty { return [] }
         return try await readRecent { db in
-            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM departments WHERE id IN (\(Self.marks(ids.count)))"),
-                arguments: StatementArguments(ids.map(\.rawValue))).map(Self.department(from:))
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM departments WHERE id IN \(Self.inJSONList)"),
+                arguments: [Self.jsonList(ids.map(\.rawValue))]).map(Self.department(from:))
         }
     }
 
@@ -185,8 +185,7 @@ extension SQLiteStore {
     public func members(_ ids: Set<Member.ID>) async throws(CollabError) -> [Member] {
         if ids.isEmpty { return [] }
         return try await readRecent { db in
-            let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
-            return try Self.fetchMembers(whereSQL: "id IN (\(marks))", StatementArguments(ids.map(\.rawValue)), db)
+            try Self.fetchMembers(whereSQL: "id IN \(Self.inJSONList)", [Self.jsonList(ids.map(\.rawValue))], db)
         }
     }
 
@@ -195,10 +194,9 @@ extension SQLiteStore {
     {
         if handles.isEmpty { return [] }
         return try await readRecent { db in
-            let marks = Array(repeating: "?", count: handles.count).joined(separator: ",")
-            var arguments: StatementArguments = [organizationID.rawValue]
-            arguments += StatementArguments(Array(handles))
-            return try Self.fetchMembers(whereSQL: "organization_id = ? AND handle IN (\(marks))", arguments, db)
+            try Self.fetchMembers(
+                whereSQL: "organization_id = ? AND handle IN \(Self.inJSONList)",
+                [organizationID.rawValue, Self.jsonList(handles)], db)
         }
     }
 
@@ -226,16 +224,15 @@ extension SQLiteStore {
             if !headed.isEmpty {
                 below = Set(try String.fetchAll(db.cachedStatement(sql: """
                     WITH RECURSIVE below(id) AS (
-                        SELECT id FROM departments WHERE id IN (\(Self.marks(headed.count))) AND organization_id = ?
+                        SELECT id FROM departments WHERE id IN \(Self.inJSONList) AND organization_id = ?
                         UNION SELECT d.id FROM departments d JOIN below ON d.parent_id = below.id
                     ) SELECT id FROM below
-                    """), arguments: StatementArguments(headed) + [member.organizationID.rawValue])
+                    """), arguments: [Self.jsonList(headed), member.organizationID.rawValue])
                     .map(Department.ID.init(rawValue:)))
             }
             let known = Set(try String.fetchAll(db.cachedStatement(sql: """
-                SELECT id FROM departments WHERE organization_id = ? AND id IN (\(Self.marks(max(1, member.departments.count))))
-                """), arguments: [member.organizationID.rawValue]
-                    + StatementArguments(member.departments.isEmpty ? [""] : member.departments.map(\.departmentID.rawValue)))
+                SELECT id FROM departments WHERE organization_id = ? AND id IN \(Self.inJSONList)
+                """), arguments: [member.organizationID.rawValue, Self.jsonList(member.departments.map(\.departmentID.rawValue))])
                 .map(Department.ID.init(rawValue:)))
             var subject = Subject(
                 memberID: member.id, organizationID: member.organizationID, organizationKind: organization.kind,
@@ -251,11 +248,10 @@ extension SQLiteStore {
         let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM members WHERE \(whereSQL)"), arguments: arguments)
         guard !rows.isEmpty else { return [] }
         var members = rows.map(member(from:))
-        let marks = Array(repeating: "?", count: members.count).joined(separator: ",")
         let memberships = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT member_id, department_id, role FROM department_memberships
-            WHERE member_id IN (\(marks)) ORDER BY member_id, position
-            """), arguments: StatementArguments(members.map(\.id.rawValue)))
+            WHERE member_id IN \(inJSONList) ORDER BY member_id, position
+            """), arguments: [jsonList(members.map(\.id.rawValue))])
         var byMember: [String: [DepartmentMembership]] = [:]
         for row in memberships {
             let role = DepartmentMembership.Role(rawValue: row["role"]) ?? .member

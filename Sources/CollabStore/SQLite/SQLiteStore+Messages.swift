@@ -23,7 +23,7 @@ extension SQLiteStore {
                 SELECT n.* FROM notifications n WHERE n.recipient_id = ? AND n.sequence < ?
                 \(unreadOnly ? "AND n.read_at IS NULL" : "") AND \(visible.sql) ORDER BY n.sequence DESC LIMIT ?
                 """
-            let rows = try Row.fetchAll(db.cachedStatement(sql: sql),
+            let rows = try Row.fetchAll(db.statement(sql: sql, terms: scope.grants.count),
                 arguments: [memberID.rawValue, beforeSequence] + visible.arguments + [limit + 1])
             let notices = try rows.prefix(limit).map(Self.notice(from:))
             let next: String? = rows.count > limit ? (rows[limit - 1]["sequence"] as Int64).description : nil
@@ -34,9 +34,9 @@ extension SQLiteStore {
     public func unreadCount(for memberID: Member.ID, visibleIn scope: VisibilityScope) async throws(CollabError) -> Int {
         let visible = Self.noticeVisibleCondition(scope)
         return try await read { db in
-            try Int.fetchOne(db.cachedStatement(sql: """
+            try Int.fetchOne(db.statement(sql: """
                 SELECT count(*) FROM notifications n WHERE n.recipient_id = ? AND n.read_at IS NULL AND \(visible.sql)
-                """), arguments: [memberID.rawValue] + visible.arguments) ?? 0
+                """, terms: scope.grants.count), arguments: [memberID.rawValue] + visible.arguments) ?? 0
         }
     }
 

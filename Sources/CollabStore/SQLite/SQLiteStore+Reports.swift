@@ -47,6 +47,9 @@ extension SQLiteStore {
         var joins = ""
         var key = "''"
         var condition: SQLCondition
+        /// How many terms of the statements' text the input built (the scope's grants, the periods), for
+        /// ``Database/statement(sql:terms:)``.
+        var terms = 0
     }
 
     package static func reportSource(_ query: ReportQuery, in scope: VisibilityScope, ignoreOrganization: Bool) -> ReportSource {
@@ -54,10 +57,10 @@ extension SQLiteStore {
         if let lead = query.leadDepartments {
             let values = lead.map(\.rawValue).sorted()
             condition = condition && SQLCondition(
-                sql: values.isEmpty ? "0" : "\(leadDepartmentSQL) IN (\(marks(values.count)))",
-                arguments: StatementArguments(values))
+                sql: values.isEmpty ? "0" : "\(leadDepartmentSQL) IN \(inJSONList)", arguments: [jsonList(values)])
         }
         var source = ReportSource(condition: condition)
+        source.terms = max(scope.grants.count, query.periods.count)
         switch query.grouping {
         case .none: break
         case .department: source.key = leadDepartmentSQL
@@ -107,7 +110,7 @@ extension SQLiteStore {
             var rows: [String: ReportMetrics] = [:]
             var cycleSums: [String: Int64] = [:]
             let counts = try Row.fetchCursor(
-                db.cachedStatement(sql: Self.reportCountsSQL(source)),
+                db.statement(sql: Self.reportCountsSQL(source), terms: source.terms),
                 arguments: source.withArguments + [nowMS] + source.condition.arguments)
             while let row = try counts.next() {
                 let key = Self.reportKey(row[0])
@@ -118,7 +121,7 @@ extension SQLiteStore {
             if byDepartment {
                 // Each department's completed items lie in cycle-time order in the department index: the
                 // nearest-rank item is found by stepping to it, without sorting.
-                let statement = try db.cachedStatement(sql: Self.departmentPercentileSQL(source))
+                let statement = try db.statement(sql: Self.departmentPercentileSQL(source), terms: source.terms)
                 for (key, metrics) in rows where metrics.completed > 0 {
                     var found = metrics
                     for percent in [50, 90] {
@@ -132,7 +135,7 @@ extension SQLiteStore {
                 }
             } else {
                 let ranked = try Row.fetchCursor(
-                    db.cachedStatement(sql: Self.reportPercentilesSQL(source)),
+                    db.statement(sql: Self.reportPercentilesSQL(source), terms: source.terms),
                     arguments: source.withArguments + source.condition.arguments)
                 while let row = try ranked.next() {
                     let key = Self.reportKey(row[0])

@@ -1,3 +1,4 @@
+import CollabModel
 import Foundation
 import GRDB
 import GRDBSQLite
@@ -147,5 +148,82 @@ extension Database {
             guard code == SQLITE_ROW else { throw failure(code, statement.sql) }
             try body(RawRow(statement: handle))
         }
+    }
+}
+
+extension SQLiteStore {
+    /// How many statements are prepared on the writing connection and on one reading connection: the
+    /// cached ones and any still open. Tests check that lists whose length comes from input do not grow
+    /// GRDB's statement cache, which never evicts.
+    func preparedStatementCount() async throws(CollabError) -> Int {
+        let count: @Sendable (Database) -> Int = { db in
+            guard let connection = db.sqliteConnection else { return 0 }
+            var total = 0
+            var statement = sqlite3_next_stmt(connection, nil)
+            while let current = statement {
+                total += 1
+                statement = sqlite3_next_stmt(connection, current)
+            }
+            return total
+        }
+        do {
+            let writing = try await writer.writeWithoutTransaction { db in count(db) }
+            let reading = try await writer.read { db in count(db) }
+            return writing + (writer is DatabasePool ? reading : 0)
+        } catch {
+            throw Self.map(error, logger: logger)
+        }
+    }
+}
+
+// MARK: - SQL whose text would depend on input
+
+// GRDB's statement cache never evicts: every distinct SQL text passed to `cachedStatement(sql:)` stays
+// prepared for the life of the connection. A text built from input — one `?` per id of a list, one term per
+// grant of a scope or per period of a report — would leave one statement behind for every new length
+// (reading members by 1 … 1,400 ids grew the process by 1.2 GB). So:
+// - a list of values from input is bound as one JSON array, `IN (SELECT value FROM json_each(?))`
+//   (``SQLiteStore/jsonList(_:)``): one fixed text, one cached statement, the same index searches;
+// - a statement whose text still grows with input goes through ``Database/statement(sql:terms:)``, which
+//   caches it only while its input-built terms are few, so the cache holds a bounded number of texts.
+
+extension SQLiteStore {
+    /// `IN` over a list bound as one JSON array: `column IN \(inJSONList)`, bound to ``jsonList(_:)``.
+    static let inJSONList = "(SELECT value FROM json_each(?))"
+
+    /// Up to this many input-built terms (grants, periods), a statement's text is cached; beyond, it is
+    /// prepared for one use. The cache then holds at most this many shapes of each statement.
+    static let maximumCachedTerms = 8
+
+    /// `values` as a JSON array of strings, for ``inJSONList``.
+    static func jsonList<Values: Sequence<String>>(_ values: Values) -> String {
+        var json = "["
+        var first = true
+        for value in values {
+            if !first { json += "," }
+            first = false
+            json += "\""
+            for scalar in value.unicodeScalars {
+                switch scalar {
+                case "\"": json += "\\\""
+                case "\\": json += "\\\\"
+                case _ where scalar.value < 0x20:
+                    let hex = String(scalar.value, radix: 16)
+                    json += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                default: json.unicodeScalars.append(scalar)
+                }
+            }
+            json += "\""
+        }
+        return json + "]"
+    }
+}
+
+extension Database {
+    /// The statement for `sql`, whose text holds `terms` terms built from input (a scope's grants, a
+    /// report's periods): cached while `terms` is at most ``SQLiteStore/maximumCachedTerms``, otherwise
+    /// prepared for this use only, so that GRDB's cache, which never evicts, stays bounded.
+    func statement(sql: String, terms: Int) throws -> Statement {
+        terms <= SQLiteStore.maximumCachedTerms ? try cachedStatement(sql: sql) : try makeStatement(sql: sql)
     }
 }

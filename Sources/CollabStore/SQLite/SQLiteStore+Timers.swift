@@ -9,8 +9,8 @@ extension SQLiteStore {
             try db.run("DELETE FROM timers WHERE item_id = ? AND state = 'pending'", [plan.itemID.rawValue])
         } else {
             try db.run("""
-                DELETE FROM timers WHERE item_id = ? AND state = 'pending' AND id NOT IN (\(marks(ids.count)))
-                """, [plan.itemID.rawValue] + ids)
+                DELETE FROM timers WHERE item_id = ? AND state = 'pending' AND id NOT IN \(inJSONList)
+                """, [plan.itemID.rawValue, jsonList(ids)])
         }
         for timer in plan.timers {
             try db.run("""
@@ -116,9 +116,9 @@ extension SQLiteStore {
         return try await readRecent { db in
             try String.fetchAll(db.cachedStatement(sql: """
                 SELECT DISTINCT m.member_id FROM department_memberships m JOIN members p ON p.id = m.member_id
-                WHERE m.department_id IN (\(Self.marks(departmentIDs.count))) AND m.role = 'head' AND p.is_active
+                WHERE m.department_id IN \(Self.inJSONList) AND m.role = 'head' AND p.is_active
                 ORDER BY m.member_id
-                """), arguments: StatementArguments(departmentIDs.map(\.rawValue))).map(Member.ID.init(rawValue:))
+                """), arguments: [Self.jsonList(departmentIDs.map(\.rawValue))]).map(Member.ID.init(rawValue:))
         }
     }
 }

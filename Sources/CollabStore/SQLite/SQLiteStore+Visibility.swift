@@ -113,6 +113,8 @@ extension SQLiteStore {
         return (due, parts[1])
     }
 
+    /// `?,?,…`: only for a count the code fixes (a table's columns, an enumeration's cases), never one
+    /// that input sets; lists from input are bound with ``inJSONList``.
     static func marks(_ count: Int) -> String { Array(repeating: "?", count: count).joined(separator: ",") }
 
     /// Reads one page of items visible in `scope` that satisfy `filter`, in (due_at, id) order.
@@ -133,11 +135,11 @@ extension SQLiteStore {
         if scope.wholeOrganization != nil || scope.grants.count > maximumMergedGrants {
             let visible = visibleCondition(scope, ignoreOrganization: ignoreOrganization)
             let condition = visible && filter
-            try decode(db.cachedStatement(sql: """
+            try decode(db.statement(sql: """
                 SELECT w.* FROM work_items w
                 WHERE (w.due_at, w.id) > (?, ?) AND \(condition.sql)
                 ORDER BY w.due_at, w.id LIMIT ?
-                """), [afterDue, afterID] + condition.arguments + [fetch])
+                """, terms: scope.grants.count), [afterDue, afterID] + condition.arguments + [fetch])
         } else if !scope.grants.isEmpty {
             var parts: [String] = []
             var arguments: StatementArguments = []
@@ -159,11 +161,11 @@ extension SQLiteStore {
                 arguments += filter.arguments
                 arguments += [fetch]
             }
-            try decode(db.cachedStatement(sql: """
+            try decode(db.statement(sql: """
                 SELECT w.* FROM (SELECT id, due FROM (\(parts.joined(separator: " UNION "))) ORDER BY due, id LIMIT ?) u
                 JOIN work_items w ON w.id = u.id
                 ORDER BY u.due, u.id
-                """), arguments + [fetch])
+                """, terms: scope.grants.count), arguments + [fetch])
         }
         let more = items.count > page.limit
         if more { items.removeLast(items.count - page.limit) }
@@ -186,7 +188,8 @@ extension SQLiteStore {
         let ignore = configuration.isolationFaults.contains(.listIgnoresOrganization)
         return try await read { db in
             let (from, condition) = Self.scopedSource(scope, filter: Self.filterCondition(filter), ignoreOrganization: ignore)
-            return try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM \(from) WHERE \(condition.sql)"),
+            return try Int.fetchOne(
+                db.statement(sql: "SELECT count(*) FROM \(from) WHERE \(condition.sql)", terms: scope.grants.count),
                 arguments: condition.arguments) ?? 0
         }
     }
@@ -224,7 +227,7 @@ extension SQLiteStore {
         return try await read { db in
             let counted = Self.filterCondition(filter) && SQLCondition(sql: "w.state NOT IN ('draft', 'cancelled')", arguments: [])
             let (from, condition) = Self.scopedSource(scope, filter: counted, ignoreOrganization: ignore)
-            let row = try Row.fetchOne(db.cachedStatement(sql: """
+            let row = try Row.fetchOne(db.statement(sql: """
                 SELECT count(*) AS total,
                     coalesce(sum(w.state <> 'completed'), 0) AS open,
                     coalesce(sum(w.state = 'completed'), 0) AS completed,
@@ -233,7 +236,7 @@ extension SQLiteStore {
                     coalesce(sum(w.state = 'completed' AND w.closed_at >= w.due_at), 0) AS late,
                     coalesce(sum(w.state <> 'completed' AND w.due_at <= ?), 0) AS overdue_open
                 FROM \(from) WHERE \(condition.sql)
-                """), arguments: [nowMS] + condition.arguments)
+                """, terms: scope.grants.count), arguments: [nowMS] + condition.arguments)
             guard let row else {
                 return WorkItemCounts(total: 0, open: 0, completed: 0, completedOnTime: 0, completedLate: 0, overdueOpen: 0)
             }
