@@ -115,7 +115,7 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
     var testDescription: String { "\(author) \(what)" }
 }
 
-@Suite(.timeLimit(.minutes(1))) struct AnnouncementTests {
+@Suite(.timeLimit(.minutes(10))) struct AnnouncementTests {
     // MARK: Audience
 
     @Test("an administrator's announcement reaches exactly the active members its audience names, never the author",

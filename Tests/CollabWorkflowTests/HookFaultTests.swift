@@ -100,7 +100,7 @@ final class FaultyHook: NotificationHook {
     var injectedFaults: Int { state.withLock { $0.injected } }
 }
 
-@Suite(.timeLimit(.minutes(5))) struct HookFaultTests {
+@Suite(.timeLimit(.minutes(15))) struct HookFaultTests {
     @Test("throwing, slow and hanging hooks and a dispatcher stopped mid-delivery: nothing lost, poison parked and replayed")
     func deliveryUnderHookFaults() async throws {
         let seed = ProcessInfo.processInfo.environment["COLLAB_SEED"].flatMap { UInt64($0) } ?? 20_261_201

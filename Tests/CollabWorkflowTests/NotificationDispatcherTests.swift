@@ -27,7 +27,7 @@ extension NotificationDispatcher.Configuration {
     }
 }
 
-@Suite(.timeLimit(.minutes(1))) struct NotificationDispatcherTests {
+@Suite(.timeLimit(.minutes(10))) struct NotificationDispatcherTests {
     /// A company where `count` items were assigned: `count` notifications wait in the outbox.
     func outbox(_ count: Int) async throws -> TestHarness {
         let h = try TestHarness()

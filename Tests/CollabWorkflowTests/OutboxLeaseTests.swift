@@ -89,7 +89,7 @@ final class LogRecords: Sendable {
     }
 }
 
-@Suite(.timeLimit(.minutes(1))) struct OutboxLeaseTests {
+@Suite(.timeLimit(.minutes(10))) struct OutboxLeaseTests {
     /// A company where `count` items were assigned to `worker`: `count` notifications wait in the outbox.
     func outbox(_ count: Int) async throws -> TestHarness {
         let h = try TestHarness()

@@ -7,7 +7,7 @@ import GRDB
 import Testing
 
 /// The retention policy, applied by the runner under virtual time.
-@Suite(.timeLimit(.minutes(1))) struct RetentionTests {
+@Suite(.timeLimit(.minutes(10))) struct RetentionTests {
     static let day: TimeInterval = 86_400
 
     /// Rows of a table, read straight from the file.

@@ -155,7 +155,7 @@ struct MonthSimulation {
     }
 }
 
-@Suite(.timeLimit(.minutes(3))) struct SimulationTests {
+@Suite(.timeLimit(.minutes(10))) struct SimulationTests {
     @Test("a simulated month of a 200-member organization keeps every timer invariant, and replays identically")
     func month() async throws {
         // `COLLAB_SEED`, else the documented default 20261201 (Documentation/Reliability.md).

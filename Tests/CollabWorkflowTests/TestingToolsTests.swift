@@ -6,7 +6,7 @@ import Foundation
 import Testing
 
 /// CollabTesting's recording hook failure patterns, and the store's read of one notification's delivery state.
-@Suite(.timeLimit(.minutes(1))) struct TestingToolsTests {
+@Suite(.timeLimit(.minutes(10))) struct TestingToolsTests {
     func outbox(_ count: Int) async throws -> TestHarness {
         let h = try TestHarness()
         try await h.addOrganization("acme")

@@ -198,7 +198,7 @@ func timedCompany(zone: String = "Asia/Shanghai", now: Date, calendar: BusinessC
     }
 }
 
-@Suite(.timeLimit(.minutes(2))) struct SchedulerTests {
+@Suite(.timeLimit(.minutes(10))) struct SchedulerTests {
     @Test("two schedulers on one database for a simulated week: every timer fires exactly once")
     func twoSchedulers() async throws {
         let h = try await timedCompany(zone: "Asia/Shanghai", now: local("Asia/Shanghai", 2026, 3, 2, 8),
