@@ -28,21 +28,9 @@ extension NotificationDispatcher.Configuration {
 }
 
 @Suite(.timeLimit(.minutes(10))) struct NotificationDispatcherTests {
-    /// A company where `count` items were assigned: `count` notifications wait in the outbox.
-    func outbox(_ count: Int) async throws -> TestHarness {
-        let h = try TestHarness()
-        try await h.addOrganization("acme")
-        try await h.addMember("boss", in: "acme")
-        try await h.addMember("worker", in: "acme")
-        for n in 0..<count {
-            try await h.engine.create(h.draft(title: "Task \(n)", assignees: ["worker"]), by: "boss")
-        }
-        return h
-    }
-
     @Test("a hook that fails twice then succeeds gets every notification once, under the same key, after backoff")
     func failTwiceThenSucceed() async throws {
-        let h = try await outbox(3)
+        let h = try await TestHarness.outbox(3)
         let hook = RecordingNotificationHook(failures: 6)  // every notification fails twice
         let dispatcher = try h.engine.makeDispatcher(hooks: [hook], configuration: .quiet())
 
@@ -71,7 +59,7 @@ extension NotificationDispatcher.Configuration {
 
     @Test("with two hooks, the one that accepted is not called again while the other is retried")
     func perHookProgress() async throws {
-        let h = try await outbox(2)
+        let h = try await TestHarness.outbox(2)
         let mail = RecordingNotificationHook(name: "mail")
         let chat = RecordingNotificationHook(name: "chat", failures: 2)
         let dispatcher = try h.engine.makeDispatcher(hooks: [mail, chat], configuration: .quiet())
@@ -84,7 +72,7 @@ extension NotificationDispatcher.Configuration {
 
     @Test("a hanging hook times out without holding up other hooks or notifications, and is retried")
     func hangingHook() async throws {
-        let h = try await outbox(2)
+        let h = try await TestHarness.outbox(2)
         let hanging = HangingHook()
         let fast = RecordingNotificationHook(name: "fast")
         let dispatcher = try h.engine.makeDispatcher(hooks: [hanging, fast], configuration: .quiet {
@@ -105,7 +93,7 @@ extension NotificationDispatcher.Configuration {
 
     @Test("after the last attempt a notification is parked with its error, listed, and delivered once requeued")
     func parkAndReplay() async throws {
-        let h = try await outbox(1)
+        let h = try await TestHarness.outbox(1)
         let hook = RecordingNotificationHook(failures: 100)
         let dispatcher = try h.engine.makeDispatcher(hooks: [hook], configuration: .quiet {
             $0.retry = .init(initialDelay: .seconds(1), maximumAttempts: 3)
@@ -141,7 +129,7 @@ extension NotificationDispatcher.Configuration {
 
     @Test("hook names must be unique and non-empty")
     func hookNames() async throws {
-        let h = try await outbox(0)
+        let h = try await TestHarness.outbox(0)
         #expect(throws: CollabError.self) {
             try h.engine.makeDispatcher(hooks: [RecordingNotificationHook(name: "x"), RecordingNotificationHook(name: "x")])
         }
@@ -150,7 +138,7 @@ extension NotificationDispatcher.Configuration {
 
     @Test("run() delivers in the background until cancelled")
     func runLoop() async throws {
-        let h = try await outbox(2)
+        let h = try await TestHarness.outbox(2)
         let hook = RecordingNotificationHook()
         let dispatcher = try h.engine.makeDispatcher(hooks: [hook], configuration: .quiet())
         let runner = Task { await dispatcher.run(pollInterval: .seconds(1)) }
@@ -166,7 +154,7 @@ extension NotificationDispatcher.Configuration {
 
     @Test("a dispatcher cancelled mid-delivery stops at once, keeps what hooks accepted, and charges no attempt")
     func cancelledMidDelivery() async throws {
-        let h = try await outbox(3)
+        let h = try await TestHarness.outbox(3)
         let hanging = HangingHook()
         let fast = RecordingNotificationHook(name: "fast")
         let dispatcher = try h.engine.makeDispatcher(hooks: [hanging, fast], configuration: .quiet {

@@ -90,18 +90,6 @@ final class LogRecords: Sendable {
 }
 
 @Suite(.timeLimit(.minutes(10))) struct OutboxLeaseTests {
-    /// A company where `count` items were assigned to `worker`: `count` notifications wait in the outbox.
-    func outbox(_ count: Int) async throws -> TestHarness {
-        let h = try TestHarness()
-        try await h.addOrganization("acme")
-        try await h.addMember("boss", in: "acme")
-        try await h.addMember("worker", in: "acme")
-        for n in 0..<count {
-            try await h.engine.create(h.draft(title: "Task \(n)", assignees: ["worker"]), by: "boss")
-        }
-        return h
-    }
-
     /// One column of a notification's row, read straight from the file.
     func column<T: DatabaseValueConvertible>(_ name: String, of id: String, in h: TestHarness) throws -> T? {
         try DatabaseQueue(path: h.databasePath).read { db in
@@ -111,7 +99,7 @@ final class LogRecords: Sendable {
 
     @Test("an undecodable row is parked with its reason while the others are delivered")
     func poisonRowParked() async throws {
-        let h = try await outbox(2)
+        let h = try await TestHarness.outbox(2)
         // A third notification whose urgency no version of Collab knows.
         try await DatabaseQueue(path: h.databasePath).write { db in
             try db.execute(sql: """
@@ -145,7 +133,7 @@ final class LogRecords: Sendable {
 
     @Test("a re-check that fails counts as an attempt, and the notification is parked after the last one")
     func recheckFailureCounted() async throws {
-        let h = try await outbox(1)
+        let h = try await TestHarness.outbox(1)
         // The item's row can no longer be read: the delivery-time re-check throws.
         try await DatabaseQueue(path: h.databasePath).write { db in
             try db.execute(sql: "UPDATE work_items SET state = 'vanished'")
@@ -169,7 +157,7 @@ final class LogRecords: Sendable {
 
     @Test("each entry's result is recorded as it finishes, not after the whole batch")
     func resultsRecordedPerEntry() async throws {
-        let h = try await outbox(2)
+        let h = try await TestHarness.outbox(2)
         let gated = GatedHook(name: "gated")
         let dispatcher = try h.engine.makeDispatcher(hooks: [gated], configuration: .quiet { $0.concurrency = 2 })
         let round = Task { try await dispatcher.deliverDue() }
@@ -188,7 +176,7 @@ final class LogRecords: Sendable {
 
     @Test("every attempt starts with at least the attempt timeout left on its lease")
     func leaseCoversTheAttempt() async throws {
-        let h = try await outbox(4)
+        let h = try await TestHarness.outbox(4)
         let path = h.databasePath
         let clock = h.clock
         let remaining = Mutex<[TimeInterval]>([])
@@ -227,7 +215,7 @@ final class LogRecords: Sendable {
 
     @Test("two dispatchers on one file: a stalled one's late result is rejected, and a delivered entry never goes back")
     func stalledDispatcherLosesItsLease() async throws {
-        let h = try await outbox(3)
+        let h = try await TestHarness.outbox(3)
         let otherStore = try h.reopenStore()
         let mail = RecordingNotificationHook(name: "mail")
         let chat = GatedHook(name: "chat")
@@ -275,7 +263,7 @@ final class LogRecords: Sendable {
 
     @Test("two dispatchers racing over one file deliver every notification exactly once to each hook")
     func racingDispatchers() async throws {
-        let h = try await outbox(60)
+        let h = try await TestHarness.outbox(60)
         let otherStore = try h.reopenStore()
         let mail = RecordingNotificationHook(name: "mail")
         let chat = RecordingNotificationHook(name: "chat")
@@ -302,7 +290,7 @@ final class LogRecords: Sendable {
 
     @Test("a retry is logged below warning; parking is a warning")
     func logLevels() async throws {
-        let h = try await outbox(1)
+        let h = try await TestHarness.outbox(1)
         let logs = LogRecords()
         let hook = RecordingNotificationHook(failures: 100)
         var configuration = NotificationDispatcher.Configuration()
@@ -323,7 +311,7 @@ final class LogRecords: Sendable {
 
     @Test("the harness lists what was stored for a member who was deactivated since")
     func noticesOfDeactivatedMember() async throws {
-        let h = try await outbox(2)
+        let h = try await TestHarness.outbox(2)
         #expect(try await h.notices(of: "worker").count == 2)
         try await h.addMember("worker", in: "acme", active: false)
         #expect(try await h.notices(of: "worker").count == 2)

@@ -7,20 +7,9 @@ import Testing
 
 /// CollabTesting's recording hook failure patterns, and the store's read of one notification's delivery state.
 @Suite(.timeLimit(.minutes(10))) struct TestingToolsTests {
-    func outbox(_ count: Int) async throws -> TestHarness {
-        let h = try TestHarness()
-        try await h.addOrganization("acme")
-        try await h.addMember("boss", in: "acme")
-        try await h.addMember("worker", in: "acme")
-        for n in 0..<count {
-            try await h.engine.create(h.draft(title: "Task \(n)", assignees: ["worker"]), by: "boss")
-        }
-        return h
-    }
-
     @Test("a failure pattern decides per call")
     func failurePattern() async throws {
-        let h = try await outbox(4)
+        let h = try await TestHarness.outbox(4)
         // Fails every first attempt, and every call to the third notification's first two attempts.
         let hook = RecordingNotificationHook { _, delivery in
             delivery.attempt == 1 || (delivery.notice.title.contains("Task 2") && delivery.attempt == 2)
@@ -38,7 +27,7 @@ import Testing
     func seededRate() async throws {
         // COLLAB_SEED overrides the documented default seed.
         let seed = ProcessInfo.processInfo.environment["COLLAB_SEED"].flatMap { UInt64($0) } ?? 20_261_203
-        let h = try await outbox(200)
+        let h = try await TestHarness.outbox(200)
         let first = RecordingNotificationHook(name: "first", failureRate: 0.3, seed: seed)
         let second = RecordingNotificationHook(name: "second", failureRate: 0.3, seed: seed)
         let dispatcher = try h.engine.makeDispatcher(hooks: [first, second], configuration: .quiet())
@@ -52,7 +41,7 @@ import Testing
 
     @Test("the delivery state of one notification: status, attempts, last error, hooks that accepted it")
     func deliveryState() async throws {
-        let h = try await outbox(1)
+        let h = try await TestHarness.outbox(1)
         let mail = RecordingNotificationHook(name: "mail")
         let chat = RecordingNotificationHook(name: "chat", failures: 1)
         let dispatcher = try h.engine.makeDispatcher(hooks: [mail, chat], configuration: .quiet())

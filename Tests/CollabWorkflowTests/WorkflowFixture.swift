@@ -191,3 +191,18 @@ func expectFailure(
         return nil
     }
 }
+
+extension TestHarness {
+    /// A company where `count` items were assigned to `worker` by `boss`: `count` notifications wait in the
+    /// outbox (the dispatcher and outbox tests start from it).
+    static func outbox(_ count: Int) async throws -> TestHarness {
+        let h = try TestHarness()
+        try await h.addOrganization("acme")
+        try await h.addMember("boss", in: "acme")
+        try await h.addMember("worker", in: "acme")
+        for n in 0..<count {
+            try await h.engine.create(h.draft(title: "Task \(n)", assignees: ["worker"]), by: "boss")
+        }
+        return h
+    }
+}
