@@ -175,7 +175,7 @@ struct Bench {
         engineConfiguration.logger = quiet
         let engine = WorkflowEngine(store: store, configuration: engineConfiguration)
         try await store.save(Organization(id: "acme", name: "Acme", kind: .internal, timeZoneIdentifier: "Asia/Shanghai"))
-        for (id, kind) in [("supplier-a", Organization.Kind.partner), ("supplier-b", .partner), ("customer-c", .customer)] {
+        for (id, kind) in [("supplier-b", Organization.Kind.partner), ("customer-c", .customer)] {
             try await store.save(Organization(id: Organization.ID(id), name: id, kind: kind))
         }
         var departments: [Department.ID] = []
@@ -197,8 +197,10 @@ struct Bench {
             members.append(id)
             departmentOf[id] = department
         }
-        try await store.save(Member(id: "p0", organizationID: "supplier-a", displayName: "Supplier rep", handle: "p0"))
-        try await engine.setExternalCollaboration("supplier-a", enabled: true, by: "m0")
+        // The company's own partner (items are shared only with those): invited by its administrator, with
+        // collaboration enabled and one contact.
+        try await engine.invitePartner(PartnerInvitation(partnerID: "supplier-a", name: "supplier-a",
+            contacts: [ExternalContact(memberID: "p0", displayName: "Supplier rep")]), by: "m0")
         return World(store: store, engine: engine, path: path, members: members, departmentOf: departmentOf,
             partnerMember: "p0")
     }
