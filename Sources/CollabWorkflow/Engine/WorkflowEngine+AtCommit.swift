@@ -55,8 +55,10 @@ extension WorkflowEngine {
         }
     }
 
-    /// Commits `change`; under ``checkedAtCommit(_:_:)``, only if the directory is still at the revision the
-    /// command was planned at (else `CollabError.Code.staleDirectory`, and the command is planned again).
+    /// Commits `change`: the engine's one call of the store's commit (commands, imports, settings and timer
+    /// effects all come here). Under ``checkedAtCommit(_:_:)``, it commits only if the directory is still at
+    /// the revision the command was planned at (else `CollabError.Code.staleDirectory`, and the command is
+    /// planned again); a change that carries its own revision (`execute`'s) keeps it.
     func commit(_ change: ChangeSet) async throws(CollabError) -> CommitOutcome {
         var change = change
         if change.directoryRevision == nil { change.directoryRevision = Self.plannedDirectoryRevision }

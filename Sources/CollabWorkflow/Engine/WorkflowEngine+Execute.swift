@@ -114,7 +114,7 @@ extension WorkflowEngine {
         }
         let outcome: CommitOutcome
         do {
-            outcome = try await store.commit(plan.change)
+            outcome = try await commit(plan.change)
         } catch where error.code == .conflict && plan.change.item == nil && plan.change.unchangedItem != nil {
             return nil
         }

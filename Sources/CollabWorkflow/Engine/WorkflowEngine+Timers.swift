@@ -152,7 +152,7 @@ extension WorkflowEngine {
                 guard let item = try await store.workItem(id) else { continue }
                 var change = ChangeSet()
                 change.timerPlans = [try await timerPlan(for: item, now: now())]
-                _ = try await store.commit(change)
+                _ = try await commit(change)
                 count += 1
             }
             after = ids.last
@@ -243,7 +243,7 @@ extension WorkflowEngine {
             }
         }
         do {
-            _ = try await store.commit(change)
+            _ = try await commit(change)
         } catch where error.code == .conflict {
             return nil
         }

@@ -91,9 +91,15 @@ extension WorkflowEngine {
 
     /// Throws `CollabError.Code.notFound` unless `subject` may still see the meeting (a replay's check).
     private func meetingVisible(_ subject: Subject, _ meeting: Meeting) async throws(CollabError) {
-        guard let stored = try await store.meeting(meeting.id), ScenarioRules.canSee(subject, stored) else {
-            throw CollabError.notFound("meeting", meeting.id.rawValue)
+        _ = try await visibleMeeting(meeting.id, to: subject)
+    }
+
+    /// The meeting, if `subject` may see it; else `CollabError.Code.notFound`, as for an unknown id.
+    private func visibleMeeting(_ id: Meeting.ID, to subject: Subject) async throws(CollabError) -> Meeting {
+        guard let meeting = try await store.meeting(id), ScenarioRules.canSee(subject, meeting) else {
+            throw CollabError.notFound("meeting", id.rawValue)
         }
+        return meeting
     }
 
     /// The meeting with the follow-up state of each decision's action item.
@@ -102,9 +108,7 @@ extension WorkflowEngine {
     ///   decisions, or is an administrator or auditor.
     public func meetingFollowUp(_ id: Meeting.ID, as viewer: Member.ID) async throws(CollabError) -> MeetingFollowUp {
         let subject = try await subject(viewer)
-        guard let meeting = try await store.meeting(id), ScenarioRules.canSee(subject, meeting) else {
-            throw CollabError.notFound("meeting", id.rawValue)
-        }
+        let meeting = try await visibleMeeting(id, to: subject)
         let now = now()
         var entries: [MeetingFollowUp.Entry] = []
         var open = 0, completed = 0, cancelled = 0, overdue = 0

@@ -47,7 +47,7 @@ extension WorkflowEngine {
             notified = try await fireTicketTimer(timer, into: &change, now: now)
         }
         do {
-            _ = try await store.commit(change)
+            _ = try await commit(change)
         } catch where error.code == .conflict {
             return nil
         }
