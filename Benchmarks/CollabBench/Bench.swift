@@ -251,7 +251,7 @@ struct Bench {
             let base = offset + round * options.creates
             let started = clock.now
             for n in 0..<options.creates {
-                try await world.engine.create(draft(world, index: base + n), by: "m1")
+                try await world.engine.workItems.create(draft(world, index: base + n), by: "m1")
             }
             collabRates.append(Double(options.creates) / seconds(clock.now - started))
             let now = Int64(Date().timeIntervalSince1970 * 1000)
@@ -273,16 +273,16 @@ struct Bench {
         for round in 0..<options.rounds {
             var items: [(WorkItem.ID, Member.ID)] = []
             for n in 0..<count {
-                let item = try await world.engine.create(draft(world, index: offset + round * count + n), by: "m1")
-                try await world.engine.accept(item.id, by: item.assigneeIDs[0])
+                let item = try await world.engine.workItems.create(draft(world, index: offset + round * count + n), by: "m1")
+                try await world.engine.workItems.accept(item.id, by: item.assigneeIDs[0])
                 items.append((item.id, item.assigneeIDs[0]))
             }
             let started = clock.now
             for (id, worker) in items {
-                try await world.engine.start(id, by: worker)
-                try await world.engine.reportProgress(id, by: worker, text: "Half way", percent: 50)
-                try await world.engine.submitForReview(id, by: worker)
-                try await world.engine.approve(id, by: "m1")
+                try await world.engine.workItems.start(id, by: worker)
+                try await world.engine.workItems.reportProgress(id, by: worker, text: "Half way", percent: 50)
+                try await world.engine.workItems.submitForReview(id, by: worker)
+                try await world.engine.workItems.approve(id, by: "m1")
             }
             collabRates.append(Double(count * 4) / seconds(clock.now - started))
 
@@ -307,7 +307,7 @@ struct Bench {
     func breakdown() async throws {
         let world = try await makeWorld("breakdown")
         var items: [WorkItem] = []
-        for n in 0..<300 { items.append(try await world.engine.create(draft(world, index: n), by: "m1")) }
+        for n in 0..<300 { items.append(try await world.engine.workItems.create(draft(world, index: n), by: "m1")) }
         func time(_ label: String, _ body: () async throws -> Void) async throws {
             var samples: [Double] = []
             for _ in 0..<200 {
@@ -327,9 +327,9 @@ struct Bench {
         let scope = try await world.engine.visibilityScope(of: "m0")
         try await time("store.workItems admin 50") { _ = try await world.store.workItems(in: scope, matching: .all, page: PageRequest(limit: 50)) }
         try await time("engine.todo") { _ = try await world.engine.todo(of: items[7].assigneeIDs[0]) }
-        try await time("engine.list admin") { _ = try await world.engine.list(as: "m0") }
+        try await time("engine.list admin") { _ = try await world.engine.workItems.list(as: "m0") }
         var n = 1000
-        try await time("engine.create") { n += 1; _ = try await world.engine.create(draft(world, index: n), by: "m1") }
+        try await time("engine.create") { n += 1; _ = try await world.engine.workItems.create(draft(world, index: n), by: "m1") }
     }
 
 
@@ -338,15 +338,15 @@ struct Bench {
         let world = try await makeWorld("profile")
         let started = clock.now
         var created: [WorkItem] = []
-        for n in 0..<options.creates { created.append(try await world.engine.create(draft(world, index: n), by: "m1")) }
+        for n in 0..<options.creates { created.append(try await world.engine.workItems.create(draft(world, index: n), by: "m1")) }
         let createSeconds = seconds(clock.now - started)
         let transitionStarted = clock.now
         for item in created.prefix(options.creates / 4) {
             let worker = item.assigneeIDs[0]
-            try await world.engine.accept(item.id, by: worker)
-            try await world.engine.start(item.id, by: worker)
-            try await world.engine.submitForReview(item.id, by: worker)
-            try await world.engine.approve(item.id, by: "m1")
+            try await world.engine.workItems.accept(item.id, by: worker)
+            try await world.engine.workItems.start(item.id, by: worker)
+            try await world.engine.workItems.submitForReview(item.id, by: worker)
+            try await world.engine.workItems.approve(item.id, by: "m1")
         }
         let transitionSeconds = seconds(clock.now - transitionStarted)
         print(String(format: "profile: %.0f creates/s, %.0f transitions/s",
@@ -466,10 +466,10 @@ struct Bench {
                 _ = try await big.engine.todo(of: member, page: PageRequest(limit: 50))
                 todo.append(seconds(clock.now - before) * 1e6)
                 before = clock.now
-                _ = try await big.engine.list(as: member, page: PageRequest(limit: 50))
+                _ = try await big.engine.workItems.list(as: member, page: PageRequest(limit: 50))
                 internalList.append(seconds(clock.now - before) * 1e6)
                 before = clock.now
-                _ = try await big.engine.list(as: big.partnerMember, page: PageRequest(limit: 50))
+                _ = try await big.engine.workItems.list(as: big.partnerMember, page: PageRequest(limit: 50))
                 partnerList.append(seconds(clock.now - before) * 1e6)
             }
             results["todo_p50_us"] = percentile(todo, 0.5)
@@ -494,7 +494,7 @@ struct Bench {
         while imported < options.scale {
             let size = min(chunk, options.scale - imported)
             let drafts = (0..<size).map { draft(world, index: imported + $0, shared: (imported + $0) % 10 == 0) }
-            try await world.engine.importItems(drafts, by: "m1")
+            try await world.engine.workItems.importItems(drafts, by: "m1")
             imported += size
         }
         let rate = Double(imported - start) / seconds(clock.now - started)
@@ -556,15 +556,15 @@ struct Bench {
             let count = 100
             try await world.store.checkpoint()
             var items: [WorkItem] = []
-            for n in 0..<count { items.append(try await world.engine.create(draft(world, index: 5_000_000 + n), by: "m1")) }
+            for n in 0..<count { items.append(try await world.engine.workItems.create(draft(world, index: 5_000_000 + n), by: "m1")) }
             results["create_wal_pages"] = walPages(world.path) / Double(count)
-            for item in items { try await world.engine.accept(item.id, by: item.assigneeIDs[0]) }
+            for item in items { try await world.engine.workItems.accept(item.id, by: item.assigneeIDs[0]) }
             try await world.store.checkpoint()
             for item in items {
-                try await world.engine.start(item.id, by: item.assigneeIDs[0])
-                try await world.engine.reportProgress(item.id, by: item.assigneeIDs[0], text: "Half way", percent: 50)
-                try await world.engine.submitForReview(item.id, by: item.assigneeIDs[0])
-                try await world.engine.approve(item.id, by: "m1")
+                try await world.engine.workItems.start(item.id, by: item.assigneeIDs[0])
+                try await world.engine.workItems.reportProgress(item.id, by: item.assigneeIDs[0], text: "Half way", percent: 50)
+                try await world.engine.workItems.submitForReview(item.id, by: item.assigneeIDs[0])
+                try await world.engine.workItems.approve(item.id, by: "m1")
             }
             results["transition_wal_pages"] = walPages(world.path) / Double(count * 4)
             let now = Int64(Date().timeIntervalSince1970 * 1000)
@@ -587,7 +587,7 @@ struct Bench {
             for member in small.members { if let subject = try await small.store.subject(for: member) { subjects.append(subject) } }
             if let partner = try await small.store.subject(for: small.partnerMember) { subjects.append(partner) }
             var items: [WorkItem] = []
-            for n in 0..<500 { items.append(try await small.engine.create(draft(small, index: 9_000_000 + n, shared: n % 10 == 0), by: "m1")) }
+            for n in 0..<500 { items.append(try await small.engine.workItems.create(draft(small, index: 9_000_000 + n, shared: n % 10 == 0), by: "m1")) }
             let authorizer = Authorizer()
             let actions = WorkItemAction.allCases.filter { !$0.isSurfaceAction }
             let checks = options.quick ? 200_000 : 2_000_000

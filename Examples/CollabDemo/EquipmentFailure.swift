@@ -184,12 +184,12 @@ func playEquipmentFailure(_ store: SQLiteStore, round: String) async throws {
     // 3. The response.
     print("\n3. The departments respond")
     try await move(to: 9, 2)
-    for task in tasks(of: equipment) { try await engine.accept(task, by: wuGang) }
-    try await engine.start(tasks(of: equipment)[0], by: wuGang)
+    for task in tasks(of: equipment) { try await engine.workItems.accept(task, by: wuGang) }
+    try await engine.workItems.start(tasks(of: equipment)[0], by: wuGang)
     try await move(to: 9, 3)
     for task in tasks(of: production) {
-        try await engine.accept(task, by: sunHao)
-        try await engine.start(task, by: sunHao)
+        try await engine.workItems.accept(task, by: sunHao)
+        try await engine.workItems.start(task, by: sunHao)
     }
     print("   09:02 Wu Gang accepts equipment's tasks; 09:03 Sun Hao accepts production's")
     try await move(to: 9, 6)
@@ -203,8 +203,8 @@ func playEquipmentFailure(_ store: SQLiteStore, round: String) async throws {
     print("   09:12 Wu Gang asks the warehouse for \(request.quantity) × \(request.resource)")
     try await move(to: 9, 15)
     for task in tasks(of: warehouse) {
-        try await engine.accept(task, by: fengLi)
-        try await engine.start(task, by: fengLi)
+        try await engine.workItems.accept(task, by: fengLi)
+        try await engine.workItems.start(task, by: fengLi)
     }
     let fulfilled = try await engine.fulfil(request.id, note: "Two from shelf B-14, brought to CNC-7.", by: fengLi)
     print("   09:15 Feng Li accepts warehouse's task and fulfils the request: \(fulfilled.note ?? "")")
@@ -212,10 +212,10 @@ func playEquipmentFailure(_ store: SQLiteStore, round: String) async throws {
     // Each responder submits; the commander (the tasks' initiator) approves.
     func complete(_ item: WorkItem.ID, by responder: Member.ID, at hour: Int, _ minute: Int) async throws {
         try await move(to: hour, minute)
-        let current = try await engine.workItem(item, as: responder)
-        if current.state == .accepted { try await engine.start(item, by: responder) }
-        try await engine.submitForReview(item, by: responder)
-        try await engine.approve(item, by: liuYang)
+        let current = try await engine.workItems.workItem(item, as: responder)
+        if current.state == .accepted { try await engine.workItems.start(item, by: responder) }
+        try await engine.workItems.submitForReview(item, by: responder)
+        try await engine.workItems.approve(item, by: liuYang)
         print("   \(time(clock.now())) \(name(responder)) completes \"\(current.title)\"")
     }
     for task in tasks(of: production) { try await complete(task, by: sunHao, at: 9, 20) }

@@ -150,63 +150,63 @@ func play(_ engine: WorkflowEngine, round: String) async throws -> [WorkItem.ID]
 
     // 1. Marketing's requirement.
     print("\n1. Marketing collects the user requirements")
-    let requirement = try await engine.create(
+    let requirement = try await engine.workItems.create(
         WorkItemDraft(
             title: "X1 smart kettle: user requirements", description: "Survey 2,000 target users; deliver a ranked list.",
             priority: .high, assigneeIDs: [chenJing], departmentIDs: [marketing], deadline: due(inDays: 10),
             tags: ["new-product", "market-research"]),
         by: zhaoLei, idempotencyKey: "\(round)-requirement")
-    try await engine.accept(requirement.id, by: chenJing)
-    try await engine.start(requirement.id, by: chenJing)
-    try await engine.reportProgress(
+    try await engine.workItems.accept(requirement.id, by: chenJing)
+    try await engine.workItems.start(requirement.id, by: chenJing)
+    try await engine.workItems.reportProgress(
         requirement.id, by: chenJing, text: "Survey closed: 2,143 answers.", percent: 80,
         attachments: [attachment("survey-results.xlsx",
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", 48_211)])
-    try await engine.comment(on: requirement.id, by: chenJing,
+    try await engine.workItems.comment(on: requirement.id, by: chenJing,
         "@zhao.lei users want a keep-warm mode at 45–90 °C; worth a line in the brief?")
-    try await engine.submitForReview(requirement.id, by: chenJing)
-    try await engine.approve(requirement.id, by: zhaoLei, note: "Clear and well argued.")
+    try await engine.workItems.submitForReview(requirement.id, by: chenJing)
+    try await engine.workItems.approve(requirement.id, by: zhaoLei, note: "Clear and well argued.")
 
     // 2. Technology's design: reviewed, rejected once, then approved.
     print("2. Technology designs the solution (rejected once, then approved)")
-    let design = try await engine.create(
+    let design = try await engine.workItems.create(
         WorkItemDraft(
             title: "X1 smart kettle: technical design", description: "Design to the approved requirements.",
             assigneeIDs: [liWei], reviewerID: wangFang, departmentIDs: [technology, marketing],
             deadline: due(inDays: 20), tags: ["new-product", "design"]),
         by: zhaoLei, idempotencyKey: "\(round)-design")
-    try await engine.accept(design.id, by: liWei)
-    try await engine.start(design.id, by: liWei)
-    try await engine.reportProgress(
+    try await engine.workItems.accept(design.id, by: liWei)
+    try await engine.workItems.start(design.id, by: liWei)
+    try await engine.workItems.reportProgress(
         design.id, by: liWei, text: "First design with a 1.8 kW element.", percent: 90,
         attachments: [attachment("design-v1.pdf", "application/pdf", 1_204_332)])
-    try await engine.submitForReview(design.id, by: liWei)
-    try await engine.reject(design.id, by: wangFang,
+    try await engine.workItems.submitForReview(design.id, by: liWei)
+    try await engine.workItems.reject(design.id, by: wangFang,
         reason: "Thermal margin of the keep-warm circuit is too small; add a second sensor.")
-    try await engine.reportProgress(
+    try await engine.workItems.reportProgress(
         design.id, by: liWei, text: "Second sensor added; margin now 12 K.", percent: 100,
         attachments: [attachment("design-v2.pdf", "application/pdf", 1_311_020)])
-    try await engine.submitForReview(design.id, by: liWei, note: "Addresses the thermal margin.")
-    try await engine.approve(design.id, by: wangFang)
+    try await engine.workItems.submitForReview(design.id, by: liWei, note: "Addresses the thermal margin.")
+    try await engine.workItems.approve(design.id, by: wangFang)
 
     // 3. Production's schedule, with an approved deadline extension.
     print("3. Production schedules the pilot run (deadline extended)")
-    let schedule = try await engine.create(
+    let schedule = try await engine.workItems.create(
         WorkItemDraft(
             title: "X1 smart kettle: pilot production schedule", description: "Schedule a pilot run of 500 units.",
             assigneeIDs: [sunHao], departmentIDs: [production], deadline: due(inDays: 30),
             tags: ["new-product", "production"]),
         by: zhaoLei, idempotencyKey: "\(round)-schedule")
-    try await engine.accept(schedule.id, by: sunHao)
-    try await engine.start(schedule.id, by: sunHao)
-    let extension_ = try await engine.requestAdjustment(
+    try await engine.workItems.accept(schedule.id, by: sunHao)
+    try await engine.workItems.start(schedule.id, by: sunHao)
+    let extension_ = try await engine.workItems.requestAdjustment(
         schedule.id, by: sunHao, change: AdjustmentRequest.Change(deadline: due(inDays: 37)),
         reason: "The tooling supplier needs one more week for the new mould.")
-    try await engine.approveAdjustment(extension_.id, by: zhaoLei, note: "Agreed; keep me posted on the mould.")
-    try await engine.comment(on: schedule.id, by: liuYang, "@sun.hao book line 3 for the pilot week.")
-    try await engine.reportProgress(schedule.id, by: sunHao, text: "Line 3 booked; materials ordered.", percent: 100)
-    try await engine.submitForReview(schedule.id, by: sunHao)
-    try await engine.approve(schedule.id, by: zhaoLei)
+    try await engine.workItems.approveAdjustment(extension_.id, by: zhaoLei, note: "Agreed; keep me posted on the mould.")
+    try await engine.workItems.comment(on: schedule.id, by: liuYang, "@sun.hao book line 3 for the pilot week.")
+    try await engine.workItems.reportProgress(schedule.id, by: sunHao, text: "Line 3 booked; materials ordered.", percent: 100)
+    try await engine.workItems.submitForReview(schedule.id, by: sunHao)
+    try await engine.workItems.approve(schedule.id, by: zhaoLei)
 
     return [requirement.id, design.id, schedule.id]
 }
@@ -298,9 +298,9 @@ do {
     let names = Dictionary(uniqueKeysWithValues: members.map { ($0.id, $0.displayName) })
     print("\nAudit trails:")
     for id in items {
-        let item = try await engine.workItem(id, as: zhaoLei)
+        let item = try await engine.workItems.workItem(id, as: zhaoLei)
         print("  \(item.title)  [\(item.state.rawValue), version \(item.version), due \(item.deadline)]")
-        for event in try await engine.auditTrail(of: id, as: zhaoLei) { print(describe(event, names: names)) }
+        for event in try await engine.workItems.auditTrail(of: id, as: zhaoLei) { print(describe(event, names: names)) }
     }
 
     print("\nInboxes (newest first):")

@@ -42,7 +42,7 @@ package enum ContentionWorkload {
             let draft = WorkItemDraft(
                 title: "Shared item \(n)", description: "Raced by the contention workload", assigneeIDs: assignees,
                 deadline: .endOfDay(CalendarDate(year: 2030, month: 6, day: 1 + n)))
-            ids.append(try await engine.create(draft, by: initiator).id)
+            ids.append(try await engine.workItems.create(draft, by: initiator).id)
         }
         return ids
     }
@@ -57,7 +57,7 @@ package enum ContentionWorkload {
             let index = Int(rng.next() % UInt64(items.count))
             let id = items[index]
             let assignee = assignees[Int(rng.next() % 2)]
-            guard let item = try? await engine.workItem(id, as: initiator) else {
+            guard let item = try? await engine.workItems.workItem(id, as: initiator) else {
                 record(Outcome(item: index, fromVersion: 0, actor: initiator, command: .watch(id), error: "unreadable"))
                 continue
             }
@@ -91,7 +91,7 @@ package enum ContentionWorkload {
             }
             var outcome = Outcome(item: index, fromVersion: item.version, actor: actor, command: command)
             do {
-                _ = try await engine.execute(command, by: actor, expectedVersion: item.version)
+                _ = try await engine.workItems.execute(command, by: actor, expectedVersion: item.version)
             } catch {
                 outcome.error = error.code.rawValue
             }
@@ -107,7 +107,7 @@ package enum ContentionWorkload {
             ($0.item, $0.fromVersion, $0.bumpsVersion ? 1 : 0) < ($1.item, $1.fromVersion, $1.bumpsVersion ? 1 : 0)
         }
         for outcome in committed {
-            _ = try await engine.execute(
+            _ = try await engine.workItems.execute(
                 outcome.command.on(items[outcome.item]), by: outcome.actor, expectedVersion: outcome.fromVersion)
         }
     }

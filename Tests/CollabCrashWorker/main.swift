@@ -61,16 +61,16 @@ do {
     var n = seed
     while true {
         n += 1
-        let item = try await engine.create(
+        let item = try await engine.workItems.create(
             WorkItemDraft(title: "Crash test item \(n)", description: "Written by the worker", assigneeIDs: ["worker"],
                           deadline: .endOfDay(CalendarDate(year: 2030, month: 1 + Int(n % 12), day: 1 + Int(n % 28)))),
             by: "boss")
         acknowledge("create \(item.id)")
-        try await engine.accept(item.id, by: "worker")
+        try await engine.workItems.accept(item.id, by: "worker")
         acknowledge("accept \(item.id)")
-        let comment = try await engine.comment(on: item.id, by: "boss", "Progress \(n), @worker")
+        let comment = try await engine.workItems.comment(on: item.id, by: "boss", "Progress \(n), @worker")
         acknowledge("comment \(item.id) \(comment.id)")
-        try await engine.start(item.id, by: "worker")
+        try await engine.workItems.start(item.id, by: "worker")
         acknowledge("start \(item.id)")
     }
 } catch {

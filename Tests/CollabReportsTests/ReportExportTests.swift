@@ -58,7 +58,7 @@ import Testing
         ) async throws -> WorkItem.ID {
             var draft = h.draft(title: title, assignees: assignees, departments: departments, deadline: deadline)
             configure(&draft)
-            return try await h.engine.create(draft, by: "boss", submit: submit).id
+            return try await h.engine.workItems.create(draft, by: "boss", submit: submit).id
         }
         var items: [String: WorkItem.ID] = [:]
         items["A"] = try await make("季度总结", ["prod"], deadline(5))
@@ -83,24 +83,24 @@ import Testing
             draft.reviewerID = "wang"
             draft.watcherIDs = ["qian"]
         }
-        try await h.engine.cancel(items["G"]!, by: "boss")
-        let extension_ = try await h.engine.requestAdjustment(
+        try await h.engine.workItems.cancel(items["G"]!, by: "boss")
+        let extension_ = try await h.engine.workItems.requestAdjustment(
             items["C"]!, by: "wang", change: .init(deadline: deadline(6)), reason: "parts are late")
-        try await h.engine.approveAdjustment(extension_.id, by: "boss")
-        try await h.engine.share(items["E"]!, with: "partnerco", by: "boss")
-        _ = try await h.engine.execute(.waitForExternal(items["H"]!, reason: "waiting for the supplier"), by: "li")
+        try await h.engine.workItems.approveAdjustment(extension_.id, by: "boss")
+        try await h.engine.workItems.share(items["E"]!, with: "partnerco", by: "boss")
+        _ = try await h.engine.workItems.execute(.waitForExternal(items["H"]!, reason: "waiting for the supplier"), by: "li")
 
         func complete(_ id: WorkItem.ID, by worker: Member.ID) async throws {
-            try await h.engine.accept(id, by: worker)
-            try await h.engine.start(id, by: worker)
-            try await h.engine.submitForReview(id, by: worker)
-            try await h.engine.approve(id, by: "boss")
+            try await h.engine.workItems.accept(id, by: worker)
+            try await h.engine.workItems.start(id, by: worker)
+            try await h.engine.workItems.submitForReview(id, by: worker)
+            try await h.engine.workItems.approve(id, by: "boss")
         }
         h.clock.advance(to: start.addingTimeInterval(1 * Self.day))
         try await complete(items["A"]!, by: "li")
-        try await h.engine.accept(items["D"]!, by: "wang")
-        try await h.engine.start(items["D"]!, by: "wang")
-        try await h.engine.reportProgress(items["D"]!, by: "wang", text: "under way", percent: 40)
+        try await h.engine.workItems.accept(items["D"]!, by: "wang")
+        try await h.engine.workItems.start(items["D"]!, by: "wang")
+        try await h.engine.workItems.reportProgress(items["D"]!, by: "wang", text: "under way", percent: 40)
         h.clock.advance(to: start.addingTimeInterval(3 * Self.day))
         try await complete(items["B"]!, by: "li")
         try await complete(items["C"]!, by: "wang")
@@ -120,7 +120,7 @@ import Testing
         var ids: [WorkItem.ID] = []
         var cursor: String?
         repeat {
-            let page = try await w.h.engine.list(as: viewer, page: PageRequest(limit: 500, cursor: cursor))
+            let page = try await w.h.engine.workItems.list(as: viewer, page: PageRequest(limit: 500, cursor: cursor))
             ids += page.items.map(\.id)
             cursor = page.nextCursor
         } while cursor != nil
@@ -344,7 +344,7 @@ import Testing
         var configuration = WorkflowEngine.Configuration()
         configuration.accessExtensions = rules
         let engine = WorkflowEngine(store: w.h.store, clock: w.h.clock, configuration: configuration)
-        let listed = try await engine.list(as: "li", page: PageRequest(limit: 500))
+        let listed = try await engine.workItems.list(as: "li", page: PageRequest(limit: 500))
         #expect(!listed.items.isEmpty)
         let summary = try await generator.summary(as: "li")
         #expect(summary.total > 0)
@@ -379,7 +379,7 @@ import Testing
             h.draft(title: "批量任务 \(index)", assignees: ["li"], departments: ["prod"],
                 deadline: .instant(start.addingTimeInterval(Double(index % 97 + 1) * 3_600)))
         }
-        try await h.engine.importItems(drafts, by: "boss")
+        try await h.engine.workItems.importItems(drafts, by: "boss")
         let generator = ReportGenerator(store: h.store, clock: h.clock)
         let folder = try ExportFolder()
         defer { folder.remove() }

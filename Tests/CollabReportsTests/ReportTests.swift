@@ -48,7 +48,7 @@ import Testing
         func deadline(_ days: Double) -> Deadline { .instant(start.addingTimeInterval(days * Self.day)) }
         func make(_ title: String, _ departments: [Department.ID], _ days: Double, assignees: [Member.ID] = ["li"],
                   submit: Bool = true) async throws -> WorkItem.ID {
-            try await h.engine.create(
+            try await h.engine.workItems.create(
                 h.draft(title: title, assignees: assignees, departments: departments, deadline: deadline(days)),
                 by: "boss", submit: submit
             ).id
@@ -62,20 +62,20 @@ import Testing
         items["F"] = try await make("F", ["prod"], 5, submit: false)
         items["G"] = try await make("G", [], 5)
         items["H"] = try await make("H", [], 10)
-        try await h.engine.cancel(items["G"]!, by: "boss")
-        let extension_ = try await h.engine.requestAdjustment(
+        try await h.engine.workItems.cancel(items["G"]!, by: "boss")
+        let extension_ = try await h.engine.workItems.requestAdjustment(
             items["C"]!, by: "wang", change: .init(deadline: deadline(6)), reason: "parts are late")
-        try await h.engine.approveAdjustment(extension_.id, by: "boss")
-        let refused = try await h.engine.requestAdjustment(
+        try await h.engine.workItems.approveAdjustment(extension_.id, by: "boss")
+        let refused = try await h.engine.workItems.requestAdjustment(
             items["H"]!, by: "li", change: .init(deadline: deadline(20)), reason: "busy")
-        try await h.engine.rejectAdjustment(refused.id, by: "boss", reason: "no")
-        try await h.engine.share(items["E"]!, with: "partnerco", by: "boss")
+        try await h.engine.workItems.rejectAdjustment(refused.id, by: "boss", reason: "no")
+        try await h.engine.workItems.share(items["E"]!, with: "partnerco", by: "boss")
 
         func complete(_ id: WorkItem.ID, by worker: Member.ID) async throws {
-            try await h.engine.accept(id, by: worker)
-            try await h.engine.start(id, by: worker)
-            try await h.engine.submitForReview(id, by: worker)
-            try await h.engine.approve(id, by: "boss")
+            try await h.engine.workItems.accept(id, by: worker)
+            try await h.engine.workItems.start(id, by: worker)
+            try await h.engine.workItems.submitForReview(id, by: worker)
+            try await h.engine.workItems.approve(id, by: "boss")
         }
         h.clock.advance(to: start.addingTimeInterval(1 * Self.day))
         try await complete(items["A"]!, by: "li")
@@ -171,11 +171,11 @@ import Testing
         try await h.addMember("li", in: "acme")
         let zero = Date(timeIntervalSince1970: 1_767_225_600)  // 2026-01-01T00:00Z, 08:00 in Shanghai
         h.clock.advance(to: zero.addingTimeInterval(16 * 3600 - 1))  // 23:59:59 on Jan 1 in Shanghai
-        try await h.engine.create(h.draft(title: "late on the 1st", assignees: ["li"]), by: "boss")
+        try await h.engine.workItems.create(h.draft(title: "late on the 1st", assignees: ["li"]), by: "boss")
         h.clock.advance(to: zero.addingTimeInterval(16 * 3600))  // 00:00 on Jan 2 in Shanghai
-        try await h.engine.create(h.draft(title: "early on the 2nd", assignees: ["li"]), by: "boss")
+        try await h.engine.workItems.create(h.draft(title: "early on the 2nd", assignees: ["li"]), by: "boss")
         h.clock.advance(to: zero.addingTimeInterval(9 * Self.day))
-        try await h.engine.create(h.draft(title: "on the 10th", assignees: ["li"]), by: "boss")
+        try await h.engine.workItems.create(h.draft(title: "on the 10th", assignees: ["li"]), by: "boss")
         let generator = ReportGenerator(store: h.store, clock: h.clock)
         let jan1 = CalendarDate(year: 2026, month: 1, day: 1)
         let days = try await generator.report(
@@ -230,7 +230,7 @@ import Testing
         for tags in [["安全", "季度"], ["安全"], [], [#"a"b\c,d"#]] {
             var draft = h.draft(title: "tagged", assignees: ["li"])
             draft.tags = tags
-            try await h.engine.create(draft, by: "boss")
+            try await h.engine.workItems.create(draft, by: "boss")
         }
         let report = try await ReportGenerator(store: h.store, clock: h.clock).report(ReportSpec(grouping: .tag), as: "boss")
         let rows = Dictionary(uniqueKeysWithValues: report.groups.map { ($0.key, $0.metrics.created) })

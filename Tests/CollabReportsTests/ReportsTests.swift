@@ -16,10 +16,10 @@ import Testing
     }
 
     private func complete(_ h: TestHarness, _ id: WorkItem.ID, boss: Member.ID, worker: Member.ID) async throws {
-        try await h.engine.accept(id, by: worker)
-        try await h.engine.start(id, by: worker)
-        try await h.engine.submitForReview(id, by: worker)
-        try await h.engine.approve(id, by: boss)
+        try await h.engine.workItems.accept(id, by: worker)
+        try await h.engine.workItems.start(id, by: worker)
+        try await h.engine.workItems.submitForReview(id, by: worker)
+        try await h.engine.workItems.approve(id, by: boss)
     }
 
     @Test("completion and overdue rates count on-time, late, open-overdue and open items; drafts and cancelled items are left out")
@@ -29,15 +29,15 @@ import Testing
         let in2Days = Deadline.instant(h.clock.now().addingTimeInterval(2 * 86_400))
         let in5Days = Deadline.instant(h.clock.now().addingTimeInterval(5 * 86_400))
 
-        let onTime = try await h.engine.create(h.draft(title: "on time", assignees: [worker], deadline: in5Days), by: boss)
-        let late = try await h.engine.create(h.draft(title: "late", assignees: [worker], deadline: in2Days), by: boss)
-        let openOverdue = try await h.engine.create(
+        let onTime = try await h.engine.workItems.create(h.draft(title: "on time", assignees: [worker], deadline: in5Days), by: boss)
+        let late = try await h.engine.workItems.create(h.draft(title: "late", assignees: [worker], deadline: in2Days), by: boss)
+        let openOverdue = try await h.engine.workItems.create(
             h.draft(title: "open overdue", assignees: [worker], deadline: in2Days), by: boss)
-        _ = try await h.engine.create(h.draft(title: "open", assignees: [worker], deadline: in5Days), by: boss)
-        _ = try await h.engine.create(h.draft(title: "draft", assignees: [worker], deadline: in5Days), by: boss,
+        _ = try await h.engine.workItems.create(h.draft(title: "open", assignees: [worker], deadline: in5Days), by: boss)
+        _ = try await h.engine.workItems.create(h.draft(title: "draft", assignees: [worker], deadline: in5Days), by: boss,
             submit: false)
-        let cancelled = try await h.engine.create(h.draft(title: "cancelled", assignees: [worker]), by: boss)
-        try await h.engine.cancel(cancelled.id, by: boss)
+        let cancelled = try await h.engine.workItems.create(h.draft(title: "cancelled", assignees: [worker]), by: boss)
+        try await h.engine.workItems.cancel(cancelled.id, by: boss)
 
         try await complete(h, onTime.id, boss: boss, worker: worker)
         h.clock.advance(by: oneDay * 3)  // past the 2-day deadlines
@@ -56,17 +56,17 @@ import Testing
     func deadlineBoundary() async throws {
         let (h, boss, worker) = try await world()
         let due = h.clock.now().addingTimeInterval(86_400)
-        let a = try await h.engine.create(h.draft(title: "a", assignees: [worker], deadline: .instant(due)), by: boss)
-        let b = try await h.engine.create(h.draft(title: "b", assignees: [worker], deadline: .instant(due)), by: boss)
+        let a = try await h.engine.workItems.create(h.draft(title: "a", assignees: [worker], deadline: .instant(due)), by: boss)
+        let b = try await h.engine.workItems.create(h.draft(title: "b", assignees: [worker], deadline: .instant(due)), by: boss)
         for id in [a.id, b.id] {
-            try await h.engine.accept(id, by: worker)
-            try await h.engine.start(id, by: worker)
-            try await h.engine.submitForReview(id, by: worker)
+            try await h.engine.workItems.accept(id, by: worker)
+            try await h.engine.workItems.start(id, by: worker)
+            try await h.engine.workItems.submitForReview(id, by: worker)
         }
         h.clock.advance(to: due.addingTimeInterval(-0.001))
-        try await h.engine.approve(a.id, by: boss)
+        try await h.engine.workItems.approve(a.id, by: boss)
         h.clock.advance(to: due)
-        try await h.engine.approve(b.id, by: boss)
+        try await h.engine.workItems.approve(b.id, by: boss)
         let report = try await ReportGenerator(store: h.store, clock: h.clock).personalReport(for: worker, as: worker)
         #expect(report.counts.completedOnTime == 1)
         #expect(report.counts.completedLate == 1)
@@ -76,9 +76,9 @@ import Testing
     func period() async throws {
         let (h, boss, worker) = try await world()
         let start = h.clock.now()
-        _ = try await h.engine.create(h.draft(title: "first", assignees: [worker]), by: boss)
+        _ = try await h.engine.workItems.create(h.draft(title: "first", assignees: [worker]), by: boss)
         h.clock.advance(by: .seconds(3600))
-        _ = try await h.engine.create(h.draft(title: "second", assignees: [worker]), by: boss)
+        _ = try await h.engine.workItems.create(h.draft(title: "second", assignees: [worker]), by: boss)
         let generator = ReportGenerator(store: h.store, clock: h.clock)
         let firstHour = try await generator.personalReport(
             for: worker, period: DateInterval(start: start, duration: 3600), as: worker)
@@ -92,12 +92,12 @@ import Testing
         let (h, boss, worker) = try await world()
         let start = h.clock.now()
         func due(_ days: Double) -> Deadline { .instant(start.addingTimeInterval(days * 86_400)) }
-        let onTime = try await h.engine.create(h.draft(title: "on time", assignees: [worker], deadline: due(5)), by: boss)
-        let extended = try await h.engine.create(h.draft(title: "extended", assignees: [worker], deadline: due(2)), by: boss)
-        let late = try await h.engine.create(h.draft(title: "late", assignees: [worker], deadline: due(2)), by: boss)
-        let request = try await h.engine.requestAdjustment(
+        let onTime = try await h.engine.workItems.create(h.draft(title: "on time", assignees: [worker], deadline: due(5)), by: boss)
+        let extended = try await h.engine.workItems.create(h.draft(title: "extended", assignees: [worker], deadline: due(2)), by: boss)
+        let late = try await h.engine.workItems.create(h.draft(title: "late", assignees: [worker], deadline: due(2)), by: boss)
+        let request = try await h.engine.workItems.requestAdjustment(
             extended.id, by: worker, change: .init(deadline: due(6)), reason: "parts are late")
-        try await h.engine.approveAdjustment(request.id, by: boss)
+        try await h.engine.workItems.approveAdjustment(request.id, by: boss)
         h.clock.advance(by: .seconds(86_400))
         try await complete(h, onTime.id, boss: boss, worker: worker)
         h.clock.advance(by: .seconds(2 * 86_400))  // day 3: past the first deadline of both 2-day items
@@ -155,7 +155,7 @@ import Testing
         try await h.addMember("saleshead", in: "acme", departments: [DepartmentMembership("sales", role: .head)])
         try await h.addMember("rivalboss", in: "rival", administrator: true)
         try await h.addMember("amy", in: "partnerco")
-        _ = try await h.engine.create(h.draft(title: "one", assignees: ["worker"]), by: "boss")
+        _ = try await h.engine.workItems.create(h.draft(title: "one", assignees: ["worker"]), by: "boss")
         return h
     }
 

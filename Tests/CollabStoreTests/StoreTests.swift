@@ -25,7 +25,7 @@ import Testing
         try await h.addOrganization("acme")
         try await h.addMember("boss", in: "acme")
         try await h.addMember("worker", in: "acme")
-        let item = try await h.engine.create(h.draft(assignees: ["worker"]), by: "boss")
+        let item = try await h.engine.workItems.create(h.draft(assignees: ["worker"]), by: "boss")
         let again = try h.reopenStore()
         #expect(try await again.workItem(item.id) == item)
         let third = try h.reopenStore()
@@ -122,7 +122,7 @@ import Testing
         try await h.addOrganization("acme")
         try await h.addMember("boss", in: "acme")
         try await h.addMember("worker", in: "acme")
-        let item = try await h.engine.create(h.draft(assignees: ["worker"]), by: "boss")
+        let item = try await h.engine.workItems.create(h.draft(assignees: ["worker"]), by: "boss")
         let before = try await dump(h.databasePath)
 
         var moved = item
@@ -150,7 +150,7 @@ import Testing
         try await h.addOrganization("acme")
         try await h.addMember("boss", in: "acme")
         try await h.addMember("worker", in: "acme")
-        let item = try await h.engine.create(h.draft(assignees: ["worker"]), by: "boss")
+        let item = try await h.engine.workItems.create(h.draft(assignees: ["worker"]), by: "boss")
         var newer = item
         newer.version = 2
         _ = try await h.store.commit(ChangeSet(item: .update(newer, previous: item)))
@@ -184,7 +184,7 @@ import Testing
         var created: [WorkItem] = []
         for n in 0..<23 {
             let deadline = Deadline.instant(h.clock.now().addingTimeInterval(Double(86_400 * (1 + n % 5))))
-            created.append(try await h.engine.create(h.draft(title: "T\(n)", assignees: ["worker"], deadline: deadline),
+            created.append(try await h.engine.workItems.create(h.draft(title: "T\(n)", assignees: ["worker"], deadline: deadline),
                 by: "boss"))
         }
         let expected = created.sorted { ($0.dueAt, $0.id) < ($1.dueAt, $1.id) }.map(\.id)
@@ -221,12 +221,12 @@ import Testing
         try await h.addOrganization("acme")
         try await h.addMember("boss", in: "acme")
         try await h.addMember("worker", in: "acme")
-        let item = try await h.engine.create(h.draft(assignees: ["worker"]), by: "boss")
-        try await h.engine.accept(item.id, by: "worker")
-        try await h.engine.start(item.id, by: "worker")
-        try await h.engine.submitForReview(item.id, by: "worker")
+        let item = try await h.engine.workItems.create(h.draft(assignees: ["worker"]), by: "boss")
+        try await h.engine.workItems.accept(item.id, by: "worker")
+        try await h.engine.workItems.start(item.id, by: "worker")
+        try await h.engine.workItems.submitForReview(item.id, by: "worker")
         let reason = "Quote \" backslash \\ slash / newline \n tab \t 中文 emoji 🚀"
-        try await h.engine.reject(item.id, by: "boss", reason: reason)
+        try await h.engine.workItems.reject(item.id, by: "boss", reason: reason)
         let stored = try #require(try await h.store.auditTrail(of: item.id).last)
         #expect(stored.details["reason"] == reason)
     }

@@ -151,12 +151,12 @@ import Testing
         let engine = h.engine
         let draft = h.draft(assignees: ["worker"])
         let created = try await withThrowingTaskGroup(of: WorkItem.ID.self) { group in
-            for _ in 0..<40 { group.addTask { try await engine.create(draft, by: "boss").id } }
+            for _ in 0..<40 { group.addTask { try await engine.workItems.create(draft, by: "boss").id } }
             return try await group.reduce(into: [WorkItem.ID]()) { $0.append($1) }
         }
         #expect(Set(created).count == 40)
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for id in created { group.addTask { try await engine.accept(id, by: "worker") } }
+            for id in created { group.addTask { try await engine.workItems.accept(id, by: "worker") } }
             try await group.waitForAll()
         }
         for id in created {

@@ -18,7 +18,7 @@ import Testing
     func requestDeadline(state: WorkItemState) async throws {
         let w = try await Workplace()
         let item = try await w.item(state)
-        let request = try await w.engine.requestAdjustment(
+        let request = try await w.engine.workItems.requestAdjustment(
             item.id, by: W.assignee, change: .init(deadline: .endOfDay(Self.newDate)), reason: "The SDK update slipped")
         #expect(request.status == .pending && request.itemID == item.id && request.requesterID == W.assignee)
         #expect(request.reason == "The SDK update slipped" && request.createdAt == w.now)
@@ -38,17 +38,17 @@ import Testing
         #expect(notice.body == "Li Wei asks to move the deadline to end of 2026-01-20: The SDK update slipped")
         let todo = try await w.todo(W.initiator)
         #expect(todo.map(\.item.id) == [item.id] && todo.map(\.reasons) == [[.decideAdjustment]])
-        #expect(try await w.engine.activity(of: item.id, as: W.initiator).adjustmentRequests == [request])
+        #expect(try await w.engine.workItems.activity(of: item.id, as: W.initiator).adjustmentRequests == [request])
     }
 
     @Test("approving a deadline change applies the new deadline and due instant and records the previous deadline")
     func approveDeadline() async throws {
         let w = try await Workplace()
         let item = try await w.item(.inProgress)
-        let request = try await w.engine.requestAdjustment(
+        let request = try await w.engine.workItems.requestAdjustment(
             item.id, by: W.assignee, change: .init(deadline: .endOfDay(Self.newDate)), reason: "The SDK update slipped")
         w.h.clock.advance(by: .seconds(600))
-        let changed = try await w.engine.approveAdjustment(request.id, by: W.initiator, note: "Fine, but no later")
+        let changed = try await w.engine.workItems.approveAdjustment(request.id, by: W.initiator, note: "Fine, but no later")
         #expect(changed.deadline == .endOfDay(Self.newDate))
         #expect(changed.dueAt == Self.newDueAt)
         #expect(changed.pendingAdjustmentID == nil && changed.state == .inProgress)
@@ -80,9 +80,9 @@ import Testing
         let item = try await w.item(.accepted)
         let requested = w.now.addingTimeInterval(30 * 86_400 + 0.2504)
         let kept = w.now.addingTimeInterval(30 * 86_400 + 0.25)
-        let request = try await w.engine.requestAdjustment(
+        let request = try await w.engine.workItems.requestAdjustment(
             item.id, by: W.assignee, change: .init(deadline: .instant(requested)), reason: "vendor holidays")
-        let changed = try await w.engine.approveAdjustment(request.id, by: W.initiator)
+        let changed = try await w.engine.workItems.approveAdjustment(request.id, by: W.initiator)
         #expect(changed.dueAt == kept && changed.deadline == .instant(kept))
         #expect(try await w.stored(item.id) == changed, "the item returned is the item stored")
         #expect(try await w.h.store.adjustmentRequest(request.id)?.previousDeadline == item.deadline)
@@ -93,14 +93,14 @@ import Testing
         let w = try await Workplace()
         let item = try await w.item(.assigned)
         let change = AdjustmentRequest.Change(title: "Release notes, Android only", description: "iOS ships in March")
-        let request = try await w.engine.requestAdjustment(item.id, by: W.assignee, change: change, reason: "iOS slipped")
+        let request = try await w.engine.workItems.requestAdjustment(item.id, by: W.assignee, change: change, reason: "iOS slipped")
         let event = try #require(try await w.trail(item.id).last)
         #expect(event.details["requested_title"] == "Release notes, Android only")
         #expect(event.details["requested_description"] == "iOS ships in March")
         #expect(try await w.inbox(W.initiator).first?.body
             == "Li Wei asks to retitle it \"Release notes, Android only\" and change its description: iOS slipped")
 
-        let changed = try await w.engine.approveAdjustment(request.id, by: W.initiator)
+        let changed = try await w.engine.workItems.approveAdjustment(request.id, by: W.initiator)
         #expect(changed.title == "Release notes, Android only" && changed.description == "iOS ships in March")
         #expect(changed.deadline == item.deadline && changed.dueAt == item.dueAt, "the deadline did not change")
         let approval = try #require(try await w.trail(item.id).last)
@@ -108,7 +108,7 @@ import Testing
         #expect(approval.details["new_description"] == "iOS ships in March")
         #expect(approval.details["new_deadline"] == nil)
         #expect(try await w.h.store.adjustmentRequest(request.id)?.previousDeadline == nil)
-        #expect(try await w.engine.search("Android only", as: W.initiator).items.map(\.id) == [item.id],
+        #expect(try await w.engine.workItems.search("Android only", as: W.initiator).items.map(\.id) == [item.id],
             "search sees the new title")
     }
 
@@ -116,10 +116,10 @@ import Testing
     func decideInReview() async throws {
         let w = try await Workplace()
         let item = try await w.item(.inProgress)
-        let request = try await w.engine.requestAdjustment(
+        let request = try await w.engine.workItems.requestAdjustment(
             item.id, by: W.assignee, change: .init(deadline: .endOfDay(Self.newDate)), reason: "more time")
-        try await w.engine.submitForReview(item.id, by: W.assignee)
-        let changed = try await w.engine.approveAdjustment(request.id, by: W.initiator)
+        try await w.engine.workItems.submitForReview(item.id, by: W.assignee)
+        let changed = try await w.engine.workItems.approveAdjustment(request.id, by: W.initiator)
         #expect(changed.state == .inReview && changed.dueAt == Self.newDueAt)
     }
 
@@ -127,18 +127,18 @@ import Testing
     func reject() async throws {
         let w = try await Workplace()
         let item = try await w.item(.inProgress)
-        let request = try await w.engine.requestAdjustment(
+        let request = try await w.engine.workItems.requestAdjustment(
             item.id, by: W.assignee, change: .init(deadline: .endOfDay(Self.newDate)), reason: "more time")
         let pending = try await w.footprint(item.id)
         for blank in ["", "  "] {
             let error = await expectFailure(.invalidInput) {
-                try await w.engine.rejectAdjustment(request.id, by: W.initiator, reason: blank)
+                try await w.engine.workItems.rejectAdjustment(request.id, by: W.initiator, reason: blank)
             }
             #expect(error?.problems.map { "\($0.field):\($0.kind)" } == ["reason:empty"])
         }
         #expect(try await w.footprint(item.id) == pending)
 
-        let kept = try await w.engine.rejectAdjustment(request.id, by: W.initiator, reason: "The launch date is fixed")
+        let kept = try await w.engine.workItems.rejectAdjustment(request.id, by: W.initiator, reason: "The launch date is fixed")
         #expect(kept.deadline == item.deadline && kept.dueAt == item.dueAt && kept.pendingAdjustmentID == nil)
         let decided = try #require(try await w.h.store.adjustmentRequest(request.id))
         #expect(decided.status == .rejected && decided.decisionReason == "The launch date is fixed")
@@ -151,7 +151,7 @@ import Testing
         #expect(notice.body.contains("The launch date is fixed"))
 
         // A new request may follow a decided one.
-        let next = try await w.engine.requestAdjustment(
+        let next = try await w.engine.workItems.requestAdjustment(
             item.id, by: W.assignee, change: .init(title: "Smaller"), reason: "then less work")
         #expect(try await w.stored(item.id).pendingAdjustmentID == next.id)
     }
@@ -162,11 +162,11 @@ import Testing
         let item = try await w.item(.inProgress)
         let before = try await w.footprint(item.id)
         let empty = await expectFailure(.invalidInput) {
-            try await w.engine.requestAdjustment(item.id, by: W.assignee, change: .init(), reason: " ")
+            try await w.engine.workItems.requestAdjustment(item.id, by: W.assignee, change: .init(), reason: " ")
         }
         #expect(Set((empty?.problems ?? []).map { "\($0.field):\($0.kind)" }) == ["reason:empty", "change:missing"])
         let early = await expectFailure(.invalidInput) {
-            try await w.engine.requestAdjustment(
+            try await w.engine.workItems.requestAdjustment(
                 item.id, by: W.assignee,
                 change: .init(deadline: .endOfDay(CalendarDate(year: 2025, month: 12, day: 31)), title: ""),
                 reason: "oops")
@@ -174,7 +174,7 @@ import Testing
         #expect(Set((early?.problems ?? []).map { "\($0.field):\($0.kind)" })
             == ["change.deadline:deadline_before_start", "change.title:empty"])
         let unreal = await expectFailure(.invalidInput) {
-            try await w.engine.requestAdjustment(
+            try await w.engine.workItems.requestAdjustment(
                 item.id, by: W.assignee, change: .init(deadline: .endOfDay(CalendarDate(year: 2026, month: 2, day: 30))),
                 reason: "leap")
         }
@@ -186,7 +186,7 @@ import Testing
     func unknownRequest() async throws {
         let w = try await Workplace()
         let error = await expectFailure(.notFound) {
-            try await w.engine.approveAdjustment("no-such-request", by: W.initiator)
+            try await w.engine.workItems.approveAdjustment("no-such-request", by: W.initiator)
         }
         #expect(error?.message == "no adjustment request with id 'no-such-request'")
     }
@@ -195,18 +195,18 @@ import Testing
     func onlyInitiatorDecides() async throws {
         let w = try await Workplace()
         let item = try await w.item(.inProgress, reviewer: W.reviewer)
-        let request = try await w.engine.requestAdjustment(
+        let request = try await w.engine.workItems.requestAdjustment(
             item.id, by: W.assignee, change: .init(deadline: .endOfDay(Self.newDate)), reason: "more time")
         let before = try await w.footprint(item.id)
         for member in [W.assignee, W.reviewer, W.mobileHead, W.engHead, W.admin] {
             await expectFailure(.forbidden, "\(member) approves") {
-                try await w.engine.approveAdjustment(request.id, by: member)
+                try await w.engine.workItems.approveAdjustment(request.id, by: member)
             }
             await expectFailure(.forbidden, "\(member) rejects") {
-                try await w.engine.rejectAdjustment(request.id, by: member, reason: "no")
+                try await w.engine.workItems.rejectAdjustment(request.id, by: member, reason: "no")
             }
         }
         #expect(try await w.footprint(item.id) == before)
-        #expect(try await w.engine.approveAdjustment(request.id, by: W.initiator).dueAt == Self.newDueAt)
+        #expect(try await w.engine.workItems.approveAdjustment(request.id, by: W.initiator).dueAt == Self.newDueAt)
     }
 }

@@ -82,20 +82,20 @@ extension Workplace {
     func setUp(_ act: Act) async throws -> (WorkItem, AdjustmentRequest.ID?) {
         var draft = draft(reviewer: Self.reviewer)
         draft.watcherIDs = [Self.salesHead]
-        var item = try await engine.create(draft, by: Self.initiator, submit: act.state != .draft)
+        var item = try await engine.workItems.create(draft, by: Self.initiator, submit: act.state != .draft)
         let path: [WorkItemState] = [.assigned, .accepted, .inProgress, .inReview]
         if let target = path.firstIndex(of: act.state) {
             for state in path.dropFirst().prefix(target) {
                 switch state {
-                case .accepted: item = try await engine.accept(item.id, by: Self.assignee)
-                case .inProgress: item = try await engine.start(item.id, by: Self.assignee)
-                default: item = try await engine.submitForReview(item.id, by: Self.assignee)
+                case .accepted: item = try await engine.workItems.accept(item.id, by: Self.assignee)
+                case .inProgress: item = try await engine.workItems.start(item.id, by: Self.assignee)
+                default: item = try await engine.workItems.submitForReview(item.id, by: Self.assignee)
                 }
             }
         }
         var request: AdjustmentRequest.ID?
         if act.needsPendingRequest {
-            request = try await engine.requestAdjustment(
+            request = try await engine.workItems.requestAdjustment(
                 item.id, by: Self.assignee, change: .init(title: "Android only"), reason: "iOS slipped").id
             item = try await stored(item.id)
         }
@@ -114,16 +114,16 @@ extension Workplace {
         let (item, request) = try await w.setUp(act)
         let before = try await w.footprint(item.id)
         for actor in act.deniedTo {
-            #expect(try await w.engine.workItem(item.id, as: actor).id == item.id, "\(actor) may see the item")
+            #expect(try await w.engine.workItems.workItem(item.id, as: actor).id == item.id, "\(actor) may see the item")
             let error = await expectFailure(.forbidden, "\(actor) \(act)") {
-                try await w.engine.execute(act.command(item: item.id, request: request), by: actor)
+                try await w.engine.workItems.execute(act.command(item: item.id, request: request), by: actor)
             }
             #expect(error?.message.contains("member '\(actor)' may not \(act.command(item: item.id, request: request).name)") == true,
                 "\(error?.message ?? "")")
         }
         #expect(try await w.footprint(item.id) == before, "a denied command writes nothing")
         // The member the rules name may.
-        let result = try await w.engine.execute(act.command(item: item.id, request: request), by: act.allowedTo)
+        let result = try await w.engine.workItems.execute(act.command(item: item.id, request: request), by: act.allowedTo)
         #expect(result.item.id == item.id)
     }
 
@@ -139,10 +139,10 @@ extension Workplace {
         let missingID = act.needsPendingRequest ? "no-such-request" : "no-such-item"
         for actor in [W.bystander, W.stranger, W.partner] {
             let hidden = await expectFailure(.notFound, "\(actor) on a hidden item") {
-                try await w.engine.execute(realCommand, by: actor)
+                try await w.engine.workItems.execute(realCommand, by: actor)
             }
             let missing = await expectFailure(.notFound, "\(actor) on a missing item") {
-                try await w.engine.execute(missingCommand, by: actor)
+                try await w.engine.workItems.execute(missingCommand, by: actor)
             }
             let hiddenMessage = hidden?.message.replacingOccurrences(of: "'\(hiddenID)'", with: "'…'")
             let missingMessage = missing?.message.replacingOccurrences(of: "'\(missingID)'", with: "'…'")
@@ -158,10 +158,10 @@ extension Workplace {
         let item = try await w.item(.inProgress)
         for actor in [W.bystander, W.stranger, W.partner, W.salesHead] {
             for id in [item.id, WorkItem.ID("no-such-item")] {
-                let error = await expectFailure(.notFound, "\(actor)") { _ = try await w.engine.workItem(id, as: actor) }
+                let error = await expectFailure(.notFound, "\(actor)") { _ = try await w.engine.workItems.workItem(id, as: actor) }
                 #expect(error?.message == "no work item with id '\(id)'")
-                await expectFailure(.notFound) { _ = try await w.engine.auditTrail(of: id, as: actor) }
-                await expectFailure(.notFound) { _ = try await w.engine.activity(of: id, as: actor) }
+                await expectFailure(.notFound) { _ = try await w.engine.workItems.auditTrail(of: id, as: actor) }
+                await expectFailure(.notFound) { _ = try await w.engine.workItems.activity(of: id, as: actor) }
             }
         }
     }
@@ -170,26 +170,26 @@ extension Workplace {
     func partnerOnSharedItem() async throws {
         let w = try await Workplace()
         let item = try await w.item(.inProgress)
-        try await w.engine.share(item.id, with: "partnerco", by: W.initiator)
+        try await w.engine.workItems.share(item.id, with: "partnerco", by: W.initiator)
         let shared = try await w.stored(item.id)
         let before = try await w.footprint(item.id)
         for act in Act.allCases where act != .comment && !act.needsPendingRequest && act != .submit {
             let error = await expectFailure(.forbidden, "\(act)") {
-                try await w.engine.execute(act.command(item: item.id, request: nil), by: W.partner)
+                try await w.engine.workItems.execute(act.command(item: item.id, request: nil), by: W.partner)
             }
             #expect(error?.message.contains("may not") == true)
         }
         await expectFailure(.forbidden) {
-            try await w.engine.create(w.draft(), by: W.partner)
+            try await w.engine.workItems.create(w.draft(), by: W.partner)
         }
         #expect(try await w.footprint(item.id) == before)
-        let comment = try await w.engine.comment(on: item.id, by: W.partner, "We can deliver on the 5th")
+        let comment = try await w.engine.workItems.comment(on: item.id, by: W.partner, "We can deliver on the 5th")
         #expect(comment.visibility == .external, "an outside member's comments are always external")
         #expect(try await w.stored(item.id).version == shared.version)
 
         // Without external collaboration the partner sees nothing at all.
         try await w.engine.setExternalCollaboration("partnerco", enabled: false, by: W.admin)
-        let error = await expectFailure(.notFound) { try await w.engine.accept(item.id, by: W.partner) }
+        let error = await expectFailure(.notFound) { try await w.engine.workItems.accept(item.id, by: W.partner) }
         #expect(error?.message == "no work item with id '\(item.id)'")
     }
 
@@ -199,15 +199,15 @@ extension Workplace {
         let item = try await w.item(.inProgress)
         let before = try await w.footprint(item.id)
         await expectFailure(.notFound) {
-            try await w.engine.reassign(item.id, from: W.assignee, to: W.spare, by: W.salesHead)
+            try await w.engine.workItems.reassign(item.id, from: W.assignee, to: W.spare, by: W.salesHead)
         }
         #expect(try await w.footprint(item.id) == before)
         var draft = w.draft()
         draft.watcherIDs = [W.salesHead]
-        let watched = try await w.engine.create(draft, by: W.initiator)
+        let watched = try await w.engine.workItems.create(draft, by: W.initiator)
         let watchedBefore = try await w.footprint(watched.id)
         let error = await expectFailure(.forbidden) {
-            try await w.engine.reassign(watched.id, from: W.assignee, to: W.spare, by: W.salesHead)
+            try await w.engine.workItems.reassign(watched.id, from: W.assignee, to: W.spare, by: W.salesHead)
         }
         #expect(error?.message.contains("watcher") == true, "the explanation lists what the member holds")
         #expect(try await w.footprint(watched.id) == watchedBefore)
@@ -217,20 +217,20 @@ extension Workplace {
     func assigneeReviewer() async throws {
         let w = try await Workplace()
         let item = try await w.item(.inReview, reviewer: W.assignee)
-        #expect(try await w.engine.approve(item.id, by: W.assignee).state == .completed)
+        #expect(try await w.engine.workItems.approve(item.id, by: W.assignee).state == .completed)
     }
 
     @Test("with no named reviewer the initiator reviews; with one, only the reviewer does")
     func whoReviews() async throws {
         let w = try await Workplace()
         let unnamed = try await w.item(.inReview)
-        #expect(try await w.engine.reject(unnamed.id, by: W.initiator, reason: "redo").state == .inProgress)
+        #expect(try await w.engine.workItems.reject(unnamed.id, by: W.initiator, reason: "redo").state == .inProgress)
         let named = try await w.item(.inReview, reviewer: W.reviewer)
         let before = try await w.footprint(named.id)
-        await expectFailure(.forbidden) { try await w.engine.approve(named.id, by: W.initiator) }
-        await expectFailure(.forbidden) { try await w.engine.reject(named.id, by: W.initiator, reason: "no") }
+        await expectFailure(.forbidden) { try await w.engine.workItems.approve(named.id, by: W.initiator) }
+        await expectFailure(.forbidden) { try await w.engine.workItems.reject(named.id, by: W.initiator, reason: "no") }
         #expect(try await w.footprint(named.id) == before)
-        #expect(try await w.engine.reject(named.id, by: W.reviewer, reason: "redo").state == .inProgress)
+        #expect(try await w.engine.workItems.reject(named.id, by: W.reviewer, reason: "redo").state == .inProgress)
     }
 
     @Test("a deactivated member cannot act at all, even on items they are assigned; nothing is written",
@@ -246,7 +246,7 @@ extension Workplace {
         ]
         for command in commands {
             let error = await expectFailure(.forbidden, "\(command.name)") {
-                try await w.engine.execute(command, by: member)
+                try await w.engine.workItems.execute(command, by: member)
             }
             #expect(error?.message.contains("deactivated") == true)
         }
@@ -259,7 +259,7 @@ extension Workplace {
     func unknownActor() async throws {
         let w = try await Workplace()
         let item = try await w.item(.assigned)
-        let error = await expectFailure(.notFound) { try await w.engine.accept(item.id, by: "ghost") }
+        let error = await expectFailure(.notFound) { try await w.engine.workItems.accept(item.id, by: "ghost") }
         #expect(error?.message == "no member with id 'ghost'")
     }
 
@@ -269,8 +269,8 @@ extension Workplace {
         configuration.accessPolicy.remove(action: .cancel, relationship: .administrator)
         let w = try await Workplace(configuration: configuration)
         let item = try await w.item(.inProgress)
-        await expectFailure(.forbidden) { try await w.engine.cancel(item.id, by: W.admin) }
-        #expect(try await w.engine.cancel(item.id, by: W.initiator).state == .cancelled)
+        await expectFailure(.forbidden) { try await w.engine.workItems.cancel(item.id, by: W.admin) }
+        #expect(try await w.engine.workItems.cancel(item.id, by: W.initiator).state == .cancelled)
     }
 }
 
@@ -325,7 +325,7 @@ extension Workplace {
             }
             #expect(error == hidden, "\(member)")
         }
-        try await w.engine.share(item.id, with: "partnerco", by: W.initiator)
+        try await w.engine.workItems.share(item.id, with: "partnerco", by: W.initiator)
         let shared = try await w.engine.explain(.comment, on: item.id, for: W.partner)
         #expect(shared.isAllowed && shared.rule?.name == "shared_organization-may-comment")
         let sharedAccept = try await w.engine.explain(.accept, on: item.id, for: W.partner)
@@ -356,7 +356,7 @@ extension Workplace {
                 }
                 // The same error, word for word, as the read of the item and as an id that does not exist.
                 #expect(error == CollabError.notFound("work item", item.id.rawValue), "\(member) \(action)")
-                let read = await expectFailure(.notFound) { _ = try await w.engine.workItem(item.id, as: member) }
+                let read = await expectFailure(.notFound) { _ = try await w.engine.workItems.workItem(item.id, as: member) }
                 #expect(error == read)
             }
         }

@@ -14,9 +14,9 @@ import Testing
         let w = try await Workplace()
         var draft = w.draft(assignees: [W.assignee, W.coAssignee])
         draft.watcherIDs = [W.spare]
-        let item = try await w.engine.create(draft, by: W.initiator)
+        let item = try await w.engine.workItems.create(draft, by: W.initiator)
         w.h.clock.advance(by: .seconds(60))
-        let comment = try await w.engine.comment(on: item.id, by: W.assignee, "Which template should I use?")
+        let comment = try await w.engine.workItems.comment(on: item.id, by: W.assignee, "Which template should I use?")
         #expect(comment.itemID == item.id && comment.authorID == W.assignee && comment.createdAt == w.now)
         #expect(comment.visibility == .internal && comment.mentionedIDs.isEmpty)
         #expect(try await w.stored(item.id) == item, "the item is unchanged, version and all")
@@ -29,7 +29,7 @@ import Testing
             #expect(notice.kind == .commented && notice.body == "Li Wei: Which template should I use?")
         }
         #expect(try await w.kinds(W.assignee) == [.assigned], "the author is not told of their own comment")
-        #expect(try await w.engine.activity(of: item.id, as: W.initiator).comments == [comment])
+        #expect(try await w.engine.workItems.activity(of: item.id, as: W.initiator).comments == [comment])
     }
 
     @Test("@mentions notify only members who may see the item; the others are not even recorded")
@@ -37,7 +37,7 @@ import Testing
         let w = try await Workplace()
         let item = try await w.item(.inProgress)
         let before = try await w.footprint(item.id).notifications
-        let comment = try await w.engine.comment(
+        let comment = try await w.engine.workItems.comment(
             on: item.id, by: W.peer, "@li @qian @bob @amy @ghost @auditor @sun please look before Friday.")
         #expect(comment.mentionedIDs == [W.auditor, W.mobileHead, W.assignee].sorted())
         #expect(try await w.inbox(W.assignee).first?.kind == .mentioned)
@@ -60,12 +60,12 @@ import Testing
         let w = try await Workplace()
         try await w.h.addMember("bcom", in: "acme", departments: [DepartmentMembership("eng-mobile")], handle: "b.com")
         let item = try await w.item(.inProgress)
-        let plain = try await w.engine.comment(on: item.id, by: W.initiator, "Send it to a@b.com, not to li@acme.com")
+        let plain = try await w.engine.workItems.comment(on: item.id, by: W.initiator, "Send it to a@b.com, not to li@acme.com")
         #expect(plain.mentionedIDs.isEmpty)
         #expect(try await w.inbox("bcom").isEmpty)
         #expect(try await w.kinds(W.assignee).first == .commented)
 
-        let real = try await w.engine.comment(on: item.id, by: W.initiator, "Thanks @b.com. And (@li)!")
+        let real = try await w.engine.workItems.comment(on: item.id, by: W.initiator, "Thanks @b.com. And (@li)!")
         #expect(real.mentionedIDs == ["bcom", W.assignee])
         #expect(try await w.kinds("bcom") == [.mentioned])
     }
@@ -75,7 +75,7 @@ import Testing
         let w = try await Workplace()
         let item = try await w.item(.inProgress, assignees: [W.assignee, W.coAssignee])
         try await w.deactivate(W.coAssignee)
-        let comment = try await w.engine.comment(on: item.id, by: W.initiator, "@wang @li @li @li, status?")
+        let comment = try await w.engine.workItems.comment(on: item.id, by: W.initiator, "@wang @li @li @li, status?")
         #expect(comment.mentionedIDs == [W.assignee])
         #expect(try await w.kinds(W.assignee).filter { $0 == .mentioned }.count == 1)
     }
@@ -84,17 +84,17 @@ import Testing
     func externalComments() async throws {
         let w = try await Workplace()
         let item = try await w.item(.inProgress)
-        let hidden = try await w.engine.comment(on: item.id, by: W.initiator, "@amy internal only", visibility: .external)
+        let hidden = try await w.engine.workItems.comment(on: item.id, by: W.initiator, "@amy internal only", visibility: .external)
         #expect(hidden.mentionedIDs.isEmpty, "the item is not shared with partnerco yet")
-        try await w.engine.share(item.id, with: "partnerco", by: W.initiator)
-        let internalComment = try await w.engine.comment(on: item.id, by: W.initiator, "@amy margins are thin")
+        try await w.engine.workItems.share(item.id, with: "partnerco", by: W.initiator)
+        let internalComment = try await w.engine.workItems.comment(on: item.id, by: W.initiator, "@amy margins are thin")
         #expect(internalComment.mentionedIDs.isEmpty && internalComment.visibility == .internal)
-        let external = try await w.engine.comment(
+        let external = try await w.engine.workItems.comment(
             on: item.id, by: W.initiator, "@amy can you deliver by the 5th?", visibility: .external)
         #expect(external.mentionedIDs == [W.partner])
         let notice = try #require(try await w.inbox(W.partner).first)
         #expect(notice.kind == .mentioned && notice.organizationID == "partnerco")
-        let seen = try await w.engine.activity(of: item.id, as: W.partner).comments.map(\.id)
+        let seen = try await w.engine.workItems.activity(of: item.id, as: W.partner).comments.map(\.id)
         #expect(seen == [hidden.id, external.id], "a partner sees external comments only")
     }
 
@@ -106,7 +106,7 @@ import Testing
         for (body, kind) in [("", ValidationProblem.Kind.empty), (" \n ", .empty),
                              (String(repeating: "y", count: 10_001), .tooLong)]
         {
-            let error = await expectFailure(.invalidInput) { try await w.engine.comment(on: item.id, by: W.assignee, body) }
+            let error = await expectFailure(.invalidInput) { try await w.engine.workItems.comment(on: item.id, by: W.assignee, body) }
             #expect(error?.problems.map(\.field) == ["body"] && error?.problems.map(\.kind) == [kind])
         }
         #expect(try await w.footprint(item.id) == before)

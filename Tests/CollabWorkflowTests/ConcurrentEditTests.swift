@@ -18,7 +18,7 @@ import Testing
             for (command, actor) in commands {
                 group.addTask {
                     do {
-                        try await engine.execute(command, by: actor, expectedVersion: expectedVersion)
+                        try await engine.workItems.execute(command, by: actor, expectedVersion: expectedVersion)
                         return "ok"
                     } catch {
                         return (error as? CollabError)?.code.rawValue ?? "untyped: \(error)"
@@ -35,23 +35,23 @@ import Testing
     func staleVersion() async throws {
         let w = try await Workplace()
         let item = try await w.item(.assigned)
-        try await w.engine.accept(item.id, by: W.assignee, expectedVersion: 1)
+        try await w.engine.workItems.accept(item.id, by: W.assignee, expectedVersion: 1)
         let before = try await w.footprint(item.id)
         let error = await expectFailure(.conflict) {
-            try await w.engine.cancel(item.id, by: W.initiator, reason: "never mind", expectedVersion: 1)
+            try await w.engine.workItems.cancel(item.id, by: W.initiator, reason: "never mind", expectedVersion: 1)
         }
         #expect(error?.message == "work item '\(item.id)' is at version 2, the command was based on version 1")
         #expect(try await w.footprint(item.id) == before)
-        #expect(try await w.engine.cancel(item.id, by: W.initiator, expectedVersion: 2).version == 3)
+        #expect(try await w.engine.workItems.cancel(item.id, by: W.initiator, expectedVersion: 2).version == 3)
     }
 
     @Test("a stale command is reported as a conflict even when the new state would also refuse it")
     func conflictBeforeTransition() async throws {
         let w = try await Workplace()
         let item = try await w.item(.assigned)
-        try await w.engine.accept(item.id, by: W.assignee)
-        await expectFailure(.conflict) { try await w.engine.accept(item.id, by: W.assignee, expectedVersion: 1) }
-        await expectFailure(.invalidTransition) { try await w.engine.accept(item.id, by: W.assignee, expectedVersion: 2) }
+        try await w.engine.workItems.accept(item.id, by: W.assignee)
+        await expectFailure(.conflict) { try await w.engine.workItems.accept(item.id, by: W.assignee, expectedVersion: 1) }
+        await expectFailure(.invalidTransition) { try await w.engine.workItems.accept(item.id, by: W.assignee, expectedVersion: 2) }
     }
 
     @Test("of different commands raced from the same read of an assigned item, exactly one wins; the rest conflict")
@@ -123,7 +123,7 @@ import Testing
                     var outcomes: [String] = []
                     for attempt in 0..<3 {
                         do {
-                            try await engine.reportProgress(
+                            try await engine.workItems.reportProgress(
                                 item.id, by: n.isMultiple(of: 2) ? W.assignee : W.coAssignee, text: "\(n).\(attempt)",
                                 percent: n * 10 + attempt)
                             outcomes.append("ok")

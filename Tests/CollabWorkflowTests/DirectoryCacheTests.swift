@@ -48,15 +48,15 @@ import Testing
         try await h.engine.setExternalCollaboration("supplier", enabled: true, by: "admin")
         try await moved("enabling external collaboration")
 
-        let item = try await h.engine.create(h.draft(assignees: ["peer"]), by: "boss")
-        try await h.engine.accept(item.id, by: "peer")
+        let item = try await h.engine.workItems.create(h.draft(assignees: ["peer"]), by: "boss")
+        try await h.engine.workItems.accept(item.id, by: "peer")
         #expect(try await h.store.directoryRevision() == last, "a work-item command moved the directory revision")
     }
 
     @Test("a change planned under an older directory revision is refused and writes nothing")
     func staleChangeIsRefused() async throws {
         let h = try await workplace()
-        let item = try await h.engine.create(h.draft(assignees: ["worker"]), by: "boss")
+        let item = try await h.engine.workItems.create(h.draft(assignees: ["worker"]), by: "boss")
         let planned = try await h.store.directoryRevision()
         try await h.addMember("newcomer", in: "acme")
         var change = ChangeSet()
@@ -78,13 +78,13 @@ import Testing
     @Test("a member deactivated by another process cannot act on the next command, though the engine had cached them")
     func deactivationTakesEffectAtOnce() async throws {
         let h = try await workplace()
-        let item = try await h.engine.create(h.draft(assignees: ["worker"]), by: "boss")
-        try await h.engine.accept(item.id, by: "worker")  // the worker's subject is now cached
+        let item = try await h.engine.workItems.create(h.draft(assignees: ["worker"]), by: "boss")
+        try await h.engine.workItems.accept(item.id, by: "worker")  // the worker's subject is now cached
         let otherProcess = try h.reopenStore()
         try await otherProcess.save(Member(id: "worker", organizationID: "acme", displayName: "worker", handle: "worker",
                                            departments: [DepartmentMembership("ops")], isActive: false))
         do {
-            try await h.engine.start(item.id, by: "worker")
+            try await h.engine.workItems.start(item.id, by: "worker")
             Issue.record("a deactivated member started an item")
         } catch {
             #expect(error.code == .forbidden, "\(error)")
@@ -95,23 +95,23 @@ import Testing
     @Test("a head moved out of a department by another process stops seeing its items on every surface")
     func movedHeadLosesSight() async throws {
         let h = try await workplace()
-        let item = try await h.engine.create(
+        let item = try await h.engine.workItems.create(
             h.draft(title: "Inventory count", assignees: ["worker"], departments: ["ops"]), by: "peer")
-        #expect(try await h.engine.list(as: "boss").items.map(\.id) == [item.id])  // boss heads ops: cached
+        #expect(try await h.engine.workItems.list(as: "boss").items.map(\.id) == [item.id])  // boss heads ops: cached
         let otherProcess = try h.reopenStore()
         try await otherProcess.save(Member(id: "boss", organizationID: "acme", displayName: "boss", handle: "boss",
                                            departments: [DepartmentMembership("sales", role: .head)]))
-        #expect(try await h.engine.list(as: "boss").items.isEmpty)
-        #expect(try await h.engine.count(as: "boss") == 0)
-        #expect(try await h.engine.search("Inventory", as: "boss").items.isEmpty)
+        #expect(try await h.engine.workItems.list(as: "boss").items.isEmpty)
+        #expect(try await h.engine.workItems.count(as: "boss") == 0)
+        #expect(try await h.engine.workItems.search("Inventory", as: "boss").items.isEmpty)
         do {
-            _ = try await h.engine.workItem(item.id, as: "boss")
+            _ = try await h.engine.workItems.workItem(item.id, as: "boss")
             Issue.record("a former head still opened the item")
         } catch {
             #expect(error.code == .notFound, "\(error)")
         }
         do {
-            try await h.engine.cancel(item.id, by: "boss", reason: "no longer needed")
+            try await h.engine.workItems.cancel(item.id, by: "boss", reason: "no longer needed")
             Issue.record("a former head still cancelled the item")
         } catch {
             #expect(error.code == .notFound, "\(error)")
@@ -122,9 +122,9 @@ import Testing
     @Test("a member promoted by another process may act at once, though the engine had cached them as unable to")
     func promotionTakesEffectAtOnce() async throws {
         let h = try await workplace()
-        let item = try await h.engine.create(h.draft(assignees: ["peer"]), by: "boss")
+        let item = try await h.engine.workItems.create(h.draft(assignees: ["peer"]), by: "boss")
         do {
-            try await h.engine.cancel(item.id, by: "worker", reason: "not needed")  // caches the worker as a member
+            try await h.engine.workItems.cancel(item.id, by: "worker", reason: "not needed")  // caches the worker as a member
             Issue.record("a plain member cancelled an item they are not part of")
         } catch {
             #expect(error.code == .notFound, "\(error)")
@@ -132,18 +132,18 @@ import Testing
         let otherProcess = try h.reopenStore()
         try await otherProcess.save(Member(id: "worker", organizationID: "acme", displayName: "worker", handle: "worker",
                                            roles: [.administrator], departments: [DepartmentMembership("ops")]))
-        try await h.engine.cancel(item.id, by: "worker", reason: "not needed")
+        try await h.engine.workItems.cancel(item.id, by: "worker", reason: "not needed")
         #expect(try await h.store.workItem(item.id)?.state == .cancelled)
     }
 
     @Test("a member added by another process can be assigned at once")
     func newMemberIsKnownAtOnce() async throws {
         let h = try await workplace()
-        _ = try await h.engine.create(h.draft(assignees: ["worker"]), by: "boss")  // the directory is cached
+        _ = try await h.engine.workItems.create(h.draft(assignees: ["worker"]), by: "boss")  // the directory is cached
         let otherProcess = try h.reopenStore()
         try await otherProcess.save(Member(id: "hire", organizationID: "acme", displayName: "New hire", handle: "hire",
                                            departments: [DepartmentMembership("ops")]))
-        let item = try await h.engine.create(h.draft(assignees: ["hire"]), by: "boss")
+        let item = try await h.engine.workItems.create(h.draft(assignees: ["hire"]), by: "boss")
         #expect(item.assigneeIDs == ["hire"])
     }
 
@@ -155,7 +155,7 @@ import Testing
         let draft = h.draft(assignees: ["worker"])
         let commands = Task {
             var created: [WorkItem.ID] = []
-            for _ in 0..<60 { created.append(try await engine.create(draft, by: "boss").id) }
+            for _ in 0..<60 { created.append(try await engine.workItems.create(draft, by: "boss").id) }
             return created
         }
         for n in 0..<60 {

@@ -11,7 +11,7 @@ import Testing
 
     /// Checks that nothing at all was written by a refused create.
     static func expectNothingWritten(_ w: Workplace, sourceLocation: SourceLocation = #_sourceLocation) async throws {
-        #expect(try await w.engine.count(as: W.admin) == 0, sourceLocation: sourceLocation)
+        #expect(try await w.engine.workItems.count(as: W.admin) == 0, sourceLocation: sourceLocation)
         let outbox = try await w.h.store.outboxCounts()
         #expect(outbox.pending + outbox.delivered + outbox.parked + outbox.suppressed == 0, sourceLocation: sourceLocation)
         #expect(try await w.todo(W.initiator).isEmpty, sourceLocation: sourceLocation)
@@ -28,7 +28,7 @@ import Testing
             deadline: .endOfDay(CalendarDate(year: 2026, month: 1, day: 2)),
             attachments: [w.h.attachment("plan.pdf"), w.h.attachment("install.sh", mediaType: "application/x-sh")])
         let error = try #require(await expectFailure(.invalidInput) {
-            try await w.engine.create(draft, by: W.initiator, submit: submit)
+            try await w.engine.workItems.create(draft, by: W.initiator, submit: submit)
         })
         #expect(error.message == "5 problems in the input")
         #expect(error.problems.count == 5)
@@ -57,7 +57,7 @@ import Testing
         draft.watcherIDs = [W.partner]
         draft.departmentIDs = ["eng-mobile", "nowhere", "eng-mobile"]
         draft.partnerOrganizationIDs = ["globex", "closedco", "nowhere"]
-        let error = try #require(await expectFailure(.invalidInput) { try await w.engine.create(draft, by: W.initiator) })
+        let error = try #require(await expectFailure(.invalidInput) { try await w.engine.workItems.create(draft, by: W.initiator) })
         let found = Set(error.problems.map { "\($0.field):\($0.kind)" })
         #expect(found == [
             "assigneeIDs[1]:unknown_member", "assigneeIDs[2]:unknown_member", "assigneeIDs[3]:duplicate",
@@ -78,7 +78,7 @@ import Testing
         draft.tags = ["ok", " ", String(repeating: "g", count: 51)]
         draft.attachments = [FileAttachment(
             fileName: "../etc/passwd", mediaType: "application/pdf", size: -1, sha256: "XYZ", storageKey: "k")]
-        let error = try #require(await expectFailure(.invalidInput) { try await w.engine.create(draft, by: W.initiator) })
+        let error = try #require(await expectFailure(.invalidInput) { try await w.engine.workItems.create(draft, by: W.initiator) })
         let found = Set(error.problems.map { "\($0.field):\($0.kind)" })
         #expect(found == [
             "title:too_long", "assigneeIDs:missing", "tags[1]:empty", "tags[2]:too_long",
@@ -86,7 +86,7 @@ import Testing
         ])
         var spoofed = w.draft("Invoice\u{202E}fdp.exe")
         spoofed.description = "Tab\tand\nnew lines are fine here, a bell \u{07} is not"
-        let controls = await expectFailure(.invalidInput) { try await w.engine.create(spoofed, by: W.initiator) }
+        let controls = await expectFailure(.invalidInput) { try await w.engine.workItems.create(spoofed, by: W.initiator) }
         #expect(controls?.problems.map { "\($0.field):\($0.kind)" } == ["title:malformed", "description:malformed"])
         try await Self.expectNothingWritten(w)
     }
@@ -98,10 +98,10 @@ import Testing
         var draft = w.draft()
         draft.start = start
         draft.deadline = .instant(start)
-        let error = await expectFailure(.invalidInput) { try await w.engine.create(draft, by: W.initiator) }
+        let error = await expectFailure(.invalidInput) { try await w.engine.workItems.create(draft, by: W.initiator) }
         #expect(error?.problems.map(\.kind) == [.deadlineBeforeStart])
         draft.deadline = .instant(start.addingTimeInterval(0.001))
-        let item = try await w.engine.create(draft, by: W.initiator)
+        let item = try await w.engine.workItems.create(draft, by: W.initiator)
         func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
         #expect(item.start == start && milliseconds(item.dueAt) == milliseconds(start) + 1)
     }

@@ -493,8 +493,8 @@ private struct Plant {
         // Equipment accepts its tasks five minutes in; production does nothing.
         try await p.h.advance(by: .seconds(300))
         let equipment = p.tasks(incident, "equipment")
-        try await p.engine.accept(equipment[0], by: Plant.eqTech)
-        try await p.engine.accept(equipment[1], by: Plant.eqHead)
+        try await p.engine.workItems.accept(equipment[0], by: Plant.eqTech)
+        try await p.engine.workItems.accept(equipment[1], by: Plant.eqHead)
 
         // Nothing before production's deadline (ten minutes).
         try await p.h.advance(to: t0.addingTimeInterval(599))
@@ -537,9 +537,9 @@ private struct Plant {
         let equipment = p.tasks(incident, "equipment"), production = p.tasks(incident, "production")
 
         try await p.h.advance(to: t0.addingTimeInterval(300))
-        try await p.engine.accept(equipment[0], by: Plant.eqTech)
+        try await p.engine.workItems.accept(equipment[0], by: Plant.eqTech)
         try await p.h.advance(to: t0.addingTimeInterval(480))
-        try await p.engine.accept(equipment[1], by: Plant.eqHead)
+        try await p.engine.workItems.accept(equipment[1], by: Plant.eqHead)
         try await p.h.advance(to: t0.addingTimeInterval(540))
         try await p.engine.postUpdate(to: incident.id, text: "Machine locked out", by: Plant.eqTech)
         // Production's deadline passes at 600 s.
@@ -549,7 +549,7 @@ private struct Plant {
         try await p.h.advance(to: t0.addingTimeInterval(1200))
         try await p.engine.fulfil(request.id, by: Plant.prodOp)
         try await p.h.advance(to: t0.addingTimeInterval(1500))
-        try await p.engine.accept(production[0], by: Plant.prodOp)
+        try await p.engine.workItems.accept(production[0], by: Plant.prodOp)
         try await p.h.advance(to: t0.addingTimeInterval(1800))
 
         await expectFailure(.forbidden, "a responder who did not trigger it") {
@@ -755,7 +755,7 @@ extension EmergencyPlanTests {
         let incident = try await p.engine.trigger(plan.id, by: Workplace.admin, triggerKey: "k")
         let equipment = p.tasks(incident, "equipment")
         try await p.h.advance(by: .seconds(60))
-        try await p.engine.accept(equipment[0], by: Plant.eqTech)
+        try await p.engine.workItems.accept(equipment[0], by: Plant.eqTech)
         try await p.h.advance(by: .seconds(900))
         let notices = try await p.h.notices(of: Plant.eqHead, kind: .acknowledgementMissed)
         #expect(notices.count == 1)
@@ -791,14 +791,14 @@ extension EmergencyPlanTests {
         let equipment = p.tasks(incident, "equipment")
         try await p.h.advance(to: t0.addingTimeInterval(60))
         for id in equipment {
-            try await p.engine.accept(id, by: Plant.eqTech)
-            try await p.engine.start(id, by: Plant.eqTech)
-            try await p.engine.submitForReview(id, by: Plant.eqTech)
+            try await p.engine.workItems.accept(id, by: Plant.eqTech)
+            try await p.engine.workItems.start(id, by: Plant.eqTech)
+            try await p.engine.workItems.submitForReview(id, by: Plant.eqTech)
         }
         try await p.h.advance(to: t0.addingTimeInterval(1000))
-        try await p.engine.approve(equipment[0], by: Plant.eqHead)
+        try await p.engine.workItems.approve(equipment[0], by: Plant.eqHead)
         try await p.h.advance(to: t0.addingTimeInterval(2000))
-        try await p.engine.approve(equipment[1], by: Plant.eqHead)
+        try await p.engine.workItems.approve(equipment[1], by: Plant.eqHead)
         let open = try await p.engine.incidentSummary(incident.id, as: Plant.eqTech)
         #expect(open.closedAt == t0.addingTimeInterval(2000), "an open incident's summary runs to now")
         let eq = try #require(open.departments.first)

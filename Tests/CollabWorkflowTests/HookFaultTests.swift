@@ -115,7 +115,7 @@ final class FaultyHook: NotificationHook {
         for n in 0..<items {
             // Every 100th item is poisoned: the flaky hook fails on its notifications until healed.
             let title = n % 100 == 7 ? "Poisoned \(n)" : "Task \(n)"
-            ids.append(try await h.engine.create(h.draft(title: title, assignees: ["li", "wang"]), by: "boss").id)
+            ids.append(try await h.engine.workItems.create(h.draft(title: title, assignees: ["li", "wang"]), by: "boss").id)
         }
         let total = try await h.store.outboxCounts().pending
         #expect(total == 2 * items)

@@ -45,7 +45,7 @@ import Testing
         try await h.addOrganization("acme")
         try await h.addMember("boss", in: "acme")
         try await h.addMember("worker", in: "acme")
-        let anchor = try await h.engine.create(h.draft(assignees: ["worker"]), by: "boss")
+        let anchor = try await h.engine.workItems.create(h.draft(assignees: ["worker"]), by: "boss")
         var generator = Case(rng: SeededRandomNumberGenerator(seed: seed))
         let cases = ProcessInfo.processInfo.environment["COLLAB_LONG"] == "1" ? 2_500 : 250
         var accepted = 0
@@ -63,27 +63,27 @@ import Testing
                         title: generator.text(), description: generator.text(), assigneeIDs: ["worker"],
                         deadline: .endOfDay(CalendarDate(year: 2026, month: 3, day: 1)),
                         attachments: n % 5 == 0 ? [attachment] : [], tags: [generator.text(), generator.text()])
-                    let item = try await h.engine.create(draft, by: "boss")
-                    let stored = try await h.engine.workItem(item.id, as: "boss")
+                    let item = try await h.engine.workItems.create(draft, by: "boss")
+                    let stored = try await h.engine.workItems.workItem(item.id, as: "boss")
                     #expect(stored.title == draft.title && stored.description == draft.description
                         && stored.tags == draft.tags && stored.attachments == draft.attachments,
                         "case \(n): the item read back differs from the draft")
                 case 2:
                     let body = generator.text()
-                    let comment = try await h.engine.comment(on: anchor.id, by: "boss", body)
+                    let comment = try await h.engine.workItems.comment(on: anchor.id, by: "boss", body)
                     #expect(comment.body == body)
-                    let activity = try await h.engine.activity(of: anchor.id, as: "boss")
+                    let activity = try await h.engine.workItems.activity(of: anchor.id, as: "boss")
                     #expect(activity.comments.contains { $0.id == comment.id && $0.body == body })
                 case 3:
-                    _ = try await h.engine.search(generator.text(), as: "boss")
-                    _ = try await h.engine.list(as: "boss", filter: WorkItemFilter(
+                    _ = try await h.engine.workItems.search(generator.text(), as: "boss")
+                    _ = try await h.engine.workItems.list(as: "boss", filter: WorkItemFilter(
                         assigneeID: Member.ID(generator.text()), tag: generator.text()))
                 default:
                     let json = Self.hostileJSON(generator.text(), rng: &generator.rng)
                     guard let draft = try? JSONDecoder().decode(WorkItemDraft.self, from: Data(json.utf8)) else {
                         throw CollabError(.invalidInput, "not a draft")  // refused by the decoder
                     }
-                    _ = try await h.engine.create(draft, by: "boss")
+                    _ = try await h.engine.workItems.create(draft, by: "boss")
                 }
                 accepted += 1
             } catch let error as CollabError {

@@ -28,7 +28,7 @@ import Testing
     func inboxPaging() async throws {
         let w = try await Workplace()
         for n in 1...7 {
-            try await w.engine.create(w.draft("Task \(n)"), by: W.initiator)
+            try await w.engine.workItems.create(w.draft("Task \(n)"), by: W.initiator)
             w.h.clock.advance(by: .seconds(60))
         }
         let pages = try await Self.pages(w, W.assignee, limit: 3)
@@ -48,13 +48,13 @@ import Testing
     func inboxKinds() async throws {
         let w = try await Workplace()
         let item = try await w.item(.inProgress, reviewer: W.reviewer)
-        try await w.engine.reportProgress(item.id, by: W.assignee, text: "half", percent: 50)
-        let request = try await w.engine.requestAdjustment(
+        try await w.engine.workItems.reportProgress(item.id, by: W.assignee, text: "half", percent: 50)
+        let request = try await w.engine.workItems.requestAdjustment(
             item.id, by: W.assignee, change: .init(title: "Smaller"), reason: "too much")
-        try await w.engine.approveAdjustment(request.id, by: W.initiator)
-        try await w.engine.comment(on: item.id, by: W.reviewer, "Looks good so far")
-        try await w.engine.submitForReview(item.id, by: W.assignee)
-        try await w.engine.reject(item.id, by: W.reviewer, reason: "Add screenshots")
+        try await w.engine.workItems.approveAdjustment(request.id, by: W.initiator)
+        try await w.engine.workItems.comment(on: item.id, by: W.reviewer, "Looks good so far")
+        try await w.engine.workItems.submitForReview(item.id, by: W.assignee)
+        try await w.engine.workItems.reject(item.id, by: W.reviewer, reason: "Add screenshots")
         #expect(try await w.kinds(W.initiator) == [.commented, .adjustmentRequested, .progressReported, .accepted])
         #expect(try await w.kinds(W.assignee) == [.reviewResult, .commented, .adjustmentDecided, .assigned])
         #expect(try await w.kinds(W.reviewer) == [.reviewRequested])
@@ -65,7 +65,7 @@ import Testing
     @Test("unread counts, reading some, reading all; nobody can mark another member's notifications read")
     func readState() async throws {
         let w = try await Workplace()
-        for n in 1...5 { try await w.engine.create(w.draft("Task \(n)", assignees: [W.assignee, W.coAssignee]), by: W.initiator) }
+        for n in 1...5 { try await w.engine.workItems.create(w.draft("Task \(n)", assignees: [W.assignee, W.coAssignee]), by: W.initiator) }
         #expect(try await w.engine.unreadCount(of: W.assignee) == 5)
         let newest = Array(try await w.inbox(W.assignee).prefix(2))
         let theirs = try await w.inbox(W.coAssignee)
@@ -108,11 +108,11 @@ import Testing
     func revokedItemsLeaveTheInbox() async throws {
         let w = try await Workplace()
         let item = try await w.item(.inProgress)
-        try await w.engine.share(item.id, with: "partnerco", by: W.initiator)
-        try await w.engine.comment(on: item.id, by: W.initiator, "@amy please confirm the dates", visibility: .external)
+        try await w.engine.workItems.share(item.id, with: "partnerco", by: W.initiator)
+        try await w.engine.workItems.comment(on: item.id, by: W.initiator, "@amy please confirm the dates", visibility: .external)
         #expect(try await w.kinds(W.partner) == [.mentioned])
         #expect(try await w.engine.unreadCount(of: W.partner) == 1)
-        try await w.engine.unshare(item.id, from: "partnerco", by: W.initiator)
+        try await w.engine.workItems.unshare(item.id, from: "partnerco", by: W.initiator)
         #expect(try await w.inbox(W.partner).isEmpty)
         #expect(try await w.engine.unreadCount(of: W.partner) == 0)
     }
@@ -126,7 +126,7 @@ import Testing
         let inProgress = try await w.item(.inProgress)
         let inReview = try await w.item(.inReview, reviewer: W.reviewer)
         let adjusting = try await w.item(.inProgress)
-        try await w.engine.requestAdjustment(adjusting.id, by: W.assignee, change: .init(title: "Less"), reason: "busy")
+        try await w.engine.workItems.requestAdjustment(adjusting.id, by: W.assignee, change: .init(title: "Less"), reason: "busy")
         _ = try await w.item(.completed)
         _ = try await w.item(.cancelled)
 
@@ -145,8 +145,8 @@ import Testing
     @Test("one item can need several things from the same member, listed in a fixed order")
     func severalReasons() async throws {
         let w = try await Workplace()
-        let item = try await w.engine.create(w.draft(assignees: [W.initiator, W.assignee]), by: W.initiator)
-        try await w.engine.requestAdjustment(item.id, by: W.assignee, change: .init(title: "Less"), reason: "busy")
+        let item = try await w.engine.workItems.create(w.draft(assignees: [W.initiator, W.assignee]), by: W.initiator)
+        try await w.engine.workItems.requestAdjustment(item.id, by: W.assignee, change: .init(title: "Less"), reason: "busy")
         let entry = try #require(try await w.todo(W.initiator).first)
         #expect(entry.item.id == item.id && entry.reasons == [.accept, .decideAdjustment])
         let current = try await w.stored(item.id)
@@ -160,7 +160,7 @@ import Testing
         for day in [15, 3, 9, 12, 6, 9] {
             var draft = w.draft("Due on day \(day)")
             draft.deadline = .endOfDay(CalendarDate(year: 2026, month: 1, day: day))
-            let item = try await w.engine.create(draft, by: W.initiator)
+            let item = try await w.engine.workItems.create(draft, by: W.initiator)
             expected.append(item.id)
         }
         let byDeadline = try await expected.asyncSorted(w)
@@ -181,7 +181,7 @@ import Testing
         #expect(zip(seen, seen.dropFirst()).allSatisfy { $0.item.dueAt <= $1.item.dueAt })
 
         // Finished and cancelled items leave the list.
-        try await w.engine.cancel(byDeadline[0], by: W.initiator)
+        try await w.engine.workItems.cancel(byDeadline[0], by: W.initiator)
         #expect(try await w.todo(W.assignee).map(\.item.id) == Array(byDeadline.dropFirst()))
     }
 }

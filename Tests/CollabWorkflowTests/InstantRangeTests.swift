@@ -20,13 +20,13 @@ import Testing
         var item = w.draft()
         item.deadline = .instant(Self.far)
         var problem = await expectFailure(.invalidInput, "a deadline at 1e300 s") {
-            _ = try await w.engine.create(item, by: Workplace.initiator)
+            _ = try await w.engine.workItems.create(item, by: Workplace.initiator)
         }
         #expect(problem?.problems.map(\.field).contains("deadline") == true)
         item = w.draft()
         item.start = Self.early
         problem = await expectFailure(.invalidInput, "a start at -1e300 s") {
-            _ = try await w.engine.create(item, by: Workplace.initiator)
+            _ = try await w.engine.workItems.create(item, by: Workplace.initiator)
         }
         #expect(problem?.problems.map(\.field).contains("start") == true)
 

@@ -78,7 +78,7 @@ struct Attempt: Sendable, CustomTestStringConvertible {
         let item = try await w.item(attempt.state)
         let before = try await w.footprint(item.id)
         let error = await expectFailure(.invalidTransition) {
-            try await w.engine.execute(attempt.move.command(on: item.id), by: attempt.move.actor)
+            try await w.engine.workItems.execute(attempt.move.command(on: item.id), by: attempt.move.actor)
         }
         #expect(error?.message
             == "cannot \(attempt.move.commandName) work item '\(item.id)' in state '\(attempt.state.rawValue)'")
@@ -89,7 +89,7 @@ struct Attempt: Sendable, CustomTestStringConvertible {
     func validTransition(attempt: Attempt) async throws {
         let w = try await Workplace()
         let item = try await w.item(attempt.state)
-        let result = try await w.engine.execute(attempt.move.command(on: item.id), by: attempt.move.actor)
+        let result = try await w.engine.workItems.execute(attempt.move.command(on: item.id), by: attempt.move.actor)
         #expect(result.item.version == item.version + 1)
         #expect(try await w.actions(item.id).last == attempt.move.commandName)
     }
@@ -98,9 +98,9 @@ struct Attempt: Sendable, CustomTestStringConvertible {
     func acceptTwice() async throws {
         let w = try await Workplace()
         let item = try await w.item(.assigned, assignees: [W.assignee, W.coAssignee])
-        try await w.engine.accept(item.id, by: W.assignee)
+        try await w.engine.workItems.accept(item.id, by: W.assignee)
         for member in [W.assignee, W.coAssignee] {
-            let error = await expectFailure(.invalidTransition) { try await w.engine.accept(item.id, by: member) }
+            let error = await expectFailure(.invalidTransition) { try await w.engine.workItems.accept(item.id, by: member) }
             #expect(error?.message.contains("cannot accept") == true && error?.message.contains("'accepted'") == true)
         }
         #expect(try await w.actions(item.id) == ["create", "accept"])
@@ -111,12 +111,12 @@ struct Attempt: Sendable, CustomTestStringConvertible {
     func outOfOrder() async throws {
         let w = try await Workplace()
         let item = try await w.item(.assigned)
-        let approve = await expectFailure(.invalidTransition) { try await w.engine.approve(item.id, by: W.initiator) }
+        let approve = await expectFailure(.invalidTransition) { try await w.engine.workItems.approve(item.id, by: W.initiator) }
         #expect(approve?.message == "cannot approve work item '\(item.id)' in state 'assigned'")
-        let start = await expectFailure(.invalidTransition) { try await w.engine.start(item.id, by: W.assignee) }
+        let start = await expectFailure(.invalidTransition) { try await w.engine.workItems.start(item.id, by: W.assignee) }
         #expect(start?.message == "cannot start work item '\(item.id)' in state 'assigned'")
         let review = await expectFailure(.invalidTransition) {
-            try await w.engine.submitForReview(item.id, by: W.assignee)
+            try await w.engine.workItems.submitForReview(item.id, by: W.assignee)
         }
         #expect(review?.message == "cannot submit_for_review work item '\(item.id)' in state 'assigned'")
         #expect(try await w.stored(item.id) == item)
@@ -129,15 +129,15 @@ struct Attempt: Sendable, CustomTestStringConvertible {
         let item = try await w.item(state)
         for move in Move.allCases {
             let error = await expectFailure(.invalidTransition, "\(move)") {
-                try await w.engine.execute(move.command(on: item.id), by: move.actor)
+                try await w.engine.workItems.execute(move.command(on: item.id), by: move.actor)
             }
             #expect(error?.message.contains("cannot \(move.commandName)") == true, "\(move)")
             #expect(error?.message.contains("in state '\(state.rawValue)'") == true, "\(move)")
         }
         #expect(try await w.stored(item.id) == item)
-        let comment = try await w.engine.comment(on: item.id, by: W.assignee, "Post-mortem notes are in the wiki")
+        let comment = try await w.engine.workItems.comment(on: item.id, by: W.assignee, "Post-mortem notes are in the wiki")
         #expect(comment.itemID == item.id)
-        let watched = try await w.engine.watch(item.id, by: W.peer)
+        let watched = try await w.engine.workItems.watch(item.id, by: W.peer)
         #expect(watched.watcherIDs == [W.peer] && watched.state == state)
     }
 
@@ -146,14 +146,14 @@ struct Attempt: Sendable, CustomTestStringConvertible {
     func resumeAfterClose(state: WorkItemState) async throws {
         let w = try await Workplace()
         var item = try await w.item(state == .completed ? .inReview : .inProgress)
-        try await w.engine.execute(.waitForExternal(item.id, reason: "customer must sign off"), by: W.initiator)
+        try await w.engine.workItems.execute(.waitForExternal(item.id, reason: "customer must sign off"), by: W.initiator)
         item = state == .completed
-            ? try await w.engine.approve(item.id, by: W.initiator)
-            : try await w.engine.cancel(item.id, by: W.initiator)
+            ? try await w.engine.workItems.approve(item.id, by: W.initiator)
+            : try await w.engine.workItems.cancel(item.id, by: W.initiator)
         #expect(item.state == state)
         let before = try await w.footprint(item.id)
         let error = await expectFailure(.invalidTransition) {
-            try await w.engine.execute(.resumeFromExternal(item.id), by: W.initiator)
+            try await w.engine.workItems.execute(.resumeFromExternal(item.id), by: W.initiator)
         }
         #expect(error?.message == "cannot resume_external work item '\(item.id)' in state '\(state.rawValue)'")
         #expect(try await w.footprint(item.id) == before)
@@ -163,12 +163,12 @@ struct Attempt: Sendable, CustomTestStringConvertible {
     func secondAdjustment() async throws {
         let w = try await Workplace()
         let item = try await w.item(.inProgress, assignees: [W.assignee, W.coAssignee])
-        let first = try await w.engine.requestAdjustment(
+        let first = try await w.engine.workItems.requestAdjustment(
             item.id, by: W.assignee, change: .init(title: "Android only"), reason: "iOS slipped")
         let before = try await w.footprint(item.id)
         for member in [W.assignee, W.coAssignee] {
             let error = await expectFailure(.invalidTransition) {
-                try await w.engine.requestAdjustment(
+                try await w.engine.workItems.requestAdjustment(
                     item.id, by: member, change: .init(deadline: .endOfDay(CalendarDate(year: 2026, month: 2, day: 1))),
                     reason: "more time")
             }
@@ -181,23 +181,23 @@ struct Attempt: Sendable, CustomTestStringConvertible {
     func decidedRequests() async throws {
         let w = try await Workplace()
         let item = try await w.item(.inProgress)
-        let approved = try await w.engine.requestAdjustment(
+        let approved = try await w.engine.workItems.requestAdjustment(
             item.id, by: W.assignee, change: .init(title: "Android only"), reason: "iOS slipped")
-        try await w.engine.approveAdjustment(approved.id, by: W.initiator)
-        let rejected = try await w.engine.requestAdjustment(
+        try await w.engine.workItems.approveAdjustment(approved.id, by: W.initiator)
+        let rejected = try await w.engine.workItems.requestAdjustment(
             item.id, by: W.assignee, change: .init(title: "Nothing"), reason: "bored")
-        try await w.engine.rejectAdjustment(rejected.id, by: W.initiator, reason: "no")
-        let withdrawn = try await w.engine.requestAdjustment(
+        try await w.engine.workItems.rejectAdjustment(rejected.id, by: W.initiator, reason: "no")
+        let withdrawn = try await w.engine.workItems.requestAdjustment(
             item.id, by: W.assignee, change: .init(title: "Something"), reason: "why not")
-        try await w.engine.cancel(item.id, by: W.initiator)
+        try await w.engine.workItems.cancel(item.id, by: W.initiator)
         let before = try await w.footprint(item.id)
         for (request, status) in [(approved, "approved"), (rejected, "rejected"), (withdrawn, "withdrawn")] {
             for approving in [true, false] {
                 let error = await expectFailure(.invalidTransition, "\(status)") {
                     if approving {
-                        try await w.engine.approveAdjustment(request.id, by: W.initiator)
+                        try await w.engine.workItems.approveAdjustment(request.id, by: W.initiator)
                     } else {
-                        try await w.engine.rejectAdjustment(request.id, by: W.initiator, reason: "no")
+                        try await w.engine.workItems.rejectAdjustment(request.id, by: W.initiator, reason: "no")
                     }
                 }
                 #expect(error?.message.contains("'\(request.id)' is \(status), not pending") == true)

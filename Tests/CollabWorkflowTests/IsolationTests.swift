@@ -247,7 +247,7 @@ final class IsolationRun {
                     departmentIDs: some(departments[company] ?? [], max: 2), partnerOrganizationIDs: partners,
                     deadline: .instant(clock.now().addingTimeInterval(Double(int(1...60)) * 86_400)),
                     attachments: attachments, tags: ["tag-\(pick(Self.words))"])
-                let item = try await engine.create(draft, by: initiator)
+                let item = try await engine.workItems.create(draft, by: initiator)
                 ref.items[item.id] = .init(
                     id: item.id, org: company, title: item.title, description: item.description, tags: item.tags,
                     initiator: initiator, reviewer: draft.reviewerID, assignees: draft.assigneeIDs,
@@ -259,13 +259,13 @@ final class IsolationRun {
                     let visibility: Visibility = chance(0.5) ? .external : .internal
                     // Mention a partner member: only an external comment may notify them.
                     let mention = partners.isEmpty ? "" : " @p0"
-                    let comment = try await engine.comment(on: item.id, by: author, "note\(mention)", visibility: visibility)
+                    let comment = try await engine.workItems.comment(on: item.id, by: author, "note\(mention)", visibility: visibility)
                     ref.items[item.id]?.comments[comment.id] = visibility
                 }
                 // Outside members comment too (always external).
                 for partner in partners where chance(0.5) {
                     let author = Member.ID("\(partner)-m0")
-                    let comment = try await engine.comment(on: item.id, by: author, "reply", visibility: .internal)
+                    let comment = try await engine.workItems.comment(on: item.id, by: author, "reply", visibility: .internal)
                     ref.items[item.id]?.comments[comment.id] = .external
                 }
             }
@@ -276,11 +276,11 @@ final class IsolationRun {
         // Every world holds a notification queued for someone who then loses access: an item shared with
         // the organization about to be disabled, and an external comment mentioning its member.
         let plantedAssignee = pick(members["acme"] ?? [])
-        let planted = try await engine.create(
+        let planted = try await engine.workItems.create(
             WorkItemDraft(title: "Planted shared item", assigneeIDs: [plantedAssignee], partnerOrganizationIDs: [disabled],
                 deadline: .instant(clock.now().addingTimeInterval(86_400))),
             by: "acme-m0")
-        let plantedComment = try await engine.comment(on: planted.id, by: "acme-m0", "@p0 please confirm", visibility: .external)
+        let plantedComment = try await engine.workItems.comment(on: planted.id, by: "acme-m0", "@p0 please confirm", visibility: .external)
         ref.items[planted.id] = .init(
             id: planted.id, org: "acme", title: planted.title, description: planted.description, tags: [],
             initiator: "acme-m0", reviewer: nil, assignees: [plantedAssignee], watchers: [], departments: [],
@@ -292,7 +292,7 @@ final class IsolationRun {
         if let shared = ref.items.values.sorted(by: { $0.id < $1.id }).first(where: { !$0.partners.isEmpty }) {
             let partner = shared.partners[0]
             lostAccess.formUnion(members[partner] ?? [])
-            try await engine.unshare(shared.id, from: partner, by: "acme-m0")
+            try await engine.workItems.unshare(shared.id, from: partner, by: "acme-m0")
             ref.items[shared.id]?.partners.removeAll { $0 == partner }
         }
         let leaver = pick(Array((members["acme"] ?? []).dropFirst(2)))
@@ -390,7 +390,7 @@ final class IsolationRun {
         // as soon as the first actor who could see it comes up.
         let activeActors = actors.filter { ref.people[$0]?.active ?? false }
         func checkSearch(_ text: String, by actor: Member.ID) async throws {
-            let found = try await engine.search(text, as: actor, page: PageRequest(limit: 500)).items.map(\.id)
+            let found = try await engine.workItems.search(text, as: actor, page: PageRequest(limit: 500)).items.map(\.id)
             let expected = ref.visibleItems(actor)
                 .filter { ref.matches($0, text: text, outsider: ref.isOutsider(actor, $0.id)) }.map(\.id)
             check(found == expected, "search '\(text)' by \(actor): \(found.count) items, expected \(expected.count)")
@@ -402,7 +402,7 @@ final class IsolationRun {
             var cursor: String?
             var outsiderLeak = false
             repeat {
-                let page = try await engine.list(as: actor, page: PageRequest(limit: 7, cursor: cursor))
+                let page = try await engine.workItems.list(as: actor, page: PageRequest(limit: 7, cursor: cursor))
                 listed += page.items.map(\.id)
                 outsiderLeak = outsiderLeak || page.items.contains { item in
                     ref.isOutsider(actor, item.id) && (!item.assigneeIDs.isEmpty || !item.tags.isEmpty)
@@ -411,7 +411,7 @@ final class IsolationRun {
             } while cursor != nil
             check(listed == visibleIDs, "list of \(actor): \(listed.count) items, expected \(visibleIDs.count)")
             check(!outsiderLeak, "list of \(actor) shows internal fields")
-            let count = try await engine.count(as: actor)
+            let count = try await engine.workItems.count(as: actor)
             check(count == visibleIDs.count, "count of \(actor): \(count), expected \(visibleIDs.count)")
             try await checkSearch("secret", by: actor)  // every description holds it
             let summary = try await reports.summary(as: actor)
@@ -431,8 +431,8 @@ final class IsolationRun {
         for actor in actors where !(ref.people[actor]?.active ?? false) {
             // A deactivated member reads nothing: every surface refuses, every id is "not found".
             for (surface, attempt) in [
-                ("list", { _ = try await engine.list(as: actor) }),
-                ("search", { _ = try await engine.search("alpha", as: actor) }),
+                ("list", { _ = try await engine.workItems.list(as: actor) }),
+                ("search", { _ = try await engine.workItems.search("alpha", as: actor) }),
                 ("report", { _ = try await reports.summary(as: actor) }),
                 ("to-do", { _ = try await engine.todo(of: actor) }),
                 ("inbox", { _ = try await engine.inbox(of: actor) }),
@@ -446,7 +446,7 @@ final class IsolationRun {
             }
             for id in allIDs {
                 do {
-                    _ = try await engine.workItem(id, as: actor)
+                    _ = try await engine.workItems.workItem(id, as: actor)
                     check(false, "deactivated \(actor) fetched \(id)")
                 } catch {
                     check(error.code == .notFound && error.message == "no work item with id '\(id)'",
@@ -462,7 +462,7 @@ final class IsolationRun {
             // Get by id: visible items as the actor may see them; every other id exactly like a missing one.
             for id in allIDs {
                 do {
-                    let item = try await engine.workItem(id, as: actor)
+                    let item = try await engine.workItems.workItem(id, as: actor)
                     check(ref.canSee(actor, id), "\(actor) fetched \(id), which they may not see")
                     let attachments = Set(item.attachments.map(\.fileName))
                     check(attachments == ref.visibleAttachments(actor, id), "attachments of \(id) for \(actor)")
@@ -471,14 +471,14 @@ final class IsolationRun {
                             && item.departmentIDs.isEmpty && item.reviewerID == nil
                             && item.partnerOrganizationIDs == [ref.people[actor]!.org],
                             "\(id) shows internal fields to outsider \(actor)")
-                        let activity = try await engine.activity(of: id, as: actor)
+                        let activity = try await engine.workItems.activity(of: id, as: actor)
                         check(Set(activity.comments.map(\.id)) == ref.visibleComments(actor, id)
                             && activity.progressUpdates.isEmpty && activity.adjustmentRequests.isEmpty,
                             "activity of \(id) for outsider \(actor)")
-                        let trail = try await engine.auditTrail(of: id, as: actor)
+                        let trail = try await engine.workItems.auditTrail(of: id, as: actor)
                         check(trail.isEmpty, "audit trail of \(id) shown to outsider \(actor)")
                     } else {
-                        let activity = try await engine.activity(of: id, as: actor)
+                        let activity = try await engine.workItems.activity(of: id, as: actor)
                         check(Set(activity.comments.map(\.id)) == ref.visibleComments(actor, id),
                             "comments of \(id) for \(actor)")
                     }

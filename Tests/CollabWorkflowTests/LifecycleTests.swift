@@ -38,19 +38,19 @@ struct Company {
     func item(in state: WorkItemState, reviewer: Member.ID? = nil) async throws -> WorkItem {
         var draft = h.draft(assignees: [Self.worker], reviewer: reviewer, departments: ["ops-east"])
         draft.description = "Ship the east-region report"
-        var item = try await engine.create(draft, by: Self.boss, submit: state != .draft)
+        var item = try await engine.workItems.create(draft, by: Self.boss, submit: state != .draft)
         let reviewerID = reviewer ?? Self.boss
         let path: [WorkItemState] = [.assigned, .accepted, .inProgress, .inReview, .completed]
         guard let target = path.firstIndex(of: state) else {
-            if state == .cancelled { item = try await engine.cancel(item.id, by: Self.boss) }
+            if state == .cancelled { item = try await engine.workItems.cancel(item.id, by: Self.boss) }
             return item
         }
         for next in path.dropFirst().prefix(target) {
             switch next {
-            case .accepted: item = try await engine.accept(item.id, by: Self.worker)
-            case .inProgress: item = try await engine.start(item.id, by: Self.worker)
-            case .inReview: item = try await engine.submitForReview(item.id, by: Self.worker)
-            case .completed: item = try await engine.approve(item.id, by: reviewerID)
+            case .accepted: item = try await engine.workItems.accept(item.id, by: Self.worker)
+            case .inProgress: item = try await engine.workItems.start(item.id, by: Self.worker)
+            case .inReview: item = try await engine.workItems.submitForReview(item.id, by: Self.worker)
+            case .completed: item = try await engine.workItems.approve(item.id, by: reviewerID)
             default: break
             }
         }
@@ -58,7 +58,7 @@ struct Company {
     }
 
     func trail(_ id: WorkItem.ID) async throws -> [String] {
-        try await engine.auditTrail(of: id, as: Self.admin).map(\.action)
+        try await engine.workItems.auditTrail(of: id, as: Self.admin).map(\.action)
     }
 
     func inboxKinds(_ member: Member.ID) async throws -> [Notice.Kind] {
@@ -94,7 +94,7 @@ func expectError(
         #expect(draft.state == .draft)
         #expect(try await c.inboxKinds(Company.worker) == [.assigned], "a draft notifies nobody")
         #expect(try await c.engine.todo(of: Company.boss).items.map(\.item.id) == [draft.id])
-        let submitted = try await c.engine.submit(draft.id, by: Company.boss)
+        let submitted = try await c.engine.workItems.submit(draft.id, by: Company.boss)
         #expect(submitted.state == .assigned && submitted.version == 2)
         #expect(try await c.inboxKinds(Company.worker) == [.assigned, .assigned])
         #expect(try await c.trail(draft.id) == ["create", "submit"])
@@ -104,24 +104,24 @@ func expectError(
     func happyPath() async throws {
         let c = try await Company()
         let item = try await c.item(in: .assigned, reviewer: Company.reviewer)
-        try await c.engine.accept(item.id, by: Company.worker)
+        try await c.engine.workItems.accept(item.id, by: Company.worker)
         #expect(try await c.inboxKinds(Company.boss) == [.accepted])
-        try await c.engine.start(item.id, by: Company.worker)
-        let update = try await c.engine.reportProgress(
+        try await c.engine.workItems.start(item.id, by: Company.worker)
+        let update = try await c.engine.workItems.reportProgress(
             item.id, by: Company.worker, text: "Draft done", percent: 60, attachments: [c.h.attachment()])
         #expect(update.percent == 60 && update.attachments.count == 1)
-        #expect(try await c.engine.workItem(item.id, as: Company.boss).progressPercent == 60)
-        try await c.engine.submitForReview(item.id, by: Company.worker, note: "ready")
+        #expect(try await c.engine.workItems.workItem(item.id, as: Company.boss).progressPercent == 60)
+        try await c.engine.workItems.submitForReview(item.id, by: Company.worker, note: "ready")
         #expect(try await c.inboxKinds(Company.reviewer) == [.reviewRequested])
         #expect(try await c.engine.todo(of: Company.reviewer).items.first?.reasons == [.review])
         c.h.clock.advance(by: .seconds(60))
-        let done = try await c.engine.approve(item.id, by: Company.reviewer, note: "good")
+        let done = try await c.engine.workItems.approve(item.id, by: Company.reviewer, note: "good")
         #expect(done.state == .completed && done.closedAt == c.h.clock.now() && done.version == 6)
         #expect(try await c.trail(item.id) == ["create", "accept", "start", "report_progress", "submit_for_review", "approve"])
         let approval = try await c.engine.inbox(of: Company.worker).items.first
         #expect(approval?.kind == .reviewResult && approval?.title.hasPrefix("Approved") == true)
         #expect(try await c.engine.todo(of: Company.worker).items.isEmpty)
-        let activity = try await c.engine.activity(of: item.id, as: Company.boss)
+        let activity = try await c.engine.workItems.activity(of: item.id, as: Company.boss)
         #expect(activity.reviewDecisions.map(\.outcome) == [.approved] && activity.progressUpdates.count == 1)
     }
 
@@ -129,12 +129,12 @@ func expectError(
     func reject() async throws {
         let c = try await Company()
         let item = try await c.item(in: .inReview)
-        await expectError(.invalidInput) { try await c.engine.reject(item.id, by: Company.boss, reason: "  ") }
-        let back = try await c.engine.reject(item.id, by: Company.boss, reason: "Numbers for March are missing")
+        await expectError(.invalidInput) { try await c.engine.workItems.reject(item.id, by: Company.boss, reason: "  ") }
+        let back = try await c.engine.workItems.reject(item.id, by: Company.boss, reason: "Numbers for March are missing")
         #expect(back.state == .inProgress)
         let notice = try #require(try await c.engine.inbox(of: Company.worker).items.first)
         #expect(notice.kind == .reviewResult && notice.body.contains("Numbers for March are missing"))
-        let events = try await c.engine.auditTrail(of: item.id, as: Company.boss)
+        let events = try await c.engine.workItems.auditTrail(of: item.id, as: Company.boss)
         #expect(events.last?.details["reason"] == "Numbers for March are missing")
         #expect(events.last?.fromState == .inReview && events.last?.toState == .inProgress)
         #expect(try await c.engine.todo(of: Company.worker).items.first?.reasons == [.work])
@@ -144,21 +144,21 @@ func expectError(
     func cancel() async throws {
         let c = try await Company()
         let first = try await c.item(in: .inProgress)
-        let request = try await c.engine.requestAdjustment(
+        let request = try await c.engine.workItems.requestAdjustment(
             first.id, by: Company.worker, change: .init(title: "Smaller scope"), reason: "too much")
-        let cancelled = try await c.engine.cancel(first.id, by: Company.boss, reason: "no longer needed")
+        let cancelled = try await c.engine.workItems.cancel(first.id, by: Company.boss, reason: "no longer needed")
         #expect(cancelled.state == .cancelled && cancelled.closedAt != nil && cancelled.pendingAdjustmentID == nil)
         #expect(try await c.h.store.adjustmentRequest(request.id)?.status == .withdrawn)
         #expect(try await c.inboxKinds(Company.worker).first == .cancelled)
         let second = try await c.item(in: .accepted)
-        #expect(try await c.engine.cancel(second.id, by: Company.admin).state == .cancelled)
+        #expect(try await c.engine.workItems.cancel(second.id, by: Company.admin).state == .cancelled)
     }
 
     @Test("a department head over a parent department reassigns; both assignees are told")
     func reassign() async throws {
         let c = try await Company()
         let item = try await c.item(in: .inProgress)
-        let moved = try await c.engine.reassign(
+        let moved = try await c.engine.workItems.reassign(
             item.id, from: Company.worker, to: Company.second, by: Company.head, reason: "worker is on leave")
         #expect(moved.assigneeIDs == [Company.second] && moved.state == .inProgress)
         #expect(try await c.inboxKinds(Company.second) == [.assigned])
@@ -166,10 +166,10 @@ func expectError(
         #expect(try await c.engine.todo(of: Company.second).items.map(\.item.id) == [item.id])
         #expect(try await c.engine.todo(of: Company.worker).items.isEmpty)
         await expectError(.invalidInput) {
-            try await c.engine.reassign(item.id, from: Company.worker, to: Company.second, by: Company.head)
+            try await c.engine.workItems.reassign(item.id, from: Company.worker, to: Company.second, by: Company.head)
         }
         await expectError(.invalidInput) {
-            try await c.engine.reassign(item.id, from: Company.second, to: "nobody", by: Company.admin)
+            try await c.engine.workItems.reassign(item.id, from: Company.second, to: "nobody", by: Company.admin)
         }
     }
 
@@ -177,16 +177,16 @@ func expectError(
     func commentsAndMentions() async throws {
         let c = try await Company()
         let item = try await c.item(in: .inProgress)
-        let comment = try await c.engine.comment(
+        let comment = try await c.engine.workItems.comment(
             on: item.id, by: Company.head, "@worker @bystander @nobody please mail a@b.com today.")
         #expect(comment.mentionedIDs == [Company.worker], "the bystander may not see the item; nobody does not exist")
         #expect(try await c.inboxKinds(Company.worker).first == .mentioned)
         #expect(try await c.inboxKinds(Company.boss).first == .commented)
         #expect(try await c.inboxKinds(Company.bystander).isEmpty)
-        #expect(try await c.engine.workItem(item.id, as: Company.boss).version == item.version,
+        #expect(try await c.engine.workItems.workItem(item.id, as: Company.boss).version == item.version,
             "a comment does not change the item")
-        await expectError(.notFound) { try await c.engine.comment(on: item.id, by: Company.bystander, "hi") }
-        await expectError(.invalidInput) { try await c.engine.comment(on: item.id, by: Company.boss, "") }
+        await expectError(.notFound) { try await c.engine.workItems.comment(on: item.id, by: Company.bystander, "hi") }
+        await expectError(.invalidInput) { try await c.engine.workItems.comment(on: item.id, by: Company.boss, "") }
     }
 }
 
@@ -196,43 +196,43 @@ func expectError(
         let c = try await Company()
         let item = try await c.item(in: .inProgress)
         let newDeadline = Deadline.endOfDay(CalendarDate(year: 2026, month: 2, day: 20))
-        let request = try await c.engine.requestAdjustment(
+        let request = try await c.engine.workItems.requestAdjustment(
             item.id, by: Company.worker, change: .init(deadline: newDeadline), reason: "supplier is late")
         #expect(request.status == .pending)
         #expect(try await c.inboxKinds(Company.boss).first == .adjustmentRequested)
         #expect(try await c.engine.todo(of: Company.boss).items.first?.reasons == [.decideAdjustment])
         await expectError(.invalidTransition, containing: "already has adjustment request") {
-            try await c.engine.requestAdjustment(item.id, by: Company.worker, change: .init(title: "x"), reason: "y")
+            try await c.engine.workItems.requestAdjustment(item.id, by: Company.worker, change: .init(title: "x"), reason: "y")
         }
-        let changed = try await c.engine.approveAdjustment(request.id, by: Company.boss, note: "ok")
+        let changed = try await c.engine.workItems.approveAdjustment(request.id, by: Company.boss, note: "ok")
         #expect(changed.deadline == newDeadline && changed.pendingAdjustmentID == nil)
         // The end of 2026-02-20 in Asia/Shanghai is 2026-02-20T16:00Z.
         #expect(changed.dueAt == Date(timeIntervalSince1970: 1_771_603_200))
         let decided = try #require(try await c.h.store.adjustmentRequest(request.id))
         #expect(decided.status == .approved && decided.previousDeadline == item.deadline)
         #expect(try await c.inboxKinds(Company.worker).first == .adjustmentDecided)
-        await expectError(.invalidTransition) { try await c.engine.approveAdjustment(request.id, by: Company.boss) }
+        await expectError(.invalidTransition) { try await c.engine.workItems.approveAdjustment(request.id, by: Company.boss) }
     }
 
     @Test("an approved change of scope retitles the item; a rejection needs a reason and changes nothing")
     func scopeAndRejection() async throws {
         let c = try await Company()
         let item = try await c.item(in: .accepted)
-        let scope = try await c.engine.requestAdjustment(
+        let scope = try await c.engine.workItems.requestAdjustment(
             item.id, by: Company.worker, change: .init(title: "East report, Q1 only"), reason: "Q2 data missing")
-        #expect(try await c.engine.approveAdjustment(scope.id, by: Company.boss).title == "East report, Q1 only")
-        let later = try await c.engine.requestAdjustment(
+        #expect(try await c.engine.workItems.approveAdjustment(scope.id, by: Company.boss).title == "East report, Q1 only")
+        let later = try await c.engine.workItems.requestAdjustment(
             item.id, by: Company.worker, change: .init(deadline: .endOfDay(CalendarDate(year: 2026, month: 3, day: 1))),
             reason: "more time")
-        await expectError(.invalidInput) { try await c.engine.rejectAdjustment(later.id, by: Company.boss, reason: "") }
-        let unchanged = try await c.engine.rejectAdjustment(later.id, by: Company.boss, reason: "the board meets Feb 10")
+        await expectError(.invalidInput) { try await c.engine.workItems.rejectAdjustment(later.id, by: Company.boss, reason: "") }
+        let unchanged = try await c.engine.workItems.rejectAdjustment(later.id, by: Company.boss, reason: "the board meets Feb 10")
         #expect(unchanged.deadline == item.deadline && unchanged.pendingAdjustmentID == nil)
         #expect(try await c.h.store.adjustmentRequest(later.id)?.status == .rejected)
         await expectError(.invalidInput) {
-            try await c.engine.requestAdjustment(item.id, by: Company.worker, change: .init(), reason: "nothing")
+            try await c.engine.workItems.requestAdjustment(item.id, by: Company.worker, change: .init(), reason: "nothing")
         }
         await expectError(.invalidInput) {
-            try await c.engine.requestAdjustment(
+            try await c.engine.workItems.requestAdjustment(
                 item.id, by: Company.worker, change: .init(deadline: .endOfDay(CalendarDate(year: 2025, month: 1, day: 1))),
                 reason: "before the start")
         }
@@ -268,17 +268,17 @@ func expectError(
         func run(_ c: Company, _ id: WorkItem.ID) async throws {
             let e = c.engine
             switch self {
-            case .submit: try await e.submit(id, by: Company.boss)
-            case .accept: try await e.accept(id, by: Company.worker)
-            case .start: try await e.start(id, by: Company.worker)
-            case .progress: try await e.reportProgress(id, by: Company.worker, text: "x")
-            case .submitForReview: try await e.submitForReview(id, by: Company.worker)
-            case .approve: try await e.approve(id, by: Company.boss)
-            case .reject: try await e.reject(id, by: Company.boss, reason: "no")
+            case .submit: try await e.workItems.submit(id, by: Company.boss)
+            case .accept: try await e.workItems.accept(id, by: Company.worker)
+            case .start: try await e.workItems.start(id, by: Company.worker)
+            case .progress: try await e.workItems.reportProgress(id, by: Company.worker, text: "x")
+            case .submitForReview: try await e.workItems.submitForReview(id, by: Company.worker)
+            case .approve: try await e.workItems.approve(id, by: Company.boss)
+            case .reject: try await e.workItems.reject(id, by: Company.boss, reason: "no")
             case .requestAdjustment:
-                try await e.requestAdjustment(id, by: Company.worker, change: .init(title: "t"), reason: "r")
-            case .cancel: try await e.cancel(id, by: Company.boss)
-            case .reassign: try await e.reassign(id, from: Company.worker, to: Company.second, by: Company.head)
+                try await e.workItems.requestAdjustment(id, by: Company.worker, change: .init(title: "t"), reason: "r")
+            case .cancel: try await e.workItems.cancel(id, by: Company.boss)
+            case .reassign: try await e.workItems.reassign(id, from: Company.worker, to: Company.second, by: Company.head)
             }
         }
     }
@@ -293,7 +293,7 @@ func expectError(
             await expectError(.invalidTransition, containing: "cannot \(step.commandName) work item '\(item.id)' in state '\(state.rawValue)'") {
                 try await step.run(c, item.id)
             }
-            #expect(try await c.engine.workItem(item.id, as: Company.boss).version == item.version)
+            #expect(try await c.engine.workItems.workItem(item.id, as: Company.boss).version == item.version)
             #expect(try await c.trail(item.id) == trail)
         }
     }
@@ -304,7 +304,7 @@ func expectError(
         for state in step.allowedIn {
             let item = try await c.item(in: state)
             try await step.run(c, item.id)
-            #expect(try await c.engine.workItem(item.id, as: Company.boss).version == item.version + 1)
+            #expect(try await c.engine.workItems.workItem(item.id, as: Company.boss).version == item.version + 1)
         }
     }
 }
@@ -333,7 +333,7 @@ func expectError(
             } catch {
                 #expect(error.code == .forbidden, "\(actor) \(step): \(error)")
             }
-            #expect(try await c.engine.workItem(item.id, as: Company.boss).version == item.version)
+            #expect(try await c.engine.workItems.workItem(item.id, as: Company.boss).version == item.version)
         }
     }
 
@@ -352,17 +352,17 @@ func expectError(
     func reviewerAndDeactivated() async throws {
         let c = try await Company()
         let item = try await c.item(in: .inReview, reviewer: Company.reviewer)
-        await expectError(.forbidden) { try await c.engine.approve(item.id, by: Company.boss) }
+        await expectError(.forbidden) { try await c.engine.workItems.approve(item.id, by: Company.boss) }
         var worker = try #require(try await c.h.store.member(Company.worker))
         worker.isActive = false
         try await c.h.store.save(worker)
         await expectError(.invalidInput, containing: "problem") {
-            try await c.engine.create(c.h.draft(assignees: [Company.worker]), by: Company.boss)
+            try await c.engine.workItems.create(c.h.draft(assignees: [Company.worker]), by: Company.boss)
         }
         await expectError(.forbidden, containing: "deactivated") {
-            try await c.engine.comment(on: item.id, by: Company.worker, "still here?")
+            try await c.engine.workItems.comment(on: item.id, by: Company.worker, "still here?")
         }
-        await expectError(.notFound) { try await c.engine.accept(item.id, by: "ghost") }
+        await expectError(.notFound) { try await c.engine.workItems.accept(item.id, by: "ghost") }
     }
 
     static func run(_ step: TransitionTests.Step, as actor: Member.ID, _ c: Company, _ id: WorkItem.ID)
@@ -370,16 +370,16 @@ func expectError(
     {
         let e = c.engine
         switch step {
-        case .submit: try await e.submit(id, by: actor)
-        case .accept: try await e.accept(id, by: actor)
-        case .start: try await e.start(id, by: actor)
-        case .progress: try await e.reportProgress(id, by: actor, text: "x")
-        case .submitForReview: try await e.submitForReview(id, by: actor)
-        case .approve: try await e.approve(id, by: actor)
-        case .reject: try await e.reject(id, by: actor, reason: "no")
-        case .requestAdjustment: try await e.requestAdjustment(id, by: actor, change: .init(title: "t"), reason: "r")
-        case .cancel: try await e.cancel(id, by: actor)
-        case .reassign: try await e.reassign(id, from: Company.worker, to: Company.second, by: actor)
+        case .submit: try await e.workItems.submit(id, by: actor)
+        case .accept: try await e.workItems.accept(id, by: actor)
+        case .start: try await e.workItems.start(id, by: actor)
+        case .progress: try await e.workItems.reportProgress(id, by: actor, text: "x")
+        case .submitForReview: try await e.workItems.submitForReview(id, by: actor)
+        case .approve: try await e.workItems.approve(id, by: actor)
+        case .reject: try await e.workItems.reject(id, by: actor, reason: "no")
+        case .requestAdjustment: try await e.workItems.requestAdjustment(id, by: actor, change: .init(title: "t"), reason: "r")
+        case .cancel: try await e.workItems.cancel(id, by: actor)
+        case .reassign: try await e.workItems.reassign(id, from: Company.worker, to: Company.second, by: actor)
         }
     }
 }
@@ -393,7 +393,7 @@ func expectError(
             start: c.h.clock.now(), deadline: .instant(c.h.clock.now().addingTimeInterval(-3600)),
             attachments: [c.h.attachment("virus.exe", mediaType: "application/x-msdownload")])
         do {
-            try await c.engine.create(draft, by: Company.boss)
+            try await c.engine.workItems.create(draft, by: Company.boss)
             Issue.record("an invalid draft was accepted")
         } catch {
             #expect(error.code == .invalidInput)
@@ -403,7 +403,7 @@ func expectError(
                 "attachments[0].mediaType:refused_attachment_type",
             ], "\(error)")
         }
-        #expect(try await c.engine.count(as: Company.admin) == 0, "nothing was written")
+        #expect(try await c.engine.workItems.count(as: Company.admin) == 0, "nothing was written")
     }
 }
 
@@ -412,14 +412,14 @@ func expectError(
     func retryReturnsFirstResult() async throws {
         let c = try await Company()
         let draft = c.h.draft(assignees: [Company.worker])
-        let first = try await c.engine.create(draft, by: Company.boss, idempotencyKey: "create-42")
-        let again = try await c.engine.create(draft, by: Company.boss, idempotencyKey: "create-42")
+        let first = try await c.engine.workItems.create(draft, by: Company.boss, idempotencyKey: "create-42")
+        let again = try await c.engine.workItems.create(draft, by: Company.boss, idempotencyKey: "create-42")
         #expect(again == first)
-        #expect(try await c.engine.count(as: Company.admin) == 1)
+        #expect(try await c.engine.workItems.count(as: Company.admin) == 1)
         #expect(try await c.inboxKinds(Company.worker) == [.assigned])
 
-        try await c.engine.accept(first.id, by: Company.worker, idempotencyKey: "accept-1")
-        let replay = try await c.engine.accept(first.id, by: Company.worker, idempotencyKey: "accept-1")
+        try await c.engine.workItems.accept(first.id, by: Company.worker, idempotencyKey: "accept-1")
+        let replay = try await c.engine.workItems.accept(first.id, by: Company.worker, idempotencyKey: "accept-1")
         #expect(replay.version == 2 && replay.state == .accepted)
         #expect(try await c.trail(first.id) == ["create", "accept"])
     }
@@ -428,11 +428,11 @@ func expectError(
     func keyScope() async throws {
         let c = try await Company()
         let item = try await c.item(in: .assigned)
-        try await c.engine.accept(item.id, by: Company.worker, idempotencyKey: "k")
+        try await c.engine.workItems.accept(item.id, by: Company.worker, idempotencyKey: "k")
         await expectError(.idempotencyKeyReused) {
-            try await c.engine.start(item.id, by: Company.worker, idempotencyKey: "k")
+            try await c.engine.workItems.start(item.id, by: Company.worker, idempotencyKey: "k")
         }
-        let other = try await c.engine.create(c.h.draft(assignees: [Company.second]), by: Company.head, idempotencyKey: "k")
+        let other = try await c.engine.workItems.create(c.h.draft(assignees: [Company.second]), by: Company.head, idempotencyKey: "k")
         #expect(other.initiatorID == Company.head)
     }
 }
@@ -442,9 +442,9 @@ func expectError(
     func staleVersion() async throws {
         let c = try await Company()
         let item = try await c.item(in: .assigned)
-        try await c.engine.accept(item.id, by: Company.worker, expectedVersion: 1)
+        try await c.engine.workItems.accept(item.id, by: Company.worker, expectedVersion: 1)
         await expectError(.conflict, containing: "version 2") {
-            try await c.engine.cancel(item.id, by: Company.boss, expectedVersion: 1)
+            try await c.engine.workItems.cancel(item.id, by: Company.boss, expectedVersion: 1)
         }
     }
 
@@ -457,7 +457,7 @@ func expectError(
             for n in 0..<12 {
                 group.addTask {
                     do {
-                        try await engine.execute(
+                        try await engine.workItems.execute(
                             .reportProgress(item.id, text: "update \(n)", percent: n, attachments: []),
                             by: Company.worker, expectedVersion: item.version)
                         return "ok"
@@ -472,9 +472,9 @@ func expectError(
         }
         #expect(outcomes.filter { $0 == "ok" }.count == 1)
         #expect(outcomes.filter { $0 == "conflict" }.count == 11)
-        let final = try await c.engine.workItem(item.id, as: Company.boss)
+        let final = try await c.engine.workItems.workItem(item.id, as: Company.boss)
         #expect(final.version == item.version + 1)
-        #expect(try await c.engine.activity(of: item.id, as: Company.boss).progressUpdates.count == 1)
+        #expect(try await c.engine.workItems.activity(of: item.id, as: Company.boss).progressUpdates.count == 1)
     }
 
     @Test("concurrent edits without an expected version all apply, none overwriting another")
@@ -487,7 +487,7 @@ func expectError(
                 group.addTask {
                     for _ in 0..<5 {
                         do {
-                            try await engine.reportProgress(item.id, by: Company.worker, text: "u\(n)", percent: n)
+                            try await engine.workItems.reportProgress(item.id, by: Company.worker, text: "u\(n)", percent: n)
                             return 1
                         } catch {
                             #expect((error as? CollabError)?.code == .conflict)
@@ -498,9 +498,9 @@ func expectError(
             }
             return await group.reduce(0, +)
         }
-        let final = try await c.engine.workItem(item.id, as: Company.boss)
+        let final = try await c.engine.workItems.workItem(item.id, as: Company.boss)
         #expect(final.version == item.version + successes)
-        #expect(try await c.engine.activity(of: item.id, as: Company.boss).progressUpdates.count == successes)
+        #expect(try await c.engine.workItems.activity(of: item.id, as: Company.boss).progressUpdates.count == successes)
     }
 }
 
@@ -509,7 +509,7 @@ func expectError(
     func inbox() async throws {
         let c = try await Company()
         for n in 0..<5 {
-            try await c.engine.create(c.h.draft(title: "Task \(n)", assignees: [Company.worker]), by: Company.boss)
+            try await c.engine.workItems.create(c.h.draft(title: "Task \(n)", assignees: [Company.worker]), by: Company.boss)
         }
         var titles: [String] = []
         var cursor: String?
@@ -537,13 +537,13 @@ func expectError(
         let c = try await Company()
         var ids: [WorkItem.ID] = []
         for day in [9, 3, 6] {
-            let item = try await c.engine.create(
+            let item = try await c.engine.workItems.create(
                 c.h.draft(title: "Due \(day)", assignees: [Company.worker],
                     deadline: .endOfDay(CalendarDate(year: 2026, month: 1, day: day))),
                 by: Company.boss)
             ids.append(item.id)
         }
-        try await c.engine.accept(ids[0], by: Company.worker)
+        try await c.engine.workItems.accept(ids[0], by: Company.worker)
         var seen: [TodoEntry] = []
         var cursor: String?
         repeat {
@@ -553,7 +553,7 @@ func expectError(
         } while cursor != nil
         #expect(seen.map(\.item.title) == ["Due 3", "Due 6", "Due 9"])
         #expect(seen.map(\.reasons) == [[.accept], [.accept], [.start]])
-        try await c.engine.cancel(ids[1], by: Company.boss)
+        try await c.engine.workItems.cancel(ids[1], by: Company.boss)
         #expect(try await c.engine.todo(of: Company.worker).items.map(\.item.title) == ["Due 6", "Due 9"])
     }
 }

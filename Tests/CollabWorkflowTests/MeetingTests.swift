@@ -92,10 +92,10 @@ private func weeklyMeeting(_ w: Workplace) -> MeetingDraft {
         let fresh = try await w.engine.meetingFollowUp(meeting.id, as: Workplace.initiator)
         #expect(fresh.open == 2 && fresh.completed == 0 && fresh.cancelled == 0 && fresh.overdue == 0)
 
-        try await w.engine.accept(checklist, by: Workplace.assignee)
-        try await w.engine.start(checklist, by: Workplace.assignee)
-        try await w.engine.submitForReview(checklist, by: Workplace.assignee)
-        try await w.engine.approve(checklist, by: Workplace.initiator)
+        try await w.engine.workItems.accept(checklist, by: Workplace.assignee)
+        try await w.engine.workItems.start(checklist, by: Workplace.assignee)
+        try await w.engine.workItems.submitForReview(checklist, by: Workplace.assignee)
+        try await w.engine.workItems.approve(checklist, by: Workplace.initiator)
         // The budget decision was due a day after the meeting; a second past it, it is overdue.
         try await w.h.advance(by: .seconds(86_401))
 

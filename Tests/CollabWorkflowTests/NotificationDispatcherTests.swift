@@ -143,7 +143,7 @@ extension NotificationDispatcher.Configuration {
         let dispatcher = try h.engine.makeDispatcher(hooks: [hook], configuration: .quiet())
         let runner = Task { await dispatcher.run(pollInterval: .seconds(1)) }
         while hook.deliveries.count < 2 { await Task.yield() }
-        try await h.engine.create(h.draft(title: "Later", assignees: ["worker"]), by: "boss")
+        try await h.engine.workItems.create(h.draft(title: "Later", assignees: ["worker"]), by: "boss")
         while h.clock.sleeperCount == 0 { await Task.yield() }
         h.clock.advance(by: .seconds(1))
         while hook.deliveries.count < 3 { await Task.yield() }

@@ -32,12 +32,12 @@ struct TwoCompanies {
         try await h.addMember("rival-rep", in: "rival")
         try await h.engine.setExternalCollaboration("supplier", enabled: true, by: "acme-admin")
         try await h.engine.setExternalCollaboration("rival", enabled: true, by: "acme-admin")
-        acmeItem = try await h.engine.create(
+        acmeItem = try await h.engine.workItems.create(
             h.draft(title: "Acme order", assignees: ["acme-worker"], departments: ["acme-sales"]), by: "acme-boss")
-        try await h.engine.share(acmeItem.id, with: "supplier", by: "acme-boss")
-        globexItem = try await h.engine.create(h.draft(title: "Globex order", assignees: ["globex-worker"]), by: "globex-boss")
-        try await h.engine.accept(globexItem.id, by: "globex-worker")
-        globexRequest = try await h.engine.requestAdjustment(
+        try await h.engine.workItems.share(acmeItem.id, with: "supplier", by: "acme-boss")
+        globexItem = try await h.engine.workItems.create(h.draft(title: "Globex order", assignees: ["globex-worker"]), by: "globex-boss")
+        try await h.engine.workItems.accept(globexItem.id, by: "globex-worker")
+        globexRequest = try await h.engine.workItems.requestAdjustment(
             globexItem.id, by: "globex-worker", change: .init(title: "Bigger order"), reason: "customer asked")
     }
 
@@ -83,33 +83,33 @@ func refusal(_ id: String, _ body: () async throws -> Void) async -> String {
         let before = try await world.dump()
 
         let missing = await refusal("no-org") {
-            try await h.engine.share(world.acmeItem.id, with: "no-org", by: "acme-boss")
+            try await h.engine.workItems.share(world.acmeItem.id, with: "no-org", by: "acme-boss")
         }
         #expect(missing == "not_found|no organization with id '<id>'|")
         let missingInDraft = await refusal("no-org") {
             var draft = h.draft(assignees: ["acme-worker"])
             draft.partnerOrganizationIDs = ["no-org"]
-            try await h.engine.create(draft, by: "acme-boss")
+            try await h.engine.workItems.create(draft, by: "acme-boss")
         }
         // Another company's enabled supplier, acme's own partner with collaboration off, an internal
         // company: each answered as an organization that does not exist, on share and on create.
         for id in ["globex-supplier", "rival", "globex"] {
-            let shared = await refusal(id) { try await h.engine.share(world.acmeItem.id, with: Organization.ID(id), by: "acme-boss") }
+            let shared = await refusal(id) { try await h.engine.workItems.share(world.acmeItem.id, with: Organization.ID(id), by: "acme-boss") }
             #expect(shared == missing, "sharing with \(id)")
             let created = await refusal(id) {
                 var draft = h.draft(assignees: ["acme-worker"])
                 draft.partnerOrganizationIDs = [Organization.ID(id)]
-                try await h.engine.create(draft, by: "acme-boss")
+                try await h.engine.workItems.create(draft, by: "acme-boss")
             }
             #expect(created == missingInDraft, "creating an item shared with \(id)")
         }
         #expect(try await world.dump() == before, "a refused share changed the database")
         // globex-supplier's member sees nothing of acme's.
-        #expect(try await h.engine.count(as: "gs-rep") == 0)
+        #expect(try await h.engine.workItems.count(as: "gs-rep") == 0)
         // acme still shares with its own enabled supplier, and globex with its own.
-        let globexShared = try await h.engine.share(world.globexItem.id, with: "globex-supplier", by: "globex-boss")
+        let globexShared = try await h.engine.workItems.share(world.globexItem.id, with: "globex-supplier", by: "globex-boss")
         #expect(globexShared.partnerOrganizationIDs == ["globex-supplier"])
-        #expect(try await h.engine.count(as: "gs-rep") == 1)
+        #expect(try await h.engine.workItems.count(as: "gs-rep") == 1)
     }
 
     @Test("commands naming another organization's objects are refused exactly like nonexistent ids, and write nothing")
@@ -129,49 +129,49 @@ func refusal(_ id: String, _ body: () async throws -> Void) async -> String {
 
         // The item is another company's: every command on it reads as "no such item".
         await same(world.globexItem.id.rawValue, "no-such-item") { id in
-            try await h.engine.accept(WorkItem.ID(id), by: "acme-worker")
+            try await h.engine.workItems.accept(WorkItem.ID(id), by: "acme-worker")
         }
         await same(world.globexItem.id.rawValue, "no-such-item") { id in
-            try await h.engine.comment(on: WorkItem.ID(id), by: "acme-boss", "hello")
+            try await h.engine.workItems.comment(on: WorkItem.ID(id), by: "acme-boss", "hello")
         }
         await same(world.globexItem.id.rawValue, "no-such-item") { id in
-            try await h.engine.cancel(WorkItem.ID(id), by: "acme-admin")
+            try await h.engine.workItems.cancel(WorkItem.ID(id), by: "acme-admin")
         }
         await same(world.globexItem.id.rawValue, "no-such-item") { id in
-            try await h.engine.watch(WorkItem.ID(id), by: "acme-admin")
+            try await h.engine.workItems.watch(WorkItem.ID(id), by: "acme-admin")
         }
         await same(world.globexItem.id.rawValue, "no-such-item") { id in
-            try await h.engine.share(WorkItem.ID(id), with: "supplier", by: "acme-admin")
+            try await h.engine.workItems.share(WorkItem.ID(id), with: "supplier", by: "acme-admin")
         }
         // A partner reaches into an item it was not shared with.
         await same(world.globexItem.id.rawValue, "no-such-item") { id in
-            try await h.engine.comment(on: WorkItem.ID(id), by: "rival-rep", "hello")
+            try await h.engine.workItems.comment(on: WorkItem.ID(id), by: "rival-rep", "hello")
         }
         // The adjustment request belongs to another company's item.
         await same(world.globexRequest.id.rawValue, "no-such-request") { id in
-            try await h.engine.approveAdjustment(AdjustmentRequest.ID(id), by: "acme-admin")
+            try await h.engine.workItems.approveAdjustment(AdjustmentRequest.ID(id), by: "acme-admin")
         }
         // Second ids from another organization: reassigning to a foreign member, creating with foreign
         // assignees, reviewers, watchers, departments, and sharing with a company that is not a partner.
         await same("globex-worker", "nobody") { id in
-            try await h.engine.reassign(world.acmeItem.id, from: "acme-worker", to: Member.ID(id), by: "acme-boss")
+            try await h.engine.workItems.reassign(world.acmeItem.id, from: "acme-worker", to: Member.ID(id), by: "acme-boss")
         }
         await same("globex-worker", "nobody") { id in
-            try await h.engine.create(h.draft(assignees: [Member.ID(id)]), by: "acme-boss")
+            try await h.engine.workItems.create(h.draft(assignees: [Member.ID(id)]), by: "acme-boss")
         }
         await same("globex-boss", "nobody") { id in
-            try await h.engine.create(h.draft(assignees: ["acme-worker"], reviewer: Member.ID(id)), by: "acme-boss")
+            try await h.engine.workItems.create(h.draft(assignees: ["acme-worker"], reviewer: Member.ID(id)), by: "acme-boss")
         }
         await same("globex-sales", "no-dept") { id in
-            try await h.engine.create(h.draft(assignees: ["acme-worker"], departments: [Department.ID(id)]), by: "acme-boss")
+            try await h.engine.workItems.create(h.draft(assignees: ["acme-worker"], departments: [Department.ID(id)]), by: "acme-boss")
         }
         await same("globex", "no-org") { id in
-            try await h.engine.share(world.acmeItem.id, with: Organization.ID(id), by: "acme-boss")
+            try await h.engine.workItems.share(world.acmeItem.id, with: Organization.ID(id), by: "acme-boss")
         }
         await same("globex", "no-org") { id in
             var draft = h.draft(assignees: ["acme-worker"])
             draft.partnerOrganizationIDs = [Organization.ID(id)]
-            try await h.engine.create(draft, by: "acme-boss")
+            try await h.engine.workItems.create(draft, by: "acme-boss")
         }
 
         let after = try await world.dump()
@@ -185,9 +185,9 @@ func refusal(_ id: String, _ body: () async throws -> Void) async -> String {
     func notSharedItemByID() async throws {
         let world = try await TwoCompanies()
         await #expect(throws: CollabError.notFound("work item", world.acmeItem.id.rawValue)) {
-            try await world.h.engine.workItem(world.acmeItem.id, as: "rival-rep")
+            try await world.h.engine.workItems.workItem(world.acmeItem.id, as: "rival-rep")
         }
-        let shared = try await world.h.engine.workItem(world.acmeItem.id, as: "supplier-rep")
+        let shared = try await world.h.engine.workItems.workItem(world.acmeItem.id, as: "supplier-rep")
         #expect(shared.title == "Acme order")
     }
 
@@ -195,14 +195,14 @@ func refusal(_ id: String, _ body: () async throws -> Void) async -> String {
     func internalCommentHidden() async throws {
         let world = try await TwoCompanies()
         let engine = world.h.engine
-        let secret = try await engine.comment(on: world.acmeItem.id, by: "acme-boss", "our margin is 40%")
-        let open = try await engine.comment(on: world.acmeItem.id, by: "acme-boss", "please confirm by Friday",
+        let secret = try await engine.workItems.comment(on: world.acmeItem.id, by: "acme-boss", "our margin is 40%")
+        let open = try await engine.workItems.comment(on: world.acmeItem.id, by: "acme-boss", "please confirm by Friday",
             visibility: .external)
-        let reply = try await engine.comment(on: world.acmeItem.id, by: "supplier-rep", "confirmed")
+        let reply = try await engine.workItems.comment(on: world.acmeItem.id, by: "supplier-rep", "confirmed")
         #expect(reply.visibility == .external)
-        let partnerView = try await engine.activity(of: world.acmeItem.id, as: "supplier-rep")
+        let partnerView = try await engine.workItems.activity(of: world.acmeItem.id, as: "supplier-rep")
         #expect(Set(partnerView.comments.map(\.id)) == [open.id, reply.id])
-        let insideView = try await engine.activity(of: world.acmeItem.id, as: "acme-boss")
+        let insideView = try await engine.workItems.activity(of: world.acmeItem.id, as: "acme-boss")
         #expect(Set(insideView.comments.map(\.id)) == [secret.id, open.id, reply.id])
     }
 
@@ -210,7 +210,7 @@ func refusal(_ id: String, _ body: () async throws -> Void) async -> String {
     func internalFieldsHidden() async throws {
         let world = try await TwoCompanies()
         let engine = world.h.engine
-        let item = try await engine.create(
+        let item = try await engine.workItems.create(
             WorkItemDraft(
                 title: "Spare parts order", description: "Deliver 200 units", assigneeIDs: ["acme-worker"],
                 reviewerID: "acme-boss", watcherIDs: ["acme-other"], departmentIDs: ["acme-sales"],
@@ -229,26 +229,26 @@ func refusal(_ id: String, _ body: () async throws -> Void) async -> String {
             #expect(seen.partnerOrganizationIDs == ["supplier"], "the supplier must not learn that rival is involved")
             #expect(seen.attachments.map(\.fileName) == ["price-list.pdf"])
         }
-        assertExternalOnly(try await engine.workItem(item.id, as: "supplier-rep"))
-        let listed = try await engine.list(as: "supplier-rep").items.first { $0.id == item.id }
+        assertExternalOnly(try await engine.workItems.workItem(item.id, as: "supplier-rep"))
+        let listed = try await engine.workItems.list(as: "supplier-rep").items.first { $0.id == item.id }
         assertExternalOnly(try #require(listed))
-        let found = try await engine.search("Spare parts", as: "supplier-rep").items
+        let found = try await engine.workItems.search("Spare parts", as: "supplier-rep").items
         assertExternalOnly(try #require(found.first))
-        #expect(try await engine.search("confidential", as: "supplier-rep").items.isEmpty, "tags are internal")
-        #expect(try await engine.search("confidential", as: "acme-boss").items.map(\.id) == [item.id])
+        #expect(try await engine.workItems.search("confidential", as: "supplier-rep").items.isEmpty, "tags are internal")
+        #expect(try await engine.workItems.search("confidential", as: "acme-boss").items.map(\.id) == [item.id])
         await #expect(throws: CollabError.self) {
-            try await engine.list(as: "supplier-rep", filter: WorkItemFilter(tag: "confidential-margin"))
+            try await engine.workItems.list(as: "supplier-rep", filter: WorkItemFilter(tag: "confidential-margin"))
         }
-        let commented = try await engine.execute(.comment(item.id, body: "ok", visibility: .external), by: "supplier-rep")
+        let commented = try await engine.workItems.execute(.comment(item.id, body: "ok", visibility: .external), by: "supplier-rep")
         assertExternalOnly(commented.item)
-        #expect(try await engine.auditTrail(of: item.id, as: "supplier-rep").isEmpty)
+        #expect(try await engine.workItems.auditTrail(of: item.id, as: "supplier-rep").isEmpty)
     }
 
     @Test("a notification queued for a member who is then removed is never delivered")
     func removedMemberGetsNothing() async throws {
         let world = try await TwoCompanies()
         let h = world.h
-        let item = try await h.engine.create(h.draft(title: "Audit", assignees: ["acme-other"]), by: "acme-boss")
+        let item = try await h.engine.workItems.create(h.draft(title: "Audit", assignees: ["acme-other"]), by: "acme-boss")
         var member = try #require(try await h.store.member("acme-other"))
         member.isActive = false
         try await h.store.save(member)
@@ -267,17 +267,17 @@ func refusal(_ id: String, _ body: () async throws -> Void) async -> String {
         let engine = world.h.engine
         let id = world.acmeItem.id
         // A notification for the supplier is queued before the share is revoked.
-        try await engine.comment(on: id, by: "acme-boss", "@supplier-rep please quote", visibility: .external)
-        #expect(try await engine.list(as: "supplier-rep").items.map(\.id) == [id])
+        try await engine.workItems.comment(on: id, by: "acme-boss", "@supplier-rep please quote", visibility: .external)
+        #expect(try await engine.workItems.list(as: "supplier-rep").items.map(\.id) == [id])
         #expect(try await engine.unreadCount(of: "supplier-rep") == 1)
 
-        try await engine.unshare(id, from: "supplier", by: "acme-boss")
+        try await engine.workItems.unshare(id, from: "supplier", by: "acme-boss")
         await #expect(throws: CollabError.notFound("work item", id.rawValue)) {
-            try await engine.workItem(id, as: "supplier-rep")
+            try await engine.workItems.workItem(id, as: "supplier-rep")
         }
-        #expect(try await engine.list(as: "supplier-rep").items.isEmpty)
-        #expect(try await engine.count(as: "supplier-rep") == 0)
-        #expect(try await engine.search("Acme", as: "supplier-rep").items.isEmpty)
+        #expect(try await engine.workItems.list(as: "supplier-rep").items.isEmpty)
+        #expect(try await engine.workItems.count(as: "supplier-rep") == 0)
+        #expect(try await engine.workItems.search("Acme", as: "supplier-rep").items.isEmpty)
         #expect(try await engine.inbox(of: "supplier-rep").items.isEmpty)
         #expect(try await engine.unreadCount(of: "supplier-rep") == 0)
         let hook = RecordingNotificationHook()
@@ -285,11 +285,11 @@ func refusal(_ id: String, _ body: () async throws -> Void) async -> String {
         #expect(!hook.deliveries.contains { $0.notice.recipientID == "supplier-rep" })
 
         // Shared again, then the administrator disables the partner altogether.
-        try await engine.share(id, with: "supplier", by: "acme-boss")
-        #expect(try await engine.count(as: "supplier-rep") == 1)
+        try await engine.workItems.share(id, with: "supplier", by: "acme-boss")
+        #expect(try await engine.workItems.count(as: "supplier-rep") == 1)
         try await engine.setExternalCollaboration("supplier", enabled: false, by: "acme-admin")
-        #expect(try await engine.list(as: "supplier-rep").items.isEmpty)
-        await #expect(throws: CollabError.self) { try await engine.workItem(id, as: "supplier-rep") }
+        #expect(try await engine.workItems.list(as: "supplier-rep").items.isEmpty)
+        await #expect(throws: CollabError.self) { try await engine.workItems.workItem(id, as: "supplier-rep") }
     }
 }
 
@@ -312,15 +312,15 @@ struct NoExportForContractors: AccessRuleExtension {
         try await h.addOrganization("acme")
         try await h.addMember("acme-boss", in: "acme")
         try await h.addMember("acme-worker", in: "acme")
-        let item = try await h.engine.create(h.draft(assignees: ["acme-worker"]), by: "acme-boss")
+        let item = try await h.engine.workItems.create(h.draft(assignees: ["acme-worker"]), by: "acme-boss")
         let decision = try await h.engine.explain(.cancel, on: item.id, for: "acme-boss")
         #expect(!decision.isAllowed && decision.denial == .deniedByExtension)
         #expect(decision.extensionName == "no-export-for-contractors")
         #expect(decision.description.contains("no-export-for-contractors"))
         #expect(decision.description.contains("initiator-may-cancel"))
-        await #expect(throws: CollabError.self) { try await h.engine.cancel(item.id, by: "acme-boss") }
+        await #expect(throws: CollabError.self) { try await h.engine.workItems.cancel(item.id, by: "acme-boss") }
         // Viewing is the policy's alone: the rule cannot hide what lists would still show.
-        #expect(try await h.engine.workItem(item.id, as: "acme-boss").id == item.id)
+        #expect(try await h.engine.workItems.workItem(item.id, as: "acme-boss").id == item.id)
     }
 
     @Test("explanations name the allowing rule, or the reason for a denial")
@@ -350,25 +350,25 @@ struct NoExportForContractors: AccessRuleExtension {
         let h = world.h
         try await h.store.save(Member(id: "auditor", organizationID: "acme", displayName: "Auditor", handle: "auditor",
             roles: [.auditor]))
-        #expect(try await h.engine.count(as: "auditor") == 1)
-        await #expect(throws: CollabError.self) { try await h.engine.comment(on: world.acmeItem.id, by: "auditor", "x") }
+        #expect(try await h.engine.workItems.count(as: "auditor") == 1)
+        await #expect(throws: CollabError.self) { try await h.engine.workItems.comment(on: world.acmeItem.id, by: "auditor", "x") }
         await #expect(throws: CollabError.notFound("work item", world.acmeItem.id.rawValue)) {
-            try await h.engine.workItem(world.acmeItem.id, as: "acme-other")
+            try await h.engine.workItems.workItem(world.acmeItem.id, as: "acme-other")
         }
-        try await h.engine.share(world.acmeItem.id, with: "rival", by: "acme-admin")
-        let item = try await h.engine.workItem(world.acmeItem.id, as: "acme-boss")
+        try await h.engine.workItems.share(world.acmeItem.id, with: "rival", by: "acme-admin")
+        let item = try await h.engine.workItems.workItem(world.acmeItem.id, as: "acme-boss")
         #expect(item.partnerOrganizationIDs == ["supplier", "rival"])
         // acme-other cannot watch what they cannot see; after being made a watcher by the initiator's
         // item, they see it.
-        await #expect(throws: CollabError.self) { try await h.engine.watch(world.acmeItem.id, by: "acme-other") }
-        let watched = try await h.engine.create(
+        await #expect(throws: CollabError.self) { try await h.engine.workItems.watch(world.acmeItem.id, by: "acme-other") }
+        let watched = try await h.engine.workItems.create(
             WorkItemDraft(title: "Watched", assigneeIDs: ["acme-worker"], watcherIDs: ["acme-other"],
                 deadline: .endOfDay(CalendarDate(year: 2026, month: 2, day: 1))),
             by: "acme-boss")
-        #expect(try await h.engine.workItem(watched.id, as: "acme-other").id == watched.id)
-        await #expect(throws: CollabError.self) { try await h.engine.accept(watched.id, by: "acme-other") }
-        let unwatched = try await h.engine.unwatch(watched.id, by: "acme-other")
+        #expect(try await h.engine.workItems.workItem(watched.id, as: "acme-other").id == watched.id)
+        await #expect(throws: CollabError.self) { try await h.engine.workItems.accept(watched.id, by: "acme-other") }
+        let unwatched = try await h.engine.workItems.unwatch(watched.id, by: "acme-other")
         #expect(unwatched.watcherIDs.isEmpty)
-        await #expect(throws: CollabError.self) { try await h.engine.workItem(watched.id, as: "acme-other") }
+        await #expect(throws: CollabError.self) { try await h.engine.workItems.workItem(watched.id, as: "acme-other") }
     }
 }

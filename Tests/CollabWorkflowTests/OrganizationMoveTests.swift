@@ -16,10 +16,10 @@ import Testing
     /// organization each row belongs to.
     private func readings(of member: Member.ID, in w: Workplace) async throws -> [(String, Organization.ID)] {
         var rows: [(String, Organization.ID)] = []
-        for item in try await w.engine.list(as: member, page: PageRequest(limit: 500)).items {
+        for item in try await w.engine.workItems.list(as: member, page: PageRequest(limit: 500)).items {
             rows.append(("list \(item.id)", item.organizationID))
         }
-        for item in try await w.engine.search("release", as: member, page: PageRequest(limit: 500)).items {
+        for item in try await w.engine.workItems.search("release", as: member, page: PageRequest(limit: 500)).items {
             rows.append(("search \(item.id)", item.organizationID))
         }
         for received in try await w.engine.announcements(for: member).items {
@@ -37,7 +37,7 @@ import Testing
     private func totals(of member: Member.ID, own: Organization.ID, in w: Workplace) async throws
         -> (listedOwn: Int, count: Int, summary: Int, exported: Int)
     {
-        let count = try await w.engine.count(as: member)
+        let count = try await w.engine.workItems.count(as: member)
         let reports = ReportGenerator(store: w.h.store, clock: w.h.clock)
         let summary = try await reports.summary(as: member).total
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("collab-move-\(UUID().uuidString)")
@@ -45,7 +45,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         let exported = try await reports.exportItems(as: member, to: folder.appendingPathComponent("items.csv"),
             format: .csv(CSVWriter.Options())).sheets.map(\.rows).reduce(0, +)
-        let listedOwn = try await w.engine.list(as: member, page: PageRequest(limit: 500)).items
+        let listedOwn = try await w.engine.workItems.list(as: member, page: PageRequest(limit: 500)).items
             .filter { $0.organizationID == own }.count
         return (listedOwn, count, summary, exported)
     }
@@ -61,7 +61,7 @@ import Testing
     func memberMoveIsRefused() async throws {
         let w = try await Workplace()
         let mover = Workplace.assignee
-        _ = try await w.engine.create(w.draft("Ship the release checklist"), by: Workplace.initiator)
+        _ = try await w.engine.workItems.create(w.draft("Ship the release checklist"), by: Workplace.initiator)
         _ = try await w.engine.publish(
             AnnouncementDraft(title: "Release freeze", body: "No merges on Friday.", audience: .organization),
             by: Workplace.admin)
@@ -93,7 +93,7 @@ import Testing
     @Test("a department saved into another organization is refused, and its items stay out of the other's reach")
     func departmentMoveIsRefused() async throws {
         let w = try await Workplace()
-        _ = try await w.engine.create(w.draft("Ship the release checklist"), by: Workplace.initiator)
+        _ = try await w.engine.workItems.create(w.draft("Ship the release checklist"), by: Workplace.initiator)
         let before = try #require(try await w.h.store.department("eng-mobile"))
         var moved = before
         moved.organizationID = "globex"
@@ -127,7 +127,7 @@ import Testing
     @Test("an internal organization never becomes an outside one, nor the reverse; partner and customer may swap")
     func organizationKindChange() async throws {
         let w = try await Workplace()
-        _ = try await w.engine.create(w.draft("Ship the release checklist"), by: Workplace.initiator)
+        _ = try await w.engine.workItems.create(w.draft("Ship the release checklist"), by: Workplace.initiator)
         for (id, kind) in [("acme", Organization.Kind.partner), ("acme", .customer), ("partnerco", .internal)]
             as [(Organization.ID, Organization.Kind)]
         {
@@ -146,9 +146,9 @@ import Testing
             #expect(try await w.h.store.organization(id) == before)
         }
         // acme's administrator, were acme an outside organization, would read acme's items by id but list none.
-        let item = try #require(try await w.engine.list(as: Workplace.admin).items.first)
-        #expect(try await w.engine.workItem(item.id, as: Workplace.admin).id == item.id)
-        #expect(try await w.engine.count(as: Workplace.admin) == 1)
+        let item = try #require(try await w.engine.workItems.list(as: Workplace.admin).items.first)
+        #expect(try await w.engine.workItems.workItem(item.id, as: Workplace.admin).id == item.id)
+        #expect(try await w.engine.workItems.count(as: Workplace.admin) == 1)
         // Both outside: a partner may become a customer and back.
         var partner = try #require(try await w.h.store.organization("partnerco"))
         partner.kind = .customer

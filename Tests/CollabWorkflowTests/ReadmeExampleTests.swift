@@ -32,14 +32,14 @@ private func runReadmeExample(databasePath: String) async throws
 
     // Zhao assigns a work item to Chen and, as its initiator, reviews it.
     let engine = WorkflowEngine(store: store)
-    let item = try await engine.create(
+    let item = try await engine.workItems.create(
         WorkItemDraft(title: "Q4 campaign plan", priority: .high, assigneeIDs: ["chen"],
                       departmentIDs: ["marketing"], deadline: .instant(Date.now.addingTimeInterval(7 * 86_400))),
         by: "zhao")
-    try await engine.accept(item.id, by: "chen")
-    try await engine.start(item.id, by: "chen")
-    try await engine.submitForReview(item.id, by: "chen", note: "Budget in the second sheet")
-    let done = try await engine.approve(item.id, by: "zhao", note: "Looks good")
+    try await engine.workItems.accept(item.id, by: "chen")
+    try await engine.workItems.start(item.id, by: "chen")
+    try await engine.workItems.submitForReview(item.id, by: "chen", note: "Budget in the second sheet")
+    let done = try await engine.workItems.approve(item.id, by: "zhao", note: "Looks good")
     print(done.state)                                   // completed
 
     let inbox = try await engine.inbox(of: "chen")      // newest first

@@ -96,13 +96,13 @@ import Testing
     func deactivatedWorkItemActor() async throws {
         let w = try await Workplace()
         let item = try await w.item(.inProgress)
-        _ = try await w.engine.comment(on: item.id, by: W.peer, "the plan", idempotencyKey: "c1")
+        _ = try await w.engine.workItems.comment(on: item.id, by: W.peer, "the plan", idempotencyKey: "c1")
         try await w.deactivate(W.peer)
         let fresh = await expectFailure(.forbidden) {
-            try await w.engine.comment(on: item.id, by: W.peer, "the plan", idempotencyKey: "c2")
+            try await w.engine.workItems.comment(on: item.id, by: W.peer, "the plan", idempotencyKey: "c2")
         }
         let replay = await expectFailure(.forbidden) {
-            try await w.engine.comment(on: item.id, by: W.peer, "the plan", idempotencyKey: "c1")
+            try await w.engine.workItems.comment(on: item.id, by: W.peer, "the plan", idempotencyKey: "c1")
         }
         #expect(replay == fresh)
     }

@@ -42,7 +42,7 @@ import Testing
         // Day 0: five commands with keys, their notifications delivered.
         var first: [WorkItem] = []
         for n in 0..<5 {
-            first.append(try await h.engine.create(draft(h, "Old \(n)"), by: "boss", idempotencyKey: "old-\(n)"))
+            first.append(try await h.engine.workItems.create(draft(h, "Old \(n)"), by: "boss", idempotencyKey: "old-\(n)"))
         }
         try await runner.runOnce()
         var report = try await runner.applyRetention()
@@ -52,7 +52,7 @@ import Testing
 
         // Day 20: one more.
         h.clock.advance(by: .seconds(20 * 86_400))
-        let recent = try await h.engine.create(draft(h, "Recent"), by: "boss", idempotencyKey: "recent")
+        let recent = try await h.engine.workItems.create(draft(h, "Recent"), by: "boss", idempotencyKey: "recent")
         try await runner.runOnce()
         try await runner.applyRetention()
         let trail = try await h.store.auditTrail(of: first[0].id)
@@ -66,10 +66,10 @@ import Testing
         #expect(try count("notification_hook_deliveries", in: h) == 6)
 
         // A retry under an expired key is a new command; under a kept key it is still the first result.
-        let again = try await h.engine.create(draft(h, "Old 0"), by: "boss", idempotencyKey: "old-0")
+        let again = try await h.engine.workItems.create(draft(h, "Old 0"), by: "boss", idempotencyKey: "old-0")
         #expect(again.id != first[0].id, "the key expired: the command ran again")
-        #expect(try await h.engine.create(draft(h, "Recent"), by: "boss", idempotencyKey: "recent") == recent)
-        #expect(try await h.engine.count(as: "boss") == 7)
+        #expect(try await h.engine.workItems.create(draft(h, "Recent"), by: "boss", idempotencyKey: "recent") == recent)
+        #expect(try await h.engine.workItems.count(as: "boss") == 7)
         try await runner.runOnce()
 
         // Day 91: the first five notifications' hook rows go; the notifications and the audit trail stay.
@@ -86,7 +86,7 @@ import Testing
     func batchBound() async throws {
         let h = try await company()
         for n in 0..<5 {
-            try await h.engine.create(draft(h, "Item \(n)"), by: "boss", idempotencyKey: "k-\(n)")
+            try await h.engine.workItems.create(draft(h, "Item \(n)"), by: "boss", idempotencyKey: "k-\(n)")
         }
         let now = h.clock.now()
         var batch = try await h.store.deleteExpired(.idempotencyKeys, before: now, now: now, limit: 3)
@@ -108,13 +108,13 @@ import Testing
             engine: h.engine, hooks: [hook], dispatcher: .quiet(),
             retention: RetentionPolicy(idempotencyKeys: nil, hookDeliveries: nil, readNotices: .seconds(10 * 86_400)))
         for n in 0..<3 {
-            try await h.engine.create(draft(h, "Item \(n)"), by: "boss")
+            try await h.engine.workItems.create(draft(h, "Item \(n)"), by: "boss")
         }
         let notices = try await h.notices(of: "worker")
         try await runner.runOnce()
         #expect(try await h.engine.markRead([notices[0].id], of: "worker") == 1)
         // A fourth, read but never delivered (no dispatcher runs after it): pending, so it stays.
-        try await h.engine.create(draft(h, "Pending"), by: "boss")
+        try await h.engine.workItems.create(draft(h, "Pending"), by: "boss")
         let pending = try #require(try await h.notices(of: "worker").last)
         #expect(try await h.engine.markRead([pending.id], of: "worker") == 1)
         h.clock.advance(by: .seconds(11 * 86_400))
@@ -128,7 +128,7 @@ import Testing
     @Test("the runner applies the policy on its first round and then every interval, on the engine's clock")
     func runnerSchedule() async throws {
         let h = try await company()
-        try await h.engine.create(draft(h, "Item"), by: "boss", idempotencyKey: "k")
+        try await h.engine.workItems.create(draft(h, "Item"), by: "boss", idempotencyKey: "k")
         let runner = try CollabRunner(
             engine: h.engine, hooks: [RecordingNotificationHook()], dispatcher: .quiet(),
             retention: RetentionPolicy(idempotencyKeys: .seconds(3600), interval: .seconds(600)))

@@ -74,13 +74,13 @@ final class Race: Sendable {
     func commentRacingUnshare() async throws {
         let w = try await Workplace()
         let item = try await w.item(.inProgress)
-        try await w.engine.share(item.id, with: "partnerco", by: W.initiator)
+        try await w.engine.workItems.share(item.id, with: "partnerco", by: W.initiator)
         let race = Race()
         let engine = try race.engine(on: w.h)
         // The comment is authorized, then looks up whom it mentions: the item is unshared right then.
-        race.at("handle IN") { try await w.engine.unshare(item.id, from: "partnerco", by: W.initiator) }
+        race.at("handle IN") { try await w.engine.workItems.unshare(item.id, from: "partnerco", by: W.initiator) }
         await expectFailure(.notFound) {
-            try await engine.comment(on: item.id, by: W.partner, "@zhang the parts ship tomorrow")
+            try await engine.workItems.comment(on: item.id, by: W.partner, "@zhang the parts ship tomorrow")
         }
         #expect(race.count == 1)
         #expect(try await w.h.store.comments(on: item.id).isEmpty, "the comment landed after the unshare")
@@ -94,9 +94,9 @@ final class Race: Sendable {
         let race = Race()
         let engine = try race.engine(on: w.h)
         race.at("handle IN") {
-            try await w.engine.reportProgress(item.id, by: W.assignee, text: "Half way", percent: 50)
+            try await w.engine.workItems.reportProgress(item.id, by: W.assignee, text: "Half way", percent: 50)
         }
-        let comment = try await engine.comment(on: item.id, by: W.peer, "@li looks good")
+        let comment = try await engine.workItems.comment(on: item.id, by: W.peer, "@li looks good")
         #expect(race.count == 1)
         #expect(try await w.h.store.comments(on: item.id).map(\.id) == [comment.id])
     }
@@ -113,7 +113,7 @@ final class Race: Sendable {
         for n in 1..<plans { race.at("FROM work_items WHERE id") { try await rename("sales", w, n) } }
         race.at("FROM work_items WHERE id") { try await w.deactivate(W.assignee) }
         let error = await expectFailure(.staleDirectory) {
-            try await engine.reportProgress(item.id, by: W.assignee, text: "Done", percent: 100)
+            try await engine.workItems.reportProgress(item.id, by: W.assignee, text: "Done", percent: 100)
         }
         #expect(race.count == plans)
         #expect(error?.message.contains("report_progress") == true, "\(String(describing: error))")
@@ -161,10 +161,10 @@ final class Race: Sendable {
         // The initiator is checked, then the assignees are looked up: the initiator is deactivated then.
         race.at("FROM members WHERE id IN") { try await w.deactivate(W.initiator) }
         await expectFailure(.forbidden) {
-            try await engine.importItems([w.draft("First"), w.draft("Second")], by: W.initiator)
+            try await engine.workItems.importItems([w.draft("First"), w.draft("Second")], by: W.initiator)
         }
         #expect(race.count == 1)
-        #expect(try await w.engine.count(as: W.admin) == 0)
+        #expect(try await w.engine.workItems.count(as: W.admin) == 0)
     }
 
     @Test("switching external collaboration keeps a rename made meanwhile")

@@ -64,7 +64,7 @@ struct MonthSimulation {
                     let deadline: Deadline = chance(0.5)
                         ? .endOfDay(CalendarDate(now.addingTimeInterval(days * 86_400), in: calendar.timeZone))
                         : .instant(now.addingTimeInterval(days * 86_400 + Double(Int.random(in: 0..<36_000, using: &rng))))
-                    let item = try await h.engine.create(
+                    let item = try await h.engine.workItems.create(
                         WorkItemDraft(title: "Task \(all.count)", assigneeIDs: [assignee],
                             departmentIDs: [departmentOf[assignee] ?? "d0"], deadline: deadline),
                         by: initiator)
@@ -79,27 +79,27 @@ struct MonthSimulation {
                 let worker = item.assigneeIDs[0]
                 do {
                     switch item.state {
-                    case .assigned: try await h.engine.accept(id, by: worker)
-                    case .accepted: try await h.engine.start(id, by: worker)
+                    case .assigned: try await h.engine.workItems.accept(id, by: worker)
+                    case .accepted: try await h.engine.workItems.start(id, by: worker)
                     case .inProgress:
                         if item.waitingOnExternalSince != nil {
-                            if chance(0.3) { try await h.engine.execute(.resumeFromExternal(id), by: worker) }
+                            if chance(0.3) { try await h.engine.workItems.execute(.resumeFromExternal(id), by: worker) }
                         } else if chance(0.1) {
-                            try await h.engine.execute(.waitForExternal(id, reason: "waiting for a supplier"), by: worker)
+                            try await h.engine.workItems.execute(.waitForExternal(id, reason: "waiting for a supplier"), by: worker)
                         } else if chance(0.15), item.pendingAdjustmentID == nil, item.dueAt > now.addingTimeInterval(3600) {
                             // Extensions are asked and decided before the deadline passes.
-                            let request = try await h.engine.requestAdjustment(id, by: worker,
+                            let request = try await h.engine.workItems.requestAdjustment(id, by: worker,
                                 change: .init(deadline: .instant(item.dueAt.addingTimeInterval(2 * 86_400))), reason: "more time")
-                            try await h.engine.approveAdjustment(request.id, by: item.initiatorID)
+                            try await h.engine.workItems.approveAdjustment(request.id, by: item.initiatorID)
                             outcome.commands += 1
                         } else if chance(0.3) {
-                            try await h.engine.submitForReview(id, by: worker)
+                            try await h.engine.workItems.submitForReview(id, by: worker)
                         }
                     case .inReview:
                         if chance(0.2) {
-                            try await h.engine.reject(id, by: item.effectiveReviewerID, reason: "not yet")
+                            try await h.engine.workItems.reject(id, by: item.effectiveReviewerID, reason: "not yet")
                         } else {
-                            try await h.engine.approve(id, by: item.effectiveReviewerID)
+                            try await h.engine.workItems.approve(id, by: item.effectiveReviewerID)
                             open.removeAll { $0 == id }
                         }
                     default: break

@@ -50,23 +50,23 @@ import Testing
         }
 
         var created: WorkItem?
-        try await everyStep("create") { created = try await engine.create(h.draft(assignees: ["worker"]), by: "boss") }
+        try await everyStep("create") { created = try await engine.workItems.create(h.draft(assignees: ["worker"]), by: "boss") }
         let id = try #require(created).id
-        try await everyStep("accept") { try await engine.accept(id, by: "worker") }
-        try await everyStep("start") { try await engine.start(id, by: "worker") }
+        try await everyStep("accept") { try await engine.workItems.accept(id, by: "worker") }
+        try await everyStep("start") { try await engine.workItems.start(id, by: "worker") }
         try await everyStep("report progress") {
-            _ = try await engine.reportProgress(id, by: "worker", text: "half way", percent: 50)
+            _ = try await engine.workItems.reportProgress(id, by: "worker", text: "half way", percent: 50)
         }
-        try await everyStep("comment") { _ = try await engine.comment(on: id, by: "boss", "@worker looks good") }
+        try await everyStep("comment") { _ = try await engine.workItems.comment(on: id, by: "boss", "@worker looks good") }
         try await everyStep("request an adjustment") {
-            _ = try await engine.requestAdjustment(id, by: "worker", change: .init(title: "Smaller scope"), reason: "busy")
+            _ = try await engine.workItems.requestAdjustment(id, by: "worker", change: .init(title: "Smaller scope"), reason: "busy")
         }
-        try await everyStep("submit for review") { try await engine.submitForReview(id, by: "worker") }
-        try await everyStep("reject") { try await engine.reject(id, by: "boss", reason: "missing numbers") }
-        try await everyStep("resubmit") { try await engine.submitForReview(id, by: "worker") }
-        try await everyStep("approve") { try await engine.approve(id, by: "boss") }
+        try await everyStep("submit for review") { try await engine.workItems.submitForReview(id, by: "worker") }
+        try await everyStep("reject") { try await engine.workItems.reject(id, by: "boss", reason: "missing numbers") }
+        try await everyStep("resubmit") { try await engine.workItems.submitForReview(id, by: "worker") }
+        try await everyStep("approve") { try await engine.workItems.approve(id, by: "boss") }
         try await everyStep("import") {
-            _ = try await engine.importItems((0..<5).map { h.draft(title: "Imported \($0)", assignees: ["peer"]) }, by: "boss")
+            _ = try await engine.workItems.importItems((0..<5).map { h.draft(title: "Imported \($0)", assignees: ["peer"]) }, by: "boss")
         }
         h.clock.advance(by: .seconds(400 * 86_400))
         try await everyStep("fire a due timer") { _ = try await engine.fireDueTimers(limit: 1) }
@@ -81,7 +81,7 @@ import Testing
         try await h.addOrganization("acme")
         try await h.addMember("boss", in: "acme")
         try await h.addMember("worker", in: "acme")
-        _ = try await h.engine.create(h.draft(assignees: ["worker"]), by: "boss")
+        _ = try await h.engine.workItems.create(h.draft(assignees: ["worker"]), by: "boss")
         try await h.store.writer.writeWithoutTransaction { db in
             let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
             try db.execute(sql: "PRAGMA max_page_count = \(pages)")
@@ -90,7 +90,7 @@ import Testing
         for n in 0..<500 {
             let before = try await tableSnapshot(h.databasePath)
             do {
-                _ = try await h.engine.create(h.draft(title: "Item \(n)",
+                _ = try await h.engine.workItems.create(h.draft(title: "Item \(n)",
                                                       assignees: ["worker"]), by: "boss")
             } catch {
                 failure = error
@@ -100,7 +100,7 @@ import Testing
         }
         #expect(failure?.code == .storageFull, "\(String(describing: failure))")
         try await h.store.writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA max_page_count = 1073741823") }
-        let item = try await h.engine.create(h.draft(title: "After the disk was freed", assignees: ["worker"]), by: "boss")
+        let item = try await h.engine.workItems.create(h.draft(title: "After the disk was freed", assignees: ["worker"]), by: "boss")
         #expect(try await h.store.workItem(item.id)?.title == "After the disk was freed")
     }
 }

@@ -8,11 +8,11 @@ import Testing
     let acme = try await h.addOrganization("acme")
     try await h.addMember("boss", in: acme.id)
     try await h.addMember("worker", in: acme.id)
-    let item = try await h.engine.create(h.draft(assignees: ["worker"]), by: "boss")
-    try await h.engine.accept(item.id, by: "worker")
-    try await h.engine.start(item.id, by: "worker")
-    try await h.engine.submitForReview(item.id, by: "worker")
-    try await h.engine.reject(item.id, by: "boss", reason: "missing totals")
+    let item = try await h.engine.workItems.create(h.draft(assignees: ["worker"]), by: "boss")
+    try await h.engine.workItems.accept(item.id, by: "worker")
+    try await h.engine.workItems.start(item.id, by: "worker")
+    try await h.engine.workItems.submitForReview(item.id, by: "worker")
+    try await h.engine.workItems.reject(item.id, by: "boss", reason: "missing totals")
 
     let notice = try await h.engine.inbox(of: "worker").items.first
     #expect(notice?.body.contains("missing totals") == true)

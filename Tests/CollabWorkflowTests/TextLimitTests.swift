@@ -31,7 +31,7 @@ import Testing
         let before = try await tableSnapshot(w.h.databasePath)
         #expect(Self.zalgoTitle.count == 1 && Self.zalgoTitle.utf8.count == 1_000_001)
         let error = await expectFailure(.invalidInput) {
-            _ = try await w.engine.create(Self.plainDescription(w.draft(Self.zalgoTitle)), by: W.initiator)
+            _ = try await w.engine.workItems.create(Self.plainDescription(w.draft(Self.zalgoTitle)), by: W.initiator)
         }
         let problems = error?.problems ?? []
         #expect(Set(problems.map(\.field)) == ["title"])
@@ -53,16 +53,16 @@ import Testing
         let before = try await tableSnapshot(w.h.databasePath)
         var draft = w.draft()
         draft.description = Self.megabyteText
-        let create = await expectFailure(.invalidInput) { _ = try await w.engine.create(draft, by: W.initiator) }
+        let create = await expectFailure(.invalidInput) { _ = try await w.engine.workItems.create(draft, by: W.initiator) }
         #expect(create?.problems.map(\.field) == ["description"] && create?.problems.map(\.kind) == [.tooLong])
         #expect(create?.problems.first?.message == "is 1086000 bytes in UTF-8, at most 80000 are allowed")
         let comment = await expectFailure(.invalidInput) {
-            _ = try await w.engine.comment(on: item.id, by: W.assignee, Self.megabyteText)
+            _ = try await w.engine.workItems.comment(on: item.id, by: W.assignee, Self.megabyteText)
         }
         #expect(comment?.problems.map(\.field) == ["body"] && comment?.problems.map(\.kind) == [.tooLong])
         #expect(comment?.problems.first?.message == "is 1086000 bytes in UTF-8, at most 40000 are allowed")
         let progress = await expectFailure(.invalidInput) {
-            _ = try await w.engine.reportProgress(item.id, by: W.assignee, text: Self.megabyteText, percent: 10)
+            _ = try await w.engine.workItems.reportProgress(item.id, by: W.assignee, text: Self.megabyteText, percent: 10)
         }
         #expect(progress?.problems.map(\.kind) == [.tooLong])
         #expect(try await tableSnapshot(w.h.databasePath) == before)
@@ -73,11 +73,11 @@ import Testing
         let w = try await Workplace()
         let title = String(repeating: "季度计划与设备维护", count: 23).prefix(200)
         #expect(title.count == 200 && title.utf8.count == 600)
-        let item = try await w.engine.create(w.draft(String(title)), by: W.initiator)
+        let item = try await w.engine.workItems.create(w.draft(String(title)), by: W.initiator)
         #expect(try await w.stored(item.id).title == String(title))
         let emoji = String(repeating: "🚀", count: 200)
         #expect(emoji.utf8.count == 800)
-        let rocket = try await w.engine.create(w.draft(emoji), by: W.initiator)
+        let rocket = try await w.engine.workItems.create(w.draft(emoji), by: W.initiator)
         #expect(try await w.stored(rocket.id).title == emoji, "200 characters of four bytes each are allowed")
     }
 
@@ -88,13 +88,13 @@ import Testing
         let item = try await w.item(.inProgress)
         let before = try await tableSnapshot(w.h.databasePath)
         let create = await expectFailure(.invalidInput) {
-            _ = try await w.engine.create(Self.plainDescription(w.draft("invoice\(mark)fdp.exe")), by: W.initiator)
+            _ = try await w.engine.workItems.create(Self.plainDescription(w.draft("invoice\(mark)fdp.exe")), by: W.initiator)
         }
         #expect(create?.problems.map(\.field) == ["title"] && create?.problems.map(\.kind) == [.malformed])
         let hex = String(mark.unicodeScalars.first?.value ?? 0, radix: 16, uppercase: true)
         #expect(create?.problems.first?.message.contains("U+\(hex)") == true)
         let comment = await expectFailure(.invalidInput) {
-            _ = try await w.engine.comment(on: item.id, by: W.assignee, "see\(mark)below")
+            _ = try await w.engine.workItems.comment(on: item.id, by: W.assignee, "see\(mark)below")
         }
         #expect(comment?.problems.map(\.kind) == [.malformed])
         #expect(try await tableSnapshot(w.h.databasePath) == before)

@@ -39,7 +39,7 @@ func timedCompany(zone: String = "Asia/Shanghai", now: Date, calendar: BusinessC
     ])
     func endOfDay(zone: String, date: CalendarDate) async throws {
         let h = try await timedCompany(zone: zone, now: local(zone, 2026, 1, 1, 12))
-        let item = try await h.engine.create(
+        let item = try await h.engine.workItems.create(
             h.draft(assignees: ["worker"], departments: ["ops"], deadline: .endOfDay(date)), by: "boss")
         let next = date.adding(days: 1)
         #expect(item.dueAt == local(zone, next.year, next.month, next.day, 0))
@@ -53,7 +53,7 @@ func timedCompany(zone: String = "Asia/Shanghai", now: Date, calendar: BusinessC
     func todayIsLocal() async throws {
         let zone = "Pacific/Auckland"
         let h = try await timedCompany(zone: zone, now: local(zone, 2026, 6, 10, 9))
-        let item = try await h.engine.create(
+        let item = try await h.engine.workItems.create(
             h.draft(assignees: ["worker"], deadline: .endOfDay(CalendarDate(year: 2026, month: 6, day: 10))), by: "boss")
         // Midnight in Auckland (UTC+12 in June) is noon UTC on the same date.
         #expect(item.dueAt == local("UTC", 2026, 6, 10, 12))
@@ -66,7 +66,7 @@ func timedCompany(zone: String = "Asia/Shanghai", now: Date, calendar: BusinessC
         let zone = "Asia/Shanghai"
         let h = try await timedCompany(zone: zone, now: local(zone, 2026, 3, 2, 9),  // a Monday
             calendar: .standard(timeZoneIdentifier: zone))
-        let item = try await h.engine.create(
+        let item = try await h.engine.workItems.create(
             h.draft(assignees: ["worker"], departments: ["ops"],
                 deadline: .endOfDay(CalendarDate(year: 2026, month: 3, day: 4))), by: "boss")
         let fired = try await h.advance(by: .seconds(10 * 86_400))
@@ -103,7 +103,7 @@ func timedCompany(zone: String = "Asia/Shanghai", now: Date, calendar: BusinessC
         for recipient in [Workplace.initiator, Workplace.admin] {
             #expect(try await w.inbox(recipient).filter { $0.kind == .escalated }.map(\.itemID) == [item.id],
                 "\(recipient)")
-            #expect(try await w.engine.workItem(item.id, as: recipient).id == item.id, "\(recipient) sees the item")
+            #expect(try await w.engine.workItems.workItem(item.id, as: recipient).id == item.id, "\(recipient) sees the item")
         }
         // Nobody is told about an item they may not see.
         #expect(try await w.h.notices(of: Workplace.mobileHead, kind: .escalated).isEmpty)
@@ -113,12 +113,12 @@ func timedCompany(zone: String = "Asia/Shanghai", now: Date, calendar: BusinessC
     @Test("completing an item cancels its pending timers: no reminder after completion")
     func completionCancels() async throws {
         let h = try await timedCompany(now: local("UTC", 2026, 3, 2, 9))
-        let item = try await h.engine.create(h.draft(assignees: ["worker"]), by: "boss")
+        let item = try await h.engine.workItems.create(h.draft(assignees: ["worker"]), by: "boss")
         #expect(try await h.store.pendingTimers(of: item.id).count == 4)
-        try await h.engine.accept(item.id, by: "worker")
-        try await h.engine.start(item.id, by: "worker")
-        try await h.engine.submitForReview(item.id, by: "worker")
-        try await h.engine.approve(item.id, by: "boss")
+        try await h.engine.workItems.accept(item.id, by: "worker")
+        try await h.engine.workItems.start(item.id, by: "worker")
+        try await h.engine.workItems.submitForReview(item.id, by: "worker")
+        try await h.engine.workItems.approve(item.id, by: "boss")
         #expect(try await h.store.pendingTimers(of: item.id).isEmpty)
         #expect(try await h.advance(by: .seconds(30 * 86_400)).isEmpty)
     }
@@ -126,12 +126,12 @@ func timedCompany(zone: String = "Asia/Shanghai", now: Date, calendar: BusinessC
     @Test("an approved extension moves the deadline timers; the old ones never fire")
     func extensionMovesTimers() async throws {
         let h = try await timedCompany(now: local("Asia/Shanghai", 2026, 3, 2, 9))
-        let item = try await h.engine.create(h.draft(assignees: ["worker"],
+        let item = try await h.engine.workItems.create(h.draft(assignees: ["worker"],
             deadline: .endOfDay(CalendarDate(year: 2026, month: 3, day: 5))), by: "boss")
-        try await h.engine.accept(item.id, by: "worker")
-        let request = try await h.engine.requestAdjustment(item.id, by: "worker",
+        try await h.engine.workItems.accept(item.id, by: "worker")
+        let request = try await h.engine.workItems.requestAdjustment(item.id, by: "worker",
             change: .init(deadline: .endOfDay(CalendarDate(year: 2026, month: 3, day: 12))), reason: "parts late")
-        let moved = try await h.engine.approveAdjustment(request.id, by: "boss")
+        let moved = try await h.engine.workItems.approveAdjustment(request.id, by: "boss")
         let fired = try await h.advance(to: moved.dueAt)
         #expect(fired.filter { $0.timer.kind == .overdue }.map(\.firedAt) == [moved.dueAt])
         #expect(try await h.notices(of: "worker", kind: .overdue).count == 1)
@@ -144,13 +144,13 @@ func timedCompany(zone: String = "Asia/Shanghai", now: Date, calendar: BusinessC
         policy.escalationDelay = .seconds(4 * 3600)
         let h = try await timedCompany(zone: zone, now: local(zone, 2026, 3, 2, 8),
             calendar: .alwaysOpen(timeZoneIdentifier: zone), policy: policy)
-        let item = try await h.engine.create(h.draft(assignees: ["worker"], departments: ["ops"],
+        let item = try await h.engine.workItems.create(h.draft(assignees: ["worker"], departments: ["ops"],
             deadline: .instant(local(zone, 2026, 3, 2, 12))), by: "boss")
-        try await h.engine.accept(item.id, by: "worker")
+        try await h.engine.workItems.accept(item.id, by: "worker")
         try await h.advance(to: local(zone, 2026, 3, 2, 13))           // 1 hour after the deadline
-        try await h.engine.execute(.waitForExternal(item.id, reason: "waiting for the customer"), by: "worker")
+        try await h.engine.workItems.execute(.waitForExternal(item.id, reason: "waiting for the customer"), by: "worker")
         #expect(try await h.advance(to: local(zone, 2026, 3, 2, 19)).isEmpty, "no escalation while paused")
-        try await h.engine.execute(.resumeFromExternal(item.id), by: "worker")
+        try await h.engine.workItems.execute(.resumeFromExternal(item.id), by: "worker")
         // 1 hour counted before the pause, 3 more after 19:00: escalation at 22:00, not 16:00.
         let fired = try await h.advance(to: local(zone, 2026, 3, 3, 12))
         #expect(fired.map(\.timer.kind) == [.escalation])
@@ -164,14 +164,14 @@ func timedCompany(zone: String = "Asia/Shanghai", now: Date, calendar: BusinessC
         policy.reminderOffsets = []
         policy.escalationDelay = nil
         let h = try await timedCompany(zone: "UTC", now: local("UTC", 2026, 3, 2, 9), policy: policy)
-        let item = try await h.engine.create(h.draft(assignees: ["worker"],
+        let item = try await h.engine.workItems.create(h.draft(assignees: ["worker"],
             deadline: .endOfDay(CalendarDate(year: 2026, month: 3, day: 30))), by: "boss")
-        try await h.engine.accept(item.id, by: "worker")
-        try await h.engine.requestAdjustment(item.id, by: "worker", change: .init(title: "Narrower"), reason: "why not")
+        try await h.engine.workItems.accept(item.id, by: "worker")
+        try await h.engine.workItems.requestAdjustment(item.id, by: "worker", change: .init(title: "Narrower"), reason: "why not")
         let adjustment = try await h.advance(by: .seconds(3 * 3600))
         #expect(adjustment.map(\.timer.kind) == [.adjustmentReminder] && adjustment.first?.notified == ["boss"])
-        try await h.engine.start(item.id, by: "worker")
-        try await h.engine.submitForReview(item.id, by: "worker")
+        try await h.engine.workItems.start(item.id, by: "worker")
+        try await h.engine.workItems.submitForReview(item.id, by: "worker")
         let review = try await h.advance(by: .seconds(3 * 3600))
         #expect(review.map(\.timer.kind) == [.reviewReminder] && review.first?.notified == ["boss"])
     }
@@ -183,11 +183,11 @@ func timedCompany(zone: String = "Asia/Shanghai", now: Date, calendar: BusinessC
         var draft = h.draft(title: "Weekly safety check", assignees: ["worker"],
             deadline: .instant(local(zone, 2026, 3, 6, 17)))  // Friday 17:00, before the DST change
         draft.recurrence = RecurrenceRule(.weekly([.friday]))
-        let first = try await h.engine.create(draft, by: "boss")
-        try await h.engine.accept(first.id, by: "worker")
-        try await h.engine.start(first.id, by: "worker")
-        try await h.engine.submitForReview(first.id, by: "worker")
-        try await h.engine.approve(first.id, by: "boss")
+        let first = try await h.engine.workItems.create(draft, by: "boss")
+        try await h.engine.workItems.accept(first.id, by: "worker")
+        try await h.engine.workItems.start(first.id, by: "worker")
+        try await h.engine.workItems.submitForReview(first.id, by: "worker")
+        try await h.engine.workItems.approve(first.id, by: "boss")
         let todo = try await h.engine.todo(of: "worker").items
         #expect(todo.count == 1)
         let next = try #require(todo.first?.item)
@@ -206,7 +206,7 @@ func timedCompany(zone: String = "Asia/Shanghai", now: Date, calendar: BusinessC
         var items: [WorkItem.ID] = []
         for n in 0..<40 {
             let due = h.clock.now().addingTimeInterval(Double(3600 * (2 + n * 4)))
-            items.append(try await h.engine.create(
+            items.append(try await h.engine.workItems.create(
                 h.draft(title: "T\(n)", assignees: ["worker"], departments: ["ops"], deadline: .instant(due)), by: "boss").id)
         }
         // A second "process": its own store connection and engine on the same file and clock.

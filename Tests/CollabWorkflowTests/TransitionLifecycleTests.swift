@@ -16,7 +16,7 @@ import Testing
     @Test("create submits the item: it is assigned at version 1, audited, and every assignee is told and must accept")
     func createSubmitted() async throws {
         let w = try await Workplace()
-        let item = try await w.engine.create(w.draft(assignees: [W.assignee, W.coAssignee]), by: W.initiator)
+        let item = try await w.engine.workItems.create(w.draft(assignees: [W.assignee, W.coAssignee]), by: W.initiator)
         #expect(item.state == .assigned)
         #expect(item.version == 1)
         #expect(item.initiatorID == W.initiator)
@@ -53,7 +53,7 @@ import Testing
     @Test("a high-priority item reaches its assignees as an urgent notification")
     func highPriorityIsUrgent() async throws {
         let w = try await Workplace()
-        try await w.engine.create(w.draft(priority: .high), by: W.initiator)
+        try await w.engine.workItems.create(w.draft(priority: .high), by: W.initiator)
         let notice = try #require(try await w.inbox(W.assignee).first)
         #expect(notice.kind == .assigned && notice.urgency == .urgent)
     }
@@ -61,7 +61,7 @@ import Testing
     @Test("create with submit:false keeps a draft: nobody is told, and only the initiator must submit it")
     func createDraft() async throws {
         let w = try await Workplace()
-        let draft = try await w.engine.create(w.draft(), by: W.initiator, submit: false)
+        let draft = try await w.engine.workItems.create(w.draft(), by: W.initiator, submit: false)
         #expect(draft.state == .draft && draft.version == 1)
         let event = try #require(try await w.trail(draft.id).first)
         #expect(event.action == "create" && event.fromState == nil && event.toState == .draft)
@@ -76,7 +76,7 @@ import Testing
         let w = try await Workplace()
         let draft = try await w.item(.draft, assignees: [W.assignee, W.coAssignee])
         w.h.clock.advance(by: .seconds(90))
-        let item = try await w.engine.submit(draft.id, by: W.initiator)
+        let item = try await w.engine.workItems.submit(draft.id, by: W.initiator)
         #expect(item.state == .assigned && item.version == 2)
         #expect(item.stateChangedAt == w.now && item.updatedAt == w.now)
         let event = try #require(try await w.trail(item.id).last)
@@ -92,7 +92,7 @@ import Testing
     func accept() async throws {
         let w = try await Workplace()
         let assigned = try await w.item(.assigned)
-        let item = try await w.engine.accept(assigned.id, by: W.assignee)
+        let item = try await w.engine.workItems.accept(assigned.id, by: W.assignee)
         #expect(item.state == .accepted && item.version == 2)
         let event = try #require(try await w.trail(item.id).last)
         #expect(event.action == "accept" && event.actorID == W.assignee)
@@ -107,7 +107,7 @@ import Testing
         let w = try await Workplace()
         let accepted = try await w.item(.accepted)
         let before = try await w.footprint(accepted.id).notifications
-        let item = try await w.engine.start(accepted.id, by: W.assignee)
+        let item = try await w.engine.workItems.start(accepted.id, by: W.assignee)
         #expect(item.state == .inProgress && item.version == 3)
         let event = try #require(try await w.trail(item.id).last)
         #expect(event.action == "start" && event.fromState == .accepted && event.toState == .inProgress)
@@ -120,7 +120,7 @@ import Testing
         let w = try await Workplace()
         let started = try await w.item(.inProgress)
         let files = [w.h.attachment("draft.pdf"), w.h.attachment("chart.png", mediaType: "image/png")]
-        let update = try await w.engine.reportProgress(
+        let update = try await w.engine.workItems.reportProgress(
             started.id, by: W.assignee, text: "Draft written,\nreview pending", percent: 40, attachments: files)
         #expect(update.itemID == started.id && update.authorID == W.assignee)
         #expect(update.text == "Draft written,\nreview pending" && update.percent == 40 && update.attachments == files)
@@ -132,23 +132,23 @@ import Testing
         #expect(event.details["percent"] == "40" && event.details["progress_update"] == update.id.rawValue)
         let notice = try #require(try await w.inbox(W.initiator).first)
         #expect(notice.kind == .progressReported && notice.body.contains("reported 40%: Draft written"))
-        let activity = try await w.engine.activity(of: item.id, as: W.initiator)
+        let activity = try await w.engine.workItems.activity(of: item.id, as: W.initiator)
         #expect(activity.progressUpdates == [update])
 
         // Text alone keeps the last percentage.
-        let textOnly = try await w.engine.reportProgress(item.id, by: W.assignee, text: "Still on it")
+        let textOnly = try await w.engine.workItems.reportProgress(item.id, by: W.assignee, text: "Still on it")
         #expect(textOnly.percent == nil && textOnly.attachments.isEmpty)
         let after = try await w.stored(item.id)
         #expect(after.progressPercent == 40 && after.version == item.version + 1)
         #expect(try await w.trail(item.id).last?.details["percent"] == "")
-        #expect(try await w.engine.activity(of: item.id, as: W.initiator).progressUpdates.count == 2)
+        #expect(try await w.engine.workItems.activity(of: item.id, as: W.initiator).progressUpdates.count == 2)
     }
 
     @Test("a percentage at either bound is accepted", arguments: [0, 100])
     func percentBounds(percent: Int) async throws {
         let w = try await Workplace()
         let item = try await w.item(.inProgress)
-        try await w.engine.reportProgress(item.id, by: W.assignee, text: "bound", percent: percent)
+        try await w.engine.workItems.reportProgress(item.id, by: W.assignee, text: "bound", percent: percent)
         #expect(try await w.stored(item.id).progressPercent == percent)
     }
 
@@ -158,7 +158,7 @@ import Testing
         let item = try await w.item(.inProgress)
         let before = try await w.footprint(item.id)
         let error = await expectFailure(.invalidInput) {
-            try await w.engine.reportProgress(item.id, by: W.assignee, text: "too far", percent: percent)
+            try await w.engine.workItems.reportProgress(item.id, by: W.assignee, text: "too far", percent: percent)
         }
         #expect(error?.problems.map(\.field) == ["percent"])
         #expect(error?.problems.map(\.kind) == [.outOfRange])
@@ -172,7 +172,7 @@ import Testing
         let item = try await w.item(.inProgress)
         let before = try await w.footprint(item.id)
         let error = await expectFailure(.invalidInput) {
-            try await w.engine.reportProgress(
+            try await w.engine.workItems.reportProgress(
                 item.id, by: W.assignee, text: " ", percent: 120,
                 attachments: [w.h.attachment("tool.exe", mediaType: "application/x-msdownload")])
         }
@@ -185,7 +185,7 @@ import Testing
     func submitForReview() async throws {
         let w = try await Workplace()
         let started = try await w.item(.inProgress, reviewer: W.reviewer)
-        let item = try await w.engine.submitForReview(started.id, by: W.assignee, note: "All sections done")
+        let item = try await w.engine.workItems.submitForReview(started.id, by: W.assignee, note: "All sections done")
         #expect(item.state == .inReview && item.version == started.version + 1)
         let event = try #require(try await w.trail(item.id).last)
         #expect(event.action == "submit_for_review" && event.fromState == .inProgress && event.toState == .inReview)
@@ -202,7 +202,7 @@ import Testing
         let w = try await Workplace()
         let submitted = try await w.item(.inReview, assignees: [W.assignee, W.coAssignee], reviewer: W.reviewer)
         w.h.clock.advance(by: .seconds(3_600))
-        let item = try await w.engine.approve(submitted.id, by: W.reviewer, note: "Well done")
+        let item = try await w.engine.workItems.approve(submitted.id, by: W.reviewer, note: "Well done")
         #expect(item.state == .completed)
         #expect(item.closedAt == w.now && item.stateChangedAt == w.now)
         #expect(item.version == submitted.version + 1)
@@ -210,7 +210,7 @@ import Testing
         let event = try #require(try await w.trail(item.id).last)
         #expect(event.action == "approve" && event.actorID == W.reviewer)
         #expect(event.fromState == .inReview && event.toState == .completed && event.details == ["note": "Well done"])
-        let decisions = try await w.engine.activity(of: item.id, as: W.initiator).reviewDecisions
+        let decisions = try await w.engine.workItems.activity(of: item.id, as: W.initiator).reviewDecisions
         #expect(decisions.map(\.outcome) == [.approved] && decisions.first?.reviewerID == W.reviewer)
         #expect(decisions.first?.reason == "Well done" && decisions.first?.decidedAt == w.now)
         for assignee in [W.assignee, W.coAssignee] {
@@ -230,13 +230,13 @@ import Testing
         let before = try await w.footprint(submitted.id)
         for blank in ["", "   ", "\n\t"] {
             let error = await expectFailure(.invalidInput) {
-                try await w.engine.reject(submitted.id, by: W.initiator, reason: blank)
+                try await w.engine.workItems.reject(submitted.id, by: W.initiator, reason: blank)
             }
             #expect(error?.problems.map { "\($0.field):\($0.kind)" } == ["reason:empty"])
         }
         #expect(try await w.footprint(submitted.id) == before)
 
-        let item = try await w.engine.reject(submitted.id, by: W.initiator, reason: "The iOS section is missing")
+        let item = try await w.engine.workItems.reject(submitted.id, by: W.initiator, reason: "The iOS section is missing")
         #expect(item.state == .inProgress && item.closedAt == nil && item.version == submitted.version + 1)
         let event = try #require(try await w.trail(item.id).last)
         #expect(event.action == "reject" && event.fromState == .inReview && event.toState == .inProgress)
@@ -244,13 +244,13 @@ import Testing
         let notice = try #require(try await w.inbox(W.assignee).first)
         #expect(notice.kind == .reviewResult && notice.title.hasPrefix("Rejected:"))
         #expect(notice.body.contains("The iOS section is missing"))
-        let decision = try #require(try await w.engine.activity(of: item.id, as: W.initiator).reviewDecisions.first)
+        let decision = try #require(try await w.engine.workItems.activity(of: item.id, as: W.initiator).reviewDecisions.first)
         #expect(decision.outcome == .rejected && decision.reason == "The iOS section is missing")
         #expect(try await w.todo(W.assignee).map(\.reasons) == [[.work]])
 
         // The work can be redone and approved.
-        try await w.engine.submitForReview(item.id, by: W.assignee)
-        let done = try await w.engine.approve(item.id, by: W.initiator)
+        try await w.engine.workItems.submitForReview(item.id, by: W.assignee)
+        let done = try await w.engine.workItems.approve(item.id, by: W.initiator)
         #expect(done.state == .completed && done.version == item.version + 2)
         #expect(try await w.actions(item.id).suffix(3) == ["reject", "submit_for_review", "approve"])
     }
@@ -259,7 +259,7 @@ import Testing
     func cancelByInitiator() async throws {
         let w = try await Workplace()
         let open = try await w.item(.inProgress, assignees: [W.assignee, W.coAssignee], reviewer: W.reviewer)
-        let item = try await w.engine.cancel(open.id, by: W.initiator, reason: "The release moved to Q3")
+        let item = try await w.engine.workItems.cancel(open.id, by: W.initiator, reason: "The release moved to Q3")
         #expect(item.state == .cancelled && item.closedAt == w.now && item.version == open.version + 1)
         let event = try #require(try await w.trail(item.id).last)
         #expect(event.action == "cancel" && event.fromState == .inProgress && event.toState == .cancelled)
@@ -276,7 +276,7 @@ import Testing
     func cancelByAdministrator() async throws {
         let w = try await Workplace()
         let open = try await w.item(.accepted)
-        let item = try await w.engine.cancel(open.id, by: W.admin)
+        let item = try await w.engine.workItems.cancel(open.id, by: W.admin)
         #expect(item.state == .cancelled && item.closedAt != nil)
         #expect(try await w.trail(item.id).last?.actorID == W.admin)
         #expect(try await w.inbox(W.initiator).first?.kind == .cancelled)
@@ -288,7 +288,7 @@ import Testing
         let w = try await Workplace()
         let draft = try await w.item(.draft)
         let before = try await w.footprint(draft.id).notifications
-        let item = try await w.engine.cancel(draft.id, by: W.initiator)
+        let item = try await w.engine.workItems.cancel(draft.id, by: W.initiator)
         #expect(item.state == .cancelled)
         #expect(try await w.footprint(item.id).notifications == before)
         #expect(try await w.todo(W.initiator).isEmpty)
@@ -298,10 +298,10 @@ import Testing
     func cancelWithdrawsAdjustment(actor: Member.ID) async throws {
         let w = try await Workplace()
         let open = try await w.item(.inProgress)
-        let request = try await w.engine.requestAdjustment(
+        let request = try await w.engine.workItems.requestAdjustment(
             open.id, by: W.assignee, change: .init(title: "Release notes, Android only"), reason: "iOS slipped")
         w.h.clock.advance(by: .seconds(10))
-        let item = try await w.engine.cancel(open.id, by: actor)
+        let item = try await w.engine.workItems.cancel(open.id, by: actor)
         #expect(item.state == .cancelled && item.pendingAdjustmentID == nil)
         let withdrawn = try #require(try await w.h.store.adjustmentRequest(request.id))
         #expect(withdrawn.status == .withdrawn && withdrawn.decidedAt == w.now)
@@ -313,11 +313,11 @@ import Testing
     func approveWithdrawsAdjustment() async throws {
         let w = try await Workplace()
         let open = try await w.item(.inProgress)
-        let request = try await w.engine.requestAdjustment(
+        let request = try await w.engine.workItems.requestAdjustment(
             open.id, by: W.assignee,
             change: .init(deadline: .endOfDay(CalendarDate(year: 2026, month: 1, day: 20))), reason: "more time")
-        try await w.engine.submitForReview(open.id, by: W.assignee)
-        let done = try await w.engine.approve(open.id, by: W.initiator)
+        try await w.engine.workItems.submitForReview(open.id, by: W.assignee)
+        let done = try await w.engine.workItems.approve(open.id, by: W.initiator)
         #expect(done.state == .completed && done.pendingAdjustmentID == nil && done.deadline == open.deadline)
         #expect(try await w.h.store.adjustmentRequest(request.id)?.status == .withdrawn)
     }
@@ -327,7 +327,7 @@ import Testing
     func reassign(head: Member.ID) async throws {
         let w = try await Workplace()
         let open = try await w.item(.accepted)
-        let item = try await w.engine.reassign(open.id, from: W.assignee, to: W.spare, by: head, reason: "Li is on leave")
+        let item = try await w.engine.workItems.reassign(open.id, from: W.assignee, to: W.spare, by: head, reason: "Li is on leave")
         #expect(item.assigneeIDs == [W.spare] && item.state == .accepted && item.version == open.version + 1)
         let event = try #require(try await w.trail(item.id).last)
         #expect(event.action == "reassign" && event.actorID == head)
@@ -343,8 +343,8 @@ import Testing
         #expect(try await w.todo(W.assignee).isEmpty)
 
         // The new assignee may now act, the old one may not.
-        try await w.engine.start(item.id, by: W.spare)
-        await expectFailure(.forbidden) { try await w.engine.reportProgress(item.id, by: W.assignee, text: "me?") }
+        try await w.engine.workItems.start(item.id, by: W.spare)
+        await expectFailure(.forbidden) { try await w.engine.workItems.reportProgress(item.id, by: W.assignee, text: "me?") }
     }
 
     @Test("reassigning to someone already assigned, to a stranger or from a non-assignee is invalid input")
@@ -358,7 +358,7 @@ import Testing
         ]
         for (from, to, problem) in cases {
             let error = await expectFailure(.invalidInput, "\(from) → \(to)") {
-                try await w.engine.reassign(open.id, from: from, to: to, by: W.mobileHead)
+                try await w.engine.workItems.reassign(open.id, from: from, to: to, by: W.mobileHead)
             }
             #expect(error?.problems.map { "\($0.field):\($0.kind)" } == [problem])
         }

@@ -91,22 +91,22 @@ struct Workplace {
         departments: [Department.ID] = ["eng-mobile"]
     ) async throws -> WorkItem {
         let worker = assignees[0]
-        var item = try await engine.create(
+        var item = try await engine.workItems.create(
             draft(assignees: assignees, reviewer: reviewer, departments: departments), by: Self.initiator,
             submit: state != .draft)
         switch state {
         case .draft, .assigned:
             return item
         case .cancelled:
-            return try await engine.cancel(item.id, by: Self.initiator, reason: "not needed")
+            return try await engine.workItems.cancel(item.id, by: Self.initiator, reason: "not needed")
         case .accepted, .inProgress, .inReview, .completed:
-            item = try await engine.accept(item.id, by: worker)
+            item = try await engine.workItems.accept(item.id, by: worker)
             if state == .accepted { return item }
-            item = try await engine.start(item.id, by: worker)
+            item = try await engine.workItems.start(item.id, by: worker)
             if state == .inProgress { return item }
-            item = try await engine.submitForReview(item.id, by: worker)
+            item = try await engine.workItems.submitForReview(item.id, by: worker)
             if state == .inReview { return item }
-            return try await engine.approve(item.id, by: reviewer ?? Self.initiator)
+            return try await engine.workItems.approve(item.id, by: reviewer ?? Self.initiator)
         }
     }
 
@@ -201,7 +201,7 @@ extension TestHarness {
         try await h.addMember("boss", in: "acme")
         try await h.addMember("worker", in: "acme")
         for n in 0..<count {
-            try await h.engine.create(h.draft(title: "Task \(n)", assignees: ["worker"]), by: "boss")
+            try await h.engine.workItems.create(h.draft(title: "Task \(n)", assignees: ["worker"]), by: "boss")
         }
         return h
     }

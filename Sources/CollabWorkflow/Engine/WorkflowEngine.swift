@@ -72,86 +72,17 @@ public struct WorkflowEngine: Sendable {
         self.directory = DirectoryCache(store: store)
     }
 
+    // MARK: Desks
+
+    /// Work items: tasks that flow between departments, their reviews, adjustments, comments and shares.
+    public var workItems: WorkItemDesk { WorkItemDesk(engine: self) }
+
     /// "Now", at the millisecond precision the store keeps.
     func now() -> Date {
         Date(timeIntervalSince1970: (clock.now().timeIntervalSince1970 * 1000).rounded() / 1000)
     }
 
-    // MARK: Reads
-
-    /// The item as `viewer` may see it (outside members see only its external parts).
-    ///
-    /// - Throws: `CollabError.Code.notFound` when the item does not exist *or* the viewer may not see it
-    ///   (the two are never told apart, so ids cannot be probed).
-    public func workItem(_ id: WorkItem.ID, as viewer: Member.ID) async throws(CollabError) -> WorkItem {
-        let subject = try await subject(viewer)
-        return authorizer.redacted(try await visibleItem(id, to: subject), for: subject)
-    }
-
-    /// Everything that happened on an item that `viewer` may see: for members of the owning organization,
-    /// comments, progress updates, review decisions and adjustment requests; for outside members, the
-    /// external comments only.
-    public func activity(of id: WorkItem.ID, as viewer: Member.ID) async throws(CollabError) -> WorkItemActivity {
-        let subject = try await subject(viewer)
-        let item = try await visibleItem(id, to: subject)
-        let comments = try await store.comments(on: id).filter { authorizer.canSee($0, on: item, by: subject) }
-        guard subject.organizationID == item.organizationID else {
-            return WorkItemActivity(
-                item: authorizer.redacted(item, for: subject), comments: comments, progressUpdates: [],
-                reviewDecisions: [], adjustmentRequests: [])
-        }
-        return WorkItemActivity(
-            item: item, comments: comments, progressUpdates: try await store.progressUpdates(on: id),
-            reviewDecisions: try await store.reviewDecisions(on: id),
-            adjustmentRequests: try await store.adjustmentRequests(on: id))
-    }
-
-    /// The attachments of an item that `viewer` may see (outside members: the external ones).
-    public func attachments(of id: WorkItem.ID, as viewer: Member.ID) async throws(CollabError) -> [FileAttachment] {
-        try await workItem(id, as: viewer).attachments
-    }
-
-    /// The item's audit trail, oldest first, if `viewer` may see the item. The trail is internal: outside
-    /// members get an empty list.
-    public func auditTrail(of id: WorkItem.ID, as viewer: Member.ID) async throws(CollabError) -> [AuditEvent] {
-        let subject = try await subject(viewer)
-        let item = try await visibleItem(id, to: subject)
-        guard subject.organizationID == item.organizationID else { return [] }
-        return try await store.auditTrail(of: id)
-    }
-
-    /// The items `viewer` may see that match `filter`, soonest deadline first, paged.
-    ///
-    /// - Throws: `CollabError.Code.forbidden` when a host rule forbids listing;
-    ///   `CollabError.Code.invalidInput` when an outside member filters by an internal field.
-    public func list(as viewer: Member.ID, filter: WorkItemFilter = .all, page: PageRequest = .first)
-        async throws(CollabError) -> Page<WorkItem>
-    {
-        let (subject, scope) = try await surface(.list, viewer, filter: filter)
-        var result = try await store.workItems(in: scope, matching: filter, page: page)
-        result.items = result.items.map { authorizer.redacted($0, for: subject) }
-        return result
-    }
-
-    /// How many items `viewer` may see that match `filter`.
-    public func count(as viewer: Member.ID, filter: WorkItemFilter = .all) async throws(CollabError) -> Int {
-        let (_, scope) = try await surface(.list, viewer, filter: filter)
-        return try await store.countWorkItems(in: scope, matching: filter)
-    }
-
-    /// The items `viewer` may see whose title or description (and, for members of the owning organization,
-    /// tags) contain `text`, soonest deadline first, paged.
-    public func search(_ text: String, as viewer: Member.ID, page: PageRequest = .first) async throws(CollabError)
-        -> Page<WorkItem>
-    {
-        var report = ValidationReport()
-        report.checkText(text, field: "text", maxLength: 200)
-        try report.throwIfInvalid()
-        let (subject, scope) = try await surface(.search, viewer, filter: .all)
-        var result = try await store.searchWorkItems(text, in: scope, page: page)
-        result.items = result.items.map { authorizer.redacted($0, for: subject) }
-        return result
-    }
+    // MARK: Access
 
     /// Whether `member` may perform `action` on the item, and why: for support screens and audits.
     ///

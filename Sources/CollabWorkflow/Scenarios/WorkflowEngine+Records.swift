@@ -69,11 +69,6 @@ extension WorkflowEngine {
         }
     }
 
-    /// A stable digest of a command's input (FNV-1a over its canonical JSON).
-    static func recordFingerprint(_ input: some Encodable) -> String {
-        fnv1a(canonicalJSON(input) ?? Data())
-    }
-
     /// An audit event about a record.
     func recordEvent(
         _ record: RecordReference, organization: Organization.ID, actor: Member.ID, action: String,

@@ -2,13 +2,13 @@ import CollabModel
 import CollabStore
 import Foundation
 
-/// Convenience methods: one per command, each a thin call of
-/// ``WorkflowEngine/execute(_:by:expectedVersion:idempotencyKey:)``.
+/// The work-item commands: one method per command, each a thin call of
+/// ``WorkItemDesk/engine.runWorkItemCommand(_:by:expectedVersion:idempotencyKey:)``.
 ///
 /// Every method takes the acting member, an optional `expectedVersion` (fail with
 /// `CollabError.Code.conflict` if the item changed since the caller read it) and an optional
 /// `idempotencyKey` (a retry returns the first result and changes nothing).
-extension WorkflowEngine {
+extension WorkItemDesk {
     /// Creates a work item as `initiator`; it is submitted to its assignees at once (they are notified)
     /// unless `submit` is `false`, which keeps it as a draft.
     ///
@@ -17,7 +17,7 @@ extension WorkflowEngine {
     public func create(
         _ draft: WorkItemDraft, by initiator: Member.ID, submit: Bool = true, idempotencyKey: String? = nil
     ) async throws(CollabError) -> WorkItem {
-        try await execute(.create(draft, submit: submit), by: initiator, idempotencyKey: idempotencyKey).item
+        try await engine.runWorkItemCommand(.create(draft, submit: submit), by: initiator, idempotencyKey: idempotencyKey).item
     }
 
     /// Submits a draft to its assignees.
@@ -25,7 +25,7 @@ extension WorkflowEngine {
     public func submit(
         _ id: WorkItem.ID, by initiator: Member.ID, expectedVersion: Int? = nil, idempotencyKey: String? = nil
     ) async throws(CollabError) -> WorkItem {
-        try await execute(.submit(id), by: initiator, expectedVersion: expectedVersion, idempotencyKey: idempotencyKey)
+        try await engine.runWorkItemCommand(.submit(id), by: initiator, expectedVersion: expectedVersion, idempotencyKey: idempotencyKey)
             .item
     }
 
@@ -34,7 +34,7 @@ extension WorkflowEngine {
     public func accept(
         _ id: WorkItem.ID, by assignee: Member.ID, expectedVersion: Int? = nil, idempotencyKey: String? = nil
     ) async throws(CollabError) -> WorkItem {
-        try await execute(.accept(id), by: assignee, expectedVersion: expectedVersion, idempotencyKey: idempotencyKey)
+        try await engine.runWorkItemCommand(.accept(id), by: assignee, expectedVersion: expectedVersion, idempotencyKey: idempotencyKey)
             .item
     }
 
@@ -43,7 +43,7 @@ extension WorkflowEngine {
     public func start(
         _ id: WorkItem.ID, by assignee: Member.ID, expectedVersion: Int? = nil, idempotencyKey: String? = nil
     ) async throws(CollabError) -> WorkItem {
-        try await execute(.start(id), by: assignee, expectedVersion: expectedVersion, idempotencyKey: idempotencyKey)
+        try await engine.runWorkItemCommand(.start(id), by: assignee, expectedVersion: expectedVersion, idempotencyKey: idempotencyKey)
             .item
     }
 
@@ -53,7 +53,7 @@ extension WorkflowEngine {
         _ id: WorkItem.ID, by assignee: Member.ID, text: String, percent: Int? = nil, attachments: [FileAttachment] = [],
         expectedVersion: Int? = nil, idempotencyKey: String? = nil
     ) async throws(CollabError) -> ProgressUpdate {
-        let result = try await execute(
+        let result = try await engine.runWorkItemCommand(
             .reportProgress(id, text: text, percent: percent, attachments: attachments), by: assignee,
             expectedVersion: expectedVersion, idempotencyKey: idempotencyKey)
         guard let update = result.progressUpdate else { throw Self.missingRecord("progress update") }
@@ -66,7 +66,7 @@ extension WorkflowEngine {
         _ id: WorkItem.ID, by assignee: Member.ID, note: String? = nil, expectedVersion: Int? = nil,
         idempotencyKey: String? = nil
     ) async throws(CollabError) -> WorkItem {
-        try await execute(.submitForReview(id, note: note), by: assignee, expectedVersion: expectedVersion,
+        try await engine.runWorkItemCommand(.submitForReview(id, note: note), by: assignee, expectedVersion: expectedVersion,
             idempotencyKey: idempotencyKey).item
     }
 
@@ -76,7 +76,7 @@ extension WorkflowEngine {
         _ id: WorkItem.ID, by reviewer: Member.ID, note: String? = nil, expectedVersion: Int? = nil,
         idempotencyKey: String? = nil
     ) async throws(CollabError) -> WorkItem {
-        try await execute(.approve(id, note: note), by: reviewer, expectedVersion: expectedVersion,
+        try await engine.runWorkItemCommand(.approve(id, note: note), by: reviewer, expectedVersion: expectedVersion,
             idempotencyKey: idempotencyKey).item
     }
 
@@ -87,7 +87,7 @@ extension WorkflowEngine {
         _ id: WorkItem.ID, by reviewer: Member.ID, reason: String, expectedVersion: Int? = nil,
         idempotencyKey: String? = nil
     ) async throws(CollabError) -> WorkItem {
-        try await execute(.reject(id, reason: reason), by: reviewer, expectedVersion: expectedVersion,
+        try await engine.runWorkItemCommand(.reject(id, reason: reason), by: reviewer, expectedVersion: expectedVersion,
             idempotencyKey: idempotencyKey).item
     }
 
@@ -97,7 +97,7 @@ extension WorkflowEngine {
         _ id: WorkItem.ID, by assignee: Member.ID, change: AdjustmentRequest.Change, reason: String,
         expectedVersion: Int? = nil, idempotencyKey: String? = nil
     ) async throws(CollabError) -> AdjustmentRequest {
-        let result = try await execute(
+        let result = try await engine.runWorkItemCommand(
             .requestAdjustment(id, change: change, reason: reason), by: assignee, expectedVersion: expectedVersion,
             idempotencyKey: idempotencyKey)
         guard let request = result.adjustmentRequest else { throw Self.missingRecord("adjustment request") }
@@ -110,7 +110,7 @@ extension WorkflowEngine {
         _ id: AdjustmentRequest.ID, by initiator: Member.ID, note: String? = nil, expectedVersion: Int? = nil,
         idempotencyKey: String? = nil
     ) async throws(CollabError) -> WorkItem {
-        try await execute(.approveAdjustment(id, note: note), by: initiator, expectedVersion: expectedVersion,
+        try await engine.runWorkItemCommand(.approveAdjustment(id, note: note), by: initiator, expectedVersion: expectedVersion,
             idempotencyKey: idempotencyKey).item
     }
 
@@ -120,7 +120,7 @@ extension WorkflowEngine {
         _ id: AdjustmentRequest.ID, by initiator: Member.ID, reason: String, expectedVersion: Int? = nil,
         idempotencyKey: String? = nil
     ) async throws(CollabError) -> WorkItem {
-        try await execute(.rejectAdjustment(id, reason: reason), by: initiator, expectedVersion: expectedVersion,
+        try await engine.runWorkItemCommand(.rejectAdjustment(id, reason: reason), by: initiator, expectedVersion: expectedVersion,
             idempotencyKey: idempotencyKey).item
     }
 
@@ -130,7 +130,7 @@ extension WorkflowEngine {
         _ id: WorkItem.ID, from: Member.ID, to: Member.ID, by head: Member.ID, reason: String? = nil,
         expectedVersion: Int? = nil, idempotencyKey: String? = nil
     ) async throws(CollabError) -> WorkItem {
-        try await execute(.reassign(id, from: from, to: to, reason: reason), by: head,
+        try await engine.runWorkItemCommand(.reassign(id, from: from, to: to, reason: reason), by: head,
             expectedVersion: expectedVersion, idempotencyKey: idempotencyKey).item
     }
 
@@ -140,7 +140,7 @@ extension WorkflowEngine {
         _ id: WorkItem.ID, by member: Member.ID, reason: String? = nil, expectedVersion: Int? = nil,
         idempotencyKey: String? = nil
     ) async throws(CollabError) -> WorkItem {
-        try await execute(.cancel(id, reason: reason), by: member, expectedVersion: expectedVersion,
+        try await engine.runWorkItemCommand(.cancel(id, reason: reason), by: member, expectedVersion: expectedVersion,
             idempotencyKey: idempotencyKey).item
     }
 
@@ -154,7 +154,7 @@ extension WorkflowEngine {
         on id: WorkItem.ID, by author: Member.ID, _ body: String, visibility: Visibility = .internal,
         idempotencyKey: String? = nil
     ) async throws(CollabError) -> ItemComment {
-        let result = try await execute(
+        let result = try await engine.runWorkItemCommand(
             .comment(id, body: body, visibility: visibility), by: author, idempotencyKey: idempotencyKey)
         guard let comment = result.comment else { throw Self.missingRecord("comment") }
         return comment
@@ -170,7 +170,7 @@ extension WorkflowEngine {
     public func share(
         _ id: WorkItem.ID, with organization: Organization.ID, by member: Member.ID, idempotencyKey: String? = nil
     ) async throws(CollabError) -> WorkItem {
-        try await execute(.share(id, with: organization), by: member, idempotencyKey: idempotencyKey).item
+        try await engine.runWorkItemCommand(.share(id, with: organization), by: member, idempotencyKey: idempotencyKey).item
     }
 
     /// Stops sharing an item with an outside organization; its members lose access at once.
@@ -178,19 +178,19 @@ extension WorkflowEngine {
     public func unshare(
         _ id: WorkItem.ID, from organization: Organization.ID, by member: Member.ID, idempotencyKey: String? = nil
     ) async throws(CollabError) -> WorkItem {
-        try await execute(.unshare(id, from: organization), by: member, idempotencyKey: idempotencyKey).item
+        try await engine.runWorkItemCommand(.unshare(id, from: organization), by: member, idempotencyKey: idempotencyKey).item
     }
 
     /// Makes `member` a watcher of the item.
     @discardableResult
     public func watch(_ id: WorkItem.ID, by member: Member.ID) async throws(CollabError) -> WorkItem {
-        try await execute(.watch(id), by: member).item
+        try await engine.runWorkItemCommand(.watch(id), by: member).item
     }
 
     /// Removes `member` from the item's watchers.
     @discardableResult
     public func unwatch(_ id: WorkItem.ID, by member: Member.ID) async throws(CollabError) -> WorkItem {
-        try await execute(.unwatch(id), by: member).item
+        try await engine.runWorkItemCommand(.unwatch(id), by: member).item
     }
 
     static func missingRecord(_ kind: String) -> CollabError {

@@ -4,34 +4,35 @@ import CollabStore
 import Foundation
 
 extension WorkflowEngine {
-    /// Creates many work items in one transaction: all of them, or none.
-    ///
-    /// Each item is validated, audited, notified and scheduled exactly as ``create(_:by:submit:idempotencyKey:)``
-    /// would; the whole batch commits at once, which is much faster for imports and migrations.
-    ///
-    /// - Throws: ``CollabError/Code/invalidInput`` listing every problem of every draft (fields are
-    ///   prefixed `items[i].`); nothing is written then.
-    @discardableResult
-    public func importItems(_ drafts: [WorkItemDraft], by initiator: Member.ID, submit: Bool = true)
+    /// Plans and commits an import (``WorkItemDesk/importItems(_:by:submit:idempotencyKey:)``).
+    func runImport(_ drafts: [WorkItemDraft], by initiator: Member.ID, submit: Bool, idempotencyKey: String?)
         async throws(CollabError) -> [WorkItem]
     {
-        guard Self.isPlanningAtRevision else {
-            return try await checkedAtCommit("import") { () async throws(CollabError) in
-                try await importItems(drafts, by: initiator, submit: submit)
-            }
-        }
         guard !drafts.isEmpty else { return [] }
         guard drafts.count <= 10_000 else {
             throw CollabError.invalid([ValidationProblem(field: "items", kind: .tooLong,
                 message: "has \(drafts.count) items, at most 10000 per import")])
         }
-        let subject = try await subject(initiator)
-        guard subject.isActive, subject.organizationKind == .internal else {
+        let visible: (Subject, [WorkItem]) async throws(CollabError) -> Void = { subject, items throws(CollabError) in
+            for item in items { _ = try await visibleItem(item.id, to: subject) }
+        }
+        return try await run(Command("import", by: initiator, inputs: ["drafts": drafts, "submit": submit],
+            idempotencyKey: idempotencyKey, visible: visible)) { planning throws(CollabError) in
+            try await planImport(drafts, submit: submit, planning)
+        }
+    }
+
+    private func planImport(_ drafts: [WorkItemDraft], submit: Bool, _ planning: Planning)
+        async throws(CollabError) -> Planned<[WorkItem]>
+    {
+        let subject = planning.subject
+        let initiator = subject.memberID
+        guard subject.organizationKind == .internal else {
             throw CollabError(.forbidden, "member '\(initiator)' may not create work items")
         }
         guard let organization = try await directory.organization(subject.organizationID), let zone = organization.timeZone
         else { throw CollabError.notFound("organization", subject.organizationID.rawValue) }
-        let now = now()
+        let now = planning.now
         // One directory look-up for the whole batch.
         var union = WorkItemDraft(title: "", assigneeIDs: [], deadline: .instant(now))
         for draft in drafts {
@@ -76,7 +77,6 @@ extension WorkflowEngine {
         }
         change.additionalItems = items
         try await planTimers(for: &change, now: now)
-        _ = try await commit(change)
-        return items.map { authorizer.redacted($0, for: subject) }
+        return Planned(change, items.map { authorizer.redacted($0, for: subject) })
     }
 }

@@ -2,6 +2,9 @@ import CollabModel
 import CollabStore
 import Foundation
 
+// TRANSITIONAL (issue 16): the write path of the commands not yet moved into a desk's `Command`. Each desk's
+// move deletes its uses; the last one deletes this file. New code uses `run(_:plan:)` (CommandRunner.swift).
+//
 // Rights hold at commit: a command other than a work-item command (those go through `execute`) checks its
 // actor and plans its change against the directory, then commits that change only if the directory has not
 // changed since (`ChangeSet.directoryRevision`). If it has, the command is planned again on fresh values —
