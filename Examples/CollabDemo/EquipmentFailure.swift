@@ -117,13 +117,13 @@ func playEquipmentFailure(_ store: SQLiteStore, round: String) async throws {
     /// Moves the clock and fires what fell due, as a `CollabRunner` would.
     func move(to hour: Int, _ minute: Int) async throws {
         clock.move(to: at(hour, minute))
-        for fired in try await engine.fireDueRecordTimers() {
+        for fired in try await engine.timers.fireDueRecordTimers() {
             let scope = fired.timer.detail.isEmpty
                 ? "" : " (\(departmentNames[Department.ID(fired.timer.detail)] ?? fired.timer.detail))"
             let told = fired.notified.isEmpty ? "nothing left to do" : "told \(names(fired.notified))"
             print("   \(time(fired.firedAt)) timer \(fired.timer.kind.rawValue)\(scope): \(told)")
         }
-        try await engine.fireDueTimers()
+        try await engine.timers.fireDue()
     }
     print("Equipment failure, \(CalendarDate(at(8, 30), in: zone)) in Asia/Shanghai (virtual clock from 08:30)")
 

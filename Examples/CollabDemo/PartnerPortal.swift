@@ -100,7 +100,7 @@ func playPartnerPortal(_ store: SQLiteStore, round: String) async throws {
     /// Moves the clock and fires the record timers that fell due, printing the ticket timers that told someone.
     func move(to hour: Int, _ minute: Int) async throws {
         clock.move(to: at(hour, minute))
-        for fired in try await engine.fireDueRecordTimers()
+        for fired in try await engine.timers.fireDueRecordTimers()
         where fired.timer.record.kind == .ticket && !fired.notified.isEmpty {
             let told = fired.notified.map(name).joined(separator: ", ")
             print("   \(time(fired.firedAt)) timer \(fired.timer.kind.rawValue): told \(told)")

@@ -70,10 +70,10 @@ public final class TestHarness: Sendable {
         var fired: [FiredTimer] = []
         while let next = try await nextDue(), next <= date {
             if next > clock.now() { clock.advance(to: next) }
-            fired += try await engine.fireDueTimers()
+            fired += try await engine.timers.fireDue()
         }
         clock.advance(to: date)
-        fired += try await engine.fireDueTimers()
+        fired += try await engine.timers.fireDue()
         return fired
     }
 

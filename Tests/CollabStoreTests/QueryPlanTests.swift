@@ -128,8 +128,8 @@ import Testing
         _ = try await store.pendingTimers(of: timed.id)
         _ = try await store.nextTimerDue()
         clock.advance(by: .seconds(90 * 86_400))
-        _ = try await engine.fireDueTimers()
-        _ = try await engine.rescheduleTimers(in: "acme")
+        _ = try await engine.timers.fireDue()
+        _ = try await engine.timers.reschedule(in: "acme")
 
         let recorded = statements.withLock { $0 }
         #expect(recorded.count > 30)

@@ -511,7 +511,7 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
         // The timers fired exactly once: nothing more, however much time passes.
         let counts = try await w.h.store.outboxCounts()
         try await w.h.advance(by: .seconds(86_400 * 3))
-        #expect(try await w.engine.fireDueRecordTimers().isEmpty)
+        #expect(try await w.engine.timers.fireDueRecordTimers().isEmpty)
         #expect(try await w.h.store.outboxCounts() == counts)
         #expect(try await w.h.store.nextRecordTimerDue() == nil)
 

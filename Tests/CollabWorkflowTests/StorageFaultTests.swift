@@ -69,7 +69,7 @@ import Testing
             _ = try await engine.workItems.importItems((0..<5).map { h.draft(title: "Imported \($0)", assignees: ["peer"]) }, by: "boss")
         }
         h.clock.advance(by: .seconds(400 * 86_400))
-        try await everyStep("fire a due timer") { _ = try await engine.fireDueTimers(limit: 1) }
+        try await everyStep("fire a due timer") { _ = try await engine.timers.fireDue(limit: 1) }
         print("storage faults: \(injected) interruptions injected into \(commands) commands, none left a trace")
         #expect(injected > commands)
         #expect(try await store.workItem(id)?.state == .completed)

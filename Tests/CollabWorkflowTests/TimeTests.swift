@@ -215,8 +215,8 @@ func timedCompany(zone: String = "Asia/Shanghai", now: Date, calendar: BusinessC
         var fired: [FiredTimer] = []
         for _ in 0..<(7 * 24 * 4) {  // a week in quarter hours
             h.clock.advance(by: .seconds(900))
-            async let a = h.engine.fireDueTimers()
-            async let b = other.fireDueTimers()
+            async let a = h.engine.timers.fireDue()
+            async let b = other.timers.fireDue()
             fired += try await a + b
         }
         let ids = fired.map(\.timer.id)

@@ -190,19 +190,25 @@ extension WorkflowEngine {
         }
     }
 
-    /// Runs the effect of a timer (a reminder, an escalation, a service-target breach): no actor and no key —
-    /// the change names the timer it is the effect of, so it commits once — planned against the directory at a
-    /// revision it commits under, and planned again when the directory changes in between.
-    func runEffect(_ name: String, plan: (Date) async throws(CollabError) -> ChangeSet?) async throws(CollabError) {
+    /// Runs the effect of a timer (a reminder, an escalation, a service-target breach, a rescheduling): no actor
+    /// and no key — the change names the timer it is the effect of, so it commits once — planned against the
+    /// directory at a revision it commits under, and planned again when the directory changes in between.
+    ///
+    /// - Throws: what `plan` throws; `CollabError.Code.conflict` when the timer already fired or was cancelled
+    ///   (another scheduler's commit won); `CollabError.Code.staleDirectory` when the directory changed under
+    ///   every plan.
+    func runEffect<Output>(_ name: String, plan: (Date) async throws(CollabError) -> Planned<Output>)
+        async throws(CollabError) -> Output
+    {
         var attempt = 0
         while true {
             attempt += 1
             let revision = try await directory.refresh()
             do throws(CollabError) {
-                guard var change = try await plan(now()) else { return }
-                change.directoryRevision = revision
-                _ = try await commit(change)
-                return
+                var planned = try await plan(now())
+                planned.change.directoryRevision = revision
+                _ = try await commit(planned.change)
+                return planned.output
             } catch where error.code == .staleDirectory {
                 directory.invalidate()
                 guard attempt < Self.staleDirectoryAttempts else {

@@ -36,7 +36,7 @@ public struct CollabRunner: Sendable {
     /// just caused).
     @discardableResult
     public func runOnce() async throws(CollabError) -> (timers: [FiredTimer], deliveries: NotificationDispatcher.Report) {
-        let fired = try await engine.fireDueTimers()
+        let fired = try await engine.timers.fireDue()
         let report = try await dispatcher.deliverDue()
         return (fired, report)
     }

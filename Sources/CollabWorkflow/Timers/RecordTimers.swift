@@ -13,11 +13,8 @@ public struct FiredRecordTimer: Hashable, Sendable {
 }
 
 extension WorkflowEngine {
-    /// Fires the record timers that are due (announcement reminders and acknowledgement deadlines, incident
-    /// acknowledgement deadlines), each exactly once, in its own transaction with its effects.
-    /// ``fireDueTimers(limit:)`` calls this too; call it directly to see what fired.
-    @discardableResult
-    public func fireDueRecordTimers(limit: Int = 500) async throws(CollabError) -> [FiredRecordTimer] {
+    /// Fires the record timers that are due (``TimerDesk/fireDueRecordTimers(limit:)``).
+    func runDueRecordTimers(limit: Int) async throws(CollabError) -> [FiredRecordTimer] {
         var fired: [FiredRecordTimer] = []
         var seen = Set<String>()
         while fired.count < limit {
@@ -34,7 +31,18 @@ extension WorkflowEngine {
     }
 
     func fire(_ timer: RecordTimer) async throws(CollabError) -> FiredRecordTimer? {
-        let now = now()
+        do {
+            let fired = try await runEffect("fire_record_timer") { now throws(CollabError) in
+                try await planFiring(timer, now: now)
+            }
+            logger.debug("record timer fired", metadata: ["timer": "\(timer.id)", "notified": "\(fired.notified.count)"])
+            return fired
+        } catch where error.code == .conflict {
+            return nil
+        }
+    }
+
+    private func planFiring(_ timer: RecordTimer, now: Date) async throws(CollabError) -> Planned<FiredRecordTimer> {
         var change = ChangeSet()
         change.firedRecordTimer = (timer.id, now)
         let notified: [Member.ID]
@@ -46,12 +54,6 @@ extension WorkflowEngine {
         case .ticketFirstResponse, .ticketResolution:
             notified = try await fireTicketTimer(timer, into: &change, now: now)
         }
-        do {
-            _ = try await commit(change)
-        } catch where error.code == .conflict {
-            return nil
-        }
-        logger.debug("record timer fired", metadata: ["timer": "\(timer.id)", "notified": "\(notified.count)"])
-        return FiredRecordTimer(timer: timer, firedAt: now, notified: notified)
+        return Planned(change, FiredRecordTimer(timer: timer, firedAt: now, notified: notified))
     }
 }

@@ -138,10 +138,8 @@ extension WorkflowEngine {
         return pauses
     }
 
-    /// Recomputes the timers of every open item of an organization, for instance after its calendar
-    /// changed. Returns how many items were rescheduled.
-    @discardableResult
-    public func rescheduleTimers(in organizationID: Organization.ID) async throws(CollabError) -> Int {
+    /// Recomputes the timers of every open item of an organization (``TimerDesk/reschedule(in:)``).
+    func runReschedule(in organizationID: Organization.ID) async throws(CollabError) -> Int {
         var count = 0
         var after: WorkItem.ID?
         while true {
@@ -149,11 +147,13 @@ extension WorkflowEngine {
             if ids.isEmpty { return count }
             try await directory.refresh()
             for id in ids {
-                guard let item = try await store.workItem(id) else { continue }
-                var change = ChangeSet()
-                change.timerPlans = [try await timerPlan(for: item, now: now())]
-                _ = try await commit(change)
-                count += 1
+                let rescheduled = try await runEffect("reschedule_timers") { now throws(CollabError) in
+                    guard let item = try await store.workItem(id) else { return Planned(ChangeSet(), false) }
+                    var change = ChangeSet()
+                    change.timerPlans = [try await timerPlan(for: item, now: now)]
+                    return Planned(change, true)
+                }
+                if rescheduled { count += 1 }
             }
             after = ids.last
         }
@@ -161,12 +161,8 @@ extension WorkflowEngine {
 
     // MARK: Firing
 
-    /// Fires every timer due now, earliest first, each exactly once even when several processes run
-    /// schedulers on one database. Returns the item timers that fired; the record timers of announcements
-    /// and incidents due by then fire too, within the same `limit` (``fireDueRecordTimers(limit:)`` returns
-    /// those).
-    @discardableResult
-    public func fireDueTimers(limit: Int = 500) async throws(CollabError) -> [FiredTimer] {
+    /// Fires every timer due now (``TimerDesk/fireDue(limit:)``).
+    func runDueTimers(limit: Int) async throws(CollabError) -> [FiredTimer] {
         var fired: [FiredTimer] = []
         var seen = Set<String>()
         while fired.count < limit {
@@ -180,13 +176,22 @@ extension WorkflowEngine {
             }
         }
         // The limit bounds the whole call: record timers left over fire on the next one.
-        if fired.count < limit { try await fireDueRecordTimers(limit: limit - fired.count) }
+        if fired.count < limit { _ = try await runDueRecordTimers(limit: limit - fired.count) }
         return fired
     }
 
     /// Fires one timer; `nil` if another scheduler fired it first, or it was cancelled meanwhile.
     func fire(_ timer: ScheduledTimer) async throws(CollabError) -> FiredTimer? {
-        let now = now()
+        do {
+            let fired = try await runEffect("fire_timer") { now throws(CollabError) in try await planFiring(timer, now: now) }
+            logger.debug("timer fired", metadata: ["timer": "\(timer.id)", "notified": "\(fired.notified.count)"])
+            return fired
+        } catch where error.code == .conflict {
+            return nil
+        }
+    }
+
+    private func planFiring(_ timer: ScheduledTimer, now: Date) async throws(CollabError) -> Planned<FiredTimer> {
         var change = ChangeSet()
         change.firedTimer = (timer.id, now)
         var notified: [Member.ID] = []
@@ -242,13 +247,7 @@ extension WorkflowEngine {
                 }
             }
         }
-        do {
-            _ = try await commit(change)
-        } catch where error.code == .conflict {
-            return nil
-        }
-        logger.debug("timer fired", metadata: ["timer": "\(timer.id)", "notified": "\(notified.count)"])
-        return FiredTimer(timer: timer, firedAt: now, notified: notified)
+        return Planned(change, FiredTimer(timer: timer, firedAt: now, notified: notified))
     }
 
     /// Those of `members` who may view `item`, in order, once each.
