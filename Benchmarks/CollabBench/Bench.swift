@@ -326,7 +326,7 @@ struct Bench {
         try await time("store.todo") { _ = try await world.store.todo(for: items[7].assigneeIDs[0], page: PageRequest(limit: 50)) }
         let scope = try await world.engine.visibilityScope(of: "m0")
         try await time("store.workItems admin 50") { _ = try await world.store.workItems(in: scope, matching: .all, page: PageRequest(limit: 50)) }
-        try await time("engine.todo") { _ = try await world.engine.todo(of: items[7].assigneeIDs[0]) }
+        try await time("engine.todo") { _ = try await world.engine.inbox.todo(of: items[7].assigneeIDs[0]) }
         try await time("engine.list admin") { _ = try await world.engine.workItems.list(as: "m0") }
         var n = 1000
         try await time("engine.create") { n += 1; _ = try await world.engine.workItems.create(draft(world, index: n), by: "m1") }
@@ -463,7 +463,7 @@ struct Bench {
             for n in 0..<samples {
                 let member = big.members[(n * 31) % big.members.count]
                 var before = clock.now
-                _ = try await big.engine.todo(of: member, page: PageRequest(limit: 50))
+                _ = try await big.engine.inbox.todo(of: member, page: PageRequest(limit: 50))
                 todo.append(seconds(clock.now - before) * 1e6)
                 before = clock.now
                 _ = try await big.engine.workItems.list(as: member, page: PageRequest(limit: 50))

@@ -108,7 +108,7 @@ func playPartnerPortal(_ store: SQLiteStore, round: String) async throws {
     }
     /// The notices of `member`'s inbox about `record`, oldest first.
     func notices(of member: Member.ID, about record: RecordReference) async throws -> [Notice] {
-        try await engine.inbox(of: member, page: PageRequest(limit: 100)).items.filter { $0.record == record }.reversed()
+        try await engine.inbox.notices(of: member, page: PageRequest(limit: 100)).items.filter { $0.record == record }.reversed()
     }
 
     print("Partner portal and customer tickets in Asia/Shanghai, on a virtual clock")

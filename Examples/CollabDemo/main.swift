@@ -306,8 +306,8 @@ do {
     print("\nInboxes (newest first):")
     let reports = ReportGenerator(store: store)
     for member in members {
-        let inbox = try await engine.inbox(of: member.id, page: PageRequest(limit: 8))
-        let unread = try await engine.unreadCount(of: member.id)
+        let inbox = try await engine.inbox.notices(of: member.id, page: PageRequest(limit: 8))
+        let unread = try await engine.inbox.unreadCount(of: member.id)
         let report = try await reports.personalReport(for: member.id, as: member.id)
         print("  \(member.displayName) (\(unread) unread; completion rate \(Int(report.completionRate * 100))% "
             + "of \(report.counts.total) assigned)")

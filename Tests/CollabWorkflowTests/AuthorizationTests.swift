@@ -251,8 +251,8 @@ extension Workplace {
             #expect(error?.message.contains("deactivated") == true)
         }
         #expect(try await w.footprint(item.id) == before)
-        await expectFailure(.forbidden) { _ = try await w.engine.inbox(of: member) }
-        await expectFailure(.forbidden) { _ = try await w.engine.todo(of: member) }
+        await expectFailure(.forbidden) { _ = try await w.engine.inbox.notices(of: member) }
+        await expectFailure(.forbidden) { _ = try await w.engine.inbox.todo(of: member) }
     }
 
     @Test("an unknown actor is not found")

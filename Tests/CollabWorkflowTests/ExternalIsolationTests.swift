@@ -816,7 +816,7 @@ final class ExternalIsolationRun {
                 var notices: [Notice] = []
                 var cursor: String?
                 repeat {
-                    let found = try await engine.inbox(of: actor, page: PageRequest(limit: 100, cursor: cursor))
+                    let found = try await engine.inbox.notices(of: actor, page: PageRequest(limit: 100, cursor: cursor))
                     notices += found.items
                     cursor = found.nextCursor
                 } while cursor != nil
@@ -835,7 +835,7 @@ final class ExternalIsolationRun {
                     }
                 }
                 check(notices.allSatisfy { $0.recipientID == actor }, "inbox of \(who) holds another member's notices")
-                let unread = try await engine.unreadCount(of: actor)
+                let unread = try await engine.inbox.unreadCount(of: actor)
                 let expected = notices.filter { $0.readAt == nil }.count
                 check(unread == expected, "unread count of \(who): \(unread), the inbox shows \(expected) unread")
             } catch {

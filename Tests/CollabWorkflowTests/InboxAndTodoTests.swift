@@ -16,7 +16,7 @@ import Testing
         var pages: [[Notice]] = []
         var cursor: String?
         repeat {
-            let page = try await w.engine.inbox(
+            let page = try await w.engine.inbox.notices(
                 of: member, unreadOnly: unreadOnly, page: PageRequest(limit: limit, cursor: cursor))
             pages.append(page.items)
             cursor = page.nextCursor
@@ -39,7 +39,7 @@ import Testing
         #expect(Set(all.map(\.id)).count == 7)
         #expect(zip(all, all.dropFirst()).allSatisfy { $0.createdAt >= $1.createdAt })
         #expect(all.allSatisfy { $0.recipientID == W.assignee && $0.kind == .assigned })
-        let exact = try await w.engine.inbox(of: W.assignee, page: PageRequest(limit: 7))
+        let exact = try await w.engine.inbox.notices(of: W.assignee, page: PageRequest(limit: 7))
         #expect(exact.items.count == 7 && exact.nextCursor == nil, "no cursor when nothing follows")
         #expect(try await w.inbox(W.coAssignee).isEmpty, "each member sees only their own notifications")
     }
@@ -66,41 +66,41 @@ import Testing
     func readState() async throws {
         let w = try await Workplace()
         for n in 1...5 { try await w.engine.workItems.create(w.draft("Task \(n)", assignees: [W.assignee, W.coAssignee]), by: W.initiator) }
-        #expect(try await w.engine.unreadCount(of: W.assignee) == 5)
+        #expect(try await w.engine.inbox.unreadCount(of: W.assignee) == 5)
         let newest = Array(try await w.inbox(W.assignee).prefix(2))
         let theirs = try await w.inbox(W.coAssignee)
 
-        #expect(try await w.engine.markRead(newest.map(\.id), of: W.coAssignee) == 0, "not their notifications")
-        #expect(try await w.engine.markRead(theirs.map(\.id), of: W.assignee) == 0)
-        #expect(try await w.engine.unreadCount(of: W.assignee) == 5)
-        #expect(try await w.engine.unreadCount(of: W.coAssignee) == 5)
+        #expect(try await w.engine.inbox.markRead(newest.map(\.id), of: W.coAssignee) == 0, "not their notifications")
+        #expect(try await w.engine.inbox.markRead(theirs.map(\.id), of: W.assignee) == 0)
+        #expect(try await w.engine.inbox.unreadCount(of: W.assignee) == 5)
+        #expect(try await w.engine.inbox.unreadCount(of: W.coAssignee) == 5)
 
         w.h.clock.advance(by: .seconds(30))
-        #expect(try await w.engine.markRead(newest.map(\.id), of: W.assignee) == 2)
-        #expect(try await w.engine.markRead(newest.map(\.id), of: W.assignee) == 0, "already read")
-        #expect(try await w.engine.unreadCount(of: W.assignee) == 3)
+        #expect(try await w.engine.inbox.markRead(newest.map(\.id), of: W.assignee) == 2)
+        #expect(try await w.engine.inbox.markRead(newest.map(\.id), of: W.assignee) == 0, "already read")
+        #expect(try await w.engine.inbox.unreadCount(of: W.assignee) == 3)
         let read = try await w.inbox(W.assignee).filter(\.isRead)
         #expect(Set(read.map(\.id)) == Set(newest.map(\.id)) && read.allSatisfy { $0.readAt == w.now })
-        let unread = try await w.engine.inbox(of: W.assignee, unreadOnly: true).items
+        let unread = try await w.engine.inbox.notices(of: W.assignee, unreadOnly: true).items
         #expect(unread.count == 3 && unread.allSatisfy { !$0.isRead })
         #expect(try await Self.pages(w, W.assignee, limit: 2, unreadOnly: true).map(\.count) == [2, 1])
 
-        #expect(try await w.engine.markAllRead(of: W.assignee) == 3)
-        #expect(try await w.engine.markAllRead(of: W.assignee) == 0)
-        #expect(try await w.engine.unreadCount(of: W.assignee) == 0)
-        #expect(try await w.engine.inbox(of: W.assignee, unreadOnly: true).items.isEmpty)
-        #expect(try await w.engine.unreadCount(of: W.coAssignee) == 5, "another member's notifications stay unread")
+        #expect(try await w.engine.inbox.markAllRead(of: W.assignee) == 3)
+        #expect(try await w.engine.inbox.markAllRead(of: W.assignee) == 0)
+        #expect(try await w.engine.inbox.unreadCount(of: W.assignee) == 0)
+        #expect(try await w.engine.inbox.notices(of: W.assignee, unreadOnly: true).items.isEmpty)
+        #expect(try await w.engine.inbox.unreadCount(of: W.coAssignee) == 5, "another member's notifications stay unread")
     }
 
     @Test("a malformed inbox cursor is invalid input")
     func badCursor() async throws {
         let w = try await Workplace()
         let error = await expectFailure(.invalidInput) {
-            _ = try await w.engine.inbox(of: W.assignee, page: PageRequest(cursor: "page-2"))
+            _ = try await w.engine.inbox.notices(of: W.assignee, page: PageRequest(cursor: "page-2"))
         }
         #expect(error?.problems.map(\.field) == ["cursor"])
         await expectFailure(.invalidInput) {
-            _ = try await w.engine.todo(of: W.assignee, page: PageRequest(cursor: "page-2"))
+            _ = try await w.engine.inbox.todo(of: W.assignee, page: PageRequest(cursor: "page-2"))
         }
     }
 
@@ -111,10 +111,10 @@ import Testing
         try await w.engine.workItems.share(item.id, with: "partnerco", by: W.initiator)
         try await w.engine.workItems.comment(on: item.id, by: W.initiator, "@amy please confirm the dates", visibility: .external)
         #expect(try await w.kinds(W.partner) == [.mentioned])
-        #expect(try await w.engine.unreadCount(of: W.partner) == 1)
+        #expect(try await w.engine.inbox.unreadCount(of: W.partner) == 1)
         try await w.engine.workItems.unshare(item.id, from: "partnerco", by: W.initiator)
         #expect(try await w.inbox(W.partner).isEmpty)
-        #expect(try await w.engine.unreadCount(of: W.partner) == 0)
+        #expect(try await w.engine.inbox.unreadCount(of: W.partner) == 0)
     }
 
     @Test("the to-do list gives the reason to act on each item: submit a draft, accept, start, work, review, decide")
@@ -168,7 +168,7 @@ import Testing
         var cursor: String?
         var pageSizes: [Int] = []
         repeat {
-            let page = try await w.engine.todo(of: W.assignee, page: PageRequest(limit: 4, cursor: cursor))
+            let page = try await w.engine.inbox.todo(of: W.assignee, page: PageRequest(limit: 4, cursor: cursor))
             seen += page.items
             pageSizes.append(page.items.count)
             cursor = page.nextCursor

@@ -434,8 +434,8 @@ final class IsolationRun {
                 ("list", { _ = try await engine.workItems.list(as: actor) }),
                 ("search", { _ = try await engine.workItems.search("alpha", as: actor) }),
                 ("report", { _ = try await reports.summary(as: actor) }),
-                ("to-do", { _ = try await engine.todo(of: actor) }),
-                ("inbox", { _ = try await engine.inbox(of: actor) }),
+                ("to-do", { _ = try await engine.inbox.todo(of: actor) }),
+                ("inbox", { _ = try await engine.inbox.notices(of: actor) }),
             ] as [(String, () async throws -> Void)] {
                 do {
                     try await attempt()
@@ -491,10 +491,10 @@ final class IsolationRun {
             }
 
             // To-do: only visible items, and all of the actor's assignments awaiting them.
-            let todo = try await engine.todo(of: actor, page: PageRequest(limit: 500)).items.map(\.item.id)
+            let todo = try await engine.inbox.todo(of: actor, page: PageRequest(limit: 500)).items.map(\.item.id)
             check(todo.allSatisfy { ref.canSee(actor, $0) || !active }, "to-do of \(actor) lists an invisible item")
             // Inbox: never a notification about an item the actor cannot see now.
-            let inbox = try await engine.inbox(of: actor, page: PageRequest(limit: 500)).items
+            let inbox = try await engine.inbox.notices(of: actor, page: PageRequest(limit: 500)).items
             check(inbox.allSatisfy { $0.itemID.map { ref.canSee(actor, $0) } ?? true },
                 "inbox of \(actor) mentions an item they may not see")
             if done { return }

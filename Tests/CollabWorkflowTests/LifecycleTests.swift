@@ -62,7 +62,7 @@ struct Company {
     }
 
     func inboxKinds(_ member: Member.ID) async throws -> [Notice.Kind] {
-        try await engine.inbox(of: member, page: PageRequest(limit: 500)).items.map(\.kind)
+        try await engine.inbox.notices(of: member, page: PageRequest(limit: 500)).items.map(\.kind)
     }
 }
 
@@ -88,12 +88,12 @@ func expectError(
         let item = try await c.item(in: .assigned)
         #expect(item.state == .assigned && item.version == 1 && item.priority == .medium)
         #expect(try await c.inboxKinds(Company.worker) == [.assigned])
-        #expect(try await c.engine.todo(of: Company.worker).items.map(\.reasons) == [[.accept]])
+        #expect(try await c.engine.inbox.todo(of: Company.worker).items.map(\.reasons) == [[.accept]])
 
         let draft = try await c.item(in: .draft)
         #expect(draft.state == .draft)
         #expect(try await c.inboxKinds(Company.worker) == [.assigned], "a draft notifies nobody")
-        #expect(try await c.engine.todo(of: Company.boss).items.map(\.item.id) == [draft.id])
+        #expect(try await c.engine.inbox.todo(of: Company.boss).items.map(\.item.id) == [draft.id])
         let submitted = try await c.engine.workItems.submit(draft.id, by: Company.boss)
         #expect(submitted.state == .assigned && submitted.version == 2)
         #expect(try await c.inboxKinds(Company.worker) == [.assigned, .assigned])
@@ -113,14 +113,14 @@ func expectError(
         #expect(try await c.engine.workItems.workItem(item.id, as: Company.boss).progressPercent == 60)
         try await c.engine.workItems.submitForReview(item.id, by: Company.worker, note: "ready")
         #expect(try await c.inboxKinds(Company.reviewer) == [.reviewRequested])
-        #expect(try await c.engine.todo(of: Company.reviewer).items.first?.reasons == [.review])
+        #expect(try await c.engine.inbox.todo(of: Company.reviewer).items.first?.reasons == [.review])
         c.h.clock.advance(by: .seconds(60))
         let done = try await c.engine.workItems.approve(item.id, by: Company.reviewer, note: "good")
         #expect(done.state == .completed && done.closedAt == c.h.clock.now() && done.version == 6)
         #expect(try await c.trail(item.id) == ["create", "accept", "start", "report_progress", "submit_for_review", "approve"])
-        let approval = try await c.engine.inbox(of: Company.worker).items.first
+        let approval = try await c.engine.inbox.notices(of: Company.worker).items.first
         #expect(approval?.kind == .reviewResult && approval?.title.hasPrefix("Approved") == true)
-        #expect(try await c.engine.todo(of: Company.worker).items.isEmpty)
+        #expect(try await c.engine.inbox.todo(of: Company.worker).items.isEmpty)
         let activity = try await c.engine.workItems.activity(of: item.id, as: Company.boss)
         #expect(activity.reviewDecisions.map(\.outcome) == [.approved] && activity.progressUpdates.count == 1)
     }
@@ -132,12 +132,12 @@ func expectError(
         await expectError(.invalidInput) { try await c.engine.workItems.reject(item.id, by: Company.boss, reason: "  ") }
         let back = try await c.engine.workItems.reject(item.id, by: Company.boss, reason: "Numbers for March are missing")
         #expect(back.state == .inProgress)
-        let notice = try #require(try await c.engine.inbox(of: Company.worker).items.first)
+        let notice = try #require(try await c.engine.inbox.notices(of: Company.worker).items.first)
         #expect(notice.kind == .reviewResult && notice.body.contains("Numbers for March are missing"))
         let events = try await c.engine.workItems.auditTrail(of: item.id, as: Company.boss)
         #expect(events.last?.details["reason"] == "Numbers for March are missing")
         #expect(events.last?.fromState == .inReview && events.last?.toState == .inProgress)
-        #expect(try await c.engine.todo(of: Company.worker).items.first?.reasons == [.work])
+        #expect(try await c.engine.inbox.todo(of: Company.worker).items.first?.reasons == [.work])
     }
 
     @Test("cancel by the initiator or an administrator closes the item and withdraws a pending adjustment")
@@ -163,8 +163,8 @@ func expectError(
         #expect(moved.assigneeIDs == [Company.second] && moved.state == .inProgress)
         #expect(try await c.inboxKinds(Company.second) == [.assigned])
         #expect(try await c.inboxKinds(Company.worker).first == .reassigned)
-        #expect(try await c.engine.todo(of: Company.second).items.map(\.item.id) == [item.id])
-        #expect(try await c.engine.todo(of: Company.worker).items.isEmpty)
+        #expect(try await c.engine.inbox.todo(of: Company.second).items.map(\.item.id) == [item.id])
+        #expect(try await c.engine.inbox.todo(of: Company.worker).items.isEmpty)
         await expectError(.invalidInput) {
             try await c.engine.workItems.reassign(item.id, from: Company.worker, to: Company.second, by: Company.head)
         }
@@ -200,7 +200,7 @@ func expectError(
             item.id, by: Company.worker, change: .init(deadline: newDeadline), reason: "supplier is late")
         #expect(request.status == .pending)
         #expect(try await c.inboxKinds(Company.boss).first == .adjustmentRequested)
-        #expect(try await c.engine.todo(of: Company.boss).items.first?.reasons == [.decideAdjustment])
+        #expect(try await c.engine.inbox.todo(of: Company.boss).items.first?.reasons == [.decideAdjustment])
         await expectError(.invalidTransition, containing: "already has adjustment request") {
             try await c.engine.workItems.requestAdjustment(item.id, by: Company.worker, change: .init(title: "x"), reason: "y")
         }
@@ -514,21 +514,21 @@ func expectError(
         var titles: [String] = []
         var cursor: String?
         repeat {
-            let page = try await c.engine.inbox(of: Company.worker, page: PageRequest(limit: 2, cursor: cursor))
+            let page = try await c.engine.inbox.notices(of: Company.worker, page: PageRequest(limit: 2, cursor: cursor))
             titles += page.items.map(\.title)
             cursor = page.nextCursor
         } while cursor != nil
         #expect(titles == (0..<5).reversed().map { "New assignment: Task \($0)" })
-        #expect(try await c.engine.unreadCount(of: Company.worker) == 5)
-        let newest = try await c.engine.inbox(of: Company.worker, page: PageRequest(limit: 2)).items
-        #expect(try await c.engine.markRead(newest.map(\.id), of: Company.boss) == 0, "not the boss's notifications")
-        #expect(try await c.engine.markRead(newest.map(\.id), of: Company.worker) == 2)
-        #expect(try await c.engine.unreadCount(of: Company.worker) == 3)
-        #expect(try await c.engine.inbox(of: Company.worker, unreadOnly: true).items.count == 3)
-        #expect(try await c.engine.markAllRead(of: Company.worker) == 3)
-        #expect(try await c.engine.unreadCount(of: Company.worker) == 0)
+        #expect(try await c.engine.inbox.unreadCount(of: Company.worker) == 5)
+        let newest = try await c.engine.inbox.notices(of: Company.worker, page: PageRequest(limit: 2)).items
+        #expect(try await c.engine.inbox.markRead(newest.map(\.id), of: Company.boss) == 0, "not the boss's notifications")
+        #expect(try await c.engine.inbox.markRead(newest.map(\.id), of: Company.worker) == 2)
+        #expect(try await c.engine.inbox.unreadCount(of: Company.worker) == 3)
+        #expect(try await c.engine.inbox.notices(of: Company.worker, unreadOnly: true).items.count == 3)
+        #expect(try await c.engine.inbox.markAllRead(of: Company.worker) == 3)
+        #expect(try await c.engine.inbox.unreadCount(of: Company.worker) == 0)
         await expectError(.invalidInput) {
-            _ = try await c.engine.inbox(of: Company.worker, page: PageRequest(cursor: "not-a-cursor"))
+            _ = try await c.engine.inbox.notices(of: Company.worker, page: PageRequest(cursor: "not-a-cursor"))
         }
     }
 
@@ -547,13 +547,13 @@ func expectError(
         var seen: [TodoEntry] = []
         var cursor: String?
         repeat {
-            let page = try await c.engine.todo(of: Company.worker, page: PageRequest(limit: 2, cursor: cursor))
+            let page = try await c.engine.inbox.todo(of: Company.worker, page: PageRequest(limit: 2, cursor: cursor))
             seen += page.items
             cursor = page.nextCursor
         } while cursor != nil
         #expect(seen.map(\.item.title) == ["Due 3", "Due 6", "Due 9"])
         #expect(seen.map(\.reasons) == [[.accept], [.accept], [.start]])
         try await c.engine.workItems.cancel(ids[1], by: Company.boss)
-        #expect(try await c.engine.todo(of: Company.worker).items.map(\.item.title) == ["Due 6", "Due 9"])
+        #expect(try await c.engine.inbox.todo(of: Company.worker).items.map(\.item.title) == ["Due 6", "Due 9"])
     }
 }

@@ -269,7 +269,7 @@ func refusal(_ id: String, _ body: () async throws -> Void) async -> String {
         // A notification for the supplier is queued before the share is revoked.
         try await engine.workItems.comment(on: id, by: "acme-boss", "@supplier-rep please quote", visibility: .external)
         #expect(try await engine.workItems.list(as: "supplier-rep").items.map(\.id) == [id])
-        #expect(try await engine.unreadCount(of: "supplier-rep") == 1)
+        #expect(try await engine.inbox.unreadCount(of: "supplier-rep") == 1)
 
         try await engine.workItems.unshare(id, from: "supplier", by: "acme-boss")
         await #expect(throws: CollabError.notFound("work item", id.rawValue)) {
@@ -278,8 +278,8 @@ func refusal(_ id: String, _ body: () async throws -> Void) async -> String {
         #expect(try await engine.workItems.list(as: "supplier-rep").items.isEmpty)
         #expect(try await engine.workItems.count(as: "supplier-rep") == 0)
         #expect(try await engine.workItems.search("Acme", as: "supplier-rep").items.isEmpty)
-        #expect(try await engine.inbox(of: "supplier-rep").items.isEmpty)
-        #expect(try await engine.unreadCount(of: "supplier-rep") == 0)
+        #expect(try await engine.inbox.notices(of: "supplier-rep").items.isEmpty)
+        #expect(try await engine.inbox.unreadCount(of: "supplier-rep") == 0)
         let hook = RecordingNotificationHook()
         try await engine.makeDispatcher(hooks: [hook]).deliverDue()
         #expect(!hook.deliveries.contains { $0.notice.recipientID == "supplier-rep" })

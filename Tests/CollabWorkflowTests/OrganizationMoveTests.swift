@@ -25,7 +25,7 @@ import Testing
         for received in try await w.engine.announcements(for: member).items {
             rows.append(("announcement \(received.announcement.id)", received.announcement.organizationID))
         }
-        for notice in try await w.engine.inbox(of: member, page: PageRequest(limit: 500)).items {
+        for notice in try await w.engine.inbox.notices(of: member, page: PageRequest(limit: 500)).items {
             if let itemID = notice.itemID, let item = try await w.h.store.workItem(itemID) {
                 rows.append(("inbox \(notice.kind) about \(itemID)", item.organizationID))
             }

@@ -42,9 +42,9 @@ private func runReadmeExample(databasePath: String) async throws
     let done = try await engine.workItems.approve(item.id, by: "zhao", note: "Looks good")
     print(done.state)                                   // completed
 
-    let inbox = try await engine.inbox(of: "chen")      // newest first
+    let inbox = try await engine.inbox.notices(of: "chen")      // newest first
     print(inbox.items.map(\.title))                     // ["Approved: Q4 campaign plan", "New assignment: Q4 campaign plan"]
-    let todo = try await engine.todo(of: "chen")
+    let todo = try await engine.inbox.todo(of: "chen")
     print(todo.items.count)                             // 0: nothing left for Chen to do
 
     // The notifications were committed with the changes; the dispatcher hands them to the hooks.

@@ -112,11 +112,11 @@ import Testing
         }
         let notices = try await h.notices(of: "worker")
         try await runner.runOnce()
-        #expect(try await h.engine.markRead([notices[0].id], of: "worker") == 1)
+        #expect(try await h.engine.inbox.markRead([notices[0].id], of: "worker") == 1)
         // A fourth, read but never delivered (no dispatcher runs after it): pending, so it stays.
         try await h.engine.workItems.create(draft(h, "Pending"), by: "boss")
         let pending = try #require(try await h.notices(of: "worker").last)
-        #expect(try await h.engine.markRead([pending.id], of: "worker") == 1)
+        #expect(try await h.engine.inbox.markRead([pending.id], of: "worker") == 1)
         h.clock.advance(by: .seconds(11 * 86_400))
         let report = try await runner.applyRetention()
         #expect(report.deleted[.readNotices] == 2, "the read notice and its hook row")

@@ -24,7 +24,7 @@ import Testing
         #expect(stored == done)
         let trail = try await h.engine.workItems.auditTrail(of: item.id, as: boss.id)
         #expect(trail.map(\.action) == ["create", "accept", "start", "report_progress", "submit_for_review", "approve"])
-        let inbox = try await h.engine.inbox(of: worker.id)
+        let inbox = try await h.engine.inbox.notices(of: worker.id)
         #expect(inbox.items.map(\.kind) == [.reviewResult, .assigned])
         let hook = RecordingNotificationHook()
         let dispatcher = try NotificationDispatcher(store: h.store, hooks: [hook], clock: h.clock)

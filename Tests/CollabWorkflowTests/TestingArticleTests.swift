@@ -14,7 +14,7 @@ import Testing
     try await h.engine.workItems.submitForReview(item.id, by: "worker")
     try await h.engine.workItems.reject(item.id, by: "boss", reason: "missing totals")
 
-    let notice = try await h.engine.inbox(of: "worker").items.first
+    let notice = try await h.engine.inbox.notices(of: "worker").items.first
     #expect(notice?.body.contains("missing totals") == true)
 
     let hook = RecordingNotificationHook(failures: 1)

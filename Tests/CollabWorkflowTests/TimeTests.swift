@@ -188,7 +188,7 @@ func timedCompany(zone: String = "Asia/Shanghai", now: Date, calendar: BusinessC
         try await h.engine.workItems.start(first.id, by: "worker")
         try await h.engine.workItems.submitForReview(first.id, by: "worker")
         try await h.engine.workItems.approve(first.id, by: "boss")
-        let todo = try await h.engine.todo(of: "worker").items
+        let todo = try await h.engine.inbox.todo(of: "worker").items
         #expect(todo.count == 1)
         let next = try #require(todo.first?.item)
         #expect(next.seriesID == first.id && next.recurrence == draft.recurrence)

@@ -127,7 +127,7 @@ struct Workplace {
 
     /// A member's inbox, newest first.
     func inbox(_ member: Member.ID) async throws -> [Notice] {
-        try await engine.inbox(of: member, page: PageRequest(limit: 500)).items
+        try await engine.inbox.notices(of: member, page: PageRequest(limit: 500)).items
     }
 
     /// The kinds of a member's notifications, newest first.
@@ -137,7 +137,7 @@ struct Workplace {
 
     /// A member's to-do list (first page of 500).
     func todo(_ member: Member.ID) async throws -> [TodoEntry] {
-        try await engine.todo(of: member, page: PageRequest(limit: 500)).items
+        try await engine.inbox.todo(of: member, page: PageRequest(limit: 500)).items
     }
 
     /// Everything a command on `id` could have written.
