@@ -137,7 +137,7 @@ public struct AccessControl: Sendable {
         guard let (ruleName, verdict) = rule(for: action, subject, on: target) else {
             return AccessDecision(
                 isAllowed: false, recordAction: action, ruleSet: ruleSet, ruleName: nil, denial: .wrongTarget,
-                reason: "\(action) is not decided on a \(target.kindName)")
+                reason: "\(action) is not decided on \(target.kindName)s")
         }
         switch verdict {
         case .allowed:
@@ -184,12 +184,12 @@ public struct AccessControl: Sendable {
         default:
             return AccessDecision(
                 isAllowed: false, recordAction: action, ruleSet: .policy, ruleName: nil, denial: .wrongTarget,
-                reason: "\(action) is not decided on a \(target.kindName)")
+                reason: "\(action) is not decided on \(target.kindName)s")
         }
         if action.kind == .report, case .workItem = target {
             return AccessDecision(
                 isAllowed: false, recordAction: action, ruleSet: .policy, ruleName: nil, denial: .wrongTarget,
-                reason: "\(action) is not decided on a \(target.kindName)")
+                reason: "\(action) is not decided on \(target.kindName)s")
         }
         guard let rule = policy.rules.first(where: { $0.action == policyAction && held.contains($0.relationship) })
         else {
