@@ -693,7 +693,7 @@ private enum ReportColumns {
 // MARK: - Reading the files back
 
 /// A fresh temporary folder.
-private struct ExportFolder {
+struct ExportFolder {
     let url: URL
 
     init() throws {
