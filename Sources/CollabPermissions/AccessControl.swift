@@ -167,9 +167,9 @@ public struct AccessControl: Sendable {
     private func policyDecision(
         _ subject: Subject, _ action: RecordAction, _ policyAction: WorkItemAction, on target: AccessTarget
     ) -> AccessDecision {
-        var held: [Relationship]
+        let held: [Relationship]
         switch target {
-        case .workItem(let item):
+        case .workItem(let item) where action.kind == .workItem:
             held = authorizer.relationships(of: subject, to: item)
             if held.isEmpty, subject.organizationID != item.organizationID {
                 return AccessDecision(
@@ -182,11 +182,6 @@ public struct AccessControl: Sendable {
             }
             held = subject.isExternal ? [.sharedOrganization] : [.organizationMember]
         default:
-            return AccessDecision(
-                isAllowed: false, recordAction: action, ruleSet: .policy, ruleName: nil, denial: .wrongTarget,
-                reason: "\(action) is not decided on \(target.kindName)s")
-        }
-        if action.kind == .report, case .workItem = target {
             return AccessDecision(
                 isAllowed: false, recordAction: action, ruleSet: .policy, ruleName: nil, denial: .wrongTarget,
                 reason: "\(action) is not decided on \(target.kindName)s")
