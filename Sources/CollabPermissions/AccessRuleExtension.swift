@@ -1,12 +1,15 @@
 import CollabModel
 
-/// A host's own rule, evaluated after Collab's policy: "contractors may not export", "nobody cancels
-/// items of the audit department".
+/// A host's own rule, evaluated after Collab's rule sets: "contractors may not export", "nobody cancels
+/// items of the audit department", "only the crisis team triggers plans".
 ///
 /// Extensions can only *narrow* access: a ``ExtensionVerdict/deny(_:)`` overrides any grant, an
-/// ``ExtensionVerdict/abstain`` leaves the decision to the policy. Visibility itself (``WorkItemAction/view``)
-/// is decided by the policy alone, because it is pushed into the store's queries; an extension asked
-/// about `view` is ignored. Every verdict appears in ``AccessDecision`` explanations under ``name``.
+/// ``ExtensionVerdict/abstain`` leaves the decision to the rule sets. An extension is asked about every
+/// ``RecordAction`` of every kind (``AccessRequest/recordAction``) that a rule set allowed — creating,
+/// sharing, exporting, recording a contract, triggering a plan, forwarding a ticket — except visibility:
+/// the `view` actions (``RecordAction/isVisibility``) are decided by the rule sets alone, because they are
+/// pushed into the store's queries and list filters. Every verdict appears in ``AccessDecision`` explanations
+/// under ``name``.
 ///
 /// ```swift
 /// struct NoExportForContractors: AccessRuleExtension {
@@ -30,12 +33,29 @@ public protocol AccessRuleExtension: Sendable {
 public struct AccessRequest: Sendable {
     /// Who acts.
     public var subject: Subject
+    /// What they try, as the work-item policy names it (``RecordAction/policyAction``): set for work-item
+    /// actions and for reading (`list`) and exporting (`export`) reports, `nil` for every other action.
+    public var action: WorkItemAction?
     /// What they try.
-    public var action: WorkItemAction
-    /// The item, or `nil` for a surface action.
+    public var recordAction: RecordAction
+    /// What it is tried on.
+    public var target: AccessTarget
+    /// The item, for an action on one work item; `nil` otherwise.
     public var item: WorkItem?
-    /// The relationships the subject has to the item (or surface).
+    /// The relationships the subject has to the item (or surface), for work-item policy decisions.
     public var relationships: [Relationship]
+
+    /// Creates a request (for testing a host rule; ``AccessControl`` makes them).
+    public init(
+        subject: Subject, recordAction: RecordAction, target: AccessTarget, relationships: [Relationship] = []
+    ) {
+        self.subject = subject
+        self.action = recordAction.policyAction
+        self.recordAction = recordAction
+        self.target = target
+        self.item = target.workItem
+        self.relationships = relationships
+    }
 }
 
 /// An extension's verdict.

@@ -1,10 +1,11 @@
 import CollabModel
 
-/// Decides whether a ``Subject`` may perform a ``WorkItemAction``, under an ``AccessPolicy`` and the host's
-/// ``AccessRuleExtension``s; derives the ``VisibilityScope`` a store filters by; and cuts items down to
-/// what an outside member may see.
+/// The work-item rule set of ``AccessControl``: decides whether a ``Subject`` may perform a
+/// ``WorkItemAction``, under an ``AccessPolicy`` and the host's ``AccessRuleExtension``s; derives the
+/// ``VisibilityScope`` a store filters by; and cuts items down to what an outside member may see.
 ///
-/// A decision is a handful of set look-ups: no I/O.
+/// Its decisions are ``AccessControl``'s for ``RecordAction/workItem(_:)`` actions (it forwards to it), so a
+/// work-item decision reads the same from either. A decision is a handful of set look-ups: no I/O.
 public struct Authorizer: Sendable {
     /// The rules applied.
     public var policy: AccessPolicy
@@ -32,21 +33,14 @@ public struct Authorizer: Sendable {
         guard granted != 0, relationshipMask(of: subject, to: item, only: granted) & granted != 0 else { return false }
         if extensions.isEmpty || action == .view { return true }
         let request = AccessRequest(
-            subject: subject, action: action, item: item, relationships: relationships(of: subject, to: item))
-        return !extensions.contains { if case .deny = $0.evaluate(request) { true } else { false } }
+            subject: subject, recordAction: .workItem(action), target: .workItem(item),
+            relationships: relationships(of: subject, to: item))
+        return AccessControl.hostDenial(extensions, request) == nil
     }
 
-    /// Decides and explains.
+    /// Decides and explains (as ``AccessControl/decide(_:_:on:)`` with ``RecordAction/workItem(_:)``).
     public func decide(_ subject: Subject, _ action: WorkItemAction, on item: WorkItem) -> AccessDecision {
-        guard subject.isActive else {
-            return AccessDecision(isAllowed: false, action: action, rule: nil, denial: .inactiveMember, relationships: [])
-        }
-        let held = relationships(of: subject, to: item)
-        if held.isEmpty, subject.organizationID != item.organizationID {
-            return AccessDecision(
-                isAllowed: false, action: action, rule: nil, denial: .otherOrganization, relationships: [])
-        }
-        return decide(AccessRequest(subject: subject, action: action, item: item, relationships: held))
+        accessControl.decide(subject, .workItem(action), on: .workItem(item))
     }
 
     // MARK: Surface decisions
@@ -57,35 +51,11 @@ public struct Authorizer: Sendable {
     /// ``visibilityScope(for:)``: nothing at all for an outside member whose organization's external
     /// collaboration is disabled.
     public func decide(_ subject: Subject, _ action: WorkItemAction) -> AccessDecision {
-        guard subject.isActive else {
-            return AccessDecision(isAllowed: false, action: action, rule: nil, denial: .inactiveMember, relationships: [])
-        }
-        var held: [Relationship] = []
-        if !subject.isExternal { held.append(.organizationMember) }
-        if subject.isExternal { held.append(.sharedOrganization) }
-        return decide(AccessRequest(subject: subject, action: action, item: nil, relationships: held))
+        accessControl.decide(subject, .workItem(action), on: .organization(subject.organizationID))
     }
 
-    private func decide(_ request: AccessRequest) -> AccessDecision {
-        let action = request.action
-        guard let rule = policy.rules.first(where: { $0.action == action && request.relationships.contains($0.relationship) })
-        else {
-            return AccessDecision(
-                isAllowed: false, action: action, rule: nil, denial: .noMatchingRule,
-                relationships: request.relationships)
-        }
-        if action != .view {
-            for ruleExtension in extensions {
-                if case .deny(let reason) = ruleExtension.evaluate(request) {
-                    return AccessDecision(
-                        isAllowed: false, action: action, rule: rule, denial: .deniedByExtension,
-                        relationships: request.relationships, extensionName: ruleExtension.name, extensionReason: reason)
-                }
-            }
-        }
-        return AccessDecision(
-            isAllowed: true, action: action, rule: rule, denial: nil, relationships: request.relationships)
-    }
+    /// The access control made of this rule set.
+    var accessControl: AccessControl { AccessControl(policy: policy, rules: extensions) }
 
     // MARK: Visibility
 

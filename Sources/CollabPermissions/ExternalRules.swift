@@ -100,6 +100,13 @@ public enum ExternalRules {
         return isOverseer(subject, of: ticket.organizationID) || ticket.handledBy.contains { isInDepartment(subject, $0) }
     }
 
+    /// Whether `subject` may open tickets in `organizationID`: a contact of that customer organization (who
+    /// speaks for it), or an active member of the company itself, on a contact's behalf.
+    public static func canOpenTickets(_ subject: Subject, in organizationID: Organization.ID) -> Bool {
+        guard subject.organizationID == organizationID, subject.isActive else { return false }
+        return !subject.isExternal || speaksFor(subject, organizationID)
+    }
+
     /// Whether `subject` speaks for the customer of `ticket`.
     public static func isCustomer(_ subject: Subject, _ ticket: Ticket) -> Bool {
         speaksFor(subject, ticket.customerID)

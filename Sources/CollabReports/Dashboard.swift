@@ -45,7 +45,8 @@ extension ReportGenerator {
     /// (1...104), a row per department, and up to `topOverdue` (0...100) of the most overdue open items.
     ///
     /// - Throws: as ``report(_:as:)``; `CollabError.Code.invalidInput` for `weeks` or `topOverdue` out of
-    ///   range; `CollabError.Code.forbidden` for a member of an outside organization.
+    ///   range; `CollabError.Code.forbidden` when ``CollabPermissions/RecordAction/readDashboard`` is denied
+    ///   (a member of an outside organization, or a host rule).
     public func dashboard(
         of department: Department.ID?, as reader: Member.ID, weeks: Int = 12, topOverdue: Int = 10
     ) async throws(CollabError) -> Dashboard {
@@ -61,8 +62,9 @@ extension ReportGenerator {
         guard let subject = try await store.subject(for: reader) else {
             throw CollabError.notFound("member", reader.rawValue)
         }
-        if subject.isExternal {
-            throw CollabError(.forbidden, "member '\(reader)' of an outside organization has no department board")
+        let decision = accessControl.decide(subject, .readDashboard, on: .organization(subject.organizationID))
+        guard decision.isAllowed else {
+            throw CollabError(.forbidden, "member '\(reader)' may not read department boards: \(decision)")
         }
         guard let organization = try await store.organization(subject.organizationID) else {
             throw CollabError.notFound("organization", subject.organizationID.rawValue)

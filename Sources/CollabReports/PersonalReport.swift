@@ -38,24 +38,43 @@ public struct PersonalReport: Hashable, Sendable, Codable {
 public struct ReportGenerator: Sendable {
     let store: any CollabStorage
     let clock: any CollabClock
-    let authorizer: Authorizer
+    /// What decides what a reader may read and export.
+    public let accessControl: AccessControl
+    var authorizer: Authorizer { accessControl.authorizer }
 
     /// Creates a generator over `store`; "now" (for overdue) comes from `clock`. Reports count only what
-    /// their reader may see under `accessPolicy` and the host's `accessExtensions` (use the engine's).
+    /// their reader may see under `accessControl` (give it the engine's, `WorkflowEngine.accessControl`).
     public init(
-        store: any CollabStorage, clock: any CollabClock = SystemClock(), accessPolicy: AccessPolicy = .standard,
-        accessExtensions: [any AccessRuleExtension] = []
+        store: any CollabStorage, clock: any CollabClock = SystemClock(), accessControl: AccessControl = AccessControl()
     ) {
         self.store = store
         self.clock = clock
-        self.authorizer = Authorizer(policy: accessPolicy, extensions: accessExtensions)
+        self.accessControl = accessControl
+    }
+
+    /// Creates a generator deciding with `accessPolicy` and the host's `accessExtensions`.
+    @available(*, deprecated, message: "pass accessControl: AccessControl(policy:rules:) (the engine's accessControl)")
+    public init(
+        store: any CollabStorage, clock: any CollabClock = SystemClock(), accessPolicy: AccessPolicy,
+        accessExtensions: [any AccessRuleExtension] = []
+    ) {
+        self.init(store: store, clock: clock, accessControl: AccessControl(policy: accessPolicy, rules: accessExtensions))
+    }
+
+    /// Creates a generator deciding with the standard policy and the host's `accessExtensions`.
+    @available(*, deprecated, message: "pass accessControl: AccessControl(rules:) (the engine's accessControl)")
+    public init(
+        store: any CollabStorage, clock: any CollabClock = SystemClock(), accessExtensions: [any AccessRuleExtension]
+    ) {
+        self.init(store: store, clock: clock, accessControl: AccessControl(rules: accessExtensions))
     }
 
     /// Counts of the items `reader` may see that match `filter`: an administrator's cover the organization,
     /// a department head's their departments, an outside member's only what is shared with them.
     ///
-    /// - Throws: `CollabError.Code.notFound` for an unknown reader; `CollabError.Code.forbidden` when a
-    ///   host rule forbids listing; `CollabError.Code.invalidInput` when an outside reader filters by an
+    /// - Throws: `CollabError.Code.notFound` for an unknown reader; `CollabError.Code.forbidden` when the
+    ///   reader may not read reports (``CollabPermissions/RecordAction/readReport``: deactivated, or a host
+    ///   rule forbids it or listing); `CollabError.Code.invalidInput` when an outside reader filters by an
     ///   internal field.
     public func summary(as reader: Member.ID, filter: WorkItemFilter = .all) async throws(CollabError)
         -> WorkItemCounts
@@ -63,14 +82,8 @@ public struct ReportGenerator: Sendable {
         guard let subject = try await store.subject(for: reader) else {
             throw CollabError.notFound("member", reader.rawValue)
         }
-        let decision = authorizer.decide(subject, .list)
-        guard decision.isAllowed else { throw CollabError(.forbidden, "member '\(reader)' may not read reports: \(decision)") }
-        if subject.isExternal && filter.usesInternalFields {
-            throw CollabError.invalid([ValidationProblem(field: "filter", kind: .malformed,
-                message: "members of outside organizations may filter by state, priority and due date only")])
-        }
-        return try await store.workItemCounts(
-            in: authorizer.visibilityScope(for: subject), matching: filter, now: clock.now())
+        let scope = try accessControl.surface(.readReport, for: subject, usesInternalFields: filter.usesInternalFields)
+        return try await store.workItemCounts(in: scope, matching: filter, now: clock.now())
     }
 
     /// The personal report of `member`, for items created in `period` (all time when `nil`), as `reader`
@@ -82,31 +95,27 @@ public struct ReportGenerator: Sendable {
     /// member, a head of an unrelated department, a member of another organization or of an outside one —
     /// gets exactly the answer a member who does not exist gets, so a report never tells which ids exist.
     ///
+    /// The rule is ``CollabPermissions/RecordAction/readPersonalReport`` of the access control, decided on
+    /// the member after the reader's right to read reports.
+    ///
     /// - Throws: `CollabError.Code.notFound` for an unknown reader, and for a member who does not exist or
     ///   whom `reader` may not report on; `CollabError.Code.forbidden` when the reader may not read reports
-    ///   (deactivated, or a host rule forbids listing).
+    ///   (deactivated, or a host rule forbids it or listing), or a host rule refuses this personal report.
     public func personalReport(for member: Member.ID, period: DateInterval? = nil, as reader: Member.ID)
         async throws(CollabError) -> PersonalReport
     {
         guard let subject = try await store.subject(for: reader) else {
             throw CollabError.notFound("member", reader.rawValue)
         }
-        let decision = authorizer.decide(subject, .list)
-        guard decision.isAllowed else { throw CollabError(.forbidden, "member '\(reader)' may not read reports: \(decision)") }
-        guard let found = try await store.member(member), Self.mayReport(on: found, for: subject) else {
-            throw CollabError.notFound("member", member.rawValue)
+        _ = try accessControl.surface(.readReport, for: subject)
+        guard let found = try await store.member(member) else { throw CollabError.notFound("member", member.rawValue) }
+        let decision = accessControl.decide(subject, .readPersonalReport, on: .member(found))
+        if decision.denial == .deniedByExtension {
+            throw CollabError(.forbidden, "member '\(reader)' may not read the personal report of '\(member)': \(decision)")
         }
+        guard decision.isAllowed else { throw CollabError.notFound("member", member.rawValue) }
         let now = clock.now()
         let counts = try await store.assignmentCounts(for: member, createdIn: period, now: now)
         return PersonalReport(memberID: member, period: period, generatedAt: now, counts: counts)
-    }
-
-    /// Whether `reader` may read the personal report of `member`: the member, heads of the member's
-    /// departments or of departments above them (a subject's headed departments include every
-    /// sub-department), administrators and auditors of the member's (internal) organization.
-    static func mayReport(on member: Member, for reader: Subject) -> Bool {
-        guard reader.isActive, !reader.isExternal, reader.organizationID == member.organizationID else { return false }
-        if reader.memberID == member.id || reader.isAdministrator || reader.roles.contains(.auditor) { return true }
-        return member.departments.contains { reader.headedDepartmentIDs.contains($0.departmentID) }
     }
 }

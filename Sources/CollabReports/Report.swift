@@ -87,7 +87,8 @@ extension ReportGenerator {
     /// with them). Aggregation runs in the database.
     ///
     /// - Throws: `CollabError.Code.notFound` for an unknown reader, department or member;
-    ///   `CollabError.Code.forbidden` when the reader may not list items; `CollabError.Code.invalidInput`
+    ///   `CollabError.Code.forbidden` when the reader may not read reports
+    ///   (``CollabPermissions/RecordAction/readReport``, granted by the policy's `list` rules); `CollabError.Code.invalidInput`
     ///   for a period of invalid dates or of more than 3,660 days, day/week/month grouping without a
     ///   period, a member report whose filter names another assignee, or an outside reader grouping by
     ///   department, assignee or tag or filtering by internal fields.
@@ -95,13 +96,11 @@ extension ReportGenerator {
         guard let subject = try await store.subject(for: reader) else {
             throw CollabError.notFound("member", reader.rawValue)
         }
-        let decision = authorizer.decide(subject, .list)
-        guard decision.isAllowed else { throw CollabError(.forbidden, "member '\(reader)' may not read reports: \(decision)") }
-        if subject.isExternal
-            && (spec.filter.usesInternalFields || [.department, .assignee, .tag].contains(spec.grouping))
-        {
-            throw CollabError.invalid([ValidationProblem(field: "spec", kind: .malformed,
-                message: "members of outside organizations may report by time, state, priority and due date only")])
+        let scope = try accessControl.surface(
+            .readReport, for: subject, usesInternalFields: spec.filter.usesInternalFields)
+        if subject.isExternal && [.department, .assignee, .tag].contains(spec.grouping) {
+            throw CollabError.invalid([ValidationProblem(field: "spec.grouping", kind: .malformed,
+                message: "members of outside organizations may group by time only, not by \(spec.grouping.rawValue)")])
         }
         guard let organization = try await store.organization(subject.organizationID) else {
             throw CollabError.notFound("organization", subject.organizationID.rawValue)
@@ -140,7 +139,6 @@ extension ReportGenerator {
                 message: "grouping by \(spec.grouping.rawValue) needs a period")])
         }
 
-        let scope = authorizer.visibilityScope(for: subject)
         let now = clock.now()
         var totalQuery = query
         totalQuery.grouping = .none

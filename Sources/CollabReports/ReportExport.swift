@@ -259,8 +259,8 @@ extension ReportGenerator {
     /// any error `url` is left as it was.
     ///
     /// - Throws: `CollabError.Code.notFound` for an unknown reader; `CollabError.Code.forbidden` when the
-    ///   reader may not export (`WorkItemAction.export`: a host rule can deny it to a member who may still
-    ///   list); `CollabError.Code.invalidInput` for no or repeated columns, a bad sheet
+    ///   reader may not export (``CollabPermissions/RecordAction/exportWorkItems``, granted by the policy's
+    ///   `export` rules: a host rule can deny it to a member who may still list); `CollabError.Code.invalidInput` for no or repeated columns, a bad sheet
     ///   name, a URL that is not a file URL, or an outside reader filtering by internal fields;
     ///   `CollabError.Code.storageFull` or `CollabError.Code.storageFailure` when writing fails; the
     ///   store's codes when reading fails.
@@ -275,7 +275,7 @@ extension ReportGenerator {
             SheetName.check(options.resolvedSheetName, existing: [], into: &problems)
         }
         try problems.throwIfInvalid()
-        let context = try await exportContext(for: reader, filter: filter)
+        let context = try await exportContext(for: reader, filter: filter, action: .exportWorkItems)
         let now = clock.now()
         var builder = ItemRowBuilder(context: context, options: options)
         let columns = options.columns.map { $0.exportColumn(in: options.language) }
@@ -324,8 +324,9 @@ extension ReportGenerator {
     /// what the reader may see (``report(_:as:)``). The same data gives a byte-identical file: the only
     /// time written is the report's ``Report/generatedAt``, on the overview sheet when one is asked for.
     ///
-    /// The reader needs the right to export (`WorkItemAction.export`), checked before any report is
-    /// computed, as well as the right to read reports (`WorkItemAction.list`).
+    /// The reader needs the right to export reports (``CollabPermissions/RecordAction/exportReport``, granted
+    /// by the policy's `export` rules), checked before any report is computed, as well as the right to read
+    /// reports (``CollabPermissions/RecordAction/readReport``, the policy's `list` rules).
     ///
     /// - Throws: the errors of ``report(_:as:)`` and ``exportItems(as:filter:to:format:options:)``;
     ///   `CollabError.Code.invalidInput` when the workbook would have no sheet or a sheet name breaks
@@ -363,7 +364,7 @@ extension ReportGenerator {
 
         // Everything that can fail for a reason other than writing fails before the file is begun; the
         // right to export is checked before any report is computed.
-        let context = try await exportContext(for: reader, filter: itemFilter ?? .all)
+        let context = try await exportContext(for: reader, filter: itemFilter ?? .all, action: .exportReport)
         var reports: [Report] = []
         for section in workbook.sections { reports.append(try await report(section.spec, as: reader)) }
         let now = reports.first?.generatedAt ?? clock.now()
@@ -439,26 +440,19 @@ extension ReportGenerator {
     // MARK: Shared steps
 
     /// The reader, their scope and their organization's zone, after the checks every listing makes.
-    private func exportContext(for reader: Member.ID, filter: WorkItemFilter) async throws(CollabError)
-        -> ExportContext
+    private func exportContext(for reader: Member.ID, filter: WorkItemFilter, action: RecordAction)
+        async throws(CollabError) -> ExportContext
     {
         guard let subject = try await store.subject(for: reader) else {
             throw CollabError.notFound("member", reader.rawValue)
         }
         // Exporting is its own action: a host rule may deny it to a member who still lists and reads reports.
-        let decision = authorizer.decide(subject, .export)
-        guard decision.isAllowed else {
-            throw CollabError(.forbidden, "member '\(reader)' may not export items: \(decision)")
-        }
-        if subject.isExternal && filter.usesInternalFields {
-            throw CollabError.invalid([ValidationProblem(field: "filter", kind: .malformed,
-                message: "members of outside organizations may filter by state, priority and due date only")])
-        }
+        let scope = try accessControl.surface(action, for: subject, usesInternalFields: filter.usesInternalFields)
         guard let organization = try await store.organization(subject.organizationID) else {
             throw CollabError.notFound("organization", subject.organizationID.rawValue)
         }
         return ExportContext(
-            subject: subject, scope: authorizer.visibilityScope(for: subject), organization: organization,
+            subject: subject, scope: scope, organization: organization,
             zone: organization.timeZone ?? .gmt)
     }
 

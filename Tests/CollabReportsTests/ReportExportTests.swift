@@ -316,7 +316,7 @@ import Testing
         let folder = try ExportFolder()
         defer { folder.remove() }
         let rules: [any AccessRuleExtension] = [NoExportForContractors(contractors: ["li"])]
-        let generator = ReportGenerator(store: w.h.store, clock: w.h.clock, accessExtensions: rules)
+        let generator = ReportGenerator(store: w.h.store, clock: w.h.clock, accessControl: AccessControl(rules: rules))
         let attempts: [(String, () async throws -> Void)] = [
             ("items .xlsx", { try await generator.exportItems(as: "li", to: folder.file("items.xlsx")) }),
             ("items CSV", { try await generator.exportItems(as: "li", to: folder.file("items.csv"), format: .csv(.excel)) }),
@@ -693,7 +693,7 @@ private enum ReportColumns {
 // MARK: - Reading the files back
 
 /// A fresh temporary folder.
-private struct ExportFolder {
+struct ExportFolder {
     let url: URL
 
     init() throws {

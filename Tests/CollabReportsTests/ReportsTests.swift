@@ -1,7 +1,9 @@
 import CollabModel
+import CollabPermissions
 import CollabReports
 import CollabStore
 import CollabTesting
+import CollabWorkflow
 import Foundation
 import Testing
 
@@ -190,5 +192,81 @@ import Testing
         await #expect(throws: CollabError.notFound("member", "ghost")) {
             try await generator.personalReport(for: "worker", as: "ghost")
         }
+    }
+}
+
+/// One access control serves the engine and the reports: the generator takes the engine's, and a host rule
+/// in it refuses each report action by its name.
+@Suite struct ReportAccessControlTests {
+    /// Refuses the named report actions to everybody.
+    struct RefuseReports: AccessRuleExtension {
+        let name = "no-reports"
+        let refused: Set<RecordAction>
+        func evaluate(_ request: AccessRequest) -> ExtensionVerdict {
+            refused.contains(request.recordAction) ? .deny("the host refuses \(request.recordAction)") : .abstain
+        }
+    }
+
+    private func world(refusing refused: Set<RecordAction>) async throws -> (TestHarness, ReportGenerator) {
+        var configuration = WorkflowEngine.Configuration()
+        configuration.accessExtensions = [RefuseReports(refused: refused)]
+        let h = try TestHarness(engineConfiguration: configuration)
+        try await h.addOrganization("acme", timeZone: "Asia/Shanghai")
+        try await h.addMember("boss", in: "acme", administrator: true)
+        try await h.addMember("worker", in: "acme")
+        _ = try await h.engine.workItems.create(h.draft(title: "one", assignees: ["worker"]), by: "boss")
+        return (h, ReportGenerator(store: h.store, clock: h.clock, accessControl: h.engine.accessControl))
+    }
+
+    private func expectRefused(_ name: String, _ attempt: () async throws -> Void) async {
+        do {
+            try await attempt()
+            Issue.record("\(name) was allowed")
+        } catch let error as CollabError {
+            #expect(error.code == .forbidden, "\(name): \(error)")
+            #expect(error.message.contains("by host rule no-reports"), "\(name): \(error.message)")
+        } catch {
+            Issue.record("\(name): \(error)")
+        }
+    }
+
+    @Test("a host rule refusing exportReport refuses the workbook, not the item export or the report")
+    func exportReport() async throws {
+        let (h, generator) = try await world(refusing: [.exportReport])
+        defer { withExtendedLifetime(h) {} }  // the harness owns the database file
+        let folder = try ExportFolder()
+        defer { folder.remove() }
+        await expectRefused("report workbook") {
+            try await generator.exportReport(ReportWorkbook(sections: [.init("Total", ReportSpec())]), as: "boss",
+                to: folder.file("report.xlsx"))
+        }
+        #expect(try folder.contents().isEmpty)
+        let items = try await generator.exportItems(as: "boss", to: folder.file("items.csv"), format: .csv(.excel))
+        #expect(items.itemCount == 1)
+        #expect(try await generator.report(ReportSpec(), as: "boss").total.created == 1)
+    }
+
+    @Test("a host rule refusing readPersonalReport or readDashboard refuses them as forbidden; reports stay")
+    func personalReportAndDashboard() async throws {
+        let (h, generator) = try await world(refusing: [.readPersonalReport, .readDashboard])
+        defer { withExtendedLifetime(h) {} }
+        await expectRefused("personal report") { _ = try await generator.personalReport(for: "worker", as: "worker") }
+        await expectRefused("dashboard") { _ = try await generator.dashboard(of: nil, as: "boss") }
+        #expect(try await generator.summary(as: "boss").total == 1)
+        // A reader the rule does not admit still gets "not found", as for a member who does not exist.
+        let (other, open) = try await world(refusing: [])
+        defer { withExtendedLifetime(other) {} }
+        await #expect(throws: CollabError.notFound("member", "boss")) {
+            try await open.personalReport(for: "boss", as: "worker")
+        }
+    }
+
+    @Test("a host rule refusing readReport refuses reports, summaries and personal reports")
+    func readReport() async throws {
+        let (h, generator) = try await world(refusing: [.readReport])
+        defer { withExtendedLifetime(h) {} }
+        await expectRefused("report") { _ = try await generator.report(ReportSpec(), as: "boss") }
+        await expectRefused("summary") { _ = try await generator.summary(as: "boss") }
+        await expectRefused("personal report") { _ = try await generator.personalReport(for: "worker", as: "boss") }
     }
 }

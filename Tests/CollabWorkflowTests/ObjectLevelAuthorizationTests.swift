@@ -299,7 +299,7 @@ struct NoExportForContractors: AccessRuleExtension {
     let contractors: Set<Member.ID>
     func evaluate(_ request: AccessRequest) -> ExtensionVerdict {
         (request.action == .export || request.action == .cancel) && contractors.contains(request.subject.memberID)
-            ? .deny("contractors may not \(request.action.rawValue)") : .abstain
+            ? .deny("contractors may not \(request.recordAction.name)") : .abstain
     }
 }
 

@@ -22,10 +22,20 @@ import Logging
 public struct WorkflowEngine: Sendable {
     /// How an engine is set up.
     public struct Configuration: Sendable {
-        /// Who may do what.
-        public var accessPolicy: AccessPolicy = .standard
-        /// The host's own access rules, applied after the policy (they can only deny).
-        public var accessExtensions: [any AccessRuleExtension] = []
+        /// Who may do what: the work-item policy and the host's rules, with the rule sets of every other
+        /// record. Hand the same value to the notification dispatcher (``WorkflowEngine/makeDispatcher(hooks:configuration:)``
+        /// does) and the report generator (``WorkflowEngine/accessControl``).
+        public var accessControl = AccessControl()
+        /// The work-item policy of ``accessControl``.
+        public var accessPolicy: AccessPolicy {
+            get { accessControl.policy }
+            set { accessControl.policy = newValue }
+        }
+        /// The host's own access rules of ``accessControl``, applied after the rule sets (they can only deny).
+        public var accessExtensions: [any AccessRuleExtension] {
+            get { accessControl.rules }
+            set { accessControl.rules = newValue }
+        }
         /// Which attachments are accepted.
         public var attachmentPolicy: AttachmentPolicy = .default
         /// Size limits of validated input.
@@ -68,9 +78,12 @@ public struct WorkflowEngine: Sendable {
         self.clock = clock
         self.identifiers = identifiers
         self.configuration = configuration
-        self.authorizer = Authorizer(policy: configuration.accessPolicy, extensions: configuration.accessExtensions)
+        self.authorizer = configuration.accessControl.authorizer
         self.directory = DirectoryCache(store: store)
     }
+
+    /// The access control this engine decides with: give the same value to a `ReportGenerator`.
+    public var accessControl: AccessControl { configuration.accessControl }
 
     // MARK: Desks
 
@@ -131,15 +144,9 @@ public struct WorkflowEngine: Sendable {
         async throws(CollabError) -> (Subject, VisibilityScope)
     {
         let subject = try await subject(viewer)
-        let decision = authorizer.decide(subject, action)
-        guard decision.isAllowed else {
-            throw CollabError(.forbidden, "member '\(viewer)' may not \(action.rawValue): \(decision)")
-        }
-        if subject.isExternal && filter.usesInternalFields {
-            throw CollabError.invalid([ValidationProblem(field: "filter", kind: .malformed,
-                message: "members of outside organizations may filter by state, priority and due date only")])
-        }
-        return (subject, authorizer.visibilityScope(for: subject))
+        let scope = try configuration.accessControl.surface(
+            .workItem(action), for: subject, usesInternalFields: filter.usesInternalFields)
+        return (subject, scope)
     }
 
     func visibleItem(_ id: WorkItem.ID, to subject: Subject) async throws(CollabError) -> WorkItem {

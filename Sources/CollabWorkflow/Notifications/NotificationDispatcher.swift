@@ -84,8 +84,14 @@ public struct NotificationDispatcher: Sendable {
         /// Where the dispatcher logs: a retry at `debug`, a withheld notification at `info`, a parked one
         /// (or a lease lost to another dispatcher) at `warning`.
         public var logger = Logger(label: "collab.notifications")
-        /// The policy and host rules that decide who may still see what at delivery time (use the engine's).
-        public var accessPolicy: AccessPolicy = .standard
+        /// What decides who may still see what at delivery time: the engine's access control
+        /// (``WorkflowEngine/makeDispatcher(hooks:configuration:)`` sets it).
+        public var accessControl = AccessControl()
+        /// The work-item policy of ``accessControl``.
+        public var accessPolicy: AccessPolicy {
+            get { accessControl.policy }
+            set { accessControl.policy = newValue }
+        }
         /// Test-only: skip the delivery-time re-authorization, to prove the isolation tests catch it.
         var skipsDeliveryRecheck = false
 
@@ -128,7 +134,7 @@ public struct NotificationDispatcher: Sendable {
     ///   ``Configuration/leaseDuration`` is shorter than twice ``Configuration/attemptTimeout``.
     public init(
         store: any CollabStorage, hooks: [any NotificationHook], clock: any CollabClock = SystemClock(),
-        configuration: Configuration = Configuration(), accessExtensions: [any AccessRuleExtension] = []
+        configuration: Configuration = Configuration()
     ) throws(CollabError) {
         var report = ValidationReport()
         var names = Set<String>()
@@ -149,7 +155,19 @@ public struct NotificationDispatcher: Sendable {
         self.hooks = hooks
         self.clock = clock
         self.configuration = configuration
-        self.authorizer = Authorizer(policy: configuration.accessPolicy, extensions: accessExtensions)
+        self.authorizer = configuration.accessControl.authorizer
+    }
+
+    /// Creates a dispatcher whose host rules are `accessExtensions` (they replace those of
+    /// `configuration.accessControl`).
+    @available(*, deprecated, message: "set configuration.accessControl (AccessControl(policy:rules:)) instead")
+    public init(
+        store: any CollabStorage, hooks: [any NotificationHook], clock: any CollabClock = SystemClock(),
+        configuration: Configuration = Configuration(), accessExtensions: [any AccessRuleExtension]
+    ) throws(CollabError) {
+        var configuration = configuration
+        configuration.accessControl.rules = accessExtensions
+        try self.init(store: store, hooks: hooks, clock: clock, configuration: configuration)
     }
 
     /// Delivers every notification that is due now; returns what happened.
@@ -472,15 +490,13 @@ private final class DeliveryRace: Sendable {
 
 extension WorkflowEngine {
     /// A dispatcher over this engine's store and clock that re-authorizes deliveries with this engine's
-    /// access policy and host rules.
+    /// access control (policy and host rules).
     public func makeDispatcher(
         hooks: [any NotificationHook],
         configuration: NotificationDispatcher.Configuration = NotificationDispatcher.Configuration()
     ) throws(CollabError) -> NotificationDispatcher {
         var configuration = configuration
-        configuration.accessPolicy = self.configuration.accessPolicy
-        return try NotificationDispatcher(
-            store: store, hooks: hooks, clock: clock, configuration: configuration,
-            accessExtensions: self.configuration.accessExtensions)
+        configuration.accessControl = self.configuration.accessControl
+        return try NotificationDispatcher(store: store, hooks: hooks, clock: clock, configuration: configuration)
     }
 }
