@@ -36,15 +36,21 @@ extension WorkflowEngine {
     }
 
     /// Marks some of a member's notifications read; returns how many changed.
+    ///
+    /// - Throws: `CollabError.Code.forbidden` for a deactivated member (whose inbox shows nothing).
     @discardableResult
     public func markRead(_ ids: [Notice.ID], of member: Member.ID) async throws(CollabError) -> Int {
-        try await store.markRead(ids, of: member, at: now())
+        _ = try await activeSubject(member)
+        return try await store.markRead(ids, of: member, at: now())
     }
 
     /// Marks all of a member's notifications read; returns how many changed.
+    ///
+    /// - Throws: `CollabError.Code.forbidden` for a deactivated member (whose inbox shows nothing).
     @discardableResult
     public func markAllRead(of member: Member.ID) async throws(CollabError) -> Int {
-        try await store.markAllRead(of: member, at: now())
+        _ = try await activeSubject(member)
+        return try await store.markAllRead(of: member, at: now())
     }
 
     /// "My to-do": the items where `member` must act now (accept, start, work, review, decide an
