@@ -59,10 +59,21 @@ public struct Workplace: Sendable {
 
     /// Builds the workplace on a new ``TestHarness`` whose engine has `configuration`.
     ///
-    /// - Throws: `CollabError` if the harness's database cannot be created.
-    public init(configuration: WorkflowEngine.Configuration = WorkflowEngine.Configuration()) async throws {
-        harness = try TestHarness(engineConfiguration: configuration)
-        let h = harness
+    /// - Throws: `CollabError.Code.storageUnavailable` naming the cause when the harness's temporary folder
+    ///   or database cannot be created.
+    public init(configuration: WorkflowEngine.Configuration = WorkflowEngine.Configuration()) async throws(CollabError) {
+        do {
+            harness = try TestHarness(engineConfiguration: configuration)
+            try await Self.populate(harness)
+        } catch let error as CollabError {
+            throw error
+        } catch {
+            throw CollabError(.storageUnavailable, "could not create the workplace's test database: \(error)")
+        }
+    }
+
+    /// Adds the organizations, departments and people.
+    private static func populate(_ h: TestHarness) async throws {
         try await h.addOrganization("acme", timeZone: "Asia/Shanghai")
         try await h.addOrganization("globex")
         try await h.addDepartment("eng", in: "acme")

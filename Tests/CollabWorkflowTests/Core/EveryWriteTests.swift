@@ -7,7 +7,7 @@ import Testing
 /// same idempotency key returns the recorded result and writes nothing; the same key with another payload is
 /// refused and writes nothing; a deactivated actor is refused and writes nothing.
 ///
-/// Writes that take no idempotency key yet (`supportsKey` false) skip the first two checks.
+/// Writes that take no idempotency key yet (`supportsKey` false) skip the checks that need one.
 @Suite(.timeLimit(.minutes(10))) struct EveryWriteTests {
     @Test("the catalog lists each write once, in the order of its list of names")
     func catalogNames() {
@@ -51,6 +51,23 @@ import Testing
         let before = try await h.tableSnapshot()
         await expectFailure(.forbidden, "\(write.name) by deactivated '\(staged.actor)'") {
             _ = try await staged.run(nil)
+        }
+        #expect(try await h.tableSnapshot().differences(from: before) == [], "\(write.name) wrote")
+    }
+}
+
+extension EveryWriteTests {
+    @Test("a deactivated actor replaying their own recorded key is refused, not handed the recorded result",
+        arguments: WriteCatalog.all)
+    func deactivatedReplay(_ write: WriteCase) async throws {
+        guard write.supportsKey else { return }  // key: pending runner
+        let staged = try await write.setup()
+        let h = staged.workplace.harness
+        _ = try await staged.run("key-\(write.name)")
+        try await staged.workplace.deactivate(staged.actor)
+        let before = try await h.tableSnapshot()
+        await expectFailure(.forbidden, "\(write.name) replayed by deactivated '\(staged.actor)'") {
+            _ = try await staged.run("key-\(write.name)")
         }
         #expect(try await h.tableSnapshot().differences(from: before) == [], "\(write.name) wrote")
     }
