@@ -43,7 +43,10 @@ let package = Package(
             dependencies: ["CollabModel", "CollabPermissions", "CollabStore"]),
         .target(
             name: "CollabTesting",
-            dependencies: ["CollabModel", "CollabPermissions", "CollabStore", "CollabWorkflow"]),
+            dependencies: [
+                "CollabModel", "CollabPermissions", "CollabStore", "CollabWorkflow",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
         .executableTarget(
             name: "CollabDemo",
             dependencies: [

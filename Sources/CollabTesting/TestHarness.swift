@@ -112,10 +112,20 @@ public final class TestHarness: Sendable {
         try SQLiteStore(path: databasePath)
     }
 
-    /// Adds an organization. An outside organization given `partnerOf` belongs to that company, as if the
-    /// company had invited it or registered it: only then may the company share work items with it. Its
-    /// `role` defaults to `.customer` for a customer organization and to `.distributor` for a partner (one
-    /// that receives no purchase orders; pass `.supplier` for one that does).
+    /// Adds an organization.
+    ///
+    /// A partner organization given `partnerOf` is then invited by that company, through the engine's
+    /// ``CollabWorkflow/WorkflowEngine/invitePartner(_:by:)`` by the company's first active administrator
+    /// (in order of member id): the partnership is recorded and audited as a host's invitation is, and
+    /// only then may the company share work items with the partner. Its `role` defaults to `.distributor`
+    /// (a partner that receives no purchase orders; pass `.supplier` for one that does). When
+    /// `externalCollaboration` is `false`, the same administrator then switches it off
+    /// (``CollabWorkflow/WorkflowEngine/setExternalCollaboration(_:enabled:by:)``), audited too.
+    ///
+    /// - Throws: `CollabError.Code.invalidInput` when `partnerOf` is given and the company has no active
+    ///   administrator yet (add one first), or the organization is not a partner: a customer is registered
+    ///   from a signed contract (``CollabWorkflow/WorkflowEngine/recordSignedContract(_:by:)``), which chooses
+    ///   its id.
     @discardableResult
     public func addOrganization(
         _ id: Organization.ID, name: String? = nil, kind: Organization.Kind = .internal, timeZone: String = "UTC",
@@ -124,13 +134,32 @@ public final class TestHarness: Sendable {
         let organization = Organization(
             id: id, name: name ?? id.rawValue, kind: kind, timeZoneIdentifier: timeZone,
             externalCollaborationEnabled: externalCollaboration)
-        try await store.save(organization)
+        var administrator: Member.ID?
         if let company {
-            var change = ChangeSet()
-            change.external.partnerships = [Partnership(organizationID: company, partnerID: id,
-                role: role ?? (kind == .customer ? .customer : .distributor), invitedBy: "harness",
-                invitedAt: clock.now())]
-            _ = try await store.commit(change)
+            guard kind == .partner else {
+                throw CollabError(.invalidInput, """
+                    organization '\(id)' is a \(kind.rawValue) organization: only a partner is invited with \
+                    partnerOf; register a customer of '\(company)' with engine.recordSignedContract
+                    """)
+            }
+            administrator = try await store.members(in: company).filter { $0.isActive && $0.roles.contains(.administrator) }
+                .map(\.id).min { $0.rawValue < $1.rawValue }
+            guard administrator != nil else {
+                throw CollabError(.invalidInput,
+                    "organization '\(company)' has no active administrator to invite '\(id)'; add one first")
+            }
+        }
+        guard let administrator else {
+            try await store.save(organization)
+            return organization
+        }
+        // The invitation creates the organization, with external collaboration enabled.
+        try await engine.invitePartner(
+            PartnerInvitation(partnerID: id, name: organization.name, role: role ?? .distributor,
+                timeZoneIdentifier: timeZone, contacts: []),
+            by: administrator)
+        if !externalCollaboration {
+            try await engine.setExternalCollaboration(id, enabled: false, by: administrator)
         }
         return organization
     }

@@ -33,12 +33,12 @@ import Testing
     func world() async throws -> World {
         let h = try TestHarness()
         try await h.addOrganization("acme", timeZone: "Asia/Shanghai")
-        try await h.addOrganization("partnerco", kind: .partner, externalCollaboration: true, partnerOf: "acme")
         try await h.addDepartment("ops", in: "acme", name: "运营中心")
         try await h.addDepartment("prod", in: "acme", parent: "ops", name: "生产部")
         try await h.addDepartment("equip", in: "acme", parent: "ops", name: "设备部")
         try await h.addDepartment("sales", in: "acme", name: "销售部")
         try await h.addMember("boss", in: "acme", administrator: true, name: "老板")
+        try await h.addOrganization("partnerco", kind: .partner, externalCollaboration: true, partnerOf: "acme")
         try await h.addMember("li", in: "acme", departments: [DepartmentMembership("prod")], name: "李伟")
         try await h.addMember("wang", in: "acme", departments: [DepartmentMembership("equip")], name: "王芳")
         try await h.addMember("opshead", in: "acme", departments: [DepartmentMembership("ops", role: .head)])

@@ -51,12 +51,16 @@ import Testing
     func references() async throws {
         let w = try await Workplace()
         // acme's own customer, with collaboration switched off: refused like an unknown organization.
-        try await w.h.addOrganization("closedco", kind: .customer, externalCollaboration: false, partnerOf: "acme")
+        let closedco = try await w.engine.recordSignedContract(SignedContract(
+            contractID: "K-1", customerKey: "CLOSED", customerName: "Closed Co",
+            contacts: [ExternalContact(displayName: "Carla Closed")], signedAt: w.now, salesOwnerID: W.salesHead),
+            by: W.salesHead).customer.id
+        try await w.engine.setExternalCollaboration(closedco, enabled: false, by: W.admin)
         try await w.deactivate(W.spare)
         var draft = w.draft(assignees: [W.assignee, W.stranger, W.spare, W.assignee], reviewer: "ghost")
         draft.watcherIDs = [W.partner]
         draft.departmentIDs = ["eng-mobile", "nowhere", "eng-mobile"]
-        draft.partnerOrganizationIDs = ["globex", "closedco", "nowhere"]
+        draft.partnerOrganizationIDs = ["globex", closedco, "nowhere"]
         let error = try #require(await expectFailure(.invalidInput) { try await w.engine.workItems.create(draft, by: W.initiator) })
         let found = Set(error.problems.map { "\($0.field):\($0.kind)" })
         #expect(found == [

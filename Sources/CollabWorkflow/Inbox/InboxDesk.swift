@@ -47,15 +47,21 @@ public struct InboxDesk: Sendable {
     }
 
     /// Marks some of a member's notifications read; returns how many changed.
+    ///
+    /// - Throws: `CollabError.Code.forbidden` for a deactivated member (whose inbox shows nothing).
     @discardableResult
     public func markRead(_ ids: [Notice.ID], of member: Member.ID) async throws(CollabError) -> Int {
-        try await engine.store.markRead(ids, of: member, at: engine.now())
+        _ = try await engine.activeSubject(member)
+        return try await engine.store.markRead(ids, of: member, at: engine.now())
     }
 
     /// Marks all of a member's notifications read; returns how many changed.
+    ///
+    /// - Throws: `CollabError.Code.forbidden` for a deactivated member (whose inbox shows nothing).
     @discardableResult
     public func markAllRead(of member: Member.ID) async throws(CollabError) -> Int {
-        try await engine.store.markAllRead(of: member, at: engine.now())
+        _ = try await engine.activeSubject(member)
+        return try await engine.store.markAllRead(of: member, at: engine.now())
     }
 
     /// "My to-do": the items where `member` must act now (accept, start, work, review, decide an

@@ -1,0 +1,639 @@
+import CollabModel
+import CollabTesting
+import CollabWorkflow
+import Foundation
+import Testing
+
+// The catalog of every public write of `WorkflowEngine`, for the tests that run over all of them
+// (`EveryWriteTests`).
+//
+// How to add a write: add one `WriteCase` to the list of its family below (in `WriteCatalog.all`'s order),
+// with a name `family.method` that stays stable, `supportsKey` true when the method takes an
+// `idempotencyKey`, a setup that builds the smallest world it needs on a `Workplace`, and `run` / `other`:
+// the same command, twice with the same payload (`run`) and once with another payload (`other`). Keep
+// `WriteCatalog.names` and the cases in the same order. A write not in the catalog is not covered: when a
+// public write method is added to the engine, add it here in the same change.
+//
+// Not callers' commands, so not in the catalog: `execute(_:by:expectedVersion:idempotencyKey:)` (every work
+// item method above is a thin call of it), `fireDueTimers`, `fireDueRecordTimers`, `rescheduleTimers(in:)`
+// (timer upkeep without an actor) and the runner's `applyRetention`.
+
+/// Two results compared as the values they are.
+struct Outcome: Equatable, Sendable, CustomStringConvertible {
+    let value: any Equatable & Sendable
+
+    static func == (lhs: Outcome, rhs: Outcome) -> Bool { lhs.value.isEqual(to: rhs.value) }
+    var description: String { "\(value)" }
+}
+
+extension Equatable {
+    fileprivate func isEqual(to other: any Equatable) -> Bool { (other as? Self) == self }
+}
+
+/// One write, ready to run in a world built for it.
+struct StagedWrite: Sendable {
+    /// The world: a `Workplace` with what the write needs.
+    let workplace: Workplace
+    /// Who runs the write.
+    let actor: Member.ID
+    /// The write with its payload, under an idempotency key (`nil`: none).
+    let run: @Sendable (String?) async throws -> Outcome
+    /// The same command with another payload, under an idempotency key.
+    let runOther: @Sendable (String?) async throws -> Outcome
+
+    init<Result: Equatable & Sendable>(
+        _ workplace: Workplace, actor: Member.ID,
+        run: @escaping @Sendable (String?) async throws -> Result,
+        other: @escaping @Sendable (String?) async throws -> Result
+    ) {
+        self.workplace = workplace
+        self.actor = actor
+        self.run = { key in Outcome(value: try await run(key)) }
+        self.runOther = { key in Outcome(value: try await other(key)) }
+    }
+}
+
+/// A public write of the engine, with the smallest world it needs.
+struct WriteCase: Sendable, CustomTestStringConvertible {
+    /// `family.method`, stable: the test's argument label.
+    let name: String
+    /// Whether the method takes an `idempotencyKey` today.
+    let supportsKey: Bool
+    /// Builds the world and stages the write.
+    let setup: @Sendable () async throws -> StagedWrite
+
+    var testDescription: String { name }
+}
+
+private typealias W = Workplace
+
+enum WriteCatalog {
+    /// Every write, family by family.
+    static let all: [WriteCase] = workItems + inbox + settings + announcements + meetings + emergencies + partners
+        + customers + tickets
+
+    /// The names of `all`, in order: the list to compare with the engine's public write methods.
+    static let names: [String] = [
+        "workItems.create", "workItems.submit", "workItems.accept", "workItems.start", "workItems.reportProgress",
+        "workItems.submitForReview", "workItems.approve", "workItems.reject", "workItems.requestAdjustment",
+        "workItems.approveAdjustment", "workItems.rejectAdjustment", "workItems.reassign", "workItems.cancel",
+        "workItems.comment", "workItems.share", "workItems.unshare", "workItems.watch", "workItems.unwatch",
+        "workItems.importItems",
+        "inbox.markRead", "inbox.markAllRead",
+        "settings.setExternalCollaboration",
+        "announcements.publish", "announcements.openAnnouncement", "announcements.acknowledge",
+        "announcements.setPinned", "announcements.setExpiry",
+        "meetings.recordMeeting",
+        "incidents.savePlan", "incidents.trigger", "incidents.postUpdate", "incidents.requestResource",
+        "incidents.fulfil", "incidents.decline", "incidents.closeIncident",
+        "partners.invitePartner", "orders.shareOrder", "orders.changeRequirements", "orders.proposeDeliveryDates",
+        "orders.counterPropose", "orders.confirmProposal", "orders.cancelOrder",
+        "customers.recordSignedContract",
+        "tickets.openTicket", "tickets.reply", "tickets.forwardTicket", "tickets.waitForCustomer",
+        "tickets.resolveTicket", "tickets.closeTicket", "tickets.rateTicket",
+    ]
+
+    // MARK: Work items
+
+    /// Two items of `state`, created by the initiator for the assignee in `eng-mobile`.
+    private static func twoItems(_ state: WorkItemState) async throws -> (Workplace, WorkItem.ID, WorkItem.ID) {
+        let w = try await Workplace()
+        return (w, try await w.item(state).id, try await w.item(state).id)
+    }
+
+    static let workItems: [WriteCase] = [
+        WriteCase(name: "workItems.create", supportsKey: true) {
+            let w = try await Workplace()
+            return StagedWrite(w, actor: W.initiator,
+                run: { key in try await w.engine.workItems.create(w.draft("Plan A"), by: W.initiator, idempotencyKey: key) },
+                other: { key in try await w.engine.workItems.create(w.draft("Plan B"), by: W.initiator, idempotencyKey: key) })
+        },
+        WriteCase(name: "workItems.submit", supportsKey: true) {
+            let (w, a, b) = try await twoItems(.draft)
+            return StagedWrite(w, actor: W.initiator,
+                run: { key in try await w.engine.workItems.submit(a, by: W.initiator, idempotencyKey: key) },
+                other: { key in try await w.engine.workItems.submit(b, by: W.initiator, idempotencyKey: key) })
+        },
+        WriteCase(name: "workItems.accept", supportsKey: true) {
+            let (w, a, b) = try await twoItems(.assigned)
+            return StagedWrite(w, actor: W.assignee,
+                run: { key in try await w.engine.workItems.accept(a, by: W.assignee, idempotencyKey: key) },
+                other: { key in try await w.engine.workItems.accept(b, by: W.assignee, idempotencyKey: key) })
+        },
+        WriteCase(name: "workItems.start", supportsKey: true) {
+            let (w, a, b) = try await twoItems(.accepted)
+            return StagedWrite(w, actor: W.assignee,
+                run: { key in try await w.engine.workItems.start(a, by: W.assignee, idempotencyKey: key) },
+                other: { key in try await w.engine.workItems.start(b, by: W.assignee, idempotencyKey: key) })
+        },
+        WriteCase(name: "workItems.reportProgress", supportsKey: true) {
+            let (w, a, _) = try await twoItems(.inProgress)
+            return StagedWrite(w, actor: W.assignee,
+                run: { key in
+                    try await w.engine.workItems.reportProgress(a, by: W.assignee, text: "Half done", percent: 50, idempotencyKey: key)
+                },
+                other: { key in
+                    try await w.engine.workItems.reportProgress(a, by: W.assignee, text: "Nearly done", percent: 90,
+                        idempotencyKey: key)
+                })
+        },
+        WriteCase(name: "workItems.submitForReview", supportsKey: true) {
+            let (w, a, b) = try await twoItems(.inProgress)
+            return StagedWrite(w, actor: W.assignee,
+                run: { key in try await w.engine.workItems.submitForReview(a, by: W.assignee, idempotencyKey: key) },
+                other: { key in try await w.engine.workItems.submitForReview(b, by: W.assignee, idempotencyKey: key) })
+        },
+        WriteCase(name: "workItems.approve", supportsKey: true) {
+            let (w, a, b) = try await twoItems(.inReview)
+            return StagedWrite(w, actor: W.initiator,
+                run: { key in try await w.engine.workItems.approve(a, by: W.initiator, idempotencyKey: key) },
+                other: { key in try await w.engine.workItems.approve(b, by: W.initiator, idempotencyKey: key) })
+        },
+        WriteCase(name: "workItems.reject", supportsKey: true) {
+            let (w, a, _) = try await twoItems(.inReview)
+            return StagedWrite(w, actor: W.initiator,
+                run: { key in try await w.engine.workItems.reject(a, by: W.initiator, reason: "Totals missing", idempotencyKey: key) },
+                other: { key in try await w.engine.workItems.reject(a, by: W.initiator, reason: "Wrong quarter", idempotencyKey: key) })
+        },
+        WriteCase(name: "workItems.requestAdjustment", supportsKey: true) {
+            let (w, a, _) = try await twoItems(.inProgress)
+            let later = AdjustmentRequest.Change(deadline: .endOfDay(CalendarDate(year: 2026, month: 2, day: 1)))
+            return StagedWrite(w, actor: W.assignee,
+                run: { key in
+                    try await w.engine.workItems.requestAdjustment(a, by: W.assignee, change: later, reason: "The SDK slipped",
+                        idempotencyKey: key)
+                },
+                other: { key in
+                    try await w.engine.workItems.requestAdjustment(a, by: W.assignee, change: later, reason: "Holidays",
+                        idempotencyKey: key)
+                })
+        },
+        WriteCase(name: "workItems.approveAdjustment", supportsKey: true) {
+            let (w, a, b) = try await twoItems(.inProgress)
+            let later = AdjustmentRequest.Change(deadline: .endOfDay(CalendarDate(year: 2026, month: 2, day: 1)))
+            let first = try await w.engine.workItems.requestAdjustment(a, by: W.assignee, change: later, reason: "Slipped")
+            let second = try await w.engine.workItems.requestAdjustment(b, by: W.assignee, change: later, reason: "Slipped")
+            return StagedWrite(w, actor: W.initiator,
+                run: { key in try await w.engine.workItems.approveAdjustment(first.id, by: W.initiator, idempotencyKey: key) },
+                other: { key in try await w.engine.workItems.approveAdjustment(second.id, by: W.initiator, idempotencyKey: key) })
+        },
+        WriteCase(name: "workItems.rejectAdjustment", supportsKey: true) {
+            let (w, a, _) = try await twoItems(.inProgress)
+            let later = AdjustmentRequest.Change(deadline: .endOfDay(CalendarDate(year: 2026, month: 2, day: 1)))
+            let request = try await w.engine.workItems.requestAdjustment(a, by: W.assignee, change: later, reason: "Slipped")
+            return StagedWrite(w, actor: W.initiator,
+                run: { key in
+                    try await w.engine.workItems.rejectAdjustment(request.id, by: W.initiator, reason: "Keep the date",
+                        idempotencyKey: key)
+                },
+                other: { key in
+                    try await w.engine.workItems.rejectAdjustment(request.id, by: W.initiator, reason: "Customer waits",
+                        idempotencyKey: key)
+                })
+        },
+        WriteCase(name: "workItems.reassign", supportsKey: true) {
+            let (w, a, _) = try await twoItems(.assigned)
+            return StagedWrite(w, actor: W.mobileHead,
+                run: { key in
+                    try await w.engine.workItems.reassign(a, from: W.assignee, to: W.spare, by: W.mobileHead, idempotencyKey: key)
+                },
+                other: { key in
+                    try await w.engine.workItems.reassign(a, from: W.assignee, to: W.coAssignee, by: W.mobileHead,
+                        idempotencyKey: key)
+                })
+        },
+        WriteCase(name: "workItems.cancel", supportsKey: true) {
+            let (w, a, _) = try await twoItems(.assigned)
+            return StagedWrite(w, actor: W.initiator,
+                run: { key in try await w.engine.workItems.cancel(a, by: W.initiator, reason: "Not needed", idempotencyKey: key) },
+                other: { key in try await w.engine.workItems.cancel(a, by: W.initiator, reason: "Duplicate", idempotencyKey: key) })
+        },
+        WriteCase(name: "workItems.comment", supportsKey: true) {
+            let (w, a, _) = try await twoItems(.assigned)
+            return StagedWrite(w, actor: W.initiator,
+                run: { key in try await w.engine.workItems.comment(on: a, by: W.initiator, "Looks good", idempotencyKey: key) },
+                other: { key in try await w.engine.workItems.comment(on: a, by: W.initiator, "One more thing", idempotencyKey: key) })
+        },
+        WriteCase(name: "workItems.share", supportsKey: true) {
+            let (w, a, b) = try await twoItems(.assigned)
+            return StagedWrite(w, actor: W.initiator,
+                run: { key in try await w.engine.workItems.share(a, with: "partnerco", by: W.initiator, idempotencyKey: key) },
+                other: { key in try await w.engine.workItems.share(b, with: "partnerco", by: W.initiator, idempotencyKey: key) })
+        },
+        WriteCase(name: "workItems.unshare", supportsKey: true) {
+            let (w, a, b) = try await twoItems(.assigned)
+            try await w.engine.workItems.share(a, with: "partnerco", by: W.initiator)
+            try await w.engine.workItems.share(b, with: "partnerco", by: W.initiator)
+            return StagedWrite(w, actor: W.initiator,
+                run: { key in try await w.engine.workItems.unshare(a, from: "partnerco", by: W.initiator, idempotencyKey: key) },
+                other: { key in try await w.engine.workItems.unshare(b, from: "partnerco", by: W.initiator, idempotencyKey: key) })
+        },
+        // key: pending runner
+        WriteCase(name: "workItems.watch", supportsKey: false) {
+            let (w, a, b) = try await twoItems(.assigned)
+            return StagedWrite(w, actor: W.peer,
+                run: { _ in try await w.engine.workItems.watch(a, by: W.peer) },
+                other: { _ in try await w.engine.workItems.watch(b, by: W.peer) })
+        },
+        // key: pending runner
+        WriteCase(name: "workItems.unwatch", supportsKey: false) {
+            let (w, a, b) = try await twoItems(.assigned)
+            try await w.engine.workItems.watch(a, by: W.peer)
+            try await w.engine.workItems.watch(b, by: W.peer)
+            return StagedWrite(w, actor: W.peer,
+                run: { _ in try await w.engine.workItems.unwatch(a, by: W.peer) },
+                other: { _ in try await w.engine.workItems.unwatch(b, by: W.peer) })
+        },
+        // key: pending runner
+        WriteCase(name: "workItems.importItems", supportsKey: false) {
+            let w = try await Workplace()
+            return StagedWrite(w, actor: W.initiator,
+                run: { _ in try await w.engine.workItems.importItems([w.draft("Imported A")], by: W.initiator) },
+                other: { _ in try await w.engine.workItems.importItems([w.draft("Imported B")], by: W.initiator) })
+        },
+    ]
+
+    // MARK: Inbox
+
+    static let inbox: [WriteCase] = [
+        // key: pending runner
+        WriteCase(name: "inbox.markRead", supportsKey: false) {
+            let (w, _, _) = try await twoItems(.assigned)
+            let notices = try await w.inbox(W.assignee).map(\.id)
+            return StagedWrite(w, actor: W.assignee,
+                run: { _ in try await w.engine.inbox.markRead([notices[0]], of: W.assignee) },
+                other: { _ in try await w.engine.inbox.markRead([notices[1]], of: W.assignee) })
+        },
+        // key: pending runner
+        WriteCase(name: "inbox.markAllRead", supportsKey: false) {
+            let (w, _, _) = try await twoItems(.assigned)
+            return StagedWrite(w, actor: W.assignee,
+                run: { _ in try await w.engine.inbox.markAllRead(of: W.assignee) },
+                other: { _ in try await w.engine.inbox.markAllRead(of: W.assignee) })
+        },
+    ]
+
+    // MARK: Settings
+
+    static let settings: [WriteCase] = [
+        // key: pending runner
+        WriteCase(name: "settings.setExternalCollaboration", supportsKey: false) {
+            let w = try await Workplace()
+            return StagedWrite(w, actor: W.admin,
+                run: { _ in try await w.engine.setExternalCollaboration("partnerco", enabled: false, by: W.admin) },
+                other: { _ in try await w.engine.setExternalCollaboration("partnerco", enabled: true, by: W.admin) })
+        },
+    ]
+
+    // MARK: Announcements
+
+    private static func announcement(_ title: String, _ w: Workplace) -> AnnouncementDraft {
+        AnnouncementDraft(title: title, body: "Details of \(title).", audience: .organization,
+            acknowledgement: AcknowledgementRequirement(deadline: w.now.addingTimeInterval(86_400)))
+    }
+
+    /// A workplace with two announcements to the whole of acme, asking for an acknowledgement, by the admin.
+    private static func twoAnnouncements() async throws -> (Workplace, Announcement.ID, Announcement.ID) {
+        let w = try await Workplace()
+        let a = try await w.engine.publish(announcement("Release freeze", w), by: W.admin)
+        let b = try await w.engine.publish(announcement("Office move", w), by: W.admin)
+        return (w, a.id, b.id)
+    }
+
+    static let announcements: [WriteCase] = [
+        WriteCase(name: "announcements.publish", supportsKey: true) {
+            let w = try await Workplace()
+            let freeze = announcement("Release freeze", w), move = announcement("Office move", w)
+            return StagedWrite(w, actor: W.admin,
+                run: { key in try await w.engine.publish(freeze, by: W.admin, idempotencyKey: key) },
+                other: { key in try await w.engine.publish(move, by: W.admin, idempotencyKey: key) })
+        },
+        // key: pending runner
+        WriteCase(name: "announcements.openAnnouncement", supportsKey: false) {
+            let (w, a, b) = try await twoAnnouncements()
+            return StagedWrite(w, actor: W.assignee,
+                run: { _ in try await w.engine.openAnnouncement(a, by: W.assignee) },
+                other: { _ in try await w.engine.openAnnouncement(b, by: W.assignee) })
+        },
+        // key: pending runner
+        WriteCase(name: "announcements.acknowledge", supportsKey: false) {
+            let (w, a, b) = try await twoAnnouncements()
+            return StagedWrite(w, actor: W.assignee,
+                run: { _ in try await w.engine.acknowledge(a, by: W.assignee) },
+                other: { _ in try await w.engine.acknowledge(b, by: W.assignee) })
+        },
+        // key: pending runner
+        WriteCase(name: "announcements.setPinned", supportsKey: false) {
+            let (w, a, _) = try await twoAnnouncements()
+            return StagedWrite(w, actor: W.admin,
+                run: { _ in try await w.engine.setPinned(true, on: a, by: W.admin) },
+                other: { _ in try await w.engine.setPinned(false, on: a, by: W.admin) })
+        },
+        // key: pending runner
+        WriteCase(name: "announcements.setExpiry", supportsKey: false) {
+            let (w, a, _) = try await twoAnnouncements()
+            let now = w.now
+            return StagedWrite(w, actor: W.admin,
+                run: { _ in try await w.engine.setExpiry(now.addingTimeInterval(7 * 86_400), on: a, by: W.admin) },
+                other: { _ in try await w.engine.setExpiry(now.addingTimeInterval(9 * 86_400), on: a, by: W.admin) })
+        },
+    ]
+
+    // MARK: Meetings
+
+    static let meetings: [WriteCase] = [
+        WriteCase(name: "meetings.recordMeeting", supportsKey: true) {
+            let w = try await Workplace()
+            let now = w.now
+            @Sendable func meeting(_ title: String) -> MeetingDraft {
+                MeetingDraft(title: title, startsAt: now.addingTimeInterval(-3600), endsAt: now,
+                    attendeeIDs: [W.assignee], minutes: "Agreed on the next steps.")
+            }
+            return StagedWrite(w, actor: W.initiator,
+                run: { key in try await w.engine.recordMeeting(meeting("Weekly"), by: W.initiator, idempotencyKey: key) },
+                other: { key in try await w.engine.recordMeeting(meeting("Retro"), by: W.initiator, idempotencyKey: key) })
+        },
+    ]
+
+    // MARK: Emergency plans and incidents
+
+    /// A plan for `eng-mobile`: its heads and members respond, one task.
+    private static func plan(_ name: String) -> EmergencyPlanDraft {
+        EmergencyPlanDraft(
+            name: name, severity: .major,
+            departments: [
+                EmergencyPlan.DepartmentResponse("eng-mobile", roles: [.departmentHeads, .departmentMembers],
+                    checklist: [EmergencyPlan.ChecklistTask("Roll back the release", dueAfter: .seconds(4 * 3600))]),
+            ],
+            alert: EmergencyPlan.Message(title: "{severity}: {plan}", body: "{incident} — {department} responds."))
+    }
+
+    /// A workplace with a saved plan and an incident the admin triggered from it.
+    private static func openIncident() async throws -> (Workplace, EmergencyPlan.ID, Incident.ID) {
+        let w = try await Workplace()
+        let saved = try await w.engine.savePlan(plan("Crash on start"), by: W.admin)
+        let incident = try await w.engine.trigger(saved.id, by: W.admin, triggerKey: "button-1")
+        return (w, saved.id, incident.id)
+    }
+
+    /// An incident with two resource requests to `sales`, by the assignee (a responder).
+    private static func resourceRequests() async throws -> (Workplace, ResourceRequest.ID, ResourceRequest.ID) {
+        let (w, _, incident) = try await openIncident()
+        let a = try await w.engine.requestResource(for: incident, from: "sales", resource: "Test phones", by: W.assignee)
+        let b = try await w.engine.requestResource(for: incident, from: "sales", resource: "Chargers", by: W.assignee)
+        return (w, a.id, b.id)
+    }
+
+    static let emergencies: [WriteCase] = [
+        // key: pending runner
+        WriteCase(name: "incidents.savePlan", supportsKey: false) {
+            let w = try await Workplace()
+            return StagedWrite(w, actor: W.admin,
+                run: { _ in try await w.engine.savePlan(plan("Crash on start"), by: W.admin) },
+                other: { _ in try await w.engine.savePlan(plan("Data loss"), by: W.admin) })
+        },
+        // key: pending runner (its `triggerKey` makes a repeated trigger return the first incident)
+        WriteCase(name: "incidents.trigger", supportsKey: false) {
+            let w = try await Workplace()
+            let saved = try await w.engine.savePlan(plan("Crash on start"), by: W.admin)
+            return StagedWrite(w, actor: W.admin,
+                run: { _ in try await w.engine.trigger(saved.id, by: W.admin, triggerKey: "button-1", details: "Build 7") },
+                other: { _ in try await w.engine.trigger(saved.id, by: W.admin, triggerKey: "button-1", details: "Build 8") })
+        },
+        // key: pending runner
+        WriteCase(name: "incidents.postUpdate", supportsKey: false) {
+            let (w, _, incident) = try await openIncident()
+            return StagedWrite(w, actor: W.assignee,
+                run: { _ in try await w.engine.postUpdate(to: incident, text: "Rolled back", by: W.assignee) },
+                other: { _ in try await w.engine.postUpdate(to: incident, text: "Crash rate falling", by: W.assignee) })
+        },
+        // key: pending runner
+        WriteCase(name: "incidents.requestResource", supportsKey: false) {
+            let (w, _, incident) = try await openIncident()
+            return StagedWrite(w, actor: W.assignee,
+                run: { _ in
+                    try await w.engine.requestResource(for: incident, from: "sales", resource: "Test phones", by: W.assignee)
+                },
+                other: { _ in
+                    try await w.engine.requestResource(for: incident, from: "sales", resource: "Chargers", by: W.assignee)
+                })
+        },
+        // key: pending runner
+        WriteCase(name: "incidents.fulfil", supportsKey: false) {
+            let (w, a, b) = try await resourceRequests()
+            return StagedWrite(w, actor: W.salesHead,
+                run: { _ in try await w.engine.fulfil(a, note: "On the way", by: W.salesHead) },
+                other: { _ in try await w.engine.fulfil(b, note: "On the way", by: W.salesHead) })
+        },
+        // key: pending runner
+        WriteCase(name: "incidents.decline", supportsKey: false) {
+            let (w, a, _) = try await resourceRequests()
+            return StagedWrite(w, actor: W.salesHead,
+                run: { _ in try await w.engine.decline(a, reason: "None left", by: W.salesHead) },
+                other: { _ in try await w.engine.decline(a, reason: "Ask the warehouse", by: W.salesHead) })
+        },
+        // key: pending runner
+        WriteCase(name: "incidents.closeIncident", supportsKey: false) {
+            let (w, _, incident) = try await openIncident()
+            return StagedWrite(w, actor: W.admin,
+                run: { _ in try await w.engine.closeIncident(incident, resolution: "Fixed in build 8", by: W.admin) },
+                other: { _ in try await w.engine.closeIncident(incident, resolution: "Rolled back", by: W.admin) })
+        },
+    ]
+
+    // MARK: Partners and purchase orders
+
+    private static let alice: Member.ID = "alice"
+
+    private static func invitation(_ partner: Organization.ID, contact: Member.ID) -> PartnerInvitation {
+        PartnerInvitation(partnerID: partner, name: "Supplier \(partner)", role: .supplier,
+            contacts: [ExternalContact(memberID: contact, displayName: "Contact \(contact)")])
+    }
+
+    private static func order(_ number: String) -> PurchaseOrderDraft {
+        PurchaseOrderDraft(number: number, title: "Parts for \(number)", lines: [
+            PurchaseOrder.Line(number: 1, description: "Ball bearings", quantity: 500,
+                requiredDate: CalendarDate(year: 2026, month: 2, day: 10)),
+        ])
+    }
+
+    private static func dates(_ day: Int) -> [DeliveryProposal.LineDate] {
+        [DeliveryProposal.LineDate(line: 1, date: CalendarDate(year: 2026, month: 2, day: day))]
+    }
+
+    /// A workplace where acme's admin invited supplier `supplier-a` (contact `alice`) and shared two orders with it.
+    private static func twoOrders() async throws -> (Workplace, PurchaseOrder.ID, PurchaseOrder.ID) {
+        let w = try await Workplace()
+        try await w.engine.invitePartner(invitation("supplier-a", contact: alice), by: W.admin)
+        let a = try await w.engine.shareOrder(order("PO-1"), with: "supplier-a", by: W.admin)
+        let b = try await w.engine.shareOrder(order("PO-2"), with: "supplier-a", by: W.admin)
+        return (w, a.id, b.id)
+    }
+
+    static let partners: [WriteCase] = [
+        // key: pending runner
+        WriteCase(name: "partners.invitePartner", supportsKey: false) {
+            let w = try await Workplace()
+            return StagedWrite(w, actor: W.admin,
+                run: { _ in try await w.engine.invitePartner(invitation("supplier-a", contact: alice), by: W.admin) },
+                other: { _ in try await w.engine.invitePartner(invitation("supplier-b", contact: "bert"), by: W.admin) })
+        },
+        // key: pending runner
+        WriteCase(name: "orders.shareOrder", supportsKey: false) {
+            let w = try await Workplace()
+            try await w.engine.invitePartner(invitation("supplier-a", contact: alice), by: W.admin)
+            return StagedWrite(w, actor: W.admin,
+                run: { _ in try await w.engine.shareOrder(order("PO-1"), with: "supplier-a", by: W.admin) },
+                other: { _ in try await w.engine.shareOrder(order("PO-2"), with: "supplier-a", by: W.admin) })
+        },
+        // key: pending runner
+        WriteCase(name: "orders.changeRequirements", supportsKey: false) {
+            let (w, a, _) = try await twoOrders()
+            @Sendable func lines(_ quantity: Int) -> [PurchaseOrder.Line] {
+                [PurchaseOrder.Line(number: 1, description: "Ball bearings", quantity: quantity,
+                    requiredDate: CalendarDate(year: 2026, month: 2, day: 10))]
+            }
+            return StagedWrite(w, actor: W.admin,
+                run: { _ in try await w.engine.changeRequirements(of: a, lines: lines(600), reason: "More", by: W.admin) },
+                other: { _ in try await w.engine.changeRequirements(of: a, lines: lines(400), reason: "Less", by: W.admin) })
+        },
+        // key: pending runner
+        WriteCase(name: "orders.proposeDeliveryDates", supportsKey: false) {
+            let (w, a, _) = try await twoOrders()
+            return StagedWrite(w, actor: alice,
+                run: { _ in try await w.engine.proposeDeliveryDates(for: a, lines: dates(14), by: alice) },
+                other: { _ in try await w.engine.proposeDeliveryDates(for: a, lines: dates(16), by: alice) })
+        },
+        // key: pending runner
+        WriteCase(name: "orders.counterPropose", supportsKey: false) {
+            let (w, a, _) = try await twoOrders()
+            try await w.engine.proposeDeliveryDates(for: a, lines: dates(14), by: alice)
+            return StagedWrite(w, actor: W.admin,
+                run: { _ in try await w.engine.counterPropose(for: a, lines: dates(10), by: W.admin) },
+                other: { _ in try await w.engine.counterPropose(for: a, lines: dates(12), by: W.admin) })
+        },
+        // key: pending runner
+        WriteCase(name: "orders.confirmProposal", supportsKey: false) {
+            let (w, a, b) = try await twoOrders()
+            try await w.engine.proposeDeliveryDates(for: a, lines: dates(14), by: alice)
+            try await w.engine.proposeDeliveryDates(for: b, lines: dates(14), by: alice)
+            return StagedWrite(w, actor: W.admin,
+                run: { _ in try await w.engine.confirmProposal(1, of: a, by: W.admin) },
+                other: { _ in try await w.engine.confirmProposal(1, of: b, by: W.admin) })
+        },
+        // key: pending runner
+        WriteCase(name: "orders.cancelOrder", supportsKey: false) {
+            let (w, a, _) = try await twoOrders()
+            return StagedWrite(w, actor: W.admin,
+                run: { _ in try await w.engine.cancelOrder(a, reason: "Project stopped", by: W.admin) },
+                other: { _ in try await w.engine.cancelOrder(a, reason: "Wrong supplier", by: W.admin) })
+        },
+    ]
+
+    // MARK: Customers and tickets
+
+    /// Tickets of category "installation" go from `sales` to `eng`; every other category stays at `sales`.
+    private static func ticketConfiguration() -> WorkflowEngine.Configuration {
+        var configuration = WorkflowEngine.Configuration()
+        configuration.ticketRouting = TicketRouting(routes: [
+            TicketRouting.Route("installation", categories: ["installation"], departments: ["sales", "eng"]),
+            TicketRouting.Route("general", departments: ["sales"]),
+        ])
+        return configuration
+    }
+
+    private static func contract(_ id: String, contact: String) -> SignedContract {
+        SignedContract(
+            contractID: id, customerKey: "CUST-1", customerName: "Lotus Foods",
+            contacts: [ExternalContact(displayName: contact, email: "\(contact.lowercased())@lotus.example")],
+            signedAt: Date(timeIntervalSince1970: 1_767_000_000), salesOwnerID: W.salesHead)
+    }
+
+    private static func ticket(_ subject: String) -> TicketDraft {
+        TicketDraft(subject: subject, description: "Please install the cold room in hall 2.", category: "installation")
+    }
+
+    /// A workplace with a ticket desk, customer Lotus Foods (owned by the head of sales) and its contact.
+    private static func customer() async throws -> (Workplace, Member.ID) {
+        let w = try await Workplace(configuration: ticketConfiguration())
+        let registration = try await w.engine.recordSignedContract(contract("K-1", contact: "Anna"), by: W.salesHead)
+        guard let contact = registration.newContactIDs.first else {
+            throw CollabError(.storageCorrupt, "the registration of K-1 added no contact")
+        }
+        return (w, contact)
+    }
+
+    /// Two tickets the customer's contact opened, at `sales`.
+    private static func twoTickets() async throws -> (Workplace, Member.ID, Ticket.ID, Ticket.ID) {
+        let (w, contact) = try await customer()
+        let a = try await w.engine.openTicket(ticket("Install the cold room"), by: contact)
+        let b = try await w.engine.openTicket(ticket("Install the freezer"), by: contact)
+        return (w, contact, a.id, b.id)
+    }
+
+    static let customers: [WriteCase] = [
+        // key: pending runner (a repeated contract is recognized by its id and changes nothing)
+        WriteCase(name: "customers.recordSignedContract", supportsKey: false) {
+            let w = try await Workplace(configuration: ticketConfiguration())
+            return StagedWrite(w, actor: W.salesHead,
+                run: { _ in try await w.engine.recordSignedContract(contract("K-1", contact: "Anna"), by: W.salesHead) },
+                other: { _ in try await w.engine.recordSignedContract(contract("K-2", contact: "Carl"), by: W.salesHead) })
+        },
+    ]
+
+    static let tickets: [WriteCase] = [
+        // key: pending runner
+        WriteCase(name: "tickets.openTicket", supportsKey: false) {
+            let (w, contact) = try await customer()
+            return StagedWrite(w, actor: contact,
+                run: { _ in try await w.engine.openTicket(ticket("Install the cold room"), by: contact) },
+                other: { _ in try await w.engine.openTicket(ticket("Install the freezer"), by: contact) })
+        },
+        // key: pending runner
+        WriteCase(name: "tickets.reply", supportsKey: false) {
+            let (w, _, a, _) = try await twoTickets()
+            return StagedWrite(w, actor: W.salesHead,
+                run: { _ in try await w.engine.reply(to: a, "An engineer comes Tuesday.", by: W.salesHead) },
+                other: { _ in try await w.engine.reply(to: a, "An engineer comes Friday.", by: W.salesHead) })
+        },
+        // key: pending runner
+        WriteCase(name: "tickets.forwardTicket", supportsKey: false) {
+            let (w, _, a, b) = try await twoTickets()
+            return StagedWrite(w, actor: W.salesHead,
+                run: { _ in try await w.engine.forwardTicket(a, note: "Needs an assessment", by: W.salesHead) },
+                other: { _ in try await w.engine.forwardTicket(b, note: "Needs an assessment", by: W.salesHead) })
+        },
+        // key: pending runner
+        WriteCase(name: "tickets.waitForCustomer", supportsKey: false) {
+            let (w, _, a, _) = try await twoTickets()
+            return StagedWrite(w, actor: W.salesHead,
+                run: { _ in try await w.engine.waitForCustomer(a, question: "Which hall?", by: W.salesHead) },
+                other: { _ in try await w.engine.waitForCustomer(a, question: "Which day?", by: W.salesHead) })
+        },
+        // key: pending runner
+        WriteCase(name: "tickets.resolveTicket", supportsKey: false) {
+            let (w, _, a, _) = try await twoTickets()
+            return StagedWrite(w, actor: W.salesHead,
+                run: { _ in try await w.engine.resolveTicket(a, resolution: "Installed.", by: W.salesHead) },
+                other: { _ in try await w.engine.resolveTicket(a, resolution: "Installed and tested.", by: W.salesHead) })
+        },
+        // key: pending runner
+        WriteCase(name: "tickets.closeTicket", supportsKey: false) {
+            let (w, contact, a, b) = try await twoTickets()
+            try await w.engine.resolveTicket(a, resolution: "Installed.", by: W.salesHead)
+            try await w.engine.resolveTicket(b, resolution: "Installed.", by: W.salesHead)
+            return StagedWrite(w, actor: contact,
+                run: { _ in try await w.engine.closeTicket(a, by: contact) },
+                other: { _ in try await w.engine.closeTicket(b, by: contact) })
+        },
+        // key: pending runner
+        WriteCase(name: "tickets.rateTicket", supportsKey: false) {
+            let (w, contact, a, _) = try await twoTickets()
+            try await w.engine.resolveTicket(a, resolution: "Installed.", by: W.salesHead)
+            try await w.engine.closeTicket(a, by: contact)
+            return StagedWrite(w, actor: contact,
+                run: { _ in try await w.engine.rateTicket(a, score: 5, by: contact) },
+                other: { _ in try await w.engine.rateTicket(a, score: 4, by: contact) })
+        },
+    ]
+}
