@@ -149,16 +149,16 @@ extension WorkflowEngine {
         try await workItems.unshare(id, from: organization, by: member, idempotencyKey: idempotencyKey)
     }
 
-    @available(*, deprecated, renamed: "workItems.watch(_:by:)")
+    @available(*, deprecated, renamed: "workItems.watch(_:by:idempotencyKey:)")
     @discardableResult
-    public func watch(_ id: WorkItem.ID, by member: Member.ID) async throws(CollabError) -> WorkItem {
-        try await workItems.watch(id, by: member)
+    public func watch(_ id: WorkItem.ID, by member: Member.ID, idempotencyKey: String? = nil) async throws(CollabError) -> WorkItem {
+        try await workItems.watch(id, by: member, idempotencyKey: idempotencyKey)
     }
 
-    @available(*, deprecated, renamed: "workItems.unwatch(_:by:)")
+    @available(*, deprecated, renamed: "workItems.unwatch(_:by:idempotencyKey:)")
     @discardableResult
-    public func unwatch(_ id: WorkItem.ID, by member: Member.ID) async throws(CollabError) -> WorkItem {
-        try await workItems.unwatch(id, by: member)
+    public func unwatch(_ id: WorkItem.ID, by member: Member.ID, idempotencyKey: String? = nil) async throws(CollabError) -> WorkItem {
+        try await workItems.unwatch(id, by: member, idempotencyKey: idempotencyKey)
     }
 
 }

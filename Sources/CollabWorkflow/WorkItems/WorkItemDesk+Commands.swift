@@ -183,14 +183,18 @@ extension WorkItemDesk {
 
     /// Makes `member` a watcher of the item.
     @discardableResult
-    public func watch(_ id: WorkItem.ID, by member: Member.ID) async throws(CollabError) -> WorkItem {
-        try await engine.runWorkItemCommand(.watch(id), by: member).item
+    public func watch(_ id: WorkItem.ID, by member: Member.ID, idempotencyKey: String? = nil)
+        async throws(CollabError) -> WorkItem
+    {
+        try await engine.runWorkItemCommand(.watch(id), by: member, idempotencyKey: idempotencyKey).item
     }
 
     /// Removes `member` from the item's watchers.
     @discardableResult
-    public func unwatch(_ id: WorkItem.ID, by member: Member.ID) async throws(CollabError) -> WorkItem {
-        try await engine.runWorkItemCommand(.unwatch(id), by: member).item
+    public func unwatch(_ id: WorkItem.ID, by member: Member.ID, idempotencyKey: String? = nil)
+        async throws(CollabError) -> WorkItem
+    {
+        try await engine.runWorkItemCommand(.unwatch(id), by: member, idempotencyKey: idempotencyKey).item
     }
 
     static func missingRecord(_ kind: String) -> CollabError {

@@ -228,28 +228,25 @@ enum WriteCatalog {
                 run: { key in try await w.engine.workItems.unshare(a, from: "partnerco", by: W.initiator, idempotencyKey: key) },
                 other: { key in try await w.engine.workItems.unshare(b, from: "partnerco", by: W.initiator, idempotencyKey: key) })
         },
-        // key: pending runner
-        WriteCase(name: "workItems.watch", supportsKey: false) {
+        WriteCase(name: "workItems.watch", supportsKey: true) {
             let (w, a, b) = try await twoItems(.assigned)
             return StagedWrite(w, actor: W.peer,
-                run: { _ in try await w.engine.workItems.watch(a, by: W.peer) },
-                other: { _ in try await w.engine.workItems.watch(b, by: W.peer) })
+                run: { key in try await w.engine.workItems.watch(a, by: W.peer, idempotencyKey: key) },
+                other: { key in try await w.engine.workItems.watch(b, by: W.peer, idempotencyKey: key) })
         },
-        // key: pending runner
-        WriteCase(name: "workItems.unwatch", supportsKey: false) {
+        WriteCase(name: "workItems.unwatch", supportsKey: true) {
             let (w, a, b) = try await twoItems(.assigned)
             try await w.engine.workItems.watch(a, by: W.peer)
             try await w.engine.workItems.watch(b, by: W.peer)
             return StagedWrite(w, actor: W.peer,
-                run: { _ in try await w.engine.workItems.unwatch(a, by: W.peer) },
-                other: { _ in try await w.engine.workItems.unwatch(b, by: W.peer) })
+                run: { key in try await w.engine.workItems.unwatch(a, by: W.peer, idempotencyKey: key) },
+                other: { key in try await w.engine.workItems.unwatch(b, by: W.peer, idempotencyKey: key) })
         },
-        // key: pending runner
-        WriteCase(name: "workItems.importItems", supportsKey: false) {
+        WriteCase(name: "workItems.importItems", supportsKey: true) {
             let w = try await Workplace()
             return StagedWrite(w, actor: W.initiator,
-                run: { _ in try await w.engine.workItems.importItems([w.draft("Imported A")], by: W.initiator) },
-                other: { _ in try await w.engine.workItems.importItems([w.draft("Imported B")], by: W.initiator) })
+                run: { key in try await w.engine.workItems.importItems([w.draft("Imported A")], by: W.initiator, idempotencyKey: key) },
+                other: { key in try await w.engine.workItems.importItems([w.draft("Imported B")], by: W.initiator, idempotencyKey: key) })
         },
     ]
 
