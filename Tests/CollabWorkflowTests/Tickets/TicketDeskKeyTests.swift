@@ -134,4 +134,21 @@ import Testing
 
     @Test("a deactivated actor is refused (forbidden) and nothing is written", arguments: writes)
     func deactivated(_ write: KeyedWrite) async throws { try await expectDeactivatedActorRefused(write) }
+
+    @Test("a replay for a handler who left the department reads as a ticket that does not exist")
+    func replayAfterLosingSight() async throws {
+        let (w, _, ticket) = try await Self.desk()
+        let id = try #require(ticket)
+        let forwarded = try await w.engine.tickets.forward(id, note: "Please assess it.", by: Self.handler, idempotencyKey: "k")
+        #expect(try await w.engine.tickets.forward(id, note: "Please assess it.", by: Self.handler, idempotencyKey: "k")
+            == forwarded, "while sales still sees the ticket")
+        var member = try #require(try await w.h.store.member(Self.handler))
+        member.departments = []
+        try await w.h.store.save(member)
+        let before = try await tableSnapshot(w.h.databasePath)
+        await expectFailure(.notFound, "the replay after leaving sales") {
+            try await w.engine.tickets.forward(id, note: "Please assess it.", by: Self.handler, idempotencyKey: "k")
+        }
+        #expect(try await tableSnapshot(w.h.databasePath) == before)
+    }
 }
