@@ -199,7 +199,7 @@ struct Bench {
         }
         // The company's own partner (items are shared only with those): invited by its administrator, with
         // collaboration enabled and one contact.
-        try await engine.invitePartner(PartnerInvitation(partnerID: "supplier-a", name: "supplier-a",
+        try await engine.partners.invite(PartnerInvitation(partnerID: "supplier-a", name: "supplier-a",
             contacts: [ExternalContact(memberID: "p0", displayName: "Supplier rep")]), by: "m0")
         return World(store: store, engine: engine, path: path, members: members, departmentOf: departmentOf,
             partnerMember: "p0")

@@ -116,7 +116,7 @@ func playPartnerPortal(_ store: SQLiteStore, round: String) async throws {
     // (a) The supplier portal.
     print("\n(a) A supplier confirms delivery dates, \(orderDay)")
     print("\n1. \(time(clock.now())) He Ping (administrator) invites two suppliers")
-    try await engine.invitePartner(
+    try await engine.partners.invite(
         PartnerInvitation(
             partnerID: ningbo, name: "Ningbo Precision Parts", role: .supplier, timeZoneIdentifier: "Asia/Shanghai",
             contacts: [
@@ -125,7 +125,7 @@ func playPartnerPortal(_ store: SQLiteStore, round: String) async throws {
                     phone: "+86 574 5555 0102"),
             ]),
         by: hePing)
-    try await engine.invitePartner(
+    try await engine.partners.invite(
         PartnerInvitation(partnerID: suzhou, name: "Suzhou Thermal", contacts: [
             ExternalContact(memberID: heTao, displayName: "He Tao", email: "he.tao@suzhou-thermal.example"),
         ]),
@@ -135,7 +135,7 @@ func playPartnerPortal(_ store: SQLiteStore, round: String) async throws {
 
     try await move(to: 9, 0)
     let today = CalendarDate(clock.now(), in: zone)
-    let order = try await engine.shareOrder(
+    let order = try await engine.orders.share(
         PurchaseOrderDraft(
             number: "PO-\(round)", title: "Parts for the X1 smart kettle pilot run",
             lines: [
@@ -153,17 +153,17 @@ func playPartnerPortal(_ store: SQLiteStore, round: String) async throws {
     for line in order.lines {
         print("   line \(line.number): \(line.quantity) \(line.unit) \(line.description), required \(line.requiredDate)")
     }
-    let ningboOrders = try await engine.purchaseOrders(as: maLin).items.filter { $0.id == order.id }.count
-    let suzhouOrders = try await engine.purchaseOrders(as: heTao).items.count
+    let ningboOrders = try await engine.orders.list(as: maLin).items.filter { $0.id == order.id }.count
+    let suzhouOrders = try await engine.orders.list(as: heTao).items.count
     var suzhouReads = "refused"
-    do { _ = try await engine.purchaseOrder(order.id, as: heTao); suzhouReads = "read it!" } catch {
+    do { _ = try await engine.orders.order(order.id, as: heTao); suzhouReads = "read it!" } catch {
         suzhouReads = "\(error.code)"
     }
     print("   Ma Lin's portal lists it (\(ningboOrders)); Suzhou Thermal lists \(suzhouOrders) orders, "
         + "and reading it by id gives \(suzhouReads)")
 
     try await move(to: 10, 15)
-    let first = try await engine.proposeDeliveryDates(
+    let first = try await engine.orders.proposeDeliveryDates(
         for: order.id,
         lines: [
             .init(line: 1, date: today.adding(days: 21)),
@@ -174,7 +174,7 @@ func playPartnerPortal(_ store: SQLiteStore, round: String) async throws {
     print("\n3. \(time(first.createdAt)) Ma Lin proposes dates (proposal \(first.number)); line 2 is 6 days late")
 
     try await move(to: 11, 0)
-    let counter = try await engine.counterPropose(
+    let counter = try await engine.orders.counterPropose(
         for: order.id,
         lines: [
             .init(line: 1, date: today.adding(days: 21)),
@@ -185,12 +185,12 @@ func playPartnerPortal(_ store: SQLiteStore, round: String) async throws {
     print("4. \(time(counter.createdAt)) Gao Min counter-proposes line 2 (proposal \(counter.number))")
 
     try await move(to: 11, 30)
-    var confirmed = try await engine.confirmProposal(counter.number, of: order.id, by: xuQing)
+    var confirmed = try await engine.orders.confirmProposal(counter.number, of: order.id, by: xuQing)
     print("5. \(time(confirmed.updatedAt)) Xu Qing confirms proposal \(counter.number) for Ningbo")
 
     func printHistory(_ title: String) async throws {
         print("   \(title)")
-        for proposal in try await engine.deliveryProposals(of: order.id, as: gaoMin) {
+        for proposal in try await engine.orders.proposals(of: order.id, as: gaoMin) {
             let dates = proposal.lines.map { "\($0.line): \($0.date)" }.joined(separator: ", ")
             let side = proposal.side == .supplier ? "supplier" : "purchasing"
             print("   #\(proposal.number) \(side.padding(toLength: 10, withPad: " ", startingAt: 0)) "
@@ -208,7 +208,7 @@ func playPartnerPortal(_ store: SQLiteStore, round: String) async throws {
     }
 
     try await move(to: 14, 0)
-    confirmed = try await engine.changeRequirements(
+    confirmed = try await engine.orders.changeRequirements(
         of: order.id,
         lines: confirmed.lines.map { line in
             var line = line
@@ -241,8 +241,8 @@ func playPartnerPortal(_ store: SQLiteStore, round: String) async throws {
             ExternalContact(displayName: "Pan Wei", email: "pan.wei@hz-home.example"),
         ],
         signedAt: at(8, 40), salesOwnerID: qianYu)
-    let registration = try await engine.recordSignedContract(contract, by: qianYu)
-    let again = try await engine.recordSignedContract(contract, by: qianYu)
+    let registration = try await engine.customers.recordSignedContract(contract, by: qianYu)
+    let again = try await engine.customers.recordSignedContract(contract, by: qianYu)
     let customer = again.customer
     try await refreshNames([customer.id])
     print("1. \(time(clock.now())) Qian Yu's contract event registers \(customer.name): changed \(registration.changed), "
@@ -252,7 +252,7 @@ func playPartnerPortal(_ store: SQLiteStore, round: String) async throws {
     guard let zhuLan = customer.contacts.first?.memberID else { return }
 
     try await move(to: 9, 30)
-    let opened = try await engine.openTicket(
+    let opened = try await engine.tickets.open(
         TicketDraft(
             subject: "Install the X1 test bench in our Hangzhou plant",
             description: "The test bench arrived. We need it installed and connected to the 380 V supply.",
@@ -264,44 +264,44 @@ func playPartnerPortal(_ store: SQLiteStore, round: String) async throws {
     print("2. \(time(opened.createdAt)) Zhu Lan opens an installation ticket: route '\(opened.route)' (\(stages))")
 
     try await move(to: 10, 0)
-    try await engine.reply(to: opened.id, "Thank you, Ms Zhu. Our engineers will check the site requirements today.",
+    try await engine.tickets.reply(to: opened.id, "Thank you, Ms Zhu. Our engineers will check the site requirements today.",
         by: qianYu)
-    try await engine.reply(to: opened.id,
+    try await engine.tickets.reply(to: opened.id,
         "3-year maintenance contract. Technology: check the site's power supply before we send anyone.",
         audience: .internal, by: qianYu)
     print("3. 10:00 Qian Yu (sales) replies to the customer and leaves an internal note")
     try await move(to: 10, 30)
-    try await engine.forwardTicket(opened.id, note: "Please assess the power supply.", by: qianYu)
+    try await engine.tickets.forward(opened.id, note: "Please assess the power supply.", by: qianYu)
     print("   10:30 Qian Yu forwards it to technology")
 
     try await move(to: 11, 0)
-    try await engine.waitForCustomer(opened.id,
+    try await engine.tickets.waitForCustomer(opened.id,
         question: "Is the 380 V socket within 5 m of the bench, and what is its fuse rating?", by: liWei)
-    let waiting = try await engine.serviceStatus(of: opened.id, as: wangFang)
+    let waiting = try await engine.tickets.serviceStatus(of: opened.id, as: wangFang)
     print("4. 11:00 Li Wei (technology) asks the customer a question: the clocks "
         + (waiting.isPaused ? "pause" : "run!") + " (resolution used \(hours(waiting.resolution.used)), "
         + "due \(waiting.resolution.dueAt.map(time) ?? "— while waiting"))")
     try await move(to: 14, 30)
-    try await engine.reply(to: opened.id, "Yes, 3 m away, 32 A fuse.", by: zhuLan)
-    let resumed = try await engine.serviceStatus(of: opened.id, as: wangFang)
+    try await engine.tickets.reply(to: opened.id, "Yes, 3 m away, 32 A fuse.", by: zhuLan)
+    let resumed = try await engine.tickets.serviceStatus(of: opened.id, as: wangFang)
     print("   14:30 Zhu Lan answers: the clocks run again, resolution now due "
         + "\(resumed.resolution.dueAt.map(time) ?? "—")")
     try await move(to: 15, 0)
-    try await engine.forwardTicket(opened.id, note: "Power supply fine; after-sales can schedule the installation.",
+    try await engine.tickets.forward(opened.id, note: "Power supply fine; after-sales can schedule the installation.",
         by: liWei)
     print("   15:00 Li Wei forwards it to after-sales")
 
     try await move(to: 16, 30)
-    try await engine.resolveTicket(opened.id,
+    try await engine.tickets.resolve(opened.id,
         resolution: "Installed and tested by our engineer this afternoon; the test report is in your portal.",
         by: songJia)
     print("5. 16:30 Song Jia (after-sales) resolves it")
     try await move(to: 17, 0)
-    try await engine.closeTicket(opened.id, by: zhuLan)
-    let rated = try await engine.rateTicket(opened.id, score: 5, comment: "Fast and clear, thank you.", by: zhuLan)
+    try await engine.tickets.close(opened.id, by: zhuLan)
+    let rated = try await engine.tickets.rate(opened.id, score: 5, comment: "Fast and clear, thank you.", by: zhuLan)
     print("6. 17:00 Zhu Lan closes it and rates it \(rated.rating?.score ?? 0)/5")
 
-    let view = try await engine.customerTicket(opened.id, as: zhuLan)
+    let view = try await engine.tickets.customerTicket(opened.id, as: zhuLan)
     print("\n   What the customer sees: \(view.state.rawValue), step \(view.step) of \(view.steps) (\(view.stage)), "
         + "rating \(view.rating.map { "\($0.score)/5" } ?? "—")")
     for message in view.replies {
@@ -309,14 +309,14 @@ func playPartnerPortal(_ store: SQLiteStore, round: String) async throws {
             + message.body)
     }
     print("   What the company sees (Qian Yu):")
-    for message in try await engine.ticketMessages(of: opened.id, as: qianYu) {
+    for message in try await engine.tickets.messages(of: opened.id, as: qianYu) {
         let audience = message.audience == .internal ? "internal" : "customer"
         print("   \(time(message.createdAt)) \(name(message.authorID).padding(toLength: 8, withPad: " ", startingAt: 0)) "
             + "[\(audience)] \(message.body)")
     }
 
-    let ticket = try await engine.ticket(opened.id, as: songJia)
-    let status = try await engine.serviceStatus(of: opened.id, as: songJia)
+    let ticket = try await engine.tickets.ticket(opened.id, as: songJia)
+    let status = try await engine.tickets.serviceStatus(of: opened.id, as: songJia)
     let workingHours = BusinessCalendar.standard(timeZoneIdentifier: "Asia/Shanghai")
     let waited = ticket.pauses.reduce(Duration.zero) { $0 + .seconds($1.duration) }
     let waitedWorking = ticket.pauses.reduce(Duration.zero) { $0 + workingHours.workingTime(from: $1.start, to: $1.end) }

@@ -54,7 +54,7 @@ import Testing
         #expect(problem?.problems.map(\.field) == ["decisions[0].deadline"])
 
         problem = await expectFailure(.invalidInput, "a contract signed at -1e300 s") {
-            try await w.engine.recordSignedContract(SignedContract(contractID: "C-1", customerKey: "K-1",
+            try await w.engine.customers.recordSignedContract(SignedContract(contractID: "C-1", customerKey: "K-1",
                 customerName: "Early Ltd", contacts: [ExternalContact(displayName: "Eve")], signedAt: Self.early,
                 salesOwnerID: Workplace.initiator), by: Workplace.initiator)
         }

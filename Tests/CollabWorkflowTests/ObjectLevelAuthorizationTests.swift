@@ -77,7 +77,7 @@ func refusal(_ id: String, _ body: () async throws -> Void) async -> String {
         let h = world.h
         // globex invites a supplier of its own; acme's own partner rival is switched off.
         try await h.addMember("globex-admin", in: "globex", administrator: true)
-        try await h.engine.invitePartner(PartnerInvitation(partnerID: "globex-supplier", name: "Globex Supplier",
+        try await h.engine.partners.invite(PartnerInvitation(partnerID: "globex-supplier", name: "Globex Supplier",
             contacts: [ExternalContact(memberID: "gs-rep", displayName: "GS Rep")]), by: "globex-admin")
         try await h.engine.setExternalCollaboration("rival", enabled: false, by: "acme-admin")
         let before = try await world.dump()

@@ -43,9 +43,9 @@ import Testing
 
         try await h.addDepartment("purchasing", in: "acme")
         try await h.addMember("buyer", in: "acme", departments: [DepartmentMembership("purchasing")])
-        try await w.engine.invitePartner(PartnerInvitation(partnerID: "bearings", name: "Bearings Ltd",
+        try await w.engine.partners.invite(PartnerInvitation(partnerID: "bearings", name: "Bearings Ltd",
             contacts: [ExternalContact(memberID: "bea", displayName: "Bea")]), by: Workplace.admin)
-        let order = try await w.engine.shareOrder(PurchaseOrderDraft(number: "PO-1", title: "Bearings",
+        let order = try await w.engine.orders.share(PurchaseOrderDraft(number: "PO-1", title: "Bearings",
             lines: [PurchaseOrder.Line(number: 1, description: "6205-2RS", quantity: 4,
                 requiredDate: CalendarDate(year: 2027, month: 1, day: 15))], departmentID: "purchasing"),
             with: "bearings", by: "buyer")
@@ -63,7 +63,7 @@ import Testing
             }
         }
 
-        let customer = try await w.engine.recordSignedContract(SignedContract(contractID: "C-1", customerKey: "K-1",
+        let customer = try await w.engine.customers.recordSignedContract(SignedContract(contractID: "C-1", customerKey: "K-1",
             customerName: "Dalian Motors", contacts: [ExternalContact(displayName: "Dai", email: "dai@dalian.example")],
             signedAt: w.now, salesOwnerID: Workplace.salesHead), by: Workplace.salesHead)
         let customerRecord = RecordReference.customer(customer.customer.id)

@@ -138,14 +138,14 @@ final class Race: Sendable {
     @Test("a partner invitation whose administrator is deactivated between the check and the commit adds nobody")
     func inviteRacingDeactivation() async throws {
         let w = try await Workplace()
-        try await w.engine.invitePartner(PartnerInvitation(partnerID: "supplier-x", name: "Supplier X", contacts: [
+        try await w.engine.partners.invite(PartnerInvitation(partnerID: "supplier-x", name: "Supplier X", contacts: [
             ExternalContact(memberID: "xena", displayName: "Xena Ortiz"),
         ]), by: W.admin)
         let race = Race()
         let engine = try race.engine(on: w.h)
         race.at("FROM partnerships WHERE partner_id") { try await w.deactivate(W.admin) }
         await expectFailure(.forbidden) {
-            try await engine.invitePartner(PartnerInvitation(partnerID: "supplier-x", name: "Supplier X", contacts: [
+            try await engine.partners.invite(PartnerInvitation(partnerID: "supplier-x", name: "Supplier X", contacts: [
                 ExternalContact(memberID: "xavier", displayName: "Xavier Lind"),
             ]), by: W.admin)
         }

@@ -74,7 +74,7 @@ private struct Desk {
     func customer(
         _ id: String = "K-1", key: String = "CUST-1", name: String = "Lotus Foods", owner: Member.ID = seller
     ) async throws -> (id: Organization.ID, contacts: [Member.ID]) {
-        let registration = try await engine.recordSignedContract(
+        let registration = try await engine.customers.recordSignedContract(
             Self.contract(id, key: key, name: name, owner: owner), by: owner)
         #expect(registration.changed)
         try #require(registration.newContactIDs.count == 2, "both contacts are registered")
@@ -105,7 +105,7 @@ private struct Desk {
 
     /// The members of the company that can see the ticket through `tickets(as:)`.
     func listed(_ member: Member.ID) async throws -> [Ticket.ID] {
-        try await engine.tickets(as: member, page: PageRequest(limit: 500)).items.map(\.id)
+        try await engine.tickets.list(as: member, page: PageRequest(limit: 500)).items.map(\.id)
     }
 }
 
@@ -119,27 +119,27 @@ private struct Desk {
 
         // Validation: every problem, nothing written.
         await expectFailure(.invalidInput, "no contacts") {
-            try await d.engine.recordSignedContract(Desk.contract(contacts: []), by: Desk.seller)
+            try await d.engine.customers.recordSignedContract(Desk.contract(contacts: []), by: Desk.seller)
         }
         let malformed = await expectFailure(.invalidInput, "malformed e-mail") {
-            try await d.engine.recordSignedContract(
+            try await d.engine.customers.recordSignedContract(
                 Desk.contract(contacts: [ExternalContact(displayName: "Anna", email: "anna.at.lotus")]), by: Desk.seller)
         }
         #expect(malformed?.problems.map(\.field) == ["contacts[0].email"])
         let unknownOwner = await expectFailure(.invalidInput, "unknown sales owner") {
-            try await d.engine.recordSignedContract(Desk.contract(owner: "ghost"), by: Desk.seller)
+            try await d.engine.customers.recordSignedContract(Desk.contract(owner: "ghost"), by: Desk.seller)
         }
         #expect(unknownOwner?.problems.map(\.field) == ["salesOwnerID"])
         await expectFailure(.invalidInput, "a sales owner of another company") {
-            try await d.engine.recordSignedContract(Desk.contract(owner: Workplace.stranger), by: Desk.seller)
+            try await d.engine.customers.recordSignedContract(Desk.contract(owner: Workplace.stranger), by: Desk.seller)
         }
         await expectFailure(.forbidden, "a member of a partner organization") {
-            try await d.engine.recordSignedContract(Desk.contract(), by: Workplace.partner)
+            try await d.engine.customers.recordSignedContract(Desk.contract(), by: Workplace.partner)
         }
         #expect(try await tableSnapshot(d.h.databasePath) == empty, "refused events write nothing")
 
         // The first delivery registers the customer.
-        let registration = try await d.engine.recordSignedContract(Desk.contract(), by: Desk.seller)
+        let registration = try await d.engine.customers.recordSignedContract(Desk.contract(), by: Desk.seller)
         #expect(registration.changed)
         let customer = registration.customer
         let organization = try #require(try await d.h.store.organization(customer.id))
@@ -165,7 +165,7 @@ private struct Desk {
         // The same event again: unchanged, nothing written.
         let before = try await tableSnapshot(d.h.databasePath)
         d.h.clock.advance(by: .seconds(60))
-        let again = try await d.engine.recordSignedContract(Desk.contract(), by: Desk.seller)
+        let again = try await d.engine.customers.recordSignedContract(Desk.contract(), by: Desk.seller)
         #expect(!again.changed)
         #expect(again.newContactIDs.isEmpty)
         #expect(again.customer == customer)
@@ -176,7 +176,7 @@ private struct Desk {
             ExternalContact(displayName: "Anna again", email: "ANNA@Lotus-Foods.example"),
             ExternalContact(displayName: "Ben Lotus Foods", email: "ben@lotus-foods.example"),
         ])
-        let added = try await d.engine.recordSignedContract(second, by: Desk.seller)
+        let added = try await d.engine.customers.recordSignedContract(second, by: Desk.seller)
         #expect(added.changed)
         #expect(added.customer.id == customer.id, "the same customer, not a new organization")
         #expect(added.customer.contracts.map(\.contractID) == ["K-1", "K-2"])
@@ -185,12 +185,12 @@ private struct Desk {
             == ["anna@lotus-foods.example", "carl@lotus-foods.example", "ben@lotus-foods.example"])
         #expect(try await d.h.store.members(in: customer.id).count == 3)
         #expect(try await d.h.store.organizations().filter { $0.kind == .customer }.count == 1)
-        #expect(try await d.engine.customers(as: Workplace.admin).items.map(\.id) == [customer.id])
+        #expect(try await d.engine.customers.list(as: Workplace.admin).items.map(\.id) == [customer.id])
         #expect(try await d.h.store.auditTrail(of: .customer(customer.id)).map(\.action)
             == ["register_customer", "add_contract"])
 
         let afterSecond = try await tableSnapshot(d.h.databasePath)
-        #expect(try await !d.engine.recordSignedContract(second, by: Desk.seller).changed)
+        #expect(try await !d.engine.customers.recordSignedContract(second, by: Desk.seller).changed)
         #expect(try await tableSnapshot(d.h.databasePath) == afterSecond)
     }
 
@@ -205,37 +205,37 @@ private struct Desk {
         // contract for the same customer key, both read like a customer that does not exist.
         for member in [Desk.seller2, Desk.techHead, Workplace.bystander] {
             let replay = await expectFailure(.notFound, "\(member) replaying K-1") {
-                _ = try await d.engine.recordSignedContract(Desk.contract(), by: member)
+                _ = try await d.engine.customers.recordSignedContract(Desk.contract(), by: member)
             }
             #expect(replay == unknownCustomer, "\(member): \(String(describing: replay))")
             let extend = await expectFailure(.notFound, "\(member) adding K-2 to seller's customer") {
-                _ = try await d.engine.recordSignedContract(Desk.contract("K-2", contacts: [
+                _ = try await d.engine.customers.recordSignedContract(Desk.contract("K-2", contacts: [
                     ExternalContact(displayName: "Mallory", email: "mallory@evil.example", phone: "+1 555 0100"),
                 ]), by: member)
             }
             #expect(extend == unknownCustomer, "\(member): \(String(describing: extend))")
         }
         // An auditor sees the customer (the replay answers), but may not extend it.
-        let audited = try await d.engine.recordSignedContract(Desk.contract(), by: Workplace.auditor)
+        let audited = try await d.engine.customers.recordSignedContract(Desk.contract(), by: Workplace.auditor)
         #expect(!audited.changed && audited.customer.id == lotus.id)
         await expectFailure(.forbidden, "the auditor adding K-2") {
-            _ = try await d.engine.recordSignedContract(Desk.contract("K-2"), by: Workplace.auditor)
+            _ = try await d.engine.customers.recordSignedContract(Desk.contract("K-2"), by: Workplace.auditor)
         }
         #expect(try await tableSnapshot(d.h.databasePath) == before, "nothing was written")
         #expect(try await d.h.store.customer(lotus.id)?.contacts.map(\.email)
             == ["anna@lotus-foods.example", "carl@lotus-foods.example"])
 
         // The owner and an administrator replay and extend.
-        let replayed = try await d.engine.recordSignedContract(Desk.contract(), by: Desk.seller)
+        let replayed = try await d.engine.customers.recordSignedContract(Desk.contract(), by: Desk.seller)
         #expect(!replayed.changed && replayed.customer.id == lotus.id)
-        let byOwner = try await d.engine.recordSignedContract(Desk.contract("K-2"), by: Desk.seller)
+        let byOwner = try await d.engine.customers.recordSignedContract(Desk.contract("K-2"), by: Desk.seller)
         #expect(byOwner.changed && byOwner.customer.contracts.map(\.contractID) == ["K-1", "K-2"])
-        let byAdmin = try await d.engine.recordSignedContract(Desk.contract("K-3"), by: Workplace.admin)
+        let byAdmin = try await d.engine.customers.recordSignedContract(Desk.contract("K-3"), by: Workplace.admin)
         #expect(byAdmin.changed && byAdmin.customer.contracts.map(\.contractID) == ["K-1", "K-2", "K-3"])
-        #expect(try await !d.engine.recordSignedContract(Desk.contract("K-2"), by: Workplace.admin).changed)
+        #expect(try await !d.engine.customers.recordSignedContract(Desk.contract("K-2"), by: Workplace.admin).changed)
 
         // A new customer is still recorded by any active member of the company.
-        let orchid = try await d.engine.recordSignedContract(
+        let orchid = try await d.engine.customers.recordSignedContract(
             Desk.contract("O-1", key: "CUST-2", name: "Orchid Labs", owner: Desk.seller2), by: Desk.tech)
         #expect(orchid.changed && orchid.customer.salesOwnerID == Desk.seller2)
     }
@@ -244,15 +244,15 @@ private struct Desk {
     func concurrentDeliveries() async throws {
         let d = try await Desk()
         let engine = d.engine
-        async let first = engine.recordSignedContract(Desk.contract(), by: Desk.seller)
-        async let second = engine.recordSignedContract(Desk.contract(), by: Desk.seller)
+        async let first = engine.customers.recordSignedContract(Desk.contract(), by: Desk.seller)
+        async let second = engine.customers.recordSignedContract(Desk.contract(), by: Desk.seller)
         let results = try await [first, second]
         #expect(results.filter(\.changed).count == 1)
         #expect(results[0].customer.id == results[1].customer.id)
 
         let registrations = try await withThrowingTaskGroup(of: CustomerRegistration.self) { group in
             for _ in 0..<4 {
-                group.addTask { try await engine.recordSignedContract(Desk.contract("K-9"), by: Desk.seller) }
+                group.addTask { try await engine.customers.recordSignedContract(Desk.contract("K-9"), by: Desk.seller) }
             }
             var all: [CustomerRegistration] = []
             for try await registration in group { all.append(registration) }
@@ -265,9 +265,9 @@ private struct Desk {
         #expect(customers.map(\.id) == [results[0].customer.id])
 
         // Two different first contracts of a new customer racing: one customer with both contracts.
-        async let left = engine.recordSignedContract(
+        async let left = engine.customers.recordSignedContract(
             Desk.contract("N-1", key: "CUST-N", name: "Nimbus Air"), by: Desk.seller)
-        async let right = engine.recordSignedContract(
+        async let right = engine.customers.recordSignedContract(
             Desk.contract("N-2", key: "CUST-N", name: "Nimbus Air"), by: Desk.seller)
         let pair = try await [left, right]
         #expect(pair.filter(\.changed).count == 2)
@@ -295,7 +295,7 @@ private struct Desk {
             let contract = Desk.contract("R-\(round)", key: "CUST-R\(round)", name: "Racer \(round)")
             let results = try await withThrowingTaskGroup(of: CustomerRegistration.self) { group in
                 for engine in engines + engines {
-                    group.addTask { try await engine.recordSignedContract(contract, by: Desk.seller) }
+                    group.addTask { try await engine.customers.recordSignedContract(contract, by: Desk.seller) }
                 }
                 var all: [CustomerRegistration] = []
                 for try await registration in group { all.append(registration) }
@@ -309,7 +309,7 @@ private struct Desk {
         for customer in customers {
             #expect(try await d.h.store.members(in: customer.id).count == 2, "\(customer.name)")
         }
-        #expect(try await d.engine.customers(as: Workplace.admin, page: PageRequest(limit: 100)).items.count == 12)
+        #expect(try await d.engine.customers.list(as: Workplace.admin, page: PageRequest(limit: 100)).items.count == 12)
     }
 
     // MARK: 2. Archive visibility
@@ -321,27 +321,27 @@ private struct Desk {
         let orchid = try await d.customer("K-2", key: "CUST-2", name: "Orchid Labs", owner: Desk.seller2)
 
         for overseer in [Workplace.admin, Workplace.auditor] {
-            #expect(try await d.engine.customers(as: overseer).items.map(\.name) == ["Lotus Foods", "Orchid Labs"])
-            #expect(try await d.engine.customer(orchid.id, as: overseer).name == "Orchid Labs")
+            #expect(try await d.engine.customers.list(as: overseer).items.map(\.name) == ["Lotus Foods", "Orchid Labs"])
+            #expect(try await d.engine.customers.customer(orchid.id, as: overseer).name == "Orchid Labs")
         }
-        #expect(try await d.engine.customers(as: Desk.seller).items.map(\.id) == [lotus.id])
-        #expect(try await d.engine.customer(lotus.id, as: Desk.seller).customerKey == "CUST-1")
-        #expect(try await d.engine.customers(as: Desk.seller2).items.map(\.id) == [orchid.id])
+        #expect(try await d.engine.customers.list(as: Desk.seller).items.map(\.id) == [lotus.id])
+        #expect(try await d.engine.customers.customer(lotus.id, as: Desk.seller).customerKey == "CUST-1")
+        #expect(try await d.engine.customers.list(as: Desk.seller2).items.map(\.id) == [orchid.id])
         await expectFailure(.notFound, "another salesperson's customer") {
-            _ = try await d.engine.customer(orchid.id, as: Desk.seller)
+            _ = try await d.engine.customers.customer(orchid.id, as: Desk.seller)
         }
         for other in [Workplace.bystander, Desk.tech, Desk.salesHead] {
-            #expect(try await d.engine.customers(as: other).items.isEmpty, "\(other)")
-            await expectFailure(.notFound, "\(other)") { _ = try await d.engine.customer(lotus.id, as: other) }
+            #expect(try await d.engine.customers.list(as: other).items.isEmpty, "\(other)")
+            await expectFailure(.notFound, "\(other)") { _ = try await d.engine.customers.customer(lotus.id, as: other) }
         }
         for contact in lotus.contacts {
-            #expect(try await d.engine.customers(as: contact).items.isEmpty)
+            #expect(try await d.engine.customers.list(as: contact).items.isEmpty)
             await expectFailure(.notFound, "a customer's own contact") {
-                _ = try await d.engine.customer(lotus.id, as: contact)
+                _ = try await d.engine.customers.customer(lotus.id, as: contact)
             }
         }
         await expectFailure(.notFound, "a member of another company") {
-            _ = try await d.engine.customer(lotus.id, as: Workplace.stranger)
+            _ = try await d.engine.customers.customer(lotus.id, as: Workplace.stranger)
         }
     }
 
@@ -353,7 +353,7 @@ private struct Desk {
         let lotus = try await d.customer()
         let anna = lotus.contacts[0]
 
-        let ticket = try await d.engine.openTicket(d.draft(), by: anna)
+        let ticket = try await d.engine.tickets.open(d.draft(), by: anna)
         #expect(ticket.state == .open && ticket.route == "installation")
         #expect(ticket.departmentID == Desk.sales && ticket.handledBy == [Desk.sales])
         #expect(ticket.requesterID == anna && ticket.customerID == lotus.id)
@@ -363,19 +363,19 @@ private struct Desk {
         for member in [Desk.tech, Desk.techHead, Desk.afterAgent, Workplace.bystander] {
             #expect(try await d.notices(member, about: ticket.id).isEmpty, "\(member)")
         }
-        var view = try await d.engine.customerTicket(ticket.id, as: anna)
+        var view = try await d.engine.tickets.customerTicket(ticket.id, as: anna)
         #expect(view.step == 1 && view.steps == 3 && view.stage == "sales")
 
         // Technology does not see it yet.
         #expect(try await d.listed(Desk.tech).isEmpty)
         await expectFailure(.notFound, "technology before the ticket reaches it") {
-            _ = try await d.engine.ticket(ticket.id, as: Desk.tech)
+            _ = try await d.engine.tickets.ticket(ticket.id, as: Desk.tech)
         }
         await expectFailure(.notFound, "technology may not forward what it does not see") {
-            try await d.engine.forwardTicket(ticket.id, note: "ours now", by: Desk.tech)
+            try await d.engine.tickets.forward(ticket.id, note: "ours now", by: Desk.tech)
         }
 
-        let atTech = try await d.engine.forwardTicket(ticket.id, note: "Needs a site assessment", by: Desk.seller)
+        let atTech = try await d.engine.tickets.forward(ticket.id, note: "Needs a site assessment", by: Desk.seller)
         #expect(atTech.departmentID == Desk.technology && atTech.handledBy == [Desk.sales, Desk.technology])
         for member in [Desk.tech, Desk.techHead] {
             #expect(try await d.notices(member, .ticketUpdate, about: ticket.id).count == 1, "\(member)")
@@ -384,57 +384,57 @@ private struct Desk {
         #expect(try await d.listed(Desk.seller) == [ticket.id], "sales keeps seeing it")
         #expect(try await d.listed(Desk.afterAgent).isEmpty, "after-sales is not on it yet")
         await expectFailure(.notFound, "after-sales before the ticket reaches it") {
-            _ = try await d.engine.ticket(ticket.id, as: Desk.afterAgent)
+            _ = try await d.engine.tickets.ticket(ticket.id, as: Desk.afterAgent)
         }
         await expectFailure(.forbidden, "sales no longer handles it") {
-            try await d.engine.forwardTicket(ticket.id, note: "again", by: Desk.seller)
+            try await d.engine.tickets.forward(ticket.id, note: "again", by: Desk.seller)
         }
         await expectFailure(.forbidden, "the customer does not forward") {
-            try await d.engine.forwardTicket(ticket.id, note: "please", by: anna)
+            try await d.engine.tickets.forward(ticket.id, note: "please", by: anna)
         }
-        view = try await d.engine.customerTicket(ticket.id, as: anna)
+        view = try await d.engine.tickets.customerTicket(ticket.id, as: anna)
         #expect(view.step == 2 && view.steps == 3 && view.stage == "Technology")
 
-        let atAfterSales = try await d.engine.forwardTicket(ticket.id, note: "Assessed, install it", by: Desk.tech)
+        let atAfterSales = try await d.engine.tickets.forward(ticket.id, note: "Assessed, install it", by: Desk.tech)
         #expect(atAfterSales.departmentID == Desk.afterSales)
         #expect(atAfterSales.handledBy == [Desk.sales, Desk.technology, Desk.afterSales])
         for member in [Desk.afterAgent, Desk.afterHead] {
             #expect(try await d.notices(member, .ticketUpdate, about: ticket.id).count == 1, "\(member)")
         }
         for member in [Desk.seller, Desk.tech, Desk.afterAgent] {
-            #expect(try await d.engine.ticket(ticket.id, as: member).departmentID == Desk.afterSales, "\(member)")
+            #expect(try await d.engine.tickets.ticket(ticket.id, as: member).departmentID == Desk.afterSales, "\(member)")
         }
-        view = try await d.engine.customerTicket(ticket.id, as: anna)
+        view = try await d.engine.tickets.customerTicket(ticket.id, as: anna)
         #expect(view.step == 3 && view.steps == 3 && view.stage == "After-sales")
 
         let beforeLast = try await tableSnapshot(d.h.databasePath)
         await expectFailure(.invalidTransition, "the last department of the route") {
-            try await d.engine.forwardTicket(ticket.id, note: "onwards", by: Desk.afterAgent)
+            try await d.engine.tickets.forward(ticket.id, note: "onwards", by: Desk.afterAgent)
         }
         #expect(try await tableSnapshot(d.h.databasePath) == beforeLast)
         #expect(try await d.actions(ticket.id) == ["open_ticket", "forward_ticket", "forward_ticket"])
 
         // A general question stays at sales.
-        let general = try await d.engine.openTicket(d.draft("Invoice copy", category: "billing"), by: anna)
+        let general = try await d.engine.tickets.open(d.draft("Invoice copy", category: "billing"), by: anna)
         #expect(general.route == "general" && general.routeDepartmentIDs == [Desk.sales])
         await expectFailure(.invalidTransition, "a one-department route") {
-            try await d.engine.forwardTicket(general.id, note: "onwards", by: Desk.seller)
+            try await d.engine.tickets.forward(general.id, note: "onwards", by: Desk.seller)
         }
 
         // A member of the company opens for a contact.
         let carl = lotus.contacts[1]
-        let onBehalf = try await d.engine.openTicket(d.draft("Called in: door seal"), by: Desk.seller, onBehalfOf: carl)
+        let onBehalf = try await d.engine.tickets.open(d.draft("Called in: door seal"), by: Desk.seller, onBehalfOf: carl)
         #expect(onBehalf.requesterID == carl && onBehalf.customerID == lotus.id)
-        #expect(try await d.engine.customerTicket(onBehalf.id, as: carl).subject == "Called in: door seal")
+        #expect(try await d.engine.tickets.customerTicket(onBehalf.id, as: carl).subject == "Called in: door seal")
         #expect(try await d.notices(Desk.seller2, .ticketUpdate, about: onBehalf.id).count == 1)
         await expectFailure(.invalidInput, "on behalf of a member of the company") {
-            try await d.engine.openTicket(d.draft(), by: Desk.seller, onBehalfOf: Desk.tech)
+            try await d.engine.tickets.open(d.draft(), by: Desk.seller, onBehalfOf: Desk.tech)
         }
         await expectFailure(.invalidInput, "a member of the company without a contact") {
-            try await d.engine.openTicket(d.draft(), by: Desk.seller)
+            try await d.engine.tickets.open(d.draft(), by: Desk.seller)
         }
         await expectFailure(.forbidden, "a partner is no customer") {
-            try await d.engine.openTicket(d.draft(), by: Workplace.partner)
+            try await d.engine.tickets.open(d.draft(), by: Workplace.partner)
         }
     }
 
@@ -449,16 +449,16 @@ private struct Desk {
         try await w.h.addDepartment(Desk.technology, in: "acme")
         try await w.h.addDepartment(Desk.afterSales, in: "acme")
         try await w.h.addMember(Desk.seller, in: "acme", departments: [DepartmentMembership(Desk.sales)])
-        let lotus = try await w.engine.recordSignedContract(Desk.contract(), by: Desk.seller)
+        let lotus = try await w.engine.customers.recordSignedContract(Desk.contract(), by: Desk.seller)
         let anna = try #require(lotus.newContactIDs.first)
         let before = try await tableSnapshot(w.h.databasePath)
         let error = await expectFailure(.invalidInput, "no route takes 'billing'") {
-            try await w.engine.openTicket(
+            try await w.engine.tickets.open(
                 TicketDraft(subject: "Invoice", description: "A copy please", category: "billing"), by: anna)
         }
         #expect(error?.problems.map(\.field) == ["category"])
         #expect(try await tableSnapshot(w.h.databasePath) == before)
-        #expect(try await w.engine.openTicket(
+        #expect(try await w.engine.tickets.open(
             TicketDraft(subject: "Install", description: "Hall 2", category: "installation"), by: anna).route
             == "installation")
     }
@@ -470,57 +470,57 @@ private struct Desk {
         let d = try await Desk()
         let lotus = try await d.customer()
         let anna = lotus.contacts[0], carl = lotus.contacts[1]
-        let ticket = try await d.engine.openTicket(d.draft(), by: anna)
+        let ticket = try await d.engine.tickets.open(d.draft(), by: anna)
 
         d.h.clock.advance(by: .seconds(60))
-        try await d.engine.reply(to: ticket.id, "SECRET: margin is thin, quote high", audience: .internal, by: Desk.seller)
+        try await d.engine.tickets.reply(to: ticket.id, "SECRET: margin is thin, quote high", audience: .internal, by: Desk.seller)
         #expect(try await d.notices(anna, about: ticket.id).isEmpty, "no notification to the customer for a note")
         d.h.clock.advance(by: .seconds(60))
-        try await d.engine.reply(to: ticket.id, "We will send an engineer next week.", by: Desk.seller)
+        try await d.engine.tickets.reply(to: ticket.id, "We will send an engineer next week.", by: Desk.seller)
         #expect(try await d.notices(anna, .ticketReply, about: ticket.id).count == 1)
         d.h.clock.advance(by: .seconds(60))
-        try await d.engine.forwardTicket(ticket.id, note: "SECRET: check the old wiring first", by: Desk.seller)
-        try await d.engine.reply(to: ticket.id, "SECRET: wiring is fine", audience: .internal, by: Desk.tech)
+        try await d.engine.tickets.forward(ticket.id, note: "SECRET: check the old wiring first", by: Desk.seller)
+        try await d.engine.tickets.reply(to: ticket.id, "SECRET: wiring is fine", audience: .internal, by: Desk.tech)
         // The customer cannot write a note: whatever they ask for, it is a reply.
-        try await d.engine.reply(to: ticket.id, "Thanks, Tuesday suits us.", audience: .internal, by: carl)
+        try await d.engine.tickets.reply(to: ticket.id, "Thanks, Tuesday suits us.", audience: .internal, by: carl)
 
-        let internalBodies = try await d.engine.ticketMessages(of: ticket.id, as: Desk.seller).map(\.body)
+        let internalBodies = try await d.engine.tickets.messages(of: ticket.id, as: Desk.seller).map(\.body)
         #expect(internalBodies == [
             "Please install the cold room in hall 2.", "SECRET: margin is thin, quote high",
             "We will send an engineer next week.", "SECRET: check the old wiring first", "SECRET: wiring is fine",
             "Thanks, Tuesday suits us.",
         ])
-        #expect(try await d.engine.ticketMessages(of: ticket.id, as: Workplace.auditor).count == 6)
+        #expect(try await d.engine.tickets.messages(of: ticket.id, as: Workplace.auditor).count == 6)
         let visible = [
             "Please install the cold room in hall 2.", "We will send an engineer next week.", "Thanks, Tuesday suits us.",
         ]
         for contact in [anna, carl] {
-            let messages = try await d.engine.ticketMessages(of: ticket.id, as: contact)
+            let messages = try await d.engine.tickets.messages(of: ticket.id, as: contact)
             #expect(messages.map(\.body) == visible)
             #expect(messages.allSatisfy { $0.audience == .customer })
-            let view = try await d.engine.customerTicket(ticket.id, as: contact)
+            let view = try await d.engine.tickets.customerTicket(ticket.id, as: contact)
             #expect(view.replies.map(\.body) == visible)
-            let listed = try await d.engine.customerTickets(as: contact).items
+            let listed = try await d.engine.tickets.customerTickets(as: contact).items
             #expect(listed.map(\.id) == [ticket.id])
             #expect(listed.flatMap(\.replies).allSatisfy { !$0.body.contains("SECRET") })
             let notices = try await d.h.notices(of: contact)
             #expect(notices.allSatisfy { !$0.title.contains("SECRET") && !$0.body.contains("SECRET") })
-            await expectFailure(.notFound, "the internal record") { _ = try await d.engine.ticket(ticket.id, as: contact) }
+            await expectFailure(.notFound, "the internal record") { _ = try await d.engine.tickets.ticket(ticket.id, as: contact) }
             await expectFailure(.notFound, "service status is internal") {
-                _ = try await d.engine.serviceStatus(of: ticket.id, as: contact)
+                _ = try await d.engine.tickets.serviceStatus(of: ticket.id, as: contact)
             }
-            #expect(try await d.engine.tickets(as: contact).items.isEmpty)
+            #expect(try await d.engine.tickets.list(as: contact).items.isEmpty)
         }
         #expect(try await d.notices(anna, about: ticket.id).map(\.kind) == [.ticketReply],
             "the requester is told of the one reply, not of notes or the forward")
-        #expect(try await d.engine.customerTicket(ticket.id, as: Desk.seller).replies.map(\.body) == visible,
+        #expect(try await d.engine.tickets.customerTicket(ticket.id, as: Desk.seller).replies.map(\.body) == visible,
             "the company can see what the customer sees")
         #expect(try await d.notices(Desk.tech, .ticketUpdate, about: ticket.id).count == 2,
             "technology is told of the forward and of the customer's reply")
         #expect(try await d.actions(ticket.id)
             == ["open_ticket", "note", "reply", "forward_ticket", "note", "customer_reply"])
         await expectFailure(.forbidden, "sales no longer handles the ticket") {
-            try await d.engine.reply(to: ticket.id, "SECRET: late note", audience: .internal, by: Desk.seller)
+            try await d.engine.tickets.reply(to: ticket.id, "SECRET: late note", audience: .internal, by: Desk.seller)
         }
     }
 
@@ -531,14 +531,14 @@ private struct Desk {
         let d = try await Desk(targets: Desk.shortTargets, calendar: .alwaysOpen(timeZoneIdentifier: "Asia/Shanghai"))
         let lotus = try await d.customer()
         let anna = lotus.contacts[0]
-        let ticket = try await d.engine.openTicket(d.draft(), by: anna)
+        let ticket = try await d.engine.tickets.open(d.draft(), by: anna)
 
         try await d.h.advance(by: .seconds(30 * 60))
-        try await d.engine.waitForCustomer(ticket.id, question: "Which hall exactly?", by: Desk.seller)
+        try await d.engine.tickets.waitForCustomer(ticket.id, question: "Which hall exactly?", by: Desk.seller)
         #expect(try await d.notices(anna, .ticketReply, about: ticket.id).count == 1, "the question reaches the customer")
 
         try await d.h.advance(by: .seconds(10 * 3600))
-        var status = try await d.engine.serviceStatus(of: ticket.id, as: Desk.salesHead)
+        var status = try await d.engine.tickets.serviceStatus(of: ticket.id, as: Desk.salesHead)
         #expect(status.isPaused)
         #expect(status.firstResponse.metAt == ticket.createdAt.addingTimeInterval(30 * 60))
         #expect(status.firstResponse.used == .seconds(30 * 60) && !status.firstResponse.isBreached)
@@ -548,20 +548,20 @@ private struct Desk {
             #expect(try await d.notices(member, .serviceTargetMissed, about: ticket.id).isEmpty, "\(member)")
         }
 
-        try await d.engine.reply(to: ticket.id, "Hall 2, next to the loading dock.", by: anna)
-        status = try await d.engine.serviceStatus(of: ticket.id, as: Desk.salesHead)
+        try await d.engine.tickets.reply(to: ticket.id, "Hall 2, next to the loading dock.", by: anna)
+        status = try await d.engine.tickets.serviceStatus(of: ticket.id, as: Desk.salesHead)
         #expect(!status.isPaused)
         #expect(status.resolution.used == .seconds(30 * 60))
         #expect(status.resolution.dueAt == d.w.now.addingTimeInterval(3.5 * 3600))
         #expect(try await d.stored(ticket.id).state == .open)
 
         try await d.h.advance(by: .seconds(3 * 3600 + 29 * 60))
-        status = try await d.engine.serviceStatus(of: ticket.id, as: Desk.salesHead)
+        status = try await d.engine.tickets.serviceStatus(of: ticket.id, as: Desk.salesHead)
         #expect(!status.resolution.isBreached && status.resolution.used == .seconds(3 * 3600 + 59 * 60))
         #expect(try await d.notices(Desk.salesHead, .serviceTargetMissed, about: ticket.id).isEmpty)
 
         try await d.h.advance(by: .seconds(2 * 60))
-        status = try await d.engine.serviceStatus(of: ticket.id, as: Desk.salesHead)
+        status = try await d.engine.tickets.serviceStatus(of: ticket.id, as: Desk.salesHead)
         #expect(status.resolution.isBreached)
         let missed = try await d.notices(Desk.salesHead, .serviceTargetMissed, about: ticket.id)
         #expect(missed.count == 1)
@@ -584,18 +584,18 @@ private struct Desk {
     func firstResponseMiss() async throws {
         let d = try await Desk(targets: Desk.shortTargets)
         let lotus = try await d.customer()
-        let ticket = try await d.engine.openTicket(d.draft(), by: lotus.contacts[0])
+        let ticket = try await d.engine.tickets.open(d.draft(), by: lotus.contacts[0])
 
         try await d.h.advance(by: .seconds(30 * 60))
-        try await d.engine.reply(to: ticket.id, "Who takes this?", audience: .internal, by: Desk.seller)
-        #expect(try await d.engine.serviceStatus(of: ticket.id, as: Workplace.admin).firstResponse.metAt == nil,
+        try await d.engine.tickets.reply(to: ticket.id, "Who takes this?", audience: .internal, by: Desk.seller)
+        #expect(try await d.engine.tickets.serviceStatus(of: ticket.id, as: Workplace.admin).firstResponse.metAt == nil,
             "an internal note is no response to the customer")
         try await d.h.advance(by: .seconds(29 * 60))
         #expect(try await d.notices(Desk.salesHead, .serviceTargetMissed, about: ticket.id).isEmpty)
-        #expect(try await !d.engine.serviceStatus(of: ticket.id, as: Workplace.admin).firstResponse.isBreached)
+        #expect(try await !d.engine.tickets.serviceStatus(of: ticket.id, as: Workplace.admin).firstResponse.isBreached)
 
         try await d.h.advance(by: .seconds(60))
-        let status = try await d.engine.serviceStatus(of: ticket.id, as: Workplace.admin)
+        let status = try await d.engine.tickets.serviceStatus(of: ticket.id, as: Workplace.admin)
         #expect(status.firstResponse.isBreached && status.firstResponse.metAt == nil)
         let missed = try await d.notices(Desk.salesHead, .serviceTargetMissed, about: ticket.id)
         #expect(missed.count == 1 && missed.first?.urgency == .urgent)
@@ -606,10 +606,10 @@ private struct Desk {
 
         // Answering late does not tell anyone again; the miss stays on record.
         try await d.h.advance(by: .seconds(60))
-        try await d.engine.reply(to: ticket.id, "Sorry for the wait.", by: Desk.seller)
+        try await d.engine.tickets.reply(to: ticket.id, "Sorry for the wait.", by: Desk.seller)
         try await d.h.advance(by: .seconds(60 * 60))
         #expect(try await d.notices(Desk.salesHead, .serviceTargetMissed, about: ticket.id).count == 1)
-        #expect(try await d.engine.serviceStatus(of: ticket.id, as: Workplace.admin).firstResponse.isBreached)
+        #expect(try await d.engine.tickets.serviceStatus(of: ticket.id, as: Workplace.admin).firstResponse.isBreached)
     }
 
     @Test("with a standard calendar, a ticket opened Friday evening is not late on Monday 9:30")
@@ -618,12 +618,12 @@ private struct Desk {
         let d = try await Desk(targets: Desk.shortTargets, calendar: .standard(timeZoneIdentifier: zone))
         let lotus = try await d.customer()
         try await d.h.advance(to: local(zone, 2026, 1, 9, 19))          // Friday 19:00
-        let ticket = try await d.engine.openTicket(d.draft(), by: lotus.contacts[0])
-        var status = try await d.engine.serviceStatus(of: ticket.id, as: Desk.salesHead)
+        let ticket = try await d.engine.tickets.open(d.draft(), by: lotus.contacts[0])
+        var status = try await d.engine.tickets.serviceStatus(of: ticket.id, as: Desk.salesHead)
         #expect(status.firstResponse.dueAt == local(zone, 2026, 1, 12, 10))
 
         try await d.h.advance(to: local(zone, 2026, 1, 12, 9, 30))     // Monday 09:30
-        status = try await d.engine.serviceStatus(of: ticket.id, as: Desk.salesHead)
+        status = try await d.engine.tickets.serviceStatus(of: ticket.id, as: Desk.salesHead)
         #expect(status.firstResponse.used == .seconds(30 * 60))
         #expect(!status.firstResponse.isBreached)
         #expect(try await d.notices(Desk.salesHead, .serviceTargetMissed, about: ticket.id).isEmpty)
@@ -641,15 +641,15 @@ private struct Desk {
             department: Desk.technology)
         let lotus = try await d.customer()
         try await d.h.advance(to: local(zone, 2026, 1, 9, 19))          // Friday 19:00
-        let ticket = try await d.engine.openTicket(d.draft(), by: lotus.contacts[0])
-        try await d.engine.forwardTicket(ticket.id, note: "for the engineers", by: Desk.seller)
-        var status = try await d.engine.serviceStatus(of: ticket.id, as: Desk.techHead)
+        let ticket = try await d.engine.tickets.open(d.draft(), by: lotus.contacts[0])
+        try await d.engine.tickets.forward(ticket.id, note: "for the engineers", by: Desk.seller)
+        var status = try await d.engine.tickets.serviceStatus(of: ticket.id, as: Desk.techHead)
         #expect(status.firstResponse.dueAt == local(zone, 2026, 1, 12, 10), "technology's hours count now")
 
         try await d.h.advance(to: local(zone, 2026, 1, 12, 9, 59))     // Monday 09:59
         #expect(try await d.notices(Desk.techHead, .serviceTargetMissed, about: ticket.id).isEmpty)
         try await d.h.advance(to: local(zone, 2026, 1, 12, 10, 1))
-        status = try await d.engine.serviceStatus(of: ticket.id, as: Desk.techHead)
+        status = try await d.engine.tickets.serviceStatus(of: ticket.id, as: Desk.techHead)
         #expect(status.firstResponse.isBreached)
         #expect(try await d.notices(Desk.techHead, .serviceTargetMissed, about: ticket.id).count == 1,
             "the first-response miss is told to technology's head")
@@ -663,32 +663,32 @@ private struct Desk {
         let d = try await Desk()
         let lotus = try await d.customer()
         let anna = lotus.contacts[0]
-        let ticket = try await d.engine.openTicket(d.draft(), by: anna)
-        try await d.engine.forwardTicket(ticket.id, note: "assess", by: Desk.seller)
-        try await d.engine.reply(to: ticket.id, "An engineer comes Tuesday.", by: Desk.tech)
+        let ticket = try await d.engine.tickets.open(d.draft(), by: anna)
+        try await d.engine.tickets.forward(ticket.id, note: "assess", by: Desk.seller)
+        try await d.engine.tickets.reply(to: ticket.id, "An engineer comes Tuesday.", by: Desk.tech)
 
         await expectFailure(.invalidTransition, "an open ticket does not close") {
-            try await d.engine.closeTicket(ticket.id, by: anna)
+            try await d.engine.tickets.close(ticket.id, by: anna)
         }
         await expectFailure(.invalidTransition, "rating before closing") {
-            try await d.engine.rateTicket(ticket.id, score: 5, by: anna)
+            try await d.engine.tickets.rate(ticket.id, score: 5, by: anna)
         }
         await expectFailure(.forbidden, "sales no longer handles it") {
-            try await d.engine.resolveTicket(ticket.id, resolution: "done", by: Desk.seller)
+            try await d.engine.tickets.resolve(ticket.id, resolution: "done", by: Desk.seller)
         }
 
         d.h.clock.advance(by: .seconds(3600))
-        let resolved = try await d.engine.resolveTicket(ticket.id, resolution: "Installed and tested.", by: Desk.tech)
+        let resolved = try await d.engine.tickets.resolve(ticket.id, resolution: "Installed and tested.", by: Desk.tech)
         #expect(resolved.state == .resolved && resolved.resolvedAt == d.w.now)
         let resolvedNotice = try await d.notices(anna, .ticketReply, about: ticket.id)
         #expect(resolvedNotice.count == 2, "the reply and the resolution")
         #expect(resolvedNotice.last?.title.contains("Resolved") == true)
-        #expect(try await d.engine.customerTicket(ticket.id, as: anna).state == .resolved)
+        #expect(try await d.engine.tickets.customerTicket(ticket.id, as: anna).state == .resolved)
 
         await expectFailure(.invalidTransition, "rating a resolved ticket") {
-            try await d.engine.rateTicket(ticket.id, score: 5, by: anna)
+            try await d.engine.tickets.rate(ticket.id, score: 5, by: anna)
         }
-        let closed = try await d.engine.closeTicket(ticket.id, by: anna)
+        let closed = try await d.engine.tickets.close(ticket.id, by: anna)
         #expect(closed.state == .closed && closed.closedAt == d.w.now)
         #expect(try await d.notices(Desk.techHead, .ticketUpdate, about: ticket.id).count == 2,
             "the forward and the customer's closing")
@@ -696,32 +696,32 @@ private struct Desk {
         let before = try await tableSnapshot(d.h.databasePath)
         for score in [0, 6] {
             await expectFailure(.invalidInput, "score \(score)") {
-                try await d.engine.rateTicket(ticket.id, score: score, by: anna)
+                try await d.engine.tickets.rate(ticket.id, score: score, by: anna)
             }
         }
         await expectFailure(.forbidden, "an internal member does not rate") {
-            try await d.engine.rateTicket(ticket.id, score: 5, by: Desk.tech)
+            try await d.engine.tickets.rate(ticket.id, score: 5, by: Desk.tech)
         }
         await expectFailure(.forbidden, "an administrator does not rate") {
-            try await d.engine.rateTicket(ticket.id, score: 5, by: Workplace.admin)
+            try await d.engine.tickets.rate(ticket.id, score: 5, by: Workplace.admin)
         }
         #expect(try await tableSnapshot(d.h.databasePath) == before)
 
-        let rated = try await d.engine.rateTicket(ticket.id, score: 4, comment: "Quick and clean", by: anna)
+        let rated = try await d.engine.tickets.rate(ticket.id, score: 4, comment: "Quick and clean", by: anna)
         #expect(rated.rating?.score == 4 && rated.rating?.ratedBy == anna)
         await expectFailure(.invalidTransition, "a second rating") {
-            try await d.engine.rateTicket(ticket.id, score: 1, by: lotus.contacts[1])
+            try await d.engine.tickets.rate(ticket.id, score: 1, by: lotus.contacts[1])
         }
-        #expect(try await d.engine.customerTicket(ticket.id, as: anna).rating?.score == 4)
-        #expect(try await d.engine.customerTicket(ticket.id, as: anna).rating?.comment == "Quick and clean")
-        #expect(try await d.engine.ticket(ticket.id, as: Desk.seller).rating?.score == 4)
+        #expect(try await d.engine.tickets.customerTicket(ticket.id, as: anna).rating?.score == 4)
+        #expect(try await d.engine.tickets.customerTicket(ticket.id, as: anna).rating?.comment == "Quick and clean")
+        #expect(try await d.engine.tickets.ticket(ticket.id, as: Desk.seller).rating?.score == 4)
         for member in [Desk.tech, Desk.techHead, Workplace.salesHead] {
             let rating = try await d.notices(member, .ticketUpdate, about: ticket.id).filter { $0.title.contains("4/5") }
             #expect(rating.count == 1, "\(member)")
         }
         #expect(try await d.notices(Desk.seller2, about: ticket.id).filter { $0.title.contains("4/5") }.isEmpty)
         await expectFailure(.invalidTransition, "a closed ticket takes no reply") {
-            try await d.engine.reply(to: ticket.id, "one more thing", by: anna)
+            try await d.engine.tickets.reply(to: ticket.id, "one more thing", by: anna)
         }
         #expect(try await d.actions(ticket.id)
             == ["open_ticket", "forward_ticket", "reply", "resolve_ticket", "close_ticket", "rate_ticket"])
@@ -732,19 +732,19 @@ private struct Desk {
         let d = try await Desk(targets: Desk.shortTargets)
         let lotus = try await d.customer()
         let anna = lotus.contacts[0]
-        let ticket = try await d.engine.openTicket(d.draft(), by: anna)
+        let ticket = try await d.engine.tickets.open(d.draft(), by: anna)
         try await d.h.advance(by: .seconds(3600 + 1800)) // first response missed meanwhile: irrelevant here
-        try await d.engine.resolveTicket(ticket.id, resolution: "Installed.", by: Desk.seller)
-        #expect(try await d.engine.serviceStatus(of: ticket.id, as: Desk.salesHead).resolution.metAt != nil)
+        try await d.engine.tickets.resolve(ticket.id, resolution: "Installed.", by: Desk.seller)
+        #expect(try await d.engine.tickets.serviceStatus(of: ticket.id, as: Desk.salesHead).resolution.metAt != nil)
 
         try await d.h.advance(by: .seconds(2 * 86_400))
-        try await d.engine.reply(to: ticket.id, "It stopped cooling overnight.", by: anna)
+        try await d.engine.tickets.reply(to: ticket.id, "It stopped cooling overnight.", by: anna)
         let reopened = try await d.stored(ticket.id)
         #expect(reopened.state == .open && reopened.resolvedAt == nil)
-        #expect(try await d.engine.customerTicket(ticket.id, as: anna).state == .open)
+        #expect(try await d.engine.tickets.customerTicket(ticket.id, as: anna).state == .open)
         #expect(try await d.notices(Desk.seller, .ticketUpdate, about: ticket.id)
             .filter { $0.title.hasPrefix("Customer reply") }.count == 1, "the handler hears of it")
-        var status = try await d.engine.serviceStatus(of: ticket.id, as: Desk.salesHead)
+        var status = try await d.engine.tickets.serviceStatus(of: ticket.id, as: Desk.salesHead)
         #expect(status.resolution.metAt == nil)
         #expect(status.resolution.used == .seconds(3600 + 1800), "two days resolved do not count")
         #expect(!status.resolution.isBreached)
@@ -754,7 +754,7 @@ private struct Desk {
         try await d.h.advance(by: .seconds(2 * 3600 + 29 * 60))
         #expect(try await d.notices(Desk.salesHead, .serviceTargetMissed, about: ticket.id).count == 1)
         try await d.h.advance(by: .seconds(60))
-        status = try await d.engine.serviceStatus(of: ticket.id, as: Desk.salesHead)
+        status = try await d.engine.tickets.serviceStatus(of: ticket.id, as: Desk.salesHead)
         #expect(status.resolution.isBreached)
         #expect(try await d.notices(Desk.salesHead, .serviceTargetMissed, about: ticket.id).count == 2)
         #expect(try await d.actions(ticket.id).filter { $0 == "miss_resolution" }.count == 1)
@@ -768,67 +768,67 @@ private struct Desk {
         let c1 = try await d.customer()
         let c2 = try await d.customer("K-2", key: "CUST-2", name: "Orchid Labs", owner: Desk.seller2)
         let globexOwner = Workplace.stranger
-        let foreign = try await d.engine.recordSignedContract(
+        let foreign = try await d.engine.customers.recordSignedContract(
             Desk.contract("G-1", key: "CUST-1", name: "Lotus Foods", owner: globexOwner), by: globexOwner)
         #expect(foreign.changed && foreign.customer.id != c1.id, "the same key at another company is another customer")
         let outsider = try #require(foreign.newContactIDs.first)
 
-        let t1 = try await d.engine.openTicket(d.draft("C1 cold room"), by: c1.contacts[0])
-        let t2 = try await d.engine.openTicket(d.draft("C2 fume hood"), by: c2.contacts[0])
-        try await d.engine.reply(to: t2.id, "Orchid: engineer Tuesday", by: Desk.seller)
-        try await d.engine.resolveTicket(t2.id, resolution: "Orchid: done", by: Desk.seller)
-        try await d.engine.resolveTicket(t1.id, resolution: "Lotus: done", by: Desk.seller)
+        let t1 = try await d.engine.tickets.open(d.draft("C1 cold room"), by: c1.contacts[0])
+        let t2 = try await d.engine.tickets.open(d.draft("C2 fume hood"), by: c2.contacts[0])
+        try await d.engine.tickets.reply(to: t2.id, "Orchid: engineer Tuesday", by: Desk.seller)
+        try await d.engine.tickets.resolve(t2.id, resolution: "Orchid: done", by: Desk.seller)
+        try await d.engine.tickets.resolve(t1.id, resolution: "Lotus: done", by: Desk.seller)
 
         for contact in c1.contacts {
-            #expect(try await d.engine.customerTickets(as: contact).items.map(\.id) == [t1.id])
-            await expectFailure(.notFound, "C2's ticket") { _ = try await d.engine.customerTicket(t2.id, as: contact) }
-            await expectFailure(.notFound, "C2's messages") { _ = try await d.engine.ticketMessages(of: t2.id, as: contact) }
+            #expect(try await d.engine.tickets.customerTickets(as: contact).items.map(\.id) == [t1.id])
+            await expectFailure(.notFound, "C2's ticket") { _ = try await d.engine.tickets.customerTicket(t2.id, as: contact) }
+            await expectFailure(.notFound, "C2's messages") { _ = try await d.engine.tickets.messages(of: t2.id, as: contact) }
             await expectFailure(.notFound, "replying on C2's ticket") {
-                try await d.engine.reply(to: t2.id, "hello", by: contact)
+                try await d.engine.tickets.reply(to: t2.id, "hello", by: contact)
             }
-            await expectFailure(.notFound, "closing C2's ticket") { try await d.engine.closeTicket(t2.id, by: contact) }
+            await expectFailure(.notFound, "closing C2's ticket") { try await d.engine.tickets.close(t2.id, by: contact) }
             #expect(try await d.notices(contact, about: t2.id).isEmpty)
         }
         for contact in c2.contacts {
-            #expect(try await d.engine.customerTickets(as: contact).items.map(\.id) == [t2.id])
+            #expect(try await d.engine.tickets.customerTickets(as: contact).items.map(\.id) == [t2.id])
         }
-        try await d.engine.closeTicket(t2.id, by: c2.contacts[0])
+        try await d.engine.tickets.close(t2.id, by: c2.contacts[0])
         let before = try await tableSnapshot(d.h.databasePath)
         await expectFailure(.notFound, "rating C2's ticket") {
-            try await d.engine.rateTicket(t2.id, score: 1, by: c1.contacts[0])
+            try await d.engine.tickets.rate(t2.id, score: 1, by: c1.contacts[0])
         }
         #expect(try await tableSnapshot(d.h.databasePath) == before)
         #expect(try await d.stored(t2.id).rating == nil)
 
-        #expect(try await d.engine.customerTickets(as: outsider).items.isEmpty)
-        #expect(try await d.engine.tickets(as: outsider).items.isEmpty)
+        #expect(try await d.engine.tickets.customerTickets(as: outsider).items.isEmpty)
+        #expect(try await d.engine.tickets.list(as: outsider).items.isEmpty)
         for id in [t1.id, t2.id] {
             await expectFailure(.notFound, "another company's customer") {
-                _ = try await d.engine.customerTicket(id, as: outsider)
+                _ = try await d.engine.tickets.customerTicket(id, as: outsider)
             }
             await expectFailure(.notFound, "another company's customer") {
-                _ = try await d.engine.ticketMessages(of: id, as: outsider)
+                _ = try await d.engine.tickets.messages(of: id, as: outsider)
             }
             await expectFailure(.notFound, "another company's member") {
-                _ = try await d.engine.ticket(id, as: globexOwner)
+                _ = try await d.engine.tickets.ticket(id, as: globexOwner)
             }
         }
-        #expect(try await d.engine.tickets(as: globexOwner).items.isEmpty)
+        #expect(try await d.engine.tickets.list(as: globexOwner).items.isEmpty)
         await expectFailure(.invalidInput, "acme may not open a ticket for another company's customer") {
-            try await d.engine.openTicket(d.draft(), by: Desk.seller, onBehalfOf: outsider)
+            try await d.engine.tickets.open(d.draft(), by: Desk.seller, onBehalfOf: outsider)
         }
         await expectFailure(.invalidInput, "globex may not open a ticket for acme's customer") {
-            try await d.engine.openTicket(d.draft(), by: globexOwner, onBehalfOf: c1.contacts[0])
+            try await d.engine.tickets.open(d.draft(), by: globexOwner, onBehalfOf: c1.contacts[0])
         }
-        #expect(try await d.engine.customerTickets(as: c1.contacts[0]).items.map(\.id) == [t1.id])
-        #expect(try await d.engine.customers(as: globexOwner).items.map(\.id) == [foreign.customer.id])
+        #expect(try await d.engine.tickets.customerTickets(as: c1.contacts[0]).items.map(\.id) == [t1.id])
+        #expect(try await d.engine.customers.list(as: globexOwner).items.map(\.id) == [foreign.customer.id])
 
         // With external collaboration switched off, C1's contacts see nothing any more.
         try await d.engine.setExternalCollaboration(c1.id, enabled: false, by: Workplace.admin)
         let anna = c1.contacts[0]
-        #expect(try await d.engine.customerTickets(as: anna).items.isEmpty)
-        await expectFailure(.notFound, "collaboration disabled") { _ = try await d.engine.customerTicket(t1.id, as: anna) }
-        await expectFailure(.notFound, "collaboration disabled") { try await d.engine.closeTicket(t1.id, by: anna) }
+        #expect(try await d.engine.tickets.customerTickets(as: anna).items.isEmpty)
+        await expectFailure(.notFound, "collaboration disabled") { _ = try await d.engine.tickets.customerTicket(t1.id, as: anna) }
+        await expectFailure(.notFound, "collaboration disabled") { try await d.engine.tickets.close(t1.id, by: anna) }
         #expect(try await d.stored(t1.id).state == .resolved)
     }
 }

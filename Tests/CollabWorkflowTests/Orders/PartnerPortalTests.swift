@@ -43,14 +43,14 @@ private struct Portal {
         try await h.addMember(Self.purchasingHead, in: "acme",
             departments: [DepartmentMembership("purchasing", role: .head)], name: "Hu Head")
         guard invite else { return }
-        try await w.engine.invitePartner(PartnerInvitation(partnerID: "supplier-a", name: "Supplier A", contacts: [
+        try await w.engine.partners.invite(PartnerInvitation(partnerID: "supplier-a", name: "Supplier A", contacts: [
             ExternalContact(memberID: Self.alice, displayName: "Alice Meyer", email: "alice@supplier-a.example"),
             ExternalContact(memberID: Self.anton, displayName: "Anton Berg"),
         ]), by: Workplace.admin)
-        try await w.engine.invitePartner(PartnerInvitation(partnerID: "supplier-b", name: "Supplier B", contacts: [
+        try await w.engine.partners.invite(PartnerInvitation(partnerID: "supplier-b", name: "Supplier B", contacts: [
             ExternalContact(memberID: Self.bert, displayName: "Bert Kahn")
         ]), by: Workplace.admin)
-        try await w.engine.invitePartner(PartnerInvitation(partnerID: "distri", name: "Distri", role: .distributor,
+        try await w.engine.partners.invite(PartnerInvitation(partnerID: "distri", name: "Distri", role: .distributor,
             contacts: [ExternalContact(memberID: Self.dora, displayName: "Dora Diaz")]), by: Workplace.admin)
     }
 
@@ -79,7 +79,7 @@ private struct Portal {
     func share(_ number: String = "PO-2026-0001", with supplier: Organization.ID = "supplier-a",
         by member: Member.ID = buyer) async throws -> PurchaseOrder
     {
-        let order = try await engine.shareOrder(Self.draft(number), with: supplier, by: member)
+        let order = try await engine.orders.share(Self.draft(number), with: supplier, by: member)
         h.clock.advance(by: .seconds(60))
         return order
     }
@@ -110,7 +110,7 @@ private struct Portal {
 
     /// The ids of the orders a member's list shows, newest first.
     func listed(_ member: Member.ID) async throws -> [PurchaseOrder.ID] {
-        try await engine.purchaseOrders(as: member, page: PageRequest(limit: 500)).items.map(\.id)
+        try await engine.orders.list(as: member, page: PageRequest(limit: 500)).items.map(\.id)
     }
 
     func stored(_ id: PurchaseOrder.ID) async throws -> PurchaseOrder {
@@ -134,18 +134,18 @@ private struct Portal {
         let before = try await tableSnapshot(p.h.databasePath)
         for member in [Portal.buyer, Portal.purchasingHead, Workplace.auditor, Workplace.bystander, Workplace.engHead] {
             await expectFailure(.forbidden, "\(member) of acme") {
-                try await p.engine.invitePartner(invitation, by: member)
+                try await p.engine.partners.invite(invitation, by: member)
             }
         }
         for outsider: Member.ID in [Workplace.partner, "amyboss"] {
             await expectFailure(.forbidden, "\(outsider) of a partner organization") {
-                try await p.engine.invitePartner(invitation, by: outsider)
+                try await p.engine.partners.invite(invitation, by: outsider)
             }
         }
         #expect(try await tableSnapshot(p.h.databasePath) == before)
         #expect(try await p.h.store.organization("supplier-a") == nil)
 
-        let partnership = try await p.engine.invitePartner(invitation, by: Workplace.admin)
+        let partnership = try await p.engine.partners.invite(invitation, by: Workplace.admin)
         #expect(partnership.organizationID == "acme" && partnership.partnerID == "supplier-a")
         #expect(partnership.role == .supplier && partnership.invitedBy == Workplace.admin)
         #expect(try await p.h.store.partnership(of: "acme", with: "supplier-a") == partnership)
@@ -155,7 +155,7 @@ private struct Portal {
     @Test("an invitation creates the partner organization and members with valid, unique handles")
     func invitationCreatesOrganizationAndMembers() async throws {
         let p = try await Portal(invite: false)
-        try await p.engine.invitePartner(PartnerInvitation(
+        try await p.engine.partners.invite(PartnerInvitation(
             partnerID: "supplier-a", name: "Supplier A GmbH", timeZoneIdentifier: "Europe/Berlin",
             contacts: [
                 ExternalContact(memberID: Portal.alice, displayName: "Alice Meyer", email: "alice@supplier-a.example"),
@@ -200,7 +200,7 @@ private struct Portal {
         #expect(before.count == 2)
 
         p.h.clock.advance(by: .seconds(3600))
-        try await p.engine.invitePartner(PartnerInvitation(partnerID: "supplier-a", name: "Supplier A", contacts: [
+        try await p.engine.partners.invite(PartnerInvitation(partnerID: "supplier-a", name: "Supplier A", contacts: [
             ExternalContact(memberID: Portal.alice, displayName: "Alice Renamed", email: "new.alice@supplier-a.example"),
             ExternalContact(memberID: Portal.anton, displayName: "Anton Renamed"),
             ExternalContact(displayName: "Carl Cole"),
@@ -227,7 +227,7 @@ private struct Portal {
         let before = try await tableSnapshot(p.h.databasePath)
         for taken: Member.ID in [Workplace.stranger, Workplace.partner, Portal.bert, Workplace.bystander] {
             let error = await expectFailure(.invalidInput, "contact '\(taken)'") {
-                try await p.engine.invitePartner(PartnerInvitation(partnerID: "supplier-x", name: "Supplier X",
+                try await p.engine.partners.invite(PartnerInvitation(partnerID: "supplier-x", name: "Supplier X",
                     contacts: [
                         ExternalContact(displayName: "Xena New"),
                         ExternalContact(memberID: taken, displayName: "Taken Id"),
@@ -245,7 +245,7 @@ private struct Portal {
 
         // Re-inviting an existing partner with another partner's member is refused as well.
         await expectFailure(.invalidInput, "bert into supplier-a") {
-            try await p.engine.invitePartner(PartnerInvitation(partnerID: "supplier-a", name: "Supplier A",
+            try await p.engine.partners.invite(PartnerInvitation(partnerID: "supplier-a", name: "Supplier A",
                 contacts: [ExternalContact(memberID: Portal.bert, displayName: "Bert")]), by: Workplace.admin)
         }
         #expect(try await tableSnapshot(p.h.databasePath) == before)
@@ -258,19 +258,19 @@ private struct Portal {
         let before = try await tableSnapshot(p.h.databasePath)
         for id: Organization.ID in ["globex", "acme", "cust"] {
             let error = await expectFailure(.invalidInput, "organization '\(id)'") {
-                try await p.engine.invitePartner(PartnerInvitation(partnerID: id, name: "Taken",
+                try await p.engine.partners.invite(PartnerInvitation(partnerID: id, name: "Taken",
                     contacts: [ExternalContact(displayName: "Someone New")]), by: Workplace.admin)
             }
             #expect(error?.problems.map(\.field) == ["partnerID"])
         }
         let error = await expectFailure(.invalidInput, "role customer") {
-            try await p.engine.invitePartner(PartnerInvitation(partnerID: "supplier-x", name: "Supplier X",
+            try await p.engine.partners.invite(PartnerInvitation(partnerID: "supplier-x", name: "Supplier X",
                 role: .customer, contacts: [ExternalContact(displayName: "Someone New")]), by: Workplace.admin)
         }
         #expect(error?.problems.map(\.field) == ["role"])
         // One contact id for two people would make one member of them, the second overwriting the first.
         let twice = await expectFailure(.invalidInput, "one member id for two contacts") {
-            try await p.engine.invitePartner(PartnerInvitation(partnerID: "supplier-x", name: "Supplier X",
+            try await p.engine.partners.invite(PartnerInvitation(partnerID: "supplier-x", name: "Supplier X",
                 contacts: [
                     ExternalContact(memberID: "xena", displayName: "Xena One"),
                     ExternalContact(memberID: "xena", displayName: "Xena Two"),
@@ -287,7 +287,7 @@ private struct Portal {
     @Test("purchasing shares an order with an invited supplier, whose contacts are told")
     func sharingTellsTheSupplier() async throws {
         let p = try await Portal()
-        let order = try await p.engine.shareOrder(Portal.draft("PO-2026-0001"), with: "supplier-a", by: Portal.buyer)
+        let order = try await p.engine.orders.share(Portal.draft("PO-2026-0001"), with: "supplier-a", by: Portal.buyer)
         #expect(order.organizationID == "acme" && order.supplierID == "supplier-a")
         #expect(order.state == .awaitingProposal && order.requirementsVersion == 1 && order.version == 1)
         #expect(order.proposalCount == 0 && order.confirmedProposal == nil)
@@ -304,8 +304,8 @@ private struct Portal {
         #expect(notice.title.contains("PO-2026-0001"))
 
         // The head of purchasing and an administrator share too.
-        try await p.engine.shareOrder(Portal.draft("PO-2026-0002"), with: "supplier-b", by: Portal.purchasingHead)
-        try await p.engine.shareOrder(Portal.draft("PO-2026-0003", department: nil), with: "supplier-b",
+        try await p.engine.orders.share(Portal.draft("PO-2026-0002"), with: "supplier-b", by: Portal.purchasingHead)
+        try await p.engine.orders.share(Portal.draft("PO-2026-0003", department: nil), with: "supplier-b",
             by: Workplace.admin)
     }
 
@@ -317,30 +317,30 @@ private struct Portal {
 
         for supplier: Organization.ID in ["partnerco", "distri", "globex", "acme", "nowhere"] {
             let error = await expectFailure(.invalidInput, "supplier '\(supplier)'") {
-                try await p.engine.shareOrder(Portal.draft("PO-2026-0002"), with: supplier, by: Portal.buyer)
+                try await p.engine.orders.share(Portal.draft("PO-2026-0002"), with: supplier, by: Portal.buyer)
             }
             #expect(error?.problems.map(\.field) == ["supplierID"])
         }
         for member in [Workplace.salesHead, Workplace.bystander, Workplace.auditor, Workplace.assignee] {
             await expectFailure(.forbidden, "\(member) is outside purchasing") {
-                try await p.engine.shareOrder(Portal.draft("PO-2026-0002"), with: "supplier-a", by: member)
+                try await p.engine.orders.share(Portal.draft("PO-2026-0002"), with: "supplier-a", by: member)
             }
         }
         for member in [Portal.alice, Workplace.partner, Workplace.stranger] {
             await expectFailure(.forbidden, "\(member) is outside acme") {
-                try await p.engine.shareOrder(Portal.draft("PO-2026-0002"), with: "supplier-a", by: member)
+                try await p.engine.orders.share(Portal.draft("PO-2026-0002"), with: "supplier-a", by: member)
             }
         }
         await expectFailure(.forbidden, "a buyer sharing for no department") {
-            try await p.engine.shareOrder(Portal.draft("PO-2026-0002", department: nil), with: "supplier-a",
+            try await p.engine.orders.share(Portal.draft("PO-2026-0002", department: nil), with: "supplier-a",
                 by: Portal.buyer)
         }
         await expectFailure(.alreadyExists, "number already used") {
-            try await p.engine.shareOrder(Portal.draft("PO-2026-0001"), with: "supplier-b", by: Portal.procurer)
+            try await p.engine.orders.share(Portal.draft("PO-2026-0001"), with: "supplier-b", by: Portal.procurer)
         }
 
         let noLines = await expectFailure(.invalidInput, "no lines") {
-            try await p.engine.shareOrder(Portal.draft("PO-2026-0002", lines: []), with: "supplier-a", by: Portal.buyer)
+            try await p.engine.orders.share(Portal.draft("PO-2026-0002", lines: []), with: "supplier-a", by: Portal.buyer)
         }
         #expect(noLines?.problems.map(\.field) == ["lines"])
         let wrong = [
@@ -349,7 +349,7 @@ private struct Portal {
             PurchaseOrder.Line(number: 0, description: "Nuts", quantity: -3, requiredDate: Portal.day(12)),
         ]
         let lines = await expectFailure(.invalidInput, "duplicate number, zero and negative quantities") {
-            try await p.engine.shareOrder(Portal.draft("PO-2026-0002", lines: wrong), with: "supplier-a",
+            try await p.engine.orders.share(Portal.draft("PO-2026-0002", lines: wrong), with: "supplier-a",
                 by: Portal.buyer)
         }
         #expect(Set(lines?.problems.map(\.field) ?? []) == [
@@ -368,7 +368,7 @@ private struct Portal {
         let p = try await Portal()
         let order = try await p.share()
 
-        let first = try await p.engine.proposeDeliveryDates(for: order.id, lines: Portal.dates(14, 25),
+        let first = try await p.engine.orders.proposeDeliveryDates(for: order.id, lines: Portal.dates(14, 25),
             note: "Shafts need a new batch", by: Portal.alice)
         #expect(first.number == 1 && first.side == .supplier && first.status == .open)
         #expect(first.authorID == Portal.alice && first.requirementsVersion == 1)
@@ -378,7 +378,7 @@ private struct Portal {
             == Portal.purchasingSide)
 
         p.h.clock.advance(by: .seconds(600))
-        let second = try await p.engine.counterPropose(for: order.id, lines: Portal.dates(10, 20),
+        let second = try await p.engine.orders.counterPropose(for: order.id, lines: Portal.dates(10, 20),
             note: "We need them on time", by: Portal.buyer, expectedVersion: stored.version)
         #expect(second.number == 2 && second.side == .buyer && second.status == .open)
         stored = try await p.stored(order.id)
@@ -391,7 +391,7 @@ private struct Portal {
             .contains("Counter-proposal") == true)
 
         p.h.clock.advance(by: .seconds(600))
-        let third = try await p.engine.proposeDeliveryDates(for: order.id, lines: [
+        let third = try await p.engine.orders.proposeDeliveryDates(for: order.id, lines: [
             DeliveryProposal.LineDate(line: 2, date: Portal.day(22)),
             DeliveryProposal.LineDate(line: 1, date: Portal.day(12), quantity: 300),
         ], by: Portal.anton)
@@ -402,46 +402,46 @@ private struct Portal {
         // Only the open proposal of the other side can be confirmed.
         let before = try await tableSnapshot(p.h.databasePath)
         await expectFailure(.conflict, "proposal 1 was countered") {
-            try await p.engine.confirmProposal(1, of: order.id, by: Portal.buyer)
+            try await p.engine.orders.confirmProposal(1, of: order.id, by: Portal.buyer)
         }
         await expectFailure(.conflict, "counter-proposal 2 was answered by proposal 3") {
-            try await p.engine.confirmProposal(2, of: order.id, by: Portal.alice)
+            try await p.engine.orders.confirmProposal(2, of: order.id, by: Portal.alice)
         }
         await expectFailure(.forbidden, "the supplier confirming its own proposal") {
-            try await p.engine.confirmProposal(3, of: order.id, by: Portal.alice)
+            try await p.engine.orders.confirmProposal(3, of: order.id, by: Portal.alice)
         }
         await expectFailure(.forbidden, "the supplier confirming its own proposal, by another contact") {
-            try await p.engine.confirmProposal(3, of: order.id, by: Portal.anton)
+            try await p.engine.orders.confirmProposal(3, of: order.id, by: Portal.anton)
         }
         await expectFailure(.forbidden, "purchasing confirming its own counter-proposal") {
-            try await p.engine.confirmProposal(2, of: order.id, by: Portal.procurer)
+            try await p.engine.orders.confirmProposal(2, of: order.id, by: Portal.procurer)
         }
         await expectFailure(.notFound, "no proposal 4") {
-            try await p.engine.confirmProposal(4, of: order.id, by: Portal.buyer)
+            try await p.engine.orders.confirmProposal(4, of: order.id, by: Portal.buyer)
         }
         await expectFailure(.forbidden, "the auditor sees but does not act") {
-            try await p.engine.confirmProposal(3, of: order.id, by: Workplace.auditor)
+            try await p.engine.orders.confirmProposal(3, of: order.id, by: Workplace.auditor)
         }
         #expect(try await tableSnapshot(p.h.databasePath) == before)
 
         p.h.clock.advance(by: .seconds(600))
-        let confirmed = try await p.engine.confirmProposal(3, of: order.id, by: Portal.procurer)
+        let confirmed = try await p.engine.orders.confirmProposal(3, of: order.id, by: Portal.procurer)
         #expect(confirmed.state == .confirmed && confirmed.confirmedProposal == 3)
         #expect(confirmed.lines.map(\.confirmedDate) == [Portal.day(12), Portal.day(22)])
         #expect(try await p.stored(order.id) == confirmed)
 
-        let proposals = try await p.engine.deliveryProposals(of: order.id, as: Portal.alice)
+        let proposals = try await p.engine.orders.proposals(of: order.id, as: Portal.alice)
         #expect(proposals.map(\.number) == [1, 2, 3])
         #expect(proposals.map(\.status) == [.countered, .countered, .confirmed])
         #expect(proposals.map(\.side) == [.supplier, .buyer, .supplier])
         #expect(proposals.map(\.lines) == [Portal.dates(14, 25), Portal.dates(10, 20), third.lines])
         #expect(proposals[2].confirmedBy == Portal.procurer && proposals[2].decidedAt == p.w.now)
         #expect(proposals.filter { $0.status == .confirmed }.count == 1)
-        #expect(try await p.engine.deliveryProposals(of: order.id, as: Portal.buyer) == proposals)
+        #expect(try await p.engine.orders.proposals(of: order.id, as: Portal.buyer) == proposals)
 
         #expect(try await p.notified(.deliveryConfirmed, about: order.id, among: Portal.everyone) == Portal.supplierA)
         await expectFailure(.conflict, "a confirmed proposal is not confirmed twice") {
-            try await p.engine.confirmProposal(3, of: order.id, by: Portal.buyer)
+            try await p.engine.orders.confirmProposal(3, of: order.id, by: Portal.buyer)
         }
     }
 
@@ -449,31 +449,31 @@ private struct Portal {
     func supplierConfirmsCounterProposal() async throws {
         let p = try await Portal()
         let order = try await p.share()
-        try await p.engine.proposeDeliveryDates(for: order.id, lines: Portal.dates(14, 25), by: Portal.alice)
+        try await p.engine.orders.proposeDeliveryDates(for: order.id, lines: Portal.dates(14, 25), by: Portal.alice)
         // A second supplier proposal replaces the first while it is open.
-        let replaced = try await p.engine.proposeDeliveryDates(for: order.id, lines: Portal.dates(13, 24),
+        let replaced = try await p.engine.orders.proposeDeliveryDates(for: order.id, lines: Portal.dates(13, 24),
             by: Portal.anton)
         #expect(replaced.number == 2)
         #expect(try await p.statuses(order.id) == [.superseded, .open])
         await expectFailure(.conflict, "superseded proposal 1") {
-            try await p.engine.confirmProposal(1, of: order.id, by: Portal.buyer)
+            try await p.engine.orders.confirmProposal(1, of: order.id, by: Portal.buyer)
         }
-        let counter = try await p.engine.counterPropose(for: order.id, lines: Portal.dates(11, 21),
+        let counter = try await p.engine.orders.counterPropose(for: order.id, lines: Portal.dates(11, 21),
             by: Portal.purchasingHead)
         #expect(counter.number == 3)
         p.h.clock.advance(by: .seconds(600))
 
-        let confirmed = try await p.engine.confirmProposal(3, of: order.id, by: Portal.anton)
+        let confirmed = try await p.engine.orders.confirmProposal(3, of: order.id, by: Portal.anton)
         #expect(confirmed.state == .confirmed && confirmed.confirmedProposal == 3)
         #expect(confirmed.lines.map(\.confirmedDate) == [Portal.day(11), Portal.day(21)])
         #expect(try await p.statuses(order.id) == [.superseded, .countered, .confirmed])
-        let proposals = try await p.engine.deliveryProposals(of: order.id, as: Portal.buyer)
+        let proposals = try await p.engine.orders.proposals(of: order.id, as: Portal.buyer)
         #expect(proposals.map(\.number) == [1, 2, 3])
         #expect(proposals[2].confirmedBy == Portal.anton)
         #expect(try await p.notified(.deliveryConfirmed, about: order.id, among: Portal.everyone)
             == Portal.purchasingSide)
         await expectFailure(.invalidTransition, "a confirmed order takes no proposal") {
-            try await p.engine.proposeDeliveryDates(for: order.id, lines: Portal.dates(9, 9), by: Portal.alice)
+            try await p.engine.orders.proposeDeliveryDates(for: order.id, lines: Portal.dates(9, 9), by: Portal.alice)
         }
     }
 
@@ -485,45 +485,45 @@ private struct Portal {
         typealias LineDate = DeliveryProposal.LineDate
 
         let missing = await expectFailure(.invalidInput, "line 2 has no date") {
-            try await p.engine.proposeDeliveryDates(for: order.id, lines: [LineDate(line: 1, date: Portal.day(9))],
+            try await p.engine.orders.proposeDeliveryDates(for: order.id, lines: [LineDate(line: 1, date: Portal.day(9))],
                 by: Portal.alice)
         }
         #expect(missing?.problems.map(\.kind) == [.missing])
         let unknown = await expectFailure(.invalidInput, "line 7 is not in the order") {
-            try await p.engine.proposeDeliveryDates(for: order.id, lines: Portal.dates(9, 9)
+            try await p.engine.orders.proposeDeliveryDates(for: order.id, lines: Portal.dates(9, 9)
                 + [LineDate(line: 7, date: Portal.day(9))], by: Portal.alice)
         }
         #expect(unknown?.problems.map(\.field) == ["lines[2].line"])
         let unknownWithQuantity = await expectFailure(.invalidInput, "line 7 with a quantity") {
-            try await p.engine.proposeDeliveryDates(for: order.id, lines: Portal.dates(9, 9)
+            try await p.engine.orders.proposeDeliveryDates(for: order.id, lines: Portal.dates(9, 9)
                 + [LineDate(line: 7, date: Portal.day(9), quantity: 5)], by: Portal.alice)
         }
         #expect(unknownWithQuantity?.problems.contains { $0.field == "lines[2].line" } == true)
         let above = await expectFailure(.invalidInput, "501 of 500 bearings") {
-            try await p.engine.proposeDeliveryDates(for: order.id, lines: [
+            try await p.engine.orders.proposeDeliveryDates(for: order.id, lines: [
                 LineDate(line: 1, date: Portal.day(9), quantity: 501), LineDate(line: 2, date: Portal.day(9)),
             ], by: Portal.alice)
         }
         #expect(above?.problems.map(\.field) == ["lines[0].quantity"])
         let zero = await expectFailure(.invalidInput, "zero shafts") {
-            try await p.engine.proposeDeliveryDates(for: order.id, lines: [
+            try await p.engine.orders.proposeDeliveryDates(for: order.id, lines: [
                 LineDate(line: 1, date: Portal.day(9)), LineDate(line: 2, date: Portal.day(9), quantity: 0),
             ], by: Portal.alice)
         }
         #expect(zero?.problems.map(\.field) == ["lines[1].quantity"])
         let twice = await expectFailure(.invalidInput, "line 1 twice") {
-            try await p.engine.proposeDeliveryDates(for: order.id, lines: Portal.dates(9, 9)
+            try await p.engine.orders.proposeDeliveryDates(for: order.id, lines: Portal.dates(9, 9)
                 + [LineDate(line: 1, date: Portal.day(10))], by: Portal.alice)
         }
         #expect(twice?.problems.map(\.kind) == [.duplicate])
         await expectFailure(.forbidden, "purchasing does not propose as the supplier") {
-            try await p.engine.proposeDeliveryDates(for: order.id, lines: Portal.dates(9, 9), by: Portal.buyer)
+            try await p.engine.orders.proposeDeliveryDates(for: order.id, lines: Portal.dates(9, 9), by: Portal.buyer)
         }
         await expectFailure(.invalidTransition, "nothing to counter before the supplier proposed") {
-            try await p.engine.counterPropose(for: order.id, lines: Portal.dates(9, 9), by: Portal.buyer)
+            try await p.engine.orders.counterPropose(for: order.id, lines: Portal.dates(9, 9), by: Portal.buyer)
         }
         await expectFailure(.conflict, "a proposal on a stale order version") {
-            try await p.engine.proposeDeliveryDates(for: order.id, lines: Portal.dates(9, 9), by: Portal.alice,
+            try await p.engine.orders.proposeDeliveryDates(for: order.id, lines: Portal.dates(9, 9), by: Portal.alice,
                 expectedVersion: order.version + 1)
         }
         #expect(try await tableSnapshot(p.h.databasePath) == before)
@@ -536,8 +536,8 @@ private struct Portal {
     func changedRequirementsNotifyTheOtherSide() async throws {
         let p = try await Portal()
         let order = try await p.share()
-        try await p.engine.proposeDeliveryDates(for: order.id, lines: Portal.dates(12, 22), by: Portal.alice)
-        let confirmed = try await p.engine.confirmProposal(1, of: order.id, by: Portal.buyer)
+        try await p.engine.orders.proposeDeliveryDates(for: order.id, lines: Portal.dates(12, 22), by: Portal.alice)
+        let confirmed = try await p.engine.orders.confirmProposal(1, of: order.id, by: Portal.buyer)
         #expect(confirmed.state == .confirmed)
         p.h.clock.advance(by: .seconds(3600))
 
@@ -546,19 +546,19 @@ private struct Portal {
         lines.append(PurchaseOrder.Line(number: 3, description: "Seals", quantity: 40, requiredDate: Portal.day(18)))
         let before = try await tableSnapshot(p.h.databasePath)
         await expectFailure(.conflict, "changed from a stale version") {
-            try await p.engine.changeRequirements(of: order.id, lines: lines, reason: "Demand rose",
+            try await p.engine.orders.changeRequirements(of: order.id, lines: lines, reason: "Demand rose",
                 by: Portal.buyer, expectedVersion: order.version)
         }
         await expectFailure(.forbidden, "the supplier does not change requirements") {
-            try await p.engine.changeRequirements(of: order.id, lines: lines, reason: "Demand rose", by: Portal.alice)
+            try await p.engine.orders.changeRequirements(of: order.id, lines: lines, reason: "Demand rose", by: Portal.alice)
         }
         await expectFailure(.notFound, "a member outside purchasing does not see the order") {
-            try await p.engine.changeRequirements(of: order.id, lines: lines, reason: "Demand rose",
+            try await p.engine.orders.changeRequirements(of: order.id, lines: lines, reason: "Demand rose",
                 by: Workplace.bystander)
         }
         #expect(try await tableSnapshot(p.h.databasePath) == before)
 
-        let changed = try await p.engine.changeRequirements(of: order.id, lines: lines, reason: "Demand rose",
+        let changed = try await p.engine.orders.changeRequirements(of: order.id, lines: lines, reason: "Demand rose",
             by: Portal.procurer, expectedVersion: confirmed.version)
         #expect(changed.state == .awaitingProposal)
         #expect(changed.confirmedProposal == nil)
@@ -576,14 +576,14 @@ private struct Portal {
         #expect(notice.actorID == Portal.procurer)
 
         await expectFailure(.conflict, "the voided proposal cannot be confirmed again") {
-            try await p.engine.confirmProposal(1, of: order.id, by: Portal.buyer)
+            try await p.engine.orders.confirmProposal(1, of: order.id, by: Portal.buyer)
         }
         await expectFailure(.invalidInput, "the new line 3 needs a date too") {
-            try await p.engine.proposeDeliveryDates(for: order.id, lines: Portal.dates(15, 25), by: Portal.anton)
+            try await p.engine.orders.proposeDeliveryDates(for: order.id, lines: Portal.dates(15, 25), by: Portal.anton)
         }
 
         p.h.clock.advance(by: .seconds(600))
-        let proposal = try await p.engine.proposeDeliveryDates(for: order.id, lines: Portal.dates(15, 25)
+        let proposal = try await p.engine.orders.proposeDeliveryDates(for: order.id, lines: Portal.dates(15, 25)
             + [DeliveryProposal.LineDate(line: 3, date: Portal.day(19))], by: Portal.anton,
             expectedVersion: changed.version)
         #expect(proposal.number == 2 && proposal.requirementsVersion == changed.requirementsVersion)
@@ -599,12 +599,12 @@ private struct Portal {
     func buyerNotifications() async throws {
         let p = try await Portal()
         let order = try await p.share("PO-2026-0001", by: Workplace.admin)
-        try await p.engine.proposeDeliveryDates(for: order.id, lines: Portal.dates(12, 22), by: Portal.alice)
+        try await p.engine.orders.proposeDeliveryDates(for: order.id, lines: Portal.dates(12, 22), by: Portal.alice)
         #expect(try await p.notified(.deliveryProposed, about: order.id, among: Portal.everyone)
             == Portal.purchasingSide + [Workplace.admin])
         // A counter-proposal goes to the supplier only, never back to purchasing.
         p.h.clock.advance(by: .seconds(600))
-        try await p.engine.counterPropose(for: order.id, lines: Portal.dates(11, 21), by: Workplace.admin)
+        try await p.engine.orders.counterPropose(for: order.id, lines: Portal.dates(11, 21), by: Workplace.admin)
         #expect(try await p.notified(.deliveryProposed, about: order.id, among: Portal.everyone, at: p.w.now)
             == Portal.supplierA)
     }
@@ -613,14 +613,14 @@ private struct Portal {
     func cancelling() async throws {
         let p = try await Portal()
         let order = try await p.share()
-        try await p.engine.proposeDeliveryDates(for: order.id, lines: Portal.dates(12, 22), by: Portal.alice)
+        try await p.engine.orders.proposeDeliveryDates(for: order.id, lines: Portal.dates(12, 22), by: Portal.alice)
         await expectFailure(.forbidden, "the supplier does not cancel") {
-            try await p.engine.cancelOrder(order.id, reason: "No longer needed", by: Portal.alice)
+            try await p.engine.orders.cancel(order.id, reason: "No longer needed", by: Portal.alice)
         }
         await expectFailure(.notFound, "a member outside purchasing does not see the order") {
-            try await p.engine.cancelOrder(order.id, reason: "No longer needed", by: Workplace.salesHead)
+            try await p.engine.orders.cancel(order.id, reason: "No longer needed", by: Workplace.salesHead)
         }
-        let cancelled = try await p.engine.cancelOrder(order.id, reason: "Project stopped", by: Portal.purchasingHead)
+        let cancelled = try await p.engine.orders.cancel(order.id, reason: "Project stopped", by: Portal.purchasingHead)
         #expect(cancelled.state == .cancelled)
         #expect(try await p.stored(order.id).state == .cancelled)
         #expect(try await p.statuses(order.id) == [.superseded])
@@ -631,20 +631,20 @@ private struct Portal {
 
         let before = try await tableSnapshot(p.h.databasePath)
         await expectFailure(.invalidTransition, "a proposal on a cancelled order") {
-            try await p.engine.proposeDeliveryDates(for: order.id, lines: Portal.dates(12, 22), by: Portal.anton)
+            try await p.engine.orders.proposeDeliveryDates(for: order.id, lines: Portal.dates(12, 22), by: Portal.anton)
         }
         await expectFailure(.invalidTransition, "a counter-proposal on a cancelled order") {
-            try await p.engine.counterPropose(for: order.id, lines: Portal.dates(12, 22), by: Portal.buyer)
+            try await p.engine.orders.counterPropose(for: order.id, lines: Portal.dates(12, 22), by: Portal.buyer)
         }
         await expectFailure(.invalidTransition, "a change of a cancelled order") {
-            try await p.engine.changeRequirements(of: order.id, lines: Portal.lines, reason: "Back on",
+            try await p.engine.orders.changeRequirements(of: order.id, lines: Portal.lines, reason: "Back on",
                 by: Portal.buyer)
         }
         await expectFailure(.invalidTransition, "cancelled twice") {
-            try await p.engine.cancelOrder(order.id, reason: "Again", by: Portal.buyer)
+            try await p.engine.orders.cancel(order.id, reason: "Again", by: Portal.buyer)
         }
         await expectFailure(.conflict, "the proposal open at cancellation is void") {
-            try await p.engine.confirmProposal(1, of: order.id, by: Portal.buyer)
+            try await p.engine.orders.confirmProposal(1, of: order.id, by: Portal.buyer)
         }
         #expect(try await tableSnapshot(p.h.databasePath) == before)
     }
@@ -657,53 +657,53 @@ private struct Portal {
         let a1 = try await p.share("PO-A1", with: "supplier-a")
         let b1 = try await p.share("PO-B1", with: "supplier-b", by: Portal.procurer)
         let a2 = try await p.share("PO-A2", with: "supplier-a", by: Portal.purchasingHead)
-        try await p.engine.proposeDeliveryDates(for: b1.id, lines: Portal.dates(12, 22), by: Portal.bert)
+        try await p.engine.orders.proposeDeliveryDates(for: b1.id, lines: Portal.dates(12, 22), by: Portal.bert)
 
         #expect(try await p.listed(Portal.alice) == [a2.id, a1.id])
         #expect(try await p.listed(Portal.anton) == [a2.id, a1.id])
         #expect(try await p.listed(Portal.bert) == [b1.id])
         for member in [Portal.alice, Portal.anton] {
             await expectFailure(.notFound, "\(member) reading B's order") {
-                _ = try await p.engine.purchaseOrder(b1.id, as: member)
+                _ = try await p.engine.orders.order(b1.id, as: member)
             }
             await expectFailure(.notFound, "\(member) reading B's proposals") {
-                _ = try await p.engine.deliveryProposals(of: b1.id, as: member)
+                _ = try await p.engine.orders.proposals(of: b1.id, as: member)
             }
             await expectFailure(.notFound, "\(member) proposing on B's order") {
-                try await p.engine.proposeDeliveryDates(for: b1.id, lines: Portal.dates(12, 22), by: member)
+                try await p.engine.orders.proposeDeliveryDates(for: b1.id, lines: Portal.dates(12, 22), by: member)
             }
             await expectFailure(.notFound, "\(member) confirming on B's order") {
-                try await p.engine.confirmProposal(1, of: b1.id, by: member)
+                try await p.engine.orders.confirmProposal(1, of: b1.id, by: member)
             }
         }
         await expectFailure(.notFound, "bert reading A's order") {
-            _ = try await p.engine.purchaseOrder(a1.id, as: Portal.bert)
+            _ = try await p.engine.orders.order(a1.id, as: Portal.bert)
         }
-        #expect(try await p.engine.purchaseOrder(a1.id, as: Portal.alice) == a1)
-        #expect(try await p.engine.deliveryProposals(of: b1.id, as: Portal.bert).map(\.number) == [1])
+        #expect(try await p.engine.orders.order(a1.id, as: Portal.alice) == a1)
+        #expect(try await p.engine.orders.proposals(of: b1.id, as: Portal.bert).map(\.number) == [1])
 
         // Outsiders that are not acme's suppliers see nothing.
         for outsider in [Portal.dora, Workplace.partner, Workplace.stranger] {
             #expect(try await p.listed(outsider).isEmpty, "\(outsider)")
             for order in [a1, b1] {
                 await expectFailure(.notFound, "\(outsider) reading \(order.number)") {
-                    _ = try await p.engine.purchaseOrder(order.id, as: outsider)
+                    _ = try await p.engine.orders.order(order.id, as: outsider)
                 }
             }
         }
         // Inside acme: the people who work on orders and the overseers.
         for member in [Workplace.admin, Workplace.auditor] + Portal.purchasingSide {
             #expect(Set(try await p.listed(member)) == [a1.id, a2.id, b1.id], "\(member)")
-            #expect(try await p.engine.purchaseOrder(b1.id, as: member) == p.stored(b1.id), "\(member)")
-            #expect(try await p.engine.deliveryProposals(of: b1.id, as: member).count == 1, "\(member)")
+            #expect(try await p.engine.orders.order(b1.id, as: member) == p.stored(b1.id), "\(member)")
+            #expect(try await p.engine.orders.proposals(of: b1.id, as: member).count == 1, "\(member)")
         }
         for member in [Workplace.bystander, Workplace.salesHead, Workplace.engHead, Workplace.initiator] {
             #expect(try await p.listed(member).isEmpty, "\(member)")
             await expectFailure(.notFound, "\(member) reading an order") {
-                _ = try await p.engine.purchaseOrder(a1.id, as: member)
+                _ = try await p.engine.orders.order(a1.id, as: member)
             }
             await expectFailure(.notFound, "\(member) reading proposals") {
-                _ = try await p.engine.deliveryProposals(of: b1.id, as: member)
+                _ = try await p.engine.orders.proposals(of: b1.id, as: member)
             }
         }
     }
@@ -713,22 +713,22 @@ private struct Portal {
         let p = try await Portal()
         let a1 = try await p.share("PO-A1", with: "supplier-a")
         let b1 = try await p.share("PO-B1", with: "supplier-b")
-        try await p.engine.proposeDeliveryDates(for: a1.id, lines: Portal.dates(12, 22), by: Portal.alice)
-        let counter = try await p.engine.counterPropose(for: a1.id, lines: Portal.dates(11, 21), by: Portal.buyer)
+        try await p.engine.orders.proposeDeliveryDates(for: a1.id, lines: Portal.dates(12, 22), by: Portal.alice)
+        let counter = try await p.engine.orders.counterPropose(for: a1.id, lines: Portal.dates(11, 21), by: Portal.buyer)
 
         try await p.w.deactivate(Portal.anton)
         #expect(try await p.listed(Portal.anton).isEmpty)
         await expectFailure(.notFound, "a deactivated contact reading the order") {
-            _ = try await p.engine.purchaseOrder(a1.id, as: Portal.anton)
+            _ = try await p.engine.orders.order(a1.id, as: Portal.anton)
         }
         await expectFailure(.notFound, "a deactivated contact reading the proposals") {
-            _ = try await p.engine.deliveryProposals(of: a1.id, as: Portal.anton)
+            _ = try await p.engine.orders.proposals(of: a1.id, as: Portal.anton)
         }
         await expectFailure(.forbidden, "a deactivated contact proposing") {
-            try await p.engine.proposeDeliveryDates(for: a1.id, lines: Portal.dates(12, 22), by: Portal.anton)
+            try await p.engine.orders.proposeDeliveryDates(for: a1.id, lines: Portal.dates(12, 22), by: Portal.anton)
         }
         await expectFailure(.forbidden, "a deactivated contact confirming") {
-            try await p.engine.confirmProposal(counter.number, of: a1.id, by: Portal.anton)
+            try await p.engine.orders.confirmProposal(counter.number, of: a1.id, by: Portal.anton)
         }
         #expect(try await p.listed(Portal.alice) == [a1.id])
 
@@ -738,16 +738,16 @@ private struct Portal {
         let before = try await tableSnapshot(p.h.databasePath)
         #expect(try await p.listed(Portal.alice).isEmpty)
         await expectFailure(.notFound, "reading the order of a disabled supplier") {
-            _ = try await p.engine.purchaseOrder(a1.id, as: Portal.alice)
+            _ = try await p.engine.orders.order(a1.id, as: Portal.alice)
         }
         await expectFailure(.notFound, "reading the proposals of a disabled supplier") {
-            _ = try await p.engine.deliveryProposals(of: a1.id, as: Portal.alice)
+            _ = try await p.engine.orders.proposals(of: a1.id, as: Portal.alice)
         }
         await expectFailure(.notFound, "proposing for a disabled supplier") {
-            try await p.engine.proposeDeliveryDates(for: a1.id, lines: Portal.dates(12, 22), by: Portal.alice)
+            try await p.engine.orders.proposeDeliveryDates(for: a1.id, lines: Portal.dates(12, 22), by: Portal.alice)
         }
         await expectFailure(.notFound, "confirming for a disabled supplier") {
-            try await p.engine.confirmProposal(counter.number, of: a1.id, by: Portal.alice)
+            try await p.engine.orders.confirmProposal(counter.number, of: a1.id, by: Portal.alice)
         }
         #expect(try await tableSnapshot(p.h.databasePath) == before)
         // The other supplier is unaffected.
@@ -765,7 +765,7 @@ private struct Portal {
         // Globex may not add a contact to acme's supplier: that contact would read acme's orders.
         let before = try await tableSnapshot(h.databasePath)
         await expectFailure(.invalidInput, "globex inviting acme's supplier-a") {
-            try await p.engine.invitePartner(PartnerInvitation(partnerID: "supplier-a", name: "Renamed by globex",
+            try await p.engine.partners.invite(PartnerInvitation(partnerID: "supplier-a", name: "Renamed by globex",
                 contacts: [ExternalContact(memberID: "spy", displayName: "Spy")]), by: "gadmin")
         }
         #expect(try await tableSnapshot(h.databasePath) == before)
@@ -773,16 +773,16 @@ private struct Portal {
         #expect(try await h.store.organization("supplier-a")?.name != "Renamed by globex")
 
         // The same real supplier works with globex as globex's own partner organization.
-        try await p.engine.invitePartner(PartnerInvitation(partnerID: "supplier-a-globex", name: "Supplier A",
+        try await p.engine.partners.invite(PartnerInvitation(partnerID: "supplier-a-globex", name: "Supplier A",
             contacts: [ExternalContact(memberID: "alina", displayName: "Alina Meyer")]), by: "gadmin")
-        try await p.engine.invitePartner(PartnerInvitation(partnerID: "supplier-c", name: "Supplier C",
+        try await p.engine.partners.invite(PartnerInvitation(partnerID: "supplier-c", name: "Supplier C",
             contacts: [ExternalContact(memberID: "cora", displayName: "Cora Lind")]), by: "gadmin")
         #expect(try await h.store.members(in: "supplier-a").count == 2)
 
         let acmeA = try await p.share("PO-1", with: "supplier-a")
         let acmeB = try await p.share("PO-2", with: "supplier-b")
         func globex(_ number: String, _ supplier: Organization.ID) async throws -> PurchaseOrder {
-            let order = try await p.engine.shareOrder(Portal.draft(number, department: "g-purchasing"),
+            let order = try await p.engine.orders.share(Portal.draft(number, department: "g-purchasing"),
                 with: supplier, by: "gbuyer")
             h.clock.advance(by: .seconds(60))
             return order
@@ -791,11 +791,11 @@ private struct Portal {
         let globexA = try await globex("PO-1", "supplier-a-globex")
         let globexC = try await globex("PO-3", "supplier-c")
         await expectFailure(.invalidInput, "supplier-a is acme's supplier, not globex's") {
-            try await p.engine.shareOrder(Portal.draft("PO-4", department: "g-purchasing"), with: "supplier-a",
+            try await p.engine.orders.share(Portal.draft("PO-4", department: "g-purchasing"), with: "supplier-a",
                 by: "gbuyer")
         }
         await expectFailure(.invalidInput, "supplier-b is acme's supplier, not globex's") {
-            try await p.engine.shareOrder(Portal.draft("PO-4", department: "g-purchasing"), with: "supplier-b",
+            try await p.engine.orders.share(Portal.draft("PO-4", department: "g-purchasing"), with: "supplier-b",
                 by: "gbuyer")
         }
 
@@ -805,31 +805,31 @@ private struct Portal {
         #expect(try await p.listed(Portal.bert) == [acmeB.id])
         for order in [acmeB, globexA, globexC] {
             await expectFailure(.notFound, "alice reading \(order.number) of \(order.organizationID)") {
-                _ = try await p.engine.purchaseOrder(order.id, as: Portal.alice)
+                _ = try await p.engine.orders.order(order.id, as: Portal.alice)
             }
         }
         await expectFailure(.notFound, "alina reading acme's order with supplier-a") {
-            _ = try await p.engine.purchaseOrder(acmeA.id, as: "alina")
+            _ = try await p.engine.orders.order(acmeA.id, as: "alina")
         }
         await expectFailure(.notFound, "cora reading acme's order with supplier-a") {
-            _ = try await p.engine.purchaseOrder(acmeA.id, as: "cora")
+            _ = try await p.engine.orders.order(acmeA.id, as: "cora")
         }
-        #expect(try await p.engine.purchaseOrder(globexA.id, as: "alina") == globexA)
+        #expect(try await p.engine.orders.order(globexA.id, as: "alina") == globexA)
 
         #expect(Set(try await p.listed("gadmin")) == [globexA.id, globexC.id])
         #expect(Set(try await p.listed(Workplace.admin)) == [acmeA.id, acmeB.id])
         await expectFailure(.notFound, "acme's buyer reading globex's order") {
-            _ = try await p.engine.purchaseOrder(globexA.id, as: Portal.buyer)
+            _ = try await p.engine.orders.order(globexA.id, as: Portal.buyer)
         }
         await expectFailure(.notFound, "globex's buyer reading acme's order") {
-            _ = try await p.engine.purchaseOrder(acmeA.id, as: "gbuyer")
+            _ = try await p.engine.orders.order(acmeA.id, as: "gbuyer")
         }
         await expectFailure(.notFound, "acme's buyer confirming on globex's order") {
-            try await p.engine.confirmProposal(1, of: globexA.id, by: Portal.buyer)
+            try await p.engine.orders.confirmProposal(1, of: globexA.id, by: Portal.buyer)
         }
 
         // A proposal on globex's order tells globex's purchasing, not acme's.
-        try await p.engine.proposeDeliveryDates(for: globexA.id, lines: Portal.dates(12, 22), by: "alina")
+        try await p.engine.orders.proposeDeliveryDates(for: globexA.id, lines: Portal.dates(12, 22), by: "alina")
         #expect(try await p.notified(.deliveryProposed, about: globexA.id, among: Portal.everyone + ["gbuyer"])
             == ["gbuyer"])
     }
@@ -838,14 +838,14 @@ private struct Portal {
     func supplierTurnedDistributor() async throws {
         let p = try await Portal()
         let order = try await p.share()
-        try await p.engine.invitePartner(PartnerInvitation(partnerID: "supplier-a", name: "Supplier A",
+        try await p.engine.partners.invite(PartnerInvitation(partnerID: "supplier-a", name: "Supplier A",
             role: .distributor, contacts: []), by: Workplace.admin)
         #expect(try await p.listed(Portal.alice).isEmpty)
         await expectFailure(.notFound, "reading as a distributor") {
-            _ = try await p.engine.purchaseOrder(order.id, as: Portal.alice)
+            _ = try await p.engine.orders.order(order.id, as: Portal.alice)
         }
         await expectFailure(.notFound, "proposing as a distributor") {
-            try await p.engine.proposeDeliveryDates(for: order.id, lines: Portal.dates(12, 22), by: Portal.alice)
+            try await p.engine.orders.proposeDeliveryDates(for: order.id, lines: Portal.dates(12, 22), by: Portal.alice)
         }
     }
 
@@ -856,13 +856,13 @@ private struct Portal {
         let p = try await Portal()
         let order = try await p.share()
         let other = try await p.share("PO-2026-0002", with: "supplier-b")
-        try await p.engine.proposeDeliveryDates(for: order.id, lines: Portal.dates(14, 25), by: Portal.alice)
+        try await p.engine.orders.proposeDeliveryDates(for: order.id, lines: Portal.dates(14, 25), by: Portal.alice)
         p.h.clock.advance(by: .seconds(60))
-        try await p.engine.counterPropose(for: order.id, lines: Portal.dates(10, 20), by: Portal.buyer)
+        try await p.engine.orders.counterPropose(for: order.id, lines: Portal.dates(10, 20), by: Portal.buyer)
         p.h.clock.advance(by: .seconds(60))
-        try await p.engine.confirmProposal(2, of: order.id, by: Portal.anton)
+        try await p.engine.orders.confirmProposal(2, of: order.id, by: Portal.anton)
         p.h.clock.advance(by: .seconds(60))
-        try await p.engine.changeRequirements(of: order.id, lines: Portal.lines, reason: "New drawing",
+        try await p.engine.orders.changeRequirements(of: order.id, lines: Portal.lines, reason: "New drawing",
             by: Portal.purchasingHead)
 
         let trail = try await p.h.store.auditTrail(of: .purchaseOrder(order.id))

@@ -4,37 +4,13 @@ import CollabStore
 import Foundation
 
 extension WorkflowEngine {
-    /// Records a signed contract: registers the customer in the archive (its organization, with external
-    /// collaboration enabled, and its contacts as members) or, for a customer already there by
-    /// ``SignedContract/customerKey``, adds the contract and any new contact (matched by e-mail address).
-    ///
-    /// Any active member of the company records a new customer. A customer already in the archive is
-    /// another matter: only its sales owner and administrators add contracts and contacts to it
-    /// (``ExternalRules/canAddContracts(_:to:)``).
-    ///
-    /// Idempotent: a second event for the same contract changes nothing and returns the customer with
-    /// ``CustomerRegistration/changed`` `false` — also when two deliveries of the event race — to a
-    /// caller who may see the customer (its sales owner, administrators, auditors).
-    ///
-    /// A caller who may not see the customer — another salesperson replaying a known contract, or naming a
-    /// known customer key in a new contract — gets `CollabError.Code.notFound` for the customer key, the
-    /// answer for a customer that does not exist, and nothing is written or returned: the stored contacts'
-    /// addresses and phone numbers are never handed to someone who could not read them in the archive.
-    ///
-    /// - Throws: `CollabError.Code.forbidden` for members of outside organizations, and for an auditor
-    ///   adding a contract to a customer they see; `CollabError.Code.notFound` as above;
-    ///   `CollabError.Code.invalidInput` listing every problem (no contact, a malformed address, a sales
-    ///   owner who is not an active member of the company).
-    @discardableResult
-    public func recordSignedContract(_ contract: SignedContract, by member: Member.ID) async throws(CollabError)
-        -> CustomerRegistration
+    /// Plans ``CustomerDesk/recordSignedContract(_:by:idempotencyKey:)`` as `planning.subject`: nothing to
+    /// write for a contract already recorded (returned to who may see its customer), else the registration.
+    func planRecordSignedContract(_ contract: SignedContract, _ planning: Planning) async throws(CollabError)
+        -> Planned<CustomerRegistration>
     {
-        guard Self.isPlanningAtRevision else {
-            return try await checkedAtCommit("record_signed_contract") { () async throws(CollabError) in
-                try await recordSignedContract(contract, by: member)
-            }
-        }
-        let subject = try await activeSubject(member)
+        let subject = planning.subject
+        let member = subject.memberID
         guard ExternalRules.canRecordContracts(subject, for: subject.organizationID) else {
             throw CollabError(.forbidden, "member '\(member)' may not record contracts")
         }
@@ -44,26 +20,26 @@ extension WorkflowEngine {
             report.add("salesOwnerID", .unknownMember, "'\(contract.salesOwnerID)' is not an active member of the company")
         }
         try report.throwIfInvalid()
-        for attempt in 1...3 {
-            if let known = try await store.customer(contractID: contract.contractID, in: subject.organizationID) {
-                // A replay returns the customer only to who may see it; anyone else reads "no such customer".
-                guard ExternalRules.canSee(subject, known) else {
-                    throw CollabError.notFound("customer", contract.customerKey)
-                }
-                return CustomerRegistration(customer: known, changed: false, newContactIDs: [])
+        if let known = try await store.customer(contractID: contract.contractID, in: subject.organizationID) {
+            // A second delivery returns the customer only to who may see it; anyone else reads "no such customer".
+            guard ExternalRules.canSee(subject, known) else {
+                throw CollabError.notFound("customer", contract.customerKey)
             }
-            do {
-                return try await register(contract, subject: subject)
-            } catch where error.code == .conflict && attempt < 3 {
-                // Another delivery of the event (or of another contract of the customer) came first: read again.
-                continue
-            }
+            return Planned(ChangeSet(), CustomerRegistration(customer: known, changed: false, newContactIDs: []))
         }
-        throw CollabError(.conflict, "contract '\(contract.contractID.clipped())' kept changing under the registration")
+        return try await register(contract, subject: subject, at: planning.now)
     }
 
-    private func register(_ contract: SignedContract, subject: Subject) async throws(CollabError) -> CustomerRegistration {
-        let now = now()
+    /// Throws `CollabError.Code.notFound` unless `subject` may still see the registered customer as it is
+    /// stored now (a replay's check).
+    func registrationVisible(_ subject: Subject, _ registration: CustomerRegistration) async throws(CollabError) {
+        guard let customer = try await store.customer(registration.customer.id), ExternalRules.canSee(subject, customer)
+        else { throw CollabError.notFound("customer", registration.customer.customerKey) }
+    }
+
+    private func register(_ contract: SignedContract, subject: Subject, at now: Date) async throws(CollabError)
+        -> Planned<CustomerRegistration>
+    {
         var change = ChangeSet()
         var customer: CustomerRecord
         var taken = Set<String>()
@@ -124,29 +100,6 @@ extension WorkflowEngine {
             details: ["contract": contract.contractID, "customer_key": contract.customerKey,
                 "contacts": added.map(\.rawValue).joined(separator: ",")],
             occurredAt: now, record: .customer(customer.id))]
-        _ = try await commit(change)
-        logger.info("contract recorded", metadata: ["contract": "\(contract.contractID)", "customer": "\(customer.id)"])
-        return CustomerRegistration(customer: customer, changed: true, newContactIDs: added)
-    }
-
-    /// A customer of the archive, if `viewer` may see it (its sales owner, administrators, auditors).
-    public func customer(_ id: Organization.ID, as viewer: Member.ID) async throws(CollabError) -> CustomerRecord {
-        let subject = try await subject(viewer)
-        guard let customer = try await store.customer(id), ExternalRules.canSee(subject, customer) else {
-            throw CollabError.notFound("customer", id.rawValue)
-        }
-        return customer
-    }
-
-    /// The customer archive as `viewer` may see it, by name: every customer for administrators and auditors,
-    /// the customers they own for salespeople, nothing for others and for outside members.
-    public func customers(as viewer: Member.ID, page: PageRequest = .first) async throws(CollabError)
-        -> Page<CustomerRecord>
-    {
-        let subject = try await subject(viewer)
-        guard !subject.isExternal, subject.isActive else { return Page(items: [], nextCursor: nil) }
-        var found = try await store.customers(in: subject.organizationID, page: page)
-        found.items = found.items.filter { ExternalRules.canSee(subject, $0) }
-        return found
+        return Planned(change, CustomerRegistration(customer: customer, changed: true, newContactIDs: added))
     }
 }

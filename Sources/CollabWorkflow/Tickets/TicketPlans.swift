@@ -6,23 +6,12 @@ import Foundation
 extension WorkflowEngine {
     // MARK: Opening
 
-    /// Opens a ticket: a customer contact asks, or a member of the company records the request of a contact
-    /// (`onBehalfOf`). The ticket takes the first route of ``Configuration/ticketRouting`` that matches its
-    /// category, starts at the route's first department (whose members are told), and its service clocks
-    /// start.
-    ///
-    /// - Throws: `CollabError.Code.forbidden` for a member who is neither a customer contact nor a member of
-    ///   the company; `CollabError.Code.invalidInput` when no route takes the category, or the draft is wrong.
-    @discardableResult
-    public func openTicket(_ draft: TicketDraft, by member: Member.ID, onBehalfOf contact: Member.ID? = nil)
-        async throws(CollabError) -> Ticket
+    /// Plans ``TicketDesk/open(_:by:onBehalfOf:idempotencyKey:)``.
+    func planOpenTicket(_ draft: TicketDraft, onBehalfOf contact: Member.ID?, _ planning: Planning)
+        async throws(CollabError) -> Planned<Ticket>
     {
-        guard Self.isPlanningAtRevision else {
-            return try await checkedAtCommit("open_ticket") { () async throws(CollabError) in
-                try await openTicket(draft, by: member, onBehalfOf: contact)
-            }
-        }
-        let subject = try await activeSubject(member)
+        let subject = planning.subject
+        let member = subject.memberID
         var report = draft.validate(limits: configuration.limits, attachmentPolicy: configuration.attachmentPolicy)
         let requester: Member.ID
         let customer: CustomerRecord
@@ -57,7 +46,7 @@ extension WorkflowEngine {
         }
         try report.throwIfInvalid()
         guard let route, let first = route.departmentIDs.first else { throw CollabError.invalid(report.problems) }
-        let now = now()
+        let now = planning.now
         let ticket = Ticket(
             id: Ticket.ID(identifiers.next()), organizationID: customer.organizationID, customerID: customer.id,
             requesterID: requester, subject: draft.subject, description: draft.description, category: draft.category,
@@ -76,27 +65,18 @@ extension WorkflowEngine {
             body: "\(customer.name) asks (\(ticket.category), \(ticket.priority.rawValue)): \(ticket.description.clipped(300))",
             at: now)
         try await scheduleServiceTimers(for: ticket, into: &change, now: now)
-        _ = try await commit(change)
-        return ticket
+        return Planned(change, ticket)
     }
 
     // MARK: Working on a ticket
 
-    /// Writes on a ticket. A member of the company handling it replies to the customer (`.customer`; the first
-    /// reply meets the first-response target) or leaves an internal note the customer never sees
-    /// (`.internal`). A customer contact always replies (`.customer`): a reply while the ticket waits for the
-    /// customer resumes its clocks, one on a resolved ticket reopens it.
-    @discardableResult
-    public func reply(
-        to id: Ticket.ID, _ body: String, audience: TicketMessage.Audience = .customer,
-        attachments: [FileAttachment] = [], by member: Member.ID, expectedVersion: Int? = nil
-    ) async throws(CollabError) -> TicketMessage {
-        guard Self.isPlanningAtRevision else {
-            return try await checkedAtCommit("reply") { () async throws(CollabError) in
-                try await reply(to: id, body, audience: audience, attachments: attachments, by: member, expectedVersion: expectedVersion)
-            }
-        }
-        let subject = try await activeSubject(member)
+    /// Plans ``TicketDesk/reply(to:_:audience:attachments:by:expectedVersion:idempotencyKey:)``.
+    func planReply(
+        to id: Ticket.ID, _ body: String, audience: TicketMessage.Audience, attachments: [FileAttachment],
+        expectedVersion: Int?, _ planning: Planning
+    ) async throws(CollabError) -> Planned<TicketMessage> {
+        let subject = planning.subject
+        let member = subject.memberID
         var ticket = try await visibleTicket(id, to: subject, expectedVersion: expectedVersion)
         var report = ValidationReport()
         report.checkText(body, field: "body", maxLength: configuration.limits.textLength, allowNewlines: true)
@@ -109,7 +89,7 @@ extension WorkflowEngine {
         }
         try report.throwIfInvalid()
         guard ticket.state != .closed else { throw CollabError(.invalidTransition, "ticket '\(id)' is closed") }
-        let now = now()
+        let now = planning.now
         let fromCustomer = ExternalRules.isCustomer(subject, ticket)
         if !fromCustomer {
             guard ExternalRules.canHandle(subject, ticket) else {
@@ -150,25 +130,15 @@ extension WorkflowEngine {
         change.auditEvents = [ticketEvent(ticket, actor: member,
             action: fromCustomer ? "customer_reply" : (audience == .customer ? "reply" : "note"), details: details, at: now)]
         try await scheduleServiceTimers(for: ticket, into: &change, now: now)
-        _ = try await commit(change)
-        return message
+        return Planned(change, message)
     }
 
-    /// The department handling a ticket hands it to the next department of its route, with an internal note;
-    /// that department's members are told, and keep seeing the ticket afterwards like every department that
-    /// handled it.
-    ///
-    /// - Throws: `CollabError.Code.invalidTransition` at the route's last department.
-    @discardableResult
-    public func forwardTicket(_ id: Ticket.ID, note: String, by member: Member.ID, expectedVersion: Int? = nil)
-        async throws(CollabError) -> Ticket
+    /// Plans ``TicketDesk/forward(_:note:by:expectedVersion:idempotencyKey:)``.
+    func planForwardTicket(_ id: Ticket.ID, note: String, expectedVersion: Int?, _ planning: Planning)
+        async throws(CollabError) -> Planned<Ticket>
     {
-        guard Self.isPlanningAtRevision else {
-            return try await checkedAtCommit("forward_ticket") { () async throws(CollabError) in
-                try await forwardTicket(id, note: note, by: member, expectedVersion: expectedVersion)
-            }
-        }
-        var (subject, ticket) = try await ticketToHandle(id, member, expectedVersion: expectedVersion,
+        let member = planning.subject.memberID
+        var (subject, ticket) = try await ticketToHandle(id, planning.subject, expectedVersion: expectedVersion,
             text: (note, "note"), in: [.open, .waitingForCustomer], action: "forward")
         guard let index = ticket.routeDepartmentIDs.firstIndex(of: ticket.departmentID),
             index + 1 < ticket.routeDepartmentIDs.count
@@ -176,7 +146,7 @@ extension WorkflowEngine {
             throw CollabError(.invalidTransition,
                 "ticket '\(id)' is at the last department of route '\(ticket.route)'")
         }
-        let now = now()
+        let now = planning.now
         let from = ticket.departmentID
         let next = ticket.routeDepartmentIDs[index + 1]
         ticket.departmentID = next
@@ -194,24 +164,17 @@ extension WorkflowEngine {
         try await scheduleServiceTimers(for: ticket, into: &change, now: now)
         try await notifyDepartment(of: ticket, into: &change, actor: member, title: "Ticket for your department: \(ticket.subject)",
             body: "\(subject.displayName ?? member.rawValue) forwarded it: \(note.clipped(300))", at: now)
-        _ = try await commit(change)
-        return ticket
+        return Planned(change, ticket)
     }
 
-    /// Asks the customer a question and waits for the answer: the service clocks pause until the customer
-    /// replies. The question counts as a reply (it meets the first-response target).
-    @discardableResult
-    public func waitForCustomer(_ id: Ticket.ID, question: String, by member: Member.ID, expectedVersion: Int? = nil)
-        async throws(CollabError) -> Ticket
+    /// Plans ``TicketDesk/waitForCustomer(_:question:by:expectedVersion:idempotencyKey:)``.
+    func planWaitForCustomer(_ id: Ticket.ID, question: String, expectedVersion: Int?, _ planning: Planning)
+        async throws(CollabError) -> Planned<Ticket>
     {
-        guard Self.isPlanningAtRevision else {
-            return try await checkedAtCommit("wait_for_customer") { () async throws(CollabError) in
-                try await waitForCustomer(id, question: question, by: member, expectedVersion: expectedVersion)
-            }
-        }
-        var (subject, ticket) = try await ticketToHandle(id, member, expectedVersion: expectedVersion,
+        let member = planning.subject.memberID
+        var (subject, ticket) = try await ticketToHandle(id, planning.subject, expectedVersion: expectedVersion,
             text: (question, "question"), in: [.open], action: "wait for the customer on")
-        let now = now()
+        let now = planning.now
         ticket.state = .waitingForCustomer
         ticket.waitingSince = now
         if ticket.firstResponseAt == nil { ticket.firstResponseAt = now }
@@ -225,24 +188,17 @@ extension WorkflowEngine {
         change.auditEvents = [ticketEvent(ticket, actor: member, action: "wait_for_customer", details: [:], at: now)]
         notifyCustomer(of: ticket, into: &change, actor: member, title: "Question about: \(ticket.subject)",
             body: "\(subject.displayName ?? member.rawValue): \(question.clipped(300))", at: now)
-        _ = try await commit(change)
-        return ticket
+        return Planned(change, ticket)
     }
 
-    /// Resolves a ticket with an answer to the customer (the resolution target is met). The customer may then
-    /// close it — and rate it — or reply to reopen it.
-    @discardableResult
-    public func resolveTicket(_ id: Ticket.ID, resolution: String, by member: Member.ID, expectedVersion: Int? = nil)
-        async throws(CollabError) -> Ticket
+    /// Plans ``TicketDesk/resolve(_:resolution:by:expectedVersion:idempotencyKey:)``.
+    func planResolveTicket(_ id: Ticket.ID, resolution: String, expectedVersion: Int?, _ planning: Planning)
+        async throws(CollabError) -> Planned<Ticket>
     {
-        guard Self.isPlanningAtRevision else {
-            return try await checkedAtCommit("resolve_ticket") { () async throws(CollabError) in
-                try await resolveTicket(id, resolution: resolution, by: member, expectedVersion: expectedVersion)
-            }
-        }
-        var (subject, ticket) = try await ticketToHandle(id, member, expectedVersion: expectedVersion,
+        let member = planning.subject.memberID
+        var (subject, ticket) = try await ticketToHandle(id, planning.subject, expectedVersion: expectedVersion,
             text: (resolution, "resolution"), in: [.open, .waitingForCustomer], action: "resolve")
-        let now = now()
+        let now = planning.now
         if ticket.state == .waitingForCustomer { resume(&ticket, at: now) }
         ticket.state = .resolved
         ticket.resolvedAt = now
@@ -258,20 +214,13 @@ extension WorkflowEngine {
         notifyCustomer(of: ticket, into: &change, actor: member, title: "Resolved: \(ticket.subject)",
             body: "\(subject.displayName ?? member.rawValue): \(resolution.clipped(300)) Close the ticket if this solves it, or reply.",
             at: now)
-        _ = try await commit(change)
-        return ticket
+        return Planned(change, ticket)
     }
 
-    /// Closes a resolved ticket: the customer confirms the resolution, or the department closes it. After
-    /// closing, the customer may rate it.
-    @discardableResult
-    public func closeTicket(_ id: Ticket.ID, by member: Member.ID) async throws(CollabError) -> Ticket {
-        guard Self.isPlanningAtRevision else {
-            return try await checkedAtCommit("close_ticket") { () async throws(CollabError) in
-                try await closeTicket(id, by: member)
-            }
-        }
-        let subject = try await activeSubject(member)
+    /// Plans ``TicketDesk/close(_:by:idempotencyKey:)``.
+    func planCloseTicket(_ id: Ticket.ID, _ planning: Planning) async throws(CollabError) -> Planned<Ticket> {
+        let subject = planning.subject
+        let member = subject.memberID
         var ticket = try await visibleTicket(id, to: subject, expectedVersion: nil)
         let fromCustomer = ExternalRules.isCustomer(subject, ticket)
         guard fromCustomer || ExternalRules.canHandle(subject, ticket) else {
@@ -280,7 +229,7 @@ extension WorkflowEngine {
         guard ticket.state == .resolved else {
             throw CollabError(.invalidTransition, "ticket '\(id)' is \(ticket.state.rawValue): only a resolved ticket closes")
         }
-        let now = now()
+        let now = planning.now
         ticket.state = .closed
         ticket.closedAt = now
         ticket.version += 1
@@ -295,22 +244,15 @@ extension WorkflowEngine {
             notifyCustomer(of: ticket, into: &change, actor: member, title: "Closed: \(ticket.subject)",
                 body: "Your ticket was closed. How did we do? You can rate it.", at: now)
         }
-        _ = try await commit(change)
-        return ticket
+        return Planned(change, ticket)
     }
 
-    /// The customer rates a closed ticket, once: 1 (poor) to 5 (excellent), with an optional comment. The
-    /// departments that handled it are told: the loop is closed.
-    @discardableResult
-    public func rateTicket(_ id: Ticket.ID, score: Int, comment: String? = nil, by member: Member.ID)
-        async throws(CollabError) -> Ticket
+    /// Plans ``TicketDesk/rate(_:score:comment:by:idempotencyKey:)``.
+    func planRateTicket(_ id: Ticket.ID, score: Int, comment: String?, _ planning: Planning)
+        async throws(CollabError) -> Planned<Ticket>
     {
-        guard Self.isPlanningAtRevision else {
-            return try await checkedAtCommit("rate_ticket") { () async throws(CollabError) in
-                try await rateTicket(id, score: score, comment: comment, by: member)
-            }
-        }
-        let subject = try await activeSubject(member)
+        let subject = planning.subject
+        let member = subject.memberID
         var ticket = try await visibleTicket(id, to: subject, expectedVersion: nil)
         guard ExternalRules.isCustomer(subject, ticket) else {
             throw CollabError(.forbidden, "only the customer rates ticket '\(id)'")
@@ -326,7 +268,7 @@ extension WorkflowEngine {
             throw CollabError(.invalidTransition, "ticket '\(id)' is \(ticket.state.rawValue): a ticket is rated once closed")
         }
         guard ticket.rating == nil else { throw CollabError(.invalidTransition, "ticket '\(id)' is already rated") }
-        let now = now()
+        let now = planning.now
         ticket.rating = Ticket.Rating(score: score, comment: comment, ratedBy: member, ratedAt: now)
         ticket.version += 1
         var change = ChangeSet()
@@ -343,70 +285,7 @@ extension WorkflowEngine {
                 kind: .ticketUpdate, urgency: .normal, itemID: nil, actorID: member, title: "Rated \(score)/5: \(ticket.subject)",
                 body: comment ?? "The customer rated the ticket \(score) of 5.", createdAt: now, record: .ticket(ticket.id)))
         }
-        _ = try await commit(change)
-        return ticket
-    }
-
-    // MARK: Reading tickets
-
-    /// The ticket, for a member of the company who may see it (every department that handled it,
-    /// administrators, auditors). Customers read ``customerTicket(_:as:)``.
-    public func ticket(_ id: Ticket.ID, as viewer: Member.ID) async throws(CollabError) -> Ticket {
-        let subject = try await subject(viewer)
-        let ticket = try await visibleTicket(id, to: subject, expectedVersion: nil)
-        guard !subject.isExternal else { throw CollabError.notFound("ticket", id.rawValue) }
-        return ticket
-    }
-
-    /// The ticket as its customer sees it: its progress and the replies for them, never internal notes. A
-    /// member of the company who may see the ticket gets the same view (to see what the customer sees).
-    public func customerTicket(_ id: Ticket.ID, as viewer: Member.ID) async throws(CollabError) -> CustomerTicketView {
-        let subject = try await subject(viewer)
-        let ticket = try await visibleTicket(id, to: subject, expectedVersion: nil)
-        return try await customerView(of: ticket)
-    }
-
-    /// The messages of a ticket `viewer` may read: all of them inside the company, the replies only for the
-    /// customer.
-    public func ticketMessages(of id: Ticket.ID, as viewer: Member.ID) async throws(CollabError) -> [TicketMessage] {
-        let subject = try await subject(viewer)
-        let ticket = try await visibleTicket(id, to: subject, expectedVersion: nil)
-        let messages = try await store.ticketMessages(of: id)
-        return ExternalRules.isCustomer(subject, ticket) || subject.isExternal
-            ? messages.filter { $0.audience == .customer } : messages
-    }
-
-    /// The tickets `viewer` may see inside the company, newest first: all for administrators and auditors,
-    /// those their departments handled for others. Customers list theirs with ``customerTickets(as:page:)``.
-    public func tickets(as viewer: Member.ID, page: PageRequest = .first) async throws(CollabError) -> Page<Ticket> {
-        let subject = try await subject(viewer)
-        guard !subject.isExternal, subject.isActive else { return Page(items: [], nextCursor: nil) }
-        if ExternalRules.canSeeArchive(subject, of: subject.organizationID) {
-            return try await store.tickets(in: subject.organizationID, customerID: nil, handledBy: nil, page: page)
-        }
-        return try await store.tickets(in: subject.organizationID, customerID: nil,
-            handledBy: subject.departmentIDs.union(subject.headedDepartmentIDs), page: page)
-    }
-
-    /// The tickets of `viewer`'s customer organization as the customer sees them, newest first.
-    public func customerTickets(as viewer: Member.ID, page: PageRequest = .first) async throws(CollabError)
-        -> Page<CustomerTicketView>
-    {
-        let subject = try await subject(viewer)
-        guard ExternalRules.speaksFor(subject, subject.organizationID) else { return Page(items: [], nextCursor: nil) }
-        let found = try await store.tickets(in: nil, customerID: subject.organizationID, handledBy: nil, page: page)
-        var views: [CustomerTicketView] = []
-        for ticket in found.items where ExternalRules.isCustomer(subject, ticket) {
-            views.append(try await customerView(of: ticket))
-        }
-        return Page(items: views, nextCursor: found.nextCursor)
-    }
-
-    /// How a ticket stands against its service targets, in working time of the handling department's calendar
-    /// with the waits for the customer left out. For members of the company who may see the ticket.
-    public func serviceStatus(of id: Ticket.ID, as viewer: Member.ID) async throws(CollabError) -> ServiceTargetStatus {
-        let ticket = try await self.ticket(id, as: viewer)
-        return try await serviceStatus(of: ticket, now: now())
+        return Planned(change, ticket)
     }
 
     // MARK: Service targets
@@ -491,7 +370,8 @@ extension WorkflowEngine {
         ticket.state = .open
     }
 
-    private func customerView(of ticket: Ticket) async throws(CollabError) -> CustomerTicketView {
+    /// The ticket as its customer sees it.
+    func customerView(of ticket: Ticket) async throws(CollabError) -> CustomerTicketView {
         let departments = try await store.departments(in: ticket.organizationID)
         let stage = departments.first { $0.id == ticket.departmentID }?.name ?? ticket.departmentID.rawValue
         let step = (ticket.routeDepartmentIDs.firstIndex(of: ticket.departmentID) ?? 0) + 1
@@ -503,7 +383,9 @@ extension WorkflowEngine {
             closedAt: ticket.closedAt, replies: replies, rating: ticket.rating)
     }
 
-    private func visibleTicket(_ id: Ticket.ID, to subject: Subject, expectedVersion: Int?) async throws(CollabError)
+    /// The ticket, if `subject` may see it (`CollabError.Code.notFound` otherwise), at `expectedVersion` if
+    /// given (`CollabError.Code.conflict` otherwise).
+    func visibleTicket(_ id: Ticket.ID, to subject: Subject, expectedVersion: Int?) async throws(CollabError)
         -> Ticket
     {
         guard let ticket = try await store.ticket(id), ExternalRules.canSee(subject, judged(ticket, for: subject)) else {
@@ -519,10 +401,10 @@ extension WorkflowEngine {
     /// The ticket `member` handles now, checked: the member's right, the expected version, a required text
     /// (`(value, field)`), and the states the command applies in.
     private func ticketToHandle(
-        _ id: Ticket.ID, _ member: Member.ID, expectedVersion: Int?, text: (String, String), in states: Set<Ticket.State>,
+        _ id: Ticket.ID, _ subject: Subject, expectedVersion: Int?, text: (String, String), in states: Set<Ticket.State>,
         action: String
     ) async throws(CollabError) -> (Subject, Ticket) {
-        let subject = try await activeSubject(member)
+        let member = subject.memberID
         let ticket = try await visibleTicket(id, to: subject, expectedVersion: expectedVersion)
         guard ExternalRules.canHandle(subject, ticket) else {
             throw CollabError(.forbidden,

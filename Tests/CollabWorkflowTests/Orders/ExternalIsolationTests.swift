@@ -272,7 +272,7 @@ final class ExternalIsolationRun {
                 ExternalContact(memberID: Member.ID("\(id.rawValue)-c\(j)"), displayName: "Contact \(j)",
                     email: "c\(j)@\(id.rawValue).example")
             }
-            try await engine.invitePartner(PartnerInvitation(partnerID: id, name: name, contacts: contacts),
+            try await engine.partners.invite(PartnerInvitation(partnerID: id, name: name, contacts: contacts),
                 by: admin(of: company))
             commands += 1
             suppliers.append(id)
@@ -290,7 +290,7 @@ final class ExternalIsolationRun {
             try await invite(id, name: "Supplier \(s)", by: company)
             guard chance(0.35), let other = companies.first(where: { $0 != company }) else { continue }
             do {
-                try await engine.invitePartner(PartnerInvitation(partnerID: id, name: "Taken over",
+                try await engine.partners.invite(PartnerInvitation(partnerID: id, name: "Taken over",
                     contacts: [ExternalContact(memberID: Member.ID("\(id.rawValue)-spy"), displayName: "Spy")]),
                     by: admin(of: other))
                 check(false, "\(other) added a contact to \(company)'s supplier \(id)")
@@ -311,12 +311,12 @@ final class ExternalIsolationRun {
             let contacts = (0..<int(1...2)).map { j in
                 ExternalContact(displayName: "Customer \(k) contact \(j)", email: "c\(j)@customer\(k).example")
             }
-            let first = try await engine.recordSignedContract(SignedContract(contractID: "contract-\(k)-a", customerKey: key,
+            let first = try await engine.customers.recordSignedContract(SignedContract(contractID: "contract-\(k)-a", customerKey: key,
                 customerName: "Customer \(k)", contacts: contacts, signedAt: h.clock.now(), salesOwnerID: owner), by: recorder)
             var registrations = [first]
             if chance(0.5) {
                 let more = contacts.prefix(1) + [ExternalContact(displayName: "Customer \(k) late", email: "late@customer\(k).example")]
-                registrations.append(try await engine.recordSignedContract(SignedContract(contractID: "contract-\(k)-b",
+                registrations.append(try await engine.customers.recordSignedContract(SignedContract(contractID: "contract-\(k)-b",
                     customerKey: key, customerName: "Customer \(k)", contacts: Array(more), signedAt: h.clock.now(),
                     salesOwnerID: owner), by: owner))  // only the owner or an administrator adds contracts
             }
@@ -356,7 +356,7 @@ final class ExternalIsolationRun {
             let number = "PO-\(company.rawValue)-\(Self.padded(orderCount))"
             let lines = (1...int(1...3)).map { PurchaseOrder.Line(number: $0, description: "part \($0)", quantity: int(1...50),
                 requiredDate: date()) }
-            let order = try await engine.shareOrder(PurchaseOrderDraft(number: number, title: "Order \(number)", lines: lines,
+            let order = try await engine.orders.share(PurchaseOrderDraft(number: number, title: "Order \(number)", lines: lines,
                 departmentID: department), with: supplier, by: buyer)
             commands += 1
             ref.orders[order.id] = .init(id: order.id, number: number, company: company, supplier: supplier, buyer: buyer,
@@ -379,7 +379,7 @@ final class ExternalIsolationRun {
             }
             if chance(0.15), let stranger = pick(strangers) {
                 do {
-                    _ = try await engine.proposeDeliveryDates(for: id, lines: proposalLines(status.lines), by: stranger)
+                    _ = try await engine.orders.proposeDeliveryDates(for: id, lines: proposalLines(status.lines), by: stranger)
                     check(false, "\(stranger) proposed dates on \(id), an order they may not see")
                 } catch {
                     check(error.code == .notFound || error.code == .forbidden, "stranger proposal on \(id): \(error)")
@@ -389,33 +389,33 @@ final class ExternalIsolationRun {
             case .awaitingProposal, .proposed, .countered:
                 let roll = int(0...9)
                 if roll < 4, let actor = pick(supplierSide) {
-                    let proposal = try await engine.proposeDeliveryDates(for: id, lines: proposalLines(status.lines),
+                    let proposal = try await engine.orders.proposeDeliveryDates(for: id, lines: proposalLines(status.lines),
                         note: "from \(actor)", by: actor)
                     ref.orders[id]?.proposals.insert(proposal.id)
                     orderState[id] = (.proposed, proposal, status.lines)
                 } else if roll < 6, status.state == .proposed, let actor = pick(buyerSide) {
-                    let proposal = try await engine.counterPropose(for: id, lines: proposalLines(status.lines), by: actor)
+                    let proposal = try await engine.orders.counterPropose(for: id, lines: proposalLines(status.lines), by: actor)
                     ref.orders[id]?.proposals.insert(proposal.id)
                     orderState[id] = (.countered, proposal, status.lines)
                 } else if roll < 8, let open = status.open {
                     let side = open.side == .supplier ? buyerSide : supplierSide
                     guard let actor = pick(side) else { return }
-                    _ = try await engine.confirmProposal(open.number, of: id, by: actor)
+                    _ = try await engine.orders.confirmProposal(open.number, of: id, by: actor)
                     orderState[id] = (.confirmed, nil, status.lines)
                 } else if roll == 8, let actor = pick(buyerSide) {
                     let lines = (1...int(1...3)).map { PurchaseOrder.Line(number: $0, description: "part \($0)",
                         quantity: int(1...50), requiredDate: date()) }
-                    _ = try await engine.changeRequirements(of: id, lines: lines, reason: "new plan", by: actor)
+                    _ = try await engine.orders.changeRequirements(of: id, lines: lines, reason: "new plan", by: actor)
                     orderState[id] = (.awaitingProposal, nil, lines.map(\.number))
                 } else if let actor = pick(buyerSide), chance(0.3) {
-                    _ = try await engine.cancelOrder(id, reason: "not needed", by: actor)
+                    _ = try await engine.orders.cancel(id, reason: "not needed", by: actor)
                     orderState[id] = (.cancelled, nil, status.lines)
                 } else { return }
             case .confirmed:
                 guard let actor = pick(buyerSide) else { return }
                 let lines = (1...int(1...3)).map { PurchaseOrder.Line(number: $0, description: "part \($0)",
                     quantity: int(1...50), requiredDate: date()) }
-                _ = try await engine.changeRequirements(of: id, lines: lines, reason: "changed plan", by: actor)
+                _ = try await engine.orders.changeRequirements(of: id, lines: lines, reason: "changed plan", by: actor)
                 orderState[id] = (.awaitingProposal, nil, lines.map(\.number))
             case .cancelled:
                 return
@@ -444,12 +444,12 @@ final class ExternalIsolationRun {
                 category: category, priority: pick(Priority.allCases) ?? .medium)
             let ticket: Ticket
             if chance(0.6), let contact = pick(contacts) {
-                ticket = try await engine.openTicket(draft, by: contact)
+                ticket = try await engine.tickets.open(draft, by: contact)
             } else {
                 // On behalf of an active contact (also of a customer whose collaboration is off).
                 let onBehalf = (members[customerID] ?? []).filter { ref.people[$0]?.active ?? false }
                 guard let contact = pick(onBehalf), let recorder = pick(active(company)) else { return }
-                ticket = try await engine.openTicket(draft, by: recorder, onBehalfOf: contact)
+                ticket = try await engine.tickets.open(draft, by: recorder, onBehalfOf: contact)
             }
             commands += 1
             check(ticket.organizationID == company && ticket.customerID == customerID,
@@ -473,7 +473,7 @@ final class ExternalIsolationRun {
             }
             if chance(0.15), let stranger = pick(strangers) {
                 do {
-                    _ = try await engine.reply(to: id, "intrusion", by: stranger)
+                    _ = try await engine.tickets.reply(to: id, "intrusion", by: stranger)
                     check(false, "\(stranger) replied on \(id), a ticket they may not see")
                 } catch {
                     check(error.code == .notFound || error.code == .forbidden, "stranger reply on \(id): \(error)")
@@ -487,19 +487,19 @@ final class ExternalIsolationRun {
                 if roll < 3, current.state != .resolved, let actor = pick(handlers) {
                     let audience: TicketMessage.Audience = chance(0.5) ? .customer : .internal
                     let body = audience == .internal ? "\(Self.internalMarker)\(n) note on \(id)" : "reply-\(n) on \(id)"
-                    let message = try await engine.reply(to: id, body, audience: audience, by: actor)
+                    let message = try await engine.tickets.reply(to: id, body, audience: audience, by: actor)
                     check(message.audience == audience, "reply \(audience.rawValue) on \(id) stored as \(message.audience)")
                     try await recordNewMessage(id, body: body, audience: audience, what: "reply")
                 } else if roll < 5, let actor = pick(customers) {
                     let body = "customer-\(n) on \(id)"
-                    _ = try await engine.reply(to: id, body, audience: .internal, by: actor)  // a customer always replies
+                    _ = try await engine.tickets.reply(to: id, body, audience: .internal, by: actor)  // a customer always replies
                     try await recordNewMessage(id, body: body, audience: .customer, what: "customer reply")
                 } else if roll < 7, current.state != .resolved,
                     let index = current.routeDepartmentIDs.firstIndex(of: current.departmentID),
                     index + 1 < current.routeDepartmentIDs.count, let actor = pick(handlers)
                 {
                     let body = "\(Self.internalMarker)\(n) forwarded by \(actor)"
-                    let ticket = try await engine.forwardTicket(id, note: body, by: actor)
+                    let ticket = try await engine.tickets.forward(id, note: body, by: actor)
                     let next = current.routeDepartmentIDs[index + 1]
                     check(ticket.departmentID == next, "forward of \(id) went to \(ticket.departmentID), expected \(next)")
                     ref.tickets[id]?.current = next
@@ -507,18 +507,18 @@ final class ExternalIsolationRun {
                     try await recordNewMessage(id, body: body, audience: .internal, what: "forward")
                 } else if roll < 8, current.state == .open, let actor = pick(handlers) {
                     let body = "question-\(n) on \(id)"
-                    _ = try await engine.waitForCustomer(id, question: body, by: actor)
+                    _ = try await engine.tickets.waitForCustomer(id, question: body, by: actor)
                     try await recordNewMessage(id, body: body, audience: .customer, what: "question")
                 } else if roll < 10, current.state != .resolved, let actor = pick(handlers) {
                     let body = "resolution-\(n) on \(id)"
-                    _ = try await engine.resolveTicket(id, resolution: body, by: actor)
+                    _ = try await engine.tickets.resolve(id, resolution: body, by: actor)
                     try await recordNewMessage(id, body: body, audience: .customer, what: "resolution")
                 } else if current.state == .resolved, let actor = pick(chance(0.5) ? customers : handlers) {
-                    _ = try await engine.closeTicket(id, by: actor)
+                    _ = try await engine.tickets.close(id, by: actor)
                 } else { return }
             case .closed:
                 guard current.rating == nil, let actor = pick(customers) else { return }
-                _ = try await engine.rateTicket(id, score: int(1...5), comment: chance(0.5) ? "rated \(n)" : nil, by: actor)
+                _ = try await engine.tickets.rate(id, score: int(1...5), comment: chance(0.5) ? "rated \(n)" : nil, by: actor)
             }
             commands += 1
         }
@@ -620,7 +620,7 @@ final class ExternalIsolationRun {
                 let before = try await h.store.member(id)
             else { continue }
             do {
-                try await engine.invitePartner(PartnerInvitation(partnerID: supplier, name: "Supplier",
+                try await engine.partners.invite(PartnerInvitation(partnerID: supplier, name: "Supplier",
                     contacts: [ExternalContact(memberID: id, displayName: "Taken over")]), by: admin(of: company))
                 check(false, "\(company) invited \(id) of \(before.organizationID) as a contact of \(supplier)")
             } catch {
@@ -670,7 +670,7 @@ final class ExternalIsolationRun {
                 var listed: [PurchaseOrder.ID] = []
                 var cursor: String?
                 repeat {
-                    let found = try await engine.purchaseOrders(as: actor, page: PageRequest(limit: page, cursor: cursor))
+                    let found = try await engine.orders.list(as: actor, page: PageRequest(limit: page, cursor: cursor))
                     listed += found.items.map(\.id)
                     cursor = found.nextCursor
                 } while cursor != nil
@@ -683,7 +683,7 @@ final class ExternalIsolationRun {
             for id in orderIDs {
                 let visible = ref.canSeeOrder(actor, id)
                 do {
-                    let order = try await engine.purchaseOrder(id, as: actor)
+                    let order = try await engine.orders.order(id, as: actor)
                     check(visible, "\(who) read order \(id) of \(order.supplierID), which they may not see")
                     check(order.supplierID == ref.orders[id]?.supplier && order.organizationID == ref.orders[id]?.company,
                         "order \(id) read by \(who) belongs to \(order.organizationID)/\(order.supplierID)")
@@ -693,7 +693,7 @@ final class ExternalIsolationRun {
                         "refusal of order \(id) to \(who) differs from a missing order: \(error)")
                 }
                 do {
-                    let proposals = try await engine.deliveryProposals(of: id, as: actor)
+                    let proposals = try await engine.orders.proposals(of: id, as: actor)
                     check(visible, "\(who) read the proposals of order \(id), which they may not see")
                     check(Set(proposals.map(\.id)) == ref.orders[id]?.proposals && proposals.allSatisfy { $0.orderID == id },
                         "proposals of \(id) for \(who): \(proposals.map(\.id))")
@@ -709,7 +709,7 @@ final class ExternalIsolationRun {
                 var listed: [Ticket.ID] = []
                 var cursor: String?
                 repeat {
-                    let found = try await engine.tickets(as: actor, page: PageRequest(limit: page, cursor: cursor))
+                    let found = try await engine.tickets.list(as: actor, page: PageRequest(limit: page, cursor: cursor))
                     listed += found.items.map(\.id)
                     cursor = found.nextCursor
                 } while cursor != nil
@@ -723,7 +723,7 @@ final class ExternalIsolationRun {
                 var listed: [CustomerTicketView] = []
                 var cursor: String?
                 repeat {
-                    let found = try await engine.customerTickets(as: actor, page: PageRequest(limit: page, cursor: cursor))
+                    let found = try await engine.tickets.customerTickets(as: actor, page: PageRequest(limit: page, cursor: cursor))
                     listed += found.items
                     cursor = found.nextCursor
                 } while cursor != nil
@@ -742,7 +742,7 @@ final class ExternalIsolationRun {
                 let visible = ref.canSeeTicket(actor, id)
                 let insiderView = visible && !external
                 do {
-                    let ticket = try await engine.ticket(id, as: actor)
+                    let ticket = try await engine.tickets.ticket(id, as: actor)
                     check(insiderView, "\(who) read ticket \(id) of \(ticket.customerID), which they may not")
                     check(ticket.customerID == ref.tickets[id]?.customer && ticket.handledBy == ref.tickets[id]?.handled,
                         "ticket \(id) read by \(who): customer \(ticket.customerID), handled by \(ticket.handledBy)")
@@ -752,7 +752,7 @@ final class ExternalIsolationRun {
                         "refusal of ticket \(id) to \(who) differs from a missing ticket: \(error)")
                 }
                 do {
-                    _ = try await engine.serviceStatus(of: id, as: actor)
+                    _ = try await engine.tickets.serviceStatus(of: id, as: actor)
                     check(insiderView, "\(who) read the service status of \(id), which they may not")
                 } catch {
                     check(!insiderView, "\(who) could not read the service status of \(id): \(error)")
@@ -760,7 +760,7 @@ final class ExternalIsolationRun {
                         "refusal of the service status of \(id) to \(who): \(error)")
                 }
                 do {
-                    let view = try await engine.customerTicket(id, as: actor)
+                    let view = try await engine.tickets.customerTicket(id, as: actor)
                     check(visible, "\(who) read the customer view of \(id), which they may not see")
                     check(Set(view.replies.map(\.id)) == ref.replies(id)
                         && !view.replies.contains { $0.audience != .customer || $0.body.contains(Self.internalMarker) },
@@ -771,7 +771,7 @@ final class ExternalIsolationRun {
                         "refusal of the customer view of \(id) to \(who): \(error)")
                 }
                 do {
-                    let messages = try await engine.ticketMessages(of: id, as: actor)
+                    let messages = try await engine.tickets.messages(of: id, as: actor)
                     check(visible, "\(who) read the messages of \(id), which they may not see")
                     let expected = ref.visibleMessages(actor, id)
                     check(Set(messages.map(\.id)) == expected && messages.count == expected.count,
@@ -788,7 +788,7 @@ final class ExternalIsolationRun {
                 var listed: [Organization.ID] = []
                 var cursor: String?
                 repeat {
-                    let found = try await engine.customers(as: actor, page: PageRequest(limit: page, cursor: cursor))
+                    let found = try await engine.customers.list(as: actor, page: PageRequest(limit: page, cursor: cursor))
                     listed += found.items.map(\.id)
                     cursor = found.nextCursor
                 } while cursor != nil
@@ -801,7 +801,7 @@ final class ExternalIsolationRun {
             for id in customerList {
                 let visible = ref.canSeeCustomer(actor, id)
                 do {
-                    let customer = try await engine.customer(id, as: actor)
+                    let customer = try await engine.customers.customer(id, as: actor)
                     check(visible, "\(who) read customer \(id) of \(customer.organizationID), which they may not see")
                 } catch {
                     check(!visible, "\(who) could not read customer \(id): \(error)")
