@@ -154,7 +154,7 @@ public final class TestHarness: Sendable {
             return organization
         }
         // The invitation creates the organization, with external collaboration enabled.
-        try await engine.invitePartner(
+        try await engine.partners.invite(
             PartnerInvitation(partnerID: id, name: organization.name, role: role ?? .distributor,
                 timeZoneIdentifier: timeZone, contacts: []),
             by: administrator)

@@ -51,7 +51,7 @@ import Testing
     func references() async throws {
         let w = try await Workplace()
         // acme's own customer, with collaboration switched off: refused like an unknown organization.
-        let closedco = try await w.engine.recordSignedContract(SignedContract(
+        let closedco = try await w.engine.customers.recordSignedContract(SignedContract(
             contractID: "K-1", customerKey: "CLOSED", customerName: "Closed Co",
             contacts: [ExternalContact(displayName: "Carla Closed")], signedAt: w.now, salesOwnerID: W.salesHead),
             by: W.salesHead).customer.id

@@ -461,9 +461,9 @@ enum WriteCatalog {
     /// A workplace where acme's admin invited supplier `supplier-a` (contact `alice`) and shared two orders with it.
     private static func twoOrders() async throws -> (Workplace, PurchaseOrder.ID, PurchaseOrder.ID) {
         let w = try await Workplace()
-        try await w.engine.invitePartner(invitation("supplier-a", contact: alice), by: W.admin)
-        let a = try await w.engine.shareOrder(order("PO-1"), with: "supplier-a", by: W.admin)
-        let b = try await w.engine.shareOrder(order("PO-2"), with: "supplier-a", by: W.admin)
+        try await w.engine.partners.invite(invitation("supplier-a", contact: alice), by: W.admin)
+        let a = try await w.engine.orders.share(order("PO-1"), with: "supplier-a", by: W.admin)
+        let b = try await w.engine.orders.share(order("PO-2"), with: "supplier-a", by: W.admin)
         return (w, a.id, b.id)
     }
 
@@ -472,16 +472,16 @@ enum WriteCatalog {
         WriteCase(name: "partners.invitePartner", supportsKey: false) {
             let w = try await Workplace()
             return StagedWrite(w, actor: W.admin,
-                run: { _ in try await w.engine.invitePartner(invitation("supplier-a", contact: alice), by: W.admin) },
-                other: { _ in try await w.engine.invitePartner(invitation("supplier-b", contact: "bert"), by: W.admin) })
+                run: { _ in try await w.engine.partners.invite(invitation("supplier-a", contact: alice), by: W.admin) },
+                other: { _ in try await w.engine.partners.invite(invitation("supplier-b", contact: "bert"), by: W.admin) })
         },
         // key: pending runner
         WriteCase(name: "orders.shareOrder", supportsKey: false) {
             let w = try await Workplace()
-            try await w.engine.invitePartner(invitation("supplier-a", contact: alice), by: W.admin)
+            try await w.engine.partners.invite(invitation("supplier-a", contact: alice), by: W.admin)
             return StagedWrite(w, actor: W.admin,
-                run: { _ in try await w.engine.shareOrder(order("PO-1"), with: "supplier-a", by: W.admin) },
-                other: { _ in try await w.engine.shareOrder(order("PO-2"), with: "supplier-a", by: W.admin) })
+                run: { _ in try await w.engine.orders.share(order("PO-1"), with: "supplier-a", by: W.admin) },
+                other: { _ in try await w.engine.orders.share(order("PO-2"), with: "supplier-a", by: W.admin) })
         },
         // key: pending runner
         WriteCase(name: "orders.changeRequirements", supportsKey: false) {
@@ -491,39 +491,39 @@ enum WriteCatalog {
                     requiredDate: CalendarDate(year: 2026, month: 2, day: 10))]
             }
             return StagedWrite(w, actor: W.admin,
-                run: { _ in try await w.engine.changeRequirements(of: a, lines: lines(600), reason: "More", by: W.admin) },
-                other: { _ in try await w.engine.changeRequirements(of: a, lines: lines(400), reason: "Less", by: W.admin) })
+                run: { _ in try await w.engine.orders.changeRequirements(of: a, lines: lines(600), reason: "More", by: W.admin) },
+                other: { _ in try await w.engine.orders.changeRequirements(of: a, lines: lines(400), reason: "Less", by: W.admin) })
         },
         // key: pending runner
         WriteCase(name: "orders.proposeDeliveryDates", supportsKey: false) {
             let (w, a, _) = try await twoOrders()
             return StagedWrite(w, actor: alice,
-                run: { _ in try await w.engine.proposeDeliveryDates(for: a, lines: dates(14), by: alice) },
-                other: { _ in try await w.engine.proposeDeliveryDates(for: a, lines: dates(16), by: alice) })
+                run: { _ in try await w.engine.orders.proposeDeliveryDates(for: a, lines: dates(14), by: alice) },
+                other: { _ in try await w.engine.orders.proposeDeliveryDates(for: a, lines: dates(16), by: alice) })
         },
         // key: pending runner
         WriteCase(name: "orders.counterPropose", supportsKey: false) {
             let (w, a, _) = try await twoOrders()
-            try await w.engine.proposeDeliveryDates(for: a, lines: dates(14), by: alice)
+            try await w.engine.orders.proposeDeliveryDates(for: a, lines: dates(14), by: alice)
             return StagedWrite(w, actor: W.admin,
-                run: { _ in try await w.engine.counterPropose(for: a, lines: dates(10), by: W.admin) },
-                other: { _ in try await w.engine.counterPropose(for: a, lines: dates(12), by: W.admin) })
+                run: { _ in try await w.engine.orders.counterPropose(for: a, lines: dates(10), by: W.admin) },
+                other: { _ in try await w.engine.orders.counterPropose(for: a, lines: dates(12), by: W.admin) })
         },
         // key: pending runner
         WriteCase(name: "orders.confirmProposal", supportsKey: false) {
             let (w, a, b) = try await twoOrders()
-            try await w.engine.proposeDeliveryDates(for: a, lines: dates(14), by: alice)
-            try await w.engine.proposeDeliveryDates(for: b, lines: dates(14), by: alice)
+            try await w.engine.orders.proposeDeliveryDates(for: a, lines: dates(14), by: alice)
+            try await w.engine.orders.proposeDeliveryDates(for: b, lines: dates(14), by: alice)
             return StagedWrite(w, actor: W.admin,
-                run: { _ in try await w.engine.confirmProposal(1, of: a, by: W.admin) },
-                other: { _ in try await w.engine.confirmProposal(1, of: b, by: W.admin) })
+                run: { _ in try await w.engine.orders.confirmProposal(1, of: a, by: W.admin) },
+                other: { _ in try await w.engine.orders.confirmProposal(1, of: b, by: W.admin) })
         },
         // key: pending runner
         WriteCase(name: "orders.cancelOrder", supportsKey: false) {
             let (w, a, _) = try await twoOrders()
             return StagedWrite(w, actor: W.admin,
-                run: { _ in try await w.engine.cancelOrder(a, reason: "Project stopped", by: W.admin) },
-                other: { _ in try await w.engine.cancelOrder(a, reason: "Wrong supplier", by: W.admin) })
+                run: { _ in try await w.engine.orders.cancel(a, reason: "Project stopped", by: W.admin) },
+                other: { _ in try await w.engine.orders.cancel(a, reason: "Wrong supplier", by: W.admin) })
         },
     ]
 
@@ -553,7 +553,7 @@ enum WriteCatalog {
     /// A workplace with a ticket desk, customer Lotus Foods (owned by the head of sales) and its contact.
     private static func customer() async throws -> (Workplace, Member.ID) {
         let w = try await Workplace(configuration: ticketConfiguration())
-        let registration = try await w.engine.recordSignedContract(contract("K-1", contact: "Anna"), by: W.salesHead)
+        let registration = try await w.engine.customers.recordSignedContract(contract("K-1", contact: "Anna"), by: W.salesHead)
         guard let contact = registration.newContactIDs.first else {
             throw CollabError(.storageCorrupt, "the registration of K-1 added no contact")
         }
@@ -563,8 +563,8 @@ enum WriteCatalog {
     /// Two tickets the customer's contact opened, at `sales`.
     private static func twoTickets() async throws -> (Workplace, Member.ID, Ticket.ID, Ticket.ID) {
         let (w, contact) = try await customer()
-        let a = try await w.engine.openTicket(ticket("Install the cold room"), by: contact)
-        let b = try await w.engine.openTicket(ticket("Install the freezer"), by: contact)
+        let a = try await w.engine.tickets.open(ticket("Install the cold room"), by: contact)
+        let b = try await w.engine.tickets.open(ticket("Install the freezer"), by: contact)
         return (w, contact, a.id, b.id)
     }
 
@@ -573,8 +573,8 @@ enum WriteCatalog {
         WriteCase(name: "customers.recordSignedContract", supportsKey: false) {
             let w = try await Workplace(configuration: ticketConfiguration())
             return StagedWrite(w, actor: W.salesHead,
-                run: { _ in try await w.engine.recordSignedContract(contract("K-1", contact: "Anna"), by: W.salesHead) },
-                other: { _ in try await w.engine.recordSignedContract(contract("K-2", contact: "Carl"), by: W.salesHead) })
+                run: { _ in try await w.engine.customers.recordSignedContract(contract("K-1", contact: "Anna"), by: W.salesHead) },
+                other: { _ in try await w.engine.customers.recordSignedContract(contract("K-2", contact: "Carl"), by: W.salesHead) })
         },
     ]
 
@@ -583,54 +583,54 @@ enum WriteCatalog {
         WriteCase(name: "tickets.openTicket", supportsKey: false) {
             let (w, contact) = try await customer()
             return StagedWrite(w, actor: contact,
-                run: { _ in try await w.engine.openTicket(ticket("Install the cold room"), by: contact) },
-                other: { _ in try await w.engine.openTicket(ticket("Install the freezer"), by: contact) })
+                run: { _ in try await w.engine.tickets.open(ticket("Install the cold room"), by: contact) },
+                other: { _ in try await w.engine.tickets.open(ticket("Install the freezer"), by: contact) })
         },
         // key: pending runner
         WriteCase(name: "tickets.reply", supportsKey: false) {
             let (w, _, a, _) = try await twoTickets()
             return StagedWrite(w, actor: W.salesHead,
-                run: { _ in try await w.engine.reply(to: a, "An engineer comes Tuesday.", by: W.salesHead) },
-                other: { _ in try await w.engine.reply(to: a, "An engineer comes Friday.", by: W.salesHead) })
+                run: { _ in try await w.engine.tickets.reply(to: a, "An engineer comes Tuesday.", by: W.salesHead) },
+                other: { _ in try await w.engine.tickets.reply(to: a, "An engineer comes Friday.", by: W.salesHead) })
         },
         // key: pending runner
         WriteCase(name: "tickets.forwardTicket", supportsKey: false) {
             let (w, _, a, b) = try await twoTickets()
             return StagedWrite(w, actor: W.salesHead,
-                run: { _ in try await w.engine.forwardTicket(a, note: "Needs an assessment", by: W.salesHead) },
-                other: { _ in try await w.engine.forwardTicket(b, note: "Needs an assessment", by: W.salesHead) })
+                run: { _ in try await w.engine.tickets.forward(a, note: "Needs an assessment", by: W.salesHead) },
+                other: { _ in try await w.engine.tickets.forward(b, note: "Needs an assessment", by: W.salesHead) })
         },
         // key: pending runner
         WriteCase(name: "tickets.waitForCustomer", supportsKey: false) {
             let (w, _, a, _) = try await twoTickets()
             return StagedWrite(w, actor: W.salesHead,
-                run: { _ in try await w.engine.waitForCustomer(a, question: "Which hall?", by: W.salesHead) },
-                other: { _ in try await w.engine.waitForCustomer(a, question: "Which day?", by: W.salesHead) })
+                run: { _ in try await w.engine.tickets.waitForCustomer(a, question: "Which hall?", by: W.salesHead) },
+                other: { _ in try await w.engine.tickets.waitForCustomer(a, question: "Which day?", by: W.salesHead) })
         },
         // key: pending runner
         WriteCase(name: "tickets.resolveTicket", supportsKey: false) {
             let (w, _, a, _) = try await twoTickets()
             return StagedWrite(w, actor: W.salesHead,
-                run: { _ in try await w.engine.resolveTicket(a, resolution: "Installed.", by: W.salesHead) },
-                other: { _ in try await w.engine.resolveTicket(a, resolution: "Installed and tested.", by: W.salesHead) })
+                run: { _ in try await w.engine.tickets.resolve(a, resolution: "Installed.", by: W.salesHead) },
+                other: { _ in try await w.engine.tickets.resolve(a, resolution: "Installed and tested.", by: W.salesHead) })
         },
         // key: pending runner
         WriteCase(name: "tickets.closeTicket", supportsKey: false) {
             let (w, contact, a, b) = try await twoTickets()
-            try await w.engine.resolveTicket(a, resolution: "Installed.", by: W.salesHead)
-            try await w.engine.resolveTicket(b, resolution: "Installed.", by: W.salesHead)
+            try await w.engine.tickets.resolve(a, resolution: "Installed.", by: W.salesHead)
+            try await w.engine.tickets.resolve(b, resolution: "Installed.", by: W.salesHead)
             return StagedWrite(w, actor: contact,
-                run: { _ in try await w.engine.closeTicket(a, by: contact) },
-                other: { _ in try await w.engine.closeTicket(b, by: contact) })
+                run: { _ in try await w.engine.tickets.close(a, by: contact) },
+                other: { _ in try await w.engine.tickets.close(b, by: contact) })
         },
         // key: pending runner
         WriteCase(name: "tickets.rateTicket", supportsKey: false) {
             let (w, contact, a, _) = try await twoTickets()
-            try await w.engine.resolveTicket(a, resolution: "Installed.", by: W.salesHead)
-            try await w.engine.closeTicket(a, by: contact)
+            try await w.engine.tickets.resolve(a, resolution: "Installed.", by: W.salesHead)
+            try await w.engine.tickets.close(a, by: contact)
             return StagedWrite(w, actor: contact,
-                run: { _ in try await w.engine.rateTicket(a, score: 5, by: contact) },
-                other: { _ in try await w.engine.rateTicket(a, score: 4, by: contact) })
+                run: { _ in try await w.engine.tickets.rate(a, score: 5, by: contact) },
+                other: { _ in try await w.engine.tickets.rate(a, score: 4, by: contact) })
         },
     ]
 }
