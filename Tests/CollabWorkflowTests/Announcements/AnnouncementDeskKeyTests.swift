@@ -54,4 +54,30 @@ private let announcementWrites: [ScenarioKeyCase] = [
     func deactivated(_ write: ScenarioKeyCase) async throws {
         try await ScenarioKeyChecks.deactivatedActorIsRefused(write)
     }
+
+    @Test("two acknowledgements of one member at the same time commit one: one audit event, the same receipt")
+    func concurrentAcknowledgements() async throws {
+        let w = try await Workplace()
+        var ids: [Announcement.ID] = []
+        for n in 0..<20 { ids.append(Announcement.ID(try await published(w, "Policy \(n)", acknowledged: true))) }
+        let engine = w.engine
+        let answers = try await withThrowingTaskGroup(of: (Announcement.ID, ReceivedAnnouncement).self) { group in
+            for id in ids {
+                for _ in 0..<2 {
+                    group.addTask { (id, try await engine.announcements.acknowledge(id, by: Workplace.assignee)) }
+                }
+            }
+            var answers: [Announcement.ID: [ReceivedAnnouncement]] = [:]
+            for try await (id, received) in group { answers[id, default: []].append(received) }
+            return answers
+        }
+        for id in ids {
+            let both = try #require(answers[id])
+            #expect(both.count == 2 && both[0] == both[1], "\(id)")
+            let stored = try #require(try await w.h.store.receipt(of: id, for: Workplace.assignee))
+            #expect(both.first?.receipt == stored, "\(id)")
+            let acknowledgements = try await w.h.store.auditTrail(of: .announcement(id)).filter { $0.action == "acknowledge" }
+            #expect(acknowledgements.count == 1, "\(id)")
+        }
+    }
 }
