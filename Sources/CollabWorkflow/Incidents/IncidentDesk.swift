@@ -103,29 +103,29 @@ public struct IncidentDesk: Sendable {
         details: String = "", idempotencyKey: String? = nil
     ) async throws(CollabError) -> Incident {
         let engine = engine
-        var created = false
+        var created: Subject?
         do {
             let incident = try await engine.run(Command("trigger", by: commander,
                 inputs: ["planID": planID, "triggerKey": triggerKey, "title": title, "details": details],
                 idempotencyKey: idempotencyKey, visible: Self.incidentVisible(engine))) { planning throws(CollabError) in
+                created = nil
                 let planned = try await engine.planTrigger(planID, triggerKey: triggerKey, title: title,
                     details: details, planning)
-                created = !planned.change.scenario.incidents.isEmpty
+                created = planned.change.scenario.incidents.isEmpty ? nil : planning.subject
                 return planned
             }
-            if created {
+            if created != nil {
                 engine.logger.notice("emergency plan triggered", metadata: [
                     "plan": "\(planID)", "version": "\(incident.planVersion)", "incident": "\(incident.id)",
                     "by": "\(commander)",
                 ])
             }
             return incident
-        } catch where error.code == .conflict && created {
+        } catch where error.code == .conflict && created != nil {
             // A concurrent trigger with the same key committed first: that incident is the answer, checked as
-            // a repeated trigger is.
-            let subject = try await engine.subject(commander)
-            guard subject.isActive else { throw WorkflowEngine.cannotAct(commander) }
-            guard let existing = try await engine.store.incident(triggerKey: triggerKey, in: subject.organizationID)
+            // a repeated trigger is, for the commander as the plan checked them.
+            guard let subject = created,
+                let existing = try await engine.store.incident(triggerKey: triggerKey, in: subject.organizationID)
             else { throw error }
             return try engine.repeated(existing, planID: planID, subject: subject)
         }
