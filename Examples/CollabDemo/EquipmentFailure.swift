@@ -129,30 +129,30 @@ func playEquipmentFailure(_ store: SQLiteStore, round: String) async throws {
 
     // 1. The plan, and the announcement that introduces it.
     print("\n1. \(time(clock.now())) The plant director saves the plan and announces it to everyone")
-    let existing = try await engine.emergencyPlans(as: hePing).first { $0.name == "Equipment failure in a workshop" }
-    let plan = try await engine.savePlan(equipmentFailurePlan(revised: false), as: existing?.id, by: hePing,
+    let existing = try await engine.incidents.plans(as: hePing).first { $0.name == "Equipment failure in a workshop" }
+    let plan = try await engine.incidents.savePlan(equipmentFailurePlan(revised: false), as: existing?.id, by: hePing,
         expectedVersion: existing?.version)
     print("   plan \"\(plan.name)\" saved, version \(plan.version)")
-    let announcement = try await engine.publish(
+    let announcement = try await engine.announcements.publish(
         AnnouncementDraft(
             title: "Safety week: the equipment-failure plan",
             body: "The plan for an equipment failure in a workshop is in force. Read it and acknowledge.",
             audience: .organization,
             acknowledgement: AcknowledgementRequirement(deadline: at(12, 0), reminderLead: .seconds(3600))),
         by: hePing, idempotencyKey: "\(round)-announcement")
-    let reach = try await engine.reach(of: announcement.id, as: hePing)
+    let reach = try await engine.announcements.reach(of: announcement.id, as: hePing)
     print("   announcement published to \(reach.total.recipients) members, acknowledgement by \(time(at(12, 0)))")
     clock.move(to: at(8, 40))
     for member in [zhaoLei, chenJing, wangFang, liuYang, zhouQiang, wuGang, zhengHui] {
-        try await engine.acknowledge(announcement.id, by: member)
+        try await engine.announcements.acknowledge(announcement.id, by: member)
     }
-    try await engine.openAnnouncement(announcement.id, by: sunHao)
+    try await engine.announcements.open(announcement.id, by: sunHao)
     print("   \(time(clock.now())) 7 acknowledge; Sun Hao only opens it")
 
     // 2. Preview and trigger.
     try await move(to: 9, 0)
     print("\n2. \(time(clock.now())) CNC-7's spindle seizes; the production head previews the plan and triggers it")
-    let preview = try await engine.preview(plan.id, as: liuYang)
+    let preview = try await engine.incidents.preview(plan.id, as: liuYang)
     for task in preview.tasks {
         print("   \(departmentNames[task.departmentID] ?? "?"): \"\(task.title)\" → \(names(task.assigneeIDs)), "
             + "due \(time(task.dueAt)), accept by \(time(task.acknowledgeBy))")
@@ -163,19 +163,19 @@ func playEquipmentFailure(_ store: SQLiteStore, round: String) async throws {
 
     let key = "cnc-7-\(round)"
     let details = "The spindle of CNC-7 in workshop 2 seized during a finishing pass."
-    let incident = try await engine.trigger(plan.id, by: liuYang, triggerKey: key, title: "CNC-7 spindle seized",
+    let incident = try await engine.incidents.trigger(plan.id, by: liuYang, triggerKey: key, title: "CNC-7 spindle seized",
         details: details)
     print("   \(time(incident.triggeredAt)) triggered: \(incident.tasks.count) tasks, responders \(names(incident.responderIDs))")
-    let openIncidents = try await engine.incidents(as: liuYang, state: .open).items.count
-    let again = try await engine.trigger(plan.id, by: liuYang, triggerKey: key, title: "CNC-7 spindle seized",
+    let openIncidents = try await engine.incidents.list(as: liuYang, state: .open).items.count
+    let again = try await engine.incidents.trigger(plan.id, by: liuYang, triggerKey: key, title: "CNC-7 spindle seized",
         details: details)
-    let openAfter = try await engine.incidents(as: liuYang, state: .open).items.count
+    let openAfter = try await engine.incidents.list(as: liuYang, state: .open).items.count
     print("   triggered again with the same key: \(again.id == incident.id ? "the same incident" : "another incident!"), "
         + "open incidents \(openIncidents) → \(openAfter)")
-    let revised = try await engine.savePlan(equipmentFailurePlan(revised: true), as: plan.id, by: hePing,
+    let revised = try await engine.incidents.savePlan(equipmentFailurePlan(revised: true), as: plan.id, by: hePing,
         expectedVersion: plan.version)
     print("   the director saves version \(revised.version) (one more check); the incident keeps version "
-        + "\(try await engine.incident(incident.id, as: liuYang).planVersion)")
+        + "\(try await engine.incidents.incident(incident.id, as: liuYang).planVersion)")
 
     func tasks(of department: Department.ID) -> [WorkItem.ID] {
         incident.tasks.filter { $0.departmentID == department }.map(\.itemID)
@@ -193,12 +193,12 @@ func playEquipmentFailure(_ store: SQLiteStore, round: String) async throws {
     }
     print("   09:02 Wu Gang accepts equipment's tasks; 09:03 Sun Hao accepts production's")
     try await move(to: 9, 6)
-    try await engine.postUpdate(to: incident.id, text: "Spindle blocked; bearing damage likely.",
+    try await engine.incidents.postUpdate(to: incident.id, text: "Spindle blocked; bearing damage likely.",
         readings: ["spindle temperature": "82 °C", "vibration": "11.2 mm/s"], by: wuGang)
     print("   09:06 Wu Gang posts an update with two readings")
     try await move(to: 9, 10)
     try await move(to: 9, 12)
-    let request = try await engine.requestResource(for: incident.id, from: warehouse,
+    let request = try await engine.incidents.requestResource(for: incident.id, from: warehouse,
         resource: "Spindle bearing 6205-2RS", quantity: 2, neededBy: at(9, 45), by: wuGang)
     print("   09:12 Wu Gang asks the warehouse for \(request.quantity) × \(request.resource)")
     try await move(to: 9, 15)
@@ -206,7 +206,7 @@ func playEquipmentFailure(_ store: SQLiteStore, round: String) async throws {
         try await engine.workItems.accept(task, by: fengLi)
         try await engine.workItems.start(task, by: fengLi)
     }
-    let fulfilled = try await engine.fulfil(request.id, note: "Two from shelf B-14, brought to CNC-7.", by: fengLi)
+    let fulfilled = try await engine.incidents.fulfil(request.id, note: "Two from shelf B-14, brought to CNC-7.", by: fengLi)
     print("   09:15 Feng Li accepts warehouse's task and fulfils the request: \(fulfilled.note ?? "")")
 
     // Each responder submits; the commander (the tasks' initiator) approves.
@@ -224,16 +224,16 @@ func playEquipmentFailure(_ store: SQLiteStore, round: String) async throws {
     try await complete(equipmentTasks[0], by: wuGang, at: 9, 35)
     try await move(to: 11, 0)
     try await move(to: 11, 10)
-    try await engine.acknowledge(announcement.id, by: fengLi)
+    try await engine.announcements.acknowledge(announcement.id, by: fengLi)
     print("   11:10 Feng Li acknowledges the announcement after the reminder")
     try await move(to: 11, 28)
-    try await engine.postUpdate(to: incident.id, text: "Bearings replaced; test run passed.",
+    try await engine.incidents.postUpdate(to: incident.id, text: "Bearings replaced; test run passed.",
         readings: ["spindle temperature": "41 °C", "vibration": "1.8 mm/s"], by: wuGang)
     for task in equipmentTasks.dropFirst() { try await complete(task, by: wuGang, at: 11, 30) }
 
     // 4. Closing and the summary.
     try await move(to: 11, 40)
-    let closed = try await engine.closeIncident(incident.id,
+    let closed = try await engine.incidents.close(incident.id,
         resolution: "Both spindle bearings replaced; CNC-7 back in production at 11:30.", by: liuYang)
     guard let summary = closed.summary else { return }
     print("\n4. \(time(summary.closedAt)) Liu Yang closes the incident; its summary "
@@ -261,7 +261,7 @@ func playEquipmentFailure(_ store: SQLiteStore, round: String) async throws {
 
     // 6. The review meeting: one decision becomes an action item.
     try await move(to: 14, 0)
-    let meeting = try await engine.recordMeeting(
+    let meeting = try await engine.meetings.record(
         MeetingDraft(
             title: "CNC-7 incident review", startsAt: at(13, 30), endsAt: at(14, 0), location: "Workshop 2 office",
             attendeeIDs: [hePing, zhouQiang, wuGang, zhengHui, sunHao],
@@ -272,7 +272,7 @@ func playEquipmentFailure(_ store: SQLiteStore, round: String) async throws {
                 .init("Keep two 6205-2RS bearings per machine type in stock"),
             ]),
         by: liuYang, idempotencyKey: "\(round)-review")
-    let followUp = try await engine.meetingFollowUp(meeting.id, as: liuYang)
+    let followUp = try await engine.meetings.followUp(meeting.id, as: liuYang)
     print("\n6. \(time(meeting.recordedAt)) Liu Yang records \"\(meeting.title)\": \(meeting.decisions.count) decisions, "
         + "\(followUp.open) action item open")
     for entry in followUp.entries {
@@ -291,7 +291,7 @@ func playEquipmentFailure(_ store: SQLiteStore, round: String) async throws {
         print("   \(kind.padding(toLength: 25, withPad: " ", startingAt: 0))\(notices.count)"
             + " (\(notices.filter { $0.urgency == .urgent }.count) urgent)")
     }
-    let figures = try await engine.reach(of: announcement.id, as: hePing)
+    let figures = try await engine.announcements.reach(of: announcement.id, as: hePing)
     print("Announcement reach: \(figures.total.recipients) recipients, \(figures.total.delivered) delivered, "
         + "\(figures.total.read) read, \(figures.total.acknowledged) acknowledged; "
         + "not acknowledged: \(figures.unacknowledged.isEmpty ? "nobody" : names(figures.unacknowledged))")

@@ -31,24 +31,24 @@ import Testing
         #expect(problem?.problems.map(\.field).contains("start") == true)
 
         problem = await expectFailure(.invalidInput, "an acknowledgement deadline at 1e300 s") {
-            try await w.engine.publish(AnnouncementDraft(title: "Far", body: "Far away", audience: .organization,
+            try await w.engine.announcements.publish(AnnouncementDraft(title: "Far", body: "Far away", audience: .organization,
                 acknowledgement: AcknowledgementRequirement(deadline: Self.far)), by: Workplace.admin)
         }
         #expect(problem?.problems.map(\.field).contains("acknowledgement.deadline") == true)
         problem = await expectFailure(.invalidInput, "a reminder lead of a century") {
-            try await w.engine.publish(AnnouncementDraft(title: "Far", body: "Far away", audience: .organization,
+            try await w.engine.announcements.publish(AnnouncementDraft(title: "Far", body: "Far away", audience: .organization,
                 acknowledgement: AcknowledgementRequirement(deadline: w.now.addingTimeInterval(3600),
                     reminderLead: .seconds(Int64.max))), by: Workplace.admin)
         }
         #expect(problem?.problems.map(\.field) == ["acknowledgement.reminderLead"])
 
         problem = await expectFailure(.invalidInput, "a meeting at 1e300 s") {
-            try await w.engine.recordMeeting(MeetingDraft(title: "Far", startsAt: Self.far, attendeeIDs: []),
+            try await w.engine.meetings.record(MeetingDraft(title: "Far", startsAt: Self.far, attendeeIDs: []),
                 by: Workplace.initiator)
         }
         #expect(problem?.problems.map(\.field) == ["startsAt"])
         problem = await expectFailure(.invalidInput, "an action item due at 1e300 s") {
-            try await w.engine.recordMeeting(MeetingDraft(title: "Near", startsAt: w.now, attendeeIDs: [],
+            try await w.engine.meetings.record(MeetingDraft(title: "Near", startsAt: w.now, attendeeIDs: [],
                 decisions: [.init("Far", owner: Workplace.assignee, due: .instant(Self.far))]), by: Workplace.initiator)
         }
         #expect(problem?.problems.map(\.field) == ["decisions[0].deadline"])
@@ -74,25 +74,25 @@ import Testing
                 alert: EmergencyPlan.Message(title: "{plan}", body: "Go."))
         }
         let problem = await expectFailure(.invalidInput, "delays of Int64.max seconds and zero") {
-            try await w.engine.savePlan(plan(dueAfter: .seconds(Int64.max), acknowledgeWithin: .zero), by: Workplace.admin)
+            try await w.engine.incidents.savePlan(plan(dueAfter: .seconds(Int64.max), acknowledgeWithin: .zero), by: Workplace.admin)
         }
         #expect(problem?.problems.map(\.field).sorted()
             == ["departments[0].acknowledgeWithin", "departments[0].checklist[0].dueAfter"])
 
-        let saved = try await w.engine.savePlan(plan(dueAfter: .seconds(3600), acknowledgeWithin: .seconds(600)),
+        let saved = try await w.engine.incidents.savePlan(plan(dueAfter: .seconds(3600), acknowledgeWithin: .seconds(600)),
             by: Workplace.admin)
-        let incident = try await w.engine.trigger(saved.id, by: Workplace.admin, triggerKey: "far")
+        let incident = try await w.engine.incidents.trigger(saved.id, by: Workplace.admin, triggerKey: "far")
         await expectFailure(.invalidInput, "a resource needed by 1e300 s") {
-            try await w.engine.requestResource(for: incident.id, from: "sales", resource: "Time", neededBy: Self.far,
+            try await w.engine.incidents.requestResource(for: incident.id, from: "sales", resource: "Time", neededBy: Self.far,
                 by: Workplace.admin)
         }
-        #expect(try await w.engine.resourceRequests(of: incident.id, as: Workplace.admin).isEmpty)
+        #expect(try await w.engine.incidents.resourceRequests(of: incident.id, as: Workplace.admin).isEmpty)
 
-        let announcement = try await w.engine.publish(AnnouncementDraft(title: "Near", body: "Near", audience: .organization),
+        let announcement = try await w.engine.announcements.publish(AnnouncementDraft(title: "Near", body: "Near", audience: .organization),
             by: Workplace.admin)
         await expectFailure(.invalidInput, "an expiry at 1e300 s") {
-            try await w.engine.setExpiry(Self.far, on: announcement.id, by: Workplace.admin)
+            try await w.engine.announcements.setExpiry(Self.far, on: announcement.id, by: Workplace.admin)
         }
-        #expect(try await w.engine.announcement(announcement.id, as: Workplace.admin).expiresAt == nil)
+        #expect(try await w.engine.announcements.announcement(announcement.id, as: Workplace.admin).expiresAt == nil)
     }
 }

@@ -22,7 +22,7 @@ import Testing
         for item in try await w.engine.workItems.search("release", as: member, page: PageRequest(limit: 500)).items {
             rows.append(("search \(item.id)", item.organizationID))
         }
-        for received in try await w.engine.announcements(for: member).items {
+        for received in try await w.engine.announcements.received(for: member).items {
             rows.append(("announcement \(received.announcement.id)", received.announcement.organizationID))
         }
         for notice in try await w.engine.inbox.notices(of: member, page: PageRequest(limit: 500)).items {
@@ -62,7 +62,7 @@ import Testing
         let w = try await Workplace()
         let mover = Workplace.assignee
         _ = try await w.engine.workItems.create(w.draft("Ship the release checklist"), by: Workplace.initiator)
-        _ = try await w.engine.publish(
+        _ = try await w.engine.announcements.publish(
             AnnouncementDraft(title: "Release freeze", body: "No merges on Friday.", audience: .organization),
             by: Workplace.admin)
         let before = try #require(try await w.h.store.member(mover))

@@ -13,10 +13,10 @@ import Testing
         let w = try await Workplace()
         let h = w.h
 
-        let announcement = try await w.engine.publish(AnnouncementDraft(title: "Town hall", body: "Friday 3 pm",
+        let announcement = try await w.engine.announcements.publish(AnnouncementDraft(title: "Town hall", body: "Friday 3 pm",
             audience: .department("eng-mobile"), acknowledgement: AcknowledgementRequirement(
                 deadline: w.now.addingTimeInterval(7200))), by: Workplace.admin)
-        try await w.engine.acknowledge(announcement.id, by: Workplace.assignee)
+        try await w.engine.announcements.acknowledge(announcement.id, by: Workplace.assignee)
         let record = RecordReference.announcement(announcement.id)
         #expect(try await w.engine.auditTrail(of: record, as: Workplace.admin).map(\.action) == ["publish", "acknowledge"])
         #expect(try await w.engine.auditTrail(of: record, as: Workplace.auditor).count == 2)
@@ -26,11 +26,11 @@ import Testing
             }
         }
 
-        let plan = try await w.engine.savePlan(EmergencyPlanDraft(name: "Outage", severity: .major,
+        let plan = try await w.engine.incidents.savePlan(EmergencyPlanDraft(name: "Outage", severity: .major,
             departments: [EmergencyPlan.DepartmentResponse("eng-mobile", roles: [.departmentHeads],
                 checklist: [EmergencyPlan.ChecklistTask("Restore", dueAfter: .seconds(3600))])],
             alert: EmergencyPlan.Message(title: "{plan}", body: "Now.")), by: Workplace.admin)
-        let incident = try await w.engine.trigger(plan.id, by: Workplace.mobileHead, triggerKey: "outage-1")
+        let incident = try await w.engine.incidents.trigger(plan.id, by: Workplace.mobileHead, triggerKey: "outage-1")
         #expect(try await w.engine.auditTrail(of: .incident(incident.id), as: Workplace.mobileHead).map(\.action)
             == ["trigger"])
         #expect(try await w.engine.auditTrail(of: .emergencyPlan(plan.id), as: Workplace.admin).map(\.action)
@@ -82,34 +82,34 @@ import Testing
     @Test("a member deactivated after an announcement, a meeting and an incident reads none of them")
     func deactivatedMembers() async throws {
         let w = try await Workplace()
-        let announcement = try await w.engine.publish(AnnouncementDraft(title: "Town hall", body: "Friday",
+        let announcement = try await w.engine.announcements.publish(AnnouncementDraft(title: "Town hall", body: "Friday",
             audience: .department("eng-mobile")), by: Workplace.admin)
-        let meeting = try await w.engine.recordMeeting(MeetingDraft(title: "Weekly", startsAt: w.now,
+        let meeting = try await w.engine.meetings.record(MeetingDraft(title: "Weekly", startsAt: w.now,
             attendeeIDs: [Workplace.assignee]), by: Workplace.initiator)
-        let plan = try await w.engine.savePlan(EmergencyPlanDraft(name: "Outage", severity: .minor,
+        let plan = try await w.engine.incidents.savePlan(EmergencyPlanDraft(name: "Outage", severity: .minor,
             departments: [EmergencyPlan.DepartmentResponse("eng-mobile", roles: [.departmentMembers],
                 checklist: [EmergencyPlan.ChecklistTask("Restore", dueAfter: .seconds(3600))])],
             alert: EmergencyPlan.Message(title: "{plan}", body: "Now.")), by: Workplace.admin)
-        let incident = try await w.engine.trigger(plan.id, by: Workplace.admin, triggerKey: "outage")
-        #expect(try await w.engine.announcements(for: Workplace.assignee).items.count == 1)
-        #expect(try await w.engine.meetings(as: Workplace.assignee).items.count == 1)
-        #expect(try await w.engine.incident(incident.id, as: Workplace.assignee).id == incident.id)
+        let incident = try await w.engine.incidents.trigger(plan.id, by: Workplace.admin, triggerKey: "outage")
+        #expect(try await w.engine.announcements.received(for: Workplace.assignee).items.count == 1)
+        #expect(try await w.engine.meetings.list(as: Workplace.assignee).items.count == 1)
+        #expect(try await w.engine.incidents.incident(incident.id, as: Workplace.assignee).id == incident.id)
 
         var member = try #require(try await w.h.store.member(Workplace.assignee))
         member.isActive = false
         try await w.h.store.save(member)
-        #expect(try await w.engine.announcements(for: Workplace.assignee).items.isEmpty)
-        #expect(try await w.engine.meetings(as: Workplace.assignee).items.isEmpty)
-        #expect(try await w.engine.emergencyPlans(as: Workplace.assignee).isEmpty)
-        #expect(try await w.engine.incidents(as: Workplace.assignee).items.isEmpty)
+        #expect(try await w.engine.announcements.received(for: Workplace.assignee).items.isEmpty)
+        #expect(try await w.engine.meetings.list(as: Workplace.assignee).items.isEmpty)
+        #expect(try await w.engine.incidents.plans(as: Workplace.assignee).isEmpty)
+        #expect(try await w.engine.incidents.list(as: Workplace.assignee).items.isEmpty)
         await expectFailure(.notFound, "the announcement") {
-            _ = try await w.engine.announcement(announcement.id, as: Workplace.assignee)
+            _ = try await w.engine.announcements.announcement(announcement.id, as: Workplace.assignee)
         }
         await expectFailure(.notFound, "the meeting") {
-            _ = try await w.engine.meetingFollowUp(meeting.id, as: Workplace.assignee)
+            _ = try await w.engine.meetings.followUp(meeting.id, as: Workplace.assignee)
         }
         await expectFailure(.notFound, "the incident") {
-            _ = try await w.engine.incident(incident.id, as: Workplace.assignee)
+            _ = try await w.engine.incidents.incident(incident.id, as: Workplace.assignee)
         }
     }
 }

@@ -42,13 +42,13 @@ import Testing
     func deactivatedPublisher() async throws {
         let w = try await Workplace()
         let draft = announcement(w)
-        let first = try await w.engine.publish(draft, by: W.mobileHead, idempotencyKey: "salary-1")
+        let first = try await w.engine.announcements.publish(draft, by: W.mobileHead, idempotencyKey: "salary-1")
         try await w.deactivate(W.mobileHead)
         let fresh = await expectFailure(.forbidden) {
-            try await w.engine.publish(draft, by: W.mobileHead, idempotencyKey: "salary-2")
+            try await w.engine.announcements.publish(draft, by: W.mobileHead, idempotencyKey: "salary-2")
         }
         let replay = await expectFailure(.forbidden) {
-            let again = try await w.engine.publish(draft, by: W.mobileHead, idempotencyKey: "salary-1")
+            let again = try await w.engine.announcements.publish(draft, by: W.mobileHead, idempotencyKey: "salary-1")
             #expect(again.body != first.body, "the replay handed the body back")
         }
         #expect(replay == fresh)
@@ -59,10 +59,10 @@ import Testing
         let w = try await Workplace()
         let draft = AnnouncementDraft(title: "Salary review", body: "The confidential salary bands.",
             audience: .organization)
-        let first = try await w.engine.publish(draft, by: W.admin, idempotencyKey: "salary-1")
+        let first = try await w.engine.announcements.publish(draft, by: W.admin, idempotencyKey: "salary-1")
         try await move(W.admin, w)
         let error = await expectFailure(.notFound) {
-            _ = try await w.engine.publish(draft, by: W.admin, idempotencyKey: "salary-1")
+            _ = try await w.engine.announcements.publish(draft, by: W.admin, idempotencyKey: "salary-1")
         }
         #expect(error == CollabError.notFound("announcement", first.id.rawValue))
     }
@@ -71,23 +71,23 @@ import Testing
     func meetingReplays() async throws {
         let w = try await Workplace()
         let draft = meeting(w)
-        let first = try await w.engine.recordMeeting(draft, by: W.initiator, idempotencyKey: "reorg-1")
+        let first = try await w.engine.meetings.record(draft, by: W.initiator, idempotencyKey: "reorg-1")
         try await w.deactivate(W.initiator)
         let fresh = await expectFailure(.forbidden) {
-            try await w.engine.recordMeeting(draft, by: W.initiator, idempotencyKey: "reorg-2")
+            try await w.engine.meetings.record(draft, by: W.initiator, idempotencyKey: "reorg-2")
         }
         let replay = await expectFailure(.forbidden) {
-            _ = try await w.engine.recordMeeting(draft, by: W.initiator, idempotencyKey: "reorg-1")
+            _ = try await w.engine.meetings.record(draft, by: W.initiator, idempotencyKey: "reorg-1")
         }
         #expect(replay == fresh)
 
         var member = try #require(try await w.h.store.member(W.initiator))
         member.isActive = true
         try await w.h.store.save(member)
-        #expect(try await w.engine.recordMeeting(draft, by: W.initiator, idempotencyKey: "reorg-1") == first)
+        #expect(try await w.engine.meetings.record(draft, by: W.initiator, idempotencyKey: "reorg-1") == first)
         try await move(W.initiator, w)
         let moved = await expectFailure(.notFound) {
-            _ = try await w.engine.recordMeeting(draft, by: W.initiator, idempotencyKey: "reorg-1")
+            _ = try await w.engine.meetings.record(draft, by: W.initiator, idempotencyKey: "reorg-1")
         }
         #expect(moved == CollabError.notFound("meeting", first.id.rawValue))
     }

@@ -128,7 +128,7 @@ final class Race: Sendable {
         // The author is checked, then the organization's departments are read: the author is deactivated then.
         race.at("FROM departments WHERE organization_id") { try await w.deactivate(W.mobileHead) }
         await expectFailure(.forbidden) {
-            try await engine.publish(AnnouncementDraft(title: "Team day", body: "Friday at the lake.",
+            try await engine.announcements.publish(AnnouncementDraft(title: "Team day", body: "Friday at the lake.",
                 audience: .department("eng-mobile"), publisherDepartmentID: "eng-mobile"), by: W.mobileHead)
         }
         #expect(race.count == 1)

@@ -34,7 +34,7 @@ import Testing
         let draft = AnnouncementDraft(title: "Release freeze", body: "No merges on Friday.", audience: .organization)
         let before = try await w.harness.tableSnapshot()
         try await requireFailure(.forbidden) {
-            try await w.engine.publish(draft, by: Workplace.peer)
+            try await w.engine.announcements.publish(draft, by: Workplace.peer)
         }
         #expect(try await w.harness.tableSnapshot().differences(from: before) == [])
     }

@@ -292,8 +292,8 @@ enum WriteCatalog {
     /// A workplace with two announcements to the whole of acme, asking for an acknowledgement, by the admin.
     private static func twoAnnouncements() async throws -> (Workplace, Announcement.ID, Announcement.ID) {
         let w = try await Workplace()
-        let a = try await w.engine.publish(announcement("Release freeze", w), by: W.admin)
-        let b = try await w.engine.publish(announcement("Office move", w), by: W.admin)
+        let a = try await w.engine.announcements.publish(announcement("Release freeze", w), by: W.admin)
+        let b = try await w.engine.announcements.publish(announcement("Office move", w), by: W.admin)
         return (w, a.id, b.id)
     }
 
@@ -302,37 +302,37 @@ enum WriteCatalog {
             let w = try await Workplace()
             let freeze = announcement("Release freeze", w), move = announcement("Office move", w)
             return StagedWrite(w, actor: W.admin,
-                run: { key in try await w.engine.publish(freeze, by: W.admin, idempotencyKey: key) },
-                other: { key in try await w.engine.publish(move, by: W.admin, idempotencyKey: key) })
+                run: { key in try await w.engine.announcements.publish(freeze, by: W.admin, idempotencyKey: key) },
+                other: { key in try await w.engine.announcements.publish(move, by: W.admin, idempotencyKey: key) })
         },
         // key: pending runner
         WriteCase(name: "announcements.openAnnouncement", supportsKey: false) {
             let (w, a, b) = try await twoAnnouncements()
             return StagedWrite(w, actor: W.assignee,
-                run: { _ in try await w.engine.openAnnouncement(a, by: W.assignee) },
-                other: { _ in try await w.engine.openAnnouncement(b, by: W.assignee) })
+                run: { _ in try await w.engine.announcements.open(a, by: W.assignee) },
+                other: { _ in try await w.engine.announcements.open(b, by: W.assignee) })
         },
         // key: pending runner
         WriteCase(name: "announcements.acknowledge", supportsKey: false) {
             let (w, a, b) = try await twoAnnouncements()
             return StagedWrite(w, actor: W.assignee,
-                run: { _ in try await w.engine.acknowledge(a, by: W.assignee) },
-                other: { _ in try await w.engine.acknowledge(b, by: W.assignee) })
+                run: { _ in try await w.engine.announcements.acknowledge(a, by: W.assignee) },
+                other: { _ in try await w.engine.announcements.acknowledge(b, by: W.assignee) })
         },
         // key: pending runner
         WriteCase(name: "announcements.setPinned", supportsKey: false) {
             let (w, a, _) = try await twoAnnouncements()
             return StagedWrite(w, actor: W.admin,
-                run: { _ in try await w.engine.setPinned(true, on: a, by: W.admin) },
-                other: { _ in try await w.engine.setPinned(false, on: a, by: W.admin) })
+                run: { _ in try await w.engine.announcements.setPinned(true, on: a, by: W.admin) },
+                other: { _ in try await w.engine.announcements.setPinned(false, on: a, by: W.admin) })
         },
         // key: pending runner
         WriteCase(name: "announcements.setExpiry", supportsKey: false) {
             let (w, a, _) = try await twoAnnouncements()
             let now = w.now
             return StagedWrite(w, actor: W.admin,
-                run: { _ in try await w.engine.setExpiry(now.addingTimeInterval(7 * 86_400), on: a, by: W.admin) },
-                other: { _ in try await w.engine.setExpiry(now.addingTimeInterval(9 * 86_400), on: a, by: W.admin) })
+                run: { _ in try await w.engine.announcements.setExpiry(now.addingTimeInterval(7 * 86_400), on: a, by: W.admin) },
+                other: { _ in try await w.engine.announcements.setExpiry(now.addingTimeInterval(9 * 86_400), on: a, by: W.admin) })
         },
     ]
 
@@ -347,8 +347,8 @@ enum WriteCatalog {
                     attendeeIDs: [W.assignee], minutes: "Agreed on the next steps.")
             }
             return StagedWrite(w, actor: W.initiator,
-                run: { key in try await w.engine.recordMeeting(meeting("Weekly"), by: W.initiator, idempotencyKey: key) },
-                other: { key in try await w.engine.recordMeeting(meeting("Retro"), by: W.initiator, idempotencyKey: key) })
+                run: { key in try await w.engine.meetings.record(meeting("Weekly"), by: W.initiator, idempotencyKey: key) },
+                other: { key in try await w.engine.meetings.record(meeting("Retro"), by: W.initiator, idempotencyKey: key) })
         },
     ]
 
@@ -368,16 +368,16 @@ enum WriteCatalog {
     /// A workplace with a saved plan and an incident the admin triggered from it.
     private static func openIncident() async throws -> (Workplace, EmergencyPlan.ID, Incident.ID) {
         let w = try await Workplace()
-        let saved = try await w.engine.savePlan(plan("Crash on start"), by: W.admin)
-        let incident = try await w.engine.trigger(saved.id, by: W.admin, triggerKey: "button-1")
+        let saved = try await w.engine.incidents.savePlan(plan("Crash on start"), by: W.admin)
+        let incident = try await w.engine.incidents.trigger(saved.id, by: W.admin, triggerKey: "button-1")
         return (w, saved.id, incident.id)
     }
 
     /// An incident with two resource requests to `sales`, by the assignee (a responder).
     private static func resourceRequests() async throws -> (Workplace, ResourceRequest.ID, ResourceRequest.ID) {
         let (w, _, incident) = try await openIncident()
-        let a = try await w.engine.requestResource(for: incident, from: "sales", resource: "Test phones", by: W.assignee)
-        let b = try await w.engine.requestResource(for: incident, from: "sales", resource: "Chargers", by: W.assignee)
+        let a = try await w.engine.incidents.requestResource(for: incident, from: "sales", resource: "Test phones", by: W.assignee)
+        let b = try await w.engine.incidents.requestResource(for: incident, from: "sales", resource: "Chargers", by: W.assignee)
         return (w, a.id, b.id)
     }
 
@@ -386,55 +386,55 @@ enum WriteCatalog {
         WriteCase(name: "incidents.savePlan", supportsKey: false) {
             let w = try await Workplace()
             return StagedWrite(w, actor: W.admin,
-                run: { _ in try await w.engine.savePlan(plan("Crash on start"), by: W.admin) },
-                other: { _ in try await w.engine.savePlan(plan("Data loss"), by: W.admin) })
+                run: { _ in try await w.engine.incidents.savePlan(plan("Crash on start"), by: W.admin) },
+                other: { _ in try await w.engine.incidents.savePlan(plan("Data loss"), by: W.admin) })
         },
         // key: pending runner (its `triggerKey` makes a repeated trigger return the first incident)
         WriteCase(name: "incidents.trigger", supportsKey: false) {
             let w = try await Workplace()
-            let saved = try await w.engine.savePlan(plan("Crash on start"), by: W.admin)
+            let saved = try await w.engine.incidents.savePlan(plan("Crash on start"), by: W.admin)
             return StagedWrite(w, actor: W.admin,
-                run: { _ in try await w.engine.trigger(saved.id, by: W.admin, triggerKey: "button-1", details: "Build 7") },
-                other: { _ in try await w.engine.trigger(saved.id, by: W.admin, triggerKey: "button-1", details: "Build 8") })
+                run: { _ in try await w.engine.incidents.trigger(saved.id, by: W.admin, triggerKey: "button-1", details: "Build 7") },
+                other: { _ in try await w.engine.incidents.trigger(saved.id, by: W.admin, triggerKey: "button-1", details: "Build 8") })
         },
         // key: pending runner
         WriteCase(name: "incidents.postUpdate", supportsKey: false) {
             let (w, _, incident) = try await openIncident()
             return StagedWrite(w, actor: W.assignee,
-                run: { _ in try await w.engine.postUpdate(to: incident, text: "Rolled back", by: W.assignee) },
-                other: { _ in try await w.engine.postUpdate(to: incident, text: "Crash rate falling", by: W.assignee) })
+                run: { _ in try await w.engine.incidents.postUpdate(to: incident, text: "Rolled back", by: W.assignee) },
+                other: { _ in try await w.engine.incidents.postUpdate(to: incident, text: "Crash rate falling", by: W.assignee) })
         },
         // key: pending runner
         WriteCase(name: "incidents.requestResource", supportsKey: false) {
             let (w, _, incident) = try await openIncident()
             return StagedWrite(w, actor: W.assignee,
                 run: { _ in
-                    try await w.engine.requestResource(for: incident, from: "sales", resource: "Test phones", by: W.assignee)
+                    try await w.engine.incidents.requestResource(for: incident, from: "sales", resource: "Test phones", by: W.assignee)
                 },
                 other: { _ in
-                    try await w.engine.requestResource(for: incident, from: "sales", resource: "Chargers", by: W.assignee)
+                    try await w.engine.incidents.requestResource(for: incident, from: "sales", resource: "Chargers", by: W.assignee)
                 })
         },
         // key: pending runner
         WriteCase(name: "incidents.fulfil", supportsKey: false) {
             let (w, a, b) = try await resourceRequests()
             return StagedWrite(w, actor: W.salesHead,
-                run: { _ in try await w.engine.fulfil(a, note: "On the way", by: W.salesHead) },
-                other: { _ in try await w.engine.fulfil(b, note: "On the way", by: W.salesHead) })
+                run: { _ in try await w.engine.incidents.fulfil(a, note: "On the way", by: W.salesHead) },
+                other: { _ in try await w.engine.incidents.fulfil(b, note: "On the way", by: W.salesHead) })
         },
         // key: pending runner
         WriteCase(name: "incidents.decline", supportsKey: false) {
             let (w, a, _) = try await resourceRequests()
             return StagedWrite(w, actor: W.salesHead,
-                run: { _ in try await w.engine.decline(a, reason: "None left", by: W.salesHead) },
-                other: { _ in try await w.engine.decline(a, reason: "Ask the warehouse", by: W.salesHead) })
+                run: { _ in try await w.engine.incidents.decline(a, reason: "None left", by: W.salesHead) },
+                other: { _ in try await w.engine.incidents.decline(a, reason: "Ask the warehouse", by: W.salesHead) })
         },
         // key: pending runner
         WriteCase(name: "incidents.closeIncident", supportsKey: false) {
             let (w, _, incident) = try await openIncident()
             return StagedWrite(w, actor: W.admin,
-                run: { _ in try await w.engine.closeIncident(incident, resolution: "Fixed in build 8", by: W.admin) },
-                other: { _ in try await w.engine.closeIncident(incident, resolution: "Rolled back", by: W.admin) })
+                run: { _ in try await w.engine.incidents.close(incident, resolution: "Fixed in build 8", by: W.admin) },
+                other: { _ in try await w.engine.incidents.close(incident, resolution: "Rolled back", by: W.admin) })
         },
     ]
 

@@ -85,7 +85,7 @@ private struct Plant {
     }
 
     func savePlan(_ draft: EmergencyPlanDraft = machineFailure()) async throws -> EmergencyPlan {
-        try await engine.savePlan(draft, by: Workplace.admin)
+        try await engine.incidents.savePlan(draft, by: Workplace.admin)
     }
 
     func item(_ id: WorkItem.ID) async throws -> WorkItem { try await w.stored(id) }
@@ -105,36 +105,36 @@ private struct Plant {
         // The workplace's only audit event so far: acme's administrator invited partnerco.
         let audited = try await rowCounts(p.h).auditEvents
         await expectFailure(.forbidden, "a plain member") {
-            try await p.engine.savePlan(Plant.machineFailure(), by: Plant.eqTech)
+            try await p.engine.incidents.savePlan(Plant.machineFailure(), by: Plant.eqTech)
         }
         await expectFailure(.forbidden, "a department head") {
-            try await p.engine.savePlan(Plant.machineFailure(), by: Plant.eqHead)
+            try await p.engine.incidents.savePlan(Plant.machineFailure(), by: Plant.eqHead)
         }
         #expect(try await rowCounts(p.h).auditEvents == audited, "refused saves audit nothing")
 
         let v1 = try await p.savePlan()
         #expect(v1.version == 1 && v1.savedBy == Workplace.admin && v1.savedAt == p.w.now)
-        let first = try await p.engine.trigger(v1.id, by: Plant.eqHead, triggerKey: "first")
+        let first = try await p.engine.incidents.trigger(v1.id, by: Plant.eqHead, triggerKey: "first")
         #expect(first.planVersion == 1 && first.tasks.count == 3)
 
         p.h.clock.advance(by: .seconds(60))
-        let v2 = try await p.engine.savePlan(Plant.machineFailure(name: "Machine failure (rev. 2)", extraTask: true),
+        let v2 = try await p.engine.incidents.savePlan(Plant.machineFailure(name: "Machine failure (rev. 2)", extraTask: true),
             as: v1.id, by: Workplace.admin, expectedVersion: 1)
         #expect(v2.id == v1.id && v2.version == 2)
         let before = try await tableSnapshot(p.h.databasePath)
         await expectFailure(.conflict, "edited from version 1 while version 2 exists") {
-            try await p.engine.savePlan(Plant.machineFailure(name: "Stale"), as: v1.id, by: Workplace.admin,
+            try await p.engine.incidents.savePlan(Plant.machineFailure(name: "Stale"), as: v1.id, by: Workplace.admin,
                 expectedVersion: 1)
         }
         #expect(try await tableSnapshot(p.h.databasePath) == before)
 
-        let versions = try await p.engine.emergencyPlanVersions(v1.id, as: Plant.eqTech)
+        let versions = try await p.engine.incidents.planVersions(v1.id, as: Plant.eqTech)
         #expect(versions.map(\.version) == [1, 2])
         #expect(versions.map(\.name) == ["Machine failure", "Machine failure (rev. 2)"])
-        #expect(try await p.engine.emergencyPlan(v1.id, as: Plant.prodOp).version == 2)
-        #expect(try await p.engine.emergencyPlan(v1.id, version: 1, as: Plant.prodOp) == v1)
+        #expect(try await p.engine.incidents.plan(v1.id, as: Plant.prodOp).version == 2)
+        #expect(try await p.engine.incidents.plan(v1.id, version: 1, as: Plant.prodOp) == v1)
 
-        let second = try await p.engine.trigger(v1.id, by: Plant.eqHead, triggerKey: "second")
+        let second = try await p.engine.incidents.trigger(v1.id, by: Plant.eqHead, triggerKey: "second")
         #expect(second.planVersion == 2)
         #expect(second.title == "Machine failure (rev. 2)")
         #expect(second.tasks.count == 4)
@@ -143,13 +143,13 @@ private struct Plant {
         #expect(secondTitles == ["Reroute the orders", "Tell the customers"])
 
         // The first incident is unchanged by the new version.
-        let reread = try await p.engine.incident(first.id, as: Plant.eqHead)
+        let reread = try await p.engine.incidents.incident(first.id, as: Plant.eqHead)
         #expect(reread == first)
         #expect(reread.planVersion == 1 && reread.title == "Machine failure")
         var firstTitles: [String] = []
         for task in reread.tasks { firstTitles.append(try await p.item(task.itemID).title) }
         #expect(firstTitles == ["Stop and lock out the machine", "Diagnose the failure", "Reroute the orders"])
-        #expect(try await p.engine.incidentSummary(first.id, as: Plant.eqHead).planVersion == 1)
+        #expect(try await p.engine.incidents.summary(first.id, as: Plant.eqHead).planVersion == 1)
     }
 
     @Test("saving a plan with unknown departments or members is refused with every problem")
@@ -159,11 +159,11 @@ private struct Plant {
         draft.departments.append(EmergencyPlan.DepartmentResponse("nowhere", responders: ["ghost"],
             checklist: [EmergencyPlan.ChecklistTask("Nothing", dueAfter: .seconds(60))]))
         draft.informedMemberIDs.append(Workplace.stranger)
-        let error = await expectFailure(.invalidInput) { try await p.engine.savePlan(draft, by: Workplace.admin) }
+        let error = await expectFailure(.invalidInput) { try await p.engine.incidents.savePlan(draft, by: Workplace.admin) }
         let fields = Set(error?.problems.map(\.field) ?? [])
         #expect(fields.isSuperset(of: ["departments[2].departmentID", "departments[2].responderIDs[0]",
             "informedMemberIDs[2]"]), "\(fields)")
-        #expect(try await p.engine.emergencyPlans(as: Workplace.admin).isEmpty)
+        #expect(try await p.engine.incidents.plans(as: Workplace.admin).isEmpty)
     }
 
     // MARK: Preview
@@ -175,7 +175,7 @@ private struct Plant {
         p.h.clock.advance(by: .seconds(120))
         let t0 = p.w.now
         let before = try await tableSnapshot(p.h.databasePath)
-        let preview = try await p.engine.preview(plan.id, as: Plant.eqHead, details: "CNC-7 seized")
+        let preview = try await p.engine.incidents.preview(plan.id, as: Plant.eqHead, details: "CNC-7 seized")
         #expect(try await tableSnapshot(p.h.databasePath) == before)
 
         #expect(preview.planID == plan.id && preview.planVersion == 1)
@@ -213,17 +213,17 @@ private struct Plant {
         let plan = try await p.savePlan(draft)
         let before = try await tableSnapshot(p.h.databasePath)
 
-        let preview = try await p.engine.preview(plan.id, as: Workplace.admin)
+        let preview = try await p.engine.incidents.preview(plan.id, as: Workplace.admin)
         #expect(preview.problems.map(\.field) == ["departments[2]"])
         #expect(preview.problems.first?.kind == .missing)
         #expect(!preview.tasks.contains { $0.departmentID == "maintenance" })
 
         let error = await expectFailure(.invalidInput) {
-            try await p.engine.trigger(plan.id, by: Workplace.admin, triggerKey: "no-maintenance")
+            try await p.engine.incidents.trigger(plan.id, by: Workplace.admin, triggerKey: "no-maintenance")
         }
         #expect(error?.problems.map(\.field) == ["departments[2]"])
         #expect(try await tableSnapshot(p.h.databasePath) == before)
-        #expect(try await p.engine.incidents(as: Workplace.admin).items.isEmpty)
+        #expect(try await p.engine.incidents.list(as: Workplace.admin).items.isEmpty)
 
         // A named responder who left counts as no responder either.
         var named = Plant.machineFailure()
@@ -232,9 +232,9 @@ private struct Plant {
         let namedPlan = try await p.savePlan(named)
         try await p.w.deactivate(Plant.prodOp)
         let beforeNamed = try await tableSnapshot(p.h.databasePath)
-        #expect(try await p.engine.preview(namedPlan.id, as: Workplace.admin).problems.map(\.field) == ["departments[1]"])
+        #expect(try await p.engine.incidents.preview(namedPlan.id, as: Workplace.admin).problems.map(\.field) == ["departments[1]"])
         await expectFailure(.invalidInput) {
-            try await p.engine.trigger(namedPlan.id, by: Workplace.admin, triggerKey: "no-operator")
+            try await p.engine.incidents.trigger(namedPlan.id, by: Workplace.admin, triggerKey: "no-operator")
         }
         #expect(try await tableSnapshot(p.h.databasePath) == beforeNamed)
     }
@@ -248,7 +248,7 @@ private struct Plant {
         p.h.clock.advance(by: .seconds(300))
         let t0 = p.w.now
         let before = try await rowCounts(p.h)
-        let incident = try await p.engine.trigger(plan.id, by: Plant.eqHead, triggerKey: "button-1",
+        let incident = try await p.engine.incidents.trigger(plan.id, by: Plant.eqHead, triggerKey: "button-1",
             details: "Spindle of CNC-7 seized in workshop 2")
         let after = try await rowCounts(p.h)
 
@@ -325,16 +325,16 @@ private struct Plant {
         let plan = try await p.savePlan()
         for member in [Plant.prodOp, Plant.safety, Workplace.auditor] {
             await expectFailure(.forbidden, "\(member)") {
-                try await p.engine.trigger(plan.id, by: member, triggerKey: "try-\(member)")
+                try await p.engine.incidents.trigger(plan.id, by: member, triggerKey: "try-\(member)")
             }
         }
         await expectFailure(.notFound, "a member who does not see the plan") {
-            try await p.engine.trigger(plan.id, by: Workplace.bystander, triggerKey: "try-qian")
+            try await p.engine.incidents.trigger(plan.id, by: Workplace.bystander, triggerKey: "try-qian")
         }
         #expect(try await rowCounts(p.h).incidents == 0)
-        #expect(try await p.engine.trigger(plan.id, by: Plant.eqTech, triggerKey: "tech").triggeredBy == Plant.eqTech)
-        #expect(try await p.engine.trigger(plan.id, by: Plant.prodHead, triggerKey: "head").triggeredBy == Plant.prodHead)
-        #expect(try await p.engine.trigger(plan.id, by: Workplace.admin, triggerKey: "admin").triggeredBy == Workplace.admin)
+        #expect(try await p.engine.incidents.trigger(plan.id, by: Plant.eqTech, triggerKey: "tech").triggeredBy == Plant.eqTech)
+        #expect(try await p.engine.incidents.trigger(plan.id, by: Plant.prodHead, triggerKey: "head").triggeredBy == Plant.prodHead)
+        #expect(try await p.engine.incidents.trigger(plan.id, by: Workplace.admin, triggerKey: "admin").triggeredBy == Workplace.admin)
     }
 
     @Test("triggering again with the same key returns the same incident and creates nothing")
@@ -342,23 +342,23 @@ private struct Plant {
         let p = try await Plant()
         let plan = try await p.savePlan()
         let other = try await p.savePlan(Plant.machineFailure(name: "Fire in the warehouse"))
-        let incident = try await p.engine.trigger(plan.id, by: Plant.eqHead, triggerKey: "button-7")
+        let incident = try await p.engine.incidents.trigger(plan.id, by: Plant.eqHead, triggerKey: "button-7")
         let snapshot = try await tableSnapshot(p.h.databasePath)
         let counts = try await rowCounts(p.h)
 
         p.h.clock.advance(by: .seconds(2))
-        #expect(try await p.engine.trigger(plan.id, by: Plant.eqHead, triggerKey: "button-7") == incident)
-        #expect(try await p.engine.trigger(plan.id, by: Plant.prodHead, triggerKey: "button-7",
+        #expect(try await p.engine.incidents.trigger(plan.id, by: Plant.eqHead, triggerKey: "button-7") == incident)
+        #expect(try await p.engine.incidents.trigger(plan.id, by: Plant.prodHead, triggerKey: "button-7",
             details: "seen from production") == incident)
-        #expect(try await p.engine.trigger(plan.id, by: Workplace.admin, triggerKey: "button-7") == incident)
+        #expect(try await p.engine.incidents.trigger(plan.id, by: Workplace.admin, triggerKey: "button-7") == incident)
         #expect(try await rowCounts(p.h) == counts)
         #expect(try await tableSnapshot(p.h.databasePath) == snapshot)
 
         await expectFailure(.conflict, "the key of another plan's incident") {
-            try await p.engine.trigger(other.id, by: Plant.eqHead, triggerKey: "button-7")
+            try await p.engine.incidents.trigger(other.id, by: Plant.eqHead, triggerKey: "button-7")
         }
         #expect(try await tableSnapshot(p.h.databasePath) == snapshot)
-        #expect(try await p.engine.incidents(as: Workplace.admin).items.map(\.id) == [incident.id])
+        #expect(try await p.engine.incidents.list(as: Workplace.admin).items.map(\.id) == [incident.id])
         #expect(try await p.h.notices(of: Plant.eqTech, kind: .incident).count == 1)
     }
 
@@ -368,12 +368,12 @@ private struct Plant {
         let plan = try await p.savePlan()
         let engine = p.engine
         let planID = plan.id
-        async let first = engine.trigger(planID, by: Plant.eqHead, triggerKey: "double-click")
-        async let second = engine.trigger(planID, by: Plant.prodHead, triggerKey: "double-click")
+        async let first = engine.incidents.trigger(planID, by: Plant.eqHead, triggerKey: "double-click")
+        async let second = engine.incidents.trigger(planID, by: Plant.prodHead, triggerKey: "double-click")
         let results = try await [first, second]
         let more = try await withThrowingTaskGroup(of: Incident.self) { group in
             for member in [Plant.eqTech, Plant.eqHead, Plant.prodHead, Workplace.admin] {
-                group.addTask { try await engine.trigger(planID, by: member, triggerKey: "double-click") }
+                group.addTask { try await engine.incidents.trigger(planID, by: member, triggerKey: "double-click") }
             }
             var incidents: [Incident] = []
             for try await incident in group { incidents.append(incident) }
@@ -399,14 +399,14 @@ private struct Plant {
     func timelineAndResources() async throws {
         let p = try await Plant()
         let plan = try await p.savePlan()
-        let incident = try await p.engine.trigger(plan.id, by: Plant.eqHead, triggerKey: "k")
+        let incident = try await p.engine.incidents.trigger(plan.id, by: Plant.eqHead, triggerKey: "k")
         p.h.clock.advance(by: .seconds(60))
 
         let photo = p.h.attachment("spindle.jpg", mediaType: "image/jpeg")
-        let update = try await p.engine.postUpdate(to: incident.id, text: "Spindle bearing destroyed",
+        let update = try await p.engine.incidents.postUpdate(to: incident.id, text: "Spindle bearing destroyed",
             readings: ["spindle temperature": "82 °C", "vibration": "11 mm/s"], attachments: [photo], by: Plant.eqTech)
         #expect(update.postedAt == p.w.now && update.authorID == Plant.eqTech)
-        let updates = try await p.engine.incidentUpdates(of: incident.id, as: Plant.prodOp)
+        let updates = try await p.engine.incidents.updates(of: incident.id, as: Plant.prodOp)
         #expect(updates == [update])
         #expect(updates.first?.readings == ["spindle temperature": "82 °C", "vibration": "11 mm/s"])
         #expect(updates.first?.attachments == [photo])
@@ -415,18 +415,18 @@ private struct Plant {
         #expect(try await p.h.notices(of: Plant.prodOp, kind: .incidentUpdate).count == 1)
         #expect(try await p.h.notices(of: Plant.eqTech, kind: .incidentUpdate).isEmpty, "the author")
         await expectFailure(.invalidInput, "a photo of a forbidden type") {
-            try await p.engine.postUpdate(to: incident.id, text: "x",
+            try await p.engine.incidents.postUpdate(to: incident.id, text: "x",
                 attachments: [p.h.attachment("run.exe", mediaType: "application/x-msdownload")], by: Plant.eqTech)
         }
         await expectFailure(.forbidden, "an auditor only watches") {
-            try await p.engine.postUpdate(to: incident.id, text: "x", by: Workplace.auditor)
+            try await p.engine.incidents.postUpdate(to: incident.id, text: "x", by: Workplace.auditor)
         }
         await expectFailure(.notFound, "a bystander does not see the incident") {
-            try await p.engine.postUpdate(to: incident.id, text: "x", by: Workplace.bystander)
+            try await p.engine.incidents.postUpdate(to: incident.id, text: "x", by: Workplace.bystander)
         }
 
         p.h.clock.advance(by: .seconds(60))
-        let request = try await p.engine.requestResource(for: incident.id, from: "warehouse",
+        let request = try await p.engine.incidents.requestResource(for: incident.id, from: "warehouse",
             resource: "spindle bearing 6205-2RS", quantity: 2, by: Plant.eqTech)
         #expect(request.status == .open && request.quantity == 2 && request.departmentID == "warehouse")
         for member in [Plant.whHead, Plant.whClerk] {
@@ -438,13 +438,13 @@ private struct Plant {
         #expect(try await p.h.notices(of: Plant.prodOp, kind: .resourceRequested).isEmpty)
 
         await expectFailure(.forbidden, "production is not the department asked") {
-            try await p.engine.fulfil(request.id, by: Plant.prodOp)
+            try await p.engine.incidents.fulfil(request.id, by: Plant.prodOp)
         }
         await expectFailure(.notFound, "a bystander neither sees nor decides") {
-            try await p.engine.fulfil(request.id, by: Workplace.bystander)
+            try await p.engine.incidents.fulfil(request.id, by: Workplace.bystander)
         }
         p.h.clock.advance(by: .seconds(60))
-        let fulfilled = try await p.engine.fulfil(request.id, note: "Two on the way", by: Plant.whClerk)
+        let fulfilled = try await p.engine.incidents.fulfil(request.id, note: "Two on the way", by: Plant.whClerk)
         #expect(fulfilled.status == .fulfilled && fulfilled.deciderID == Plant.whClerk)
         #expect(fulfilled.decidedAt == p.w.now && fulfilled.note == "Two on the way")
         let decided = try await p.h.notices(of: Plant.eqTech, kind: .resourceDecided)
@@ -452,36 +452,36 @@ private struct Plant {
         #expect(decided.first?.urgency == .urgent)
         let counts = try await rowCounts(p.h)
         await expectFailure(.invalidTransition, "fulfilled twice") {
-            try await p.engine.fulfil(request.id, by: Plant.whHead)
+            try await p.engine.incidents.fulfil(request.id, by: Plant.whHead)
         }
         await expectFailure(.invalidTransition, "declined after fulfilment") {
-            try await p.engine.decline(request.id, reason: "none left", by: Plant.whHead)
+            try await p.engine.incidents.decline(request.id, reason: "none left", by: Plant.whHead)
         }
         #expect(try await rowCounts(p.h) == counts)
 
-        let second = try await p.engine.requestResource(for: incident.id, from: "warehouse",
+        let second = try await p.engine.incidents.requestResource(for: incident.id, from: "warehouse",
             resource: "replacement spindle", by: Plant.prodHead)
         await expectFailure(.invalidInput, "a decline needs a reason") {
-            try await p.engine.decline(second.id, reason: "", by: Plant.whHead)
+            try await p.engine.incidents.decline(second.id, reason: "", by: Plant.whHead)
         }
         #expect(try await p.h.store.resourceRequest(second.id)?.status == .open)
-        let declined = try await p.engine.decline(second.id, reason: "Out of stock until Friday", by: Plant.whHead)
+        let declined = try await p.engine.incidents.decline(second.id, reason: "Out of stock until Friday", by: Plant.whHead)
         #expect(declined.status == .declined && declined.note == "Out of stock until Friday")
         let prodDecided = try await p.h.notices(of: Plant.prodHead, kind: .resourceDecided)
         #expect(prodDecided.count == 1)
         #expect(prodDecided.first?.body.contains("Out of stock until Friday") == true)
         await expectFailure(.invalidTransition, "declined twice") {
-            try await p.engine.decline(second.id, reason: "still none", by: Plant.whHead)
+            try await p.engine.incidents.decline(second.id, reason: "still none", by: Plant.whHead)
         }
 
-        let requests = try await p.engine.resourceRequests(of: incident.id, as: Workplace.auditor)
+        let requests = try await p.engine.incidents.resourceRequests(of: incident.id, as: Workplace.auditor)
         #expect(requests.map(\.id) == [request.id, second.id])
         #expect(requests.map(\.status) == [.fulfilled, .declined])
         await expectFailure(.notFound, "an unknown department") {
-            _ = try await p.engine.resourceRequests(of: "no-such-incident", as: Workplace.admin)
+            _ = try await p.engine.incidents.resourceRequests(of: "no-such-incident", as: Workplace.admin)
         }
         await expectFailure(.invalidInput, "a department that does not exist") {
-            try await p.engine.requestResource(for: incident.id, from: "nowhere", resource: "x", by: Plant.eqTech)
+            try await p.engine.incidents.requestResource(for: incident.id, from: "nowhere", resource: "x", by: Plant.eqTech)
         }
     }
 
@@ -489,7 +489,7 @@ private struct Plant {
     func acknowledgementEscalation() async throws {
         let p = try await Plant()
         let plan = try await p.savePlan()
-        let incident = try await p.engine.trigger(plan.id, by: Plant.eqHead, triggerKey: "k")
+        let incident = try await p.engine.incidents.trigger(plan.id, by: Plant.eqHead, triggerKey: "k")
         let t0 = incident.triggeredAt
 
         // Equipment accepts its tasks five minutes in; production does nothing.
@@ -534,7 +534,7 @@ private struct Plant {
     func closingSummary() async throws {
         let p = try await Plant()
         let plan = try await p.savePlan()
-        let incident = try await p.engine.trigger(plan.id, by: Plant.eqHead, triggerKey: "k")
+        let incident = try await p.engine.incidents.trigger(plan.id, by: Plant.eqHead, triggerKey: "k")
         let t0 = incident.triggeredAt
         let equipment = p.tasks(incident, "equipment"), production = p.tasks(incident, "production")
 
@@ -543,24 +543,24 @@ private struct Plant {
         try await p.h.advance(to: t0.addingTimeInterval(480))
         try await p.engine.workItems.accept(equipment[1], by: Plant.eqHead)
         try await p.h.advance(to: t0.addingTimeInterval(540))
-        try await p.engine.postUpdate(to: incident.id, text: "Machine locked out", by: Plant.eqTech)
+        try await p.engine.incidents.postUpdate(to: incident.id, text: "Machine locked out", by: Plant.eqTech)
         // Production's deadline passes at 600 s.
         try await p.h.advance(to: t0.addingTimeInterval(720))
-        let request = try await p.engine.requestResource(for: incident.id, from: "production",
+        let request = try await p.engine.incidents.requestResource(for: incident.id, from: "production",
             resource: "backup machine time", quantity: 3, by: Plant.eqTech)
         try await p.h.advance(to: t0.addingTimeInterval(1200))
-        try await p.engine.fulfil(request.id, by: Plant.prodOp)
+        try await p.engine.incidents.fulfil(request.id, by: Plant.prodOp)
         try await p.h.advance(to: t0.addingTimeInterval(1500))
         try await p.engine.workItems.accept(production[0], by: Plant.prodOp)
         try await p.h.advance(to: t0.addingTimeInterval(1800))
 
         await expectFailure(.forbidden, "a responder who did not trigger it") {
-            try await p.engine.closeIncident(incident.id, resolution: "done", by: Plant.prodHead)
+            try await p.engine.incidents.close(incident.id, resolution: "done", by: Plant.prodHead)
         }
         await expectFailure(.forbidden, "an auditor") {
-            try await p.engine.closeIncident(incident.id, resolution: "done", by: Workplace.auditor)
+            try await p.engine.incidents.close(incident.id, resolution: "done", by: Workplace.auditor)
         }
-        let closed = try await p.engine.closeIncident(incident.id, resolution: "Bearing replaced", by: Plant.eqHead)
+        let closed = try await p.engine.incidents.close(incident.id, resolution: "Bearing replaced", by: Plant.eqHead)
         #expect(closed.state == .closed && closed.closedBy == Plant.eqHead)
         #expect(closed.closedAt == t0.addingTimeInterval(1800))
         #expect(closed.resolution == "Bearing replaced")
@@ -603,8 +603,8 @@ private struct Plant {
         #expect(summary.openTasks == 3)
 
         // The summary is stored with the incident and read back as it was made.
-        #expect(try await p.engine.incidentSummary(incident.id, as: Workplace.auditor) == summary)
-        #expect(try await p.engine.incident(incident.id, as: Plant.safety) == closed)
+        #expect(try await p.engine.incidents.summary(incident.id, as: Workplace.auditor) == summary)
+        #expect(try await p.engine.incidents.incident(incident.id, as: Plant.safety) == closed)
         // Responders and informed members hear of the closing; the commander does not.
         for member in [Plant.eqTech, Plant.prodHead, Plant.prodOp, Plant.safety, Workplace.engHead] {
             #expect(try await p.h.notices(of: member, kind: .incidentClosed).count == 1, "\(member)")
@@ -613,25 +613,25 @@ private struct Plant {
 
         let counts = try await rowCounts(p.h)
         await expectFailure(.invalidTransition, "closed twice") {
-            try await p.engine.closeIncident(incident.id, resolution: "again", by: Plant.eqHead)
+            try await p.engine.incidents.close(incident.id, resolution: "again", by: Plant.eqHead)
         }
         await expectFailure(.invalidTransition, "an update after the closing") {
-            try await p.engine.postUpdate(to: incident.id, text: "late", by: Plant.eqTech)
+            try await p.engine.incidents.postUpdate(to: incident.id, text: "late", by: Plant.eqTech)
         }
         await expectFailure(.invalidTransition, "a request after the closing") {
-            try await p.engine.requestResource(for: incident.id, from: "warehouse", resource: "x", by: Plant.eqTech)
+            try await p.engine.incidents.requestResource(for: incident.id, from: "warehouse", resource: "x", by: Plant.eqTech)
         }
         #expect(try await rowCounts(p.h) == counts)
-        #expect(try await p.engine.incidents(as: Plant.eqTech, state: .closed).items.map(\.id) == [incident.id])
-        #expect(try await p.engine.incidents(as: Plant.eqTech, state: .open).items.isEmpty)
+        #expect(try await p.engine.incidents.list(as: Plant.eqTech, state: .closed).items.map(\.id) == [incident.id])
+        #expect(try await p.engine.incidents.list(as: Plant.eqTech, state: .open).items.isEmpty)
     }
 
     @Test("an administrator may close an incident somebody else triggered")
     func administratorCloses() async throws {
         let p = try await Plant()
         let plan = try await p.savePlan()
-        let incident = try await p.engine.trigger(plan.id, by: Plant.prodHead, triggerKey: "k")
-        let closed = try await p.engine.closeIncident(incident.id, resolution: "False alarm", by: Workplace.admin)
+        let incident = try await p.engine.incidents.trigger(plan.id, by: Plant.prodHead, triggerKey: "k")
+        let closed = try await p.engine.incidents.close(incident.id, resolution: "False alarm", by: Workplace.admin)
         #expect(closed.closedBy == Workplace.admin)
         #expect(try await p.h.notices(of: Plant.prodHead, kind: .incidentClosed).count == 1, "the commander is told")
     }
@@ -643,47 +643,47 @@ private struct Plant {
     func isolation(outsider: Member.ID) async throws {
         let p = try await Plant()
         let plan = try await p.savePlan()
-        let incident = try await p.engine.trigger(plan.id, by: Plant.eqHead, triggerKey: "k")
-        try await p.engine.postUpdate(to: incident.id, text: "Smoke", by: Plant.eqTech)
-        let request = try await p.engine.requestResource(for: incident.id, from: "warehouse", resource: "extinguisher",
+        let incident = try await p.engine.incidents.trigger(plan.id, by: Plant.eqHead, triggerKey: "k")
+        try await p.engine.incidents.postUpdate(to: incident.id, text: "Smoke", by: Plant.eqTech)
+        let request = try await p.engine.incidents.requestResource(for: incident.id, from: "warehouse", resource: "extinguisher",
             by: Plant.eqTech)
         let before = try await tableSnapshot(p.h.databasePath)
 
-        await expectFailure(.notFound, "plan") { _ = try await p.engine.emergencyPlan(plan.id, as: outsider) }
+        await expectFailure(.notFound, "plan") { _ = try await p.engine.incidents.plan(plan.id, as: outsider) }
         await expectFailure(.notFound, "plan version") {
-            _ = try await p.engine.emergencyPlan(plan.id, version: 1, as: outsider)
+            _ = try await p.engine.incidents.plan(plan.id, version: 1, as: outsider)
         }
-        await expectFailure(.notFound, "versions") { _ = try await p.engine.emergencyPlanVersions(plan.id, as: outsider) }
-        await expectFailure(.notFound, "preview") { _ = try await p.engine.preview(plan.id, as: outsider) }
-        await expectFailure(.notFound, "incident") { _ = try await p.engine.incident(incident.id, as: outsider) }
-        await expectFailure(.notFound, "updates") { _ = try await p.engine.incidentUpdates(of: incident.id, as: outsider) }
+        await expectFailure(.notFound, "versions") { _ = try await p.engine.incidents.planVersions(plan.id, as: outsider) }
+        await expectFailure(.notFound, "preview") { _ = try await p.engine.incidents.preview(plan.id, as: outsider) }
+        await expectFailure(.notFound, "incident") { _ = try await p.engine.incidents.incident(incident.id, as: outsider) }
+        await expectFailure(.notFound, "updates") { _ = try await p.engine.incidents.updates(of: incident.id, as: outsider) }
         await expectFailure(.notFound, "requests") {
-            _ = try await p.engine.resourceRequests(of: incident.id, as: outsider)
+            _ = try await p.engine.incidents.resourceRequests(of: incident.id, as: outsider)
         }
-        await expectFailure(.notFound, "summary") { _ = try await p.engine.incidentSummary(incident.id, as: outsider) }
-        #expect(try await p.engine.emergencyPlans(as: outsider).isEmpty)
-        #expect(try await p.engine.incidents(as: outsider).items.isEmpty)
-        #expect(try await p.engine.meetings(as: outsider).items.isEmpty)
+        await expectFailure(.notFound, "summary") { _ = try await p.engine.incidents.summary(incident.id, as: outsider) }
+        #expect(try await p.engine.incidents.plans(as: outsider).isEmpty)
+        #expect(try await p.engine.incidents.list(as: outsider).items.isEmpty)
+        #expect(try await p.engine.meetings.list(as: outsider).items.isEmpty)
 
         await expectFailure(.notFound, "post") {
-            try await p.engine.postUpdate(to: incident.id, text: "hello", by: outsider)
+            try await p.engine.incidents.postUpdate(to: incident.id, text: "hello", by: outsider)
         }
         await expectFailure(.notFound, "request") {
-            try await p.engine.requestResource(for: incident.id, from: "warehouse", resource: "x", by: outsider)
+            try await p.engine.incidents.requestResource(for: incident.id, from: "warehouse", resource: "x", by: outsider)
         }
-        await expectFailure(.notFound, "fulfil") { try await p.engine.fulfil(request.id, by: outsider) }
+        await expectFailure(.notFound, "fulfil") { try await p.engine.incidents.fulfil(request.id, by: outsider) }
         await expectFailure(.notFound, "decline") {
-            try await p.engine.decline(request.id, reason: "no", by: outsider)
+            try await p.engine.incidents.decline(request.id, reason: "no", by: outsider)
         }
         await expectFailure(.notFound, "close") {
-            try await p.engine.closeIncident(incident.id, resolution: "x", by: outsider)
+            try await p.engine.incidents.close(incident.id, resolution: "x", by: outsider)
         }
         let trigger = await expectFailure(.notFound, "trigger with the incident's key") {
-            try await p.engine.trigger(plan.id, by: outsider, triggerKey: "k")
+            try await p.engine.incidents.trigger(plan.id, by: outsider, triggerKey: "k")
         }
         #expect(trigger?.message.contains(incident.id.rawValue) != true)
         await expectFailure(.forbidden, "save a plan") {
-            try await p.engine.savePlan(Plant.machineFailure(), by: outsider)
+            try await p.engine.incidents.savePlan(Plant.machineFailure(), by: outsider)
         }
         #expect(try await tableSnapshot(p.h.databasePath) == before)
     }
@@ -692,15 +692,15 @@ private struct Plant {
     func bystanders() async throws {
         let p = try await Plant()
         let plan = try await p.savePlan()
-        let incident = try await p.engine.trigger(plan.id, by: Plant.eqHead, triggerKey: "k")
-        await expectFailure(.notFound) { _ = try await p.engine.emergencyPlan(plan.id, as: Workplace.bystander) }
-        await expectFailure(.notFound) { _ = try await p.engine.incident(incident.id, as: Workplace.bystander) }
-        #expect(try await p.engine.incidents(as: Workplace.bystander).items.isEmpty)
-        #expect(try await p.engine.emergencyPlans(as: Workplace.bystander).isEmpty)
+        let incident = try await p.engine.incidents.trigger(plan.id, by: Plant.eqHead, triggerKey: "k")
+        await expectFailure(.notFound) { _ = try await p.engine.incidents.plan(plan.id, as: Workplace.bystander) }
+        await expectFailure(.notFound) { _ = try await p.engine.incidents.incident(incident.id, as: Workplace.bystander) }
+        #expect(try await p.engine.incidents.list(as: Workplace.bystander).items.isEmpty)
+        #expect(try await p.engine.incidents.plans(as: Workplace.bystander).isEmpty)
         // The informed and the departments' members do.
-        #expect(try await p.engine.incident(incident.id, as: Workplace.engHead).id == incident.id)
-        #expect(try await p.engine.incidents(as: Plant.prodOp).items.map(\.id) == [incident.id])
-        #expect(try await p.engine.emergencyPlans(as: Plant.safety).map(\.id) == [plan.id])
+        #expect(try await p.engine.incidents.incident(incident.id, as: Workplace.engHead).id == incident.id)
+        #expect(try await p.engine.incidents.list(as: Plant.prodOp).items.map(\.id) == [incident.id])
+        #expect(try await p.engine.incidents.plans(as: Plant.safety).map(\.id) == [plan.id])
     }
 }
 
@@ -710,26 +710,26 @@ extension EmergencyPlanTests {
         let p = try await Plant()
         let plan = try await p.savePlan()
         let other = try await p.savePlan(Plant.machineFailure(name: "Fire in the warehouse"))
-        let incident = try await p.engine.trigger(plan.id, by: Plant.eqHead, triggerKey: "button-7")
+        let incident = try await p.engine.incidents.trigger(plan.id, by: Plant.eqHead, triggerKey: "button-7")
         let before = try await tableSnapshot(p.h.databasePath)
 
         // Sees the plan and the incident but may not trigger: forbidden, with the used key as with a new one.
         for member in [Plant.prodOp, Workplace.auditor, Plant.safety] {
             await expectFailure(.forbidden, "\(member), new key") {
-                try await p.engine.trigger(plan.id, by: member, triggerKey: "fresh")
+                try await p.engine.incidents.trigger(plan.id, by: member, triggerKey: "fresh")
             }
             await expectFailure(.forbidden, "\(member), used key") {
-                try await p.engine.trigger(plan.id, by: member, triggerKey: "button-7")
+                try await p.engine.incidents.trigger(plan.id, by: member, triggerKey: "button-7")
             }
         }
         // Does not see the plan: not found, with the used key as with a new one, naming no incident.
         for key in ["fresh", "button-7"] {
             let error = await expectFailure(.notFound, "a bystander, key \(key)") {
-                try await p.engine.trigger(plan.id, by: Workplace.bystander, triggerKey: key)
+                try await p.engine.incidents.trigger(plan.id, by: Workplace.bystander, triggerKey: key)
             }
             #expect(error?.message.contains(incident.id.rawValue) == false)
             let otherPlan = await expectFailure(.notFound, "a bystander, other plan, key \(key)") {
-                try await p.engine.trigger(other.id, by: Workplace.bystander, triggerKey: key)
+                try await p.engine.incidents.trigger(other.id, by: Workplace.bystander, triggerKey: key)
             }
             #expect(otherPlan?.message.contains(incident.id.rawValue) == false)
         }
@@ -740,9 +740,9 @@ extension EmergencyPlanTests {
     func closedBeforeDeadline() async throws {
         let p = try await Plant()
         let plan = try await p.savePlan()
-        let incident = try await p.engine.trigger(plan.id, by: Plant.eqHead, triggerKey: "k")
+        let incident = try await p.engine.incidents.trigger(plan.id, by: Plant.eqHead, triggerKey: "k")
         try await p.h.advance(by: .seconds(120))
-        try await p.engine.closeIncident(incident.id, resolution: "False alarm", by: Plant.eqHead)
+        try await p.engine.incidents.close(incident.id, resolution: "False alarm", by: Plant.eqHead)
         try await p.h.advance(by: .seconds(3600))
         for member in [Plant.eqHead, Plant.prodHead] {
             #expect(try await p.h.notices(of: member, kind: .acknowledgementMissed).isEmpty)
@@ -754,7 +754,7 @@ extension EmergencyPlanTests {
     func partialAcknowledgement() async throws {
         let p = try await Plant()
         let plan = try await p.savePlan()
-        let incident = try await p.engine.trigger(plan.id, by: Workplace.admin, triggerKey: "k")
+        let incident = try await p.engine.incidents.trigger(plan.id, by: Workplace.admin, triggerKey: "k")
         let equipment = p.tasks(incident, "equipment")
         try await p.h.advance(by: .seconds(60))
         try await p.engine.workItems.accept(equipment[0], by: Plant.eqTech)
@@ -776,7 +776,7 @@ extension EmergencyPlanTests {
         var draft = Plant.machineFailure()
         draft.departments[0].responderIDs.append(Plant.prodHead)
         let plan = try await p.savePlan(draft)
-        let incident = try await p.engine.trigger(plan.id, by: Workplace.admin, triggerKey: "k")
+        let incident = try await p.engine.incidents.trigger(plan.id, by: Workplace.admin, triggerKey: "k")
         #expect(incident.responderIDs.filter { $0 == Plant.prodHead }.count == 1)
         let alerts = try await p.h.notices(of: Plant.prodHead, kind: .incident)
         #expect(alerts.count == 1)
@@ -788,7 +788,7 @@ extension EmergencyPlanTests {
     func completionTimes() async throws {
         let p = try await Plant()
         let plan = try await p.savePlan()
-        let incident = try await p.engine.trigger(plan.id, by: Plant.eqHead, triggerKey: "k")
+        let incident = try await p.engine.incidents.trigger(plan.id, by: Plant.eqHead, triggerKey: "k")
         let t0 = incident.triggeredAt
         let equipment = p.tasks(incident, "equipment")
         try await p.h.advance(to: t0.addingTimeInterval(60))
@@ -801,7 +801,7 @@ extension EmergencyPlanTests {
         try await p.engine.workItems.approve(equipment[0], by: Plant.eqHead)
         try await p.h.advance(to: t0.addingTimeInterval(2000))
         try await p.engine.workItems.approve(equipment[1], by: Plant.eqHead)
-        let open = try await p.engine.incidentSummary(incident.id, as: Plant.eqTech)
+        let open = try await p.engine.incidents.summary(incident.id, as: Plant.eqTech)
         #expect(open.closedAt == t0.addingTimeInterval(2000), "an open incident's summary runs to now")
         let eq = try #require(open.departments.first)
         #expect(eq.completed == 2)
@@ -819,7 +819,7 @@ extension EmergencyPlanTests {
         let engine = p.engine, id = plan.id
         @Sendable func save(_ name: String, by admin: Member.ID) async -> CollabError.Code? {
             do {
-                _ = try await engine.savePlan(Plant.machineFailure(name: name), as: id, by: admin, expectedVersion: 1)
+                _ = try await engine.incidents.savePlan(Plant.machineFailure(name: name), as: id, by: admin, expectedVersion: 1)
                 return nil
             } catch {
                 return error.code
@@ -830,6 +830,6 @@ extension EmergencyPlanTests {
         let codes = await [a, b]
         #expect(codes.filter { $0 == nil }.count == 1, "\(codes)")
         #expect(codes.compactMap { $0 } == [.conflict])
-        #expect(try await p.engine.emergencyPlanVersions(id, as: Workplace.admin).map(\.version) == [1, 2])
+        #expect(try await p.engine.incidents.planVersions(id, as: Workplace.admin).map(\.version) == [1, 2])
     }
 }

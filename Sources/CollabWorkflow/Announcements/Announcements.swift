@@ -17,36 +17,13 @@ public struct ReceivedAnnouncement: Hashable, Sendable, Codable {
 extension WorkflowEngine {
     // MARK: Publishing
 
-    /// Publishes an announcement: resolves its audience to the organization's active members (the author
-    /// excepted), gives each a receipt and a notification (``Notice/Urgency/urgent`` ones go out at once
-    /// with the urgency the host maps to SMS or a call), and schedules the acknowledgement reminder and
-    /// deadline, all in one transaction.
-    ///
-    /// Administrators publish for the leadership or any department, to any audience; a department head
-    /// publishes for a department they head, to the departments they head and their members.
-    ///
-    /// - Parameter idempotencyKey: a retry with the same key returns the first announcement and publishes
-    ///   nothing again — while the author is active (else `forbidden`, as a fresh publish) and may still see
-    ///   it (else `notFound`).
-    /// - Throws: `CollabError.Code.forbidden` when the author may not publish to that audience;
-    ///   `CollabError.Code.invalidInput` listing every problem (an unknown department or member, an
-    ///   audience with nobody in it, a deadline in the past).
-    @discardableResult
-    public func publish(_ draft: AnnouncementDraft, by author: Member.ID, idempotencyKey: String? = nil)
-        async throws(CollabError) -> Announcement
+    /// Plans ``AnnouncementDesk/publish(_:by:idempotencyKey:)``.
+    func planPublish(_ draft: AnnouncementDraft, _ planning: Planning) async throws(CollabError)
+        -> Planned<Announcement>
     {
-        guard Self.isPlanningAtRevision else {
-            return try await checkedAtCommit("publish") { () async throws(CollabError) in
-                try await publish(draft, by: author, idempotencyKey: idempotencyKey)
-            }
-        }
-        if let replay = try await replayed(Announcement.self, command: "publish", input: draft, actor: author,
-            idempotencyKey: idempotencyKey, visible: announcementVisible)
-        {
-            return replay
-        }
-        let subject = try await activeSubject(author)
-        let now = now()
+        let subject = planning.subject
+        let author = subject.memberID
+        let now = planning.now
         var report = draft.validate(now: now, limits: configuration.limits, attachmentPolicy: configuration.attachmentPolicy)
         let organization = subject.organizationID
         let directory = try await organizationDirectory(organization)
@@ -131,20 +108,18 @@ extension WorkflowEngine {
                 id: "\(record)|deadline", record: record, organizationID: organization,
                 kind: .acknowledgementDeadline, fireAt: acknowledgement.deadline))
         }
-        return try await commitRecord(change, returning: announcement, command: "publish", input: draft, actor: author,
-            idempotencyKey: idempotencyKey, visible: announcementVisible)
+        return Planned(change, announcement)
     }
 
     /// Throws `CollabError.Code.notFound` unless `subject` may still see the announcement (a replay's check).
-    private func announcementVisible(_ subject: Subject, _ announcement: Announcement) async throws(CollabError) {
+    func announcementVisible(_ subject: Subject, _ announcement: Announcement) async throws(CollabError) {
         _ = try await visibleAnnouncement(announcement.id, to: subject)
     }
 
     // MARK: Reading and acknowledging
 
-    /// The announcements `viewer` received, pinned first then newest first; expired ones only when
-    /// `includeExpired`.
-    public func announcements(for viewer: Member.ID, includeExpired: Bool = false, page: PageRequest = .first)
+    /// The announcements `viewer` received (``AnnouncementDesk/received(for:includeExpired:page:)``).
+    func receivedAnnouncements(for viewer: Member.ID, includeExpired: Bool = false, page: PageRequest = .first)
         async throws(CollabError) -> Page<ReceivedAnnouncement>
     {
         let subject = try await subject(viewer)
@@ -160,9 +135,8 @@ extension WorkflowEngine {
         return Page(items: items, nextCursor: found.nextCursor)
     }
 
-    /// The announcements of `viewer`'s organization they may manage or see the reach of (their own, or every
-    /// one for administrators and auditors), newest first.
-    public func publishedAnnouncements(as viewer: Member.ID, page: PageRequest = .first)
+    /// The announcements `viewer` may manage (``AnnouncementDesk/published(as:page:)``).
+    func announcementsPublished(as viewer: Member.ID, page: PageRequest = .first)
         async throws(CollabError) -> Page<Announcement>
     {
         let subject = try await subject(viewer)
@@ -171,52 +145,37 @@ extension WorkflowEngine {
         return try await store.announcements(in: subject.organizationID, authorID: overseer ? nil : viewer, page: page)
     }
 
-    /// The announcement, if `viewer` may see it: a recipient, or one who sees its reach.
-    ///
-    /// - Throws: `CollabError.Code.notFound` when it does not exist or the viewer may not see it.
-    public func announcement(_ id: Announcement.ID, as viewer: Member.ID) async throws(CollabError) -> Announcement {
+    /// The announcement, if `viewer` may see it (``AnnouncementDesk/announcement(_:as:)``).
+    func readAnnouncement(_ id: Announcement.ID, as viewer: Member.ID) async throws(CollabError) -> Announcement {
         try await visibleAnnouncement(id, to: try await subject(viewer)).announcement
     }
 
-    /// Opens an announcement as a recipient: records that they read it (the first time) and marks its
-    /// notification read.
-    @discardableResult
-    public func openAnnouncement(_ id: Announcement.ID, by reader: Member.ID) async throws(CollabError)
-        -> ReceivedAnnouncement
+    /// Plans ``AnnouncementDesk/open(_:by:idempotencyKey:)``: the receipt, read now unless it was read before.
+    func planOpenAnnouncement(_ id: Announcement.ID, _ planning: Planning) async throws(CollabError)
+        -> Planned<ReceivedAnnouncement>
     {
-        guard Self.isPlanningAtRevision else {
-            return try await checkedAtCommit("open_announcement") { () async throws(CollabError) in
-                try await openAnnouncement(id, by: reader)
-            }
-        }
-        let (announcement, found) = try await visibleAnnouncement(id, to: try await activeSubject(reader))
+        let reader = planning.subject.memberID
+        let (announcement, found) = try await visibleAnnouncement(id, to: planning.subject)
         guard var receipt = found else {
             throw CollabError(.forbidden, "member '\(reader)' did not receive announcement '\(id)'")
         }
+        var change = ChangeSet()
         if receipt.readAt == nil {
-            let now = now()
-            receipt.readAt = now
-            var change = ChangeSet()
+            receipt.readAt = planning.now
             change.scenario.receipts = [receipt]
-            _ = try await commit(change)
-            _ = try await store.markRead([receipt.noticeID], of: reader, at: now)
         }
-        return ReceivedAnnouncement(announcement: announcement, receipt: receipt)
+        return Planned(change, ReceivedAnnouncement(announcement: announcement, receipt: receipt))
     }
 
-    /// Acknowledges an announcement that asks for it (reading it too). Acknowledging again changes nothing;
-    /// an acknowledgement after the deadline is recorded as late in the audit trail.
-    ///
-    /// - Throws: `CollabError.Code.invalidTransition` when the announcement asks no acknowledgement;
-    ///   `CollabError.Code.forbidden` when `member` did not receive it.
-    @discardableResult
-    public func acknowledge(_ id: Announcement.ID, by member: Member.ID) async throws(CollabError) -> ReceivedAnnouncement {
-        guard Self.isPlanningAtRevision else {
-            return try await checkedAtCommit("acknowledge") { () async throws(CollabError) in
-                try await acknowledge(id, by: member)
-            }
-        }
-        let subject = try await activeSubject(member)
+    /// Plans ``AnnouncementDesk/acknowledge(_:by:idempotencyKey:)``. The change records its result under a
+    /// key of the member and the announcement (`recording`, the command's name and input digest): of two
+    /// acknowledgements at the same time, the second commits nothing (no second audit event) and returns the
+    /// receipt as the first left it.
+    func planAcknowledge(_ id: Announcement.ID, recording: (command: String, fingerprint: String),
+        _ planning: Planning) async throws(CollabError) -> Planned<ReceivedAnnouncement>
+    {
+        let subject = planning.subject
+        let member = subject.memberID
         let (announcement, found) = try await visibleAnnouncement(id, to: subject)
         guard var receipt = found else {
             throw CollabError(.forbidden, "member '\(member)' did not receive announcement '\(id)'")
@@ -225,34 +184,30 @@ extension WorkflowEngine {
             throw CollabError(.invalidTransition, "announcement '\(id)' does not ask for an acknowledgement")
         }
         guard receipt.acknowledgedAt == nil else {
-            return ReceivedAnnouncement(announcement: announcement, receipt: receipt)
+            return Planned(ChangeSet(), ReceivedAnnouncement(announcement: announcement, receipt: receipt))
         }
-        let now = now()
+        let now = planning.now
         receipt.readAt = receipt.readAt ?? now
         receipt.acknowledgedAt = now
+        let output = ReceivedAnnouncement(announcement: announcement, receipt: receipt)
         var change = ChangeSet()
         change.scenario.receipts = [receipt]
         change.auditEvents = [recordEvent(.announcement(id), organization: announcement.organizationID, actor: member,
             action: "acknowledge", details: now > requirement.deadline ? ["late": "true"] : [:], at: now)]
-        // Recorded once per member and announcement: of two acknowledgements at the same time, the second
-        // commits nothing (no second audit event) and returns the receipt as the first left it.
+        let payload: Data
+        do {
+            payload = try JSONEncoder().encode(output)
+        } catch {
+            throw CollabError(.storageFailure, "could not encode the result of 'acknowledge': \(error)")
+        }
         change.idempotency = IdempotencyRecord(
             key: IdempotencyKey(actorID: member, key: "collab.acknowledge:\(id)"),
-            result: RecordedResult(command: "acknowledge", fingerprint: id.rawValue, payload: Data()))
-        if case .replayed = try await commit(change) {
-            if let stored = try await store.receipt(of: id, for: member) { receipt = stored }
-            return ReceivedAnnouncement(announcement: announcement, receipt: receipt)
-        }
-        _ = try await store.markRead([receipt.noticeID], of: member, at: now)
-        return ReceivedAnnouncement(announcement: announcement, receipt: receipt)
+            result: RecordedResult(command: recording.command, fingerprint: recording.fingerprint, payload: payload))
+        return Planned(change, output)
     }
 
-    /// How far an announcement reached: recipients, delivered (every hook accepted the notification), read
-    /// and acknowledged, overall and per department, with who has not read or acknowledged it.
-    ///
-    /// - Throws: `CollabError.Code.notFound` unless `viewer` is its author, an administrator, an auditor or a
-    ///   head of the department it was published for.
-    public func reach(of id: Announcement.ID, as viewer: Member.ID) async throws(CollabError) -> AnnouncementReach {
+    /// How far an announcement reached (``AnnouncementDesk/reach(of:as:)``).
+    func announcementReach(of id: Announcement.ID, as viewer: Member.ID) async throws(CollabError) -> AnnouncementReach {
         let subject = try await subject(viewer)
         guard let announcement = try await store.announcement(id), ScenarioRules.canSeeReach(subject, announcement) else {
             throw CollabError.notFound("announcement", id.rawValue)
@@ -281,63 +236,31 @@ extension WorkflowEngine {
 
     // MARK: Managing
 
-    /// Pins or unpins an announcement (its author or an administrator).
-    @discardableResult
-    public func setPinned(_ pinned: Bool, on id: Announcement.ID, by member: Member.ID) async throws(CollabError)
-        -> Announcement
-    {
-        guard Self.isPlanningAtRevision else {
-            return try await checkedAtCommit("set_pinned") { () async throws(CollabError) in
-                try await setPinned(pinned, on: id, by: member)
-            }
-        }
-        return try await changeAnnouncement(id, by: member, action: pinned ? "pin" : "unpin") { announcement, _ in
-            announcement.isPinned = pinned
-        }
-    }
-
-    /// Sets when an announcement expires (`nil`: never; an instant in the past: at once). Its author or an
-    /// administrator.
-    @discardableResult
-    public func setExpiry(_ expiresAt: Date?, on id: Announcement.ID, by member: Member.ID) async throws(CollabError)
-        -> Announcement
-    {
-        guard Self.isPlanningAtRevision else {
-            return try await checkedAtCommit("set_expiry") { () async throws(CollabError) in
-                try await setExpiry(expiresAt, on: id, by: member)
-            }
-        }
-        var report = ValidationReport()
-        report.checkInstant(expiresAt, field: "expiresAt")
-        try report.throwIfInvalid()
-        return try await changeAnnouncement(id, by: member, action: "set_expiry") { announcement, now in
-            announcement.expiresAt = expiresAt.map { max(Self.truncated($0), now) }
-        }
-    }
-
-    private func changeAnnouncement(
-        _ id: Announcement.ID, by member: Member.ID, action: String,
-        _ body: (inout Announcement, Date) -> Void
-    ) async throws(CollabError) -> Announcement {
-        let subject = try await activeSubject(member)
+    /// Plans a change of an announcement by its author or an administrator (pin, unpin, set its expiry):
+    /// nothing to commit when it changes nothing.
+    func planAnnouncementChange(
+        _ id: Announcement.ID, action: String, _ planning: Planning, _ body: (inout Announcement, Date) -> Void
+    ) async throws(CollabError) -> Planned<Announcement> {
+        let subject = planning.subject
+        let member = subject.memberID
         var (announcement, _) = try await visibleAnnouncement(id, to: subject)
         guard ScenarioRules.canManage(subject, announcement) else {
             throw CollabError(.forbidden, "member '\(member)' may not \(action) announcement '\(id)'")
         }
-        let now = now()
+        let now = planning.now
         let before = announcement
         body(&announcement, now)
-        guard announcement != before else { return announcement }
+        guard announcement != before else { return Planned(ChangeSet(), announcement) }
         announcement.version += 1
         var change = ChangeSet()
         change.scenario.announcements = [announcement]
         change.auditEvents = [recordEvent(.announcement(id), organization: announcement.organizationID, actor: member,
             action: action, details: ["expires_at": announcement.expiresAt.map { String($0.storedKey) } ?? ""], at: now)]
-        _ = try await commit(change)
-        return announcement
+        return Planned(change, announcement)
     }
 
-    private func visibleAnnouncement(_ id: Announcement.ID, to subject: Subject) async throws(CollabError)
+    /// The announcement and `subject`'s receipt of it, if they may see it; else `CollabError.Code.notFound`.
+    func visibleAnnouncement(_ id: Announcement.ID, to subject: Subject) async throws(CollabError)
         -> (announcement: Announcement, receipt: AnnouncementReceipt?)
     {
         guard let announcement = try await store.announcement(id) else {

@@ -26,7 +26,7 @@ private func weeklyMeeting(_ w: Workplace) -> MeetingDraft {
     func recordMeetingCreatesActionItems() async throws {
         let w = try await Workplace()
         let before = try await rowCounts(w.h)
-        let meeting = try await w.engine.recordMeeting(weeklyMeeting(w), by: Workplace.initiator)
+        let meeting = try await w.engine.meetings.record(weeklyMeeting(w), by: Workplace.initiator)
 
         #expect(meeting.organizerID == Workplace.initiator)
         #expect(meeting.attendeeIDs.contains(Workplace.initiator), "the organizer attends")
@@ -85,11 +85,11 @@ private func weeklyMeeting(_ w: Workplace) -> MeetingDraft {
     @Test("the follow-up shows each action item's state and counts open, completed and overdue items")
     func followUp() async throws {
         let w = try await Workplace()
-        let meeting = try await w.engine.recordMeeting(weeklyMeeting(w), by: Workplace.initiator)
+        let meeting = try await w.engine.meetings.record(weeklyMeeting(w), by: Workplace.initiator)
         let checklist = try #require(meeting.decisions[0].actionItemID)
         let budget = try #require(meeting.decisions[2].actionItemID)
 
-        let fresh = try await w.engine.meetingFollowUp(meeting.id, as: Workplace.initiator)
+        let fresh = try await w.engine.meetings.followUp(meeting.id, as: Workplace.initiator)
         #expect(fresh.open == 2 && fresh.completed == 0 && fresh.cancelled == 0 && fresh.overdue == 0)
 
         try await w.engine.workItems.accept(checklist, by: Workplace.assignee)
@@ -99,7 +99,7 @@ private func weeklyMeeting(_ w: Workplace) -> MeetingDraft {
         // The budget decision was due a day after the meeting; a second past it, it is overdue.
         try await w.h.advance(by: .seconds(86_401))
 
-        let followUp = try await w.engine.meetingFollowUp(meeting.id, as: Workplace.initiator)
+        let followUp = try await w.engine.meetings.followUp(meeting.id, as: Workplace.initiator)
         #expect(followUp.meeting == meeting)
         #expect(followUp.entries.map(\.decision.id) == meeting.decisions.map(\.id))
         #expect(followUp.entries.map { $0.actionItem?.state } == [.completed, nil, .assigned])
@@ -125,11 +125,11 @@ private func weeklyMeeting(_ w: Workplace) -> MeetingDraft {
         var draft = weeklyMeeting(w)
         draft.decisions.append(decision)
         let error = await expectFailure(.invalidInput) {
-            try await w.engine.recordMeeting(draft, by: Workplace.initiator)
+            try await w.engine.meetings.record(draft, by: Workplace.initiator)
         }
         #expect(error?.problems.contains { $0.field.hasPrefix("decisions[3]") } == true, "\(String(describing: error))")
         #expect(try await tableSnapshot(w.h.databasePath) == before)
-        #expect(try await w.engine.meetings(as: Workplace.admin).items.isEmpty)
+        #expect(try await w.engine.meetings.list(as: Workplace.admin).items.isEmpty)
     }
 
     @Test("an attendee who is not an active member of the organization is refused", arguments: ["ghost", "bob", "amy"])
@@ -139,7 +139,7 @@ private func weeklyMeeting(_ w: Workplace) -> MeetingDraft {
         var draft = weeklyMeeting(w)
         draft.attendeeIDs.append(Member.ID(attendee))
         let error = await expectFailure(.invalidInput) {
-            try await w.engine.recordMeeting(draft, by: Workplace.initiator)
+            try await w.engine.meetings.record(draft, by: Workplace.initiator)
         }
         #expect(error?.problems.contains { $0.field == "attendeeIDs[3]" } == true, "\(String(describing: error))")
         #expect(try await tableSnapshot(w.h.databasePath) == before)
@@ -151,7 +151,7 @@ private func weeklyMeeting(_ w: Workplace) -> MeetingDraft {
         try await w.deactivate(Workplace.salesHead)
         let before = try await tableSnapshot(w.h.databasePath)
         await expectFailure(.invalidInput) {
-            try await w.engine.recordMeeting(weeklyMeeting(w), by: Workplace.initiator)
+            try await w.engine.meetings.record(weeklyMeeting(w), by: Workplace.initiator)
         }
         #expect(try await tableSnapshot(w.h.databasePath) == before)
     }
@@ -159,28 +159,28 @@ private func weeklyMeeting(_ w: Workplace) -> MeetingDraft {
     @Test("organizer, attendees, owners, administrators and auditors see a meeting; nobody else does")
     func visibility() async throws {
         let w = try await Workplace()
-        let meeting = try await w.engine.recordMeeting(weeklyMeeting(w), by: Workplace.initiator)
-        let other = try await w.engine.recordMeeting(
+        let meeting = try await w.engine.meetings.record(weeklyMeeting(w), by: Workplace.initiator)
+        let other = try await w.engine.meetings.record(
             MeetingDraft(title: "Sales sync", startsAt: w.now, attendeeIDs: [Workplace.mobileHead]),
             by: Workplace.salesHead)
 
         for viewer in [Workplace.initiator, Workplace.assignee, Workplace.mobileHead, Workplace.engHead,
             Workplace.admin, Workplace.auditor]
         {
-            let followUp = try await w.engine.meetingFollowUp(meeting.id, as: viewer)
+            let followUp = try await w.engine.meetings.followUp(meeting.id, as: viewer)
             #expect(followUp.meeting.id == meeting.id, "\(viewer)")
         }
         for viewer in [Workplace.bystander, Workplace.peer, Workplace.stranger, Workplace.partner] {
             await expectFailure(.notFound, "\(viewer)") {
-                _ = try await w.engine.meetingFollowUp(meeting.id, as: viewer)
+                _ = try await w.engine.meetings.followUp(meeting.id, as: viewer)
             }
         }
         await expectFailure(.notFound, "li did not attend the sales sync") {
-            _ = try await w.engine.meetingFollowUp(other.id, as: Workplace.assignee)
+            _ = try await w.engine.meetings.followUp(other.id, as: Workplace.assignee)
         }
 
         func listed(_ viewer: Member.ID) async throws -> Set<Meeting.ID> {
-            Set(try await w.engine.meetings(as: viewer).items.map(\.id))
+            Set(try await w.engine.meetings.list(as: viewer).items.map(\.id))
         }
         #expect(try await listed(Workplace.assignee) == [meeting.id])
         #expect(try await listed(Workplace.engHead) == [meeting.id], "an owner who did not attend")
@@ -199,7 +199,7 @@ private func weeklyMeeting(_ w: Workplace) -> MeetingDraft {
         let w = try await Workplace()
         let before = try await tableSnapshot(w.h.databasePath)
         await expectFailure(.forbidden) {
-            try await w.engine.recordMeeting(
+            try await w.engine.meetings.record(
                 MeetingDraft(title: "Partner call", startsAt: w.now, attendeeIDs: []), by: Workplace.partner)
         }
         #expect(try await tableSnapshot(w.h.databasePath) == before)
@@ -209,21 +209,21 @@ private func weeklyMeeting(_ w: Workplace) -> MeetingDraft {
     func idempotentRecording() async throws {
         let w = try await Workplace()
         let draft = weeklyMeeting(w)
-        let first = try await w.engine.recordMeeting(draft, by: Workplace.initiator, idempotencyKey: "minutes-42")
+        let first = try await w.engine.meetings.record(draft, by: Workplace.initiator, idempotencyKey: "minutes-42")
         let afterFirst = try await rowCounts(w.h)
         w.h.clock.advance(by: .seconds(30))
-        let again = try await w.engine.recordMeeting(draft, by: Workplace.initiator, idempotencyKey: "minutes-42")
+        let again = try await w.engine.meetings.record(draft, by: Workplace.initiator, idempotencyKey: "minutes-42")
         #expect(again == first)
         let afterSecond = try await rowCounts(w.h)
         #expect(afterSecond == afterFirst)
-        #expect(try await w.engine.meetings(as: Workplace.admin).items.map(\.id) == [first.id])
+        #expect(try await w.engine.meetings.list(as: Workplace.admin).items.map(\.id) == [first.id])
         #expect(try await w.h.notices(of: Workplace.assignee, kind: .assigned).count == 1)
 
         // The key with another draft is refused, and writes nothing either.
         var other = draft
         other.title = "Another meeting"
         await expectFailure(.idempotencyKeyReused) {
-            try await w.engine.recordMeeting(other, by: Workplace.initiator, idempotencyKey: "minutes-42")
+            try await w.engine.meetings.record(other, by: Workplace.initiator, idempotencyKey: "minutes-42")
         }
         #expect(try await rowCounts(w.h) == afterFirst)
     }
@@ -238,7 +238,7 @@ extension MeetingTests {
         draft.decisions.append(MeetingDraft.Decision("Already late", owner: Workplace.peer,
             due: .instant(w.now.addingTimeInterval(-3600))))
         let error = await expectFailure(.invalidInput) {
-            try await w.engine.recordMeeting(draft, by: Workplace.initiator)
+            try await w.engine.meetings.record(draft, by: Workplace.initiator)
         }
         #expect(error?.problems.contains { $0.field.hasPrefix("decisions[3]") } == true, "\(String(describing: error))")
         #expect(try await tableSnapshot(w.h.databasePath) == before)
@@ -251,7 +251,7 @@ extension MeetingTests {
         let draft = weeklyMeeting(w)
         let meetings = try await withThrowingTaskGroup(of: Meeting.self) { group in
             for _ in 0..<4 {
-                group.addTask { try await engine.recordMeeting(draft, by: Workplace.initiator, idempotencyKey: "retry") }
+                group.addTask { try await engine.meetings.record(draft, by: Workplace.initiator, idempotencyKey: "retry") }
             }
             var meetings: [Meeting] = []
             for try await meeting in group { meetings.append(meeting) }
@@ -268,7 +268,7 @@ extension MeetingTests {
     @Test("an owner in no department gets an action item in no department")
     func ownerWithoutDepartment() async throws {
         let w = try await Workplace()
-        let meeting = try await w.engine.recordMeeting(
+        let meeting = try await w.engine.meetings.record(
             MeetingDraft(title: "Vendor review", startsAt: w.now, attendeeIDs: [Workplace.coAssignee],
                 decisions: [MeetingDraft.Decision("Send the contract", owner: Workplace.coAssignee,
                     due: .endOfDay(CalendarDate(year: 2026, month: 1, day: 9)))]),

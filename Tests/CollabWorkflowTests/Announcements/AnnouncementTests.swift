@@ -67,7 +67,7 @@ extension Workplace {
 
     /// The ids of the announcements in a member's list (first page of 500).
     fileprivate func listed(_ member: Member.ID, includeExpired: Bool = false) async throws -> [Announcement.ID] {
-        try await engine.announcements(for: member, includeExpired: includeExpired, page: PageRequest(limit: 500))
+        try await engine.announcements.received(for: member, includeExpired: includeExpired, page: PageRequest(limit: 500))
             .items.map(\.announcement.id)
     }
 
@@ -142,7 +142,7 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
     func audience(_ testCase: AudienceCase) async throws {
         let w = try await Workplace()
         try await w.h.addMember(secondAdmin, in: "acme", administrator: true)
-        let published = try await w.engine.publish(notice(to: testCase.audience), by: Workplace.admin)
+        let published = try await w.engine.announcements.publish(notice(to: testCase.audience), by: Workplace.admin)
 
         let expected = testCase.expected.sorted()
         #expect(try await w.recipients(of: published.id) == expected)
@@ -160,15 +160,15 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
     func deactivatedMembers() async throws {
         let w = try await Workplace()
         try await w.deactivate(Workplace.assignee)
-        let toMobile = try await w.engine.publish(notice(to: .department("eng-mobile")), by: Workplace.admin)
+        let toMobile = try await w.engine.announcements.publish(notice(to: .department("eng-mobile")), by: Workplace.admin)
         #expect(try await w.recipients(of: toMobile.id) == ["sun", "zhang", "zheng"])
-        let toAll = try await w.engine.publish(notice(to: .organization), by: Workplace.admin)
+        let toAll = try await w.engine.announcements.publish(notice(to: .organization), by: Workplace.admin)
         #expect(try await w.recipients(of: toAll.id) == acmeExceptAdmin.filter { $0 != Workplace.assignee })
         #expect(try await w.h.notices(of: Workplace.assignee, kind: .announcement).isEmpty)
 
         let before = try await w.announcementFootprint()
         let error = await expectFailure(.invalidInput) {
-            try await w.engine.publish(notice(to: AnnouncementAudience(memberIDs: [Workplace.assignee])),
+            try await w.engine.announcements.publish(notice(to: AnnouncementAudience(memberIDs: [Workplace.assignee])),
                 by: Workplace.admin)
         }
         #expect(error?.problems.map(\.field) == ["audience.memberIDs[0]"])
@@ -179,22 +179,22 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
     @Test("members of other organizations never receive, see or list an announcement")
     func outsiders() async throws {
         let w = try await Workplace()
-        let published = try await w.engine.publish(notice(to: .organization), by: Workplace.admin)
+        let published = try await w.engine.announcements.publish(notice(to: .organization), by: Workplace.admin)
         for outsider in [Workplace.stranger, Workplace.partner] {
             #expect(try await w.h.notices(of: outsider).isEmpty)
             #expect(try await w.listed(outsider, includeExpired: true).isEmpty)
-            #expect(try await w.engine.publishedAnnouncements(as: outsider).items.isEmpty)
+            #expect(try await w.engine.announcements.published(as: outsider).items.isEmpty)
             await expectFailure(.notFound, "\(outsider)") {
-                _ = try await w.engine.announcement(published.id, as: outsider)
+                _ = try await w.engine.announcements.announcement(published.id, as: outsider)
             }
             await expectFailure(.notFound, "\(outsider)") {
-                _ = try await w.engine.reach(of: published.id, as: outsider)
+                _ = try await w.engine.announcements.reach(of: published.id, as: outsider)
             }
         }
         // Naming them is naming somebody who is not a member of acme.
         let before = try await w.announcementFootprint()
         let error = await expectFailure(.invalidInput) {
-            try await w.engine.publish(
+            try await w.engine.announcements.publish(
                 notice(to: AnnouncementAudience(memberIDs: ["li", Workplace.stranger, Workplace.partner])),
                 by: Workplace.admin)
         }
@@ -207,15 +207,15 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
     @Test("a department head publishes for their department to it, its sub-departments and their members")
     func headMayPublishDownwards() async throws {
         let w = try await Workplace()
-        let toEng = try await w.engine.publish(notice(to: .department("eng"), for: "eng"), by: Workplace.engHead)
+        let toEng = try await w.engine.announcements.publish(notice(to: .department("eng"), for: "eng"), by: Workplace.engHead)
         #expect(try await w.recipients(of: toEng.id) == ["li", "sun", "zhang", "zheng"])
         #expect(toEng.publisherDepartmentID == "eng" && toEng.authorID == Workplace.engHead)
-        let toSub = try await w.engine.publish(notice(to: .department("eng-mobile"), for: "eng"), by: Workplace.engHead)
+        let toSub = try await w.engine.announcements.publish(notice(to: .department("eng-mobile"), for: "eng"), by: Workplace.engHead)
         #expect(try await w.recipients(of: toSub.id) == ["li", "sun", "zhang", "zheng"])
-        let named = try await w.engine.publish(
+        let named = try await w.engine.announcements.publish(
             notice(to: AnnouncementAudience(memberIDs: ["li"]), for: "eng"), by: Workplace.engHead)
         #expect(try await w.recipients(of: named.id) == ["li"])
-        let own = try await w.engine.publish(notice(to: .department("eng-mobile"), for: "eng-mobile"),
+        let own = try await w.engine.announcements.publish(notice(to: .department("eng-mobile"), for: "eng-mobile"),
             by: Workplace.mobileHead)
         #expect(try await w.recipients(of: own.id) == ["li", "zhang", "zheng"])
     }
@@ -247,7 +247,7 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
         let w = try await Workplace()
         let before = try await w.announcementFootprint()
         await expectFailure(.forbidden, "\(testCase.testDescription)") {
-            try await w.engine.publish(notice(to: testCase.audience, for: testCase.department), by: testCase.author)
+            try await w.engine.announcements.publish(notice(to: testCase.audience, for: testCase.department), by: testCase.author)
         }
         #expect(try await w.announcementFootprint() == before)
         #expect(before.announcements.isEmpty && before.notifications == 0 && before.nextTimer == nil)
@@ -258,7 +258,7 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
         let w = try await Workplace()
         let before = try await w.announcementFootprint()
         let error = await expectFailure(.invalidInput) {
-            try await w.engine.publish(notice(
+            try await w.engine.announcements.publish(notice(
                 to: AnnouncementAudience(departments: [.init("eng"), .init("marketing")], memberIDs: ["li", "ghost"]),
                 for: "support", acknowledgeBy: w.now.addingTimeInterval(-60)), by: Workplace.admin)
         }
@@ -272,18 +272,18 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
         #expect(error?.problems.count == 4)
 
         let empty = await expectFailure(.invalidInput) {
-            try await w.engine.publish(notice(to: AnnouncementAudience()), by: Workplace.admin)
+            try await w.engine.announcements.publish(notice(to: AnnouncementAudience()), by: Workplace.admin)
         }
         #expect(empty?.problems.map(\.field) == ["audience"])
         #expect(empty?.problems.map(\.kind) == [.empty])
 
         let now = await expectFailure(.invalidInput, "a deadline of now is not in the future") {
-            try await w.engine.publish(notice(to: .organization, acknowledgeBy: w.now), by: Workplace.admin)
+            try await w.engine.announcements.publish(notice(to: .organization, acknowledgeBy: w.now), by: Workplace.admin)
         }
         #expect(now?.problems.map(\.field) == ["acknowledgement.deadline"])
 
         let onlyAuthor = await expectFailure(.invalidInput, "an audience of the author alone reaches nobody") {
-            try await w.engine.publish(notice(to: AnnouncementAudience(memberIDs: [Workplace.admin])),
+            try await w.engine.announcements.publish(notice(to: AnnouncementAudience(memberIDs: [Workplace.admin])),
                 by: Workplace.admin)
         }
         #expect(onlyAuthor?.problems.map(\.field) == ["audience"])
@@ -297,7 +297,7 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
     @Test("an urgent announcement notifies each recipient urgently about the announcement, and hooks get that urgency")
     func urgentDelivery() async throws {
         let w = try await Workplace()
-        let urgent = try await w.engine.publish(
+        let urgent = try await w.engine.announcements.publish(
             notice("Fire drill at 3 pm", to: .department("eng-mobile"), urgency: .urgent), by: Workplace.admin)
         #expect(urgent.urgency == .urgent)
         let told = try await w.h.notices(of: Workplace.assignee)
@@ -320,7 +320,7 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
         #expect(deliveries.allSatisfy { $0.notice.kind == .announcement && $0.notice.record == .announcement(urgent.id) })
 
         // A normal one is normal.
-        let normal = try await w.engine.publish(notice(to: .department("eng-mobile")), by: Workplace.admin)
+        let normal = try await w.engine.announcements.publish(notice(to: .department("eng-mobile")), by: Workplace.admin)
         try await dispatcher.deliverDue()
         let later = hook.deliveries.filter { $0.notice.record == .announcement(normal.id) }
         #expect(later.count == 4)
@@ -333,14 +333,14 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
     func reachFigures() async throws {
         let w = try await Workplace()
         try await w.addSalesRep()
-        let published = try await w.engine.publish(
+        let published = try await w.engine.announcements.publish(
             notice(to: AnnouncementAudience(departments: [.init("eng"), .init("sales")]),
                 acknowledgeBy: w.now.addingTimeInterval(86_400)),
             by: Workplace.admin)
         #expect(try await w.recipients(of: published.id) == ["li", "ma", "sun", "wu", "zhang", "zheng", "zhou"])
 
         // Before anything is delivered.
-        var reach = try await w.engine.reach(of: published.id, as: Workplace.admin)
+        var reach = try await w.engine.announcements.reach(of: published.id, as: Workplace.admin)
         #expect(reach.total == AnnouncementReach.Figures(recipients: 7, delivered: 0, read: 0, acknowledged: 0))
 
         // Mail takes everything; SMS refuses li, so li's notification is not delivered.
@@ -351,13 +351,13 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
         #expect(report.delivered == 6 && report.retried == 1)
 
         w.h.clock.advance(by: .seconds(60))
-        try await w.engine.openAnnouncement(published.id, by: Workplace.initiator)
-        try await w.engine.openAnnouncement(published.id, by: Workplace.mobileHead)
-        try await w.engine.openAnnouncement(published.id, by: salesRep)
-        try await w.engine.acknowledge(published.id, by: Workplace.initiator)
-        try await w.engine.acknowledge(published.id, by: Workplace.salesHead)  // acknowledging reads it too
+        try await w.engine.announcements.open(published.id, by: Workplace.initiator)
+        try await w.engine.announcements.open(published.id, by: Workplace.mobileHead)
+        try await w.engine.announcements.open(published.id, by: salesRep)
+        try await w.engine.announcements.acknowledge(published.id, by: Workplace.initiator)
+        try await w.engine.announcements.acknowledge(published.id, by: Workplace.salesHead)  // acknowledging reads it too
 
-        reach = try await w.engine.reach(of: published.id, as: Workplace.admin)
+        reach = try await w.engine.announcements.reach(of: published.id, as: Workplace.admin)
         #expect(reach.announcementID == published.id)
         #expect(reach.total == AnnouncementReach.Figures(recipients: 7, delivered: 6, read: 4, acknowledged: 2))
         #expect(reach.departments == [
@@ -376,18 +376,18 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
         let retryOK = try w.engine.makeDispatcher(hooks: [mail, RefusingAnnouncementHook(name: "sms", refusing: [])],
             configuration: .quiet())
         #expect(try await retryOK.deliverDue().delivered == 1)
-        reach = try await w.engine.reach(of: published.id, as: Workplace.admin)
+        reach = try await w.engine.announcements.reach(of: published.id, as: Workplace.admin)
         #expect(reach.total.delivered == 7)
     }
 
     @Test("reach of an announcement without acknowledgement lists nobody as unacknowledged; members in no department come last")
     func reachWithoutAcknowledgement() async throws {
         let w = try await Workplace()
-        let published = try await w.engine.publish(
+        let published = try await w.engine.announcements.publish(
             notice(to: AnnouncementAudience(departments: [.init("sales")], memberIDs: ["wang", "chen"])),
             by: Workplace.admin)
-        try await w.engine.openAnnouncement(published.id, by: "wang")
-        let reach = try await w.engine.reach(of: published.id, as: Workplace.auditor)
+        try await w.engine.announcements.open(published.id, by: "wang")
+        let reach = try await w.engine.announcements.reach(of: published.id, as: Workplace.auditor)
         #expect(reach.total == .init(recipients: 3, delivered: 0, read: 1, acknowledged: 0))
         #expect(reach.departments == [
             .init(departmentID: "sales", figures: .init(recipients: 1)),
@@ -402,36 +402,36 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
         let w = try await Workplace()
         // A second head of eng-mobile, so a head of the publishing department other than the author exists.
         try await w.h.addMember("xu", in: "acme", departments: [DepartmentMembership("eng-mobile", role: .head)])
-        let published = try await w.engine.publish(notice(to: .department("eng-mobile"), for: "eng-mobile"),
+        let published = try await w.engine.announcements.publish(notice(to: .department("eng-mobile"), for: "eng-mobile"),
             by: Workplace.mobileHead)
         // zhou heads eng, and so (by the expansion of headed departments) eng-mobile too.
         for viewer in [Workplace.mobileHead, Workplace.admin, Workplace.auditor, "xu", Workplace.engHead] {
-            let reach = try await w.engine.reach(of: published.id, as: viewer)
+            let reach = try await w.engine.announcements.reach(of: published.id, as: viewer)
             #expect(reach.total.recipients == 4, "\(viewer)")  // li, zhang, zheng, xu
         }
         for viewer in [Workplace.assignee, Workplace.peer, Workplace.salesHead, Workplace.bystander,
             Workplace.stranger, Workplace.partner]
         {
-            await expectFailure(.notFound, "\(viewer)") { _ = try await w.engine.reach(of: published.id, as: viewer) }
+            await expectFailure(.notFound, "\(viewer)") { _ = try await w.engine.announcements.reach(of: published.id, as: viewer) }
         }
         // A recipient still reads the announcement itself.
-        #expect(try await w.engine.announcement(published.id, as: Workplace.assignee).id == published.id)
-        await expectFailure(.notFound) { _ = try await w.engine.announcement(published.id, as: Workplace.bystander) }
-        await expectFailure(.notFound) { _ = try await w.engine.reach(of: "no-such-announcement", as: Workplace.admin) }
+        #expect(try await w.engine.announcements.announcement(published.id, as: Workplace.assignee).id == published.id)
+        await expectFailure(.notFound) { _ = try await w.engine.announcements.announcement(published.id, as: Workplace.bystander) }
+        await expectFailure(.notFound) { _ = try await w.engine.announcements.reach(of: "no-such-announcement", as: Workplace.admin) }
     }
 
     @Test("published announcements: an author lists their own, administrators and auditors every one")
     func publishedLists() async throws {
         let w = try await Workplace()
-        let byAdmin = try await w.engine.publish(notice(to: .organization), by: Workplace.admin)
+        let byAdmin = try await w.engine.announcements.publish(notice(to: .organization), by: Workplace.admin)
         w.h.clock.advance(by: .seconds(60))
-        let bySun = try await w.engine.publish(notice(to: .department("eng-mobile"), for: "eng-mobile"),
+        let bySun = try await w.engine.announcements.publish(notice(to: .department("eng-mobile"), for: "eng-mobile"),
             by: Workplace.mobileHead)
-        #expect(try await w.engine.publishedAnnouncements(as: Workplace.mobileHead).items.map(\.id) == [bySun.id])
-        #expect(try await w.engine.publishedAnnouncements(as: Workplace.admin).items.map(\.id) == [bySun.id, byAdmin.id])
-        #expect(try await w.engine.publishedAnnouncements(as: Workplace.auditor).items.map(\.id)
+        #expect(try await w.engine.announcements.published(as: Workplace.mobileHead).items.map(\.id) == [bySun.id])
+        #expect(try await w.engine.announcements.published(as: Workplace.admin).items.map(\.id) == [bySun.id, byAdmin.id])
+        #expect(try await w.engine.announcements.published(as: Workplace.auditor).items.map(\.id)
             == [bySun.id, byAdmin.id])
-        #expect(try await w.engine.publishedAnnouncements(as: Workplace.assignee).items.isEmpty)
+        #expect(try await w.engine.announcements.published(as: Workplace.assignee).items.isEmpty)
     }
 
     // MARK: Acknowledgement under virtual time
@@ -441,7 +441,7 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
         let w = try await Workplace()
         try await w.addSalesRep()
         let start = w.now
-        let published = try await w.engine.publish(
+        let published = try await w.engine.announcements.publish(
             notice("New security policy", to: AnnouncementAudience(departments: [.init("eng"), .init("sales")]),
                 acknowledgeBy: start.addingTimeInterval(7200), reminderLead: .seconds(3600)),
             by: Workplace.admin)
@@ -449,9 +449,9 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
         let recipients: [Member.ID] = ["li", "ma", "sun", "wu", "zhang", "zheng", "zhou"]
         #expect(try await w.recipients(of: published.id) == recipients)
 
-        try await w.engine.acknowledge(published.id, by: Workplace.initiator)
-        try await w.engine.acknowledge(published.id, by: salesRep)
-        try await w.engine.acknowledge(published.id, by: Workplace.salesHead)
+        try await w.engine.announcements.acknowledge(published.id, by: Workplace.initiator)
+        try await w.engine.announcements.acknowledge(published.id, by: salesRep)
+        try await w.engine.announcements.acknowledge(published.id, by: Workplace.salesHead)
 
         // Not yet at the reminder.
         try await w.h.advance(by: .seconds(3599))
@@ -472,7 +472,7 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
 
         // zheng acknowledges after the reminder, before the deadline.
         try await w.h.advance(by: .seconds(1800))
-        try await w.engine.acknowledge(published.id, by: Workplace.peer)
+        try await w.engine.announcements.acknowledge(published.id, by: Workplace.peer)
 
         // The deadline: li (head sun) and sun (whose own department has no other head: zhou, head of eng) are
         // missing; zhou is missing too but eng has no other head and no parent. wu (sales) acknowledged.
@@ -505,7 +505,7 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
         }
         let stored = try #require(try await w.h.store.announcement(published.id))
         #expect(stored.escalatedAt == start.addingTimeInterval(7200))
-        let reach = try await w.engine.reach(of: published.id, as: Workplace.admin)
+        let reach = try await w.engine.announcements.reach(of: published.id, as: Workplace.admin)
         #expect(reach.unacknowledged == ["li", "sun", "zhou"])
 
         // The timers fired exactly once: nothing more, however much time passes.
@@ -516,7 +516,7 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
         #expect(try await w.h.store.nextRecordTimerDue() == nil)
 
         // A late acknowledgement is recorded as late.
-        try await w.engine.acknowledge(published.id, by: Workplace.assignee)
+        try await w.engine.announcements.acknowledge(published.id, by: Workplace.assignee)
 
         let trail = try await w.h.store.auditTrail(of: record)
         #expect(trail.map(\.action) == [
@@ -535,10 +535,10 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
     @Test("when everyone acknowledged before the deadline, nobody is reminded or escalated")
     func everyoneAcknowledged() async throws {
         let w = try await Workplace()
-        let published = try await w.engine.publish(
+        let published = try await w.engine.announcements.publish(
             notice(to: .department("eng-mobile"), acknowledgeBy: w.now.addingTimeInterval(7200)), by: Workplace.admin)
         for member in try await w.recipients(of: published.id) {
-            try await w.engine.acknowledge(published.id, by: member)
+            try await w.engine.announcements.acknowledge(published.id, by: member)
         }
         let counts = try await w.h.store.outboxCounts()
         try await w.h.advance(by: .seconds(3 * 3600))
@@ -559,7 +559,7 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
         let w = try await Workplace()
         try await w.h.addDepartment("eng-web", in: "acme", parent: "eng")
         try await w.h.addMember("hu", in: "acme", departments: [DepartmentMembership("eng-web")], name: "Hu Jun")
-        let published = try await w.engine.publish(
+        let published = try await w.engine.announcements.publish(
             notice(to: AnnouncementAudience(memberIDs: ["hu", "wang"]), acknowledgeBy: w.now.addingTimeInterval(7200)),
             by: Workplace.admin)
         try await w.h.advance(by: .seconds(7200))
@@ -584,7 +584,7 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
     @Test("without a reminder lead only the deadline fires")
     func noReminder() async throws {
         let w = try await Workplace()
-        let published = try await w.engine.publish(
+        let published = try await w.engine.announcements.publish(
             notice(to: .department("eng-mobile"), acknowledgeBy: w.now.addingTimeInterval(7200), reminderLead: nil),
             by: Workplace.admin)
         try await w.h.advance(by: .seconds(7200))
@@ -598,7 +598,7 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
     @Test("a reminder lead longer than the time left sends no reminder; the deadline still escalates")
     func reminderLeadBeyondNow() async throws {
         let w = try await Workplace()
-        let published = try await w.engine.publish(
+        let published = try await w.engine.announcements.publish(
             notice(to: .department("eng-mobile"), acknowledgeBy: w.now.addingTimeInterval(1800),
                 reminderLead: .seconds(3600)),
             by: Workplace.admin)
@@ -619,7 +619,7 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
         let w = try await Workplace()
         try await w.deactivate(Workplace.admin)
         let before = try await w.announcementFootprint()
-        await expectFailure(.forbidden) { try await w.engine.publish(notice(to: .organization), by: Workplace.admin) }
+        await expectFailure(.forbidden) { try await w.engine.announcements.publish(notice(to: .organization), by: Workplace.admin) }
         #expect(try await w.announcementFootprint() == before)
     }
 
@@ -628,13 +628,13 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
     @Test("opening records the first read and marks the notification read")
     func opening() async throws {
         let w = try await Workplace()
-        let published = try await w.engine.publish(notice(to: .department("eng-mobile")), by: Workplace.admin)
+        let published = try await w.engine.announcements.publish(notice(to: .department("eng-mobile")), by: Workplace.admin)
         let start = w.now
-        let opened = try await w.engine.openAnnouncement(published.id, by: Workplace.assignee)
+        let opened = try await w.engine.announcements.open(published.id, by: Workplace.assignee)
         #expect(opened.receipt.readAt == start)
         #expect(!opened.awaitsAcknowledgement)
         w.h.clock.advance(by: .seconds(600))
-        let again = try await w.engine.openAnnouncement(published.id, by: Workplace.assignee)
+        let again = try await w.engine.announcements.open(published.id, by: Workplace.assignee)
         #expect(again.receipt.readAt == start, "the first read counts")
         let told = try #require(try await w.h.notices(of: Workplace.assignee, kind: .announcement).first)
         #expect(told.readAt == start)
@@ -645,28 +645,28 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
     @Test("acknowledging twice changes nothing the second time")
     func acknowledgeTwice() async throws {
         let w = try await Workplace()
-        let published = try await w.engine.publish(
+        let published = try await w.engine.announcements.publish(
             notice(to: .department("eng-mobile"), acknowledgeBy: w.now.addingTimeInterval(86_400)), by: Workplace.admin)
-        let before = try await w.engine.announcements(for: Workplace.assignee).items
+        let before = try await w.engine.announcements.received(for: Workplace.assignee).items
         #expect(before.map(\.awaitsAcknowledgement) == [true])
-        let first = try await w.engine.acknowledge(published.id, by: Workplace.assignee)
+        let first = try await w.engine.announcements.acknowledge(published.id, by: Workplace.assignee)
         let acknowledgedAt = w.now
         #expect(first.receipt.acknowledgedAt == acknowledgedAt && first.receipt.readAt == acknowledgedAt)
         #expect(!first.awaitsAcknowledgement)
         w.h.clock.advance(by: .seconds(600))
-        let second = try await w.engine.acknowledge(published.id, by: Workplace.assignee)
+        let second = try await w.engine.announcements.acknowledge(published.id, by: Workplace.assignee)
         #expect(second.receipt == first.receipt)
         #expect(try await w.h.store.receipt(of: published.id, for: Workplace.assignee) == first.receipt)
         let actions = try await w.h.store.auditTrail(of: .announcement(published.id)).map(\.action)
         #expect(actions == ["publish", "acknowledge"])
-        #expect(try await w.engine.reach(of: published.id, as: Workplace.admin).total.acknowledged == 1)
+        #expect(try await w.engine.announcements.reach(of: published.id, as: Workplace.admin).total.acknowledged == 1)
     }
 
     @Test("acknowledging an announcement that asks no acknowledgement is an invalid transition; nothing is written")
     func acknowledgeWithoutRequirement() async throws {
         let w = try await Workplace()
-        let published = try await w.engine.publish(notice(to: .department("eng-mobile")), by: Workplace.admin)
-        await expectFailure(.invalidTransition) { try await w.engine.acknowledge(published.id, by: Workplace.assignee) }
+        let published = try await w.engine.announcements.publish(notice(to: .department("eng-mobile")), by: Workplace.admin)
+        await expectFailure(.invalidTransition) { try await w.engine.announcements.acknowledge(published.id, by: Workplace.assignee) }
         #expect(try await w.h.store.receipt(of: published.id, for: Workplace.assignee)?.acknowledgedAt == nil)
         #expect(try await w.h.store.auditTrail(of: .announcement(published.id)).map(\.action) == ["publish"])
     }
@@ -674,32 +674,32 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
     @Test("a non-recipient cannot open or acknowledge: not found unless they may see it, then forbidden")
     func nonRecipients() async throws {
         let w = try await Workplace()
-        let published = try await w.engine.publish(
+        let published = try await w.engine.announcements.publish(
             notice(to: .department("eng-mobile"), acknowledgeBy: w.now.addingTimeInterval(86_400)), by: Workplace.admin)
         // Who may not see it at all: it does not exist for them.
         for member in [Workplace.bystander, Workplace.salesHead, Workplace.stranger, Workplace.partner] {
             await expectFailure(.notFound, "\(member) opens") {
-                try await w.engine.openAnnouncement(published.id, by: member)
+                try await w.engine.announcements.open(published.id, by: member)
             }
             await expectFailure(.notFound, "\(member) acknowledges") {
-                try await w.engine.acknowledge(published.id, by: member)
+                try await w.engine.announcements.acknowledge(published.id, by: member)
             }
         }
         // Who sees it (the author, an auditor) but did not receive it: forbidden.
         for member in [Workplace.admin, Workplace.auditor] {
             await expectFailure(.forbidden, "\(member) opens") {
-                try await w.engine.openAnnouncement(published.id, by: member)
+                try await w.engine.announcements.open(published.id, by: member)
             }
             await expectFailure(.forbidden, "\(member) acknowledges") {
-                try await w.engine.acknowledge(published.id, by: member)
+                try await w.engine.announcements.acknowledge(published.id, by: member)
             }
         }
-        await expectFailure(.notFound) { try await w.engine.acknowledge("no-such-announcement", by: Workplace.assignee) }
+        await expectFailure(.notFound) { try await w.engine.announcements.acknowledge("no-such-announcement", by: Workplace.assignee) }
         // A recipient who was deactivated since may not acknowledge.
         try await w.deactivate(Workplace.peer)
-        await expectFailure(.forbidden) { try await w.engine.acknowledge(published.id, by: Workplace.peer) }
+        await expectFailure(.forbidden) { try await w.engine.announcements.acknowledge(published.id, by: Workplace.peer) }
 
-        let reach = try await w.engine.reach(of: published.id, as: Workplace.admin)
+        let reach = try await w.engine.announcements.reach(of: published.id, as: Workplace.admin)
         #expect(reach.total == .init(recipients: 4, delivered: 0, read: 0, acknowledged: 0))
         #expect(try await w.h.store.auditTrail(of: .announcement(published.id)).map(\.action) == ["publish"])
     }
@@ -709,7 +709,7 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
         let w = try await Workplace()
         var ids: [Announcement.ID] = []
         for n in 0..<40 {
-            ids.append(try await w.engine.publish(
+            ids.append(try await w.engine.announcements.publish(
                 notice("Policy \(n)", to: AnnouncementAudience(memberIDs: [Workplace.assignee]),
                     acknowledgeBy: w.now.addingTimeInterval(86_400)),
                 by: Workplace.admin).id)
@@ -717,8 +717,8 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
         let engine = w.engine
         try await withThrowingTaskGroup(of: Void.self) { group in
             for id in ids {
-                group.addTask { try await engine.openAnnouncement(id, by: Workplace.assignee) }
-                group.addTask { try await engine.acknowledge(id, by: Workplace.assignee) }
+                group.addTask { try await engine.announcements.open(id, by: Workplace.assignee) }
+                group.addTask { try await engine.announcements.acknowledge(id, by: Workplace.assignee) }
             }
             try await group.waitForAll()
         }
@@ -731,7 +731,7 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
             if receipt.acknowledgedAt == nil { lost.append(id) }
         }
         #expect(lost.isEmpty, "acknowledgements lost: \(lost.count) of \(ids.count)")
-        let reach = try await w.engine.reach(of: ids[0], as: Workplace.admin)
+        let reach = try await w.engine.announcements.reach(of: ids[0], as: Workplace.admin)
         #expect(reach.total.acknowledged == 1 && reach.unacknowledged.isEmpty)
     }
 
@@ -742,29 +742,29 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
         let w = try await Workplace()
         var ids: [Announcement.ID] = []
         for n in 1...4 {
-            ids.append(try await w.engine.publish(notice("Notice \(n)", to: .department("eng-mobile")),
+            ids.append(try await w.engine.announcements.publish(notice("Notice \(n)", to: .department("eng-mobile")),
                 by: Workplace.admin).id)
             w.h.clock.advance(by: .seconds(60))
         }
         #expect(try await w.listed(Workplace.assignee) == [ids[3], ids[2], ids[1], ids[0]])
 
-        let pinned = try await w.engine.setPinned(true, on: ids[1], by: Workplace.admin)
+        let pinned = try await w.engine.announcements.setPinned(true, on: ids[1], by: Workplace.admin)
         #expect(pinned.isPinned && pinned.version == 2)
         #expect(try await w.listed(Workplace.assignee) == [ids[1], ids[3], ids[2], ids[0]])
-        try await w.engine.setPinned(true, on: ids[0], by: Workplace.admin)
+        try await w.engine.announcements.setPinned(true, on: ids[0], by: Workplace.admin)
         #expect(try await w.listed(Workplace.assignee) == [ids[1], ids[0], ids[3], ids[2]])
 
         // Pinning again changes nothing; unpinning moves the version on.
-        let again = try await w.engine.setPinned(true, on: ids[1], by: Workplace.admin)
+        let again = try await w.engine.announcements.setPinned(true, on: ids[1], by: Workplace.admin)
         #expect(again.version == 2)
-        let unpinned = try await w.engine.setPinned(false, on: ids[1], by: Workplace.admin)
+        let unpinned = try await w.engine.announcements.setPinned(false, on: ids[1], by: Workplace.admin)
         #expect(!unpinned.isPinned && unpinned.version == 3)
         #expect(try await w.h.store.announcement(ids[1]) == unpinned)
         #expect(try await w.listed(Workplace.assignee) == [ids[0], ids[3], ids[2], ids[1]])
         #expect(try await w.h.store.auditTrail(of: .announcement(ids[1])).map(\.action) == ["publish", "pin", "unpin"])
 
         // Published pinned comes first straight away.
-        let fresh = try await w.engine.publish(notice("Pinned from the start", to: .department("eng-mobile"),
+        let fresh = try await w.engine.announcements.publish(notice("Pinned from the start", to: .department("eng-mobile"),
             pinned: true), by: Workplace.admin)
         #expect(try await w.listed(Workplace.assignee) == [fresh.id, ids[0], ids[3], ids[2], ids[1]])
     }
@@ -772,28 +772,28 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
     @Test("only the author and administrators pin or expire an announcement; the version moves on each change")
     func managePermissions() async throws {
         let w = try await Workplace()
-        let published = try await w.engine.publish(notice(to: .department("eng-mobile"), for: "eng-mobile"),
+        let published = try await w.engine.announcements.publish(notice(to: .department("eng-mobile"), for: "eng-mobile"),
             by: Workplace.mobileHead)
         // Recipients, an auditor and the head of the parent department see it but may not manage it.
         for member in [Workplace.assignee, Workplace.auditor, Workplace.engHead] {
             await expectFailure(.forbidden, "\(member) pins") {
-                try await w.engine.setPinned(true, on: published.id, by: member)
+                try await w.engine.announcements.setPinned(true, on: published.id, by: member)
             }
             await expectFailure(.forbidden, "\(member) expires") {
-                try await w.engine.setExpiry(w.now, on: published.id, by: member)
+                try await w.engine.announcements.setExpiry(w.now, on: published.id, by: member)
             }
         }
         // Those who do not see it: not found.
         for member in [Workplace.bystander, Workplace.salesHead, Workplace.stranger, Workplace.partner] {
             await expectFailure(.notFound, "\(member) pins") {
-                try await w.engine.setPinned(true, on: published.id, by: member)
+                try await w.engine.announcements.setPinned(true, on: published.id, by: member)
             }
         }
         #expect(try await w.h.store.announcement(published.id) == published)
 
-        let byAuthor = try await w.engine.setPinned(true, on: published.id, by: Workplace.mobileHead)
+        let byAuthor = try await w.engine.announcements.setPinned(true, on: published.id, by: Workplace.mobileHead)
         #expect(byAuthor.isPinned && byAuthor.version == 2)
-        let byAdmin = try await w.engine.setPinned(false, on: published.id, by: Workplace.admin)
+        let byAdmin = try await w.engine.announcements.setPinned(false, on: published.id, by: Workplace.admin)
         #expect(!byAdmin.isPinned && byAdmin.version == 3)
         #expect(try await w.h.store.announcement(published.id)?.version == 3)
     }
@@ -801,26 +801,26 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
     @Test("an expired announcement leaves the members' lists but stays with includeExpired, and in the reach")
     func expiry() async throws {
         let w = try await Workplace()
-        let older = try await w.engine.publish(notice("Older", to: .department("eng-mobile")), by: Workplace.admin)
+        let older = try await w.engine.announcements.publish(notice("Older", to: .department("eng-mobile")), by: Workplace.admin)
         w.h.clock.advance(by: .seconds(60))
-        let published = try await w.engine.publish(notice("Canteen closed", to: .department("eng-mobile")),
+        let published = try await w.engine.announcements.publish(notice("Canteen closed", to: .department("eng-mobile")),
             by: Workplace.admin)
         #expect(try await w.listed(Workplace.assignee) == [published.id, older.id])
 
         // An instant in the past means at once.
-        let expired = try await w.engine.setExpiry(w.now.addingTimeInterval(-3600), on: published.id,
+        let expired = try await w.engine.announcements.setExpiry(w.now.addingTimeInterval(-3600), on: published.id,
             by: Workplace.admin)
         #expect(expired.expiresAt == w.now)
         #expect(expired.version == 2)
         #expect(expired.isExpired(at: w.now))
         #expect(try await w.listed(Workplace.assignee) == [older.id])
         #expect(try await w.listed(Workplace.assignee, includeExpired: true) == [published.id, older.id])
-        #expect(try await w.engine.reach(of: published.id, as: Workplace.admin).total.recipients == 4)
-        #expect(try await w.engine.announcement(published.id, as: Workplace.assignee).expiresAt == w.now)
+        #expect(try await w.engine.announcements.reach(of: published.id, as: Workplace.admin).total.recipients == 4)
+        #expect(try await w.engine.announcements.announcement(published.id, as: Workplace.assignee).expiresAt == w.now)
 
         // Expiry set ahead: listed until then.
         let later = w.now.addingTimeInterval(3600)
-        let extended = try await w.engine.setExpiry(later, on: older.id, by: Workplace.admin)
+        let extended = try await w.engine.announcements.setExpiry(later, on: older.id, by: Workplace.admin)
         #expect(extended.expiresAt == later && extended.version == 2)
         try await w.h.advance(by: .seconds(3599))
         #expect(try await w.listed(Workplace.assignee) == [older.id])
@@ -834,7 +834,7 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
     @Test("an announcement published with an expiry leaves the lists when it comes")
     func draftExpiry() async throws {
         let w = try await Workplace()
-        let published = try await w.engine.publish(
+        let published = try await w.engine.announcements.publish(
             notice(to: .department("eng-mobile"), expiresAt: w.now.addingTimeInterval(1800)), by: Workplace.admin)
         #expect(try await w.listed(Workplace.peer) == [published.id])
         try await w.h.advance(by: .seconds(1800))
@@ -848,10 +848,10 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
     func idempotentPublish() async throws {
         let w = try await Workplace()
         let draft = notice(to: .department("eng-mobile"), acknowledgeBy: w.now.addingTimeInterval(7200))
-        let first = try await w.engine.publish(draft, by: Workplace.admin, idempotencyKey: "office-move-1")
+        let first = try await w.engine.announcements.publish(draft, by: Workplace.admin, idempotencyKey: "office-move-1")
         let after = try await w.announcementFootprint()
         w.h.clock.advance(by: .seconds(30))
-        let retry = try await w.engine.publish(draft, by: Workplace.admin, idempotencyKey: "office-move-1")
+        let retry = try await w.engine.announcements.publish(draft, by: Workplace.admin, idempotencyKey: "office-move-1")
         #expect(retry == first)
         #expect(try await w.announcementFootprint() == after)
         #expect(after.announcements == [first.id] && after.notifications == 4)
@@ -862,12 +862,12 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
         var changed = draft
         changed.title = "The office moves on Tuesday"
         await expectFailure(.idempotencyKeyReused) {
-            try await w.engine.publish(changed, by: Workplace.admin, idempotencyKey: "office-move-1")
+            try await w.engine.announcements.publish(changed, by: Workplace.admin, idempotencyKey: "office-move-1")
         }
         #expect(try await w.announcementFootprint() == after)
 
         // The key is the author's: another author using it publishes their own.
-        let other = try await w.engine.publish(notice(to: .department("eng-mobile"), for: "eng-mobile"),
+        let other = try await w.engine.announcements.publish(notice(to: .department("eng-mobile"), for: "eng-mobile"),
             by: Workplace.mobileHead, idempotencyKey: "office-move-1")
         #expect(other.id != first.id)
     }
@@ -879,7 +879,7 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
         let w = try await Workplace()
         var published: [Announcement.ID] = []
         for n in 0..<9 {
-            let announcement = try await w.engine.publish(
+            let announcement = try await w.engine.announcements.publish(
                 notice("Notice \(n)", to: .department("eng-mobile"), pinned: n % 4 == 1), by: Workplace.admin)
             published.append(announcement.id)
             // Some are published at the same instant.
@@ -893,7 +893,7 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
         var cursor: String?
         var pages = 0
         repeat {
-            let page = try await w.engine.announcements(for: Workplace.assignee,
+            let page = try await w.engine.announcements.received(for: Workplace.assignee,
                 page: PageRequest(limit: limit, cursor: cursor))
             #expect(page.items.count <= limit)
             seen += page.items.map(\.announcement.id)

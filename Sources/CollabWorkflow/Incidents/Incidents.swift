@@ -6,24 +6,12 @@ import Foundation
 extension WorkflowEngine {
     // MARK: Plans
 
-    /// Saves an emergency plan: its first version when `planID` is `nil`, otherwise its next version. Every
-    /// version is kept; incidents already triggered keep theirs.
-    ///
-    /// - Parameter expectedVersion: the version the administrator edited; if another save came since, the
-    ///   save fails with `CollabError.Code.conflict`.
-    /// - Throws: `CollabError.Code.forbidden` unless `admin` is an administrator;
-    ///   `CollabError.Code.invalidInput` listing every problem (unknown departments or members, empty
-    ///   checklists, non-positive delays).
-    @discardableResult
-    public func savePlan(
-        _ draft: EmergencyPlanDraft, as planID: EmergencyPlan.ID? = nil, by admin: Member.ID, expectedVersion: Int? = nil
-    ) async throws(CollabError) -> EmergencyPlan {
-        guard Self.isPlanningAtRevision else {
-            return try await checkedAtCommit("save_plan") { () async throws(CollabError) in
-                try await savePlan(draft, as: planID, by: admin, expectedVersion: expectedVersion)
-            }
-        }
-        let subject = try await activeSubject(admin)
+    /// Plans ``IncidentDesk/savePlan(_:as:by:expectedVersion:idempotencyKey:)``.
+    func planSavePlan(
+        _ draft: EmergencyPlanDraft, as planID: EmergencyPlan.ID?, expectedVersion: Int?, _ planning: Planning
+    ) async throws(CollabError) -> Planned<EmergencyPlan> {
+        let subject = planning.subject
+        let admin = subject.memberID
         guard ScenarioRules.canManagePlans(subject, in: subject.organizationID) else {
             throw CollabError(.forbidden, "member '\(admin)' may not save emergency plans: administrators only")
         }
@@ -55,7 +43,7 @@ extension WorkflowEngine {
             }
             version = latest.version + 1
         }
-        let now = now()
+        let now = planning.now
         let plan = EmergencyPlan(
             id: id, version: version, organizationID: subject.organizationID, name: draft.name, severity: draft.severity,
             departments: draft.departments, alert: draft.alert, informedMemberIDs: draft.informedMemberIDs,
@@ -64,12 +52,11 @@ extension WorkflowEngine {
         change.scenario.emergencyPlans = [plan]
         change.auditEvents = [recordEvent(.emergencyPlan(id), organization: plan.organizationID, actor: admin,
             action: "save_plan", details: ["name": plan.name, "version": String(version)], at: now)]
-        _ = try await commit(change)
-        return plan
+        return Planned(change, plan)
     }
 
-    /// A version of a plan (the latest when `version` is `nil`), if `viewer` may see it.
-    public func emergencyPlan(_ id: EmergencyPlan.ID, version: Int? = nil, as viewer: Member.ID)
+    /// A version of a plan, if `viewer` may see it (``IncidentDesk/plan(_:version:as:)``).
+    func visibleEmergencyPlan(_ id: EmergencyPlan.ID, version: Int? = nil, as viewer: Member.ID)
         async throws(CollabError) -> EmergencyPlan
     {
         let subject = try await subject(viewer)
@@ -79,16 +66,16 @@ extension WorkflowEngine {
         return plan
     }
 
-    /// Every version of a plan, oldest first, if `viewer` may see it.
-    public func emergencyPlanVersions(_ id: EmergencyPlan.ID, as viewer: Member.ID) async throws(CollabError)
+    /// Every version of a plan, oldest first, if `viewer` may see it (``IncidentDesk/planVersions(_:as:)``).
+    func visibleEmergencyPlanVersions(_ id: EmergencyPlan.ID, as viewer: Member.ID) async throws(CollabError)
         -> [EmergencyPlan]
     {
-        _ = try await emergencyPlan(id, as: viewer)
+        _ = try await visibleEmergencyPlan(id, as: viewer)
         return try await store.emergencyPlanVersions(id)
     }
 
-    /// The latest version of each plan `viewer` may see, by name.
-    public func emergencyPlans(as viewer: Member.ID) async throws(CollabError) -> [EmergencyPlan] {
+    /// The latest version of each plan `viewer` may see, by name (``IncidentDesk/plans(as:)``).
+    func visibleEmergencyPlans(as viewer: Member.ID) async throws(CollabError) -> [EmergencyPlan] {
         let subject = try await subject(viewer)
         guard !subject.isExternal else { return [] }
         return try await store.emergencyPlans(in: subject.organizationID).filter { ScenarioRules.canSee(subject, $0) }
@@ -96,9 +83,8 @@ extension WorkflowEngine {
 
     // MARK: Triggering
 
-    /// What triggering the plan now would create: the tasks with their assignees and deadlines, the
-    /// notifications, and the problems that would stop it. Writes nothing.
-    public func preview(_ planID: EmergencyPlan.ID, as viewer: Member.ID, details: String = "")
+    /// What triggering the plan now would create (``IncidentDesk/preview(_:as:details:)``).
+    func previewTrigger(_ planID: EmergencyPlan.ID, as viewer: Member.ID, details: String = "")
         async throws(CollabError) -> IncidentPreview
     {
         let subject = try await subject(viewer)
@@ -109,29 +95,13 @@ extension WorkflowEngine {
         return resolved.preview
     }
 
-    /// Triggers a plan: the incident, every department's tasks (assigned to its responders, due relative to
-    /// now), urgent notifications to the responders and notifications to the informed members, and the
-    /// acknowledgement deadlines, all in one transaction.
-    ///
-    /// - Parameters:
-    ///   - triggerKey: the caller's key for this emergency (a button's request id): triggering again with it
-    ///     — a double click, a retry after a timeout — returns the incident it created and creates nothing.
-    ///   - details: what happened ("spindle of CNC-7 seized in workshop 2").
-    /// - Throws: `CollabError.Code.forbidden` unless `commander` is an administrator, a named responder or a
-    ///   head of one of the plan's departments; `CollabError.Code.invalidInput` when a department has no
-    ///   active responder (see ``preview(_:as:details:)``); `CollabError.Code.conflict` when the key was used
-    ///   for another plan.
-    @discardableResult
-    public func trigger(
-        _ planID: EmergencyPlan.ID, by commander: Member.ID, triggerKey: String, title: String? = nil,
-        details: String = ""
-    ) async throws(CollabError) -> Incident {
-        guard Self.isPlanningAtRevision else {
-            return try await checkedAtCommit("trigger") { () async throws(CollabError) in
-                try await trigger(planID, by: commander, triggerKey: triggerKey, title: title, details: details)
-            }
-        }
-        let subject = try await activeSubject(commander)
+    /// Plans ``IncidentDesk/trigger(_:by:triggerKey:title:details:idempotencyKey:)``: the incident a
+    /// trigger key already names (and nothing to commit), or a new one.
+    func planTrigger(
+        _ planID: EmergencyPlan.ID, triggerKey: String, title: String?, details: String, _ planning: Planning
+    ) async throws(CollabError) -> Planned<Incident> {
+        let subject = planning.subject
+        let commander = subject.memberID
         var report = ValidationReport()
         report.checkText(triggerKey, field: "triggerKey", maxLength: 255)
         if let title { report.checkText(title, field: "title", maxLength: configuration.limits.titleLength) }
@@ -146,9 +116,9 @@ extension WorkflowEngine {
         }
         // Only after the checks: a used key must not let a member without the right see or "trigger" the incident.
         if let existing = try await store.incident(triggerKey: triggerKey, in: subject.organizationID) {
-            return try repeated(existing, planID: planID, subject: subject)
+            return Planned(ChangeSet(), try repeated(existing, planID: planID, subject: subject))
         }
-        let now = now()
+        let now = planning.now
         let resolved = try await resolve(plan, title: title ?? plan.name, details: details, at: now, commander: commander)
         if !resolved.preview.problems.isEmpty { throw CollabError.invalid(resolved.preview.problems) }
         let incidentID = Incident.ID(identifiers.next())
@@ -187,22 +157,14 @@ extension WorkflowEngine {
                 fireAt: now.addingTimeInterval(response.acknowledgeWithin.timeInterval)))
         }
         try await planTimers(for: &change, now: now)
-        do {
-            _ = try await commit(change)
-        } catch where error.code == .conflict {
-            // A concurrent trigger with the same key committed first: that incident is the answer.
-            guard let existing = try await store.incident(triggerKey: triggerKey, in: subject.organizationID) else {
-                throw error
-            }
-            return try repeated(existing, planID: planID, subject: subject)
-        }
-        logger.notice("emergency plan triggered", metadata: [
-            "plan": "\(plan.id)", "version": "\(plan.version)", "incident": "\(incidentID)", "by": "\(commander)",
-        ])
-        return incident
+        return Planned(change, incident)
     }
 
-    private func repeated(_ existing: Incident, planID: EmergencyPlan.ID, subject: Subject) throws(CollabError)
+    /// The incident a used trigger key names, as the answer to a trigger of `planID` by `subject`.
+    ///
+    /// - Throws: `CollabError.Code.conflict` when the key was used for another plan;
+    ///   `CollabError.Code.forbidden` when `subject` may not see the incident.
+    func repeated(_ existing: Incident, planID: EmergencyPlan.ID, subject: Subject) throws(CollabError)
         -> Incident
     {
         guard existing.planID == planID else {
@@ -299,13 +261,13 @@ extension WorkflowEngine {
 
     // MARK: During the incident
 
-    /// The incident, if `viewer` may see it.
-    public func incident(_ id: Incident.ID, as viewer: Member.ID) async throws(CollabError) -> Incident {
+    /// The incident, if `viewer` may see it (``IncidentDesk/incident(_:as:)``).
+    func readIncident(_ id: Incident.ID, as viewer: Member.ID) async throws(CollabError) -> Incident {
         try await visibleIncident(id, to: try await subject(viewer))
     }
 
-    /// The incidents of `viewer`'s organization they may see (in one state when `state` is set), newest first.
-    public func incidents(as viewer: Member.ID, state: Incident.State? = nil, page: PageRequest = .first)
+    /// The incidents `viewer` may see (``IncidentDesk/list(as:state:page:)``).
+    func visibleIncidents(as viewer: Member.ID, state: Incident.State? = nil, page: PageRequest = .first)
         async throws(CollabError) -> Page<Incident>
     {
         let subject = try await subject(viewer)
@@ -315,19 +277,13 @@ extension WorkflowEngine {
         return found
     }
 
-    /// Posts an update to an incident's shared timeline: what was seen or done, live readings, photos. The
-    /// responders and the commander are told.
-    @discardableResult
-    public func postUpdate(
-        to id: Incident.ID, text: String, readings: [String: String] = [:], attachments: [FileAttachment] = [],
-        by author: Member.ID
-    ) async throws(CollabError) -> IncidentUpdate {
-        guard Self.isPlanningAtRevision else {
-            return try await checkedAtCommit("post_update") { () async throws(CollabError) in
-                try await postUpdate(to: id, text: text, readings: readings, attachments: attachments, by: author)
-            }
-        }
-        let subject = try await activeSubject(author)
+    /// Plans ``IncidentDesk/postUpdate(to:text:readings:attachments:by:idempotencyKey:)``.
+    func planPostUpdate(
+        to id: Incident.ID, text: String, readings: [String: String], attachments: [FileAttachment],
+        _ planning: Planning
+    ) async throws(CollabError) -> Planned<IncidentUpdate> {
+        let subject = planning.subject
+        let author = subject.memberID
         let incident = try await visibleIncident(id, to: subject)
         guard ScenarioRules.canTakePart(subject, incident) else {
             throw CollabError(.forbidden, "member '\(author)' may not post to incident '\(id)'")
@@ -352,7 +308,7 @@ extension WorkflowEngine {
             report.merge(attachment.validate(policy: configuration.attachmentPolicy, field: "attachments[\(index)]"))
         }
         try report.throwIfInvalid()
-        let now = now()
+        let now = planning.now
         let update = IncidentUpdate(id: IncidentUpdate.ID(identifiers.next()), incidentID: id, authorID: author,
             text: text, readings: readings, attachments: attachments, postedAt: now)
         let record = RecordReference.incident(id)
@@ -366,30 +322,22 @@ extension WorkflowEngine {
                 kind: .incidentUpdate, urgency: .normal, actor: author, title: "Update: \(incident.title)",
                 body: "\(name): \(text.clipped(300))", at: now))
         }
-        _ = try await commit(change)
-        return update
+        return Planned(change, update)
     }
 
-    /// The updates posted to an incident, oldest first.
-    public func incidentUpdates(of id: Incident.ID, as viewer: Member.ID) async throws(CollabError) -> [IncidentUpdate] {
+    /// The updates posted to an incident (``IncidentDesk/updates(of:as:)``).
+    func visibleIncidentUpdates(of id: Incident.ID, as viewer: Member.ID) async throws(CollabError) -> [IncidentUpdate] {
         _ = try await visibleIncident(id, to: try await subject(viewer))
         return try await store.incidentUpdates(of: id)
     }
 
-    /// Asks a department for a resource during an incident (spare parts from the warehouse). The
-    /// department's members are told at once; a department outside the plan joins the incident (its
-    /// members see it, and the summary lists it).
-    @discardableResult
-    public func requestResource(
-        for id: Incident.ID, from department: Department.ID, resource: String, quantity: Int = 1,
-        neededBy: Date? = nil, by requester: Member.ID
-    ) async throws(CollabError) -> ResourceRequest {
-        guard Self.isPlanningAtRevision else {
-            return try await checkedAtCommit("request_resource") { () async throws(CollabError) in
-                try await requestResource(for: id, from: department, resource: resource, quantity: quantity, neededBy: neededBy, by: requester)
-            }
-        }
-        let subject = try await activeSubject(requester)
+    /// Plans ``IncidentDesk/requestResource(for:from:resource:quantity:neededBy:by:idempotencyKey:)``.
+    func planRequestResource(
+        for id: Incident.ID, from department: Department.ID, resource: String, quantity: Int, neededBy: Date?,
+        _ planning: Planning
+    ) async throws(CollabError) -> Planned<ResourceRequest> {
+        let subject = planning.subject
+        let requester = subject.memberID
         let incident = try await visibleIncident(id, to: subject)
         guard ScenarioRules.canTakePart(subject, incident) else {
             throw CollabError(.forbidden, "member '\(requester)' may not request resources for incident '\(id)'")
@@ -406,7 +354,7 @@ extension WorkflowEngine {
             report.add("department", .unknownDepartment, "department '\(department)' does not exist")
         }
         try report.throwIfInvalid()
-        let now = now()
+        let now = planning.now
         let request = ResourceRequest(
             id: ResourceRequest.ID(identifiers.next()), incidentID: id, organizationID: incident.organizationID,
             requesterID: requester, departmentID: department, resource: resource, quantity: quantity,
@@ -435,49 +383,22 @@ extension WorkflowEngine {
                 body: "\(name) asks your department for \(quantity) × \(resource) for \"\(incident.title)\"\(needed).",
                 at: now))
         }
-        _ = try await commit(change)
-        return request
+        return Planned(change, request)
     }
 
-    /// The department asked fulfils a resource request; the requester is told.
-    @discardableResult
-    public func fulfil(_ id: ResourceRequest.ID, note: String? = nil, by member: Member.ID) async throws(CollabError)
-        -> ResourceRequest
-    {
-        guard Self.isPlanningAtRevision else {
-            return try await checkedAtCommit("fulfil") { () async throws(CollabError) in
-                try await fulfil(id, note: note, by: member)
-            }
-        }
-        return try await decide(id, .fulfilled, note: note, by: member)
-    }
-
-    /// The department asked declines a resource request, with a reason; the requester is told.
-    @discardableResult
-    public func decline(_ id: ResourceRequest.ID, reason: String, by member: Member.ID) async throws(CollabError)
-        -> ResourceRequest
-    {
-        guard Self.isPlanningAtRevision else {
-            return try await checkedAtCommit("decline") { () async throws(CollabError) in
-                try await decline(id, reason: reason, by: member)
-            }
-        }
-        var report = ValidationReport()
-        report.checkText(reason, field: "reason", maxLength: configuration.limits.textLength, allowNewlines: true)
-        try report.throwIfInvalid()
-        return try await decide(id, .declined, note: reason, by: member)
-    }
-
-    /// The resource requests of an incident, oldest first.
-    public func resourceRequests(of id: Incident.ID, as viewer: Member.ID) async throws(CollabError) -> [ResourceRequest] {
+    /// The resource requests of an incident (``IncidentDesk/resourceRequests(of:as:)``).
+    func visibleResourceRequests(of id: Incident.ID, as viewer: Member.ID) async throws(CollabError) -> [ResourceRequest] {
         _ = try await visibleIncident(id, to: try await subject(viewer))
         return try await store.resourceRequests(of: id)
     }
 
-    private func decide(_ id: ResourceRequest.ID, _ status: ResourceRequest.Status, note: String?, by member: Member.ID)
-        async throws(CollabError) -> ResourceRequest
-    {
-        let subject = try await activeSubject(member)
+    /// Plans a decision on a resource request (``IncidentDesk/fulfil(_:note:by:idempotencyKey:)``,
+    /// ``IncidentDesk/decline(_:reason:by:idempotencyKey:)``).
+    func planDecision(
+        _ id: ResourceRequest.ID, _ status: ResourceRequest.Status, note: String?, _ planning: Planning
+    ) async throws(CollabError) -> Planned<ResourceRequest> {
+        let subject = planning.subject
+        let member = subject.memberID
         guard var request = try await store.resourceRequest(id),
             let incident = try await store.incident(request.incidentID),
             ScenarioRules.canSee(subject, incident) || ScenarioRules.canDecide(subject, request)
@@ -493,7 +414,7 @@ extension WorkflowEngine {
             throw CollabError(.invalidTransition, "incident '\(incident.id)' is closed")
         }
         try checkOptionalText(note, field: "note")
-        let now = now()
+        let now = planning.now
         request.status = status
         request.deciderID = member
         request.note = note
@@ -515,28 +436,17 @@ extension WorkflowEngine {
                 body: "\(name) \(status == .fulfilled ? "fulfilled" : "declined") your request for "
                     + "\(request.quantity) × \(request.resource)" + (note.map { ": \($0)" } ?? "."), at: now))
         }
-        _ = try await commit(change)
-        return request
+        return Planned(change, request)
     }
 
     // MARK: Closing
 
-    /// Closes an incident and makes its summary from the audit trail: the timeline, and each department's
-    /// response times (first and last acknowledgement, completion), escalations and resource requests.
-    /// Responders and informed members are told. Tasks still open stay open and are counted.
-    ///
-    /// - Throws: `CollabError.Code.forbidden` unless `member` triggered it or is an administrator;
-    ///   `CollabError.Code.invalidTransition` when it is already closed.
-    @discardableResult
-    public func closeIncident(_ id: Incident.ID, resolution: String, by member: Member.ID) async throws(CollabError)
-        -> Incident
+    /// Plans ``IncidentDesk/close(_:resolution:by:idempotencyKey:)``.
+    func planCloseIncident(_ id: Incident.ID, resolution: String, _ planning: Planning) async throws(CollabError)
+        -> Planned<Incident>
     {
-        guard Self.isPlanningAtRevision else {
-            return try await checkedAtCommit("close_incident") { () async throws(CollabError) in
-                try await closeIncident(id, resolution: resolution, by: member)
-            }
-        }
-        let subject = try await activeSubject(member)
+        let subject = planning.subject
+        let member = subject.memberID
         var incident = try await visibleIncident(id, to: subject)
         guard ScenarioRules.canClose(subject, incident) else {
             throw CollabError(.forbidden, "member '\(member)' may not close incident '\(id)'")
@@ -545,7 +455,7 @@ extension WorkflowEngine {
         var report = ValidationReport()
         report.checkText(resolution, field: "resolution", maxLength: configuration.limits.textLength, allowNewlines: true)
         try report.throwIfInvalid()
-        let now = now()
+        let now = planning.now
         let record = RecordReference.incident(id)
         let closing = recordEvent(record, organization: incident.organizationID, actor: member, action: "close",
             details: ["resolution": resolution.clipped(200)], at: now)
@@ -566,12 +476,11 @@ extension WorkflowEngine {
                 kind: .incidentClosed, urgency: .normal, actor: member, title: "Closed: \(incident.title)",
                 body: "\(name) closed the incident: \(resolution.clipped(300))", at: now))
         }
-        _ = try await commit(change)
-        return incident
+        return Planned(change, incident)
     }
 
-    /// The summary of an incident as it stands (the one stored at closing, for a closed incident).
-    public func incidentSummary(_ id: Incident.ID, as viewer: Member.ID) async throws(CollabError) -> IncidentSummary {
+    /// The summary of an incident as it stands (``IncidentDesk/summary(_:as:)``).
+    func readIncidentSummary(_ id: Incident.ID, as viewer: Member.ID) async throws(CollabError) -> IncidentSummary {
         let incident = try await visibleIncident(id, to: try await subject(viewer))
         if let summary = incident.summary { return summary }
         return try await summary(of: incident, closing: nil)
@@ -653,7 +562,8 @@ extension WorkflowEngine {
         }
     }
 
-    private func visibleIncident(_ id: Incident.ID, to subject: Subject) async throws(CollabError) -> Incident {
+    /// The incident, if `subject` may see it; else `CollabError.Code.notFound`, as for an unknown id.
+    func visibleIncident(_ id: Incident.ID, to subject: Subject) async throws(CollabError) -> Incident {
         guard let incident = try await store.incident(id), ScenarioRules.canSee(subject, incident) else {
             throw CollabError.notFound("incident", id.rawValue)
         }

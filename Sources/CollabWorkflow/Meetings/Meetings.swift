@@ -4,30 +4,10 @@ import CollabStore
 import Foundation
 
 extension WorkflowEngine {
-    /// Records a meeting and its decisions. Each decision with an owner and a due date becomes an action item:
-    /// a work item assigned to the owner, initiated (and reviewed) by the organizer, tagged `meeting`, in the
-    /// owner's first department, linked to the meeting and the decision. Meeting, items, audit events and
-    /// notifications commit in one transaction.
-    ///
-    /// - Parameter idempotencyKey: a retry with the same key returns the first meeting and creates nothing —
-    ///   while the organizer is active (else `forbidden`) and may still see the meeting (else `notFound`).
-    /// - Throws: `CollabError.Code.invalidInput` listing every problem (an attendee or owner who is not an
-    ///   active member, a due date in the past); `CollabError.Code.forbidden` for outside members.
-    @discardableResult
-    public func recordMeeting(_ draft: MeetingDraft, by organizer: Member.ID, idempotencyKey: String? = nil)
-        async throws(CollabError) -> Meeting
-    {
-        guard Self.isPlanningAtRevision else {
-            return try await checkedAtCommit("record_meeting") { () async throws(CollabError) in
-                try await recordMeeting(draft, by: organizer, idempotencyKey: idempotencyKey)
-            }
-        }
-        if let replay = try await replayed(Meeting.self, command: "record_meeting", input: draft, actor: organizer,
-            idempotencyKey: idempotencyKey, visible: meetingVisible)
-        {
-            return replay
-        }
-        let subject = try await activeSubject(organizer)
+    /// Plans ``MeetingDesk/record(_:by:idempotencyKey:)``.
+    func planRecordMeeting(_ draft: MeetingDraft, _ planning: Planning) async throws(CollabError) -> Planned<Meeting> {
+        let subject = planning.subject
+        let organizer = subject.memberID
         guard ScenarioRules.canRecordMeeting(subject, in: subject.organizationID) else {
             throw CollabError(.forbidden, "members of outside organizations cannot record meetings")
         }
@@ -40,7 +20,7 @@ extension WorkflowEngine {
         }
         try report.throwIfInvalid()
 
-        let now = now()
+        let now = planning.now
         let meetingID = Meeting.ID(identifiers.next())
         let record = RecordReference.meeting(meetingID)
         var change = ChangeSet()
@@ -85,12 +65,11 @@ extension WorkflowEngine {
                 "action_items": decisions.compactMap(\.actionItemID).map(\.rawValue).joined(separator: ","),
             ], at: now))
         try await planTimers(for: &change, now: now)
-        return try await commitRecord(change, returning: meeting, command: "record_meeting", input: draft,
-            actor: organizer, idempotencyKey: idempotencyKey, visible: meetingVisible)
+        return Planned(change, meeting)
     }
 
     /// Throws `CollabError.Code.notFound` unless `subject` may still see the meeting (a replay's check).
-    private func meetingVisible(_ subject: Subject, _ meeting: Meeting) async throws(CollabError) {
+    func meetingVisible(_ subject: Subject, _ meeting: Meeting) async throws(CollabError) {
         _ = try await visibleMeeting(meeting.id, to: subject)
     }
 
@@ -102,11 +81,8 @@ extension WorkflowEngine {
         return meeting
     }
 
-    /// The meeting with the follow-up state of each decision's action item.
-    ///
-    /// - Throws: `CollabError.Code.notFound` unless `viewer` organized or attended it, owns one of its
-    ///   decisions, or is an administrator or auditor.
-    public func meetingFollowUp(_ id: Meeting.ID, as viewer: Member.ID) async throws(CollabError) -> MeetingFollowUp {
+    /// The meeting with the follow-up state of each decision's action item (``MeetingDesk/followUp(_:as:)``).
+    func followUpOfMeeting(_ id: Meeting.ID, as viewer: Member.ID) async throws(CollabError) -> MeetingFollowUp {
         let subject = try await subject(viewer)
         let meeting = try await visibleMeeting(id, to: subject)
         let now = now()
@@ -133,9 +109,8 @@ extension WorkflowEngine {
             cancelled: cancelled, overdue: overdue)
     }
 
-    /// The meetings `viewer` organized, attended or owns a decision of (every meeting for administrators and
-    /// auditors), newest first.
-    public func meetings(as viewer: Member.ID, page: PageRequest = .first) async throws(CollabError) -> Page<Meeting> {
+    /// The meetings `viewer` is involved in (``MeetingDesk/list(as:page:)``).
+    func meetingsInvolving(as viewer: Member.ID, page: PageRequest = .first) async throws(CollabError) -> Page<Meeting> {
         let subject = try await subject(viewer)
         guard !subject.isExternal, subject.isActive else { return Page(items: [], nextCursor: nil) }
         let overseer = subject.isAdministrator || subject.roles.contains(.auditor)
