@@ -148,6 +148,7 @@ extension WorkflowEngine {
                     planned.change.idempotency = IdempotencyRecord(key: key,
                         result: RecordedResult(command: command.name, fingerprint: command.fingerprint, payload: payload))
                 }
+                if let beforeCommit = configuration.beforeCommit { await beforeCommit(command.name, attempt) }
                 let outcome: CommitOutcome
                 do {
                     outcome = try await commit(planned.change)

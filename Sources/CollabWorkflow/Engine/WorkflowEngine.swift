@@ -50,6 +50,9 @@ public struct WorkflowEngine: Sendable {
         public var ticketServiceTargets = TicketServiceTargets()
         /// Deliberate isolation faults, for tests that prove the isolation tests can fail (internal).
         var externalIsolationFaults: ExternalIsolationFaults = []
+        /// Runs between a command's plan and its commit, with the command's name and attempt (internal: the
+        /// tests that change rights between the two, for every command).
+        var beforeCommit: (@Sendable (_ command: String, _ attempt: Int) async -> Void)?
 
         /// Creates a configuration; every value has a default.
         public init() {}

@@ -36,21 +36,27 @@ struct StagedWrite: Sendable {
     let workplace: Workplace
     /// Who runs the write.
     let actor: Member.ID
-    /// The write with its payload, under an idempotency key (`nil`: none).
-    let run: @Sendable (String?) async throws -> Outcome
-    /// The same command with another payload, under an idempotency key.
-    let runOther: @Sendable (String?) async throws -> Outcome
+    /// The write with its payload, on an engine, under an idempotency key (`nil`: none).
+    let runOn: @Sendable (WorkflowEngine, String?) async throws -> Outcome
+    /// The same command with another payload, on an engine, under an idempotency key.
+    let runOtherOn: @Sendable (WorkflowEngine, String?) async throws -> Outcome
 
     init<Result: Equatable & Sendable>(
         _ workplace: Workplace, actor: Member.ID,
-        run: @escaping @Sendable (String?) async throws -> Result,
-        other: @escaping @Sendable (String?) async throws -> Result
+        run: @escaping @Sendable (WorkflowEngine, String?) async throws -> Result,
+        other: @escaping @Sendable (WorkflowEngine, String?) async throws -> Result
     ) {
         self.workplace = workplace
         self.actor = actor
-        self.run = { key in Outcome(value: try await run(key)) }
-        self.runOther = { key in Outcome(value: try await other(key)) }
+        self.runOn = { engine, key in Outcome(value: try await run(engine, key)) }
+        self.runOtherOn = { engine, key in Outcome(value: try await other(engine, key)) }
     }
+
+    /// The write on the workplace's engine.
+    func run(_ key: String?) async throws -> Outcome { try await runOn(workplace.engine, key) }
+
+    /// The other payload on the workplace's engine.
+    func runOther(_ key: String?) async throws -> Outcome { try await runOtherOn(workplace.engine, key) }
 }
 
 /// A public write of the engine, with the smallest world it needs.
@@ -105,66 +111,66 @@ enum WriteCatalog {
         WriteCase(name: "workItems.create", supportsKey: true) {
             let w = try await Workplace()
             return StagedWrite(w, actor: W.initiator,
-                run: { key in try await w.engine.workItems.create(w.draft("Plan A"), by: W.initiator, idempotencyKey: key) },
-                other: { key in try await w.engine.workItems.create(w.draft("Plan B"), by: W.initiator, idempotencyKey: key) })
+                run: { engine, key in try await engine.workItems.create(w.draft("Plan A"), by: W.initiator, idempotencyKey: key) },
+                other: { engine, key in try await engine.workItems.create(w.draft("Plan B"), by: W.initiator, idempotencyKey: key) })
         },
         WriteCase(name: "workItems.submit", supportsKey: true) {
             let (w, a, b) = try await twoItems(.draft)
             return StagedWrite(w, actor: W.initiator,
-                run: { key in try await w.engine.workItems.submit(a, by: W.initiator, idempotencyKey: key) },
-                other: { key in try await w.engine.workItems.submit(b, by: W.initiator, idempotencyKey: key) })
+                run: { engine, key in try await engine.workItems.submit(a, by: W.initiator, idempotencyKey: key) },
+                other: { engine, key in try await engine.workItems.submit(b, by: W.initiator, idempotencyKey: key) })
         },
         WriteCase(name: "workItems.accept", supportsKey: true) {
             let (w, a, b) = try await twoItems(.assigned)
             return StagedWrite(w, actor: W.assignee,
-                run: { key in try await w.engine.workItems.accept(a, by: W.assignee, idempotencyKey: key) },
-                other: { key in try await w.engine.workItems.accept(b, by: W.assignee, idempotencyKey: key) })
+                run: { engine, key in try await engine.workItems.accept(a, by: W.assignee, idempotencyKey: key) },
+                other: { engine, key in try await engine.workItems.accept(b, by: W.assignee, idempotencyKey: key) })
         },
         WriteCase(name: "workItems.start", supportsKey: true) {
             let (w, a, b) = try await twoItems(.accepted)
             return StagedWrite(w, actor: W.assignee,
-                run: { key in try await w.engine.workItems.start(a, by: W.assignee, idempotencyKey: key) },
-                other: { key in try await w.engine.workItems.start(b, by: W.assignee, idempotencyKey: key) })
+                run: { engine, key in try await engine.workItems.start(a, by: W.assignee, idempotencyKey: key) },
+                other: { engine, key in try await engine.workItems.start(b, by: W.assignee, idempotencyKey: key) })
         },
         WriteCase(name: "workItems.reportProgress", supportsKey: true) {
             let (w, a, _) = try await twoItems(.inProgress)
             return StagedWrite(w, actor: W.assignee,
-                run: { key in
-                    try await w.engine.workItems.reportProgress(a, by: W.assignee, text: "Half done", percent: 50, idempotencyKey: key)
+                run: { engine, key in
+                    try await engine.workItems.reportProgress(a, by: W.assignee, text: "Half done", percent: 50, idempotencyKey: key)
                 },
-                other: { key in
-                    try await w.engine.workItems.reportProgress(a, by: W.assignee, text: "Nearly done", percent: 90,
+                other: { engine, key in
+                    try await engine.workItems.reportProgress(a, by: W.assignee, text: "Nearly done", percent: 90,
                         idempotencyKey: key)
                 })
         },
         WriteCase(name: "workItems.submitForReview", supportsKey: true) {
             let (w, a, b) = try await twoItems(.inProgress)
             return StagedWrite(w, actor: W.assignee,
-                run: { key in try await w.engine.workItems.submitForReview(a, by: W.assignee, idempotencyKey: key) },
-                other: { key in try await w.engine.workItems.submitForReview(b, by: W.assignee, idempotencyKey: key) })
+                run: { engine, key in try await engine.workItems.submitForReview(a, by: W.assignee, idempotencyKey: key) },
+                other: { engine, key in try await engine.workItems.submitForReview(b, by: W.assignee, idempotencyKey: key) })
         },
         WriteCase(name: "workItems.approve", supportsKey: true) {
             let (w, a, b) = try await twoItems(.inReview)
             return StagedWrite(w, actor: W.initiator,
-                run: { key in try await w.engine.workItems.approve(a, by: W.initiator, idempotencyKey: key) },
-                other: { key in try await w.engine.workItems.approve(b, by: W.initiator, idempotencyKey: key) })
+                run: { engine, key in try await engine.workItems.approve(a, by: W.initiator, idempotencyKey: key) },
+                other: { engine, key in try await engine.workItems.approve(b, by: W.initiator, idempotencyKey: key) })
         },
         WriteCase(name: "workItems.reject", supportsKey: true) {
             let (w, a, _) = try await twoItems(.inReview)
             return StagedWrite(w, actor: W.initiator,
-                run: { key in try await w.engine.workItems.reject(a, by: W.initiator, reason: "Totals missing", idempotencyKey: key) },
-                other: { key in try await w.engine.workItems.reject(a, by: W.initiator, reason: "Wrong quarter", idempotencyKey: key) })
+                run: { engine, key in try await engine.workItems.reject(a, by: W.initiator, reason: "Totals missing", idempotencyKey: key) },
+                other: { engine, key in try await engine.workItems.reject(a, by: W.initiator, reason: "Wrong quarter", idempotencyKey: key) })
         },
         WriteCase(name: "workItems.requestAdjustment", supportsKey: true) {
             let (w, a, _) = try await twoItems(.inProgress)
             let later = AdjustmentRequest.Change(deadline: .endOfDay(CalendarDate(year: 2026, month: 2, day: 1)))
             return StagedWrite(w, actor: W.assignee,
-                run: { key in
-                    try await w.engine.workItems.requestAdjustment(a, by: W.assignee, change: later, reason: "The SDK slipped",
+                run: { engine, key in
+                    try await engine.workItems.requestAdjustment(a, by: W.assignee, change: later, reason: "The SDK slipped",
                         idempotencyKey: key)
                 },
-                other: { key in
-                    try await w.engine.workItems.requestAdjustment(a, by: W.assignee, change: later, reason: "Holidays",
+                other: { engine, key in
+                    try await engine.workItems.requestAdjustment(a, by: W.assignee, change: later, reason: "Holidays",
                         idempotencyKey: key)
                 })
         },
@@ -174,79 +180,79 @@ enum WriteCatalog {
             let first = try await w.engine.workItems.requestAdjustment(a, by: W.assignee, change: later, reason: "Slipped")
             let second = try await w.engine.workItems.requestAdjustment(b, by: W.assignee, change: later, reason: "Slipped")
             return StagedWrite(w, actor: W.initiator,
-                run: { key in try await w.engine.workItems.approveAdjustment(first.id, by: W.initiator, idempotencyKey: key) },
-                other: { key in try await w.engine.workItems.approveAdjustment(second.id, by: W.initiator, idempotencyKey: key) })
+                run: { engine, key in try await engine.workItems.approveAdjustment(first.id, by: W.initiator, idempotencyKey: key) },
+                other: { engine, key in try await engine.workItems.approveAdjustment(second.id, by: W.initiator, idempotencyKey: key) })
         },
         WriteCase(name: "workItems.rejectAdjustment", supportsKey: true) {
             let (w, a, _) = try await twoItems(.inProgress)
             let later = AdjustmentRequest.Change(deadline: .endOfDay(CalendarDate(year: 2026, month: 2, day: 1)))
             let request = try await w.engine.workItems.requestAdjustment(a, by: W.assignee, change: later, reason: "Slipped")
             return StagedWrite(w, actor: W.initiator,
-                run: { key in
-                    try await w.engine.workItems.rejectAdjustment(request.id, by: W.initiator, reason: "Keep the date",
+                run: { engine, key in
+                    try await engine.workItems.rejectAdjustment(request.id, by: W.initiator, reason: "Keep the date",
                         idempotencyKey: key)
                 },
-                other: { key in
-                    try await w.engine.workItems.rejectAdjustment(request.id, by: W.initiator, reason: "Customer waits",
+                other: { engine, key in
+                    try await engine.workItems.rejectAdjustment(request.id, by: W.initiator, reason: "Customer waits",
                         idempotencyKey: key)
                 })
         },
         WriteCase(name: "workItems.reassign", supportsKey: true) {
             let (w, a, _) = try await twoItems(.assigned)
             return StagedWrite(w, actor: W.mobileHead,
-                run: { key in
-                    try await w.engine.workItems.reassign(a, from: W.assignee, to: W.spare, by: W.mobileHead, idempotencyKey: key)
+                run: { engine, key in
+                    try await engine.workItems.reassign(a, from: W.assignee, to: W.spare, by: W.mobileHead, idempotencyKey: key)
                 },
-                other: { key in
-                    try await w.engine.workItems.reassign(a, from: W.assignee, to: W.coAssignee, by: W.mobileHead,
+                other: { engine, key in
+                    try await engine.workItems.reassign(a, from: W.assignee, to: W.coAssignee, by: W.mobileHead,
                         idempotencyKey: key)
                 })
         },
         WriteCase(name: "workItems.cancel", supportsKey: true) {
             let (w, a, _) = try await twoItems(.assigned)
             return StagedWrite(w, actor: W.initiator,
-                run: { key in try await w.engine.workItems.cancel(a, by: W.initiator, reason: "Not needed", idempotencyKey: key) },
-                other: { key in try await w.engine.workItems.cancel(a, by: W.initiator, reason: "Duplicate", idempotencyKey: key) })
+                run: { engine, key in try await engine.workItems.cancel(a, by: W.initiator, reason: "Not needed", idempotencyKey: key) },
+                other: { engine, key in try await engine.workItems.cancel(a, by: W.initiator, reason: "Duplicate", idempotencyKey: key) })
         },
         WriteCase(name: "workItems.comment", supportsKey: true) {
             let (w, a, _) = try await twoItems(.assigned)
             return StagedWrite(w, actor: W.initiator,
-                run: { key in try await w.engine.workItems.comment(on: a, by: W.initiator, "Looks good", idempotencyKey: key) },
-                other: { key in try await w.engine.workItems.comment(on: a, by: W.initiator, "One more thing", idempotencyKey: key) })
+                run: { engine, key in try await engine.workItems.comment(on: a, by: W.initiator, "Looks good", idempotencyKey: key) },
+                other: { engine, key in try await engine.workItems.comment(on: a, by: W.initiator, "One more thing", idempotencyKey: key) })
         },
         WriteCase(name: "workItems.share", supportsKey: true) {
             let (w, a, b) = try await twoItems(.assigned)
             return StagedWrite(w, actor: W.initiator,
-                run: { key in try await w.engine.workItems.share(a, with: "partnerco", by: W.initiator, idempotencyKey: key) },
-                other: { key in try await w.engine.workItems.share(b, with: "partnerco", by: W.initiator, idempotencyKey: key) })
+                run: { engine, key in try await engine.workItems.share(a, with: "partnerco", by: W.initiator, idempotencyKey: key) },
+                other: { engine, key in try await engine.workItems.share(b, with: "partnerco", by: W.initiator, idempotencyKey: key) })
         },
         WriteCase(name: "workItems.unshare", supportsKey: true) {
             let (w, a, b) = try await twoItems(.assigned)
             try await w.engine.workItems.share(a, with: "partnerco", by: W.initiator)
             try await w.engine.workItems.share(b, with: "partnerco", by: W.initiator)
             return StagedWrite(w, actor: W.initiator,
-                run: { key in try await w.engine.workItems.unshare(a, from: "partnerco", by: W.initiator, idempotencyKey: key) },
-                other: { key in try await w.engine.workItems.unshare(b, from: "partnerco", by: W.initiator, idempotencyKey: key) })
+                run: { engine, key in try await engine.workItems.unshare(a, from: "partnerco", by: W.initiator, idempotencyKey: key) },
+                other: { engine, key in try await engine.workItems.unshare(b, from: "partnerco", by: W.initiator, idempotencyKey: key) })
         },
         WriteCase(name: "workItems.watch", supportsKey: true) {
             let (w, a, b) = try await twoItems(.assigned)
             return StagedWrite(w, actor: W.peer,
-                run: { key in try await w.engine.workItems.watch(a, by: W.peer, idempotencyKey: key) },
-                other: { key in try await w.engine.workItems.watch(b, by: W.peer, idempotencyKey: key) })
+                run: { engine, key in try await engine.workItems.watch(a, by: W.peer, idempotencyKey: key) },
+                other: { engine, key in try await engine.workItems.watch(b, by: W.peer, idempotencyKey: key) })
         },
         WriteCase(name: "workItems.unwatch", supportsKey: true) {
             let (w, a, b) = try await twoItems(.assigned)
             try await w.engine.workItems.watch(a, by: W.peer)
             try await w.engine.workItems.watch(b, by: W.peer)
             return StagedWrite(w, actor: W.peer,
-                run: { key in try await w.engine.workItems.unwatch(a, by: W.peer, idempotencyKey: key) },
-                other: { key in try await w.engine.workItems.unwatch(b, by: W.peer, idempotencyKey: key) })
+                run: { engine, key in try await engine.workItems.unwatch(a, by: W.peer, idempotencyKey: key) },
+                other: { engine, key in try await engine.workItems.unwatch(b, by: W.peer, idempotencyKey: key) })
         },
         WriteCase(name: "workItems.importItems", supportsKey: true) {
             let w = try await Workplace()
             return StagedWrite(w, actor: W.initiator,
-                run: { key in try await w.engine.workItems.importItems([w.draft("Imported A")], by: W.initiator, idempotencyKey: key) },
-                other: { key in try await w.engine.workItems.importItems([w.draft("Imported B")], by: W.initiator, idempotencyKey: key) })
+                run: { engine, key in try await engine.workItems.importItems([w.draft("Imported A")], by: W.initiator, idempotencyKey: key) },
+                other: { engine, key in try await engine.workItems.importItems([w.draft("Imported B")], by: W.initiator, idempotencyKey: key) })
         },
     ]
 
@@ -258,27 +264,27 @@ enum WriteCatalog {
             let (w, _, _) = try await twoItems(.assigned)
             let notices = try await w.inbox(W.assignee).map(\.id)
             return StagedWrite(w, actor: W.assignee,
-                run: { _ in try await w.engine.inbox.markRead([notices[0]], of: W.assignee) },
-                other: { _ in try await w.engine.inbox.markRead([notices[1]], of: W.assignee) })
+                run: { engine, _ in try await engine.inbox.markRead([notices[0]], of: W.assignee) },
+                other: { engine, _ in try await engine.inbox.markRead([notices[1]], of: W.assignee) })
         },
         // key: pending runner
         WriteCase(name: "inbox.markAllRead", supportsKey: false) {
             let (w, _, _) = try await twoItems(.assigned)
             return StagedWrite(w, actor: W.assignee,
-                run: { _ in try await w.engine.inbox.markAllRead(of: W.assignee) },
-                other: { _ in try await w.engine.inbox.markAllRead(of: W.assignee) })
+                run: { engine, _ in try await engine.inbox.markAllRead(of: W.assignee) },
+                other: { engine, _ in try await engine.inbox.markAllRead(of: W.assignee) })
         },
     ]
 
     // MARK: Settings
 
     static let settings: [WriteCase] = [
-        // key: pending runner
+        // key: pending settings desk
         WriteCase(name: "settings.setExternalCollaboration", supportsKey: false) {
             let w = try await Workplace()
             return StagedWrite(w, actor: W.admin,
-                run: { _ in try await w.engine.setExternalCollaboration("partnerco", enabled: false, by: W.admin) },
-                other: { _ in try await w.engine.setExternalCollaboration("partnerco", enabled: true, by: W.admin) })
+                run: { engine, _ in try await engine.setExternalCollaboration("partnerco", enabled: false, by: W.admin) },
+                other: { engine, _ in try await engine.setExternalCollaboration("partnerco", enabled: true, by: W.admin) })
         },
     ]
 
@@ -302,37 +308,33 @@ enum WriteCatalog {
             let w = try await Workplace()
             let freeze = announcement("Release freeze", w), move = announcement("Office move", w)
             return StagedWrite(w, actor: W.admin,
-                run: { key in try await w.engine.announcements.publish(freeze, by: W.admin, idempotencyKey: key) },
-                other: { key in try await w.engine.announcements.publish(move, by: W.admin, idempotencyKey: key) })
+                run: { engine, key in try await engine.announcements.publish(freeze, by: W.admin, idempotencyKey: key) },
+                other: { engine, key in try await engine.announcements.publish(move, by: W.admin, idempotencyKey: key) })
         },
-        // key: pending runner
-        WriteCase(name: "announcements.openAnnouncement", supportsKey: false) {
+        WriteCase(name: "announcements.openAnnouncement", supportsKey: true) {
             let (w, a, b) = try await twoAnnouncements()
             return StagedWrite(w, actor: W.assignee,
-                run: { _ in try await w.engine.announcements.open(a, by: W.assignee) },
-                other: { _ in try await w.engine.announcements.open(b, by: W.assignee) })
+                run: { engine, key in try await engine.announcements.open(a, by: W.assignee, idempotencyKey: key) },
+                other: { engine, key in try await engine.announcements.open(b, by: W.assignee, idempotencyKey: key) })
         },
-        // key: pending runner
-        WriteCase(name: "announcements.acknowledge", supportsKey: false) {
+        WriteCase(name: "announcements.acknowledge", supportsKey: true) {
             let (w, a, b) = try await twoAnnouncements()
             return StagedWrite(w, actor: W.assignee,
-                run: { _ in try await w.engine.announcements.acknowledge(a, by: W.assignee) },
-                other: { _ in try await w.engine.announcements.acknowledge(b, by: W.assignee) })
+                run: { engine, key in try await engine.announcements.acknowledge(a, by: W.assignee, idempotencyKey: key) },
+                other: { engine, key in try await engine.announcements.acknowledge(b, by: W.assignee, idempotencyKey: key) })
         },
-        // key: pending runner
-        WriteCase(name: "announcements.setPinned", supportsKey: false) {
+        WriteCase(name: "announcements.setPinned", supportsKey: true) {
             let (w, a, _) = try await twoAnnouncements()
             return StagedWrite(w, actor: W.admin,
-                run: { _ in try await w.engine.announcements.setPinned(true, on: a, by: W.admin) },
-                other: { _ in try await w.engine.announcements.setPinned(false, on: a, by: W.admin) })
+                run: { engine, key in try await engine.announcements.setPinned(true, on: a, by: W.admin, idempotencyKey: key) },
+                other: { engine, key in try await engine.announcements.setPinned(false, on: a, by: W.admin, idempotencyKey: key) })
         },
-        // key: pending runner
-        WriteCase(name: "announcements.setExpiry", supportsKey: false) {
+        WriteCase(name: "announcements.setExpiry", supportsKey: true) {
             let (w, a, _) = try await twoAnnouncements()
             let now = w.now
             return StagedWrite(w, actor: W.admin,
-                run: { _ in try await w.engine.announcements.setExpiry(now.addingTimeInterval(7 * 86_400), on: a, by: W.admin) },
-                other: { _ in try await w.engine.announcements.setExpiry(now.addingTimeInterval(9 * 86_400), on: a, by: W.admin) })
+                run: { engine, key in try await engine.announcements.setExpiry(now.addingTimeInterval(7 * 86_400), on: a, by: W.admin, idempotencyKey: key) },
+                other: { engine, key in try await engine.announcements.setExpiry(now.addingTimeInterval(9 * 86_400), on: a, by: W.admin, idempotencyKey: key) })
         },
     ]
 
@@ -347,8 +349,8 @@ enum WriteCatalog {
                     attendeeIDs: [W.assignee], minutes: "Agreed on the next steps.")
             }
             return StagedWrite(w, actor: W.initiator,
-                run: { key in try await w.engine.meetings.record(meeting("Weekly"), by: W.initiator, idempotencyKey: key) },
-                other: { key in try await w.engine.meetings.record(meeting("Retro"), by: W.initiator, idempotencyKey: key) })
+                run: { engine, key in try await engine.meetings.record(meeting("Weekly"), by: W.initiator, idempotencyKey: key) },
+                other: { engine, key in try await engine.meetings.record(meeting("Retro"), by: W.initiator, idempotencyKey: key) })
         },
     ]
 
@@ -382,59 +384,53 @@ enum WriteCatalog {
     }
 
     static let emergencies: [WriteCase] = [
-        // key: pending runner
-        WriteCase(name: "incidents.savePlan", supportsKey: false) {
+        WriteCase(name: "incidents.savePlan", supportsKey: true) {
             let w = try await Workplace()
             return StagedWrite(w, actor: W.admin,
-                run: { _ in try await w.engine.incidents.savePlan(plan("Crash on start"), by: W.admin) },
-                other: { _ in try await w.engine.incidents.savePlan(plan("Data loss"), by: W.admin) })
+                run: { engine, key in try await engine.incidents.savePlan(plan("Crash on start"), by: W.admin, idempotencyKey: key) },
+                other: { engine, key in try await engine.incidents.savePlan(plan("Data loss"), by: W.admin, idempotencyKey: key) })
         },
-        // key: pending runner (its `triggerKey` makes a repeated trigger return the first incident)
-        WriteCase(name: "incidents.trigger", supportsKey: false) {
+        // Besides the idempotency key, its `triggerKey` makes a repeated trigger return the first incident.
+        WriteCase(name: "incidents.trigger", supportsKey: true) {
             let w = try await Workplace()
             let saved = try await w.engine.incidents.savePlan(plan("Crash on start"), by: W.admin)
             return StagedWrite(w, actor: W.admin,
-                run: { _ in try await w.engine.incidents.trigger(saved.id, by: W.admin, triggerKey: "button-1", details: "Build 7") },
-                other: { _ in try await w.engine.incidents.trigger(saved.id, by: W.admin, triggerKey: "button-1", details: "Build 8") })
+                run: { engine, key in try await engine.incidents.trigger(saved.id, by: W.admin, triggerKey: "button-1", details: "Build 7", idempotencyKey: key) },
+                other: { engine, key in try await engine.incidents.trigger(saved.id, by: W.admin, triggerKey: "button-1", details: "Build 8", idempotencyKey: key) })
         },
-        // key: pending runner
-        WriteCase(name: "incidents.postUpdate", supportsKey: false) {
+        WriteCase(name: "incidents.postUpdate", supportsKey: true) {
             let (w, _, incident) = try await openIncident()
             return StagedWrite(w, actor: W.assignee,
-                run: { _ in try await w.engine.incidents.postUpdate(to: incident, text: "Rolled back", by: W.assignee) },
-                other: { _ in try await w.engine.incidents.postUpdate(to: incident, text: "Crash rate falling", by: W.assignee) })
+                run: { engine, key in try await engine.incidents.postUpdate(to: incident, text: "Rolled back", by: W.assignee, idempotencyKey: key) },
+                other: { engine, key in try await engine.incidents.postUpdate(to: incident, text: "Crash rate falling", by: W.assignee, idempotencyKey: key) })
         },
-        // key: pending runner
-        WriteCase(name: "incidents.requestResource", supportsKey: false) {
+        WriteCase(name: "incidents.requestResource", supportsKey: true) {
             let (w, _, incident) = try await openIncident()
             return StagedWrite(w, actor: W.assignee,
-                run: { _ in
-                    try await w.engine.incidents.requestResource(for: incident, from: "sales", resource: "Test phones", by: W.assignee)
+                run: { engine, key in
+                    try await engine.incidents.requestResource(for: incident, from: "sales", resource: "Test phones", by: W.assignee, idempotencyKey: key)
                 },
-                other: { _ in
-                    try await w.engine.incidents.requestResource(for: incident, from: "sales", resource: "Chargers", by: W.assignee)
+                other: { engine, key in
+                    try await engine.incidents.requestResource(for: incident, from: "sales", resource: "Chargers", by: W.assignee, idempotencyKey: key)
                 })
         },
-        // key: pending runner
-        WriteCase(name: "incidents.fulfil", supportsKey: false) {
+        WriteCase(name: "incidents.fulfil", supportsKey: true) {
             let (w, a, b) = try await resourceRequests()
             return StagedWrite(w, actor: W.salesHead,
-                run: { _ in try await w.engine.incidents.fulfil(a, note: "On the way", by: W.salesHead) },
-                other: { _ in try await w.engine.incidents.fulfil(b, note: "On the way", by: W.salesHead) })
+                run: { engine, key in try await engine.incidents.fulfil(a, note: "On the way", by: W.salesHead, idempotencyKey: key) },
+                other: { engine, key in try await engine.incidents.fulfil(b, note: "On the way", by: W.salesHead, idempotencyKey: key) })
         },
-        // key: pending runner
-        WriteCase(name: "incidents.decline", supportsKey: false) {
+        WriteCase(name: "incidents.decline", supportsKey: true) {
             let (w, a, _) = try await resourceRequests()
             return StagedWrite(w, actor: W.salesHead,
-                run: { _ in try await w.engine.incidents.decline(a, reason: "None left", by: W.salesHead) },
-                other: { _ in try await w.engine.incidents.decline(a, reason: "Ask the warehouse", by: W.salesHead) })
+                run: { engine, key in try await engine.incidents.decline(a, reason: "None left", by: W.salesHead, idempotencyKey: key) },
+                other: { engine, key in try await engine.incidents.decline(a, reason: "Ask the warehouse", by: W.salesHead, idempotencyKey: key) })
         },
-        // key: pending runner
-        WriteCase(name: "incidents.closeIncident", supportsKey: false) {
+        WriteCase(name: "incidents.closeIncident", supportsKey: true) {
             let (w, _, incident) = try await openIncident()
             return StagedWrite(w, actor: W.admin,
-                run: { _ in try await w.engine.incidents.close(incident, resolution: "Fixed in build 8", by: W.admin) },
-                other: { _ in try await w.engine.incidents.close(incident, resolution: "Rolled back", by: W.admin) })
+                run: { engine, key in try await engine.incidents.close(incident, resolution: "Fixed in build 8", by: W.admin, idempotencyKey: key) },
+                other: { engine, key in try await engine.incidents.close(incident, resolution: "Rolled back", by: W.admin, idempotencyKey: key) })
         },
     ]
 
@@ -468,62 +464,55 @@ enum WriteCatalog {
     }
 
     static let partners: [WriteCase] = [
-        // key: pending runner
-        WriteCase(name: "partners.invitePartner", supportsKey: false) {
+        WriteCase(name: "partners.invitePartner", supportsKey: true) {
             let w = try await Workplace()
             return StagedWrite(w, actor: W.admin,
-                run: { _ in try await w.engine.partners.invite(invitation("supplier-a", contact: alice), by: W.admin) },
-                other: { _ in try await w.engine.partners.invite(invitation("supplier-b", contact: "bert"), by: W.admin) })
+                run: { engine, key in try await engine.partners.invite(invitation("supplier-a", contact: alice), by: W.admin, idempotencyKey: key) },
+                other: { engine, key in try await engine.partners.invite(invitation("supplier-b", contact: "bert"), by: W.admin, idempotencyKey: key) })
         },
-        // key: pending runner
-        WriteCase(name: "orders.shareOrder", supportsKey: false) {
+        WriteCase(name: "orders.shareOrder", supportsKey: true) {
             let w = try await Workplace()
             try await w.engine.partners.invite(invitation("supplier-a", contact: alice), by: W.admin)
             return StagedWrite(w, actor: W.admin,
-                run: { _ in try await w.engine.orders.share(order("PO-1"), with: "supplier-a", by: W.admin) },
-                other: { _ in try await w.engine.orders.share(order("PO-2"), with: "supplier-a", by: W.admin) })
+                run: { engine, key in try await engine.orders.share(order("PO-1"), with: "supplier-a", by: W.admin, idempotencyKey: key) },
+                other: { engine, key in try await engine.orders.share(order("PO-2"), with: "supplier-a", by: W.admin, idempotencyKey: key) })
         },
-        // key: pending runner
-        WriteCase(name: "orders.changeRequirements", supportsKey: false) {
+        WriteCase(name: "orders.changeRequirements", supportsKey: true) {
             let (w, a, _) = try await twoOrders()
             @Sendable func lines(_ quantity: Int) -> [PurchaseOrder.Line] {
                 [PurchaseOrder.Line(number: 1, description: "Ball bearings", quantity: quantity,
                     requiredDate: CalendarDate(year: 2026, month: 2, day: 10))]
             }
             return StagedWrite(w, actor: W.admin,
-                run: { _ in try await w.engine.orders.changeRequirements(of: a, lines: lines(600), reason: "More", by: W.admin) },
-                other: { _ in try await w.engine.orders.changeRequirements(of: a, lines: lines(400), reason: "Less", by: W.admin) })
+                run: { engine, key in try await engine.orders.changeRequirements(of: a, lines: lines(600), reason: "More", by: W.admin, idempotencyKey: key) },
+                other: { engine, key in try await engine.orders.changeRequirements(of: a, lines: lines(400), reason: "Less", by: W.admin, idempotencyKey: key) })
         },
-        // key: pending runner
-        WriteCase(name: "orders.proposeDeliveryDates", supportsKey: false) {
+        WriteCase(name: "orders.proposeDeliveryDates", supportsKey: true) {
             let (w, a, _) = try await twoOrders()
             return StagedWrite(w, actor: alice,
-                run: { _ in try await w.engine.orders.proposeDeliveryDates(for: a, lines: dates(14), by: alice) },
-                other: { _ in try await w.engine.orders.proposeDeliveryDates(for: a, lines: dates(16), by: alice) })
+                run: { engine, key in try await engine.orders.proposeDeliveryDates(for: a, lines: dates(14), by: alice, idempotencyKey: key) },
+                other: { engine, key in try await engine.orders.proposeDeliveryDates(for: a, lines: dates(16), by: alice, idempotencyKey: key) })
         },
-        // key: pending runner
-        WriteCase(name: "orders.counterPropose", supportsKey: false) {
+        WriteCase(name: "orders.counterPropose", supportsKey: true) {
             let (w, a, _) = try await twoOrders()
             try await w.engine.orders.proposeDeliveryDates(for: a, lines: dates(14), by: alice)
             return StagedWrite(w, actor: W.admin,
-                run: { _ in try await w.engine.orders.counterPropose(for: a, lines: dates(10), by: W.admin) },
-                other: { _ in try await w.engine.orders.counterPropose(for: a, lines: dates(12), by: W.admin) })
+                run: { engine, key in try await engine.orders.counterPropose(for: a, lines: dates(10), by: W.admin, idempotencyKey: key) },
+                other: { engine, key in try await engine.orders.counterPropose(for: a, lines: dates(12), by: W.admin, idempotencyKey: key) })
         },
-        // key: pending runner
-        WriteCase(name: "orders.confirmProposal", supportsKey: false) {
+        WriteCase(name: "orders.confirmProposal", supportsKey: true) {
             let (w, a, b) = try await twoOrders()
             try await w.engine.orders.proposeDeliveryDates(for: a, lines: dates(14), by: alice)
             try await w.engine.orders.proposeDeliveryDates(for: b, lines: dates(14), by: alice)
             return StagedWrite(w, actor: W.admin,
-                run: { _ in try await w.engine.orders.confirmProposal(1, of: a, by: W.admin) },
-                other: { _ in try await w.engine.orders.confirmProposal(1, of: b, by: W.admin) })
+                run: { engine, key in try await engine.orders.confirmProposal(1, of: a, by: W.admin, idempotencyKey: key) },
+                other: { engine, key in try await engine.orders.confirmProposal(1, of: b, by: W.admin, idempotencyKey: key) })
         },
-        // key: pending runner
-        WriteCase(name: "orders.cancelOrder", supportsKey: false) {
+        WriteCase(name: "orders.cancelOrder", supportsKey: true) {
             let (w, a, _) = try await twoOrders()
             return StagedWrite(w, actor: W.admin,
-                run: { _ in try await w.engine.orders.cancel(a, reason: "Project stopped", by: W.admin) },
-                other: { _ in try await w.engine.orders.cancel(a, reason: "Wrong supplier", by: W.admin) })
+                run: { engine, key in try await engine.orders.cancel(a, reason: "Project stopped", by: W.admin, idempotencyKey: key) },
+                other: { engine, key in try await engine.orders.cancel(a, reason: "Wrong supplier", by: W.admin, idempotencyKey: key) })
         },
     ]
 
@@ -569,68 +558,61 @@ enum WriteCatalog {
     }
 
     static let customers: [WriteCase] = [
-        // key: pending runner (a repeated contract is recognized by its id and changes nothing)
-        WriteCase(name: "customers.recordSignedContract", supportsKey: false) {
+        // Besides the idempotency key, a repeated contract is recognized by its id and changes nothing.
+        WriteCase(name: "customers.recordSignedContract", supportsKey: true) {
             let w = try await Workplace(configuration: ticketConfiguration())
             return StagedWrite(w, actor: W.salesHead,
-                run: { _ in try await w.engine.customers.recordSignedContract(contract("K-1", contact: "Anna"), by: W.salesHead) },
-                other: { _ in try await w.engine.customers.recordSignedContract(contract("K-2", contact: "Carl"), by: W.salesHead) })
+                run: { engine, key in try await engine.customers.recordSignedContract(contract("K-1", contact: "Anna"), by: W.salesHead, idempotencyKey: key) },
+                other: { engine, key in try await engine.customers.recordSignedContract(contract("K-2", contact: "Carl"), by: W.salesHead, idempotencyKey: key) })
         },
     ]
 
     static let tickets: [WriteCase] = [
-        // key: pending runner
-        WriteCase(name: "tickets.openTicket", supportsKey: false) {
+        WriteCase(name: "tickets.openTicket", supportsKey: true) {
             let (w, contact) = try await customer()
             return StagedWrite(w, actor: contact,
-                run: { _ in try await w.engine.tickets.open(ticket("Install the cold room"), by: contact) },
-                other: { _ in try await w.engine.tickets.open(ticket("Install the freezer"), by: contact) })
+                run: { engine, key in try await engine.tickets.open(ticket("Install the cold room"), by: contact, idempotencyKey: key) },
+                other: { engine, key in try await engine.tickets.open(ticket("Install the freezer"), by: contact, idempotencyKey: key) })
         },
-        // key: pending runner
-        WriteCase(name: "tickets.reply", supportsKey: false) {
+        WriteCase(name: "tickets.reply", supportsKey: true) {
             let (w, _, a, _) = try await twoTickets()
             return StagedWrite(w, actor: W.salesHead,
-                run: { _ in try await w.engine.tickets.reply(to: a, "An engineer comes Tuesday.", by: W.salesHead) },
-                other: { _ in try await w.engine.tickets.reply(to: a, "An engineer comes Friday.", by: W.salesHead) })
+                run: { engine, key in try await engine.tickets.reply(to: a, "An engineer comes Tuesday.", by: W.salesHead, idempotencyKey: key) },
+                other: { engine, key in try await engine.tickets.reply(to: a, "An engineer comes Friday.", by: W.salesHead, idempotencyKey: key) })
         },
-        // key: pending runner
-        WriteCase(name: "tickets.forwardTicket", supportsKey: false) {
+        WriteCase(name: "tickets.forwardTicket", supportsKey: true) {
             let (w, _, a, b) = try await twoTickets()
             return StagedWrite(w, actor: W.salesHead,
-                run: { _ in try await w.engine.tickets.forward(a, note: "Needs an assessment", by: W.salesHead) },
-                other: { _ in try await w.engine.tickets.forward(b, note: "Needs an assessment", by: W.salesHead) })
+                run: { engine, key in try await engine.tickets.forward(a, note: "Needs an assessment", by: W.salesHead, idempotencyKey: key) },
+                other: { engine, key in try await engine.tickets.forward(b, note: "Needs an assessment", by: W.salesHead, idempotencyKey: key) })
         },
-        // key: pending runner
-        WriteCase(name: "tickets.waitForCustomer", supportsKey: false) {
+        WriteCase(name: "tickets.waitForCustomer", supportsKey: true) {
             let (w, _, a, _) = try await twoTickets()
             return StagedWrite(w, actor: W.salesHead,
-                run: { _ in try await w.engine.tickets.waitForCustomer(a, question: "Which hall?", by: W.salesHead) },
-                other: { _ in try await w.engine.tickets.waitForCustomer(a, question: "Which day?", by: W.salesHead) })
+                run: { engine, key in try await engine.tickets.waitForCustomer(a, question: "Which hall?", by: W.salesHead, idempotencyKey: key) },
+                other: { engine, key in try await engine.tickets.waitForCustomer(a, question: "Which day?", by: W.salesHead, idempotencyKey: key) })
         },
-        // key: pending runner
-        WriteCase(name: "tickets.resolveTicket", supportsKey: false) {
+        WriteCase(name: "tickets.resolveTicket", supportsKey: true) {
             let (w, _, a, _) = try await twoTickets()
             return StagedWrite(w, actor: W.salesHead,
-                run: { _ in try await w.engine.tickets.resolve(a, resolution: "Installed.", by: W.salesHead) },
-                other: { _ in try await w.engine.tickets.resolve(a, resolution: "Installed and tested.", by: W.salesHead) })
+                run: { engine, key in try await engine.tickets.resolve(a, resolution: "Installed.", by: W.salesHead, idempotencyKey: key) },
+                other: { engine, key in try await engine.tickets.resolve(a, resolution: "Installed and tested.", by: W.salesHead, idempotencyKey: key) })
         },
-        // key: pending runner
-        WriteCase(name: "tickets.closeTicket", supportsKey: false) {
+        WriteCase(name: "tickets.closeTicket", supportsKey: true) {
             let (w, contact, a, b) = try await twoTickets()
             try await w.engine.tickets.resolve(a, resolution: "Installed.", by: W.salesHead)
             try await w.engine.tickets.resolve(b, resolution: "Installed.", by: W.salesHead)
             return StagedWrite(w, actor: contact,
-                run: { _ in try await w.engine.tickets.close(a, by: contact) },
-                other: { _ in try await w.engine.tickets.close(b, by: contact) })
+                run: { engine, key in try await engine.tickets.close(a, by: contact, idempotencyKey: key) },
+                other: { engine, key in try await engine.tickets.close(b, by: contact, idempotencyKey: key) })
         },
-        // key: pending runner
-        WriteCase(name: "tickets.rateTicket", supportsKey: false) {
+        WriteCase(name: "tickets.rateTicket", supportsKey: true) {
             let (w, contact, a, _) = try await twoTickets()
             try await w.engine.tickets.resolve(a, resolution: "Installed.", by: W.salesHead)
             try await w.engine.tickets.close(a, by: contact)
             return StagedWrite(w, actor: contact,
-                run: { _ in try await w.engine.tickets.rate(a, score: 5, by: contact) },
-                other: { _ in try await w.engine.tickets.rate(a, score: 4, by: contact) })
+                run: { engine, key in try await engine.tickets.rate(a, score: 5, by: contact, idempotencyKey: key) },
+                other: { engine, key in try await engine.tickets.rate(a, score: 4, by: contact, idempotencyKey: key) })
         },
     ]
 }
