@@ -32,7 +32,7 @@ extension WorkflowEngine {
             let revision = try await directory.refresh()
             let outcome: Result<Value, CollabError> = await Self.$plannedDirectoryRevision.withValue(revision) {
                 do throws(CollabError) {
-                    return .success(try await body())
+                    return .success(try await atSettingsRevision(command, body))
                 } catch {
                     return .failure(error)
                 }
@@ -58,10 +58,13 @@ extension WorkflowEngine {
     /// Commits `change`: the engine's one call of the store's commit (commands, imports, settings and timer
     /// effects all come here). Under ``checkedAtCommit(_:_:)``, it commits only if the directory is still at
     /// the revision the command was planned at (else `CollabError.Code.staleDirectory`, and the command is
-    /// planned again); a change that carries its own revision (`execute`'s) keeps it.
+    /// planned again); a change that carries its own revision (`execute`'s) keeps it. Under
+    /// ``atSettingsRevision(_:usesKnownRevision:_:)``, a change planned against settings commits only at the
+    /// settings revision it read them at (else `CollabError.Code.staleSettings`, and it is planned again).
     func commit(_ change: ChangeSet) async throws(CollabError) -> CommitOutcome {
         var change = change
         if change.directoryRevision == nil { change.directoryRevision = Self.plannedDirectoryRevision }
+        if change.settingsRevision == nil { change.settingsRevision = Self.settingsReading?.revision }
         return try await store.commit(change)
     }
 }

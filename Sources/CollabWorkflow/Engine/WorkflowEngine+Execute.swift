@@ -51,9 +51,11 @@ extension WorkflowEngine {
             if let known { revision = known } else { revision = try await directory.refresh() }
             let last = attempt >= Self.staleDirectoryAttempts
             do throws(CollabError) {
-                if let result = try await run(command, by: actor, expectedVersion: expectedVersion, key: key,
-                    fingerprint: fingerprint, directoryRevision: revision)
-                {
+                if let result = try await atSettingsRevision(command.name, usesKnownRevision: true, {
+                    () async throws(CollabError) in
+                    try await run(command, by: actor, expectedVersion: expectedVersion, key: key,
+                        fingerprint: fingerprint, directoryRevision: revision)
+                }) {
                     return result
                 }
                 guard !last else {

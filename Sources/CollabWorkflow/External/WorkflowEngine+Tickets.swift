@@ -7,9 +7,11 @@ extension WorkflowEngine {
     // MARK: Opening
 
     /// Opens a ticket: a customer contact asks, or a member of the company records the request of a contact
-    /// (`onBehalfOf`). The ticket takes the first route of ``Configuration/ticketRouting`` that matches its
-    /// category, starts at the route's first department (whose members are told), and its service clocks
-    /// start.
+    /// (`onBehalfOf`). The ticket takes the first route of the company's ticket routing (its stored
+    /// ``OrganizationSettings``, changed at run time with ``SettingsDesk/save(_:for:by:expectedVersion:idempotencyKey:)``;
+    /// ``Configuration/defaultSettings`` when none are stored) that matches its category, starts at the
+    /// route's first department (whose members are told), and its service clocks start. The ticket is
+    /// opened only under the routing it was planned with: a routing saved meanwhile plans it again.
     ///
     /// - Throws: `CollabError.Code.forbidden` for a member who is neither a customer contact nor a member of
     ///   the company; `CollabError.Code.invalidInput` when no route takes the category, or the draft is wrong.
@@ -45,7 +47,7 @@ extension WorkflowEngine {
             requester = contact
             customer = record
         }
-        let route = configuration.ticketRouting.route(for: draft.category)
+        let route = try await organizationSettings(customer.organizationID).ticketRouting.route(for: draft.category)
         let departments = Set(try await store.departments(in: customer.organizationID).map(\.id))
         if let route {
             for department in route.departmentIDs where !departments.contains(department) {
@@ -413,7 +415,7 @@ extension WorkflowEngine {
 
     func serviceStatus(of ticket: Ticket, now: Date) async throws(CollabError) -> ServiceTargetStatus {
         let calendar = try await workingCalendar(of: ticket.organizationID, department: ticket.departmentID)
-        let targets = configuration.ticketServiceTargets.targets(for: ticket.priority)
+        let targets = try await organizationSettings(ticket.organizationID).ticketServiceTargets.targets(for: ticket.priority)
         let pauses = ticket.pauses(until: now)
         let paused = ticket.waitingSince != nil
         func status(_ allowed: Duration, metAt: Date?) -> ServiceTargetStatus.Target {

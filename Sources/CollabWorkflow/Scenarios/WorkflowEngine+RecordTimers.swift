@@ -33,7 +33,13 @@ extension WorkflowEngine {
         return fired
     }
 
+    /// Fires one record timer; `nil` if another scheduler fired it first. A ticket's timer reads the service
+    /// targets: it commits at the settings revision it read them at, else it is planned again.
     func fire(_ timer: RecordTimer) async throws(CollabError) -> FiredRecordTimer? {
+        try await atSettingsRevision("fire_record_timer") { () async throws(CollabError) in try await fireOnce(timer) }
+    }
+
+    private func fireOnce(_ timer: RecordTimer) async throws(CollabError) -> FiredRecordTimer? {
         let now = now()
         var change = ChangeSet()
         change.firedRecordTimer = (timer.id, now)
