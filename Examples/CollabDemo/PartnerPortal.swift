@@ -73,12 +73,12 @@ func playPartnerPortal(_ store: SQLiteStore, round: String) async throws {
     configuration.logger.logLevel = .warning
     // The host's routing rules: installations go through sales, technology's assessment, then after-sales;
     // anything else from sales straight to after-sales.
-    configuration.ticketRouting = TicketRouting(routes: [
+    configuration.defaultSettings.ticketRouting = TicketRouting(routes: [
         .init("installation", categories: ["installation"], departments: [sales, technology, afterSales]),
         .init("general", departments: [sales, afterSales]),
     ])
     // One working hour to the first reply, one working day (8 h) to the resolution, for medium priority.
-    configuration.ticketServiceTargets = TicketServiceTargets(
+    configuration.defaultSettings.ticketServiceTargets = TicketServiceTargets(
         high: .init(firstResponse: .seconds(30 * 60), resolution: .seconds(4 * 3600)),
         medium: .init(firstResponse: .seconds(3600), resolution: .seconds(8 * 3600)),
         low: .init(firstResponse: .seconds(4 * 3600), resolution: .seconds(24 * 3600)))

@@ -56,7 +56,7 @@ import Testing
         _ = try await store.organizations()
         _ = try await store.department("sales")
         _ = try await store.members(in: "acme")
-        _ = try await engine.setExternalCollaboration("supplier", enabled: true, by: "boss")
+        _ = try await engine.settings.setExternalCollaboration("supplier", enabled: true, by: "boss")
 
         let draft = WorkItemDraft(
             title: "Plan", assigneeIDs: ["worker"], departmentIDs: ["sales"], partnerOrganizationIDs: ["supplier"],

@@ -188,7 +188,7 @@ extension Workplace {
         #expect(try await w.stored(item.id).version == shared.version)
 
         // Without external collaboration the partner sees nothing at all.
-        try await w.engine.setExternalCollaboration("partnerco", enabled: false, by: W.admin)
+        try await w.engine.settings.setExternalCollaboration("partnerco", enabled: false, by: W.admin)
         let error = await expectFailure(.notFound) { try await w.engine.workItems.accept(item.id, by: W.partner) }
         #expect(error?.message == "no work item with id '\(item.id)'")
     }

@@ -45,7 +45,7 @@ import Testing
         try await moved("a new partner")
         try await h.addMember("admin", in: "acme", administrator: true)
         try await moved("a new administrator")
-        try await h.engine.setExternalCollaboration("supplier", enabled: true, by: "admin")
+        try await h.engine.settings.setExternalCollaboration("supplier", enabled: true, by: "admin")
         try await moved("enabling external collaboration")
 
         let item = try await h.engine.workItems.create(h.draft(assignees: ["peer"]), by: "boss")

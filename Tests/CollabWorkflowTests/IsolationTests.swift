@@ -221,7 +221,7 @@ final class IsolationRun {
         _ = try await store.commit(partnerships)
         // acme's administrator enables every outside organization (globex shares with none).
         for (org, _) in outside {
-            try await engine.setExternalCollaboration(org, enabled: true, by: "acme-m0")
+            try await engine.settings.setExternalCollaboration(org, enabled: true, by: "acme-m0")
             ref.orgs[org]?.enabled = true
         }
 
@@ -287,7 +287,7 @@ final class IsolationRun {
             partners: [disabled], attachments: [:], comments: [plantedComment.id: .external], due: planted.dueAt,
             state: planted.state)
         var lostAccess = Set(members[disabled] ?? [])
-        try await engine.setExternalCollaboration(disabled, enabled: false, by: "acme-m0")
+        try await engine.settings.setExternalCollaboration(disabled, enabled: false, by: "acme-m0")
         ref.orgs[disabled]?.enabled = false
         if let shared = ref.items.values.sorted(by: { $0.id < $1.id }).first(where: { !$0.partners.isEmpty }) {
             let partner = shared.partners[0]

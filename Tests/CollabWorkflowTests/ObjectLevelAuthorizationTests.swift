@@ -30,8 +30,8 @@ struct TwoCompanies {
         try await h.addMember("globex-worker", in: "globex")
         try await h.addMember("supplier-rep", in: "supplier")
         try await h.addMember("rival-rep", in: "rival")
-        try await h.engine.setExternalCollaboration("supplier", enabled: true, by: "acme-admin")
-        try await h.engine.setExternalCollaboration("rival", enabled: true, by: "acme-admin")
+        try await h.engine.settings.setExternalCollaboration("supplier", enabled: true, by: "acme-admin")
+        try await h.engine.settings.setExternalCollaboration("rival", enabled: true, by: "acme-admin")
         acmeItem = try await h.engine.workItems.create(
             h.draft(title: "Acme order", assignees: ["acme-worker"], departments: ["acme-sales"]), by: "acme-boss")
         try await h.engine.workItems.share(acmeItem.id, with: "supplier", by: "acme-boss")
@@ -79,7 +79,7 @@ func refusal(_ id: String, _ body: () async throws -> Void) async -> String {
         try await h.addMember("globex-admin", in: "globex", administrator: true)
         try await h.engine.partners.invite(PartnerInvitation(partnerID: "globex-supplier", name: "Globex Supplier",
             contacts: [ExternalContact(memberID: "gs-rep", displayName: "GS Rep")]), by: "globex-admin")
-        try await h.engine.setExternalCollaboration("rival", enabled: false, by: "acme-admin")
+        try await h.engine.settings.setExternalCollaboration("rival", enabled: false, by: "acme-admin")
         let before = try await world.dump()
 
         let missing = await refusal("no-org") {
@@ -287,7 +287,7 @@ func refusal(_ id: String, _ body: () async throws -> Void) async -> String {
         // Shared again, then the administrator disables the partner altogether.
         try await engine.workItems.share(id, with: "supplier", by: "acme-boss")
         #expect(try await engine.workItems.count(as: "supplier-rep") == 1)
-        try await engine.setExternalCollaboration("supplier", enabled: false, by: "acme-admin")
+        try await engine.settings.setExternalCollaboration("supplier", enabled: false, by: "acme-admin")
         #expect(try await engine.workItems.list(as: "supplier-rep").items.isEmpty)
         await #expect(throws: CollabError.self) { try await engine.workItems.workItem(id, as: "supplier-rep") }
     }

@@ -177,7 +177,7 @@ final class Race: Sendable {
             organization.name = "PartnerCo Holdings"
             try await w.h.store.save(organization)
         }
-        try await engine.setExternalCollaboration("partnerco", enabled: false, by: W.admin)
+        try await engine.settings.setExternalCollaboration("partnerco", enabled: false, by: W.admin)
         #expect(race.count == 1)
         let stored = try #require(try await w.h.store.organization("partnerco"))
         #expect(stored.name == "PartnerCo Holdings", "the switch wrote back the name it read before the rename")

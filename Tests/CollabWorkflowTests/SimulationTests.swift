@@ -29,7 +29,7 @@ struct MonthSimulation {
         var policy = TimerPolicy()
         policy.escalationDelay = Self.escalationDelay
         var configuration = WorkflowEngine.Configuration()
-        configuration.timers = policy
+        configuration.defaultSettings.timers = policy
         let h = try TestHarness(engineConfiguration: configuration, now: local(Self.zone, 2026, 4, 1, 8))
         try await h.addOrganization("acme", timeZone: Self.zone)
         try await h.store.save(calendar, for: "acme", department: nil)

@@ -17,7 +17,7 @@ func timedCompany(zone: String = "Asia/Shanghai", now: Date, calendar: BusinessC
     policy: TimerPolicy = TimerPolicy()) async throws -> TestHarness
 {
     var configuration = WorkflowEngine.Configuration()
-    configuration.timers = policy
+    configuration.defaultSettings.timers = policy
     let h = try TestHarness(engineConfiguration: configuration, now: now)
     try await h.addOrganization("acme", timeZone: zone)
     try await h.addDepartment("ops", in: "acme")

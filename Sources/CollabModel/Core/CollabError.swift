@@ -33,6 +33,10 @@ public struct CollabError: Error, Sendable, Equatable, CustomStringConvertible, 
         /// it, so its authorization and validation may be out of date; nothing was written. The engine plans
         /// such a command again by itself.
         public static let staleDirectory = Code(rawValue: "stale_directory")
+        /// An organization's run-time settings (ticket routing, service targets, timer defaults) changed
+        /// after the command read them, so what it planned may follow the old settings; nothing was written.
+        /// The engine plans such a command again by itself.
+        public static let staleSettings = Code(rawValue: "stale_settings")
         /// The idempotency key was already used for a different command.
         public static let idempotencyKeyReused = Code(rawValue: "idempotency_key_reused")
         /// A value with the same identity already exists.

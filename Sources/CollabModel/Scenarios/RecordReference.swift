@@ -29,6 +29,8 @@ public struct RecordReference: Hashable, Sendable, Codable, CustomStringConverti
         public static let customer = Kind(rawValue: "customer")
         /// A ``Ticket``.
         public static let ticket = Kind(rawValue: "ticket")
+        /// An organization's run-time settings (``StoredSettings``); the id is the organization's.
+        public static let settings = Kind(rawValue: "settings")
     }
 
     /// What kind of record.
@@ -61,6 +63,8 @@ public struct RecordReference: Hashable, Sendable, Codable, CustomStringConverti
     public static func customer(_ id: Organization.ID) -> Self { Self(.customer, id.rawValue) }
     /// The ticket `id`.
     public static func ticket(_ id: Ticket.ID) -> Self { Self(.ticket, id.rawValue) }
+    /// The run-time settings of the organization `id`.
+    public static func settings(_ id: Organization.ID) -> Self { Self(.settings, id.rawValue) }
 
     /// `kind:id`, as stored.
     public var stored: String { "\(kind.rawValue):\(id)" }

@@ -222,4 +222,4 @@ public struct OutboxCounts: Hashable, Sendable, Codable {
 /// ``SQLiteStore`` is the default implementation; a host can implement its own (see the article
 /// "Implementing a storage backend").
 public protocol CollabStorage: DirectoryStore, WorkItemStore, MessageStore, ReportStore, ScenarioStore,
-    ExternalStore, RetentionStore {}
+    ExternalStore, RetentionStore, SettingsStore {}

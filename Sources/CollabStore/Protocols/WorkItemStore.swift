@@ -120,6 +120,15 @@ public struct ChangeSet: Sendable {
     /// set, the change commits only if the directory has not changed since, and otherwise fails with
     /// `CollabError.Code.staleDirectory`, so a command is never authorized against an outdated directory.
     public var directoryRevision: Int64?
+    /// An organization's new settings, written only if the stored version is still `settings.version - 1`
+    /// (nothing stored, for version 1); otherwise the change fails with `CollabError.Code.conflict` and
+    /// nothing is written. Moves the settings revision.
+    public var settings: StoredSettings?
+    /// The settings revision (``SettingsStore/settingsRevision()``) the change was planned under: when set,
+    /// the change commits only if no organization's settings changed since, and otherwise fails with
+    /// `CollabError.Code.staleSettings`, so a command never acts on routing or timer defaults that were
+    /// replaced while it planned.
+    public var settingsRevision: Int64?
     /// An item the change adds to without changing it (a comment's item): the change commits only if the item
     /// is still at this version, and otherwise fails with `CollabError.Code.conflict`, so a comment never
     /// lands after an unshare or a reassignment that took its author's right to comment.

@@ -478,6 +478,32 @@ extension SQLiteStore {
                 CREATE INDEX notifications_read ON notifications(created_at) WHERE read_at IS NOT NULL;
                 """)
         }
+        migrator.registerMigration("v8 organization settings, settings revision") { db in
+            // Run-time settings (ticket routing, service targets, timer defaults) are versioned records, one
+            // per organization, the settings as JSON. Every change of them moves the settings revision,
+            // whoever makes it: caches of settings compare it, and a change planned against settings commits
+            // only under the revision it was planned at.
+            try db.execute(sql: """
+                CREATE TABLE organization_settings (
+                    organization_id TEXT PRIMARY KEY NOT NULL REFERENCES organizations(id),
+                    version INTEGER NOT NULL,
+                    body TEXT NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    updated_by TEXT NOT NULL
+                ) WITHOUT ROWID;
+                CREATE TABLE settings_revision (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    value INTEGER NOT NULL
+                );
+                INSERT INTO settings_revision (id, value) VALUES (1, 0);
+                CREATE TRIGGER organization_settings_insert_revision AFTER INSERT ON organization_settings
+                    BEGIN UPDATE settings_revision SET value = value + 1 WHERE id = 1; END;
+                CREATE TRIGGER organization_settings_update_revision AFTER UPDATE ON organization_settings
+                    BEGIN UPDATE settings_revision SET value = value + 1 WHERE id = 1; END;
+                CREATE TRIGGER organization_settings_delete_revision AFTER DELETE ON organization_settings
+                    BEGIN UPDATE settings_revision SET value = value + 1 WHERE id = 1; END;
+                """)
+        }
         return migrator
     }()
 }

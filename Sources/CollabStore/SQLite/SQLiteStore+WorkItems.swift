@@ -21,6 +21,7 @@ extension SQLiteStore {
                     "the directory changed (revision \(current ?? -1)) after the command was planned at revision \(planned)")
             }
         }
+        try checkSettingsRevision(change, db)
         if let unchanged = change.unchangedItem {
             let actual = try Int.fetchOne(db.cachedStatement(sql: "SELECT version FROM work_items WHERE id = ?"),
                 arguments: [unchanged.id.rawValue])
@@ -161,6 +162,7 @@ extension SQLiteStore {
                 [switched.enabled ? 1 : 0, switched.organizationID.rawValue])
             if changed == 0 { throw CollabError.notFound("organization", switched.organizationID.rawValue) }
         }
+        try writeSettings(change, db)
         if let fired = change.firedRecordTimer {
             let changed = try db.run(
                 "UPDATE record_timers SET state = 'fired', fired_at = ? WHERE id = ? AND state = 'pending'",

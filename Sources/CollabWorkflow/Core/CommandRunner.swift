@@ -136,8 +136,15 @@ extension WorkflowEngine {
             do throws(CollabError) {
                 let subject = try await cachedSubject(command.actor)
                 guard subject.isActive else { throw Self.cannotAct(command.actor) }
-                var planned = try await plan(Planning(subject: subject, now: now(), directoryRevision: revision))
+                // The settings the plan reads (routing, service targets, timer defaults) hold at commit too.
+                let settings = SettingsReading(usesKnownRevision: attempt == 1)
+                let planning = Planning(subject: subject, now: now(), directoryRevision: revision)
+                let result: Result<Planned<Output>, CollabError> = await Self.$settingsReading.withValue(settings) {
+                    do throws(CollabError) { return .success(try await plan(planning)) } catch { return .failure(error) }
+                }
+                var planned = try result.get()
                 planned.change.directoryRevision = revision
+                planned.change.settingsRevision = settings.revision
                 if let key {
                     let payload: Data
                     do {
@@ -172,6 +179,15 @@ extension WorkflowEngine {
                 case .replayed(let recorded):
                     return try await replay(recorded, of: command)
                 }
+            } catch where error.code == .staleSettings {
+                settingsCache.invalidate()
+                guard !last else {
+                    throw CollabError(.staleSettings,
+                        "the settings changed while '\(command.name)' was planned, \(attempt) times; nothing was written")
+                }
+                logger.debug("settings changed while planning, planning again", metadata: [
+                    "command": "\(command.name)", "actor": "\(command.actor)", "attempt": "\(attempt)",
+                ])
             } catch where error.code == .staleDirectory {
                 directory.invalidate()
                 guard !last else {
@@ -206,18 +222,30 @@ extension WorkflowEngine {
             attempt += 1
             let revision = try await directory.refresh()
             do throws(CollabError) {
-                var planned = try await plan(now())
+                let settings = SettingsReading(usesKnownRevision: false)
+                let now = now()
+                let result: Result<Planned<Output>, CollabError> = await Self.$settingsReading.withValue(settings) {
+                    do throws(CollabError) { return .success(try await plan(now)) } catch { return .failure(error) }
+                }
+                var planned = try result.get()
                 planned.change.directoryRevision = revision
+                planned.change.settingsRevision = settings.revision
                 _ = try await commit(planned.change)
                 return planned.output
-            } catch where error.code == .staleDirectory {
-                directory.invalidate()
+            } catch where error.code == .staleSettings || error.code == .staleDirectory {
+                if error.code == .staleSettings { settingsCache.invalidate() } else { directory.invalidate() }
                 guard attempt < Self.staleDirectoryAttempts else {
-                    throw CollabError(.staleDirectory,
-                        "the directory changed while '\(name)' was planned, \(attempt) times; nothing was written")
+                    throw CollabError(error.code,
+                        "the directory or the settings changed while '\(name)' was planned, \(attempt) times; nothing was written")
                 }
             }
         }
+    }
+
+    /// Commits `change`: the package's one call of the store's commit, reached only through ``run(_:plan:)`` and
+    /// ``runEffect(_:plan:)``.
+    private func commit(_ change: ChangeSet) async throws(CollabError) -> CommitOutcome {
+        try await store.commit(change)
     }
 
     /// A recorded result, handed out again only as a fresh command would be answered now: a deactivated actor

@@ -6,39 +6,13 @@ import Foundation
 extension WorkflowEngine {
     /// Enables or disables external collaboration with a partner or customer organization. Only an
     /// administrator of the internal organization may; the change is audited.
+    @available(*, deprecated, renamed: "settings.setExternalCollaboration(_:enabled:by:idempotencyKey:)",
+        message: "use engine.settings.setExternalCollaboration, which also takes an idempotency key")
     @discardableResult
     public func setExternalCollaboration(
         _ organizationID: Organization.ID, enabled: Bool, by administrator: Member.ID
     ) async throws(CollabError) -> Organization {
-        guard Self.isPlanningAtRevision else {
-            return try await checkedAtCommit("set_external_collaboration") { () async throws(CollabError) in
-                try await setExternalCollaboration(organizationID, enabled: enabled, by: administrator)
-            }
-        }
-        let subject = try await subject(administrator)
-        guard subject.isActive, subject.isAdministrator, subject.organizationKind == .internal else {
-            throw CollabError(.forbidden,
-                "member '\(administrator)' is not an administrator and may not change external collaboration")
-        }
-        guard var organization = try await store.organization(organizationID), organization.kind != .internal else {
-            throw CollabError.notFound("partner or customer organization", organizationID.rawValue)
-        }
-        // An organization invited or registered by companies is theirs to switch: another company's
-        // administrator may not cut it off or let it back in. (One no company invited — made directly in the
-        // directory — any administrator switches.)
-        let companies = Set(try await store.partnerships(of: organizationID, asPartner: true).map(\.organizationID))
-        if !companies.isEmpty && !companies.contains(subject.organizationID) {
-            throw CollabError.notFound("partner or customer organization", organizationID.rawValue)
-        }
-        organization.externalCollaborationEnabled = enabled
-        var change = ChangeSet()
-        change.externalCollaboration = (organizationID, enabled)
-        change.auditEvents.append(AuditEvent(
-            id: AuditEvent.ID(identifiers.next()), organizationID: subject.organizationID, itemID: nil,
-            actorID: administrator, action: enabled ? "enable_external_collaboration" : "disable_external_collaboration",
-            fromState: nil, toState: nil, details: ["organization": organizationID.rawValue], occurredAt: now()))
-        _ = try await commit(change)
-        return organization
+        try await settings.setExternalCollaboration(organizationID, enabled: enabled, by: administrator)
     }
 }
 

@@ -42,12 +42,32 @@ public struct WorkflowEngine: Sendable {
         public var limits: ValidationLimits = .default
         /// Where the engine logs.
         public var logger = Logger(label: "collab.workflow")
-        /// Reminders, escalations and decision reminders.
-        public var timers = TimerPolicy()
-        /// How customer tickets route between departments.
-        public var ticketRouting = TicketRouting()
-        /// The service targets of tickets, in working time.
-        public var ticketServiceTargets = TicketServiceTargets()
+        /// The run-time settings of an organization that has none stored: ticket routing, service targets
+        /// and timer defaults.
+        ///
+        /// These are initial defaults only. Administrators change an organization's settings while the system
+        /// runs with ``SettingsDesk/save(_:for:by:expectedVersion:idempotencyKey:)`` (`engine.settings.save`):
+        /// the saved settings are stored, versioned and audited, and every engine on the database follows
+        /// them from its next command on, whatever its own defaults.
+        public var defaultSettings = OrganizationSettings()
+        /// Reminders, escalations and decision reminders of an organization with no stored settings.
+        @available(*, deprecated, message: "an initial default only: set defaultSettings.timers, and change an organization's timers at run time with engine.settings.save")
+        public var timers: TimerPolicy {
+            get { defaultSettings.timers }
+            set { defaultSettings.timers = newValue }
+        }
+        /// How customer tickets route between departments, for an organization with no stored settings.
+        @available(*, deprecated, message: "an initial default only: set defaultSettings.ticketRouting, and change an organization's routing at run time with engine.settings.save")
+        public var ticketRouting: TicketRouting {
+            get { defaultSettings.ticketRouting }
+            set { defaultSettings.ticketRouting = newValue }
+        }
+        /// The service targets of tickets, in working time, for an organization with no stored settings.
+        @available(*, deprecated, message: "an initial default only: set defaultSettings.ticketServiceTargets, and change an organization's targets at run time with engine.settings.save")
+        public var ticketServiceTargets: TicketServiceTargets {
+            get { defaultSettings.ticketServiceTargets }
+            set { defaultSettings.ticketServiceTargets = newValue }
+        }
         /// Deliberate isolation faults, for tests that prove the isolation tests can fail (internal).
         var externalIsolationFaults: ExternalIsolationFaults = []
         /// Runs between a command's plan and its commit, with the command's name and attempt (internal: the
@@ -66,6 +86,7 @@ public struct WorkflowEngine: Sendable {
     let configuration: Configuration
     let authorizer: Authorizer
     let directory: DirectoryCache
+    let settingsCache: SettingsCache
     var logger: Logger { configuration.logger }
 
     /// Creates an engine over `store`.
@@ -83,6 +104,7 @@ public struct WorkflowEngine: Sendable {
         self.configuration = configuration
         self.authorizer = configuration.accessControl.authorizer
         self.directory = DirectoryCache(store: store)
+        self.settingsCache = SettingsCache(store: store)
     }
 
     /// The access control this engine decides with: give the same value to a `ReportGenerator`.

@@ -11,7 +11,8 @@ extension WorkflowEngine {
     ///   the incident's trail);
     /// - a purchase order or a ticket: the company's members who see it (the trail is internal: the
     ///   supplier's or the customer's members get an empty list, as outside members do for work items);
-    /// - a partner: the administrators and auditors of the company that invited it.
+    /// - a partner: the administrators and auditors of the company that invited it;
+    /// - an organization's settings: its administrators and auditors.
     ///
     /// - Throws: `CollabError.Code.notFound` when the record does not exist or the viewer may not see it.
     public func auditTrail(of record: RecordReference, as viewer: Member.ID) async throws(CollabError) -> [AuditEvent] {
@@ -51,6 +52,10 @@ extension WorkflowEngine {
             let companies = Set(try await store.partnerships(of: Organization.ID(record.id), asPartner: true)
                 .map(\.organizationID))
             guard companies.contains(subject.organizationID), !subject.isExternal, subject.isActive,
+                subject.isAdministrator || subject.roles.contains(.auditor)
+            else { throw missing }
+        case .settings:
+            guard subject.organizationID == Organization.ID(record.id), !subject.isExternal, subject.isActive,
                 subject.isAdministrator || subject.roles.contains(.auditor)
             else { throw missing }
         default:

@@ -3,72 +3,10 @@ import CollabPermissions
 import CollabStore
 import Foundation
 
-// What the scenario commands (announcements, meetings, emergency plans) share: idempotent commits of
-// records, the directory of an organization, audit events and notifications about a record.
+// What the desks' plans share: the directory of an organization, audit events and notifications about a
+// record.
 
 extension WorkflowEngine {
-    /// The result recorded under `idempotencyKey` for this command and input, if it was run before, checked
-    /// as ``replayable(_:actor:visible:)`` checks it.
-    ///
-    /// - Parameter visible: throws `CollabError.Code.notFound` unless the subject may still see the result.
-    /// - Throws: `CollabError.Code.idempotencyKeyReused` when the key was used for another command or input;
-    ///   `CollabError.Code.forbidden` when the actor is deactivated; what `visible` throws.
-    func replayed<Result: Codable & Sendable>(
-        _ type: Result.Type, command: String, input: some Encodable, actor: Member.ID, idempotencyKey: String?,
-        visible: (Subject, Result) async throws(CollabError) -> Void
-    ) async throws(CollabError) -> Result? {
-        guard let idempotencyKey else { return nil }
-        var report = ValidationReport()
-        report.checkText(idempotencyKey, field: "idempotencyKey", maxLength: 255)
-        try report.throwIfInvalid()
-        guard let recorded = try await store.recordedResult(for: IdempotencyKey(actorID: actor, key: idempotencyKey))
-        else { return nil }
-        let result = try Self.decodeRecorded(type, recorded, command: command, fingerprint: Self.recordFingerprint(input))
-        return try await replayable(result, actor: actor, visible: visible)
-    }
-
-    /// A recorded result, handed out again only as a fresh command would be answered now: a deactivated actor
-    /// is refused (`CollabError.Code.forbidden`, as the command itself refuses them), and an actor who may no
-    /// longer see the record gets `visible`'s `CollabError.Code.notFound`, so a retry never returns what its
-    /// actor lost access to.
-    func replayable<Result>(
-        _ result: Result, actor: Member.ID, visible: (Subject, Result) async throws(CollabError) -> Void
-    ) async throws(CollabError) -> Result {
-        let subject = try await activeSubject(actor)
-        try await visible(subject, result)
-        return result
-    }
-
-    /// Commits `change` and returns `result`; with an idempotency key, the result is recorded with the change,
-    /// and a concurrent run that committed first under the same key returns its result instead (checked by
-    /// ``replayable(_:actor:visible:)``).
-    func commitRecord<Result: Codable & Sendable>(
-        _ change: ChangeSet, returning result: Result, command: String, input: some Encodable, actor: Member.ID,
-        idempotencyKey: String?, visible: (Subject, Result) async throws(CollabError) -> Void
-    ) async throws(CollabError) -> Result {
-        var change = change
-        let fingerprint = Self.recordFingerprint(input)
-        if let idempotencyKey {
-            let payload: Data
-            do {
-                payload = try JSONEncoder().encode(result)
-            } catch {
-                throw CollabError(.storageFailure, "could not encode the result of '\(command)': \(error)")
-            }
-            change.idempotency = IdempotencyRecord(
-                key: IdempotencyKey(actorID: actor, key: idempotencyKey),
-                result: RecordedResult(command: command, fingerprint: fingerprint, payload: payload))
-        }
-        switch try await commit(change) {
-        case .committed:
-            logger.debug("committed command", metadata: ["command": "\(command)", "actor": "\(actor)"])
-            return result
-        case .replayed(let recorded):
-            let replay = try Self.decodeRecorded(Result.self, recorded, command: command, fingerprint: fingerprint)
-            return try await replayable(replay, actor: actor, visible: visible)
-        }
-    }
-
     /// An audit event about a record.
     func recordEvent(
         _ record: RecordReference, organization: Organization.ID, actor: Member.ID, action: String,

@@ -34,7 +34,7 @@ extension WorkflowEngine {
             requester = contact
             customer = record
         }
-        let route = configuration.ticketRouting.route(for: draft.category)
+        let route = try await organizationSettings(customer.organizationID).ticketRouting.route(for: draft.category)
         let departments = Set(try await store.departments(in: customer.organizationID).map(\.id))
         if let route {
             for department in route.departmentIDs where !departments.contains(department) {
@@ -292,7 +292,7 @@ extension WorkflowEngine {
 
     func serviceStatus(of ticket: Ticket, now: Date) async throws(CollabError) -> ServiceTargetStatus {
         let calendar = try await workingCalendar(of: ticket.organizationID, department: ticket.departmentID)
-        let targets = configuration.ticketServiceTargets.targets(for: ticket.priority)
+        let targets = try await organizationSettings(ticket.organizationID).ticketServiceTargets.targets(for: ticket.priority)
         let pauses = ticket.pauses(until: now)
         let paused = ticket.waitingSince != nil
         func status(_ allowed: Duration, metAt: Date?) -> ServiceTargetStatus.Target {

@@ -3,22 +3,6 @@ import CollabPermissions
 import CollabStore
 import Foundation
 
-/// When Collab reminds, declares overdue and escalates.
-public struct TimerPolicy: Hashable, Sendable {
-    /// How long before the deadline the assignees are reminded (once per offset).
-    public var reminderOffsets: [Duration] = [.seconds(86_400), .seconds(7_200)]
-    /// How much working time after the deadline an overdue item is escalated to the heads of its
-    /// departments (an item without a head who may see it: to its initiator and the organization's
-    /// administrators); `nil` never escalates. Time the item waits on an outside party does not count.
-    public var escalationDelay: Duration? = .seconds(8 * 3600)
-    /// How much working time a review or an adjustment request may wait before the decider is reminded;
-    /// `nil` never reminds.
-    public var decisionReminderDelay: Duration? = .seconds(8 * 3600)
-
-    /// Creates a policy; every value has a default.
-    public init() {}
-}
-
 /// A timer that fired, with what it caused.
 public struct FiredTimer: Hashable, Sendable {
     /// The timer.
@@ -64,7 +48,7 @@ extension WorkflowEngine {
         guard open.contains(item.state) else {
             return TimerPlan(itemID: item.id, organizationID: item.organizationID, timers: [])
         }
-        let policy = configuration.timers
+        let policy = try await organizationSettings(item.organizationID).timers
         let due = item.dueAt.storedKey
         for offset in policy.reminderOffsets where offset > .zero {
             let fireAt = item.dueAt.addingTimeInterval(-offset.timeInterval)

@@ -30,6 +30,8 @@ extension WorkflowEngine {
         return fired
     }
 
+    /// Fires one record timer; `nil` if another scheduler fired it first. A ticket's timer reads the service
+    /// targets: it commits at the settings revision it read them at, else it is planned again.
     func fire(_ timer: RecordTimer) async throws(CollabError) -> FiredRecordTimer? {
         do {
             let fired = try await runEffect("fire_record_timer") { now throws(CollabError) in

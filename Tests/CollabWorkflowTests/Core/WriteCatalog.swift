@@ -86,7 +86,7 @@ enum WriteCatalog {
         "workItems.comment", "workItems.share", "workItems.unshare", "workItems.watch", "workItems.unwatch",
         "workItems.importItems",
         "inbox.markRead", "inbox.markAllRead",
-        "settings.setExternalCollaboration",
+        "settings.setExternalCollaboration", "settings.save",
         "announcements.publish", "announcements.openAnnouncement", "announcements.acknowledge",
         "announcements.setPinned", "announcements.setExpiry",
         "meetings.recordMeeting",
@@ -279,12 +279,22 @@ enum WriteCatalog {
     // MARK: Settings
 
     static let settings: [WriteCase] = [
-        // key: pending settings desk
-        WriteCase(name: "settings.setExternalCollaboration", supportsKey: false) {
+        WriteCase(name: "settings.setExternalCollaboration", supportsKey: true) {
             let w = try await Workplace()
             return StagedWrite(w, actor: W.admin,
-                run: { engine, _ in try await engine.setExternalCollaboration("partnerco", enabled: false, by: W.admin) },
-                other: { engine, _ in try await engine.setExternalCollaboration("partnerco", enabled: true, by: W.admin) })
+                run: { engine, key in try await engine.settings.setExternalCollaboration("partnerco", enabled: false, by: W.admin, idempotencyKey: key) },
+                other: { engine, key in try await engine.settings.setExternalCollaboration("partnerco", enabled: true, by: W.admin, idempotencyKey: key) })
+        },
+        WriteCase(name: "settings.save", supportsKey: true) {
+            let w = try await Workplace()
+            var slow = OrganizationSettings()
+            slow.ticketServiceTargets = TicketServiceTargets(all: .init(firstResponse: .seconds(8 * 3600), resolution: .seconds(40 * 3600)))
+            var fast = OrganizationSettings()
+            fast.ticketServiceTargets = TicketServiceTargets(all: .init(firstResponse: .seconds(3600), resolution: .seconds(8 * 3600)))
+            let (slowSettings, fastSettings) = (slow, fast)
+            return StagedWrite(w, actor: W.admin,
+                run: { engine, key in try await engine.settings.save(slowSettings, for: "acme", by: W.admin, idempotencyKey: key) },
+                other: { engine, key in try await engine.settings.save(fastSettings, for: "acme", by: W.admin, idempotencyKey: key) })
         },
     ]
 
@@ -521,7 +531,7 @@ enum WriteCatalog {
     /// Tickets of category "installation" go from `sales` to `eng`; every other category stays at `sales`.
     private static func ticketConfiguration() -> WorkflowEngine.Configuration {
         var configuration = WorkflowEngine.Configuration()
-        configuration.ticketRouting = TicketRouting(routes: [
+        configuration.defaultSettings.ticketRouting = TicketRouting(routes: [
             TicketRouting.Route("installation", categories: ["installation"], departments: ["sales", "eng"]),
             TicketRouting.Route("general", departments: ["sales"]),
         ])

@@ -218,7 +218,7 @@ final class ExternalIsolationRun {
             categories[company] = ["\(c)-install", "\(c)-defect", "\(c)-question"]
         }
         var configuration = WorkflowEngine.Configuration()
-        configuration.ticketRouting = TicketRouting(routes: routes)
+        configuration.defaultSettings.ticketRouting = TicketRouting(routes: routes)
         configuration.logger = .init(label: "external-iso", factory: { _ in SwiftLogNoOpLogHandler() })
         switch fault {
         case .organization: configuration.externalIsolationFaults = .recordsIgnoreOrganization
@@ -549,7 +549,7 @@ final class ExternalIsolationRun {
             ref.orgs[disabled]?.enabled = false
         }
         if chance(0.5), let disabled = pick(customerIDs) {
-            try await engine.setExternalCollaboration(disabled, enabled: false, by: admin(of: ref.customers[disabled]?.company ?? "acme"))
+            try await engine.settings.setExternalCollaboration(disabled, enabled: false, by: admin(of: ref.customers[disabled]?.company ?? "acme"))
             ref.orgs[disabled]?.enabled = false
         }
         for org in [pick(suppliers), pick(customerIDs)].compactMap({ $0 }) {

@@ -28,12 +28,12 @@ private struct Desk {
     /// A configuration with the desk's routes and `targets`.
     static func configuration(targets: TicketServiceTargets = TicketServiceTargets()) -> WorkflowEngine.Configuration {
         var configuration = WorkflowEngine.Configuration()
-        configuration.ticketRouting = TicketRouting(routes: [
+        configuration.defaultSettings.ticketRouting = TicketRouting(routes: [
             TicketRouting.Route("installation", categories: ["installation"],
                 departments: [sales, technology, afterSales]),
             TicketRouting.Route("general", departments: [sales]),
         ])
-        configuration.ticketServiceTargets = targets
+        configuration.defaultSettings.ticketServiceTargets = targets
         return configuration
     }
 
@@ -441,7 +441,7 @@ private struct Desk {
     @Test("a category no route takes is refused and writes nothing")
     func unroutedCategory() async throws {
         var configuration = Desk.configuration()
-        configuration.ticketRouting = TicketRouting(routes: [
+        configuration.defaultSettings.ticketRouting = TicketRouting(routes: [
             TicketRouting.Route("installation", categories: ["installation"],
                 departments: [Desk.sales, Desk.technology, Desk.afterSales]),
         ])
@@ -824,7 +824,7 @@ private struct Desk {
         #expect(try await d.engine.customers.list(as: globexOwner).items.map(\.id) == [foreign.customer.id])
 
         // With external collaboration switched off, C1's contacts see nothing any more.
-        try await d.engine.setExternalCollaboration(c1.id, enabled: false, by: Workplace.admin)
+        try await d.engine.settings.setExternalCollaboration(c1.id, enabled: false, by: Workplace.admin)
         let anna = c1.contacts[0]
         #expect(try await d.engine.tickets.customerTickets(as: anna).items.isEmpty)
         await expectFailure(.notFound, "collaboration disabled") { _ = try await d.engine.tickets.customerTicket(t1.id, as: anna) }
