@@ -133,11 +133,12 @@ extension WorkflowEngine {
             let revision: Int64
             if let known { revision = known } else { revision = try await directory.refresh() }
             let last = attempt >= Self.staleDirectoryAttempts
+            // The settings the plan reads (routing, service targets, timer defaults) hold at commit too; the
+            // first plan takes the settings revision the cache last saw, as it does the directory's.
+            let settings = SettingsReading(usesKnownRevision: attempt == 1)
             do throws(CollabError) {
                 let subject = try await cachedSubject(command.actor)
                 guard subject.isActive else { throw Self.cannotAct(command.actor) }
-                // The settings the plan reads (routing, service targets, timer defaults) hold at commit too.
-                let settings = SettingsReading(usesKnownRevision: attempt == 1)
                 let planning = Planning(subject: subject, now: now(), directoryRevision: revision)
                 let result: Result<Planned<Output>, CollabError> = await Self.$settingsReading.withValue(settings) {
                     do throws(CollabError) { return .success(try await plan(planning)) } catch { return .failure(error) }
@@ -197,10 +198,16 @@ extension WorkflowEngine {
                 logger.debug("directory changed while planning, planning again", metadata: [
                     "command": "\(command.name)", "actor": "\(command.actor)", "attempt": "\(attempt)",
                 ])
-            } catch where known != nil {
+            } catch where known != nil || settings.usesKnownRevision {
                 // Planned on values not read in this call: fail only if they are still current.
-                guard try await directory.refresh() != known else { throw error }
-                logger.debug("directory had changed before planning, planning again", metadata: [
+                var directoryMoved = false
+                if let known { directoryMoved = try await directory.refresh() != known }
+                var settingsMoved = false
+                if settings.usesKnownRevision, let read = settings.revision {
+                    settingsMoved = try await settingsCache.refresh() != read
+                }
+                guard directoryMoved || settingsMoved else { throw error }
+                logger.debug("directory or settings had changed before planning, planning again", metadata: [
                     "command": "\(command.name)", "actor": "\(command.actor)", "error": "\(error.code.rawValue)",
                 ])
             }
