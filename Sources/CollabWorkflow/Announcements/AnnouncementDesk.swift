@@ -147,7 +147,7 @@ public struct AnnouncementDesk: Sendable {
         let engine = engine
         return try await engine.run(Command("set_pinned", by: member, inputs: ["pinned": pinned, "id": id],
             idempotencyKey: idempotencyKey, visible: engine.announcementVisible)) { planning throws(CollabError) in
-            try await engine.planAnnouncementChange(id, action: pinned ? "pin" : "unpin", planning) { announcement, _ in
+            try await engine.planAnnouncementChange(id, .pinAnnouncement, action: pinned ? "pin" : "unpin", planning) { announcement, _ in
                 announcement.isPinned = pinned
             }
         }
@@ -171,7 +171,7 @@ public struct AnnouncementDesk: Sendable {
         let engine = engine
         return try await engine.run(Command("set_expiry", by: member, inputs: ["expiresAt": expiresAt, "id": id],
             idempotencyKey: idempotencyKey, visible: engine.announcementVisible)) { planning throws(CollabError) in
-            try await engine.planAnnouncementChange(id, action: "set_expiry", planning) { announcement, now in
+            try await engine.planAnnouncementChange(id, .setAnnouncementExpiry, action: "set_expiry", planning) { announcement, now in
                 announcement.expiresAt = expiresAt.map { max(WorkflowEngine.truncated($0), now) }
             }
         }

@@ -42,7 +42,7 @@ public struct IncidentDesk: Sendable {
         let engine = engine
         let visible: (Subject, EmergencyPlan) async throws(CollabError) -> Void = { subject, plan throws(CollabError) in
             guard let stored = try await engine.store.emergencyPlan(plan.id, version: plan.version),
-                ScenarioRules.canSee(subject, stored)
+                engine.isAllowed(subject, .viewPlan, on: .emergencyPlan(stored))
             else { throw CollabError.notFound("emergency plan", plan.id.rawValue) }
         }
         return try await engine.run(Command("save_plan", by: admin,
@@ -285,7 +285,7 @@ public struct IncidentDesk: Sendable {
     {
         { subject, request throws(CollabError) in
             guard let incident = try await engine.store.incident(request.incidentID),
-                ScenarioRules.canSee(subject, incident) || ScenarioRules.canDecide(subject, request)
+                engine.isAllowed(subject, .viewResourceRequest, on: .resourceRequest(request, of: incident))
             else { throw CollabError.notFound("resource request", request.id.rawValue) }
         }
     }
