@@ -11,6 +11,11 @@ import Foundation
 /// against fresh data (a deactivated member is refused with `CollabError.Code.forbidden`), the rights
 /// re-checked at commit, and one atomic commit of the change with its audit event, notifications and timers.
 ///
+/// Every right is decided by the engine's one `AccessControl` (its `scenario_rules` rule set, then the host's
+/// rules): a host `AccessRuleExtension` that denies `announcement.publish`, `.open`, `.acknowledge`, `.pin`
+/// (pinning and unpinning) or `.set_expiry` refuses that write with `CollabError.Code.forbidden`, and nothing
+/// is written.
+///
 /// ```swift
 /// let notice = try await engine.announcements.publish(
 ///     AnnouncementDraft(title: "Office closed on Friday", body: "The building is closed for maintenance.",

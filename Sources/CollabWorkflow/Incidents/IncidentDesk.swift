@@ -11,6 +11,11 @@ import Foundation
 /// against fresh data (a deactivated member is refused with `CollabError.Code.forbidden`), the rights
 /// re-checked at commit, and one atomic commit of the change with its audit event, notifications and timers.
 ///
+/// Every right is decided by the engine's one `AccessControl` (its `scenario_rules` rule set, then the host's
+/// rules): a host `AccessRuleExtension` that denies `emergency_plan.save`, `.trigger` (and `work_item.create`
+/// for its tasks), `incident.post_update`, `.request_resource`, `.decide_resource_request` or `.close` refuses
+/// that write with `CollabError.Code.forbidden`, and nothing is written.
+///
 /// ```swift
 /// let plan = try await engine.incidents.savePlan(equipmentFailure, by: "admin")
 /// let incident = try await engine.incidents.trigger(
