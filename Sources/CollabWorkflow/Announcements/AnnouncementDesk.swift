@@ -132,7 +132,8 @@ public struct AnnouncementDesk: Sendable {
     /// and acknowledged, overall and per department, with who has not read or acknowledged it.
     ///
     /// - Throws: `CollabError.Code.notFound` unless `viewer` is its author, an administrator, an auditor or a
-    ///   head of the department it was published for.
+    ///   head of the department it was published for, or when a host rule refuses it `announcement.view_reach`
+    ///   (then ``published(as:page:)`` leaves the announcement out too).
     public func reach(of id: Announcement.ID, as viewer: Member.ID) async throws(CollabError) -> AnnouncementReach {
         try await engine.announcementReach(of: id, as: viewer)
     }

@@ -30,3 +30,23 @@ private let announcementRules: [HostRuleCase] = [
         try await HostRuleChecks.passesWhenAnotherActionIsRefused(test)
     }
 }
+
+@Suite struct AnnouncementHostRuleReadTests {
+    @Test("a host rule refusing view_reach hides the reach and the published list, word for word as a missing id")
+    func reachIsHidden() async throws {
+        let w = try await HostRuleChecks.workplace(refusing: .viewAnnouncementReach)
+        let published = try await w.engine.announcements.publish(
+            AnnouncementDraft(title: "Notice", body: "Text", audience: .organization), by: Workplace.admin)
+        let hidden = await expectFailure(.notFound) {
+            _ = try await w.engine.announcements.reach(of: published.id, as: Workplace.admin)
+        }
+        let missing = await expectFailure(.notFound) {
+            _ = try await w.engine.announcements.reach(of: "no-such-announcement", as: Workplace.admin)
+        }
+        #expect(hidden?.message.replacingOccurrences(of: published.id.rawValue, with: "…")
+            == missing?.message.replacingOccurrences(of: "no-such-announcement", with: "…"))
+        #expect(try await w.engine.announcements.published(as: Workplace.admin).items.isEmpty)
+        // Visibility is not the host's to refuse: recipients still read it.
+        #expect(try await w.engine.announcements.announcement(published.id, as: Workplace.assignee) == published)
+    }
+}
