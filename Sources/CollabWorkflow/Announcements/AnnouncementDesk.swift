@@ -11,6 +11,11 @@ import Foundation
 /// against fresh data (a deactivated member is refused with `CollabError.Code.forbidden`), the rights
 /// re-checked at commit, and one atomic commit of the change with its audit event, notifications and timers.
 ///
+/// Every right is decided by the engine's one `AccessControl` (its `scenario_rules` rule set, then the host's
+/// rules): a host `AccessRuleExtension` that denies `announcement.publish`, `.open`, `.acknowledge`, `.pin`
+/// (pinning and unpinning) or `.set_expiry` refuses that write with `CollabError.Code.forbidden`, and nothing
+/// is written.
+///
 /// ```swift
 /// let notice = try await engine.announcements.publish(
 ///     AnnouncementDraft(title: "Office closed on Friday", body: "The building is closed for maintenance.",
@@ -127,7 +132,8 @@ public struct AnnouncementDesk: Sendable {
     /// and acknowledged, overall and per department, with who has not read or acknowledged it.
     ///
     /// - Throws: `CollabError.Code.notFound` unless `viewer` is its author, an administrator, an auditor or a
-    ///   head of the department it was published for.
+    ///   head of the department it was published for, or when a host rule refuses it `announcement.view_reach`
+    ///   (then ``published(as:page:)`` leaves the announcement out too).
     public func reach(of id: Announcement.ID, as viewer: Member.ID) async throws(CollabError) -> AnnouncementReach {
         try await engine.announcementReach(of: id, as: viewer)
     }
@@ -147,7 +153,7 @@ public struct AnnouncementDesk: Sendable {
         let engine = engine
         return try await engine.run(Command("set_pinned", by: member, inputs: ["pinned": pinned, "id": id],
             idempotencyKey: idempotencyKey, visible: engine.announcementVisible)) { planning throws(CollabError) in
-            try await engine.planAnnouncementChange(id, action: pinned ? "pin" : "unpin", planning) { announcement, _ in
+            try await engine.planAnnouncementChange(id, .pinAnnouncement, action: pinned ? "pin" : "unpin", planning) { announcement, _ in
                 announcement.isPinned = pinned
             }
         }
@@ -171,7 +177,7 @@ public struct AnnouncementDesk: Sendable {
         let engine = engine
         return try await engine.run(Command("set_expiry", by: member, inputs: ["expiresAt": expiresAt, "id": id],
             idempotencyKey: idempotencyKey, visible: engine.announcementVisible)) { planning throws(CollabError) in
-            try await engine.planAnnouncementChange(id, action: "set_expiry", planning) { announcement, now in
+            try await engine.planAnnouncementChange(id, .setAnnouncementExpiry, action: "set_expiry", planning) { announcement, now in
                 announcement.expiresAt = expiresAt.map { max(WorkflowEngine.truncated($0), now) }
             }
         }

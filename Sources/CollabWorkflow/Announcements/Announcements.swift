@@ -41,11 +41,11 @@ extension WorkflowEngine {
         }
         try report.throwIfInvalid()
         let memberDepartments = directory.memberByID.mapValues { Set($0.departments.map(\.departmentID)) }
-        if let denial = ScenarioRules.publishDenial(subject, audience: draft.audience,
-            department: draft.publisherDepartmentID, memberDepartments: memberDepartments)
-        {
-            throw CollabError(.forbidden, "member '\(author)' may not publish this announcement: \(denial)")
-        }
+        let publication = AccessTarget.publication(in: organization, onBehalfOf: draft.publisherDepartmentID,
+            to: draft.audience, memberDepartments: memberDepartments)
+        try authorize(subject, .publishAnnouncement, on: publication, otherwise: refusal(
+            subject, .publishAnnouncement, on: publication, CollabError(.forbidden,
+                "member '\(author)' may not publish this announcement: \(publishDenial(subject, publication))")))
 
         var recipients = Set<Member.ID>()
         if draft.audience.wholeOrganization { recipients.formUnion(directory.members.map(\.id)) }
@@ -111,6 +111,12 @@ extension WorkflowEngine {
         return Planned(change, announcement)
     }
 
+    /// Why the rule sets refuse `subject` to publish `publication`: the publishing rule's reason.
+    private func publishDenial(_ subject: Subject, _ publication: AccessTarget) -> String {
+        let decision = configuration.accessControl.decide(subject, .publishAnnouncement, on: publication)
+        return decision.reason ?? "\(decision)"
+    }
+
     /// Throws `CollabError.Code.notFound` unless `subject` may still see the announcement (a replay's check).
     func announcementVisible(_ subject: Subject, _ announcement: Announcement) async throws(CollabError) {
         _ = try await visibleAnnouncement(announcement.id, to: subject)
@@ -123,11 +129,11 @@ extension WorkflowEngine {
         async throws(CollabError) -> Page<ReceivedAnnouncement>
     {
         let subject = try await subject(viewer)
-        guard !subject.isExternal, subject.isActive else { return Page(items: [], nextCursor: nil) }
         let found = try await store.announcements(receivedBy: viewer, now: now(), includeExpired: includeExpired,
             page: page)
         var items: [ReceivedAnnouncement] = []
-        for announcement in found.items {
+        for announcement in found.items
+        where isAllowed(subject, .viewAnnouncement, on: .announcement(announcement, isRecipient: true)) {
             if let receipt = try await store.receipt(of: announcement.id, for: viewer) {
                 items.append(ReceivedAnnouncement(announcement: announcement, receipt: receipt))
             }
@@ -140,9 +146,15 @@ extension WorkflowEngine {
         async throws(CollabError) -> Page<Announcement>
     {
         let subject = try await subject(viewer)
-        guard !subject.isExternal, subject.isActive else { return Page(items: [], nextCursor: nil) }
+        // The query's scope (every announcement of the organization for overseers, else one's own) only narrows
+        // what is read; the access control decides what is returned.
         let overseer = subject.isAdministrator || subject.roles.contains(.auditor)
-        return try await store.announcements(in: subject.organizationID, authorID: overseer ? nil : viewer, page: page)
+        var found = try await store.announcements(in: subject.organizationID, authorID: overseer ? nil : viewer,
+            page: page)
+        found.items = found.items.filter {
+            isAllowed(subject, .viewAnnouncementReach, on: .announcement($0, isRecipient: false))
+        }
+        return found
     }
 
     /// The announcement, if `viewer` may see it (``AnnouncementDesk/announcement(_:as:)``).
@@ -154,11 +166,14 @@ extension WorkflowEngine {
     func planOpenAnnouncement(_ id: Announcement.ID, _ planning: Planning) async throws(CollabError)
         -> Planned<ReceivedAnnouncement>
     {
-        let reader = planning.subject.memberID
-        let (announcement, found) = try await visibleAnnouncement(id, to: planning.subject)
-        guard var receipt = found else {
-            throw CollabError(.forbidden, "member '\(reader)' did not receive announcement '\(id)'")
-        }
+        let subject = planning.subject
+        let reader = subject.memberID
+        let (announcement, found) = try await visibleAnnouncement(id, to: subject)
+        let target = AccessTarget.announcement(announcement, isRecipient: found != nil)
+        let notReceived = CollabError(.forbidden, "member '\(reader)' did not receive announcement '\(id)'")
+        try authorize(subject, .openAnnouncement, on: target,
+            otherwise: refusal(subject, .openAnnouncement, on: target, notReceived))
+        guard var receipt = found else { throw notReceived }  // the rule admits recipients only
         var change = ChangeSet()
         if receipt.readAt == nil {
             receipt.readAt = planning.now
@@ -177,9 +192,11 @@ extension WorkflowEngine {
         let subject = planning.subject
         let member = subject.memberID
         let (announcement, found) = try await visibleAnnouncement(id, to: subject)
-        guard var receipt = found else {
-            throw CollabError(.forbidden, "member '\(member)' did not receive announcement '\(id)'")
-        }
+        let target = AccessTarget.announcement(announcement, isRecipient: found != nil)
+        let notReceived = CollabError(.forbidden, "member '\(member)' did not receive announcement '\(id)'")
+        try authorize(subject, .acknowledgeAnnouncement, on: target,
+            otherwise: refusal(subject, .acknowledgeAnnouncement, on: target, notReceived))
+        guard var receipt = found else { throw notReceived }  // the rule admits recipients only
         guard let requirement = announcement.acknowledgement else {
             throw CollabError(.invalidTransition, "announcement '\(id)' does not ask for an acknowledgement")
         }
@@ -209,9 +226,10 @@ extension WorkflowEngine {
     /// How far an announcement reached (``AnnouncementDesk/reach(of:as:)``).
     func announcementReach(of id: Announcement.ID, as viewer: Member.ID) async throws(CollabError) -> AnnouncementReach {
         let subject = try await subject(viewer)
-        guard let announcement = try await store.announcement(id), ScenarioRules.canSeeReach(subject, announcement) else {
-            throw CollabError.notFound("announcement", id.rawValue)
-        }
+        guard let announcement = try await store.announcement(id),
+            isAllowed(subject, .viewAnnouncementReach, on: .announcement(announcement,
+                isRecipient: try await store.receipt(of: id, for: viewer) != nil))
+        else { throw CollabError.notFound("announcement", id.rawValue) }
         var total = AnnouncementReach.Figures()
         var byDepartment: [Department.ID?: AnnouncementReach.Figures] = [:]
         var unread: [Member.ID] = [], unacknowledged: [Member.ID] = []
@@ -237,16 +255,20 @@ extension WorkflowEngine {
     // MARK: Managing
 
     /// Plans a change of an announcement by its author or an administrator (pin, unpin, set its expiry):
-    /// nothing to commit when it changes nothing.
+    /// nothing to commit when it changes nothing. `right` is the action the access control decides
+    /// (``RecordAction/pinAnnouncement`` or ``RecordAction/setAnnouncementExpiry``); `action` names it in the
+    /// audit trail.
     func planAnnouncementChange(
-        _ id: Announcement.ID, action: String, _ planning: Planning, _ body: (inout Announcement, Date) -> Void
+        _ id: Announcement.ID, _ right: RecordAction, action: String, _ planning: Planning,
+        _ body: (inout Announcement, Date) -> Void
     ) async throws(CollabError) -> Planned<Announcement> {
         let subject = planning.subject
         let member = subject.memberID
-        var (announcement, _) = try await visibleAnnouncement(id, to: subject)
-        guard ScenarioRules.canManage(subject, announcement) else {
-            throw CollabError(.forbidden, "member '\(member)' may not \(action) announcement '\(id)'")
-        }
+        let visible = try await visibleAnnouncement(id, to: subject)
+        var announcement = visible.announcement
+        let target = AccessTarget.announcement(announcement, isRecipient: visible.receipt != nil)
+        try authorize(subject, right, on: target, otherwise: refusal(subject, right, on: target,
+            CollabError(.forbidden, "member '\(member)' may not \(action) announcement '\(id)'")))
         let now = planning.now
         let before = announcement
         body(&announcement, now)
@@ -267,7 +289,7 @@ extension WorkflowEngine {
             throw CollabError.notFound("announcement", id.rawValue)
         }
         let receipt = try await store.receipt(of: id, for: subject.memberID)
-        guard ScenarioRules.canSee(subject, announcement, isRecipient: receipt != nil) else {
+        guard isAllowed(subject, .viewAnnouncement, on: .announcement(announcement, isRecipient: receipt != nil)) else {
             throw CollabError.notFound("announcement", id.rawValue)
         }
         return (announcement, receipt)

@@ -338,9 +338,9 @@ extension WorkflowEngine {
     func planCreate(_ draft: WorkItemDraft, submit: Bool, subject: Subject, now: Date)
         async throws(CollabError) -> CommandPlan
     {
-        guard subject.organizationKind == .internal else {
-            throw CollabError(.forbidden, "members of outside organizations cannot create work items")
-        }
+        let target = AccessTarget.organization(subject.organizationID)
+        try authorize(subject, .createWorkItem, on: target, otherwise: refusal(subject, .createWorkItem, on: target,
+            CollabError(.forbidden, "members of outside organizations cannot create work items")))
         guard let organization = try await directory.organization(subject.organizationID) else {
             throw CollabError.notFound("organization", subject.organizationID.rawValue)
         }

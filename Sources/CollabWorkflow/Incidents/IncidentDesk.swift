@@ -11,6 +11,11 @@ import Foundation
 /// against fresh data (a deactivated member is refused with `CollabError.Code.forbidden`), the rights
 /// re-checked at commit, and one atomic commit of the change with its audit event, notifications and timers.
 ///
+/// Every right is decided by the engine's one `AccessControl` (its `scenario_rules` rule set, then the host's
+/// rules): a host `AccessRuleExtension` that denies `emergency_plan.save`, `.trigger` (and `work_item.create`
+/// for its tasks), `incident.post_update`, `.request_resource`, `.decide_resource_request` or `.close` refuses
+/// that write with `CollabError.Code.forbidden`, and nothing is written.
+///
 /// ```swift
 /// let plan = try await engine.incidents.savePlan(equipmentFailure, by: "admin")
 /// let incident = try await engine.incidents.trigger(
@@ -42,7 +47,7 @@ public struct IncidentDesk: Sendable {
         let engine = engine
         let visible: (Subject, EmergencyPlan) async throws(CollabError) -> Void = { subject, plan throws(CollabError) in
             guard let stored = try await engine.store.emergencyPlan(plan.id, version: plan.version),
-                ScenarioRules.canSee(subject, stored)
+                engine.isAllowed(subject, .viewPlan, on: .emergencyPlan(stored))
             else { throw CollabError.notFound("emergency plan", plan.id.rawValue) }
         }
         return try await engine.run(Command("save_plan", by: admin,
@@ -285,7 +290,7 @@ public struct IncidentDesk: Sendable {
     {
         { subject, request throws(CollabError) in
             guard let incident = try await engine.store.incident(request.incidentID),
-                ScenarioRules.canSee(subject, incident) || ScenarioRules.canDecide(subject, request)
+                engine.isAllowed(subject, .viewResourceRequest, on: .resourceRequest(request, of: incident))
             else { throw CollabError.notFound("resource request", request.id.rawValue) }
         }
     }

@@ -12,9 +12,9 @@ extension WorkflowEngine {
     ) async throws(CollabError) -> Planned<EmergencyPlan> {
         let subject = planning.subject
         let admin = subject.memberID
-        guard ScenarioRules.canManagePlans(subject, in: subject.organizationID) else {
-            throw CollabError(.forbidden, "member '\(admin)' may not save emergency plans: administrators only")
-        }
+        let organization = AccessTarget.organization(subject.organizationID)
+        try authorize(subject, .savePlan, on: organization, otherwise: refusal(subject, .savePlan, on: organization,
+            CollabError(.forbidden, "member '\(admin)' may not save emergency plans: administrators only")))
         var report = draft.validate(limits: configuration.limits)
         let directory = try await organizationDirectory(subject.organizationID)
         for (index, response) in draft.departments.enumerated() {
@@ -34,8 +34,9 @@ extension WorkflowEngine {
         var version = 1
         let id = planID ?? EmergencyPlan.ID(identifiers.next())
         if let planID {
+            // A plan of another organization is one the subject may not save: it reads as not existing.
             guard let latest = try await store.emergencyPlan(planID, version: nil),
-                latest.organizationID == subject.organizationID
+                isAllowed(subject, .savePlan, on: .organization(latest.organizationID))
             else { throw CollabError.notFound("emergency plan", planID.rawValue) }
             if let expectedVersion, expectedVersion != latest.version {
                 throw CollabError(.conflict,
@@ -60,7 +61,9 @@ extension WorkflowEngine {
         async throws(CollabError) -> EmergencyPlan
     {
         let subject = try await subject(viewer)
-        guard let plan = try await store.emergencyPlan(id, version: version), ScenarioRules.canSee(subject, plan) else {
+        guard let plan = try await store.emergencyPlan(id, version: version),
+            isAllowed(subject, .viewPlan, on: .emergencyPlan(plan))
+        else {
             throw CollabError.notFound("emergency plan", version.map { "\(id) version \($0)" } ?? id.rawValue)
         }
         return plan
@@ -77,8 +80,9 @@ extension WorkflowEngine {
     /// The latest version of each plan `viewer` may see, by name (``IncidentDesk/plans(as:)``).
     func visibleEmergencyPlans(as viewer: Member.ID) async throws(CollabError) -> [EmergencyPlan] {
         let subject = try await subject(viewer)
-        guard !subject.isExternal else { return [] }
-        return try await store.emergencyPlans(in: subject.organizationID).filter { ScenarioRules.canSee(subject, $0) }
+        return try await store.emergencyPlans(in: subject.organizationID).filter {
+            isAllowed(subject, .viewPlan, on: .emergencyPlan($0))
+        }
     }
 
     // MARK: Triggering
@@ -88,9 +92,9 @@ extension WorkflowEngine {
         async throws(CollabError) -> IncidentPreview
     {
         let subject = try await subject(viewer)
-        guard let plan = try await store.emergencyPlan(planID, version: nil), ScenarioRules.canSee(subject, plan) else {
-            throw CollabError.notFound("emergency plan", planID.rawValue)
-        }
+        guard let plan = try await store.emergencyPlan(planID, version: nil),
+            isAllowed(subject, .viewPlan, on: .emergencyPlan(plan))
+        else { throw CollabError.notFound("emergency plan", planID.rawValue) }
         let resolved = try await resolve(plan, title: plan.name, details: details, at: now(), commander: viewer)
         return resolved.preview
     }
@@ -108,12 +112,12 @@ extension WorkflowEngine {
         report.checkText(details, field: "details", maxLength: configuration.limits.textLength, required: false,
             allowNewlines: true)
         try report.throwIfInvalid()
-        guard let plan = try await store.emergencyPlan(planID, version: nil), ScenarioRules.canSee(subject, plan) else {
-            throw CollabError.notFound("emergency plan", planID.rawValue)
-        }
-        guard ScenarioRules.canTrigger(subject, plan) else {
-            throw CollabError(.forbidden, "member '\(commander)' may not trigger emergency plan '\(planID)'")
-        }
+        guard let plan = try await store.emergencyPlan(planID, version: nil),
+            isAllowed(subject, .viewPlan, on: .emergencyPlan(plan))
+        else { throw CollabError.notFound("emergency plan", planID.rawValue) }
+        try authorize(subject, .triggerPlan, on: .emergencyPlan(plan), otherwise: refusal(subject, .triggerPlan,
+            on: .emergencyPlan(plan),
+            CollabError(.forbidden, "member '\(commander)' may not trigger emergency plan '\(planID)'")))
         // Only after the checks: a used key must not let a member without the right see or "trigger" the incident.
         if let existing = try await store.incident(triggerKey: triggerKey, in: subject.organizationID) {
             return Planned(ChangeSet(), try repeated(existing, planID: planID, subject: subject))
@@ -171,9 +175,8 @@ extension WorkflowEngine {
             throw CollabError(.conflict,
                 "the trigger key was already used for incident '\(existing.id)' of emergency plan '\(existing.planID)'")
         }
-        guard ScenarioRules.canSee(subject, existing) else {
-            throw CollabError(.forbidden, "member '\(subject.memberID)' may not see incident '\(existing.id)'")
-        }
+        try authorize(subject, .viewIncident, on: .incident(existing),
+            otherwise: CollabError(.forbidden, "member '\(subject.memberID)' may not see incident '\(existing.id)'"))
         return existing
     }
 
@@ -271,9 +274,8 @@ extension WorkflowEngine {
         async throws(CollabError) -> Page<Incident>
     {
         let subject = try await subject(viewer)
-        guard !subject.isExternal, subject.isActive else { return Page(items: [], nextCursor: nil) }
         var found = try await store.incidents(in: subject.organizationID, state: state, page: page)
-        found.items = found.items.filter { ScenarioRules.canSee(subject, $0) }
+        found.items = found.items.filter { isAllowed(subject, .viewIncident, on: .incident($0)) }
         return found
     }
 
@@ -285,9 +287,9 @@ extension WorkflowEngine {
         let subject = planning.subject
         let author = subject.memberID
         let incident = try await visibleIncident(id, to: subject)
-        guard ScenarioRules.canTakePart(subject, incident) else {
-            throw CollabError(.forbidden, "member '\(author)' may not post to incident '\(id)'")
-        }
+        try authorize(subject, .postIncidentUpdate, on: .incident(incident), otherwise: refusal(subject,
+            .postIncidentUpdate, on: .incident(incident),
+            CollabError(.forbidden, "member '\(author)' may not post to incident '\(id)'")))
         guard incident.state == .open else {
             throw CollabError(.invalidTransition, "incident '\(id)' is closed")
         }
@@ -339,9 +341,9 @@ extension WorkflowEngine {
         let subject = planning.subject
         let requester = subject.memberID
         let incident = try await visibleIncident(id, to: subject)
-        guard ScenarioRules.canTakePart(subject, incident) else {
-            throw CollabError(.forbidden, "member '\(requester)' may not request resources for incident '\(id)'")
-        }
+        try authorize(subject, .requestResource, on: .incident(incident), otherwise: refusal(subject,
+            .requestResource, on: .incident(incident),
+            CollabError(.forbidden, "member '\(requester)' may not request resources for incident '\(id)'")))
         guard incident.state == .open else { throw CollabError(.invalidTransition, "incident '\(id)' is closed") }
         var report = ValidationReport()
         report.checkText(resource, field: "resource", maxLength: configuration.limits.titleLength)
@@ -401,12 +403,12 @@ extension WorkflowEngine {
         let member = subject.memberID
         guard var request = try await store.resourceRequest(id),
             let incident = try await store.incident(request.incidentID),
-            ScenarioRules.canSee(subject, incident) || ScenarioRules.canDecide(subject, request)
+            isAllowed(subject, .viewResourceRequest, on: .resourceRequest(request, of: incident))
         else { throw CollabError.notFound("resource request", id.rawValue) }
-        guard ScenarioRules.canDecide(subject, request) else {
-            throw CollabError(.forbidden,
-                "member '\(member)' may not decide resource request '\(id)': only department '\(request.departmentID)' does")
-        }
+        let target = AccessTarget.resourceRequest(request, of: incident)
+        try authorize(subject, .decideResourceRequest, on: target, otherwise: refusal(subject,
+            .decideResourceRequest, on: target, CollabError(.forbidden,
+                "member '\(member)' may not decide resource request '\(id)': only department '\(request.departmentID)' does")))
         guard request.status == .open else {
             throw CollabError(.invalidTransition, "resource request '\(id)' is already \(request.status.rawValue)")
         }
@@ -448,9 +450,8 @@ extension WorkflowEngine {
         let subject = planning.subject
         let member = subject.memberID
         var incident = try await visibleIncident(id, to: subject)
-        guard ScenarioRules.canClose(subject, incident) else {
-            throw CollabError(.forbidden, "member '\(member)' may not close incident '\(id)'")
-        }
+        try authorize(subject, .closeIncident, on: .incident(incident), otherwise: refusal(subject, .closeIncident,
+            on: .incident(incident), CollabError(.forbidden, "member '\(member)' may not close incident '\(id)'")))
         guard incident.state == .open else { throw CollabError(.invalidTransition, "incident '\(id)' is already closed") }
         var report = ValidationReport()
         report.checkText(resolution, field: "resolution", maxLength: configuration.limits.textLength, allowNewlines: true)
@@ -564,7 +565,7 @@ extension WorkflowEngine {
 
     /// The incident, if `subject` may see it; else `CollabError.Code.notFound`, as for an unknown id.
     func visibleIncident(_ id: Incident.ID, to subject: Subject) async throws(CollabError) -> Incident {
-        guard let incident = try await store.incident(id), ScenarioRules.canSee(subject, incident) else {
+        guard let incident = try await store.incident(id), isAllowed(subject, .viewIncident, on: .incident(incident)) else {
             throw CollabError.notFound("incident", id.rawValue)
         }
         return incident

@@ -10,6 +10,10 @@ import Foundation
 /// against fresh data (a deactivated member is refused with `CollabError.Code.forbidden`), the rights
 /// re-checked at commit, and one atomic commit of the meeting with its items, audit events and notifications.
 ///
+/// Every right is decided by the engine's one `AccessControl` (its `scenario_rules` rule set, then the host's
+/// rules): a host `AccessRuleExtension` that denies `meeting.record` (or `work_item.create`, for a meeting whose
+/// decisions become action items) refuses that write with `CollabError.Code.forbidden`, and nothing is written.
+///
 /// ```swift
 /// let meeting = try await engine.meetings.record(
 ///     MeetingDraft(title: "Weekly sync", startsAt: start, attendeeIDs: ["li.wei"],

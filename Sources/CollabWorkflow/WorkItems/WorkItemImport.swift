@@ -27,9 +27,9 @@ extension WorkflowEngine {
     {
         let subject = planning.subject
         let initiator = subject.memberID
-        guard subject.organizationKind == .internal else {
-            throw CollabError(.forbidden, "member '\(initiator)' may not create work items")
-        }
+        let target = AccessTarget.organization(subject.organizationID)
+        try authorize(subject, .importWorkItems, on: target, otherwise: refusal(subject, .importWorkItems, on: target,
+            CollabError(.forbidden, "member '\(initiator)' may not create work items")))
         guard let organization = try await directory.organization(subject.organizationID), let zone = organization.timeZone
         else { throw CollabError.notFound("organization", subject.organizationID.rawValue) }
         let now = planning.now

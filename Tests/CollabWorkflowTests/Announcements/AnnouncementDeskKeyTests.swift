@@ -14,7 +14,7 @@ private func published(_ w: Workplace, _ title: String, acknowledged: Bool = fal
 }
 
 /// Every write of the announcement desk.
-private let announcementWrites: [ScenarioKeyCase] = [
+let announcementWrites: [ScenarioKeyCase] = [
     ScenarioKeyCase("publish", by: Workplace.admin) { w, _, key, variant in
         "\(try await w.engine.announcements.publish(AnnouncementDraft(title: "Notice \(variant)", body: "Text", audience: .organization), by: Workplace.admin, idempotencyKey: key))"
     },

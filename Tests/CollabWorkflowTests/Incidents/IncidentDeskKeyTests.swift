@@ -42,7 +42,7 @@ private func openRequests(_ w: Workplace) async throws -> [String] {
 }
 
 /// Every write of the incident desk.
-private let incidentWrites: [ScenarioKeyCase] = [
+let incidentWrites: [ScenarioKeyCase] = [
     ScenarioKeyCase("savePlan", by: Workplace.admin) { w, _, key, variant in
         "\(try await w.engine.incidents.savePlan(mobilePlan("Outage \(variant)"), by: Workplace.admin, idempotencyKey: key))"
     },

@@ -5,7 +5,7 @@ import Foundation
 import Testing
 
 /// Every write of the meeting desk.
-private let meetingWrites: [ScenarioKeyCase] = [
+let meetingWrites: [ScenarioKeyCase] = [
     ScenarioKeyCase("record", by: Workplace.initiator) { w, _, key, variant in
         let draft = MeetingDraft(
             title: "Weekly sync \(variant)", startsAt: w.now.addingTimeInterval(-3600), attendeeIDs: [Workplace.assignee],
