@@ -38,7 +38,7 @@ extension WorkflowEngine {
                 ScenarioRules.canSee(subject, incident) || ScenarioRules.canDecide(subject, request)
             else { throw missing }
         case .purchaseOrder:
-            guard try await store.mayStillSee(record, subject) else { throw missing }
+            guard try await store.mayStillSee(record, subject, configuration.accessControl) else { throw missing }
             if subject.isExternal { return [] }
         case .ticket:
             guard let ticket = try await store.ticket(Ticket.ID(record.id)), ExternalRules.canSee(subject, ticket)
