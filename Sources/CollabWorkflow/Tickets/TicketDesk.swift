@@ -197,12 +197,19 @@ public struct TicketDesk: Sendable {
     /// those their departments handled for others. Customers list theirs with ``customerTickets(as:page:)``.
     public func list(as viewer: Member.ID, page: PageRequest = .first) async throws(CollabError) -> Page<Ticket> {
         let subject = try await engine.subject(viewer)
+        // Customers list with ``customerTickets(as:page:)``; a deactivated member sees no ticket (the access
+        // control denies each one): answered without a query.
         guard !subject.isExternal, subject.isActive else { return Page(items: [], nextCursor: nil) }
+        var found: Page<Ticket>
         if engine.isAllowed(subject, .viewTicket, on: .organization(subject.organizationID)) {
-            return try await engine.store.tickets(in: subject.organizationID, customerID: nil, handledBy: nil, page: page)
+            found = try await engine.store.tickets(in: subject.organizationID, customerID: nil, handledBy: nil, page: page)
+        } else {
+            found = try await engine.store.tickets(in: subject.organizationID, customerID: nil,
+                handledBy: subject.departmentIDs.union(subject.headedDepartmentIDs), page: page)
         }
-        return try await engine.store.tickets(in: subject.organizationID, customerID: nil,
-            handledBy: subject.departmentIDs.union(subject.headedDepartmentIDs), page: page)
+        // The query narrows by the same rule; each ticket is still decided by the access control.
+        found.items = found.items.filter { engine.isAllowed(subject, .viewTicket, on: .ticket($0)) }
+        return found
     }
 
     /// The tickets of `viewer`'s customer organization as the customer sees them, newest first.
