@@ -323,6 +323,12 @@ public struct AccessControl: Sendable {
         case (.viewTicket, .ticket(let ticket)):
             return check("ExternalRules.canSee", ExternalRules.canSee(subject, ticket),
                 "the customer, the departments that handled it, administrators and auditors see it")
+        case (.viewTicket, .organization(let organization)):
+            return check("ExternalRules.canSeeArchive", ExternalRules.canSeeArchive(subject, of: organization),
+                "administrators and auditors of the company see every ticket")
+        case (.viewTicketInternals, .ticket(let ticket)):
+            return check("ExternalRules.canSee(internal)", !subject.isExternal && ExternalRules.canSee(subject, ticket),
+                "members of the company who see it see its internal notes")
         case (.replyToTicket, .ticket(let ticket)), (.closeTicket, .ticket(let ticket)):
             return check("ExternalRules.isCustomer or canHandle",
                 ExternalRules.isCustomer(subject, ticket) || ExternalRules.canHandle(subject, ticket),

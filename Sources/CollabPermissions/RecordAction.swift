@@ -204,8 +204,12 @@ public struct RecordAction: Hashable, Codable, Sendable, CustomStringConvertible
 
     /// Open a ticket: a customer's contact, or a member of the company on a contact's behalf.
     public static let openTicket = RecordAction(.ticket, "open")
-    /// See a ticket (visibility).
+    /// See a ticket (visibility): on a ticket, the ticket; on an organization, every ticket of it (the whole
+    /// archive, for the ticket list).
     public static let viewTicket = RecordAction(.ticket, "view")
+    /// See a ticket as the company does — its internal notes, its handler and service status — beyond what
+    /// its customer sees: members of the company who see it.
+    public static let viewTicketInternals = RecordAction(.ticket, "view_internals")
     /// Reply to a ticket, or leave an internal note on it.
     public static let replyToTicket = RecordAction(.ticket, "reply")
     /// Forward a ticket to the next department of its route.
@@ -250,7 +254,8 @@ public struct RecordAction: Hashable, Codable, Sendable, CustomStringConvertible
         shareOrder, viewOrder, changeRequirements, counterPropose, confirmProposal, cancelOrder, proposeDeliveryDates,
         confirmCounterProposal,
         recordContract, viewCustomer,
-        openTicket, viewTicket, replyToTicket, forwardTicket, waitForCustomer, resolveTicket, closeTicket, rateTicket,
+        openTicket, viewTicket, viewTicketInternals, replyToTicket, forwardTicket, waitForCustomer, resolveTicket,
+        closeTicket, rateTicket,
         changeSettings,
         readReport, readDashboard, readPersonalReport, exportReport,
     ]
@@ -258,6 +263,7 @@ public struct RecordAction: Hashable, Codable, Sendable, CustomStringConvertible
     private static let reads: Set<RecordAction> = [
         viewWorkItem, listWorkItems, searchWorkItems, exportWorkItems, viewAnnouncement, viewAnnouncementReach,
         viewMeeting, viewPlan, viewIncident, viewResourceRequest, viewPartner, viewOrder, viewCustomer, viewTicket,
+        viewTicketInternals,
         readReport, readDashboard, readPersonalReport, exportReport,
     ]
 }

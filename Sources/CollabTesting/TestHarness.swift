@@ -159,7 +159,7 @@ public final class TestHarness: Sendable {
                 timeZoneIdentifier: timeZone, contacts: []),
             by: administrator)
         if !externalCollaboration {
-            try await engine.setExternalCollaboration(id, enabled: false, by: administrator)
+            try await engine.settings.setExternalCollaboration(id, enabled: false, by: administrator)
         }
         return organization
     }

@@ -176,6 +176,11 @@ let controlCases: [ControlCase] = [
     rows(.openTicket, on: acme, .externalRules, allowed: [bystander], denied: [customer]),
     rows(.viewTicket, on: .ticket(ExternalRecords.ticket), .externalRules, allowed: [customer, salesMember],
         denied: [bystander]),
+    // On the organization: every ticket of it, for the ticket list (administrators and auditors).
+    rows(.viewTicket, on: acme, .externalRules, allowed: [administrator, auditor], denied: [salesMember, customer]),
+    // A ticket as the company sees it (its internal notes): members of the company who see it, never the customer.
+    rows(.viewTicketInternals, on: .ticket(ExternalRecords.ticket), .externalRules, allowed: [salesMember, auditor],
+        denied: [customer, bystander]),
     rows(.replyToTicket, on: .ticket(ExternalRecords.ticket), .externalRules, allowed: [customer, mobileMember],
         denied: [salesMember]),
     rows(.forwardTicket, on: .ticket(ExternalRecords.ticket), .externalRules, allowed: [mobileMember, administrator],
@@ -290,8 +295,8 @@ struct Refuse: AccessRuleExtension {
     func writes() {
         let reads: Set<RecordAction> = [.viewWorkItem, .listWorkItems, .searchWorkItems, .exportWorkItems,
             .viewAnnouncement, .viewAnnouncementReach, .viewMeeting, .viewPlan, .viewIncident, .viewResourceRequest,
-            .viewPartner, .viewOrder, .viewCustomer, .viewTicket, .readReport, .readDashboard, .readPersonalReport,
-            .exportReport]
+            .viewPartner, .viewOrder, .viewCustomer, .viewTicket, .viewTicketInternals, .readReport, .readDashboard,
+            .readPersonalReport, .exportReport]
         for action in RecordAction.all { #expect(action.isWrite == !reads.contains(action), "\(action)") }
     }
 

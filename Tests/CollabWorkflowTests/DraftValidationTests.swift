@@ -55,7 +55,7 @@ import Testing
             contractID: "K-1", customerKey: "CLOSED", customerName: "Closed Co",
             contacts: [ExternalContact(displayName: "Carla Closed")], signedAt: w.now, salesOwnerID: W.salesHead),
             by: W.salesHead).customer.id
-        try await w.engine.setExternalCollaboration(closedco, enabled: false, by: W.admin)
+        try await w.engine.settings.setExternalCollaboration(closedco, enabled: false, by: W.admin)
         try await w.deactivate(W.spare)
         var draft = w.draft(assignees: [W.assignee, W.stranger, W.spare, W.assignee], reviewer: "ghost")
         draft.watcherIDs = [W.partner]

@@ -28,7 +28,7 @@ public struct CustomerDesk: Sendable {
     ///
     /// Any active member of the company records a new customer. A customer already in the archive is
     /// another matter: only its sales owner and administrators add contracts and contacts to it
-    /// (``ExternalRules/canAddContracts(_:to:)``).
+    /// (``RecordAction/recordContract`` decided on its record by the engine's ``AccessControl``).
     ///
     /// Idempotent by contract: a second event for the same contract changes nothing and returns the customer
     /// with ``CustomerRegistration/changed`` `false` — also when two deliveries of the event race — to a
@@ -80,7 +80,9 @@ public struct CustomerDesk: Sendable {
     /// - Throws: `CollabError.Code.notFound` when the customer does not exist *or* the viewer may not see it.
     public func customer(_ id: Organization.ID, as viewer: Member.ID) async throws(CollabError) -> CustomerRecord {
         let subject = try await engine.subject(viewer)
-        guard let customer = try await engine.store.customer(id), ExternalRules.canSee(subject, customer) else {
+        guard let customer = try await engine.store.customer(id),
+            engine.isAllowed(subject, .viewCustomer, on: .customer(customer))
+        else {
             throw CollabError.notFound("customer", id.rawValue)
         }
         return customer
@@ -92,9 +94,11 @@ public struct CustomerDesk: Sendable {
         -> Page<CustomerRecord>
     {
         let subject = try await engine.subject(viewer)
+        // Outside and deactivated members see no customer (the access control below denies them each one):
+        // answered without reading the archive.
         guard !subject.isExternal, subject.isActive else { return Page(items: [], nextCursor: nil) }
         var found = try await engine.store.customers(in: subject.organizationID, page: page)
-        found.items = found.items.filter { ExternalRules.canSee(subject, $0) }
+        found.items = found.items.filter { engine.isAllowed(subject, .viewCustomer, on: .customer($0)) }
         return found
     }
 }

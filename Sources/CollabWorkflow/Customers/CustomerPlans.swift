@@ -11,9 +11,8 @@ extension WorkflowEngine {
     {
         let subject = planning.subject
         let member = subject.memberID
-        guard ExternalRules.canRecordContracts(subject, for: subject.organizationID) else {
-            throw CollabError(.forbidden, "member '\(member)' may not record contracts")
-        }
+        try authorize(subject, .recordContract, on: .organization(subject.organizationID),
+            otherwise: CollabError(.forbidden, "member '\(member)' may not record contracts"))
         var report = contract.validate(limits: configuration.limits)
         let owner = try await directory.member(contract.salesOwnerID)
         if owner?.organizationID != subject.organizationID || owner?.isActive != true {
@@ -22,9 +21,8 @@ extension WorkflowEngine {
         try report.throwIfInvalid()
         if let known = try await store.customer(contractID: contract.contractID, in: subject.organizationID) {
             // A second delivery returns the customer only to who may see it; anyone else reads "no such customer".
-            guard ExternalRules.canSee(subject, known) else {
-                throw CollabError.notFound("customer", contract.customerKey)
-            }
+            try authorize(subject, .viewCustomer, on: .customer(known),
+                otherwise: CollabError.notFound("customer", contract.customerKey))
             return Planned(ChangeSet(), CustomerRegistration(customer: known, changed: false, newContactIDs: []))
         }
         return try await register(contract, subject: subject, at: planning.now)
@@ -33,7 +31,8 @@ extension WorkflowEngine {
     /// Throws `CollabError.Code.notFound` unless `subject` may still see the registered customer as it is
     /// stored now (a replay's check).
     func registrationVisible(_ subject: Subject, _ registration: CustomerRegistration) async throws(CollabError) {
-        guard let customer = try await store.customer(registration.customer.id), ExternalRules.canSee(subject, customer)
+        guard let customer = try await store.customer(registration.customer.id),
+            isAllowed(subject, .viewCustomer, on: .customer(customer))
         else { throw CollabError.notFound("customer", registration.customer.customerKey) }
     }
 
@@ -46,13 +45,11 @@ extension WorkflowEngine {
         if let existing = try await store.customer(key: contract.customerKey, in: subject.organizationID) {
             // Extending a customer takes its owner's or an administrator's right; one the caller may not
             // even see reads as a customer that does not exist.
-            guard ExternalRules.canSee(subject, existing) else {
-                throw CollabError.notFound("customer", contract.customerKey)
-            }
-            guard ExternalRules.canAddContracts(subject, to: existing) else {
-                throw CollabError(.forbidden, "member '\(subject.memberID)' may not add contracts to customer "
-                    + "'\(existing.id)': its sales owner and administrators only")
-            }
+            try authorize(subject, .viewCustomer, on: .customer(existing),
+                otherwise: CollabError.notFound("customer", contract.customerKey))
+            try authorize(subject, .recordContract, on: .customer(existing),
+                otherwise: CollabError(.forbidden, "member '\(subject.memberID)' may not add contracts to customer "
+                    + "'\(existing.id)': its sales owner and administrators only"))
             customer = existing
             customer.version += 1
             taken = Set(try await store.members(in: existing.id).map(\.handle))

@@ -18,30 +18,37 @@ extension WorkflowEngine {
 
 extension CollabStorage {
     /// Whether `subject` may see the purchase order, ticket, customer, incident or resource request `record`
-    /// names (as the reads of those records decide); `true` for no record, and for announcements and
-    /// meetings, whose notices go to their recipients and participants.
-    func mayStillSee(_ record: RecordReference?, _ subject: Subject) async throws(CollabError) -> Bool {
+    /// names, as `access` decides its `view` action (the reads of those records decide the same); `true` for
+    /// no record, and for announcements and meetings, whose notices go to their recipients and participants.
+    ///
+    /// The inbox and the notification dispatcher's delivery re-check both ask it, each with the one
+    /// ``AccessControl`` it was configured with.
+    func mayStillSee(_ record: RecordReference?, _ subject: Subject, _ access: AccessControl)
+        async throws(CollabError) -> Bool
+    {
         guard let record else { return true }
         switch record.kind {
         case .purchaseOrder:
-            guard let order = try await purchaseOrder(PurchaseOrder.ID(record.id)), ExternalRules.canSee(subject, order)
+            guard let order = try await purchaseOrder(PurchaseOrder.ID(record.id)),
+                access.isAllowed(subject, .viewOrder, on: .purchaseOrder(order))
             else { return false }
             if !subject.isExternal { return true }
+            // A supplier sees the company's orders while it is the company's supplier.
             return try await partnership(of: order.organizationID, with: subject.organizationID)?.role == .supplier
         case .ticket:
             guard let ticket = try await ticket(Ticket.ID(record.id)) else { return false }
-            return ExternalRules.canSee(subject, ticket)
+            return access.isAllowed(subject, .viewTicket, on: .ticket(ticket))
         case .customer:
             guard let customer = try await customer(Organization.ID(record.id)) else { return false }
-            return ExternalRules.canSee(subject, customer)
+            return access.isAllowed(subject, .viewCustomer, on: .customer(customer))
         case .incident:
             guard let incident = try await incident(Incident.ID(record.id)) else { return false }
-            return ScenarioRules.canSee(subject, incident)
+            return access.isAllowed(subject, .viewIncident, on: .incident(incident))
         case .resourceRequest:
             guard let request = try await resourceRequest(ResourceRequest.ID(record.id)),
                 let incident = try await incident(request.incidentID)
             else { return false }
-            return ScenarioRules.canSee(subject, incident) || ScenarioRules.canDecide(subject, request)
+            return access.isAllowed(subject, .viewResourceRequest, on: .resourceRequest(request, of: incident))
         default:
             return true
         }

@@ -28,7 +28,9 @@ public struct InboxDesk: Sendable {
         var found = try await engine.store.inbox(for: member, visibleIn: scope, unreadOnly: unreadOnly, page: page)
         // Notifications about orders, tickets and customers the member can no longer see are left out too.
         var visible: [Notice] = []
-        for notice in found.items where try await engine.store.mayStillSee(notice.record, subject) { visible.append(notice) }
+        for notice in found.items where try await engine.store.mayStillSee(notice.record, subject, engine.accessControl) {
+            visible.append(notice)
+        }
         found.items = visible
         return found
     }
@@ -40,7 +42,7 @@ public struct InboxDesk: Sendable {
         var count = try await engine.store.unreadCount(for: member, visibleIn: scope)
         // Like the inbox, leave out notifications about records the member can no longer see.
         for notice in try await engine.store.unreadRecordNotices(for: member)
-        where try await !engine.store.mayStillSee(notice.record, subject) {
+        where try await !engine.store.mayStillSee(notice.record, subject, engine.accessControl) {
             count -= 1
         }
         return count

@@ -121,7 +121,6 @@ public struct NotificationDispatcher: Sendable {
 
     let store: any CollabStorage
     let hooks: [any NotificationHook]
-    let authorizer: Authorizer
     let clock: any CollabClock
     let configuration: Configuration
     /// This dispatcher's token, written with every lease it takes: a result is recorded only under the
@@ -155,7 +154,6 @@ public struct NotificationDispatcher: Sendable {
         self.hooks = hooks
         self.clock = clock
         self.configuration = configuration
-        self.authorizer = configuration.accessControl.authorizer
     }
 
     /// Creates a dispatcher whose host rules are `accessExtensions` (they replace those of
@@ -309,7 +307,7 @@ public struct NotificationDispatcher: Sendable {
             }
             guard let itemID = notice.itemID else {
                 if !configuration.skipsDeliveryRecheck, let record = notice.record,
-                    try await !store.mayStillSee(record, subject)
+                    try await !store.mayStillSee(record, subject, configuration.accessControl)
                 {
                     return .withhold("the recipient may no longer see \(record)")
                 }
@@ -317,10 +315,10 @@ public struct NotificationDispatcher: Sendable {
             }
             guard let item = try await store.workItem(itemID) else { return .withhold("the item no longer exists") }
             if configuration.skipsDeliveryRecheck { return .deliver(item) }
-            guard authorizer.isAllowed(subject, .view, on: item) else {
+            guard configuration.accessControl.isAllowed(subject, .viewWorkItem, on: .workItem(item)) else {
                 return .withhold("the recipient may no longer see the item")
             }
-            return .deliver(authorizer.redacted(item, for: subject))
+            return .deliver(configuration.accessControl.redacted(item, for: subject))
         } catch {
             return .failed("re-authorization failed: \(error)")
         }

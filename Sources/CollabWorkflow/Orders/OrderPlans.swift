@@ -12,10 +12,9 @@ extension WorkflowEngine {
     {
         let subject = planning.subject
         let buyer = subject.memberID
-        guard ExternalRules.canShareOrders(subject, department: draft.departmentID) else {
-            throw CollabError(.forbidden,
-                "member '\(buyer)' may not share purchase orders: administrators and members of the purchasing department only")
-        }
+        try authorize(subject, .shareOrder, on: .department(draft.departmentID, in: subject.organizationID),
+            otherwise: CollabError(.forbidden,
+                "member '\(buyer)' may not share purchase orders: administrators and members of the purchasing department only"))
         var report = draft.validate(limits: configuration.limits)
         if let department = draft.departmentID,
             try await directory.departments([department]).first?.organizationID != subject.organizationID
@@ -52,7 +51,8 @@ extension WorkflowEngine {
         of id: PurchaseOrder.ID, lines: [PurchaseOrder.Line], reason: String, expectedVersion: Int?,
         _ planning: Planning
     ) async throws(CollabError) -> Planned<PurchaseOrder> {
-        let (subject, original) = try await orderForBuyer(id, planning.subject, expectedVersion: expectedVersion)
+        let (subject, original) = try await orderForBuyer(id, .changeRequirements, planning.subject,
+            expectedVersion: expectedVersion)
         let member = subject.memberID
         var report = PurchaseOrderDraft.validate(lines: lines, limits: configuration.limits)
         report.checkText(reason, field: "reason", maxLength: configuration.limits.textLength, allowNewlines: true)
@@ -94,9 +94,8 @@ extension WorkflowEngine {
         let subject = planning.subject
         let member = subject.memberID
         let order = try await visibleOrder(id, to: subject)
-        guard ExternalRules.actsForSupplier(subject, order) else {
-            throw CollabError(.forbidden, "member '\(member)' does not act for the supplier of order '\(id)'")
-        }
+        try authorize(subject, .proposeDeliveryDates, on: .purchaseOrder(order),
+            otherwise: CollabError(.forbidden, "member '\(member)' does not act for the supplier of order '\(id)'"))
         guard [.awaitingProposal, .proposed, .countered].contains(order.state) else {
             throw CollabError(.invalidTransition,
                 "purchase order '\(id)' is \(order.state.rawValue): nothing to propose")
@@ -110,7 +109,8 @@ extension WorkflowEngine {
         for id: PurchaseOrder.ID, lines: [DeliveryProposal.LineDate], note: String?, expectedVersion: Int?,
         _ planning: Planning
     ) async throws(CollabError) -> Planned<DeliveryProposal> {
-        let (subject, order) = try await orderForBuyer(id, planning.subject, expectedVersion: expectedVersion)
+        let (subject, order) = try await orderForBuyer(id, .counterPropose, planning.subject,
+            expectedVersion: expectedVersion)
         guard order.state == .proposed else {
             throw CollabError(.invalidTransition,
                 "purchase order '\(id)' is \(order.state.rawValue): a counter-proposal answers an open supplier proposal")
@@ -198,13 +198,12 @@ extension WorkflowEngine {
         }
         switch proposal.side {
         case .supplier:
-            guard ExternalRules.actsForBuyer(subject, order) else {
-                throw CollabError(.forbidden, "only purchasing confirms the supplier's proposal \(number) of '\(id)'")
-            }
+            try authorize(subject, .confirmProposal, on: .purchaseOrder(order),
+                otherwise: CollabError(.forbidden, "only purchasing confirms the supplier's proposal \(number) of '\(id)'"))
         case .buyer:
-            guard ExternalRules.actsForSupplier(subject, order) else {
-                throw CollabError(.forbidden, "only the supplier confirms purchasing's counter-proposal \(number) of '\(id)'")
-            }
+            try authorize(subject, .confirmCounterProposal, on: .purchaseOrder(order),
+                otherwise: CollabError(.forbidden,
+                    "only the supplier confirms purchasing's counter-proposal \(number) of '\(id)'"))
         }
         guard proposal.status == .open, proposal.requirementsVersion == order.requirementsVersion else {
             throw CollabError(.conflict,
@@ -241,7 +240,7 @@ extension WorkflowEngine {
     func planCancelOrder(_ id: PurchaseOrder.ID, reason: String, _ planning: Planning) async throws(CollabError)
         -> Planned<PurchaseOrder>
     {
-        let (subject, original) = try await orderForBuyer(id, planning.subject, expectedVersion: nil)
+        let (subject, original) = try await orderForBuyer(id, .cancelOrder, planning.subject, expectedVersion: nil)
         let member = subject.memberID
         var report = ValidationReport()
         report.checkText(reason, field: "reason", maxLength: configuration.limits.textLength, allowNewlines: true)
@@ -274,16 +273,18 @@ extension WorkflowEngine {
     /// The orders `subject` may see, newest first (``OrderDesk/list(as:page:)``).
     func visibleOrders(to subject: Subject, page: PageRequest) async throws(CollabError) -> Page<PurchaseOrder> {
         if subject.isExternal {
-            guard ExternalRules.speaksFor(subject, subject.organizationID) else { return Page(items: [], nextCursor: nil) }
+            // The supplier's orders: those the access control lets it see, of the companies it supplies now.
             let companies = Set(try await store.partnerships(of: subject.organizationID, asPartner: true)
                 .filter { $0.role == .supplier }.map(\.organizationID))
             guard !companies.isEmpty else { return Page(items: [], nextCursor: nil) }
             var found = try await store.purchaseOrders(in: nil, supplierID: subject.organizationID, page: page)
-            found.items = found.items.filter { companies.contains($0.organizationID) }
+            found.items = found.items.filter {
+                companies.contains($0.organizationID) && isAllowed(subject, .viewOrder, on: .purchaseOrder($0))
+            }
             return found
         }
         var found = try await store.purchaseOrders(in: subject.organizationID, supplierID: nil, page: page)
-        found.items = found.items.filter { ExternalRules.canSee(subject, $0) }
+        found.items = found.items.filter { isAllowed(subject, .viewOrder, on: .purchaseOrder($0)) }
         return found
     }
 
@@ -291,7 +292,9 @@ extension WorkflowEngine {
 
     /// The order, if `subject` may see it; `CollabError.Code.notFound` otherwise.
     func visibleOrder(_ id: PurchaseOrder.ID, to subject: Subject) async throws(CollabError) -> PurchaseOrder {
-        guard let order = try await store.purchaseOrder(id), ExternalRules.canSee(subject, judged(order, for: subject)) else {
+        guard let order = try await store.purchaseOrder(id),
+            isAllowed(subject, .viewOrder, on: .purchaseOrder(judged(order, for: subject)))
+        else {
             throw CollabError.notFound("purchase order", id.rawValue)
         }
         // A supplier sees the company's orders while it is the company's supplier.
@@ -303,14 +306,15 @@ extension WorkflowEngine {
         return order
     }
 
-    private func orderForBuyer(_ id: PurchaseOrder.ID, _ subject: Subject, expectedVersion: Int?)
-        async throws(CollabError) -> (Subject, PurchaseOrder)
+    /// The order `subject` acts on for purchasing, checked: visible (`CollabError.Code.notFound`), `action`
+    /// allowed (`CollabError.Code.forbidden`), at `expectedVersion` if given (`CollabError.Code.conflict`).
+    private func orderForBuyer(_ id: PurchaseOrder.ID, _ action: RecordAction, _ subject: Subject,
+        expectedVersion: Int?) async throws(CollabError) -> (Subject, PurchaseOrder)
     {
         let member = subject.memberID
         let order = try await visibleOrder(id, to: subject)
-        guard ExternalRules.actsForBuyer(subject, order) else {
-            throw CollabError(.forbidden, "member '\(member)' does not act for purchasing on order '\(id)'")
-        }
+        try authorize(subject, action, on: .purchaseOrder(order),
+            otherwise: CollabError(.forbidden, "member '\(member)' does not act for purchasing on order '\(id)'"))
         if let expectedVersion, expectedVersion != order.version {
             throw CollabError(.conflict,
                 "purchase order '\(id)' is at version \(order.version), the change was based on version \(expectedVersion)")

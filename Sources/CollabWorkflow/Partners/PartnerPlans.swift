@@ -12,9 +12,8 @@ extension WorkflowEngine {
     {
         let subject = planning.subject
         let admin = subject.memberID
-        guard ExternalRules.canInvitePartners(subject, for: subject.organizationID) else {
-            throw CollabError(.forbidden, "member '\(admin)' may not invite partners: administrators only")
-        }
+        try authorize(subject, .invitePartner, on: .organization(subject.organizationID),
+            otherwise: CollabError(.forbidden, "member '\(admin)' may not invite partners: administrators only"))
         var report = invitation.validate(limits: configuration.limits)
         try report.throwIfInvalid()
         let existing = try await store.organization(invitation.partnerID)
@@ -97,8 +96,7 @@ extension WorkflowEngine {
     /// Throws `CollabError.Code.notFound` unless `subject` may still invite partners for the partnership's
     /// company (a replay's check: the partnership is the company administrators' business).
     func partnershipVisible(_ subject: Subject, _ partnership: Partnership) throws(CollabError) {
-        guard ExternalRules.canInvitePartners(subject, for: partnership.organizationID) else {
-            throw CollabError.notFound("partner", partnership.partnerID.rawValue)
-        }
+        try authorize(subject, .invitePartner, on: .organization(partnership.organizationID),
+            otherwise: CollabError.notFound("partner", partnership.partnerID.rawValue))
     }
 }

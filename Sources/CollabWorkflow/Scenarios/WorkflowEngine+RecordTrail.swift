@@ -39,20 +39,21 @@ extension WorkflowEngine {
                 ScenarioRules.canSee(subject, incident) || ScenarioRules.canDecide(subject, request)
             else { throw missing }
         case .purchaseOrder:
-            guard try await store.mayStillSee(record, subject) else { throw missing }
+            guard try await store.mayStillSee(record, subject, configuration.accessControl) else { throw missing }
             if subject.isExternal { return [] }
         case .ticket:
-            guard let ticket = try await store.ticket(Ticket.ID(record.id)), ExternalRules.canSee(subject, ticket)
+            guard let ticket = try await store.ticket(Ticket.ID(record.id)),
+                isAllowed(subject, .viewTicket, on: .ticket(ticket))
             else { throw missing }
             if subject.isExternal { return [] }
         case .customer:
-            guard let customer = try await store.customer(Organization.ID(record.id)), ExternalRules.canSee(subject, customer)
+            guard let customer = try await store.customer(Organization.ID(record.id)),
+                isAllowed(subject, .viewCustomer, on: .customer(customer))
             else { throw missing }
         case .partner:
             let companies = Set(try await store.partnerships(of: Organization.ID(record.id), asPartner: true)
                 .map(\.organizationID))
-            guard companies.contains(subject.organizationID), !subject.isExternal, subject.isActive,
-                subject.isAdministrator || subject.roles.contains(.auditor)
+            guard isAllowed(subject, .viewPartner, on: .partner(Organization.ID(record.id), invitedBy: companies))
             else { throw missing }
         case .settings:
             guard subject.organizationID == Organization.ID(record.id), !subject.isExternal, subject.isActive,

@@ -77,7 +77,7 @@ public struct TicketDesk: Sendable {
         ], idempotencyKey: idempotencyKey, visible: { subject, message throws(CollabError) in
             // An internal note is replayed only to who may read it now.
             let ticket = try await engine.visibleTicket(message.ticketID, to: subject, expectedVersion: nil)
-            if message.audience == .internal, subject.isExternal || ExternalRules.isCustomer(subject, ticket) {
+            if message.audience == .internal, !engine.isAllowed(subject, .viewTicketInternals, on: .ticket(ticket)) {
                 throw CollabError.notFound("ticket message", message.id.rawValue)
             }
         })) { planning throws(CollabError) in
@@ -169,7 +169,9 @@ public struct TicketDesk: Sendable {
     public func ticket(_ id: Ticket.ID, as viewer: Member.ID) async throws(CollabError) -> Ticket {
         let subject = try await engine.subject(viewer)
         let ticket = try await engine.visibleTicket(id, to: subject, expectedVersion: nil)
-        guard !subject.isExternal else { throw CollabError.notFound("ticket", id.rawValue) }
+        guard engine.isAllowed(subject, .viewTicketInternals, on: .ticket(ticket)) else {
+            throw CollabError.notFound("ticket", id.rawValue)
+        }
         return ticket
     }
 
@@ -187,20 +189,27 @@ public struct TicketDesk: Sendable {
         let subject = try await engine.subject(viewer)
         let ticket = try await engine.visibleTicket(id, to: subject, expectedVersion: nil)
         let messages = try await engine.store.ticketMessages(of: id)
-        return ExternalRules.isCustomer(subject, ticket) || subject.isExternal
-            ? messages.filter { $0.audience == .customer } : messages
+        return engine.isAllowed(subject, .viewTicketInternals, on: .ticket(ticket))
+            ? messages : messages.filter { $0.audience == .customer }
     }
 
     /// The tickets `viewer` may see inside the company, newest first: all for administrators and auditors,
     /// those their departments handled for others. Customers list theirs with ``customerTickets(as:page:)``.
     public func list(as viewer: Member.ID, page: PageRequest = .first) async throws(CollabError) -> Page<Ticket> {
         let subject = try await engine.subject(viewer)
+        // Customers list with ``customerTickets(as:page:)``; a deactivated member sees no ticket (the access
+        // control denies each one): answered without a query.
         guard !subject.isExternal, subject.isActive else { return Page(items: [], nextCursor: nil) }
-        if ExternalRules.canSeeArchive(subject, of: subject.organizationID) {
-            return try await engine.store.tickets(in: subject.organizationID, customerID: nil, handledBy: nil, page: page)
+        var found: Page<Ticket>
+        if engine.isAllowed(subject, .viewTicket, on: .organization(subject.organizationID)) {
+            found = try await engine.store.tickets(in: subject.organizationID, customerID: nil, handledBy: nil, page: page)
+        } else {
+            found = try await engine.store.tickets(in: subject.organizationID, customerID: nil,
+                handledBy: subject.departmentIDs.union(subject.headedDepartmentIDs), page: page)
         }
-        return try await engine.store.tickets(in: subject.organizationID, customerID: nil,
-            handledBy: subject.departmentIDs.union(subject.headedDepartmentIDs), page: page)
+        // The query narrows by the same rule; each ticket is still decided by the access control.
+        found.items = found.items.filter { engine.isAllowed(subject, .viewTicket, on: .ticket($0)) }
+        return found
     }
 
     /// The tickets of `viewer`'s customer organization as the customer sees them, newest first.
@@ -208,10 +217,12 @@ public struct TicketDesk: Sendable {
         -> Page<CustomerTicketView>
     {
         let subject = try await engine.subject(viewer)
-        guard ExternalRules.speaksFor(subject, subject.organizationID) else { return Page(items: [], nextCursor: nil) }
+        // Members of the company list tickets with ``list(as:page:)``; the customer sees the tickets the access
+        // control lets it see (none while its collaboration is disabled or the contact is deactivated).
+        guard subject.isExternal else { return Page(items: [], nextCursor: nil) }
         let found = try await engine.store.tickets(in: nil, customerID: subject.organizationID, handledBy: nil, page: page)
         var views: [CustomerTicketView] = []
-        for ticket in found.items where ExternalRules.isCustomer(subject, ticket) {
+        for ticket in found.items where engine.isAllowed(subject, .viewTicket, on: .ticket(ticket)) {
             views.append(try await engine.customerView(of: ticket))
         }
         return Page(items: views, nextCursor: found.nextCursor)

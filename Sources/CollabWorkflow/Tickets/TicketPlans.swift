@@ -15,10 +15,13 @@ extension WorkflowEngine {
         var report = draft.validate(limits: configuration.limits, attachmentPolicy: configuration.attachmentPolicy)
         let requester: Member.ID
         let customer: CustomerRecord
+        // A customer's contact opens tickets of their own organization, a member of the company on a contact's
+        // behalf: both are decided on the subject's own organization.
+        try authorize(subject, .openTicket, on: .organization(subject.organizationID),
+            otherwise: CollabError(.forbidden, subject.isExternal
+                ? "member '\(member)' is not a contact of a customer" : "member '\(member)' may not open tickets"))
         if subject.isExternal {
-            guard ExternalRules.speaksFor(subject, subject.organizationID),
-                let record = try await store.customer(subject.organizationID)
-            else {
+            guard let record = try await store.customer(subject.organizationID) else {
                 throw CollabError(.forbidden, "member '\(member)' is not a contact of a customer")
             }
             requester = member
@@ -90,13 +93,11 @@ extension WorkflowEngine {
         try report.throwIfInvalid()
         guard ticket.state != .closed else { throw CollabError(.invalidTransition, "ticket '\(id)' is closed") }
         let now = planning.now
-        let fromCustomer = ExternalRules.isCustomer(subject, ticket)
-        if !fromCustomer {
-            guard ExternalRules.canHandle(subject, ticket) else {
-                throw CollabError(.forbidden,
-                    "member '\(member)' may not write on ticket '\(id)': only its department '\(ticket.departmentID)' does")
-            }
-        }
+        try authorize(subject, .replyToTicket, on: .ticket(ticket),
+            otherwise: CollabError(.forbidden,
+                "member '\(member)' may not write on ticket '\(id)': only its department '\(ticket.departmentID)' does"))
+        // Which side writes (the access control allowed it): a contact of the customer, or the company.
+        let fromCustomer = subject.organizationID == ticket.customerID
         let message = TicketMessage(
             id: TicketMessage.ID(identifiers.next()), ticketID: id, authorID: member, body: body,
             audience: fromCustomer ? .customer : audience, attachments: attachments, createdAt: now)
@@ -138,7 +139,7 @@ extension WorkflowEngine {
         async throws(CollabError) -> Planned<Ticket>
     {
         let member = planning.subject.memberID
-        var (subject, ticket) = try await ticketToHandle(id, planning.subject, expectedVersion: expectedVersion,
+        var (subject, ticket) = try await ticketToHandle(id, .forwardTicket, planning.subject, expectedVersion: expectedVersion,
             text: (note, "note"), in: [.open, .waitingForCustomer], action: "forward")
         guard let index = ticket.routeDepartmentIDs.firstIndex(of: ticket.departmentID),
             index + 1 < ticket.routeDepartmentIDs.count
@@ -172,7 +173,7 @@ extension WorkflowEngine {
         async throws(CollabError) -> Planned<Ticket>
     {
         let member = planning.subject.memberID
-        var (subject, ticket) = try await ticketToHandle(id, planning.subject, expectedVersion: expectedVersion,
+        var (subject, ticket) = try await ticketToHandle(id, .waitForCustomer, planning.subject, expectedVersion: expectedVersion,
             text: (question, "question"), in: [.open], action: "wait for the customer on")
         let now = planning.now
         ticket.state = .waitingForCustomer
@@ -196,7 +197,7 @@ extension WorkflowEngine {
         async throws(CollabError) -> Planned<Ticket>
     {
         let member = planning.subject.memberID
-        var (subject, ticket) = try await ticketToHandle(id, planning.subject, expectedVersion: expectedVersion,
+        var (subject, ticket) = try await ticketToHandle(id, .resolveTicket, planning.subject, expectedVersion: expectedVersion,
             text: (resolution, "resolution"), in: [.open, .waitingForCustomer], action: "resolve")
         let now = planning.now
         if ticket.state == .waitingForCustomer { resume(&ticket, at: now) }
@@ -222,10 +223,10 @@ extension WorkflowEngine {
         let subject = planning.subject
         let member = subject.memberID
         var ticket = try await visibleTicket(id, to: subject, expectedVersion: nil)
-        let fromCustomer = ExternalRules.isCustomer(subject, ticket)
-        guard fromCustomer || ExternalRules.canHandle(subject, ticket) else {
-            throw CollabError(.forbidden, "member '\(member)' may not close ticket '\(id)'")
-        }
+        try authorize(subject, .closeTicket, on: .ticket(ticket),
+            otherwise: CollabError(.forbidden, "member '\(member)' may not close ticket '\(id)'"))
+        // Which side closes (the access control allowed it): a contact of the customer, or the company.
+        let fromCustomer = subject.organizationID == ticket.customerID
         guard ticket.state == .resolved else {
             throw CollabError(.invalidTransition, "ticket '\(id)' is \(ticket.state.rawValue): only a resolved ticket closes")
         }
@@ -254,9 +255,8 @@ extension WorkflowEngine {
         let subject = planning.subject
         let member = subject.memberID
         var ticket = try await visibleTicket(id, to: subject, expectedVersion: nil)
-        guard ExternalRules.isCustomer(subject, ticket) else {
-            throw CollabError(.forbidden, "only the customer rates ticket '\(id)'")
-        }
+        try authorize(subject, .rateTicket, on: .ticket(ticket),
+            otherwise: CollabError(.forbidden, "only the customer rates ticket '\(id)'"))
         var report = ValidationReport()
         if !(1...5).contains(score) { report.add("score", .outOfRange, "\(score) is not between 1 and 5") }
         if let comment {
@@ -388,7 +388,9 @@ extension WorkflowEngine {
     func visibleTicket(_ id: Ticket.ID, to subject: Subject, expectedVersion: Int?) async throws(CollabError)
         -> Ticket
     {
-        guard let ticket = try await store.ticket(id), ExternalRules.canSee(subject, judged(ticket, for: subject)) else {
+        guard let ticket = try await store.ticket(id),
+            isAllowed(subject, .viewTicket, on: .ticket(judged(ticket, for: subject)))
+        else {
             throw CollabError.notFound("ticket", id.rawValue)
         }
         if let expectedVersion, expectedVersion != ticket.version {
@@ -398,18 +400,17 @@ extension WorkflowEngine {
         return ticket
     }
 
-    /// The ticket `member` handles now, checked: the member's right, the expected version, a required text
-    /// (`(value, field)`), and the states the command applies in.
+    /// The ticket `member` handles now, checked: the member's right (`right`, decided by the access control),
+    /// the expected version, a required text (`(value, field)`), and the states the command applies in.
     private func ticketToHandle(
-        _ id: Ticket.ID, _ subject: Subject, expectedVersion: Int?, text: (String, String), in states: Set<Ticket.State>,
-        action: String
+        _ id: Ticket.ID, _ right: RecordAction, _ subject: Subject, expectedVersion: Int?, text: (String, String),
+        in states: Set<Ticket.State>, action: String
     ) async throws(CollabError) -> (Subject, Ticket) {
         let member = subject.memberID
         let ticket = try await visibleTicket(id, to: subject, expectedVersion: expectedVersion)
-        guard ExternalRules.canHandle(subject, ticket) else {
-            throw CollabError(.forbidden,
-                "member '\(member)' may not handle ticket '\(id)': only its department '\(ticket.departmentID)' does")
-        }
+        try authorize(subject, right, on: .ticket(ticket),
+            otherwise: CollabError(.forbidden,
+                "member '\(member)' may not handle ticket '\(id)': only its department '\(ticket.departmentID)' does"))
         var report = ValidationReport()
         report.checkText(text.0, field: text.1, maxLength: configuration.limits.textLength, allowNewlines: true)
         try report.throwIfInvalid()

@@ -1,4 +1,5 @@
 import CollabModel
+import CollabPermissions
 import CollabStore
 import CollabTesting
 import CollabWorkflow
@@ -31,9 +32,13 @@ import Testing
     }
 
     /// The workplace with purchasing and its supplier; with `order`, an order shared with the supplier, and
-    /// with `proposal`, the supplier's proposal of its dates.
-    static func portal(order: Bool = true, proposal: Bool = false) async throws -> (Workplace, PurchaseOrder?) {
-        let w = try await Workplace()
+    /// with `proposal`, the supplier's proposal of its dates. The engine has the host's `rules`.
+    static func portal(order: Bool = true, proposal: Bool = false, rules: [any AccessRuleExtension] = []) async throws
+        -> (Workplace, PurchaseOrder?)
+    {
+        var configuration = WorkflowEngine.Configuration()
+        configuration.accessControl.rules = rules
+        let w = try await Workplace(configuration: configuration)
         try await w.h.addDepartment("purchasing", in: "acme")
         try await w.h.addMember(buyer, in: "acme", departments: [DepartmentMembership("purchasing")], name: "Bo Buyer")
         try await w.engine.partners.invite(PartnerInvitation(partnerID: "supplier-a", name: "Supplier A", contacts: [

@@ -1,4 +1,5 @@
 import CollabModel
+import CollabPermissions
 import CollabStore
 import CollabTesting
 import CollabWorkflow
@@ -25,11 +26,13 @@ import Testing
     }
 
     /// The workplace with the customer; with `ticket`, a ticket the contact opened, brought to `state`
-    /// (`.open`, `.resolved` or `.closed`). Returns the contact too.
-    static func desk(ticket: Bool = true, state: Ticket.State = .open) async throws
+    /// (`.open`, `.resolved` or `.closed`). Returns the contact too. The engine has the host's `rules`.
+    static func desk(ticket: Bool = true, state: Ticket.State = .open, rules: [any AccessRuleExtension] = []) async throws
         -> (w: Workplace, anna: Member.ID, ticket: Ticket.ID?)
     {
-        let w = try await Workplace(configuration: configuration())
+        var configuration = configuration()
+        configuration.accessControl.rules = rules
+        let w = try await Workplace(configuration: configuration)
         let registration = try await w.engine.customers.recordSignedContract(SignedContract(
             contractID: "K-1", customerKey: "CUST-1", customerName: "Lotus Foods", timeZoneIdentifier: "Europe/Berlin",
             contacts: [ExternalContact(displayName: "Anna Lotus", email: "anna@lotus.example")],
