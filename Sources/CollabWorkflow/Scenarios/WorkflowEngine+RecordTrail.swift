@@ -21,22 +21,23 @@ extension WorkflowEngine {
         switch record.kind {
         case .announcement:
             guard let announcement = try await store.announcement(Announcement.ID(record.id)),
-                ScenarioRules.canSeeReach(subject, announcement)
+                isAllowed(subject, .viewAnnouncementReach, on: .announcement(announcement, isRecipient: false))
             else { throw missing }
         case .meeting:
-            guard let meeting = try await store.meeting(Meeting.ID(record.id)), ScenarioRules.canSee(subject, meeting)
+            guard let meeting = try await store.meeting(Meeting.ID(record.id)), isAllowed(subject, .viewMeeting, on: .meeting(meeting))
             else { throw missing }
         case .emergencyPlan:
             guard let plan = try await store.emergencyPlan(EmergencyPlan.ID(record.id), version: nil),
-                ScenarioRules.canSee(subject, plan)
+                isAllowed(subject, .viewPlan, on: .emergencyPlan(plan))
             else { throw missing }
         case .incident:
-            guard let incident = try await store.incident(Incident.ID(record.id)), ScenarioRules.canSee(subject, incident)
+            guard let incident = try await store.incident(Incident.ID(record.id)),
+                isAllowed(subject, .viewIncident, on: .incident(incident))
             else { throw missing }
         case .resourceRequest:
             guard let request = try await store.resourceRequest(ResourceRequest.ID(record.id)),
                 let incident = try await store.incident(request.incidentID),
-                ScenarioRules.canSee(subject, incident) || ScenarioRules.canDecide(subject, request)
+                isAllowed(subject, .viewResourceRequest, on: .resourceRequest(request, of: incident))
             else { throw missing }
         case .purchaseOrder:
             guard try await store.mayStillSee(record, subject, configuration.accessControl) else { throw missing }

@@ -14,7 +14,7 @@ import Testing
 
     static func configuration() -> WorkflowEngine.Configuration {
         var configuration = WorkflowEngine.Configuration()
-        configuration.ticketRouting = TicketRouting(routes: [
+        configuration.defaultSettings.ticketRouting = TicketRouting(routes: [
             TicketRouting.Route("installation", categories: ["installation"], departments: ["sales", "eng"]),
             TicketRouting.Route("general", departments: ["sales"]),
         ])
