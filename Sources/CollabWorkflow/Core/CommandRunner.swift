@@ -36,7 +36,8 @@ struct Command<Output: Codable & Sendable> {
     ) {
         self.name = name
         self.actor = actor
-        self.fingerprint = WorkflowEngine.recordFingerprint(input)
+        // The digest only matters under a key: without one, nothing is recorded or replayed.
+        self.fingerprint = idempotencyKey == nil ? "" : WorkflowEngine.recordFingerprint(input)
         self.idempotencyKey = idempotencyKey
         self.visible = visible
     }
@@ -47,6 +48,11 @@ struct Command<Output: Codable & Sendable> {
         _ name: String, by actor: Member.ID, inputs: KeyValuePairs<String, (any Encodable & Sendable)?>,
         idempotencyKey: String?, visible: @escaping (Subject, Output) async throws(CollabError) -> Void
     ) {
+        guard idempotencyKey != nil else {
+            // Without a key nothing is recorded or replayed: no digest to compute.
+            self.init(name, by: actor, fingerprint: "", idempotencyKey: nil, visible: visible)
+            return
+        }
         var bytes = Data()
         for (label, value) in inputs {
             bytes.append(contentsOf: Array("\(label)=".utf8))

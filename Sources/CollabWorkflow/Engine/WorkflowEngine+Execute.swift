@@ -26,7 +26,8 @@ extension WorkflowEngine {
             _ = try await visibleItem(result.item.id, to: subject)
         }
         return try await run(Command(command.name, by: actor,
-            fingerprint: Self.fingerprint(command, expectedVersion: expectedVersion), idempotencyKey: idempotencyKey,
+            fingerprint: idempotencyKey == nil ? "" : Self.fingerprint(command, expectedVersion: expectedVersion),
+            idempotencyKey: idempotencyKey,
             visible: visible)) { planning throws(CollabError) in
             var plan = try await plan(command, subject: planning.subject, expectedVersion: expectedVersion, now: planning.now)
             try await planTimers(for: &plan.change, now: planning.now)
