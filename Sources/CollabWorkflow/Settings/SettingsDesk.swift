@@ -36,7 +36,7 @@ public struct SettingsDesk: Sendable {
         -> StoredSettings
     {
         let subject = try await engine.subject(viewer)
-        try Self.checkAdministrator(subject, of: organizationID)
+        try checkAdministrator(subject, of: organizationID)
         try await engine.settingsCache.refresh()
         return try await engine.settingsCache.stored(for: organizationID) ?? StoredSettings(
             organizationID: organizationID, settings: engine.configuration.defaultSettings, version: 0,
@@ -68,7 +68,7 @@ public struct SettingsDesk: Sendable {
     ) async throws(CollabError) -> StoredSettings {
         let input = SaveSettingsInput(organizationID: organizationID, settings: settings, expectedVersion: expectedVersion)
         return try await engine.run(Command("save_settings", by: administrator, input: input,
-            idempotencyKey: idempotencyKey, visible: Self.settingsVisible)) { planning throws(CollabError) in
+            idempotencyKey: idempotencyKey, visible: settingsVisible)) { planning throws(CollabError) in
             try await planSave(settings, for: organizationID, expectedVersion: expectedVersion, planning)
         }
     }
@@ -78,7 +78,7 @@ public struct SettingsDesk: Sendable {
     ) async throws(CollabError) -> Planned<StoredSettings> {
         let subject = planning.subject
         let administrator = subject.memberID
-        try Self.checkAdministrator(subject, of: organizationID)
+        try checkAdministrator(subject, of: organizationID)
         let departments = Set(try await engine.store.departments(in: organizationID).map(\.id))
         try settings.validate(limits: engine.configuration.limits, departmentIDs: departments).throwIfInvalid()
         let current = try await engine.store.settings(of: organizationID)
@@ -151,18 +151,16 @@ public struct SettingsDesk: Sendable {
 
     // MARK: Rules
 
-    /// Throws `CollabError.Code.notFound` — as for an unknown organization — unless `subject` is an active
-    /// administrator of the organization, a company (partner and customer organizations have no settings).
-    static func checkAdministrator(_ subject: Subject, of organizationID: Organization.ID) throws(CollabError) {
-        guard subject.isActive, subject.isAdministrator, subject.organizationID == organizationID,
-            subject.organizationKind == .internal
-        else {
-            throw CollabError.notFound("organization settings", organizationID.rawValue)
-        }
+    /// Throws `CollabError.Code.notFound` — as for an unknown organization — unless `subject` may change the
+    /// organization's settings (``RecordAction/changeSettings``, decided by the engine's one ``AccessControl``:
+    /// its active administrators, of a company; a host rule may refuse it).
+    func checkAdministrator(_ subject: Subject, of organizationID: Organization.ID) throws(CollabError) {
+        try engine.authorize(subject, .changeSettings, on: .organization(organizationID),
+            otherwise: CollabError.notFound("organization settings", organizationID.rawValue))
     }
 
-    /// A replay's check: the actor is still an administrator of the organization.
-    private static func settingsVisible(_ subject: Subject, _ stored: StoredSettings) async throws(CollabError) {
+    /// A replay's check: the actor may still change the organization's settings.
+    private func settingsVisible(_ subject: Subject, _ stored: StoredSettings) async throws(CollabError) {
         try checkAdministrator(subject, of: stored.organizationID)
     }
 
@@ -170,21 +168,20 @@ public struct SettingsDesk: Sendable {
     private func collaborationTarget(_ organizationID: Organization.ID, for subject: Subject) async throws(CollabError)
         -> Organization
     {
-        guard subject.isActive, subject.isAdministrator, subject.organizationKind == .internal else {
-            throw CollabError(.forbidden,
-                "member '\(subject.memberID)' is not an administrator and may not change external collaboration")
-        }
+        let administrator = subject.isActive && subject.isAdministrator && subject.organizationKind == .internal
+        let forbidden = CollabError(.forbidden,
+            "member '\(subject.memberID)' is not an administrator and may not change external collaboration")
         guard let organization = try await engine.store.organization(organizationID), organization.kind != .internal
         else {
-            throw CollabError.notFound("partner or customer organization", organizationID.rawValue)
+            throw administrator ? CollabError.notFound("partner or customer organization", organizationID.rawValue) : forbidden
         }
         // An organization invited or registered by companies is theirs to switch: another company's
-        // administrator may not cut it off or let it back in. (One no company invited — made directly in the
-        // directory — any administrator switches.)
+        // administrator may not cut it off or let it back in (it does not exist for them). One no company
+        // invited — made directly in the directory — any administrator switches. Decided by the engine's one
+        // AccessControl (`partnership.switch_external_collaboration`), which a host rule may refuse.
         let companies = Set(try await engine.store.partnerships(of: organizationID, asPartner: true).map(\.organizationID))
-        if !companies.isEmpty && !companies.contains(subject.organizationID) {
-            throw CollabError.notFound("partner or customer organization", organizationID.rawValue)
-        }
+        try engine.authorize(subject, .switchExternalCollaboration, on: .partner(organizationID, invitedBy: companies),
+            otherwise: administrator ? CollabError.notFound("partner or customer organization", organizationID.rawValue) : forbidden)
         return organization
     }
 

@@ -1,4 +1,5 @@
 import CollabModel
+import CollabPermissions
 import CollabTesting
 @testable import CollabWorkflow
 import Testing
@@ -110,5 +111,79 @@ extension EveryWriteTests {
         let written = try await h.tableSnapshot().differences(from: before)
             .filter { !$0.hasPrefix("- members ") && !$0.hasPrefix("+ members ") && !$0.contains(" directory_revision ") }
         #expect(written == [], "\(write.name) committed on rights revoked before its commit")
+    }
+}
+
+extension EveryWriteTests {
+    /// The actions a host rule refuses to refuse each write (a write decided by one of several actions, as a
+    /// confirmation by the buyer or by the supplier, lists them all).
+    static let actions: [String: [RecordAction]] = [
+        "workItems.create": [.createWorkItem], "workItems.submit": [.workItem(.submit)],
+        "workItems.accept": [.workItem(.accept)], "workItems.start": [.workItem(.start)],
+        "workItems.reportProgress": [.workItem(.reportProgress)],
+        "workItems.submitForReview": [.workItem(.submitForReview)], "workItems.approve": [.workItem(.review)],
+        "workItems.reject": [.workItem(.review)], "workItems.requestAdjustment": [.workItem(.requestAdjustment)],
+        "workItems.approveAdjustment": [.workItem(.decideAdjustment)],
+        "workItems.rejectAdjustment": [.workItem(.decideAdjustment)], "workItems.reassign": [.workItem(.reassign)],
+        "workItems.cancel": [.workItem(.cancel)], "workItems.comment": [.workItem(.comment)],
+        "workItems.share": [.workItem(.share)], "workItems.unshare": [.workItem(.share)],
+        "workItems.watch": [.workItem(.watch)], "workItems.unwatch": [.workItem(.watch)],
+        "workItems.importItems": [.importWorkItems],
+        "settings.setExternalCollaboration": [.switchExternalCollaboration], "settings.save": [.changeSettings],
+        "announcements.publish": [.publishAnnouncement], "announcements.openAnnouncement": [.openAnnouncement],
+        "announcements.acknowledge": [.acknowledgeAnnouncement], "announcements.setPinned": [.pinAnnouncement],
+        "announcements.setExpiry": [.setAnnouncementExpiry],
+        "meetings.recordMeeting": [.recordMeeting],
+        "incidents.savePlan": [.savePlan], "incidents.trigger": [.triggerPlan],
+        "incidents.postUpdate": [.postIncidentUpdate], "incidents.requestResource": [.requestResource],
+        "incidents.fulfil": [.decideResourceRequest], "incidents.decline": [.decideResourceRequest],
+        "incidents.closeIncident": [.closeIncident],
+        "partners.invitePartner": [.invitePartner], "orders.shareOrder": [.shareOrder],
+        "orders.changeRequirements": [.changeRequirements], "orders.proposeDeliveryDates": [.proposeDeliveryDates],
+        "orders.counterPropose": [.counterPropose], "orders.confirmProposal": [.confirmProposal, .confirmCounterProposal],
+        "orders.cancelOrder": [.cancelOrder],
+        "customers.recordSignedContract": [.recordContract],
+        "tickets.openTicket": [.openTicket], "tickets.reply": [.replyToTicket], "tickets.forwardTicket": [.forwardTicket],
+        "tickets.waitForCustomer": [.waitForCustomer], "tickets.resolveTicket": [.resolveTicket],
+        "tickets.closeTicket": [.closeTicket], "tickets.rateTicket": [.rateTicket],
+    ]
+
+    /// A host rule that refuses the actions it is given.
+    struct Refuse: AccessRuleExtension {
+        let name = "refuse-in-test"
+        let actions: Set<RecordAction>
+        func evaluate(_ request: AccessRequest) -> ExtensionVerdict {
+            actions.contains(request.recordAction) ? .deny("refused by the test") : .abstain
+        }
+    }
+
+    @Test("every write names the actions it is decided by", arguments: WriteCatalog.all)
+    func everyWriteHasItsAction(_ write: WriteCase) {
+        #expect(Self.notPlanned.contains(write.name) || Self.actions[write.name] != nil, "\(write.name) has no action")
+    }
+
+    @Test("a host rule refusing a write's action refuses it, and nothing is written", arguments: WriteCatalog.all)
+    func hostRuleRefuses(_ write: WriteCase) async throws {
+        guard let actions = Self.actions[write.name] else { return }
+        let staged = try await write.setup()
+        let workplace = staged.workplace
+        let h = workplace.harness
+        var configuration = workplace.engine.configuration
+        configuration.accessControl.rules.append(Refuse(actions: Set(actions)))
+        let engine = WorkflowEngine(store: h.store, clock: h.clock, identifiers: h.identifiers, configuration: configuration)
+        let before = try await h.tableSnapshot()
+        do {
+            _ = try await staged.runOn(engine, nil)
+            Issue.record("\(write.name) passed a host rule refusing \(actions)")
+        } catch let error as CollabError {
+            // `forbidden`; `not_found` where the desk answers a refusal of its record as if it did not exist.
+            #expect([.forbidden, .notFound].contains(error.code), "\(write.name): \(error)")
+        }
+        #expect(try await h.tableSnapshot().differences(from: before) == [], "\(write.name) wrote")
+        // The same write passes when the host rule refuses something else.
+        var other = workplace.engine.configuration
+        other.accessControl.rules.append(Refuse(actions: [.exportReport]))
+        let allowed = WorkflowEngine(store: h.store, clock: h.clock, identifiers: h.identifiers, configuration: other)
+        _ = try await staged.runOn(allowed, nil)
     }
 }
