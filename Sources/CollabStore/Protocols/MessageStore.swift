@@ -16,6 +16,10 @@ public protocol MessageStore: Sendable {
     /// first: the engine re-checks them against the record's rules.
     func unreadRecordNotices(for memberID: Member.ID) async throws(CollabError) -> [Notice]
 
+    /// Which of `ids` (every one when `nil`) are notifications of `memberID` not read yet, oldest first: what
+    /// a read mark (``ChangeSet/readMarks``) would change.
+    func unreadNoticeIDs(_ ids: [Notice.ID]?, of memberID: Member.ID) async throws(CollabError) -> [Notice.ID]
+
     /// Marks notifications of `memberID` read at `date`; ids of other members' notifications are ignored.
     ///
     /// - Returns: how many notifications changed from unread to read.

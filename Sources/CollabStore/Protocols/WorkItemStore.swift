@@ -96,6 +96,8 @@ public struct ChangeSet: Sendable {
     public var auditEvents: [AuditEvent] = []
     /// The notifications the command causes (put in the outbox).
     public var notifications: [Notice] = []
+    /// Notifications their recipient has read (the inbox's read marks), written with the change.
+    public var readMarks: ReadMarks?
     /// A changed organization (an administrator's settings), written whole.
     public var organization: Organization?
     /// An organization's external-collaboration switch, set alone: a concurrent change of the organization's
@@ -198,6 +200,23 @@ public enum CommitOutcome: Sendable, Equatable {
     case committed
     /// The idempotency key had been used already; this is the first result, and nothing was written.
     case replayed(RecordedResult)
+}
+
+/// A member's notifications marked read: each is marked only if it is theirs and still unread.
+public struct ReadMarks: Sendable, Hashable {
+    /// Whose notifications.
+    public var memberID: Member.ID
+    /// Which of them.
+    public var noticeIDs: [Notice.ID]
+    /// When they were read.
+    public var readAt: Date
+
+    /// Marks `noticeIDs` of `memberID` read at `readAt`.
+    public init(memberID: Member.ID, noticeIDs: [Notice.ID], readAt: Date) {
+        self.memberID = memberID
+        self.noticeIDs = noticeIDs
+        self.readAt = readAt
+    }
 }
 
 /// An idempotency key, scoped to the member who sent it (one member's key never replays another's).

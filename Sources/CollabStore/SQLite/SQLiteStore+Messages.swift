@@ -259,6 +259,18 @@ extension SQLiteStore {
         }
     }
 
+    public func unreadNoticeIDs(_ ids: [Notice.ID]?, of memberID: Member.ID) async throws(CollabError) -> [Notice.ID] {
+        try await read { db in
+            let unread = try String.fetchAll(db.cachedStatement(sql: """
+                SELECT id FROM notifications INDEXED BY notifications_unread
+                WHERE recipient_id = ? AND read_at IS NULL ORDER BY sequence
+                """), arguments: [memberID.rawValue]).map { Notice.ID($0) }
+            guard let ids else { return unread }
+            let wanted = Set(ids)
+            return unread.filter { wanted.contains($0) }
+        }
+    }
+
     public func unreadRecordNotices(for memberID: Member.ID) async throws(CollabError) -> [Notice] {
         try await read { db in
             try Row.fetchAll(db.cachedStatement(sql: """

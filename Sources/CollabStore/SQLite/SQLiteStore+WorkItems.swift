@@ -154,6 +154,14 @@ extension SQLiteStore {
                     notice.createdAt.storedMilliseconds, notice.record?.stored,
                 ])
         }
+        if let marks = change.readMarks {
+            let statement = try db.cachedStatement(sql: """
+                UPDATE notifications SET read_at = ? WHERE id = ? AND recipient_id = ? AND read_at IS NULL
+                """)
+            for id in Set(marks.noticeIDs) {
+                try statement.execute(arguments: [marks.readAt.storedMilliseconds, id.rawValue, marks.memberID.rawValue])
+            }
+        }
         if let organization = change.organization {
             try upsert(organization, db)
         }

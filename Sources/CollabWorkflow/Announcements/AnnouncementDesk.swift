@@ -91,15 +91,12 @@ public struct AnnouncementDesk: Sendable {
         async throws(CollabError) -> ReceivedAnnouncement
     {
         let engine = engine
-        var readAt: Date?
         let received = try await engine.run(Command("open_announcement", by: reader, inputs: ["id": id],
             idempotencyKey: idempotencyKey, visible: Self.receivedVisible(engine))) { planning throws(CollabError) in
-            let planned = try await engine.planOpenAnnouncement(id, planning)
-            readAt = planned.change.scenario.receipts.isEmpty ? nil : planning.now
+            var planned = try await engine.planOpenAnnouncement(id, planning)
+            Self.markNoticeRead(&planned, of: reader, at: planning.now)
             return planned
         }
-        // The notification is marked read once the receipt is: not again on a replay, nor on a second opening.
-        if let readAt { _ = try await engine.store.markRead([received.receipt.noticeID], of: reader, at: readAt) }
         return received
     }
 
@@ -118,13 +115,11 @@ public struct AnnouncementDesk: Sendable {
         let engine = engine
         let command = Command("acknowledge", by: member, inputs: ["id": id], idempotencyKey: idempotencyKey,
             visible: Self.receivedVisible(engine))
-        var readAt: Date?
         let received = try await engine.run(command) { planning throws(CollabError) in
-            let planned = try await engine.planAcknowledge(id, recording: (command.name, command.fingerprint), planning)
-            readAt = planned.change.scenario.receipts.isEmpty ? nil : planning.now
+            var planned = try await engine.planAcknowledge(id, recording: (command.name, command.fingerprint), planning)
+            Self.markNoticeRead(&planned, of: member, at: planning.now)
             return planned
         }
-        if let readAt { _ = try await engine.store.markRead([received.receipt.noticeID], of: member, at: readAt) }
         return received
     }
 
@@ -181,6 +176,13 @@ public struct AnnouncementDesk: Sendable {
                 announcement.expiresAt = expiresAt.map { max(WorkflowEngine.truncated($0), now) }
             }
         }
+    }
+
+    /// The announcement's notification is marked read in the same commit as the receipt: once, when the receipt
+    /// changes (not again on a replay, nor on a second opening).
+    static func markNoticeRead(_ planned: inout Planned<ReceivedAnnouncement>, of member: Member.ID, at now: Date) {
+        guard !planned.change.scenario.receipts.isEmpty else { return }
+        planned.change.readMarks = ReadMarks(memberID: member, noticeIDs: [planned.output.receipt.noticeID], readAt: now)
     }
 
     /// A replay's check for a received announcement: `CollabError.Code.notFound` unless the subject may still

@@ -15,13 +15,13 @@ extension WorkflowEngine {
         try await inbox.unreadCount(of: member)
     }
 
-    @available(*, deprecated, renamed: "inbox.markRead(_:of:)")
+    @available(*, deprecated, renamed: "inbox.markRead(_:of:idempotencyKey:)")
     @discardableResult
     public func markRead(_ ids: [Notice.ID], of member: Member.ID) async throws(CollabError) -> Int {
         try await inbox.markRead(ids, of: member)
     }
 
-    @available(*, deprecated, renamed: "inbox.markAllRead(of:)")
+    @available(*, deprecated, renamed: "inbox.markAllRead(of:idempotencyKey:)")
     @discardableResult
     public func markAllRead(of member: Member.ID) async throws(CollabError) -> Int {
         try await inbox.markAllRead(of: member)

@@ -48,22 +48,35 @@ public struct InboxDesk: Sendable {
         return count
     }
 
-    /// Marks some of a member's notifications read; returns how many changed.
+    /// Marks some of a member's notifications read; returns how many changed (ids of notifications that are
+    /// not the member's, or were read already, change nothing). A write like any other: it runs through the
+    /// engine's one write pipeline.
     ///
+    /// - Parameter idempotencyKey: a retry with the same key and ids returns the first count and changes
+    ///   nothing; the same key with other ids is `CollabError.Code.idempotencyKeyReused`.
     /// - Throws: `CollabError.Code.forbidden` for a deactivated member (whose inbox shows nothing).
     @discardableResult
-    public func markRead(_ ids: [Notice.ID], of member: Member.ID) async throws(CollabError) -> Int {
-        _ = try await engine.activeSubject(member)
-        return try await engine.store.markRead(ids, of: member, at: engine.now())
+    public func markRead(_ ids: [Notice.ID], of member: Member.ID, idempotencyKey: String? = nil)
+        async throws(CollabError) -> Int
+    {
+        let engine = engine
+        return try await engine.run(Command("mark_read", by: member, inputs: ["ids": ids],
+            idempotencyKey: idempotencyKey, visible: { _, _ in })) { planning throws(CollabError) in
+            try await engine.planReadMarks(ids, planning)
+        }
     }
 
     /// Marks all of a member's notifications read; returns how many changed.
     ///
+    /// - Parameter idempotencyKey: a retry with the same key returns the first count and changes nothing.
     /// - Throws: `CollabError.Code.forbidden` for a deactivated member (whose inbox shows nothing).
     @discardableResult
-    public func markAllRead(of member: Member.ID) async throws(CollabError) -> Int {
-        _ = try await engine.activeSubject(member)
-        return try await engine.store.markAllRead(of: member, at: engine.now())
+    public func markAllRead(of member: Member.ID, idempotencyKey: String? = nil) async throws(CollabError) -> Int {
+        let engine = engine
+        return try await engine.run(Command("mark_all_read", by: member, inputs: [:],
+            idempotencyKey: idempotencyKey, visible: { _, _ in })) { planning throws(CollabError) in
+            try await engine.planReadMarks(nil, planning)
+        }
     }
 
     /// "My to-do": the items where `member` must act now (accept, start, work, review, decide an
@@ -81,4 +94,18 @@ public struct InboxDesk: Sendable {
 extension WorkflowEngine {
     /// The message center: inboxes, unread counts and to-do lists.
     public var inbox: InboxDesk { InboxDesk(engine: self) }
+}
+
+extension WorkflowEngine {
+    /// Plans read marks on `ids` (every unread notification when `nil`) of the actor: the count is those still
+    /// unread when planned.
+    func planReadMarks(_ ids: [Notice.ID]?, _ planning: Planning) async throws(CollabError) -> Planned<Int> {
+        if let ids, ids.isEmpty { return Planned(ChangeSet(), 0) }
+        let unread = try await store.unreadNoticeIDs(ids, of: planning.subject.memberID)
+        var change = ChangeSet()
+        if !unread.isEmpty {
+            change.readMarks = ReadMarks(memberID: planning.subject.memberID, noticeIDs: unread, readAt: planning.now)
+        }
+        return Planned(change, unread.count)
+    }
 }

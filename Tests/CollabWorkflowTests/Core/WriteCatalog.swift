@@ -259,20 +259,20 @@ enum WriteCatalog {
     // MARK: Inbox
 
     static let inbox: [WriteCase] = [
-        // key: pending runner
-        WriteCase(name: "inbox.markRead", supportsKey: false) {
+        WriteCase(name: "inbox.markRead", supportsKey: true) {
             let (w, _, _) = try await twoItems(.assigned)
             let notices = try await w.inbox(W.assignee).map(\.id)
             return StagedWrite(w, actor: W.assignee,
-                run: { engine, _ in try await engine.inbox.markRead([notices[0]], of: W.assignee) },
-                other: { engine, _ in try await engine.inbox.markRead([notices[1]], of: W.assignee) })
+                run: { engine, key in try await engine.inbox.markRead([notices[0]], of: W.assignee, idempotencyKey: key) },
+                other: { engine, key in try await engine.inbox.markRead([notices[1]], of: W.assignee, idempotencyKey: key) })
         },
-        // key: pending runner
-        WriteCase(name: "inbox.markAllRead", supportsKey: false) {
+        WriteCase(name: "inbox.markAllRead", supportsKey: true) {
             let (w, _, _) = try await twoItems(.assigned)
             return StagedWrite(w, actor: W.assignee,
-                run: { engine, _ in try await engine.inbox.markAllRead(of: W.assignee) },
-                other: { engine, _ in try await engine.inbox.markAllRead(of: W.assignee) })
+                run: { engine, key in try await engine.inbox.markAllRead(of: W.assignee, idempotencyKey: key) },
+                // Marking all read has no input: under the same key, the other write is a different command
+                // (marking some read), which the key refuses as well.
+                other: { engine, key in try await engine.inbox.markRead([], of: W.assignee, idempotencyKey: key) })
         },
     ]
 
