@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "CollabModel", targets: ["CollabModel"]),
         .library(name: "CollabPermissions", targets: ["CollabPermissions"]),
         .library(name: "CollabStore", targets: ["CollabStore"]),
+        .library(name: "CollabStorePostgres", targets: ["CollabStorePostgres"]),
         .library(name: "CollabWorkflow", targets: ["CollabWorkflow"]),
         .library(name: "CollabReports", targets: ["CollabReports"]),
         .library(name: "CollabTesting", targets: ["CollabTesting"]),
@@ -17,6 +18,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .target(name: "CollabModel"),
@@ -28,6 +31,16 @@ let package = Package(
                 "CollabPermissions",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .target(
+            name: "CollabStorePostgres",
+            dependencies: [
+                "CollabModel",
+                "CollabPermissions",
+                "CollabStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .target(
@@ -78,6 +91,9 @@ let package = Package(
         .testTarget(name: "CollabModelTests", dependencies: ["CollabModel", "CollabTesting"]),
         .testTarget(name: "CollabPermissionsTests", dependencies: ["CollabPermissions", "CollabTesting"]),
         .testTarget(name: "CollabStoreTests", dependencies: ["CollabStore", "CollabTesting"]),
+        .testTarget(
+            name: "CollabStorePostgresTests",
+            dependencies: ["CollabStorePostgres", "CollabTesting", "CollabWorkflow"]),
         .testTarget(
             name: "CollabWorkflowTests",
             dependencies: ["CollabWorkflow", "CollabTesting", "CollabReports", "CollabContention"]),

@@ -1,0 +1,61 @@
+import CollabModel
+import Logging
+import PostgresNIO
+
+extension PostgresStore {
+    /// One step of the schema; steps run in order, each once, each in its own transaction.
+    struct Migration: Sendable {
+        var version: Int
+        var name: String
+        var statements: [String]
+    }
+
+    /// Every step of the schema, oldest first. A released step is never edited: a change is a new step.
+    static let migrations: [Migration] = [schemaVersion1]
+
+    /// The newest schema version this build knows.
+    public static var schemaVersion: Int { migrations.last?.version ?? 0 }
+
+    /// Brings the schema up to date. Several instances starting at once take turns on an advisory lock, so
+    /// each step runs once; an instance finding a schema newer than it knows refuses to start.
+    func migrate() async throws {
+        let logger = self.logger
+        try await client.withConnection { connection in
+            if let schema = configuration.schema {
+                try await connection.execute(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"), logger)
+            }
+            try await connection.execute("""
+                CREATE TABLE IF NOT EXISTS collab_migrations (
+                    version INTEGER PRIMARY KEY, name TEXT NOT NULL,
+                    applied_at TIMESTAMPTZ NOT NULL DEFAULT now())
+                """, logger)
+            for migration in Self.migrations {
+                try await connection.execute("BEGIN", logger)
+                do {
+                    // One lock per schema: instances of other deployments in other schemas don't wait.
+                    try await connection.execute(
+                        "SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.collab_migrations'))", logger)
+                    let newest = try await connection.rows("SELECT max(version) AS v FROM collab_migrations", logger)
+                        .first?.value("v", as: Int?.self) ?? 0
+                    if newest > Self.schemaVersion {
+                        throw CollabError(.storageUnavailable,
+                            "the database's schema is version \(newest), newer than this build's \(Self.schemaVersion); update Collab")
+                    }
+                    if newest < migration.version {
+                        for statement in migration.statements {
+                            try await connection.execute(PostgresQuery(unsafeSQL: statement), logger)
+                        }
+                        try await connection.execute(
+                            "INSERT INTO collab_migrations (version, name) VALUES (\(migration.version), \(migration.name))",
+                            logger)
+                        logger.info("migrated the schema", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
+                    }
+                    try await connection.execute("COMMIT", logger)
+                } catch {
+                    _ = try? await connection.execute("ROLLBACK", logger)
+                    throw error
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,102 @@
+import CollabModel
+import CollabStore
+@testable import CollabStorePostgres
+import Foundation
+import Logging
+import PostgresNIO
+import Testing
+
+/// The PostgreSQL server the tests run against: `COLLAB_POSTGRES_URL`, e.g.
+/// `postgres://postgres@127.0.0.1:5433/collab_test?sslmode=disable`. Without it the PostgreSQL tests are
+/// skipped, and ``PostgresAvailabilityTests`` says so.
+enum PostgresTestServer {
+    static let url: String? = {
+        let value = ProcessInfo.processInfo.environment["COLLAB_POSTGRES_URL"] ?? ""
+        return value.isEmpty ? nil : value
+    }()
+
+    static var isAvailable: Bool { url != nil }
+
+    /// A store on a schema of its own (created now), so tests never see each other's rows.
+    static func makeStore(
+        schema: String = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20),
+        adjust: (inout PostgresStore.Configuration) -> Void = { _ in }
+    ) async throws -> PostgresStore {
+        guard let url else { throw CollabError(.storageUnavailable, "COLLAB_POSTGRES_URL is not set") }
+        var configuration = try PostgresStore.Configuration(url: url)
+        configuration.schema = String(schema)
+        configuration.client.options.maximumConnections = 4
+        configuration.logger.logLevel = .warning
+        adjust(&configuration)
+        return try await PostgresStore.start(configuration)
+    }
+
+    /// A second store instance on the schema of `store`: what another process or machine sees.
+    static func makePeer(of store: PostgresStore) async throws -> PostgresStore {
+        try await makeStore(schema: store.configuration.schema ?? "public")
+    }
+
+    /// Drops the store's schema and stops the store.
+    static func release(_ store: PostgresStore) async {
+        if let schema = store.configuration.schema, schema.hasPrefix("t_") {
+            _ = try? await store.client.query(PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \(schema) CASCADE"))
+        }
+        await store.shutdown()
+    }
+
+    /// Runs `body` with a fresh store, releasing it afterwards whatever happens.
+    static func withStore<T>(_ body: (PostgresStore) async throws -> T) async throws -> T {
+        let store = try await makeStore()
+        do {
+            let value = try await body(store)
+            await release(store)
+            return value
+        } catch {
+            await release(store)
+            throw error
+        }
+    }
+}
+
+@Suite struct PostgresAvailabilityTests {
+    /// Never a silent pass: without a server the skip is printed in the log.
+    @Test func serverIsConfiguredOrTheSkipIsSaid() {
+        if !PostgresTestServer.isAvailable {
+            print("""
+                ◇ NOTICE: PostgreSQL tests skipped: set COLLAB_POSTGRES_URL (e.g. \
+                postgres://postgres@127.0.0.1:5432/collab_test?sslmode=disable) to run them
+                """)
+        }
+    }
+
+    @Test(.enabled(if: PostgresTestServer.isAvailable, "COLLAB_POSTGRES_URL is not set"))
+    func startsMigratesAndStops() async throws {
+        try await PostgresTestServer.withStore { store in
+            let versions = try await store.client.query("SELECT max(version) FROM collab_migrations")
+            var newest = 0
+            for try await version in versions.decode(Int?.self) { newest = version ?? 0 }
+            #expect(newest == PostgresStore.schemaVersion)
+        }
+    }
+
+    @Test func urlIsReadAndBadOnesAreRefusedByValue() throws {
+        let configuration = try PostgresStore.Configuration(url: "postgres://app:s%40cret@db.example:6543/collab?sslmode=disable&schema=tenant_a")
+        #expect(configuration.client.host == "db.example")
+        #expect(configuration.client.port == 6543)
+        #expect(configuration.client.username == "app")
+        #expect(configuration.client.password == "s@cret")
+        #expect(configuration.client.database == "collab")
+        #expect(configuration.schema == "tenant_a")
+        for bad in ["mysql://x@h/db", "postgres:///db", "postgres://h/db?colour=blue"] {
+            let error = try #require(throws: CollabError.self) { try PostgresStore.Configuration(url: bad) }
+            #expect(error.code == .invalidInput)
+        }
+        let secret = try #require(throws: CollabError.self) { try PostgresStore.Configuration(url: "postgres://u:hunter2@h/db?x=1") }
+        #expect(!secret.message.contains("hunter2"))
+        #expect(throws: CollabError.self) {
+            var configuration = try PostgresStore.Configuration(url: "postgres://h/db")
+            configuration.schema = "Robert'); DROP TABLE students;--"
+            _ = try PostgresStore(configuration: configuration)
+        }
+    }
+}
