@@ -20,7 +20,7 @@ extension StoreConformance {
 
     static let outboxChecks: [Check] = [
         Check(.outbox, "claim-due-oldest-first",
-            "claimDeliveries hands out the notifications due at now, oldest first, at most limit, each with the lease (owner, until) asked for; later ones are not due.") { ctx in
+            "claimDeliveries hands out the notifications due at now, earliest due first (then in commit order), at most limit, each with the lease (owner, until) asked for; later ones are not due.") { ctx in
             let notices = try await outbox(ctx, 5)
             let until = ctx.at(300)
             let claimed = try await ctx.store.claimDeliveries(now: ctx.at(25), limit: 10, leaseUntil: until, owner: "A")
@@ -159,7 +159,8 @@ extension StoreConformance {
             try ctx.expect(state.status == .pending && state.attempts == 0 && state.nextAttemptAt == ctx.at(300),
                 "pending, due at +300 s, no attempts", found: "\(state)")
             try ctx.equal(try await ctx.store.claimDeliveries(now: ctx.at(300), limit: 10, leaseUntil: ctx.at(400), owner: "C")
-                .map(\.notification.id), [notices[0].id, notices[2].id], "a claim after the requeue")
+                .map(\.notification.id), [notices[2].id, notices[0].id],
+                "a claim after the requeue (the requeued one due last)")
         },
         Check(.outbox, "suppressed-is-final",
             "A suppressed outcome finishes the notification: counted as suppressed, finishedAt set, never claimed again.") { ctx in
@@ -238,13 +239,15 @@ extension StoreConformance {
                 let store = stores[n % stores.count]
                 group.addTask {
                     var mine: [Notice.ID] = []
-                    while true {
+                    // Bounded: a store that hands rows out again must not keep the check running forever.
+                    for _ in 0..<200 {
                         let claimed = try await store.claimDeliveries(now: ctx.at(10_000), limit: 3,
                             leaseUntil: ctx.at(100_000), owner: "owner-\(n)")
                         if claimed.isEmpty { return mine }
                         mine += claimed.map(\.notification.id)
                         await Task.yield()
                     }
+                    return mine
                 }
             }
             return try await group.reduce(into: []) { $0 += $1 }
