@@ -151,6 +151,22 @@ extension StoreConformance {
             try await ctx.expectError(.conflict, "firing \(timer.id) a second time") { try await ctx.store.commit(fire()) }
             try ctx.equal(try await ctx.store.auditTrail(of: item.id).count, 1, "audit events (one firing)")
         },
+        Check(.commit, "refused-firing-keeps-timer-pending",
+            "A change firing a timer that fails in another part (a stale item version) leaves the timer pending, so it can fire later.") { ctx in
+            try await ctx.basicWorld()
+            let item = try await ctx.item()
+            let timer = ctx.timer(item, .overdue, at: ctx.at(100))
+            var plan = ChangeSet()
+            plan.timerPlans = [TimerPlan(itemID: item.id, organizationID: "acme", timers: [timer])]
+            _ = try await ctx.store.commit(plan)
+            _ = try await ctx.store.commit(ChangeSet(item: .update(ctx.next(item), previous: item)))
+            var fire = ChangeSet(item: .update(ctx.next(item) { $0.title = "stale" }, previous: item))
+            fire.firedTimer = (timer.id, ctx.at(100))
+            fire.notifications = [ctx.notice(item, kind: .overdue)]
+            try await ctx.expectError(.conflict, "a firing based on a stale item version") { try await ctx.store.commit(fire) }
+            try ctx.equal(try await ctx.store.dueTimers(now: ctx.at(100), limit: 10), [timer], "the due timers")
+            try ctx.equal(try await ctx.store.outboxCounts().pending, 0, "the firing's notification")
+        },
         Check(.commit, "fired-unknown-timer-refused",
             "A change that names a timer that was never scheduled as the one it fires fails with conflict, with nothing written.") { ctx in
             try await ctx.basicWorld()

@@ -297,7 +297,7 @@ extension StoreConformance {
                 let scope = world.scopes[0].scope
                 let rows = try await ctx.store.report(ReportQuery(grouping: .assignee), in: scope, now: now)
                 let visible = world.items.filter { GeneratedWorld.sees(scope, $0) }
-                let keys = Set(visible.flatMap(\.assigneeIDs).map(\.rawValue)).sorted()
+                let keys = Set(visible.filter { $0.state != .draft }.flatMap(\.assigneeIDs).map(\.rawValue)).sorted()
                 try ctx.equal(rows.map(\.key), keys, "the row keys")
                 for row in rows {
                     let mine = visible.filter { $0.assigneeIDs.map(\.rawValue).contains(row.key) }
@@ -315,12 +315,43 @@ extension StoreConformance {
                 var expected: [String] = []
                 for (n, period) in periods.enumerated() {
                     let inPeriod = visible.filter { period.start <= $0.createdAt && $0.createdAt < period.end }
-                    if !inPeriod.isEmpty { expected.append("\(n)") }
+                    if inPeriod.contains(where: { $0.state != .draft }) { expected.append("\(n)") }
                     if let row = rows.first(where: { $0.key == "\(n)" }) {
                         try ctx.equal(figures(row.metrics), reference(inPeriod, now: now), "the figures of period \(n)")
                     }
                 }
                 try ctx.equal(rows.map(\.key), expected, "the row keys")
+            }),
+        Check(.reports, "report-by-tag",
+            "report grouped by tag has one row per tag (key \"\" for items without; an item with two tags counts for each), in key order, groups of drafts only left out, each equal to the reference.", seeds { ctx, world in
+                let now = ctx.at(6 * 86_400)
+                for (name, scope) in world.scopes.prefix(6) {
+                    let rows = try await ctx.store.report(ReportQuery(grouping: .tag), in: scope, now: now)
+                    let visible = world.items.filter { GeneratedWorld.sees(scope, $0) }
+                    func keys(_ item: WorkItem) -> [String] { item.tags.isEmpty ? [""] : item.tags }
+                    let expected = Set(visible.filter { $0.state != .draft }.flatMap(keys)).sorted()
+                    try ctx.equal(rows.map(\.key), expected, "the tag keys of scope \(name)")
+                    for row in rows {
+                        try ctx.equal(figures(row.metrics), reference(visible.filter { keys($0).contains(row.key) }, now: now),
+                            "the figures of tag '\(row.key)' in scope \(name)")
+                    }
+                }
+            }),
+        Check(.reports, "report-by-lead-department",
+            "report grouped by department keys each item by its lead (first) department (\"\" without one), and leadDepartments keeps only items led by those departments.", seeds { ctx, world in
+                let now = ctx.at(6 * 86_400)
+                let scope = world.scopes[0].scope
+                let visible = world.items.filter { GeneratedWorld.sees(scope, $0) }
+                func lead(_ item: WorkItem) -> String { item.departmentIDs.first?.rawValue ?? "" }
+                let rows = try await ctx.store.report(ReportQuery(grouping: .department), in: scope, now: now)
+                try ctx.equal(rows.map(\.key), Set(visible.filter { $0.state != .draft }.map(lead)).sorted(), "the keys")
+                for row in rows {
+                    try ctx.equal(figures(row.metrics), reference(visible.filter { lead($0) == row.key }, now: now),
+                        "the figures of department '\(row.key)'")
+                }
+                let led = try await ctx.store.report(ReportQuery(leadDepartments: ["d1"]), in: scope, now: now)
+                try ctx.equal(figures(led.first?.metrics), reference(visible.filter { lead($0) == "d1" }, now: now),
+                    "the figures of items led by d1")
             }),
     ]
 
