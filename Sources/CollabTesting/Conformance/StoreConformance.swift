@@ -4,6 +4,7 @@ import Foundation
 
 /// What a store under test can offer, so that ``StoreConformance`` runs only the checks it can.
 public struct StoreCapabilities: OptionSet, Sendable, Hashable {
+    /// The bits of the set.
     public let rawValue: Int
 
     /// Creates a set from its raw bits.
@@ -28,7 +29,8 @@ public struct StoreCapabilities: OptionSet, Sendable, Hashable {
 ///     var capabilities: StoreCapabilities { [.sharedDatabase, .concurrentWriters] }
 ///     func makeStore() async throws -> any CollabStorage { try await MyStore.openFreshDatabase() }
 ///     func makePeer(of store: any CollabStorage) async throws -> any CollabStorage {
-///         try await MyStore.open((store as! MyStore).databaseURL)
+///         guard let mine = store as? MyStore else { throw MyStoreError.notMine }
+///         return try await MyStore.open(mine.databaseURL)
 ///     }
 /// }
 /// ```
@@ -78,6 +80,7 @@ public struct StoreConformanceFailure: Error, CustomStringConvertible, Sendable 
         self.found = found
     }
 
+    /// `check: expected …; found …`.
     public var description: String { "\(check): expected \(expected); found \(found)" }
 }
 
@@ -133,6 +136,7 @@ public enum StoreConformance {
         /// Two instances on one database.
         case sharedDatabase = "shared-database"
 
+        /// The raw value (`work-items`).
         public var description: String { rawValue }
     }
 
@@ -167,10 +171,13 @@ public enum StoreConformance {
             self.body = body
         }
 
+        /// The check's name: Swift Testing shows it as the test case's argument.
         public var description: String { name }
 
+        /// Checks are equal when their names are (names are unique in the suite).
         public static func == (lhs: Check, rhs: Check) -> Bool { lhs.name == rhs.name }
 
+        /// Hashes the name.
         public func hash(into hasher: inout Hasher) { hasher.combine(name) }
 
         /// Runs the check on a fresh store of `factory`, then releases every store it made.
