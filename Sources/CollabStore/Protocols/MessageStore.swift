@@ -4,8 +4,8 @@ import Foundation
 
 /// Members' inboxes, and the outbox that delivers the same notifications to the host's hooks.
 public protocol MessageStore: Sendable {
-    /// A member's notifications, newest first; notifications about items no longer visible in `scope`
-    /// (the member's own) are left out.
+    /// A member's notifications, newest first (the last committed first); notifications about items no longer
+    /// visible in `scope` (the member's own) are left out.
     func inbox(for memberID: Member.ID, visibleIn scope: VisibilityScope, unreadOnly: Bool, page: PageRequest)
         async throws(CollabError) -> Page<Notice>
 
@@ -32,8 +32,11 @@ public protocol MessageStore: Sendable {
     func markAllRead(of memberID: Member.ID, at date: Date) async throws(CollabError) -> Int
 
     /// Leases up to `limit` notifications whose delivery is due at `now` (not delivered, not parked, not
-    /// leased by another dispatcher) until `leaseUntil` for the dispatcher `owner`, oldest first. Each entry
-    /// carries its ``OutboxEntry/lease``.
+    /// leased by another dispatcher: a lease that ran out by `now` no longer counts) until `leaseUntil` for the
+    /// dispatcher `owner`, earliest due first (a new notification is due at its `createdAt`, a retried one at its
+    /// retry instant, a requeued one at the requeue's `now`), then in commit order. Each entry carries its
+    /// ``OutboxEntry/lease``; no two claims, from this store or another instance on the database, get the same
+    /// notification while its lease runs.
     ///
     /// A notification that cannot be read back (a row no version of Collab wrote, or one damaged) is not
     /// handed out and does not fail the claim: it is parked with the reason as its last error, and the claim
