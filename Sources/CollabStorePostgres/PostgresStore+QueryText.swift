@@ -1,0 +1,118 @@
+import CollabModel
+import CollabPermissions
+import CollabStore
+import Foundation
+import PostgresNIO
+
+/// A statement whose text is assembled piece by piece (a scope's grants, a filter's conditions): fixed SQL
+/// text from this module, and every value bound as a parameter (`$n`), never spliced into the text.
+struct QueryText {
+    private(set) var sql: String
+    private(set) var binds = PostgresBindings()
+
+    init(_ sql: String = "") {
+        self.sql = sql
+    }
+
+    /// Appends fixed SQL text (never input).
+    mutating func add(_ text: String) {
+        sql += text
+    }
+
+    /// Binds `value` as the next parameter and appends its placeholder.
+    mutating func bind<Value: PostgresDynamicTypeEncodable>(_ value: Value) {
+        binds.append(value)
+        sql += "$\(binds.count)"
+    }
+
+    /// Binds `value` (NULL when `nil`) as the next parameter and appends its placeholder.
+    mutating func bind<Value: PostgresDynamicTypeEncodable>(_ value: Value?) {
+        binds.append(value)
+        sql += "$\(binds.count)"
+    }
+
+    /// The statement: fixed text with placeholders, the values bound.
+    var query: PostgresQuery { PostgresQuery(unsafeSQL: sql, binds: binds) }
+}
+
+/// Row values as both stores keep them: instants as milliseconds since 1970, lists joined by U+001F, record
+/// bodies as JSON with sorted keys (the same text SQLiteStore writes).
+enum RowValues {
+    static func date(_ milliseconds: Int64) -> Date {
+        Date(timeIntervalSince1970: TimeInterval(milliseconds) / 1000)
+    }
+
+    static func list(_ text: String?) -> [String] {
+        guard let text, !text.isEmpty else { return [] }
+        return text.utf8.split(separator: 0x1F, omittingEmptySubsequences: false).map { String(Substring($0)) }
+    }
+
+    static func ids<E>(_ text: String?) -> [Identifier<E>] { list(text).map(Identifier<E>.init(rawValue:)) }
+
+    static func encodeJSON<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func decodeJSON<T: Decodable>(_ type: T.Type, _ text: String?) throws -> T? {
+        guard let text, !text.isEmpty else { return nil }
+        return try JSONDecoder().decode(type, from: Data(text.utf8))
+    }
+}
+
+extension PostgresStore {
+    /// A record's JSON body (`body` column), or `storageCorrupt` naming the record.
+    static func body<T: Decodable>(_ type: T.Type, _ row: PostgresRandomAccessRow, _ what: String) throws -> T {
+        let id = (try? row.value("id", as: String.self)) ?? "?"
+        do {
+            guard let value = try RowValues.decodeJSON(type, row.value("body", as: String?.self)) else {
+                throw CollabError(.storageCorrupt, "\(what) '\(id.clipped())' has no body")
+            }
+            return value
+        } catch let error as CollabError {
+            throw error
+        } catch {
+            throw CollabError(.storageCorrupt, "\(what) '\(id.clipped())' is unreadable: \(error)")
+        }
+    }
+
+    /// A newest-first cursor "key|id": the sort key and id of the last row of the previous page.
+    static func newestCursor(_ cursor: String?, of list: String) throws(CollabError) -> (Int64, String)? {
+        guard let cursor else { return nil }
+        let parts = cursor.split(separator: "|", maxSplits: 1)
+        guard parts.count == 2, let key = Int64(parts[0]) else {
+            throw CollabError.invalid([ValidationProblem(field: "cursor", kind: .malformed,
+                message: "'\(cursor.clipped())' is not a cursor of the \(list) list")])
+        }
+        return (key, String(parts[1]))
+    }
+
+    /// One newest-first page from `limit + 1` rows: the cursor names the last row kept by `key` and `id`.
+    static func newestPage<T: Sendable>(
+        _ rows: [PostgresRandomAccessRow], limit: Int, key: String, decode: (PostgresRandomAccessRow) throws -> T
+    ) throws -> Page<T> {
+        let kept = rows.prefix(limit)
+        let items = try kept.map(decode)
+        var next: String?
+        if rows.count > limit, let last = kept.last {
+            next = "\(try last.value(key, as: Int64.self))|\(try last.value("id", as: String.self))"
+        }
+        return Page(items: items, nextCursor: next)
+    }
+
+    /// An audit event's row (hp1's `auditTrail(of:)` for items reads the same columns).
+    static func recordAuditEvent(from row: PostgresRandomAccessRow) throws -> AuditEvent {
+        AuditEvent(
+            id: AuditEvent.ID(try row.value("id", as: String.self)),
+            organizationID: Organization.ID(try row.value("organization_id", as: String.self)),
+            itemID: try row.value("item_id", as: String?.self).map(WorkItem.ID.init(rawValue:)),
+            actorID: Member.ID(try row.value("actor_id", as: String.self)),
+            action: try row.value("action", as: String.self),
+            fromState: try row.value("from_state", as: String?.self).flatMap(WorkItemState.init(rawValue:)),
+            toState: try row.value("to_state", as: String?.self).flatMap(WorkItemState.init(rawValue:)),
+            details: try RowValues.decodeJSON([String: String].self, row.value("details", as: String?.self)) ?? [:],
+            occurredAt: RowValues.date(try row.value("occurred_at", as: Int64.self)),
+            record: try row.value("record", as: String?.self).flatMap(RecordReference.init(stored:)))
+    }
+}
