@@ -45,7 +45,7 @@ extension PostgresStore {
                         query.add(", ")
                         query.bind(order.createdAt.millisecondsSince1970)
                         query.add(", ")
-                        query.bind(try RowValues.encodeJSON(order))
+                        query.bind(try StoredJSON.encode(order))
                     }, connection, logger)
             }
         }
@@ -56,7 +56,7 @@ extension PostgresStore {
                 try await connection.execute("""
                     INSERT INTO delivery_proposals (id, order_id, number, status, body)
                     VALUES (\(proposal.id.rawValue), \(proposal.orderID.rawValue), \(proposal.number),
-                        \(proposal.status.rawValue), \(try RowValues.encodeJSON(proposal)))
+                        \(proposal.status.rawValue), \(try StoredJSON.encode(proposal)))
                     ON CONFLICT (id) DO UPDATE SET status = excluded.status, body = excluded.body
                     """, logger)
             }
@@ -75,7 +75,7 @@ extension PostgresStore {
                         query.add(", ")
                         query.bind(customer.name)
                         query.add(", ")
-                        query.bind(try RowValues.encodeJSON(customer))
+                        query.bind(try StoredJSON.encode(customer))
                     }, connection, logger)
             }
         }
@@ -102,7 +102,7 @@ extension PostgresStore {
                     query.add(", ")
                     query.bind(ticket.createdAt.millisecondsSince1970)
                     query.add(", ")
-                    query.bind(try RowValues.encodeJSON(ticket))
+                    query.bind(try StoredJSON.encode(ticket))
                 }, connection, logger)
             let departments = Set(ticket.handledBy.map(\.rawValue)).sorted()
             if !departments.isEmpty {
@@ -117,7 +117,7 @@ extension PostgresStore {
             try await connection.execute("""
                 INSERT INTO ticket_messages (id, ticket_id, audience, created_at, body)
                 VALUES (\(message.id.rawValue), \(message.ticketID.rawValue), \(message.audience.rawValue),
-                    \(message.createdAt.millisecondsSince1970), \(try RowValues.encodeJSON(message)))
+                    \(message.createdAt.millisecondsSince1970), \(try StoredJSON.encode(message)))
                 """, logger)
         }
     }
@@ -212,7 +212,7 @@ extension PostgresStore: ExternalStore {
             organizationID: Organization.ID(try row.value("organization_id", as: String.self)),
             partnerID: Organization.ID(partner), role: role,
             invitedBy: Member.ID(try row.value("invited_by", as: String.self)),
-            invitedAt: RowValues.date(try row.value("invited_at", as: Int64.self)))
+            invitedAt: Date(storedMilliseconds: try row.value("invited_at", as: Int64.self)))
     }
 
     public func partnership(of organizationID: Organization.ID, with partnerID: Organization.ID)

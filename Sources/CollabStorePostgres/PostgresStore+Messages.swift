@@ -88,7 +88,7 @@ extension PostgresStore: MessageStore {
         async throws(CollabError) -> [OutboxEntry]
     {
         let nowMS = now.millisecondsSince1970, untilMS = leaseUntil.millisecondsSince1970, limit = max(1, limit)
-        let lease = OutboxLease(owner: owner, until: RowValues.date(untilMS))
+        let lease = OutboxLease(owner: owner, until: Date(storedMilliseconds: untilMS))
         let logger = logger
         return try await write(.readCommitted) { connection in
             var entries: [(due: Int64, sequence: Int64, entry: OutboxEntry)] = []
@@ -151,7 +151,7 @@ extension PostgresStore: MessageStore {
                 UPDATE notifications SET lease_until = \(untilMS) WHERE id = \(id.rawValue) AND delivery_state = 'pending'
                     AND lease_owner = \(lease.owner) AND lease_until = \(heldUntil)
                 """, logger)
-            return changed == 1 ? OutboxLease(owner: lease.owner, until: RowValues.date(untilMS)) : nil
+            return changed == 1 ? OutboxLease(owner: lease.owner, until: Date(storedMilliseconds: untilMS)) : nil
         }
     }
 
@@ -235,14 +235,14 @@ extension PostgresStore: MessageStore {
             if let owner = try row.value("lease_owner", as: String?.self),
                 let until = try row.value("lease_until", as: Int64?.self)
             {
-                lease = OutboxLease(owner: owner, until: RowValues.date(until))
+                lease = OutboxLease(owner: owner, until: Date(storedMilliseconds: until))
             }
             return NotificationDeliveryState(
                 status: status, attempts: try row.value("attempts", as: Int.self),
                 lastError: try row.value("last_error", as: String?.self),
                 deliveredHooks: Set(try row.value("hooks", as: [String].self)),
-                nextAttemptAt: try row.value("next_attempt_at", as: Int64?.self).map(RowValues.date),
-                finishedAt: try row.value("delivered_at", as: Int64?.self).map(RowValues.date), lease: lease)
+                nextAttemptAt: try row.value("next_attempt_at", as: Int64?.self).map(Date.init(storedMilliseconds:)),
+                finishedAt: try row.value("delivered_at", as: Int64?.self).map(Date.init(storedMilliseconds:)), lease: lease)
         }
     }
 
@@ -254,7 +254,7 @@ extension PostgresStore: MessageStore {
                 SELECT min(CASE WHEN next_attempt_at IS NULL THEN NULL
                     ELSE greatest(next_attempt_at, coalesce(lease_until, 0)) END) AS due
                 FROM notifications WHERE delivery_state = 'pending'
-                """, logger).first?.value("due", as: Int64?.self).map(RowValues.date)
+                """, logger).first?.value("due", as: Int64?.self).map(Date.init(storedMilliseconds:))
         }
     }
 
@@ -364,7 +364,7 @@ extension PostgresStore: MessageStore {
         }
         func time(_ column: String) throws -> Date? {
             do {
-                return try row.value(column, as: Int64?.self).map(RowValues.date)
+                return try row.value(column, as: Int64?.self).map(Date.init(storedMilliseconds:))
             } catch {
                 throw CollabError(.storageCorrupt, "notification '\(id.clipped())' has no readable \(column)")
             }

@@ -35,38 +35,12 @@ struct QueryText {
     var query: PostgresQuery { PostgresQuery(unsafeSQL: sql, binds: binds) }
 }
 
-/// Row values as both stores keep them: instants as milliseconds since 1970, lists joined by U+001F, record
-/// bodies as JSON with sorted keys (the same text SQLiteStore writes).
-enum RowValues {
-    static func date(_ milliseconds: Int64) -> Date {
-        Date(timeIntervalSince1970: TimeInterval(milliseconds) / 1000)
-    }
-
-    static func list(_ text: String?) -> [String] {
-        guard let text, !text.isEmpty else { return [] }
-        return text.utf8.split(separator: 0x1F, omittingEmptySubsequences: false).map { String(Substring($0)) }
-    }
-
-    static func ids<E>(_ text: String?) -> [Identifier<E>] { list(text).map(Identifier<E>.init(rawValue:)) }
-
-    static func encodeJSON<T: Encodable>(_ value: T) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
-
-    static func decodeJSON<T: Decodable>(_ type: T.Type, _ text: String?) throws -> T? {
-        guard let text, !text.isEmpty else { return nil }
-        return try JSONDecoder().decode(type, from: Data(text.utf8))
-    }
-}
-
 extension PostgresStore {
     /// A record's JSON body (`body` column), or `storageCorrupt` naming the record.
     static func body<T: Decodable>(_ type: T.Type, _ row: PostgresRandomAccessRow, _ what: String) throws -> T {
         let id = (try? row.value("id", as: String.self)) ?? "?"
         do {
-            guard let value = try RowValues.decodeJSON(type, row.value("body", as: String?.self)) else {
+            guard let value = try StoredJSON.decode(type, row.value("body", as: String?.self)) else {
                 throw CollabError(.storageCorrupt, "\(what) '\(id.clipped())' has no body")
             }
             return value
@@ -111,8 +85,8 @@ extension PostgresStore {
             action: try row.value("action", as: String.self),
             fromState: try row.value("from_state", as: String?.self).flatMap(WorkItemState.init(rawValue:)),
             toState: try row.value("to_state", as: String?.self).flatMap(WorkItemState.init(rawValue:)),
-            details: try RowValues.decodeJSON([String: String].self, row.value("details", as: String?.self)) ?? [:],
-            occurredAt: RowValues.date(try row.value("occurred_at", as: Int64.self)),
+            details: try StoredJSON.decode([String: String].self, row.value("details", as: String?.self)) ?? [:],
+            occurredAt: Date(storedMilliseconds: try row.value("occurred_at", as: Int64.self)),
             record: try row.value("record", as: String?.self).flatMap(RecordReference.init(stored:)))
     }
 }

@@ -33,7 +33,7 @@ extension PostgresStore {
                     query.add(", ")
                     query.bind(announcement.expiresAt?.millisecondsSince1970)
                     query.add(", ")
-                    query.bind(try RowValues.encodeJSON(announcement))
+                    query.bind(try StoredJSON.encode(announcement))
                 }, connection, logger)
         }
         for receipt in changes.receipts {
@@ -57,7 +57,7 @@ extension PostgresStore {
                     query.add(", ")
                     query.bind(meeting.startsAt.millisecondsSince1970)
                     query.add(", ")
-                    query.bind(try RowValues.encodeJSON(meeting))
+                    query.bind(try StoredJSON.encode(meeting))
                 }, connection, logger)
             let participants = Set([meeting.organizerID] + meeting.attendeeIDs + meeting.decisions.compactMap(\.ownerID))
                 .map(\.rawValue).sorted()
@@ -71,7 +71,7 @@ extension PostgresStore {
             let inserted = try await connection.execute("""
                 INSERT INTO emergency_plans (id, version, organization_id, name, saved_at, body)
                 VALUES (\(plan.id.rawValue), \(plan.version), \(plan.organizationID.rawValue), \(plan.name),
-                    \(plan.savedAt.millisecondsSince1970), \(try RowValues.encodeJSON(plan)))
+                    \(plan.savedAt.millisecondsSince1970), \(try StoredJSON.encode(plan)))
                 ON CONFLICT (id, version) DO NOTHING
                 """, logger)
             if inserted == 0 {
@@ -97,7 +97,7 @@ extension PostgresStore {
                         query.add(", ")
                         query.bind(incident.triggeredAt.millisecondsSince1970)
                         query.add(", ")
-                        query.bind(try RowValues.encodeJSON(incident))
+                        query.bind(try StoredJSON.encode(incident))
                     }, connection, logger)
             }
         }
@@ -105,7 +105,7 @@ extension PostgresStore {
             try await connection.execute("""
                 INSERT INTO incident_updates (id, incident_id, posted_at, body)
                 VALUES (\(update.id.rawValue), \(update.incidentID.rawValue), \(update.postedAt.millisecondsSince1970),
-                    \(try RowValues.encodeJSON(update)))
+                    \(try StoredJSON.encode(update)))
                 """, logger)
         }
         for request in changes.resourceRequests {
@@ -121,7 +121,7 @@ extension PostgresStore {
                     query.add(", ")
                     query.bind(request.createdAt.millisecondsSince1970)
                     query.add(", ")
-                    query.bind(try RowValues.encodeJSON(request))
+                    query.bind(try StoredJSON.encode(request))
                 }, connection, logger)
         }
         for timer in changes.timers {
@@ -266,8 +266,8 @@ extension PostgresStore: ScenarioStore {
             memberID: Member.ID(try row.value("member_id", as: String.self)),
             departmentID: try row.value("department_id", as: String?.self).map(Department.ID.init(rawValue:)),
             noticeID: Notice.ID(try row.value("notice_id", as: String.self)),
-            readAt: try row.value("read_at", as: Int64?.self).map(RowValues.date),
-            acknowledgedAt: try row.value("acknowledged_at", as: Int64?.self).map(RowValues.date))
+            readAt: try row.value("read_at", as: Int64?.self).map(Date.init(storedMilliseconds:)),
+            acknowledgedAt: try row.value("acknowledged_at", as: Int64?.self).map(Date.init(storedMilliseconds:)))
     }
 
     public func receipt(of announcementID: Announcement.ID, for memberID: Member.ID) async throws(CollabError)
@@ -460,7 +460,7 @@ extension PostgresStore: ScenarioStore {
         return RecordTimer(
             id: id, record: record, organizationID: Organization.ID(try row.value("organization_id", as: String.self)),
             kind: kind, detail: try row.value("detail", as: String.self),
-            fireAt: RowValues.date(try row.value("fire_at", as: Int64.self)))
+            fireAt: Date(storedMilliseconds: try row.value("fire_at", as: Int64.self)))
     }
 
     public func dueRecordTimers(now: Date, limit: Int) async throws(CollabError) -> [RecordTimer] {
@@ -478,7 +478,7 @@ extension PostgresStore: ScenarioStore {
         let logger = logger
         return try await read { connection in
             try await connection.rows("SELECT min(fire_at) AS due FROM record_timers WHERE state = 'pending'", logger)
-                .first?.value("due", as: Int64?.self).map(RowValues.date)
+                .first?.value("due", as: Int64?.self).map(Date.init(storedMilliseconds:))
         }
     }
 }

@@ -262,7 +262,7 @@ extension PostgresStore {
         if let text = try row.value("deadline_date", as: String?.self), let date = CalendarDate(iso: text) {
             deadline = .endOfDay(date)
         } else if let at = try row.value("deadline_at", as: Int64?.self) {
-            deadline = .instant(RowValues.date(at))
+            deadline = .instant(Date(storedMilliseconds: at))
         } else {
             throw CollabError(.storageCorrupt, "work item '\(id)' has no readable deadline")
         }
@@ -276,26 +276,26 @@ extension PostgresStore {
             title: try row.value("title", as: String.self), description: try row.value("description", as: String?.self) ?? "",
             priority: priority,
             initiatorID: Member.ID(try row.value("initiator_id", as: String.self)),
-            assigneeIDs: RowValues.ids(try row.value("assignee_ids", as: String?.self)),
+            assigneeIDs: StoredList.ids(try row.value("assignee_ids", as: String?.self)),
             reviewerID: try row.value("reviewer_id", as: String?.self).map(Member.ID.init(rawValue:)),
-            watcherIDs: RowValues.ids(try row.value("watcher_ids", as: String?.self)),
-            departmentIDs: RowValues.ids(try row.value("department_ids", as: String?.self)),
-            partnerOrganizationIDs: RowValues.ids(try row.value("partner_ids", as: String?.self)),
-            start: RowValues.date(try row.value("start_at", as: Int64.self)), deadline: deadline,
-            dueAt: RowValues.date(try row.value("due_at", as: Int64.self)),
-            attachments: try RowValues.decodeJSON([FileAttachment].self, row.value("attachments", as: String?.self)) ?? [],
-            tags: RowValues.list(try row.value("tags", as: String?.self)), state: state,
+            watcherIDs: StoredList.ids(try row.value("watcher_ids", as: String?.self)),
+            departmentIDs: StoredList.ids(try row.value("department_ids", as: String?.self)),
+            partnerOrganizationIDs: StoredList.ids(try row.value("partner_ids", as: String?.self)),
+            start: Date(storedMilliseconds: try row.value("start_at", as: Int64.self)), deadline: deadline,
+            dueAt: Date(storedMilliseconds: try row.value("due_at", as: Int64.self)),
+            attachments: try StoredJSON.decode([FileAttachment].self, row.value("attachments", as: String?.self)) ?? [],
+            tags: StoredList.decode(try row.value("tags", as: String?.self)), state: state,
             progressPercent: try row.value("progress", as: Int?.self),
             pendingAdjustmentID: try row.value("pending_adjustment_id", as: String?.self)
                 .map(AdjustmentRequest.ID.init(rawValue:)),
             version: try row.value("version", as: Int.self),
-            createdAt: RowValues.date(try row.value("created_at", as: Int64.self)),
-            updatedAt: RowValues.date(try row.value("updated_at", as: Int64.self)),
-            closedAt: try row.value("closed_at", as: Int64?.self).map(RowValues.date),
-            stateChangedAt: try row.value("state_changed_at", as: Int64?.self).map(RowValues.date),
-            waitingOnExternalSince: try row.value("waiting_since", as: Int64?.self).map(RowValues.date),
+            createdAt: Date(storedMilliseconds: try row.value("created_at", as: Int64.self)),
+            updatedAt: Date(storedMilliseconds: try row.value("updated_at", as: Int64.self)),
+            closedAt: try row.value("closed_at", as: Int64?.self).map(Date.init(storedMilliseconds:)),
+            stateChangedAt: try row.value("state_changed_at", as: Int64?.self).map(Date.init(storedMilliseconds:)),
+            waitingOnExternalSince: try row.value("waiting_since", as: Int64?.self).map(Date.init(storedMilliseconds:)),
             externalWaitCount: try row.value("external_waits", as: Int?.self) ?? 0,
-            recurrence: try RowValues.decodeJSON(RecurrenceRule.self, row.value("recurrence", as: String?.self)),
+            recurrence: try StoredJSON.decode(RecurrenceRule.self, row.value("recurrence", as: String?.self)),
             seriesID: try row.value("series_id", as: String?.self).map(WorkItem.ID.init(rawValue:)))
     }
 }
