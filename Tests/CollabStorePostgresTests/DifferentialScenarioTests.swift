@@ -64,7 +64,7 @@ struct DifferentialScenarioTests {
 
             let weekly = try await e.meetings.record(MeetingDraft(
                 title: "Weekly", startsAt: now.addingTimeInterval(-3600), endsAt: now, attendeeIDs: [W.li, W.wang],
-                minutes: "Agreed.", decisions: [MeetingDraft.Decision("Ship it", owner: W.chen)]), by: W.zhang)
+                minutes: "Agreed.", decisions: [MeetingDraft.Decision("Ship it", owner: W.chen, due: .instant(now.addingTimeInterval(3 * 86_400)))]), by: W.zhang)
             w.clock.advance(by: .seconds(60))
             _ = try await e.meetings.record(MeetingDraft(
                 title: "Retro", startsAt: now.addingTimeInterval(-1800), attendeeIDs: [W.sun]), by: W.admin)
@@ -153,7 +153,7 @@ struct DifferentialScenarioTests {
             }
             await answers.add("request") { try await s.resourceRequest(phones.id) as Any }
             await answers.add("record timers") { try await s.dueRecordTimers(now: w.clock.now().addingTimeInterval(86_400 * 30), limit: 50) }
-            await inboxes(w, into: &answers)
+            await Self.inboxes(w, into: &answers)
             return answers
         }
     }
@@ -168,7 +168,7 @@ struct DifferentialScenarioTests {
             try await e.partners.invite(PartnerInvitation(partnerID: "supplier-a", name: "Supplier A", role: .supplier,
                 contacts: [ExternalContact(memberID: alice, displayName: "Alice")]), by: W.admin)
             await answers.add("invite again") {
-                try await e.partners.invite(PartnerInvitation(partnerID: "supplier-a", name: "Supplier A", role: .distributor,
+                try await e.partners.invite(PartnerInvitation(partnerID: "supplier-a", name: "Supplier A", role: .supplier,
                     contacts: []), by: W.admin)
             }
             func order(_ number: String) -> PurchaseOrderDraft {
@@ -260,7 +260,7 @@ struct DifferentialScenarioTests {
             await answers.add("desk list") { try await e.tickets.list(as: W.wu).items.map(\.id) }
             await answers.add("customer list") { try await e.tickets.customerTickets(as: anna).items.map(\.id) }
             await answers.add("order list") { try await e.orders.list(as: alice).items.map(\.id) }
-            await inboxes(w, into: &answers)
+            await Self.inboxes(w, into: &answers)
             return answers
         }
     }

@@ -139,14 +139,14 @@ struct DifferentialVisibilityTests {
                 return listed
             }
             await answers.add("count \(actor)") { try await engine.workItems.count(as: actor) }
-            for text in ["secret", pick(Self.words), "ta", "TANGO", "a", " item ", "ünï", "50%", "x_y", ""] {
+            for text in ["secret", pick(Self.words), "ta", "TANGO", "a", " item ", "ünï", "50%", "x_y"] {
                 await answers.add("search '\(text)' \(actor)") {
                     try await engine.workItems.search(text, as: actor, page: PageRequest(limit: 500)).items.map(\.id)
                 }
             }
             // The store's reads with the actor's scope and filters.
             guard let scope = try? await engine.visibilityScope(of: actor) else {
-                answers.add("scope \(actor)", "refused")
+                answers.note("scope \(actor)", "refused")
                 continue
             }
             let filters: [WorkItemFilter] = [
@@ -191,7 +191,11 @@ struct DifferentialVisibilityTests {
         ]
         for (index, scope) in scopes.enumerated() {
             await answers.add("scope list \(index)") { try await store.workItems(in: scope, matching: .all, page: PageRequest(limit: 500)).items.map(\.id) }
-            await answers.add("scope search \(index)") { try await store.searchWorkItems("item", in: scope, page: PageRequest(limit: 500)).items.map(\.id) }
+            for text in ["item", "", "  ", "a", "Ü"] {
+                await answers.add("scope search '\(text)' \(index)") {
+                    try await store.searchWorkItems(text, in: scope, page: PageRequest(limit: 500)).items.map(\.id)
+                }
+            }
             await answers.add("scope count \(index)") { try await store.countWorkItems(in: scope, matching: .all) }
             for grouping in ReportQuery.Grouping.allCases {
                 let query = ReportQuery(

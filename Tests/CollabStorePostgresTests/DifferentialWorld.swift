@@ -84,7 +84,7 @@ struct DifferentialWorld: Sendable {
 struct Answers: Sendable {
     var lines: [String] = []
 
-    mutating func add(_ label: String, _ value: Any) {
+    mutating func note(_ label: String, _ value: Any) {
         lines.append("\(label): \(value)")
     }
 
@@ -93,7 +93,7 @@ struct Answers: Sendable {
         do {
             lines.append("\(label): \(try await body())")
         } catch let error as CollabError {
-            lines.append("\(label): error \(error.code) \(error.message)")
+            lines.append("\(label): error \(error.code) \(error.message) \(error.problems)")
         } catch {
             lines.append("\(label): error \(error)")
         }
@@ -132,8 +132,18 @@ func differential(
     let (sqlite, cleanup) = try makeSQLiteStore()
     defer { cleanup() }
     let expected = try await script(DifferentialWorld(store: sqlite, configuration: configuration))
+    if let path = ProcessInfo.processInfo.environment["COLLAB_DIFFERENTIAL_DUMP"] {
+        // For a person reading what the script does: the SQLite answers, one per line.
+        try? expected.lines.joined(separator: "\n").write(toFile: path + "-\(sourceLocation.line).txt", atomically: true,
+            encoding: .utf8)
+    }
     let actual = try await PostgresTestServer.withStore { store in
-        try await script(DifferentialWorld(store: store, configuration: configuration))
+        // (Checked at run time while the port is assembled; PostgresStore is a CollabStorage once complete.)
+        guard let storage = store as Any as? any CollabStorage else {
+            Issue.record("PostgresStore does not conform to CollabStorage", sourceLocation: sourceLocation)
+            return Answers()
+        }
+        return try await script(DifferentialWorld(store: storage, configuration: configuration))
     }
     #expect(!expected.lines.isEmpty, sourceLocation: sourceLocation)
     expectSameAnswers(expected, actual, sourceLocation: sourceLocation)
