@@ -15,10 +15,10 @@ extension PostgresStore {
         async throws
     {
         for organization in changes.organizations {
-            try await upsertOrganization(organization, connection, logger)
+            try await upsert(organization, connection, logger)
         }
         for member in changes.members {
-            try await writeMemberRow(member, connection, logger)
+            try await writeMember(member, connection, logger)
         }
         for partnership in changes.partnerships {
             try await connection.execute("""
@@ -118,83 +118,6 @@ extension PostgresStore {
                 INSERT INTO ticket_messages (id, ticket_id, audience, created_at, body)
                 VALUES (\(message.id.rawValue), \(message.ticketID.rawValue), \(message.audience.rawValue),
                     \(message.createdAt.millisecondsSince1970), \(try StoredJSON.encode(message)))
-                """, logger)
-        }
-    }
-
-    /// Inserts or updates an organization; an internal organization never becomes an outside one, nor the
-    /// reverse (as SQLiteStore's `upsert`).
-    static func upsertOrganization(_ organization: Organization, _ connection: PostgresConnection, _ logger: Logger)
-        async throws
-    {
-        if let stored = try await connection.rows(
-            "SELECT kind FROM organizations WHERE id = \(organization.id.rawValue)", logger).first?.value("kind", as: String.self),
-            (stored == Organization.Kind.internal.rawValue) != (organization.kind == .internal)
-        {
-            var report = ValidationReport()
-            report.add("kind", .organizationChange,
-                "organization '\(organization.id)' is \(stored); it cannot become \(organization.kind.rawValue)")
-            try report.throwIfInvalid()
-        }
-        try await connection.execute("""
-            INSERT INTO organizations (id, name, kind, time_zone, external_collaboration)
-            VALUES (\(organization.id.rawValue), \(organization.name), \(organization.kind.rawValue),
-                \(organization.timeZoneIdentifier), \(organization.externalCollaborationEnabled))
-            ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind,
-                time_zone = excluded.time_zone, external_collaboration = excluded.external_collaboration
-            """, logger)
-    }
-
-    /// Inserts or updates a member and their department memberships, checked as SQLiteStore's `writeMember`.
-    static func writeMemberRow(_ member: Member, _ connection: PostgresConnection, _ logger: Logger) async throws {
-        var report = ValidationReport()
-        let orgExists = !(try await connection.rows(
-            "SELECT 1 FROM organizations WHERE id = \(member.organizationID.rawValue)", logger).isEmpty)
-        if !orgExists {
-            report.add("organizationID", .unknownOrganization, "no organization '\(member.organizationID)'")
-        }
-        // A member belongs to one organization for good: someone who joins another is a new member there.
-        if let stored = try await connection.rows(
-            "SELECT organization_id FROM members WHERE id = \(member.id.rawValue)", logger).first?
-            .value("organization_id", as: String.self), stored != member.organizationID.rawValue
-        {
-            report.add("organizationID", .organizationChange,
-                "member '\(member.id)' belongs to '\(stored)'; they cannot move to '\(member.organizationID)'")
-        }
-        for (index, membership) in member.departments.enumerated() {
-            let organization = try await connection.rows(
-                "SELECT organization_id FROM departments WHERE id = \(membership.departmentID.rawValue)", logger).first?
-                .value("organization_id", as: String.self)
-            if organization != member.organizationID.rawValue {
-                report.add("departments[\(index)]", .unknownDepartment,
-                    "'\(membership.departmentID)' is not a department of '\(member.organizationID)'")
-            }
-        }
-        let holder = try await connection.rows("""
-            SELECT id FROM members WHERE organization_id = \(member.organizationID.rawValue) AND handle = \(member.handle)
-            """, logger).first?.value("id", as: String.self)
-        if let holder, holder != member.id.rawValue {
-            report.add("handle", .duplicate, "'\(member.handle)' is taken by another member")
-        }
-        try report.throwIfInvalid()
-        let roles = member.roles.map(\.rawValue).sorted().joined(separator: "\u{1F}")
-        try await uniquely(CollabError.invalid([ValidationProblem(field: "handle", kind: .duplicate,
-            message: "'\(member.handle)' is taken by another member")]))
-        {
-            try await connection.execute("""
-                INSERT INTO members (id, organization_id, display_name, handle, roles, is_active, kind)
-                VALUES (\(member.id.rawValue), \(member.organizationID.rawValue), \(member.displayName), \(member.handle),
-                    \(roles), \(member.isActive), \(member.kind.rawValue))
-                ON CONFLICT (id) DO UPDATE SET
-                    display_name = excluded.display_name, handle = excluded.handle, roles = excluded.roles,
-                    is_active = excluded.is_active, kind = excluded.kind
-                """, logger)
-        }
-        try await connection.execute("DELETE FROM department_memberships WHERE member_id = \(member.id.rawValue)", logger)
-        for (position, membership) in member.departments.enumerated() {
-            try await connection.execute("""
-                INSERT INTO department_memberships (member_id, department_id, role, position)
-                VALUES (\(member.id.rawValue), \(membership.departmentID.rawValue), \(membership.role.rawValue), \(position))
                 """, logger)
         }
     }

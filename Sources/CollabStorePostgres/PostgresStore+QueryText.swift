@@ -74,19 +74,4 @@ extension PostgresStore {
         }
         return Page(items: items, nextCursor: next)
     }
-
-    /// An audit event's row (hp1's `auditTrail(of:)` for items reads the same columns).
-    static func recordAuditEvent(from row: PostgresRandomAccessRow) throws -> AuditEvent {
-        AuditEvent(
-            id: AuditEvent.ID(try row.value("id", as: String.self)),
-            organizationID: Organization.ID(try row.value("organization_id", as: String.self)),
-            itemID: try row.value("item_id", as: String?.self).map(WorkItem.ID.init(rawValue:)),
-            actorID: Member.ID(try row.value("actor_id", as: String.self)),
-            action: try row.value("action", as: String.self),
-            fromState: try row.value("from_state", as: String?.self).flatMap(WorkItemState.init(rawValue:)),
-            toState: try row.value("to_state", as: String?.self).flatMap(WorkItemState.init(rawValue:)),
-            details: try StoredJSON.decode([String: String].self, row.value("details", as: String?.self)) ?? [:],
-            occurredAt: Date(storedMilliseconds: try row.value("occurred_at", as: Int64.self)),
-            record: try row.value("record", as: String?.self).flatMap(RecordReference.init(stored:)))
-    }
 }

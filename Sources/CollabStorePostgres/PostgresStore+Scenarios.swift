@@ -446,7 +446,7 @@ extension PostgresStore: ScenarioStore {
         let logger = logger
         return try await read { connection in
             try await connection.rows("SELECT * FROM audit_events WHERE record = \(record.stored) ORDER BY sequence",
-                logger).map(Self.recordAuditEvent(from:))
+                logger).map(Self.auditEvent(from:))
         }
     }
 

@@ -161,7 +161,7 @@ extension PostgresStore {
         let statement = query.query
         let logger = logger
         return try await read { connection in
-            var items = try await connection.rows(statement, logger).map(Self.visibleItem(from:))
+            var items = try await connection.rows(statement, logger).map(Self.workItem(from:))
             let more = items.count > request.limit
             if more { items.removeLast(items.count - request.limit) }
             let next = more ? items.last.map { "\($0.dueAt.millisecondsSince1970)|\($0.id)" } : nil
@@ -251,51 +251,5 @@ struct SearchPattern {
             query.add(")")
         }
         query.add(")")
-    }
-}
-
-extension PostgresStore {
-    /// Reads a work item's row (`SELECT w.*`); a row that cannot be read is `storageCorrupt`.
-    static func visibleItem(from row: PostgresRandomAccessRow) throws -> WorkItem {
-        let id = (try? row.value("id", as: String.self)) ?? ""
-        let deadline: Deadline
-        if let text = try row.value("deadline_date", as: String?.self), let date = CalendarDate(iso: text) {
-            deadline = .endOfDay(date)
-        } else if let at = try row.value("deadline_at", as: Int64?.self) {
-            deadline = .instant(Date(storedMilliseconds: at))
-        } else {
-            throw CollabError(.storageCorrupt, "work item '\(id)' has no readable deadline")
-        }
-        guard let state = WorkItemState(rawValue: try row.value("state", as: String.self)),
-            let priority = Priority(rawValue: try row.value("priority", as: String.self))
-        else {
-            throw CollabError(.storageCorrupt, "work item '\(id)' has an unknown state or priority")
-        }
-        return WorkItem(
-            id: WorkItem.ID(id), organizationID: Organization.ID(try row.value("organization_id", as: String.self)),
-            title: try row.value("title", as: String.self), description: try row.value("description", as: String?.self) ?? "",
-            priority: priority,
-            initiatorID: Member.ID(try row.value("initiator_id", as: String.self)),
-            assigneeIDs: StoredList.ids(try row.value("assignee_ids", as: String?.self)),
-            reviewerID: try row.value("reviewer_id", as: String?.self).map(Member.ID.init(rawValue:)),
-            watcherIDs: StoredList.ids(try row.value("watcher_ids", as: String?.self)),
-            departmentIDs: StoredList.ids(try row.value("department_ids", as: String?.self)),
-            partnerOrganizationIDs: StoredList.ids(try row.value("partner_ids", as: String?.self)),
-            start: Date(storedMilliseconds: try row.value("start_at", as: Int64.self)), deadline: deadline,
-            dueAt: Date(storedMilliseconds: try row.value("due_at", as: Int64.self)),
-            attachments: try StoredJSON.decode([FileAttachment].self, row.value("attachments", as: String?.self)) ?? [],
-            tags: StoredList.decode(try row.value("tags", as: String?.self)), state: state,
-            progressPercent: try row.value("progress", as: Int?.self),
-            pendingAdjustmentID: try row.value("pending_adjustment_id", as: String?.self)
-                .map(AdjustmentRequest.ID.init(rawValue:)),
-            version: try row.value("version", as: Int.self),
-            createdAt: Date(storedMilliseconds: try row.value("created_at", as: Int64.self)),
-            updatedAt: Date(storedMilliseconds: try row.value("updated_at", as: Int64.self)),
-            closedAt: try row.value("closed_at", as: Int64?.self).map(Date.init(storedMilliseconds:)),
-            stateChangedAt: try row.value("state_changed_at", as: Int64?.self).map(Date.init(storedMilliseconds:)),
-            waitingOnExternalSince: try row.value("waiting_since", as: Int64?.self).map(Date.init(storedMilliseconds:)),
-            externalWaitCount: try row.value("external_waits", as: Int?.self) ?? 0,
-            recurrence: try StoredJSON.decode(RecurrenceRule.self, row.value("recurrence", as: String?.self)),
-            seriesID: try row.value("series_id", as: String?.self).map(WorkItem.ID.init(rawValue:)))
     }
 }
