@@ -81,22 +81,52 @@ struct DifferentialWorld: Sendable {
 }
 
 /// What a store answers, line by line, so that two stores' answers compare with a readable difference.
+/// Hashable answers compare as values (a set's or dictionary's description depends on its history); others
+/// by their description.
 struct Answers: Sendable {
-    var lines: [String] = []
+    struct Line: Sendable, Equatable, CustomStringConvertible {
+        var text: String
+        var value: AnyHashableSendable?
+
+        var description: String { text }
+
+        static func == (lhs: Line, rhs: Line) -> Bool {
+            if let left = lhs.value, let right = rhs.value { return left == right }
+            return lhs.text == rhs.text
+        }
+    }
+
+    var lines: [Line] = []
 
     mutating func note(_ label: String, _ value: Any) {
-        lines.append("\(label): \(value)")
+        lines.append(Line(text: "\(label): \(value)",
+            value: (value as? any Hashable).map { AnyHashableSendable(Labelled(label: label, value: AnyHashableSendable($0))) }))
     }
 
     /// Adds what `body` returns, or the error's code and message.
     mutating func add(_ label: String, _ body: () async throws -> Any) async {
         do {
-            lines.append("\(label): \(try await body())")
+            note(label, try await body())
         } catch let error as CollabError {
-            lines.append("\(label): error \(error.code) \(error.message) \(error.problems)")
+            lines.append(Line(text: "\(label): error \(error.code) \(error.message) \(error.problems)"))
         } catch {
-            lines.append("\(label): error \(error)")
+            lines.append(Line(text: "\(label): error \(error)"))
         }
+    }
+}
+
+/// A label and a value: two lines are equal when both are.
+private struct Labelled: Hashable {
+    let label: String
+    let value: AnyHashableSendable
+}
+
+/// A hashable answer (read-only once made; the test compares it and drops it).
+struct AnyHashableSendable: Hashable, @unchecked Sendable {
+    let value: AnyHashable
+
+    init(_ value: any Hashable) {
+        self.value = AnyHashable(value)
     }
 }
 
@@ -107,7 +137,8 @@ func expectSameAnswers(_ sqlite: Answers, _ postgres: Answers, sourceLocation: S
     for (left, right) in zip(sqlite.lines, postgres.lines) where left != right {
         differences += 1
         if differences <= 5 {
-            Issue.record("SQLite:     \(left.prefix(1500))\nPostgreSQL: \(right.prefix(1500))", sourceLocation: sourceLocation)
+            Issue.record("SQLite:     \(left.text.prefix(1500))\nPostgreSQL: \(right.text.prefix(1500))",
+                sourceLocation: sourceLocation)
         }
     }
     #expect(differences == 0, "\(differences) of \(sqlite.lines.count) answers differ", sourceLocation: sourceLocation)
@@ -134,7 +165,7 @@ func differential(
     let expected = try await script(DifferentialWorld(store: sqlite, configuration: configuration))
     if let path = ProcessInfo.processInfo.environment["COLLAB_DIFFERENTIAL_DUMP"] {
         // For a person reading what the script does: the SQLite answers, one per line.
-        try? expected.lines.joined(separator: "\n").write(toFile: path + "-\(sourceLocation.line).txt", atomically: true,
+        try? expected.lines.map(\.text).joined(separator: "\n").write(toFile: path + "-\(sourceLocation.line).txt", atomically: true,
             encoding: .utf8)
     }
     let actual = try await PostgresTestServer.withStore { store in
