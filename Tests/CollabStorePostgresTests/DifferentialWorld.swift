@@ -169,12 +169,7 @@ func differential(
             encoding: .utf8)
     }
     let actual = try await PostgresTestServer.withStore { store in
-        // (Checked at run time while the port is assembled; PostgresStore is a CollabStorage once complete.)
-        guard let storage = store as Any as? any CollabStorage else {
-            Issue.record("PostgresStore does not conform to CollabStorage", sourceLocation: sourceLocation)
-            return Answers()
-        }
-        return try await script(DifferentialWorld(store: storage, configuration: configuration))
+        try await script(DifferentialWorld(store: store, configuration: configuration))
     }
     #expect(!expected.lines.isEmpty, sourceLocation: sourceLocation)
     expectSameAnswers(expected, actual, sourceLocation: sourceLocation)
