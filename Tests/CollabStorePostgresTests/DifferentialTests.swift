@@ -166,6 +166,38 @@ struct DifferentialTests {
         }
     }
 
+    @Test func refusedCommitsFailWithTheSameCodeOnBothStores() async throws {
+        try await PostgresTestServer.withStore { store in
+            let w = try await Self.makeWorld(store)
+            let item = try await w.engine.workItems.create(w.draft("Item", assignees: [Self.assignee], days: 3), by: Self.initiator)
+            let now = w.clock.now()
+            // A comment on an item that does not exist; an audit event id used twice; a stale item version;
+            // a settings version skipped; an unknown organization switched.
+            var orphan = ChangeSet()
+            orphan.comments = [ItemComment(id: "c-orphan", itemID: "no-such-item", authorID: Self.initiator, body: "?",
+                mentionedIDs: [], createdAt: now, visibility: .internal)]
+            var duplicate = ChangeSet()
+            let event = AuditEvent(id: "dup-event", organizationID: "acme", itemID: item.id, actorID: Self.initiator,
+                action: "noted", fromState: nil, toState: nil, occurredAt: now)
+            duplicate.auditEvents = [event, event]
+            var stale = item
+            stale.version += 5
+            var skipped = ChangeSet()
+            skipped.settings = StoredSettings(organizationID: "acme", settings: OrganizationSettings(), version: 3,
+                updatedAt: now, updatedBy: Self.admin)
+            var unknown = ChangeSet()
+            unknown.externalCollaboration = (organizationID: "nowhere", enabled: true)
+            var unchanged = ChangeSet()
+            unchanged.unchangedItem = (id: item.id, version: item.version + 1)
+            for change in [orphan, duplicate, ChangeSet(item: .update(item, previous: stale)), skipped, unknown, unchanged] {
+                await #expect(throws: CollabError.self) { _ = try await w.tee.commit(change) }
+            }
+            #expect(w.tee.divergences == [])
+            #expect(try await store.comments(on: "no-such-item") == [])
+            #expect(try await store.auditTrail(of: item.id) == (try await w.primary.auditTrail(of: item.id)))
+        }
+    }
+
     static func compareReads(_ w: World) async throws {
         let (s, p) = (w.primary, w.mirror)
         for id in w.items {
