@@ -213,6 +213,34 @@ struct DifferentialOutboxTests {
     }
 }
 
+@Suite(.enabled(if: PostgresTestServer.isAvailable, "COLLAB_POSTGRES_URL is not set"))
+struct UndecodableDeliveryTests {
+    @Test("a notification that cannot be read back is parked with the reason, and the claim goes on with the others")
+    func undecodableRowIsParked() async throws {
+        try await PostgresTestServer.withStore { store in
+            _ = try await store.write { connection in
+                try await connection.execute("""
+                    INSERT INTO notifications (id, organization_id, recipient_id, kind, urgency, title, body, created_at,
+                        delivery_state, attempts, next_attempt_at)
+                    VALUES ('n1', 'acme', 'li', 'assigned', 'normal', 'T', 'B', 1000, 'pending', 0, 1000),
+                        ('n2', 'acme', 'li', 'assigned', 'shouting', 'T', 'B', 1000, 'pending', 0, 1001),
+                        ('n3', 'acme', 'li', 'assigned', 'urgent', 'T', 'B', 1000, 'pending', 0, 1002)
+                    """, store.logger)
+            }
+            let now = Date(timeIntervalSince1970: 10)
+            let claimed = try await store.claimDeliveries(now: now, limit: 2, leaseUntil: now.addingTimeInterval(60), owner: "a")
+            #expect(claimed.map(\.notification.id) == ["n1", "n3"])
+            let parked = try await store.deliveryState(of: "n2")
+            #expect(parked?.status == .parked)
+            #expect(parked?.lease == nil)
+            #expect(parked?.lastError?.hasPrefix("undecodable notification parked:") == true)
+            #expect(parked?.lastError?.contains("shouting") == true)
+            #expect(try await store.parkedDeliveries(limit: 10).isEmpty, "an unreadable parked row is left out of the list")
+            #expect(try await store.outboxCounts() == OutboxCounts(pending: 2, delivered: 0, parked: 1))
+        }
+    }
+}
+
 extension CollabStorage {
     /// Every notification of a member, oldest first, from either store.
     func storedNoticesForTest(of member: Member.ID) async throws -> [Notice] {
