@@ -214,6 +214,51 @@ struct DifferentialOutboxTests {
 }
 
 @Suite(.enabled(if: PostgresTestServer.isAvailable, "COLLAB_POSTGRES_URL is not set"))
+struct SharedOutboxTests {
+    @Test("dispatchers of two engines on two store instances deliver every notification once between them")
+    func twoDispatchersDeliverEachNotificationOnce() async throws {
+        let store = try await PostgresTestServer.makeStore()
+        let peer = try await PostgresTestServer.makePeer(of: store)
+        do {
+            let w = DifferentialWorld(store: store)
+            try await w.populate()
+            for n in 0..<30 {
+                _ = try await w.engine.workItems.create(w.draft("Item \(n)", assignees: [DifferentialWorld.li, DifferentialWorld.wang],
+                    reviewer: DifferentialWorld.chen), by: DifferentialWorld.zhang)
+            }
+            let pending = try await store.outboxCounts().pending
+            #expect(pending >= 60)
+            let hook = RecordingNotificationHook()
+            let other = WorkflowEngine(store: peer, clock: w.clock, identifiers: SequentialIdentifierGenerator(prefix: "p"))
+            var configuration = NotificationDispatcher.Configuration()
+            configuration.batchSize = 5
+            configuration.concurrency = 4
+            configuration.logger = Logger(label: "pgshared", factory: { _ in SwiftLogNoOpLogHandler() })
+            let dispatchers = [try w.engine.makeDispatcher(hooks: [hook], configuration: configuration),
+                               try other.makeDispatcher(hooks: [hook], configuration: configuration)]
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for dispatcher in dispatchers + dispatchers {
+                    group.addTask {
+                        for _ in 0..<40 { _ = try await dispatcher.deliverDue() }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let delivered = hook.deliveries.map(\.notice.id)
+            #expect(delivered.count == pending, "\(delivered.count) deliveries of \(pending) notifications")
+            #expect(Set(delivered).count == delivered.count, "a notification was delivered twice")
+            #expect(try await peer.outboxCounts() == OutboxCounts(pending: 0, delivered: pending, parked: 0))
+        } catch {
+            await peer.shutdown()
+            await PostgresTestServer.release(store)
+            throw error
+        }
+        await peer.shutdown()
+        await PostgresTestServer.release(store)
+    }
+}
+
+@Suite(.enabled(if: PostgresTestServer.isAvailable, "COLLAB_POSTGRES_URL is not set"))
 struct UndecodableDeliveryTests {
     @Test("a notification that cannot be read back is parked with the reason, and the claim goes on with the others")
     func undecodableRowIsParked() async throws {
