@@ -20,41 +20,54 @@ extension PostgresStore {
     /// each step runs once; an instance finding a schema newer than it knows refuses to start.
     func migrate() async throws {
         let logger = self.logger
+        let lockName = "collab.migrations." + (configuration.schema ?? "(search_path)")
         try await client.withConnection { connection in
-            if let schema = configuration.schema {
-                try await connection.execute(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"), logger)
+            // One session lock per schema, taken before anything is created: instances starting at once on a
+            // new schema would otherwise race on `CREATE SCHEMA` and `CREATE TABLE` and one would fail. Other
+            // deployments, in other schemas, don't wait.
+            try await connection.execute("SELECT pg_advisory_lock(hashtext(\(lockName)))", logger)
+            do {
+                try await migrateLocked(connection, logger)
+                try await connection.execute("SELECT pg_advisory_unlock(hashtext(\(lockName)))", logger)
+            } catch {
+                // Closing the session would release it too; a failed unlock leaves nothing worse.
+                _ = try? await connection.execute("SELECT pg_advisory_unlock(hashtext(\(lockName)))", logger)
+                throw error
             }
-            try await connection.execute("""
-                CREATE TABLE IF NOT EXISTS collab_migrations (
-                    version INTEGER PRIMARY KEY, name TEXT NOT NULL,
-                    applied_at TIMESTAMPTZ NOT NULL DEFAULT now())
-                """, logger)
-            for migration in Self.migrations {
-                try await connection.execute("BEGIN", logger)
-                do {
-                    // One lock per schema: instances of other deployments in other schemas don't wait.
-                    try await connection.execute(
-                        "SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.collab_migrations'))", logger)
-                    let newest = try await connection.rows("SELECT max(version) AS v FROM collab_migrations", logger)
-                        .first?.value("v", as: Int?.self) ?? 0
-                    if newest > Self.schemaVersion {
-                        throw CollabError(.storageUnavailable,
-                            "the database's schema is version \(newest), newer than this build's \(Self.schemaVersion); update Collab")
-                    }
-                    if newest < migration.version {
-                        for statement in migration.statements {
-                            try await connection.execute(PostgresQuery(unsafeSQL: statement), logger)
-                        }
-                        try await connection.execute(
-                            "INSERT INTO collab_migrations (version, name) VALUES (\(migration.version), \(migration.name))",
-                            logger)
-                        logger.info("migrated the schema", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
-                    }
-                    try await connection.execute("COMMIT", logger)
-                } catch {
-                    _ = try? await connection.execute("ROLLBACK", logger)
-                    throw error
+        }
+    }
+
+    private func migrateLocked(_ connection: PostgresConnection, _ logger: Logger) async throws {
+        if let schema = configuration.schema {
+            try await connection.execute(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"), logger)
+        }
+        try await connection.execute("""
+            CREATE TABLE IF NOT EXISTS collab_migrations (
+                version INTEGER PRIMARY KEY, name TEXT NOT NULL,
+                applied_at TIMESTAMPTZ NOT NULL DEFAULT now())
+            """, logger)
+        for migration in Self.migrations {
+            try await connection.execute("BEGIN", logger)
+            do {
+                let newest = try await connection.rows("SELECT max(version) AS v FROM collab_migrations", logger)
+                    .first?.value("v", as: Int?.self) ?? 0
+                if newest > Self.schemaVersion {
+                    throw CollabError(.storageUnavailable,
+                        "the database's schema is version \(newest), newer than this build's \(Self.schemaVersion); update Collab")
                 }
+                if newest < migration.version {
+                    for statement in migration.statements {
+                        try await connection.execute(PostgresQuery(unsafeSQL: statement), logger)
+                    }
+                    try await connection.execute(
+                        "INSERT INTO collab_migrations (version, name) VALUES (\(migration.version), \(migration.name))",
+                        logger)
+                    logger.info("migrated the schema", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
+                }
+                try await connection.execute("COMMIT", logger)
+            } catch {
+                _ = try? await connection.execute("ROLLBACK", logger)
+                throw error
             }
         }
     }

@@ -196,7 +196,23 @@ public final class PostgresStore: Service {
         try await transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
     }
 
+    /// Runs one transaction to its end even when the calling task is cancelled meanwhile, as SQLiteStore's
+    /// calls do: a dispatcher stopping for a graceful shutdown still records what its hooks accepted, and a
+    /// commit that reached the database is not reported as failed because its caller went away.
     private func transaction<T: Sendable>(
+        _ begin: String, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws(CollabError) -> T {
+        let outcome = await Task { () async -> Result<T, CollabError> in
+            do throws(CollabError) {
+                return .success(try await self.runTransaction(begin, body))
+            } catch {
+                return .failure(error)
+            }
+        }.value
+        return try outcome.get()
+    }
+
+    private func runTransaction<T: Sendable>(
         _ begin: String, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws(CollabError) -> T {
         try await ready()

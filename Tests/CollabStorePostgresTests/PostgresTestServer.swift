@@ -79,6 +79,35 @@ enum PostgresTestServer {
         }
     }
 
+    @Test("instances starting at once on a new schema migrate it once, and all start",
+          .enabled(if: PostgresTestServer.isAvailable, "COLLAB_POSTGRES_URL is not set"))
+    func concurrentStartsOnANewSchema() async throws {
+        for round in 0..<3 {
+            let schema = "t_start_\(round)_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12)
+            let stores = try await withThrowingTaskGroup(of: PostgresStore.self) { group in
+                for _ in 0..<4 { group.addTask { try await PostgresTestServer.makeStore(schema: schema) } }
+                var stores: [PostgresStore] = []
+                for try await store in group { stores.append(store) }
+                return stores
+            }
+            #expect(stores.count == 4)
+            let versions = try await stores[0].client.query("SELECT count(*)::INT FROM collab_migrations")
+            for try await count in versions.decode(Int.self) { #expect(count == PostgresStore.migrations.count) }
+            for store in stores.dropFirst() { await store.shutdown() }
+            await PostgresTestServer.release(stores[0])
+        }
+    }
+
+    @Test("a server that cannot be reached fails the start with a typed error, in the startup timeout")
+    func unreachableServerFailsTyped() async throws {
+        var configuration = try PostgresStore.Configuration(url: "postgres://nobody@127.0.0.1:1/none?sslmode=disable")
+        configuration.startupTimeout = .seconds(2)
+        configuration.client.options.connectTimeout = .seconds(1)
+        configuration.logger.logLevel = .critical
+        let error = await #expect(throws: CollabError.self) { try await PostgresStore.start(configuration) }
+        #expect(error?.code == .storageUnavailable)
+    }
+
     @Test func urlIsReadAndBadOnesAreRefusedByValue() throws {
         let configuration = try PostgresStore.Configuration(url: "postgres://app:s%40cret@db.example:6543/collab?sslmode=disable&schema=tenant_a")
         #expect(configuration.client.host == "db.example")
