@@ -63,7 +63,7 @@ let package = Package(
         .executableTarget(
             name: "CollabDemo",
             dependencies: [
-                "CollabModel", "CollabStore", "CollabWorkflow", "CollabReports",
+                "CollabModel", "CollabStore", "CollabStorePostgres", "CollabWorkflow", "CollabReports",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Examples/CollabDemo"),
@@ -84,7 +84,7 @@ let package = Package(
         .executableTarget(
             name: "CollabCrashWorker",
             dependencies: [
-                "CollabModel", "CollabStore", "CollabWorkflow", "CollabContention",
+                "CollabModel", "CollabStore", "CollabStorePostgres", "CollabWorkflow", "CollabContention",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/CollabCrashWorker"),

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The reliability checks in their long mode, with their figure lines (Documentation/Reliability.md):
 #
-# 1. the reliability tests with COLLAB_LONG=1: 200 SIGKILLs, ten times the contention, 10,000 notifications
+# 1. the reliability tests with COLLAB_LONG=1: 200 SIGKILLs, 40 SIGKILLs of three engine processes on one
+#    PostgreSQL database (when COLLAB_POSTGRES_URL is set), ten times the contention, 10,000 notifications
 #    under hook faults, 2,500 hostile inputs, twenty times the decoder inputs, 40 worlds of the isolation
 #    test of orders, tickets and customers;
 # 2. libFuzzer on every decoding entry point (Scripts/fuzz.sh), N seconds per target;
@@ -16,8 +17,8 @@ stage() { printf '== %s   [%dm%02ds]\n' "$1" $(( (SECONDS - rel_start) / 60 )) $
 fuzz_seconds="${1:-60}"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
-suites="CrashConsistencyTests|ConcurrencyReplayTests|HookFaultTests|HostileInputTests|StorageFaultTests|DecodingFuzzTests|ExternalIsolationTests"
-figures="^(crash|concurrency|hooks|hostile input|storage faults|decoding|external isolation)[ :(]"
+suites="ClusterKillTests|CrashConsistencyTests|ConcurrencyReplayTests|HookFaultTests|HostileInputTests|StorageFaultTests|DecodingFuzzTests|ExternalIsolationTests"
+figures="^(cluster|crash|concurrency|hooks|hostile input|storage faults|decoding|external isolation)[ :(]"
 
 stage "reliability tests, long mode"
 if ! COLLAB_LONG=1 swift test --filter "$suites" >"$log" 2>&1; then

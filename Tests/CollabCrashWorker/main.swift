@@ -8,6 +8,8 @@
 // workload on the given items and prints each step's outcome as a line of JSON, then `done`.
 //
 //     CollabCrashWorker contend PATH SEED STEPS ITEM-ID...
+//
+// In `cluster` mode (Cluster.swift) it is one of several engines on a PostgreSQL database.
 
 import CollabContention
 import CollabModel
@@ -21,6 +23,9 @@ func acknowledge(_ line: String) {
 }
 
 let arguments = CommandLine.arguments
+if arguments.count > 1, arguments[1] == "cluster" {
+    await runCluster(arguments)
+}
 if arguments.count > 5, arguments[1] == "contend", let seed = UInt64(arguments[3]), let steps = Int(arguments[4]) {
     var configuration = SQLiteStore.Configuration()
     configuration.durability = .normal
