@@ -51,7 +51,7 @@ let zhengHui: Member.ID = "zheng.hui"  // warehouse head
 let fengLi: Member.ID = "feng.li"  // storekeeper
 
 /// Adds the plant's departments and people to the company `seed(_:)` made (production is already there).
-func seedPlant(_ store: SQLiteStore) async throws {
+func seedPlant(_ store: any CollabStorage) async throws {
     for (id, name) in [(equipment, "Equipment"), (warehouse, "Warehouse")] {
         try await store.save(Department(id: id, organizationID: company, name: name))
     }
@@ -94,7 +94,7 @@ func equipmentFailurePlan(revised: Bool) -> EmergencyPlanDraft {
         informedMemberIDs: [hePing])
 }
 
-func playEquipmentFailure(_ store: SQLiteStore, round: String) async throws {
+func playEquipmentFailure(_ store: any CollabStorage, round: String) async throws {
     try await seedPlant(store)
     let zone = TimeZone(identifier: "Asia/Shanghai") ?? .gmt
     var calendar = Calendar(identifier: .gregorian)

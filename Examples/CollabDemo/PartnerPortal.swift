@@ -29,7 +29,7 @@ let heTao: Member.ID = "he.tao"  // Suzhou's contact
 
 /// Adds purchasing, sales and after-sales to the company, with the same working hours for the three
 /// departments that handle tickets (the service targets count working time of the handling department).
-func seedPortal(_ store: SQLiteStore) async throws {
+func seedPortal(_ store: any CollabStorage) async throws {
     try await seedPlant(store)  // the plant director, an administrator, invites the suppliers
     for (id, name) in [(purchasing, "Purchasing"), (sales, "Sales"), (afterSales, "After-sales")] {
         try await store.save(Department(id: id, organizationID: company, name: name))
@@ -48,7 +48,7 @@ func seedPortal(_ store: SQLiteStore) async throws {
     }
 }
 
-func playPartnerPortal(_ store: SQLiteStore, round: String) async throws {
+func playPartnerPortal(_ store: any CollabStorage, round: String) async throws {
     try await seedPortal(store)
     let zone = TimeZone(identifier: "Asia/Shanghai") ?? .gmt
     var calendar = Calendar(identifier: .gregorian)

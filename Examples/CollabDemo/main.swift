@@ -11,15 +11,28 @@
 //     swift run collab-demo report [--database PATH] [--report-dir DIR]
 //     swift run collab-demo emergency [--database PATH] [--report] [--report-dir DIR]
 //     swift run collab-demo portal [--database PATH]
+//
+// Every mode plays on PostgreSQL instead with `--postgres URL` (e.g. postgres://user@host/db).
 
 import CollabModel
 import CollabReports
 import CollabStore
+import CollabStorePostgres
 import CollabWorkflow
 import Foundation
 
 struct Options {
     var databasePath = "collab-demo.sqlite"
+    /// Play on PostgreSQL at this URL instead of the SQLite file.
+    var postgresURL: String?
+
+    /// Where the round was played, for the last line (the URL without its password).
+    var databaseDescription: String {
+        guard let postgresURL else { return databasePath }
+        guard var components = URLComponents(string: postgresURL), components.password != nil else { return postgresURL }
+        components.password = "***"
+        return components.string ?? "PostgreSQL"
+    }
     /// Only write the report files (the `report` subcommand), without playing a round.
     var reportOnly = false
     /// Play the equipment-failure scenario (the `emergency` subcommand) instead of a product round.
@@ -37,6 +50,7 @@ struct Options {
                collab-demo emergency [--database PATH] [--report] [--report-dir DIR]
                collab-demo portal [--database PATH]
           --database PATH   the SQLite file (default: ./collab-demo.sqlite)
+          --postgres URL    play on PostgreSQL instead (postgres://USER[:PASSWORD]@HOST[:PORT]/DB)
           --report          after the round, write collab-report.xlsx, collab-departments.svg and
                             collab-trend.svg next to the database
           --report-dir DIR  the same, into DIR (created if missing)
@@ -66,6 +80,9 @@ struct Options {
             case "--database", "-d":
                 guard let path = rest.popFirst(), !path.isEmpty else { throw UsageError("--database needs a path") }
                 databasePath = path
+            case "--postgres":
+                guard let url = rest.popFirst(), !url.isEmpty else { throw UsageError("--postgres needs a URL") }
+                postgresURL = url
             case "--report":
                 writesReport = true
             case "--report-dir":
@@ -114,7 +131,7 @@ let liWei: Member.ID = "li.wei"  // technology engineer
 let liuYang: Member.ID = "liu.yang"  // production head
 let sunHao: Member.ID = "sun.hao"  // production planner
 
-func seed(_ store: SQLiteStore) async throws {
+func seed(_ store: any CollabStorage) async throws {
     // Saves are upserts: a second run finds the same company and changes nothing.
     try await store.save(Organization(
         id: company, name: "Acme Appliances", kind: .internal, timeZoneIdentifier: "Asia/Shanghai"))
@@ -223,7 +240,7 @@ func describe(_ event: AuditEvent, names: [Member.ID: String]) -> String {
 /// Writes the company's report as `zhao.lei` (who started every item of the scenario) sees it: a workbook
 /// by department, by week (the last eight weeks) and of every item, and two charts. Returns the lines to
 /// print.
-func writeReport(_ store: SQLiteStore, to folder: URL) async throws -> [String] {
+func writeReport(_ store: any CollabStorage, to folder: URL) async throws -> [String] {
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     let reports = ReportGenerator(store: store)
     let zone = TimeZone(identifier: "Asia/Shanghai") ?? .gmt
@@ -264,16 +281,23 @@ func writeReport(_ store: SQLiteStore, to folder: URL) async throws -> [String] 
 
 do {
     let options = try Options(arguments: CommandLine.arguments)
-    let store = try SQLiteStore(path: options.databasePath)
+    let store: any CollabStorage
+    if let url = options.postgresURL {
+        var configuration = try PostgresStore.Configuration(url: url)
+        configuration.logger.logLevel = .warning
+        store = try await PostgresStore.start(configuration)
+    } else {
+        store = try SQLiteStore(path: options.databasePath)
+    }
     try await seed(store)
     if options.reportOnly {
         for line in try await writeReport(store, to: options.reportFolder) { print(line) }
-        print("Database: \(options.databasePath)")
+        print("Database: \(options.databaseDescription)")
         exit(0)
     }
     if options.emergency {
         try await playEquipmentFailure(store, round: String(UUID().uuidString.prefix(8)).lowercased())
-        print("\nDatabase: \(options.databasePath)")
+        print("\nDatabase: \(options.databaseDescription)")
         if options.writesReport {
             print("")
             for line in try await writeReport(store, to: options.reportFolder) { print(line) }
@@ -282,7 +306,7 @@ do {
     }
     if options.portal {
         try await playPartnerPortal(store, round: String(UUID().uuidString.prefix(8)).lowercased())
-        print("\nDatabase: \(options.databasePath)")
+        print("\nDatabase: \(options.databaseDescription)")
         exit(0)
     }
     let engine = WorkflowEngine(store: store)
@@ -315,7 +339,7 @@ do {
     }
     let counts = try await store.outboxCounts()
     print("\nOutbox: \(counts.delivered) delivered, \(counts.pending) pending, \(counts.parked) parked.")
-    print("Database: \(options.databasePath)")
+    print("Database: \(options.databaseDescription)")
     if options.writesReport {
         print("")
         for line in try await writeReport(store, to: options.reportFolder) { print(line) }
