@@ -1,0 +1,223 @@
+import CollabModel
+import CollabPermissions
+import CollabStore
+@testable import CollabStorePostgres
+import CollabTesting
+import CollabWorkflow
+import Foundation
+import Logging
+import Testing
+
+@Suite(.enabled(if: PostgresTestServer.isAvailable, "COLLAB_POSTGRES_URL is not set"))
+struct DifferentialOutboxTests {
+    typealias W = DifferentialWorld
+
+    /// A dispatcher without jitter, so that retry times are the same on both stores.
+    static func dispatcher(_ w: W, _ hooks: [any NotificationHook], maximumAttempts: Int = 3) throws -> NotificationDispatcher {
+        var configuration = NotificationDispatcher.Configuration()
+        configuration.retry.jitter = 0
+        configuration.retry.maximumAttempts = maximumAttempts
+        configuration.concurrency = 1
+        configuration.logger = Logger(label: "pgdiff", factory: { _ in SwiftLogNoOpLogHandler() })
+        return try w.engine.makeDispatcher(hooks: hooks, configuration: configuration)
+    }
+
+    @Test("work items, the inbox, read marks, deliveries, retries, parking and requeueing read the same on both stores")
+    func workItemsInboxAndOutbox() async throws {
+        try await differential { w in
+            var answers = Answers()
+            try await w.populate()
+            let e = w.engine
+            let plan = try await e.workItems.create(w.draft("Prepare the Q4 plan", assignees: [W.li], reviewer: W.chen,
+                departments: ["eng-mobile"], tags: ["plan", "q4"]), by: W.zhang)
+            let shared = try await e.workItems.create(w.draft("Shared spec", assignees: [W.li, W.wang],
+                partners: ["partnerco"], days: 3), by: W.zhang)
+            let sales = try await e.workItems.create(w.draft("Sales deck", assignees: [W.wu], departments: ["sales"],
+                days: 10, tags: ["deck"]), by: W.admin)
+            try await e.workItems.accept(plan.id, by: W.li)
+            try await e.workItems.start(plan.id, by: W.li)
+            try await e.workItems.comment(on: plan.id, by: W.li, "@zhang have a look", visibility: .internal)
+            try await e.workItems.comment(on: shared.id, by: W.zhang, "@amy please confirm", visibility: .external)
+            try await e.workItems.accept(sales.id, by: W.wu)
+
+            // Deliveries: one hook fails its first two calls; the notifications to amy always fail and park.
+            let hook = RecordingNotificationHook(name: "recording", failWhen: { call, delivery in
+                call <= 2 || delivery.notice.recipientID == W.amy
+            })
+            let archive = RecordingNotificationHook(name: "archive")
+            let dispatcher = try Self.dispatcher(w, [hook, archive], maximumAttempts: 2)
+            await answers.add("pass 1") { try await dispatcher.deliverDue() }
+            await answers.add("counts 1") { try await w.store.outboxCounts() }
+            await answers.add("next due") { try await w.store.nextDeliveryDue() as Any }
+            w.clock.advance(by: .seconds(3600))
+            await answers.add("pass 2") { try await dispatcher.deliverDue() }
+            w.clock.advance(by: .seconds(3600))
+            await answers.add("pass 3") { try await dispatcher.deliverDue() }
+            await answers.add("delivered") { hook.deliveries.map(\.notice.id.rawValue).sorted() }
+            await answers.add("archived") { archive.deliveries.map(\.notice.id.rawValue).sorted() }
+            let parked = try await w.store.parkedDeliveries(limit: 10)
+            await answers.add("parked") { parked }
+            await answers.add("requeue") { try await w.store.requeueParked(parked.map(\.notification.id) + ["none"], now: w.clock.now()) }
+            await answers.add("requeue again") { try await w.store.requeueParked(parked.map(\.notification.id), now: w.clock.now()) }
+            for member in W.everyone {
+                let notices = try await w.store.storedNoticesForTest(of: member)
+                for notice in notices {
+                    await answers.add("state \(notice.id)") {
+                        var state = try await w.store.deliveryState(of: notice.id)
+                        state?.lease = nil
+                        return state as Any
+                    }
+                }
+            }
+            await answers.add("state none") { try await w.store.deliveryState(of: "none") as Any }
+
+            // Read marks.
+            let liNotices = try await w.store.storedNoticesForTest(of: W.li).map(\.id)
+            await answers.add("mark some") { try await w.store.markRead(Array(liNotices.prefix(1)) + ["none"], of: W.li, at: w.clock.now()) }
+            await answers.add("mark again") { try await w.store.markRead(Array(liNotices.prefix(1)), of: W.li, at: w.clock.now()) }
+            await answers.add("mark other's") { try await w.store.markRead(liNotices, of: W.zhang, at: w.clock.now()) }
+            await answers.add("unread subset") { try await w.store.unreadNoticeIDs(liNotices, of: W.li) }
+            await answers.add("mark all") { try await e.inbox.markAllRead(of: W.wang) }
+            await answers.add("mark desk") { try await e.inbox.markRead(liNotices, of: W.li) }
+            await answers.add("bad cursor") {
+                try await w.store.inbox(for: W.li, visibleIn: try await e.visibilityScope(of: W.li), unreadOnly: false,
+                    page: PageRequest(cursor: "later"))
+            }
+            // Losing access hides notices about an item.
+            try await e.workItems.unshare(shared.id, from: "partnerco", by: W.zhang)
+            await DifferentialScenarioTests.inboxes(w, into: &answers)
+            return answers
+        }
+    }
+
+    @Test("a lease is honoured only by its holder, before it runs out, on both stores")
+    func leases() async throws {
+        try await differential { w in
+            var answers = Answers()
+            try await w.populate()
+            _ = try await w.engine.workItems.create(w.draft("Lease me", assignees: [W.li, W.wang]), by: W.zhang)
+            let s = w.store
+            let now = w.clock.now()
+            let claimed = try await s.claimDeliveries(now: now, limit: 1, leaseUntil: now.addingTimeInterval(60), owner: "a")
+            await answers.add("claimed") { claimed }
+            guard let entry = claimed.first, let lease = entry.lease else { return answers }
+            let id = entry.notification.id
+            await answers.add("claim while held") {
+                try await s.claimDeliveries(now: now.addingTimeInterval(30), limit: 10, leaseUntil: now.addingTimeInterval(90), owner: "b")
+                    .map(\.notification.id)
+            }
+            await answers.add("renew by stranger") { try await s.renewLease(id, OutboxLease(owner: "b", until: lease.until), until: now.addingTimeInterval(120)) as Any }
+            await answers.add("renew stale") { try await s.renewLease(id, OutboxLease(owner: "a", until: now), until: now.addingTimeInterval(120)) as Any }
+            let renewed = try await s.renewLease(id, lease, until: now.addingTimeInterval(120))
+            await answers.add("renewed") { renewed as Any }
+            await answers.add("record under old lease") {
+                try await s.recordDelivery(DeliveryOutcome(notificationID: id, acceptedBy: ["h"], attempts: 1,
+                    next: .delivered(at: now), error: nil), lease: lease)
+            }
+            // The lease runs out: another dispatcher takes the notification over; the first one's results are refused.
+            let later = now.addingTimeInterval(180)
+            let takeover = try await s.claimDeliveries(now: later, limit: 10, leaseUntil: later.addingTimeInterval(60), owner: "b")
+            await answers.add("takeover") { takeover.map { "\($0.notification.id) \($0.attempts) \(String(describing: $0.lease))" } }
+            if let renewed {
+                await answers.add("record by the first") {
+                    try await s.recordDelivery(DeliveryOutcome(notificationID: id, acceptedBy: ["h"], attempts: 1,
+                        next: .delivered(at: later), error: nil), lease: renewed)
+                }
+            }
+            for entry in takeover {
+                guard let lease = entry.lease else { continue }
+                await answers.add("retry \(entry.notification.id)") {
+                    try await s.recordDelivery(DeliveryOutcome(notificationID: entry.notification.id, acceptedBy: ["h1"],
+                        attempts: 1, next: .retry(at: later.addingTimeInterval(10)), error: "h2: down"), lease: lease)
+                }
+                await answers.add("record twice \(entry.notification.id)") {
+                    try await s.recordDelivery(DeliveryOutcome(notificationID: entry.notification.id, acceptedBy: [],
+                        attempts: 1, next: .parked(at: later), error: nil), lease: lease)
+                }
+            }
+            let again = try await s.claimDeliveries(now: later.addingTimeInterval(10), limit: 10,
+                leaseUntil: later.addingTimeInterval(70), owner: "c")
+            await answers.add("claimed again") { again }
+            for (index, entry) in again.enumerated() {
+                guard let lease = entry.lease else { continue }
+                let next: DeliveryOutcome.Next = index == 0 ? .suppressed(at: later) : .delivered(at: later)
+                await answers.add("final \(entry.notification.id)") {
+                    try await s.recordDelivery(DeliveryOutcome(notificationID: entry.notification.id, acceptedBy: ["h2"],
+                        attempts: 2, next: next, error: nil), lease: lease)
+                }
+                await answers.add("state \(entry.notification.id)") { try await s.deliveryState(of: entry.notification.id) as Any }
+            }
+            await answers.add("counts") { try await s.outboxCounts() }
+            await answers.add("next due") { try await s.nextDeliveryDue() as Any }
+            return answers
+        }
+    }
+
+    @Test("two store instances on one schema racing to claim deliveries never hand out one notification twice")
+    func concurrentClaimsNeverOverlap() async throws {
+        let store = try await PostgresTestServer.makeStore()
+        let peer = try await PostgresTestServer.makePeer(of: store)
+        do {
+            let total = 600
+            // Notifications due at once, written straight into the outbox.
+            _ = try await store.write { connection in
+                try await connection.execute("""
+                    INSERT INTO notifications (id, organization_id, recipient_id, kind, urgency, title, body, created_at,
+                        delivery_state, attempts, next_attempt_at)
+                    SELECT 'n' || lpad(i::text, 4, '0'), 'acme', 'm' || (i % 7), 'assigned', 'normal', 'T', 'B', 1000,
+                        'pending', 0, 1000 + (i % 5)
+                    FROM generate_series(1, \(total)) AS i
+                    """, store.logger)
+            }
+            let now = Date(timeIntervalSince1970: 10)
+            let claims = try await withThrowingTaskGroup(of: [String].self) { group in
+                for task in 0..<16 {
+                    let claimer = task.isMultiple(of: 2) ? store : peer
+                    group.addTask {
+                        var mine: [String] = []
+                        while true {
+                            let batch = try await claimer.claimDeliveries(now: now, limit: 7,
+                                leaseUntil: now.addingTimeInterval(600), owner: "task-\(task)")
+                            if batch.isEmpty { break }
+                            #expect(batch.allSatisfy { $0.lease == OutboxLease(owner: "task-\(task)", until: now.addingTimeInterval(600)) })
+                            mine += batch.map(\.notification.id.rawValue)
+                        }
+                        return mine
+                    }
+                }
+                var all: [[String]] = []
+                for try await claimed in group { all.append(claimed) }
+                return all
+            }
+            let everything = claims.flatMap { $0 }
+            #expect(everything.count == total, "claimed \(everything.count) of \(total)")
+            #expect(Set(everything).count == everything.count, "some notification was claimed twice")
+            #expect(claims.filter { !$0.isEmpty }.count > 1, "one task claimed everything")
+            // Nothing is due any more until the leases run out; then every notification comes back once.
+            #expect(try await peer.claimDeliveries(now: now, limit: 10, leaseUntil: now, owner: "late").isEmpty)
+            let after = now.addingTimeInterval(600)
+            let reclaimed = try await peer.claimDeliveries(now: after, limit: 1000, leaseUntil: after.addingTimeInterval(60),
+                owner: "late")
+            #expect(reclaimed.count == total)
+            #expect(reclaimed.map(\.notification.id.rawValue) == reclaimed.map(\.notification.id.rawValue).sorted {
+                let (l, r) = (Int($0.dropFirst()) ?? 0, Int($1.dropFirst()) ?? 0)
+                return (1000 + l % 5, l) < (1000 + r % 5, r)
+            }, "a claim hands out the oldest due first")
+        } catch {
+            await peer.shutdown()
+            await PostgresTestServer.release(store)
+            throw error
+        }
+        await peer.shutdown()
+        await PostgresTestServer.release(store)
+    }
+}
+
+extension CollabStorage {
+    /// Every notification of a member, oldest first, from either store.
+    func storedNoticesForTest(of member: Member.ID) async throws -> [Notice] {
+        if let store = self as? SQLiteStore { return try await store.storedNotices(of: member) }
+        if let store = self as? PostgresStore { return try await store.storedNotices(of: member) }
+        return []
+    }
+}
