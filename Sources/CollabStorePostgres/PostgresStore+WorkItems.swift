@@ -13,7 +13,23 @@ extension PostgresStore {
     /// its retry then sees the other's effect and fails with the same error as SQLite (or replays).
     public func commit(_ change: ChangeSet) async throws(CollabError) -> CommitOutcome {
         let logger = self.logger
-        return try await write(.serializable) { connection in try await Self.apply(change, connection, logger) }
+        return try await write(.serializable) { connection in
+            do {
+                return try await Self.apply(change, connection, logger)
+            } catch let error as PSQLError {
+                throw Self.constraintViolation(error) ?? error
+            }
+        }
+    }
+
+    /// SQLiteStore answers every constraint violation of a commit (a unique key, a reference to a missing
+    /// row, a check) with `alreadyExists`; the same code here for the violations other than unique keys, which
+    /// ``map(_:logger:)`` already turns into `alreadyExists`.
+    static func constraintViolation(_ error: PSQLError) -> CollabError? {
+        guard let state = error.serverInfo?[.sqlState], state.hasPrefix("23"), state != "23505" else { return nil }
+        let message = error.serverInfo?[.message] ?? ""
+        return CollabError(.alreadyExists,
+            "the change breaks a constraint of the stored values (PostgreSQL \(state): \(message)); nothing was written")
     }
 
     static func apply(_ change: ChangeSet, _ connection: PostgresConnection, _ logger: Logger) async throws -> CommitOutcome {

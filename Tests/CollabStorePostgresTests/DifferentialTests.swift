@@ -28,14 +28,17 @@ struct DifferentialTests {
         var primary: SQLiteStore { tee.primary }
         var mirror: PostgresStore { tee.mirror }
 
-        /// Moves the clock to `date`, firing every item timer due on the way at its own time.
-        func advance(to date: Date) async throws {
+        /// Moves the clock to `date`, firing every item timer due on the way at its own time; returns how
+        /// many fired.
+        @discardableResult
+        func advance(to date: Date) async throws -> Int {
+            var fired = 0
             while let next = try await primary.nextTimerDue(), next <= date {
                 if next > clock.now() { clock.advance(to: next) }
-                _ = try await engine.timers.fireDue()
+                fired += try await engine.timers.fireDue().count
             }
             clock.advance(to: date)
-            _ = try await engine.timers.fireDue()
+            return fired + (try await engine.timers.fireDue().count)
         }
 
         func draft(_ title: String, assignees: [Member.ID], reviewer: Member.ID? = nil, days: Int,
@@ -82,6 +85,15 @@ struct DifferentialTests {
     /// The script: every kind of work-item command, timers firing, a replay and refused writes.
     static func runScript(_ w: inout World) async throws {
         let desk = w.engine.workItems
+        // Settings saved twice (the second at the version read), once refused as stale.
+        var settings = OrganizationSettings()
+        settings.timers.reminderOffsets = [.seconds(86_400), .seconds(3_600)]
+        try await w.engine.settings.save(settings, for: "acme", by: admin)
+        settings.timers.escalationDelay = .seconds(4 * 3600)
+        try await w.engine.settings.save(settings, for: "acme", by: admin, expectedVersion: 1)
+        await #expect(throws: CollabError.self) {
+            try await w.engine.settings.save(settings, for: "acme", by: admin, expectedVersion: 1)
+        }
         // A: the full cycle with a rejection.
         let a = try await desk.create(w.draft("Ship the release notes", assignees: [assignee], reviewer: reviewer, days: 7,
             tags: ["release", "docs"]), by: initiator)
@@ -136,9 +148,10 @@ struct DifferentialTests {
             try await desk.accept(more[4], by: assignee, expectedVersion: 99)
         }
         // Time passes: reminders, overdue notices, escalations fire on both stores.
-        try await w.advance(to: w.clock.now().addingTimeInterval(4 * 86_400))
+        var fired = try await w.advance(to: w.clock.now().addingTimeInterval(4 * 86_400))
         try await desk.comment(on: e.id, by: coAssignee, "Late, sorry")
-        try await w.advance(to: w.clock.now().addingTimeInterval(3 * 86_400))
+        fired += try await w.advance(to: w.clock.now().addingTimeInterval(3 * 86_400))
+        #expect(fired >= 5)
         w.items = [a.id, b.id, c.id, d.id, e.id, keyed.id] + more
         w.adjustments = [extend.id, rename.id, pending.id]
     }
@@ -150,6 +163,38 @@ struct DifferentialTests {
             #expect(w.tee.divergences == [])
             #expect(w.tee.commitCount > 40)
             try await Self.compareReads(w)
+        }
+    }
+
+    @Test func refusedCommitsFailWithTheSameCodeOnBothStores() async throws {
+        try await PostgresTestServer.withStore { store in
+            let w = try await Self.makeWorld(store)
+            let item = try await w.engine.workItems.create(w.draft("Item", assignees: [Self.assignee], days: 3), by: Self.initiator)
+            let now = w.clock.now()
+            // A comment on an item that does not exist; an audit event id used twice; a stale item version;
+            // a settings version skipped; an unknown organization switched.
+            var orphan = ChangeSet()
+            orphan.comments = [ItemComment(id: "c-orphan", itemID: "no-such-item", authorID: Self.initiator, body: "?",
+                mentionedIDs: [], createdAt: now, visibility: .internal)]
+            var duplicate = ChangeSet()
+            let event = AuditEvent(id: "dup-event", organizationID: "acme", itemID: item.id, actorID: Self.initiator,
+                action: "noted", fromState: nil, toState: nil, occurredAt: now)
+            duplicate.auditEvents = [event, event]
+            var stale = item
+            stale.version += 5
+            var skipped = ChangeSet()
+            skipped.settings = StoredSettings(organizationID: "acme", settings: OrganizationSettings(), version: 3,
+                updatedAt: now, updatedBy: Self.admin)
+            var unknown = ChangeSet()
+            unknown.externalCollaboration = (organizationID: "nowhere", enabled: true)
+            var unchanged = ChangeSet()
+            unchanged.unchangedItem = (id: item.id, version: item.version + 1)
+            for change in [orphan, duplicate, ChangeSet(item: .update(item, previous: stale)), skipped, unknown, unchanged] {
+                await #expect(throws: CollabError.self) { _ = try await w.tee.commit(change) }
+            }
+            #expect(w.tee.divergences == [])
+            #expect(try await store.comments(on: "no-such-item") == [])
+            #expect(try await store.auditTrail(of: item.id) == (try await w.primary.auditTrail(of: item.id)))
         }
     }
 
@@ -206,6 +251,17 @@ struct DifferentialTests {
         #expect(try await p.recordedResult(for: key) != nil)
         // Directory and settings.
         try await compareDirectory(s, p)
+        #expect(try await p.settings(of: "acme")?.version == 2)
+        // Retention, batch by batch: the same batches from both stores.
+        let now = w.clock.now()
+        for kind in RetainedRecords.allCases {
+            for _ in 0..<3 {
+                let (first, second) = (try await p.deleteExpired(kind, before: now, now: now, limit: 1),
+                    try await s.deleteExpired(kind, before: now, now: now, limit: 1))
+                #expect(first == second, "retention of \(kind)")
+            }
+        }
+        #expect(try await p.recordedResult(for: key) == nil)
     }
 
     /// Every page of a to-do list of 3 entries a page: ids, versions, reasons, then the cursor.
