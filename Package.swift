@@ -70,8 +70,10 @@ let package = Package(
         .executableTarget(
             name: "CollabBench",
             dependencies: [
-                "CollabModel", "CollabPermissions", "CollabStore", "CollabWorkflow", "CollabReports",
+                "CollabModel", "CollabPermissions", "CollabStore", "CollabStorePostgres", "CollabWorkflow",
+                "CollabReports",
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/CollabBench"),

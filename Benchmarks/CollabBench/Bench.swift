@@ -515,6 +515,12 @@ struct Bench {
         try await measureReadsAtScale(world, into: &results)
     }
 
+    func printJSON(_ results: [String: Double]) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        print(String(decoding: try encoder.encode(results), as: UTF8.self))
+    }
+
     func run() async throws {
         var results: [String: Double] = [:]
         var rng = SystemRandomNumberGenerator()
@@ -528,6 +534,12 @@ struct Bench {
         }
         if CommandLine.arguments.contains("--profile") {
             try await profile()
+            return
+        }
+
+        if let url = options.postgres, options.postgresOnly {
+            try await measurePostgres(url, into: &results)
+            if options.json { try printJSON(results) }
             return
         }
 
@@ -686,13 +698,13 @@ struct Bench {
             log(String(format: "outbox:      %8.0f notifications/s (%d delivered)", rate, report.delivered))
         }
 
+        // MARK: PostgreSQL (--postgres URL)
+
+        if let url = options.postgres { try await measurePostgres(url, into: &results) }
+
         results["scale_items"] = Double(options.scale)
         results["synchronous_full"] = options.durability == .full ? 1 : 0
-        if options.json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(results), as: UTF8.self))
-        }
+        if options.json { try printJSON(results) }
 
     }
 }

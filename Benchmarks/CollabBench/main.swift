@@ -1,7 +1,7 @@
 // collab-bench: Collab's throughput and latency, each beside what SQLite's C API does with the same
 // writes in the same process and run.
 //
-//     swift run -c release collab-bench [--quick] [--json] [--scale N] [--full-durability]
+//     swift run -c release collab-bench [--quick] [--json] [--scale N] [--full-durability] [--postgres URL]
 
 import CollabModel
 import CollabPermissions
@@ -17,6 +17,10 @@ struct Options {
     var json = false
     var scale = 1_000_000
     var durability: SQLiteStore.Configuration.Durability = .normal
+    /// `--postgres URL`: the PostgreSQL figures too (Postgres.swift), in schemas made and dropped by the run.
+    var postgres: String?
+    /// `--postgres-only`: with `--postgres`, only the PostgreSQL figures.
+    var postgresOnly = false
 
     init(_ arguments: [String]) throws {
         var rest = arguments.dropFirst()
@@ -27,13 +31,17 @@ struct Options {
             case "--full-durability": durability = .full
             case "--breakdown", "--profile": break
             case "--reads-at": _ = rest.popFirst()
+            case "--postgres":
+                guard let url = rest.popFirst() else { throw BenchError("--postgres needs a postgres:// URL") }
+                postgres = url
+            case "--postgres-only": postgresOnly = true
             case "--scale":
                 guard let value = rest.popFirst().flatMap(Int.init), value >= 1000 else {
                     throw BenchError("--scale needs a number of items, at least 1000")
                 }
                 scale = value
             case "--help", "-h":
-                print("usage: collab-bench [--quick] [--json] [--scale N] [--full-durability] [--breakdown] [--profile] [--reads-at PATH]")
+                print("usage: collab-bench [--quick] [--json] [--scale N] [--full-durability] [--breakdown] [--profile] [--reads-at PATH] [--postgres URL [--postgres-only]]")
                 exit(0)
             default: throw BenchError("unknown argument '\(argument)'")
             }
@@ -47,6 +55,10 @@ struct Options {
 }
 
 do {
+    if CommandLine.arguments.dropFirst().first == "--pg-worker" {
+        try await PostgresWorker.run(CommandLine.arguments)
+        exit(0)
+    }
     let options = try Options(CommandLine.arguments)
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("collab-bench-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
