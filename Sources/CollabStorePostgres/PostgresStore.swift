@@ -94,6 +94,8 @@ public final class PostgresStore: Service {
     let configuration: Configuration
     var logger: Logger { configuration.logger }
     private let readiness = Readiness()
+    /// Fired by a graceful shutdown, a cancellation of ``run()`` or ``shutdown()``.
+    private let stopSignal = StopSignal()
     /// The task ``start(_:)`` runs the store in.
     private let ownTask = Mutex<Task<Void, any Error>?>(nil)
 
@@ -128,7 +130,13 @@ public final class PostgresStore: Service {
                 group.cancelAll()
                 throw error
             }
-            try? await gracefulShutdown()
+            // Not ServiceLifecycle's `gracefulShutdown()`: a cancellation arriving while it sets up its
+            // waiter can be lost there, and the store would never stop.
+            await withGracefulShutdownHandler {
+                await stopSignal.wait()
+            } onGracefulShutdown: {
+                self.stopSignal.fire()
+            }
             readiness.fail(CollabError(.storageUnavailable, "the PostgreSQL store was shut down"))
             group.cancelAll()
         }
@@ -157,6 +165,7 @@ public final class PostgresStore: Service {
             defer { task = nil }
             return task
         }
+        stopSignal.fire()
         task?.cancel()
         _ = await task?.result
     }
@@ -325,6 +334,43 @@ extension PostgresRandomAccessRow {
     }
 }
 
+// MARK: Stopping
+
+/// Fires once; ``wait()`` returns when it has fired or the waiting task is cancelled, whichever order the
+/// cancellation, the firing and the waiting come in.
+final class StopSignal: Sendable {
+    private struct State {
+        var fired = false
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+
+    private let state = Mutex(State())
+
+    func fire() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.fired = true
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+
+    func wait() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let now = state.withLock { state -> Bool in
+                    if state.fired || Task.isCancelled { return true }
+                    state.waiter = continuation
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        } onCancel: {
+            fire()
+        }
+    }
+}
+
 // MARK: Readiness
 
 /// Opens once the store is migrated; callers wait for it.
@@ -374,10 +420,13 @@ final class Readiness: Sendable {
                 group.addTask {
                     try await withTaskCancellationHandler {
                         try await withCheckedThrowingContinuation { continuation in
+                            // Checked under the lock: a cancellation whose handler ran before the waiter
+                            // was registered would otherwise never resume it.
                             let resumeNow: Result<Void, any Error>? = self.state.withLock { state in
                                 switch state {
                                 case .open: return .success(())
                                 case .failed(let error): return .failure(error)
+                                case .waiting where Task.isCancelled: return .failure(CancellationError())
                                 case .waiting(var waiters):
                                     waiters[id] = continuation
                                     state = .waiting(waiters)
