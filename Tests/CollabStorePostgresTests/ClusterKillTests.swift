@@ -42,7 +42,7 @@ private final class WorkerRun: @unchecked Sendable {
         process.arguments = arguments
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try ChildProcesses.launch(process)
     }
 
     /// Waits for the process to end and reads its complete lines (a line cut by a kill was never printed).
@@ -66,7 +66,7 @@ private final class WorkerRun: @unchecked Sendable {
     }
 }
 
-@Suite(.enabled(if: PostgresTestServer.isAvailable, "COLLAB_POSTGRES_URL is not set"), .serialized)
+@Suite(.enabled(if: PostgresTestServer.isAvailable, "COLLAB_POSTGRES_URL is not set"), .timeLimit(.minutes(10)), .serialized)
 struct ClusterKillTests {
     @Test("3 engine processes on one database, SIGKILLed at random: nothing acknowledged lost, timers once, deliveries once per key")
     func killedInstancesLoseNothing() async throws {

@@ -6,7 +6,7 @@ import Testing
 
 /// Several instances of the store on one database commit at once: the checks SQLite made with one writer
 /// hold under concurrency (one winner, the same error codes for the others).
-@Suite(.enabled(if: PostgresTestServer.isAvailable, "COLLAB_POSTGRES_URL is not set"))
+@Suite(.enabled(if: PostgresTestServer.isAvailable, "COLLAB_POSTGRES_URL is not set"), .timeLimit(.minutes(10)))
 struct ConcurrentCommitTests {
     static func errorCodes(_ outcomes: [Result<CommitOutcome, CollabError>]) -> [CollabError.Code] {
         outcomes.compactMap { outcome -> CollabError.Code? in

@@ -8,7 +8,7 @@ import Foundation
 import Logging
 import Testing
 
-@Suite(.enabled(if: PostgresTestServer.isAvailable, "COLLAB_POSTGRES_URL is not set"))
+@Suite(.enabled(if: PostgresTestServer.isAvailable, "COLLAB_POSTGRES_URL is not set"), .timeLimit(.minutes(10)))
 struct DifferentialOutboxTests {
     typealias W = DifferentialWorld
 
@@ -213,7 +213,7 @@ struct DifferentialOutboxTests {
     }
 }
 
-@Suite(.enabled(if: PostgresTestServer.isAvailable, "COLLAB_POSTGRES_URL is not set"))
+@Suite(.enabled(if: PostgresTestServer.isAvailable, "COLLAB_POSTGRES_URL is not set"), .timeLimit(.minutes(10)))
 struct SharedOutboxTests {
     @Test("dispatchers of two engines on two store instances deliver every notification once between them")
     func twoDispatchersDeliverEachNotificationOnce() async throws {
@@ -258,7 +258,7 @@ struct SharedOutboxTests {
     }
 }
 
-@Suite(.enabled(if: PostgresTestServer.isAvailable, "COLLAB_POSTGRES_URL is not set"))
+@Suite(.enabled(if: PostgresTestServer.isAvailable, "COLLAB_POSTGRES_URL is not set"), .timeLimit(.minutes(10)))
 struct UndecodableDeliveryTests {
     @Test("a notification that cannot be read back is parked with the reason, and the claim goes on with the others")
     func undecodableRowIsParked() async throws {

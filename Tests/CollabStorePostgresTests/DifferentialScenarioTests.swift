@@ -9,7 +9,7 @@ import Testing
 
 /// The same scripts through engines on SQLiteStore and on PostgresStore: every read must answer the same
 /// (same ids, same order, same errors).
-@Suite(.enabled(if: PostgresTestServer.isAvailable, "COLLAB_POSTGRES_URL is not set"))
+@Suite(.enabled(if: PostgresTestServer.isAvailable, "COLLAB_POSTGRES_URL is not set"), .timeLimit(.minutes(10)))
 struct DifferentialScenarioTests {
     typealias W = DifferentialWorld
 

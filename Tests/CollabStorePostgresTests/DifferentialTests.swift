@@ -10,7 +10,7 @@ import Testing
 /// One engine runs a script of work-item commands on a `TeeStore`: every commit and directory save goes to
 /// an SQLiteStore and, unchanged, to a PostgresStore. Both must answer every write alike, and every read
 /// ported so far must return the same values in the same order from both.
-@Suite(.enabled(if: PostgresTestServer.isAvailable, "COLLAB_POSTGRES_URL is not set"))
+@Suite(.enabled(if: PostgresTestServer.isAvailable, "COLLAB_POSTGRES_URL is not set"), .timeLimit(.minutes(10)))
 struct DifferentialTests {
     static let initiator: Member.ID = "zhang", assignee: Member.ID = "li", coAssignee: Member.ID = "wang"
     static let reviewer: Member.ID = "chen", mobileHead: Member.ID = "sun", engHead: Member.ID = "zhou"

@@ -10,7 +10,7 @@ import Testing
 /// The visibility reads (lists, counts, search, counts and reports by scope) on a generated world (fixed
 /// seed), built the same way on SQLiteStore and on PostgresStore: every actor must see the same items in the
 /// same order on both. The generator is IsolationTests' (CollabWorkflowTests), trimmed to the world.
-@Suite(.enabled(if: PostgresTestServer.isAvailable, "COLLAB_POSTGRES_URL is not set"))
+@Suite(.enabled(if: PostgresTestServer.isAvailable, "COLLAB_POSTGRES_URL is not set"), .timeLimit(.minutes(10)))
 struct DifferentialVisibilityTests {
     static let words = ["alpha", "bravo", "delta", "gamma", "kilo", "lima", "oscar", "sierra", "tango", "zulu"]
 

@@ -47,7 +47,7 @@ final class PostgresStoreFactory: StoreConformanceFactory, @unchecked Sendable {
 
 // One check at a time: each opens its own pool and migrates its own schema, and 130 at once would exceed
 // the server's connections.
-@Suite(.enabled(if: PostgresTestServer.isAvailable, "COLLAB_POSTGRES_URL is not set"), .serialized)
+@Suite(.enabled(if: PostgresTestServer.isAvailable, "COLLAB_POSTGRES_URL is not set"), .timeLimit(.minutes(10)), .serialized)
 struct PostgresStoreConformanceTests {
     @Test(arguments: StoreConformance.checks)
     func conformance(_ check: StoreConformance.Check) async throws {

@@ -58,7 +58,7 @@ enum PostgresTestServer {
     }
 }
 
-@Suite struct PostgresAvailabilityTests {
+@Suite(.timeLimit(.minutes(10))) struct PostgresAvailabilityTests {
     /// Never a silent pass: without a server the skip is printed in the log.
     @Test func serverIsConfiguredOrTheSkipIsSaid() {
         if !PostgresTestServer.isAvailable {

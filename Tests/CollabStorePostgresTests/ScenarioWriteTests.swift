@@ -9,7 +9,7 @@ import Testing
 
 /// Scenario and external records written through `commit` straight to each store: versions, uniqueness and
 /// the errors they give must be the same on both stores, and nothing of a refused change is written.
-@Suite(.enabled(if: PostgresTestServer.isAvailable, "COLLAB_POSTGRES_URL is not set"))
+@Suite(.enabled(if: PostgresTestServer.isAvailable, "COLLAB_POSTGRES_URL is not set"), .timeLimit(.minutes(10)))
 struct ScenarioWriteTests {
     typealias W = DifferentialWorld
 

@@ -5,7 +5,7 @@ import Foundation
 import PostgresNIO
 import Testing
 
-@Suite(.enabled(if: PostgresTestServer.isAvailable, "COLLAB_POSTGRES_URL is not set"))
+@Suite(.enabled(if: PostgresTestServer.isAvailable, "COLLAB_POSTGRES_URL is not set"), .timeLimit(.minutes(10)))
 struct SchemaTests {
     /// Every directory write moves the revision, through whichever instance, like SQLite's triggers.
     @Test func everyDirectoryWriteMovesTheRevision() async throws {

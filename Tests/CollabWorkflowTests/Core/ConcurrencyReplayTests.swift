@@ -58,7 +58,7 @@ import Testing
             process.standardError = FileHandle.nullDevice
             runs.append((process, output))
         }
-        for (process, _) in runs { try process.run() }
+        for (process, _) in runs { try ChildProcesses.launch(process) }
         var outcomes: [Outcome] = []
         for (n, (process, output)) in runs.enumerated() {
             await exited(process)

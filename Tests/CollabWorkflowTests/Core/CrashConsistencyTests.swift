@@ -51,7 +51,7 @@ import Testing
             let output = Pipe()
             process.standardOutput = output
             process.standardError = FileHandle.nullDevice
-            try process.run()
+            try ChildProcesses.launch(process)
             try await Task.sleep(for: .milliseconds(Int.random(in: 20...400, using: &rng)))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
