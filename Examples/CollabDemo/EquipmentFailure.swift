@@ -117,13 +117,12 @@ func playEquipmentFailure(_ store: any CollabStorage, round: String) async throw
     /// Moves the clock and fires what fell due, as a `CollabRunner` would.
     func move(to hour: Int, _ minute: Int) async throws {
         clock.move(to: at(hour, minute))
-        for fired in try await engine.timers.fireDueRecordTimers() {
+        for fired in try await engine.timers.fireDue() where fired.timer.record.kind != .workItem {
             let scope = fired.timer.detail.isEmpty
                 ? "" : " (\(departmentNames[Department.ID(fired.timer.detail)] ?? fired.timer.detail))"
             let told = fired.notified.isEmpty ? "nothing left to do" : "told \(names(fired.notified))"
             print("   \(time(fired.firedAt)) timer \(fired.timer.kind.rawValue)\(scope): \(told)")
         }
-        try await engine.timers.fireDue()
     }
     print("Equipment failure, \(CalendarDate(at(8, 30), in: zone)) in Asia/Shanghai (virtual clock from 08:30)")
 

@@ -97,10 +97,10 @@ func playPartnerPortal(_ store: any CollabStorage, round: String) async throws {
         let date = CalendarDate(date, in: zone)
         return date == day ? hourMinute : "\(date) \(hourMinute)"
     }
-    /// Moves the clock and fires the record timers that fell due, printing the ticket timers that told someone.
+    /// Moves the clock and fires the timers that fell due, printing the ticket timers that told someone.
     func move(to hour: Int, _ minute: Int) async throws {
         clock.move(to: at(hour, minute))
-        for fired in try await engine.timers.fireDueRecordTimers()
+        for fired in try await engine.timers.fireDue()
         where fired.timer.record.kind == .ticket && !fired.notified.isEmpty {
             let told = fired.notified.map(name).joined(separator: ", ")
             print("   \(time(fired.firedAt)) timer \(fired.timer.kind.rawValue): told \(told)")

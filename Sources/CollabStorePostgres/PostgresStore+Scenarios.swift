@@ -124,14 +124,7 @@ extension PostgresStore {
                     query.bind(try StoredJSON.encode(request))
                 }, connection, logger)
         }
-        for timer in changes.timers {
-            try await connection.execute("""
-                INSERT INTO record_timers (id, record, organization_id, kind, detail, fire_at, state)
-                VALUES (\(timer.id), \(timer.record.stored), \(timer.organizationID.rawValue), \(timer.kind.rawValue),
-                    \(timer.detail), \(timer.fireAt.millisecondsSince1970), 'pending')
-                ON CONFLICT (id) DO NOTHING
-                """, logger)
-        }
+        try await scheduleTimers(changes.timers, connection, logger)
     }
 
     /// Runs `body`; a unique violation in it (SQLSTATE 23505, another key than the row's id) becomes `error`.
@@ -447,38 +440,6 @@ extension PostgresStore: ScenarioStore {
         return try await read { connection in
             try await connection.rows("SELECT * FROM audit_events WHERE record = \(record.stored) ORDER BY sequence",
                 logger).map(Self.auditEvent(from:))
-        }
-    }
-
-    private static func recordTimer(from row: PostgresRandomAccessRow) throws -> RecordTimer {
-        let id = try row.value("id", as: String.self)
-        guard let kind = RecordTimer.Kind(rawValue: try row.value("kind", as: String.self)),
-            let record = RecordReference(stored: try row.value("record", as: String.self))
-        else {
-            throw CollabError(.storageCorrupt, "record timer '\(id.clipped())' is unreadable")
-        }
-        return RecordTimer(
-            id: id, record: record, organizationID: Organization.ID(try row.value("organization_id", as: String.self)),
-            kind: kind, detail: try row.value("detail", as: String.self),
-            fireAt: Date(storedMilliseconds: try row.value("fire_at", as: Int64.self)))
-    }
-
-    public func dueRecordTimers(now: Date, limit: Int) async throws(CollabError) -> [RecordTimer] {
-        let nowMS = now.millisecondsSince1970, limit = max(1, limit)
-        let logger = logger
-        return try await read { connection in
-            try await connection.rows("""
-                SELECT * FROM record_timers WHERE state = 'pending' AND fire_at <= \(nowMS) ORDER BY fire_at, id
-                LIMIT \(limit)
-                """, logger).map(Self.recordTimer(from:))
-        }
-    }
-
-    public func nextRecordTimerDue() async throws(CollabError) -> Date? {
-        let logger = logger
-        return try await read { connection in
-            try await connection.rows("SELECT min(fire_at) AS due FROM record_timers WHERE state = 'pending'", logger)
-                .first?.value("due", as: Int64?.self).map(Date.init(storedMilliseconds:))
         }
     }
 }

@@ -80,14 +80,8 @@ extension PostgresStore {
         for item in change.additionalItems {
             try await insertItem(item, connection, logger)
         }
-        if let fired = change.firedTimer {
-            let changed = try await connection.execute("""
-                UPDATE timers SET state = 'fired', fired_at = \(fired.at.storedMilliseconds)
-                WHERE id = \(fired.id) AND state = 'pending'
-                """, logger)
-            if changed == 0 {
-                throw CollabError(.conflict, "timer '\(fired.id)' has already fired or was cancelled")
-            }
+        if let firing = change.firedTimer {
+            try await acknowledge(firing, connection, logger)
         }
         for plan in change.timerPlans {
             try await applyTimerPlan(plan, connection, logger)
@@ -178,15 +172,6 @@ extension PostgresStore {
             if changed == 0 { throw CollabError.notFound("organization", switched.organizationID.rawValue) }
         }
         try await writeSettings(change, connection, logger)
-        if let fired = change.firedRecordTimer {
-            let changed = try await connection.execute("""
-                UPDATE record_timers SET state = 'fired', fired_at = \(fired.at.storedMilliseconds)
-                WHERE id = \(fired.id) AND state = 'pending'
-                """, logger)
-            if changed == 0 {
-                throw CollabError(.conflict, "record timer '\(fired.id)' has already fired")
-            }
-        }
         if !change.scenario.isEmpty {
             try await applyScenario(change.scenario, connection, logger)
         }

@@ -44,10 +44,12 @@ public final class TestHarness: Sendable {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("collab-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         databasePath = folder.appendingPathComponent("collab.sqlite").path
+        clock = ManualClock(now: now)
         var configuration = SQLiteStore.Configuration()
         configuration.durability = durability
+        // One time for the whole world: timer claims run out on the same virtual clock the engine plans on.
+        configuration.clock = clock
         store = try SQLiteStore(path: databasePath, configuration: configuration)
-        clock = ManualClock(now: now)
         identifiers = SequentialIdentifierGenerator()
         engine = WorkflowEngine(store: store, clock: clock, identifiers: identifiers, configuration: engineConfiguration)
     }
@@ -77,10 +79,9 @@ public final class TestHarness: Sendable {
         return fired
     }
 
-    /// The earliest pending timer, of an item or of a record.
+    /// The earliest pending timer of any record.
     private func nextDue() async throws -> Date? {
-        let item = try await store.nextTimerDue(), record = try await store.nextRecordTimerDue()
-        return [item, record].compactMap { $0 }.min()
+        try await store.nextTimerDue()
     }
 
     /// The notifications of `member` of a kind, oldest first: for an active member, those their inbox shows;
@@ -109,7 +110,9 @@ public final class TestHarness: Sendable {
 
     /// Opens a second store on the same database file (as another process would).
     public func reopenStore() throws -> SQLiteStore {
-        try SQLiteStore(path: databasePath)
+        var configuration = SQLiteStore.Configuration()
+        configuration.clock = clock
+        return try SQLiteStore(path: databasePath, configuration: configuration)
     }
 
     /// Adds an organization.

@@ -77,6 +77,8 @@ func runCluster(_ arguments: [String]) async -> Never {
         let store = try await PostgresStore.start(configuration)
         var engineConfiguration = WorkflowEngine.Configuration()
         engineConfiguration.logger = quiet
+        // Timer leases run on the database's clock, in real time: a killed worker's claims come back after 2 s.
+        engineConfiguration.timerLease = .seconds(2)
         let engine = WorkflowEngine(store: store, clock: clock, configuration: engineConfiguration)
         var dispatcherConfiguration = NotificationDispatcher.Configuration()
         // In this clock's time: 4 hours are 4 seconds of the wall clock at 3600 times.

@@ -92,11 +92,13 @@ struct ConcurrentCommitTests {
         try await PostgresTestServer.withStore { store in
             let (_, peer, item) = try await Self.world(store)
             let timer = try #require(try await peer.pendingTimers(of: item.id).first)
+            let claim = try #require(try await peer.claimDueTimers(now: timer.fireAt, limit: 100, lease: .seconds(60), owner: "test")
+                .first { $0.timer.id == timer.id })
             let outcomes = await withTaskGroup(of: Result<CommitOutcome, CollabError>.self) { group in
                 for index in 0..<4 {
                     let target = index % 2 == 0 ? store : peer
                     var change = ChangeSet()
-                    change.firedTimer = (id: timer.id, at: timer.fireAt)
+                    change.firedTimer = TimerFiring(claim: claim, firedAt: timer.fireAt)
                     group.addTask {
                         do { return .success(try await target.commit(change)) } catch { return .failure(error as? CollabError ?? CollabError(.storageFailure, "\(error)")) }
                     }

@@ -94,11 +94,11 @@ struct DifferentialScenarioTests {
             let chargers = try await e.incidents.requestResource(for: incident.id, from: "sales", resource: "Chargers", by: W.li)
             try await e.incidents.fulfil(phones.id, note: "On the way", by: W.wu)
             try await e.incidents.decline(chargers.id, reason: "None left", by: W.wu)
-            await answers.add("record timers due") { try await w.store.dueRecordTimers(now: now.addingTimeInterval(30 * 86_400), limit: 50) }
-            await answers.add("next record timer") { try await w.store.nextRecordTimerDue() as Any }
+            await answers.add("incident timers") { try await w.store.pendingTimers(of: .incident(incident.id)) }
+            await answers.add("next timer") { try await w.store.nextTimerDue() as Any }
             w.clock.advance(by: .seconds(2 * 86_400))
-            await answers.add("fired") { try await e.timers.fireDueRecordTimers() }
-            await answers.add("fired again") { try await e.timers.fireDueRecordTimers() }
+            await answers.add("fired") { try await e.timers.fireDue() }
+            await answers.add("fired again") { try await e.timers.fireDue() }
             let second2 = try await e.incidents.trigger(saved.id, by: W.admin, triggerKey: "button-2")
             try await e.incidents.close(incident.id, resolution: "Fixed", by: W.admin)
 
@@ -152,7 +152,9 @@ struct DifferentialScenarioTests {
                 }
             }
             await answers.add("request") { try await s.resourceRequest(phones.id) as Any }
-            await answers.add("record timers") { try await s.dueRecordTimers(now: w.clock.now().addingTimeInterval(86_400 * 30), limit: 50) }
+            for id in [incident.id, second2.id] {
+                await answers.add("timers \(id)") { try await s.pendingTimers(of: .incident(id)) }
+            }
             await Self.inboxes(w, into: &answers)
             return answers
         }
@@ -217,7 +219,7 @@ struct DifferentialScenarioTests {
             try await e.tickets.close(freezer.id, by: anna)
             try await e.tickets.rate(freezer.id, score: 5, by: anna)
             w.clock.advance(by: .seconds(3 * 86_400))
-            await answers.add("fired") { try await e.timers.fireDueRecordTimers() }
+            await answers.add("fired") { try await e.timers.fireDue() }
 
             let s = w.store
             let customerID = registration.customer.id

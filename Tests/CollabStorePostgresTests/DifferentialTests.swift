@@ -231,11 +231,15 @@ struct DifferentialTests {
         #expect(malformed?.code == .invalidInput)
         // Timers.
         let far = w.clock.now().addingTimeInterval(400 * 86_400)
-        #expect(try await p.dueTimers(now: far, limit: 500) == (try await s.dueTimers(now: far, limit: 500)))
-        #expect(try await p.dueTimers(now: far, limit: 3) == (try await s.dueTimers(now: far, limit: 3)))
-        #expect(try await p.dueTimers(now: w.clock.now(), limit: 50) == [])
         #expect(try await p.nextTimerDue() == (try await s.nextTimerDue()))
         #expect(try await p.nextTimerDue() != nil)
+        #expect(try await p.claimDueTimers(now: w.clock.now(), limit: 50, lease: .seconds(60), owner: "x") == [])
+        let fromPostgres = try await p.claimDueTimers(now: far, limit: 3, lease: .seconds(60), owner: "x")
+        let fromSQLite = try await s.claimDueTimers(now: far, limit: 3, lease: .seconds(60), owner: "x")
+        #expect(fromPostgres.map(\.timer) == fromSQLite.map(\.timer))
+        #expect(fromPostgres.count == 3)
+        #expect(try await p.claimDueTimers(now: far, limit: 500, lease: .seconds(60), owner: "x").map(\.timer)
+            == (try await s.claimDueTimers(now: far, limit: 500, lease: .seconds(60), owner: "x")).map(\.timer))
         var (after, pAll, sAll): (WorkItem.ID?, [WorkItem.ID], [WorkItem.ID]) = (nil, [], [])
         repeat {
             let page = try await p.openItemIDs(in: "acme", after: after, limit: 4)

@@ -58,12 +58,12 @@ struct ScenarioWriteTests {
             copy.id = "another-incident"
             await commit("taken trigger key") { $0.scenario.incidents = [copy] }
             await answers.add("incident by key") { try await s.incident(triggerKey: "key-1", in: "acme")?.id as Any }
-            var timer = RecordTimer(id: "t-1", record: .incident(incident.id), organizationID: "acme",
+            var timer = ScheduledTimer(id: "t-1", record: .incident(incident.id), organizationID: "acme",
                 kind: .incidentAcknowledgement, detail: "eng", fireAt: now.addingTimeInterval(60))
             await commit("timer") { $0.scenario.timers = [timer] }
             timer.fireAt = now.addingTimeInterval(600)
             await commit("same timer again") { $0.scenario.timers = [timer] }
-            await answers.add("timers") { try await s.dueRecordTimers(now: now.addingTimeInterval(86_400), limit: 10) }
+            await answers.add("timers") { try await s.pendingTimers(of: .incident(incident.id)) }
 
             try await e.partners.invite(PartnerInvitation(partnerID: "supplier-a", name: "Supplier A", role: .supplier,
                 contacts: []), by: W.admin)

@@ -268,14 +268,6 @@ extension TeeStore: CollabStorage {
         try await primary.auditTrail(of: record)
     }
 
-    func dueRecordTimers(now: Date, limit: Int) async throws(CollabError) -> [RecordTimer] {
-        try await primary.dueRecordTimers(now: now, limit: limit)
-    }
-
-    func nextRecordTimerDue() async throws(CollabError) -> Date? {
-        try await primary.nextRecordTimerDue()
-    }
-
     func settings(of organizationID: Organization.ID) async throws(CollabError) -> StoredSettings? {
         try await primary.settings(of: organizationID)
     }
@@ -324,16 +316,20 @@ extension TeeStore: CollabStorage {
         try await primary.todo(for: memberID, page: page)
     }
 
-    func dueTimers(now: Date, limit: Int) async throws(CollabError) -> [ScheduledTimer] {
-        try await primary.dueTimers(now: now, limit: limit)
+    func claimDueTimers(now: Date, limit: Int, lease: Duration, owner: String) async throws(CollabError) -> [TimerClaim] {
+        try await mirrorClaim(now: now, limit: limit, lease: lease, owner: owner)
+    }
+
+    func releaseTimerClaims(_ claims: [TimerClaim]) async throws(CollabError) {
+        try await mirrorRelease(claims)
     }
 
     func nextTimerDue() async throws(CollabError) -> Date? {
         try await primary.nextTimerDue()
     }
 
-    func pendingTimers(of itemID: WorkItem.ID) async throws(CollabError) -> [ScheduledTimer] {
-        try await primary.pendingTimers(of: itemID)
+    func pendingTimers(of record: RecordReference) async throws(CollabError) -> [ScheduledTimer] {
+        try await primary.pendingTimers(of: record)
     }
 
     func openItemIDs(in organizationID: Organization.ID, after: WorkItem.ID?, limit: Int) async throws(CollabError) -> [WorkItem.ID] {

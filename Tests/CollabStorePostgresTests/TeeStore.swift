@@ -13,6 +13,9 @@ final class TeeStore: Sendable {
     let mirror: PostgresStore
     private let notes = Mutex<[String]>([])
     private let commits = Mutex(0)
+    /// The mirror's claim of each timer the primary last handed out, by timer id: a firing committed under the
+    /// primary's claim commits on the mirror under the mirror's.
+    private let mirrorClaims = Mutex<[String: TimerClaim]>([:])
 
     init(primary: SQLiteStore, mirror: PostgresStore) {
         self.primary = primary
@@ -40,8 +43,12 @@ final class TeeStore: Sendable {
         commits.withLock { $0 += 1 }
         let first: Result<CommitOutcome, CollabError>
         do { first = .success(try await primary.commit(change)) } catch { first = .failure(error) }
+        var mirrored = change
+        if let firing = change.firedTimer, let claim = mirrorClaims.withLock({ $0[firing.timerID] }) {
+            mirrored.firedTimer = TimerFiring(claim: claim, firedAt: firing.firedAt)
+        }
         let second: Result<CommitOutcome, CollabError>
-        do { second = .success(try await mirror.commit(change)) } catch { second = .failure(error) }
+        do { second = .success(try await mirror.commit(mirrored)) } catch { second = .failure(error) }
         let (a, b) = (Self.describe(first), Self.describe(second))
         if a != b {
             let item: String = switch change.item {
@@ -52,6 +59,28 @@ final class TeeStore: Sendable {
             note("commit (\(item), \(change.auditEvents.map(\.action))): SQLite \(a), PostgreSQL \(b)")
         }
         return try first.get()
+    }
+
+    /// Claims on both stores, noting when they hand out different timers; returns the primary's claims.
+    func mirrorClaim(now: Date, limit: Int, lease: Duration, owner: String) async throws(CollabError) -> [TimerClaim] {
+        let first = try await primary.claimDueTimers(now: now, limit: limit, lease: lease, owner: owner)
+        let second: [TimerClaim]
+        do { second = try await mirror.claimDueTimers(now: now, limit: limit, lease: lease, owner: owner) } catch {
+            note("timer claim: SQLite \(first.map(\.timer.id)), PostgreSQL error \(error.code)")
+            return first
+        }
+        if first.map(\.timer) != second.map(\.timer) {
+            note("timer claim: SQLite \(first.map(\.timer.id)), PostgreSQL \(second.map(\.timer.id))")
+        }
+        mirrorClaims.withLock { claims in for claim in second { claims[claim.timer.id] = claim } }
+        return first
+    }
+
+    /// Releases claims on both stores.
+    func mirrorRelease(_ claims: [TimerClaim]) async throws(CollabError) {
+        let mirrored = mirrorClaims.withLock { all in claims.compactMap { all[$0.timer.id] } }
+        try await primary.releaseTimerClaims(claims)
+        do { try await mirror.releaseTimerClaims(mirrored) } catch { note("timer release: PostgreSQL error \(error.code)") }
     }
 
     func mirrorSave(_ save: (any DirectoryStore) async throws(CollabError) -> Void) async throws(CollabError) {

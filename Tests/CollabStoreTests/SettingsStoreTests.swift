@@ -122,17 +122,21 @@ import Testing
         let revision = try await h.store.settingsRevision()
         let before = try await dump(h.databasePath)
 
-        // The change's last part fails (the record timer it claims to fire does not exist).
+        // The change's last part fails (the timer it claims to fire does not exist).
         var change = ChangeSet(settings: stored(Self.custom(), version: 1, at: h))
         change.auditEvents = [event("audit-1", at: h)]
-        change.firedRecordTimer = ("no-such-timer", h.clock.now())
+        let missing = ScheduledTimer(id: "no-such-timer", record: .settings("acme"), organizationID: "acme",
+            kind: .reminder, fireAt: h.clock.now())
+        change.firedTimer = TimerFiring(
+            claim: TimerClaim(timer: missing, token: "none", owner: "test", leaseExpiresAt: h.clock.now()),
+            firedAt: h.clock.now())
         let error = await #expect(throws: CollabError.self) { try await h.store.commit(change) }
         #expect(error?.code == .conflict)
         #expect(try await dump(h.databasePath) == before)
         #expect(try await h.store.settings(of: "acme") == nil)
         #expect(try await h.store.settingsRevision() == revision)
 
-        change.firedRecordTimer = nil
+        change.firedTimer = nil
         _ = try await h.store.commit(change)
         #expect(try await h.store.settings(of: "acme")?.version == 1)
         #expect(try await h.store.auditTrail(of: .settings("acme")).count == 1)

@@ -11,6 +11,8 @@ public struct RecordReference: Hashable, Sendable, Codable, CustomStringConverti
         public init(rawValue: String) { self.rawValue = rawValue }
         public var description: String { rawValue }
 
+        /// A ``WorkItem``.
+        public static let workItem = Kind(rawValue: "work_item")
         /// An ``Announcement``.
         public static let announcement = Kind(rawValue: "announcement")
         /// A ``Meeting``.
@@ -44,6 +46,8 @@ public struct RecordReference: Hashable, Sendable, Codable, CustomStringConverti
         self.id = id
     }
 
+    /// The work item `id`.
+    public static func workItem(_ id: WorkItem.ID) -> Self { Self(.workItem, id.rawValue) }
     /// The announcement `id`.
     public static func announcement(_ id: Announcement.ID) -> Self { Self(.announcement, id.rawValue) }
     /// The meeting `id`.

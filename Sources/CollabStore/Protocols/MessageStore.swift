@@ -228,5 +228,5 @@ public struct OutboxCounts: Hashable, Sendable, Codable {
 ///
 /// ``SQLiteStore`` is the default implementation; a host can implement its own (see the article
 /// "Implementing a storage backend").
-public protocol CollabStorage: DirectoryStore, WorkItemStore, MessageStore, ReportStore, ScenarioStore,
+public protocol CollabStorage: DirectoryStore, WorkItemStore, TimerStore, MessageStore, ReportStore, ScenarioStore,
     ExternalStore, RetentionStore, SettingsStore {}

@@ -66,55 +66,7 @@ public protocol ScenarioStore: Sendable {
     /// The audit events about a record (an announcement, a meeting, an incident), in commit order.
     func auditTrail(of record: RecordReference) async throws(CollabError) -> [AuditEvent]
 
-    /// Pending record timers due at or before `now`, earliest first (then by id).
-    func dueRecordTimers(now: Date, limit: Int) async throws(CollabError) -> [RecordTimer]
 
-    /// The earliest instant at which a pending record timer is due, if any.
-    func nextRecordTimerDue() async throws(CollabError) -> Date?
-}
-
-/// A durable timer of a record that is not a work item: an announcement's acknowledgement reminder, an
-/// incident department's acknowledgement deadline. It fires exactly once (see ``ChangeSet/firedRecordTimer``).
-public struct RecordTimer: Hashable, Sendable, Codable {
-    /// What the timer does.
-    public enum Kind: String, Hashable, Sendable, Codable, CaseIterable {
-        /// Remind the recipients of an announcement who have not acknowledged it.
-        case acknowledgementReminder = "acknowledgement_reminder"
-        /// An announcement's acknowledgement deadline passed: tell the department heads who is missing.
-        case acknowledgementDeadline = "acknowledgement_deadline"
-        /// An incident department's acknowledgement deadline passed: escalate its unaccepted tasks.
-        case incidentAcknowledgement = "incident_acknowledgement"
-        /// A ticket's first-response target falls due: tell the department if it is missed.
-        case ticketFirstResponse = "ticket_first_response"
-        /// A ticket's resolution target falls due: tell the department if it is missed.
-        case ticketResolution = "ticket_resolution"
-    }
-
-    /// A stable identity: scheduling the same timer again does nothing.
-    public var id: String
-    /// The record.
-    public var record: RecordReference
-    /// Its organization.
-    public var organizationID: Organization.ID
-    /// What it does.
-    public var kind: Kind
-    /// A detail of what it does (the department of an incident's deadline).
-    public var detail: String
-    /// When it is due.
-    public var fireAt: Date
-
-    /// Creates a timer.
-    public init(
-        id: String, record: RecordReference, organizationID: Organization.ID, kind: Kind, detail: String = "",
-        fireAt: Date
-    ) {
-        self.id = id
-        self.record = record
-        self.organizationID = organizationID
-        self.kind = kind
-        self.detail = detail
-        self.fireAt = fireAt
-    }
 }
 
 /// The scenario records a ``ChangeSet`` writes. Records with a `version` are written only if the stored
@@ -136,8 +88,8 @@ public struct ScenarioChanges: Sendable {
     public var incidentUpdates: [IncidentUpdate] = []
     /// New or changed resource requests.
     public var resourceRequests: [ResourceRequest] = []
-    /// Timers to schedule (a timer already scheduled under the same id is left as it is).
-    public var timers: [RecordTimer] = []
+    /// Timers to schedule (a timer already scheduled under the same id is left as it is, fired or not).
+    public var timers: [ScheduledTimer] = []
 
     /// Creates an empty set.
     public init() {}

@@ -41,14 +41,8 @@ public protocol WorkItemStore: Sendable {
     /// The items where `memberID` must act now, soonest deadline first.
     func todo(for memberID: Member.ID, page: PageRequest) async throws(CollabError) -> Page<TodoEntry>
 
-    /// Pending timers due at or before `now`, earliest first (then by id).
-    func dueTimers(now: Date, limit: Int) async throws(CollabError) -> [ScheduledTimer]
 
-    /// The earliest instant at which a pending timer is due, if any.
-    func nextTimerDue() async throws(CollabError) -> Date?
 
-    /// The pending timers of an item, earliest first.
-    func pendingTimers(of itemID: WorkItem.ID) async throws(CollabError) -> [ScheduledTimer]
 
     /// The ids of the open items of an organization, for rescheduling their timers (paged by id).
     func openItemIDs(in organizationID: Organization.ID, after: WorkItem.ID?, limit: Int) async throws(CollabError)
@@ -105,15 +99,15 @@ public struct ChangeSet: Sendable {
     public var externalCollaboration: (organizationID: Organization.ID, enabled: Bool)?
     /// More new items committed with the change (the next occurrence of a recurring item).
     public var additionalItems: [WorkItem] = []
-    /// The pending timers each named item should have after the change: others of its pending timers are
-    /// cancelled, new ones scheduled, moved ones rescheduled; timers that already fired are never
-    /// scheduled again.
+    /// The pending timers each named record should have after the change: others of its pending timers are
+    /// cancelled, new ones scheduled, moved ones rescheduled (a moved timer loses its claim); timers that
+    /// already fired are never scheduled again.
     public var timerPlans: [TimerPlan] = []
-    /// The timer this change is the effect of: the change commits only if the timer is still pending,
-    /// and the timer is marked fired with it, so a timer fires exactly once.
-    public var firedTimer: (id: String, at: Date)?
-    /// The record timer this change is the effect of: as ``firedTimer``, for ``RecordTimer``s.
-    public var firedRecordTimer: (id: String, at: Date)?
+    /// The claimed timer this change is the effect of. The change commits only if the timer is still pending,
+    /// still claimed by this claim (``TimerClaim/token``), and the claim's lease has not run out on the store's
+    /// clock; otherwise the commit throws `CollabError.Code.conflict` and writes nothing. The timer is marked
+    /// fired with the change, so a timer fires exactly once.
+    public var firedTimer: TimerFiring?
     /// Announcements, meetings, plans, incidents and their timers written with the change.
     public var scenario = ScenarioChanges()
     /// Partnerships, purchase orders, the customer archive and tickets written with the change.
@@ -140,57 +134,6 @@ public struct ChangeSet: Sendable {
     public init(idempotency: IdempotencyRecord? = nil, item: ItemWrite? = nil) {
         self.idempotency = idempotency
         self.item = item
-    }
-}
-
-/// The pending timers an item should have.
-public struct TimerPlan: Hashable, Sendable {
-    /// The item.
-    public var itemID: WorkItem.ID
-    /// Its organization.
-    public var organizationID: Organization.ID
-    /// The timers; an empty list cancels every pending timer of the item.
-    public var timers: [ScheduledTimer]
-
-    /// Creates a plan.
-    public init(itemID: WorkItem.ID, organizationID: Organization.ID, timers: [ScheduledTimer]) {
-        self.itemID = itemID
-        self.organizationID = organizationID
-        self.timers = timers
-    }
-}
-
-/// A durable timer: something that must happen to an item at an instant.
-public struct ScheduledTimer: Hashable, Sendable, Codable {
-    /// What the timer does.
-    public enum Kind: String, Hashable, Sendable, Codable, CaseIterable {
-        /// Remind the assignees that the deadline approaches.
-        case reminder
-        /// The deadline passed: audit it and tell the assignees and the initiator.
-        case overdue
-        /// The item is overdue beyond the escalation delay: tell the department heads.
-        case escalation
-        /// A review has waited for a decision: remind the reviewer.
-        case reviewReminder = "review_reminder"
-        /// An adjustment request has waited for a decision: remind the initiator.
-        case adjustmentReminder = "adjustment_reminder"
-    }
-
-    /// A stable identity: the same timer planned again keeps its id, so it never fires twice.
-    public var id: String
-    /// The item.
-    public var itemID: WorkItem.ID
-    /// What it does.
-    public var kind: Kind
-    /// When it is due.
-    public var fireAt: Date
-
-    /// Creates a timer.
-    public init(id: String, itemID: WorkItem.ID, kind: Kind, fireAt: Date) {
-        self.id = id
-        self.itemID = itemID
-        self.kind = kind
-        self.fireAt = fireAt
     }
 }
 

@@ -86,15 +86,7 @@ extension SQLiteStore {
                     request.createdAt.storedMilliseconds, try StoredJSON.encode(request),
                 ], db)
         }
-        for timer in changes.timers {
-            try db.run("""
-                INSERT OR IGNORE INTO record_timers (id, record, organization_id, kind, detail, fire_at, state)
-                VALUES (?, ?, ?, ?, ?, ?, 'pending')
-                """, [
-                    timer.id, timer.record.stored, timer.organizationID.rawValue, timer.kind.rawValue, timer.detail,
-                    timer.fireAt.storedMilliseconds,
-                ])
-        }
+        try scheduleTimers(changes.timers, db)
     }
 
     /// Inserts version 1 of a record, or updates the row at `version - 1`; anything else is a conflict.
@@ -363,33 +355,6 @@ extension SQLiteStore {
         try await read { db in
             try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM audit_events WHERE record = ? ORDER BY sequence"),
                 arguments: [record.stored]).map(Self.auditEvent(from:))
-        }
-    }
-
-    private static func recordTimer(from row: Row) throws -> RecordTimer {
-        guard let kind = RecordTimer.Kind(rawValue: row["kind"]),
-            let record = RecordReference(stored: row["record"])
-        else {
-            throw CollabError(.storageCorrupt, "record timer '\(row["id"] as String)' is unreadable")
-        }
-        return RecordTimer(
-            id: row["id"], record: record, organizationID: Organization.ID(row["organization_id"]), kind: kind,
-            detail: row["detail"], fireAt: Date(storedMilliseconds: row["fire_at"]))
-    }
-
-    public func dueRecordTimers(now: Date, limit: Int) async throws(CollabError) -> [RecordTimer] {
-        let nowMS = now.storedMilliseconds
-        return try await read { db in
-            try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT * FROM record_timers WHERE state = 'pending' AND fire_at <= ? ORDER BY fire_at, id LIMIT ?
-                """), arguments: [nowMS, max(1, limit)]).map(Self.recordTimer(from:))
-        }
-    }
-
-    public func nextRecordTimerDue() async throws(CollabError) -> Date? {
-        try await read { db in
-            try Int64.fetchOne(db.cachedStatement(sql: "SELECT min(fire_at) FROM record_timers WHERE state = 'pending'"))
-                .map(Date.init(storedMilliseconds:))
         }
     }
 }

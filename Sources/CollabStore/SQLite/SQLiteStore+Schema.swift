@@ -504,6 +504,35 @@ extension SQLiteStore {
                     BEGIN UPDATE settings_revision SET value = value + 1 WHERE id = 1; END;
                 """)
         }
+        migrator.registerMigration("v9 one timer table for every record, with claims") { db in
+            // Item timers and record timers become one table keyed by the record ("work_item:<id>",
+            // "announcement:<id>", ...). A scheduler claims due timers (claim_token, claim_owner, lease_until on
+            // the store's clock) and its acknowledgement fires a timer only while its claim holds.
+            try db.execute(sql: """
+                CREATE TABLE timers_by_record (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    record TEXT NOT NULL,
+                    organization_id TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    detail TEXT NOT NULL DEFAULT '',
+                    fire_at INTEGER NOT NULL,
+                    state TEXT NOT NULL,
+                    fired_at INTEGER,
+                    claim_token TEXT,
+                    claim_owner TEXT,
+                    lease_until INTEGER
+                );
+                INSERT INTO timers_by_record (id, record, organization_id, kind, detail, fire_at, state, fired_at)
+                    SELECT id, 'work_item:' || item_id, organization_id, kind, '', fire_at, state, fired_at FROM timers;
+                INSERT OR IGNORE INTO timers_by_record (id, record, organization_id, kind, detail, fire_at, state, fired_at)
+                    SELECT id, record, organization_id, kind, detail, fire_at, state, fired_at FROM record_timers;
+                DROP TABLE timers;
+                DROP TABLE record_timers;
+                ALTER TABLE timers_by_record RENAME TO timers;
+                CREATE INDEX timers_due ON timers(fire_at, id) WHERE state = 'pending';
+                CREATE INDEX timers_by_record ON timers(record, state);
+                """)
+        }
         return migrator
     }()
 }

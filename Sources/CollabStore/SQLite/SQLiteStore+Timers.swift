@@ -6,53 +6,128 @@ extension SQLiteStore {
     static func applyTimerPlan(_ plan: TimerPlan, _ db: Database) throws {
         let ids = plan.timers.map(\.id)
         if ids.isEmpty {
-            try db.run("DELETE FROM timers WHERE item_id = ? AND state = 'pending'", [plan.itemID.rawValue])
+            try db.run("DELETE FROM timers WHERE record = ? AND state = 'pending'", [plan.record.stored])
         } else {
             try db.run("""
-                DELETE FROM timers WHERE item_id = ? AND state = 'pending' AND id NOT IN \(inJSONList)
-                """, [plan.itemID.rawValue, jsonList(ids)])
+                DELETE FROM timers WHERE record = ? AND state = 'pending' AND id NOT IN \(inJSONList)
+                """, [plan.record.stored, jsonList(ids)])
         }
         for timer in plan.timers {
+            // A timer moved to another instant loses its claim: the claimer's acknowledgement is refused.
             try db.run("""
-                INSERT INTO timers (id, item_id, organization_id, kind, fire_at, state) VALUES (?, ?, ?, ?, ?, 'pending')
-                ON CONFLICT(id) DO UPDATE SET fire_at = excluded.fire_at WHERE timers.state = 'pending'
+                INSERT INTO timers (id, record, organization_id, kind, detail, fire_at, state)
+                VALUES (?, ?, ?, ?, ?, ?, 'pending')
+                ON CONFLICT(id) DO UPDATE SET fire_at = excluded.fire_at,
+                    claim_token = CASE WHEN timers.fire_at = excluded.fire_at THEN timers.claim_token END,
+                    lease_until = CASE WHEN timers.fire_at = excluded.fire_at THEN timers.lease_until END
+                WHERE timers.state = 'pending'
                 """, [
-                    timer.id, plan.itemID.rawValue, plan.organizationID.rawValue, timer.kind.rawValue,
+                    timer.id, plan.record.stored, plan.organizationID.rawValue, timer.kind.rawValue, timer.detail,
                     timer.fireAt.storedMilliseconds,
                 ])
         }
     }
 
-    static func timer(from row: Row) throws -> ScheduledTimer {
-        guard let kind = ScheduledTimer.Kind(rawValue: row["kind"]) else {
-            throw CollabError(.storageCorrupt, "timer '\(row["id"] as String)' has an unknown kind")
+    /// Schedules timers that are not scheduled yet (``ScenarioChanges/timers``).
+    static func scheduleTimers(_ timers: [ScheduledTimer], _ db: Database) throws {
+        for timer in timers {
+            try db.run("""
+                INSERT OR IGNORE INTO timers (id, record, organization_id, kind, detail, fire_at, state)
+                VALUES (?, ?, ?, ?, ?, ?, 'pending')
+                """, [
+                    timer.id, timer.record.stored, timer.organizationID.rawValue, timer.kind.rawValue, timer.detail,
+                    timer.fireAt.storedMilliseconds,
+                ])
         }
-        return ScheduledTimer(
-            id: row["id"], itemID: WorkItem.ID(row["item_id"]), kind: kind,
-            fireAt: Date(storedMilliseconds: row["fire_at"]))
     }
 
-    public func dueTimers(now: Date, limit: Int) async throws(CollabError) -> [ScheduledTimer] {
+    /// Marks a claimed timer fired, inside a commit: only while the claim holds on the store's clock.
+    static func acknowledge(_ firing: TimerFiring, now storeNow: Date, _ db: Database) throws {
+        let changed = try db.run("""
+            UPDATE timers SET state = 'fired', fired_at = ?, claim_token = NULL, lease_until = NULL
+            WHERE id = ? AND state = 'pending' AND claim_token = ? AND lease_until > ?
+            """, [firing.firedAt.storedMilliseconds, firing.timerID, firing.claim.token, storeNow.storedMilliseconds])
+        if changed == 0 {
+            throw CollabError(.conflict, Self.lostClaimMessage(
+                firing, state: try Row.fetchOne(db, sql: "SELECT state, claim_token, lease_until FROM timers WHERE id = ?",
+                    arguments: [firing.timerID]).map { ($0["state"], $0["claim_token"], $0["lease_until"]) }))
+        }
+    }
+
+    /// Why an acknowledgement was refused, from the timer's row (state, claim token, lease end).
+    static func lostClaimMessage(_ firing: TimerFiring, state row: (String, String?, Int64?)?) -> String {
+        let timer = "timer '\(firing.timerID)'"
+        guard let (state, token, _) = row else { return "\(timer) was cancelled" }
+        if state != "pending" { return "\(timer) has already fired" }
+        if token != firing.claim.token { return "\(timer) is no longer claimed by claim '\(firing.claim.token)': it was rescued or moved" }
+        return "the claim of \(timer) ran out before it was acknowledged"
+    }
+
+    static func timer(from row: Row) throws -> ScheduledTimer {
+        guard let kind = ScheduledTimer.Kind(rawValue: row["kind"]), let record = RecordReference(stored: row["record"])
+        else {
+            throw CollabError(.storageCorrupt, "timer '\(row["id"] as String)' is unreadable (kind '\(row["kind"] as String)')")
+        }
+        return ScheduledTimer(
+            id: row["id"], record: record, organizationID: Organization.ID(row["organization_id"]), kind: kind,
+            detail: row["detail"], fireAt: Date(storedMilliseconds: row["fire_at"]))
+    }
+
+    public func claimDueTimers(now: Date, limit: Int, lease: Duration, owner: String) async throws(CollabError)
+        -> [TimerClaim]
+    {
         let nowMS = now.storedMilliseconds
-        return try await read { db in
-            try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT * FROM timers WHERE state = 'pending' AND fire_at <= ? ORDER BY fire_at, id LIMIT ?
-                """), arguments: [nowMS, max(1, limit)]).map(Self.timer(from:))
+        let storeNow = configuration.clock.now()
+        let until = storeNow.addingTimeInterval(max(0.001, lease.timeInterval))
+        let token = UUID().uuidString
+        return try await write { db in
+            let rows = try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT * FROM timers WHERE state = 'pending' AND fire_at <= ?
+                    AND (lease_until IS NULL OR lease_until <= ?) ORDER BY fire_at, id LIMIT ?
+                """), arguments: [nowMS, storeNow.storedMilliseconds, max(1, limit)])
+            var claims: [TimerClaim] = []
+            for row in rows {
+                let id: String = row["id"]
+                let timer: ScheduledTimer
+                do { timer = try Self.timer(from: row) } catch {
+                    // A row no version of Collab wrote: leave it pending and unclaimed, and say so.
+                    self.logger.error("timer skipped: unreadable", metadata: ["timer": "\(id)"])
+                    continue
+                }
+                try db.run("UPDATE timers SET claim_token = ?, claim_owner = ?, lease_until = ? WHERE id = ?",
+                    [token, owner, until.storedMilliseconds, id])
+                claims.append(TimerClaim(timer: timer, token: token, owner: owner, leaseExpiresAt: until))
+            }
+            return claims
+        }
+    }
+
+    public func releaseTimerClaims(_ claims: [TimerClaim]) async throws(CollabError) {
+        if claims.isEmpty { return }
+        try await write { db in
+            for claim in claims {
+                try db.run("""
+                    UPDATE timers SET claim_token = NULL, claim_owner = NULL, lease_until = NULL
+                    WHERE id = ? AND state = 'pending' AND claim_token = ?
+                    """, [claim.timer.id, claim.token])
+            }
         }
     }
 
     public func nextTimerDue() async throws(CollabError) -> Date? {
-        try await read { db in
-            try Int64.fetchOne(db.cachedStatement(sql: "SELECT min(fire_at) FROM timers WHERE state = 'pending'"))
-                .map(Date.init(storedMilliseconds:))
+        let storeNow = configuration.clock.now().storedMilliseconds
+        return try await read { db in
+            try Int64.fetchOne(db.cachedStatement(sql: """
+                SELECT min(fire_at) FROM timers WHERE state = 'pending' AND (lease_until IS NULL OR lease_until <= ?)
+                """), arguments: [storeNow]).map(Date.init(storedMilliseconds:))
         }
     }
 
-    public func pendingTimers(of itemID: WorkItem.ID) async throws(CollabError) -> [ScheduledTimer] {
+    public func pendingTimers(of record: RecordReference) async throws(CollabError) -> [ScheduledTimer] {
         try await read { db in
             try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT * FROM timers WHERE item_id = ? AND state = 'pending' ORDER BY fire_at, id
-                """), arguments: [itemID.rawValue]).map(Self.timer(from:))
+                SELECT * FROM timers WHERE record = ? AND state = 'pending' ORDER BY fire_at, id
+                """), arguments: [record.stored]).map(Self.timer(from:))
         }
     }
 

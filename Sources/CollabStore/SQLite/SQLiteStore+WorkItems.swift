@@ -5,10 +5,14 @@ import GRDB
 
 extension SQLiteStore {
     public func commit(_ change: ChangeSet) async throws(CollabError) -> CommitOutcome {
-        try await write { db in try Self.apply(change, db) }
+        // The store's clock is read inside the transaction: a claim that runs out while the commit waits for
+        // the write lock is refused.
+        let clock = configuration.clock
+        return try await write { db in try Self.apply(change, storeNow: clock.now(), db) }
     }
 
-    static func apply(_ change: ChangeSet, _ db: Database) throws -> CommitOutcome {
+    /// Writes `change`; `storeNow` is the store's clock, which decides whether a timer claim still holds.
+    static func apply(_ change: ChangeSet, storeNow: Date, _ db: Database) throws -> CommitOutcome {
         if let record = change.idempotency,
             let existing = try fetchRecordedResult(record.key, db)
         {
@@ -69,12 +73,8 @@ extension SQLiteStore {
             try writeAccess(item, db)
             try writeSearchText(item, rowID: db.lastInsertedRowID, db)
         }
-        if let fired = change.firedTimer {
-            let changed = try db.run("UPDATE timers SET state = 'fired', fired_at = ? WHERE id = ? AND state = 'pending'",
-                [fired.at.storedMilliseconds, fired.id])
-            if changed == 0 {
-                throw CollabError(.conflict, "timer '\(fired.id)' has already fired or was cancelled")
-            }
+        if let firing = change.firedTimer {
+            try acknowledge(firing, now: storeNow, db)
         }
         for plan in change.timerPlans {
             try applyTimerPlan(plan, db)
@@ -171,14 +171,6 @@ extension SQLiteStore {
             if changed == 0 { throw CollabError.notFound("organization", switched.organizationID.rawValue) }
         }
         try writeSettings(change, db)
-        if let fired = change.firedRecordTimer {
-            let changed = try db.run(
-                "UPDATE record_timers SET state = 'fired', fired_at = ? WHERE id = ? AND state = 'pending'",
-                [fired.at.storedMilliseconds, fired.id])
-            if changed == 0 {
-                throw CollabError(.conflict, "record timer '\(fired.id)' has already fired")
-            }
-        }
         if !change.scenario.isEmpty {
             try applyScenario(change.scenario, db)
         }

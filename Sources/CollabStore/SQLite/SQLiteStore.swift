@@ -39,6 +39,9 @@ public final class SQLiteStore: CollabStorage {
         public var walAutocheckpointPages: Int?
         /// Where the store logs (migrations, retried busy conditions).
         public var logger = Logger(label: "collab.store")
+        /// The store's clock: it decides when timer claims run out (``TimerStore``), for every process on
+        /// the file. The system clock by default; a test on virtual time passes its clock here too.
+        public var clock: any CollabClock = SystemClock()
 
         /// Receives the text of every statement the store runs (tests check their query plans).
         var statementObserver: (@Sendable (String) -> Void)?

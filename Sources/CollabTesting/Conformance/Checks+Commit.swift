@@ -133,48 +133,51 @@ extension StoreConformance {
             try ctx.equal(try await ctx.store.comments(on: item.id).map(\.body), ["first"], "the comments")
         },
         Check(.commit, "fired-timer-guard",
-            "A change that fires a pending timer commits and marks it fired; a second change firing the same timer fails with conflict and writes nothing.") { ctx in
+            "A change that fires a claimed timer commits and marks it fired; a second change firing the same timer fails with conflict and writes nothing.") { ctx in
             try await ctx.basicWorld()
             let item = try await ctx.item()
             let timer = ctx.timer(item, .overdue, at: ctx.at(100))
-            var plan = ChangeSet()
-            plan.timerPlans = [TimerPlan(itemID: item.id, organizationID: "acme", timers: [timer])]
-            _ = try await ctx.store.commit(plan)
-            func fire() -> ChangeSet {
-                var change = ChangeSet()
-                change.firedTimer = (timer.id, ctx.at(100))
-                change.auditEvents = [ctx.audit(item, action: "overdue")]
-                return change
-            }
-            _ = try await ctx.store.commit(fire())
+            try await ctx.plan(item, [timer])
+            let claim = try await ctx.claim(timer.id, now: ctx.at(100))
+            _ = try await ctx.store.commit(ctx.firing(claim, item, action: "overdue"))
             try ctx.equal(try await ctx.store.pendingTimers(of: item.id), [], "pending timers after firing")
-            try await ctx.expectError(.conflict, "firing \(timer.id) a second time") { try await ctx.store.commit(fire()) }
+            try await ctx.expectError(.conflict, "firing \(timer.id) a second time") {
+                try await ctx.store.commit(ctx.firing(claim, item, action: "overdue"))
+            }
             try ctx.equal(try await ctx.store.auditTrail(of: item.id).count, 1, "audit events (one firing)")
         },
         Check(.commit, "refused-firing-keeps-timer-pending",
-            "A change firing a timer that fails in another part (a stale item version) leaves the timer pending, so it can fire later.") { ctx in
+            "A change firing a timer that fails in another part (a stale item version) leaves the timer pending and its claim holding, so it can fire later.") { ctx in
             try await ctx.basicWorld()
             let item = try await ctx.item()
             let timer = ctx.timer(item, .overdue, at: ctx.at(100))
-            var plan = ChangeSet()
-            plan.timerPlans = [TimerPlan(itemID: item.id, organizationID: "acme", timers: [timer])]
-            _ = try await ctx.store.commit(plan)
+            try await ctx.plan(item, [timer])
             _ = try await ctx.store.commit(ChangeSet(item: .update(ctx.next(item), previous: item)))
+            let claim = try await ctx.claim(timer.id, now: ctx.at(100))
             var fire = ChangeSet(item: .update(ctx.next(item) { $0.title = "stale" }, previous: item))
-            fire.firedTimer = (timer.id, ctx.at(100))
+            fire.firedTimer = TimerFiring(claim: claim, firedAt: ctx.at(100))
             fire.notifications = [ctx.notice(item, kind: .overdue)]
             try await ctx.expectError(.conflict, "a firing based on a stale item version") { try await ctx.store.commit(fire) }
-            try ctx.equal(try await ctx.store.dueTimers(now: ctx.at(100), limit: 10), [timer], "the due timers")
+            try ctx.equal(try await ctx.store.pendingTimers(of: item.id), [timer], "the pending timers")
             try ctx.equal(try await ctx.store.outboxCounts().pending, 0, "the firing's notification")
+            _ = try await ctx.store.commit(ctx.firing(claim, item, action: "overdue"))
         },
         Check(.commit, "fired-unknown-timer-refused",
-            "A change that names a timer that was never scheduled as the one it fires fails with conflict, with nothing written.") { ctx in
+            "A change that fires a timer that was never scheduled, or one under a claim the store never handed out, fails with conflict, with nothing written.") { ctx in
             try await ctx.basicWorld()
             let item = try await ctx.item()
-            var change = ChangeSet()
-            change.firedTimer = ("never-scheduled", ctx.at(1))
-            change.auditEvents = [ctx.audit(item)]
-            try await ctx.expectError(.conflict, "firing an unknown timer") { try await ctx.store.commit(change) }
+            let forged = TimerClaim(timer: ctx.timer(item, at: ctx.at(1), id: "never-scheduled"), token: "forged",
+                owner: "nobody", leaseExpiresAt: ctx.at(1_000_000_000))
+            try await ctx.expectError(.conflict, "firing an unknown timer") { try await ctx.store.commit(ctx.firing(forged, item)) }
+            let timer = ctx.timer(item, at: ctx.at(1), id: "scheduled")
+            try await ctx.plan(item, [timer])
+            var unclaimed = forged
+            unclaimed.timer = timer
+            try await ctx.expectError(.conflict, "firing a timer nobody claimed") { try await ctx.store.commit(ctx.firing(unclaimed, item)) }
+            _ = try await ctx.claim(timer.id, now: ctx.at(1))
+            try await ctx.expectError(.conflict, "firing a claimed timer with a forged token") {
+                try await ctx.store.commit(ctx.firing(unclaimed, item))
+            }
             try ctx.equal(try await ctx.store.auditTrail(of: item.id), [], "the audit trail")
         },
         Check(.commit, "stale-directory-refused",

@@ -402,16 +402,37 @@ extension StoreConformance {
             try ctx.equal(Set(claims), Set(notices.map(\.id)), "the claimed notifications")
         },
         Check(.sharedDatabase, "timer-fires-once-two-instances", requires: [.sharedDatabase, .concurrentWriters],
-            "A timer fired from racing tasks on two instances commits exactly once.") { ctx in
+            "A claimed timer fired from racing tasks on two instances commits exactly once.") { ctx in
             try await ctx.basicWorld()
             let item = try await ctx.item()
-            var plan = ChangeSet()
-            plan.timerPlans = [TimerPlan(itemID: item.id, organizationID: "acme", timers: [ctx.timer(item, at: ctx.at(1), id: "t")])]
-            _ = try await ctx.store.commit(plan)
+            try await ctx.plan(item, [ctx.timer(item, at: ctx.at(1), id: "t")])
             let peer = try await ctx.peer()
-            let results = await racingFires(ctx, [ctx.store, peer], count: 8, timer: "t", item: item)
+            let claim = try await ctx.claim("t", now: ctx.at(1), on: peer)
+            let results = await racingFires(ctx, [ctx.store, peer], count: 8, claim: claim, item: item)
             try ctx.equal(results.filter { $0 == "committed" }.count, 1, "commits among \(results)")
             try ctx.equal(try await ctx.store.outboxCounts().pending, 1, "notifications of the firing")
+        },
+        Check(.sharedDatabase, "timer-claims-two-instances", requires: [.sharedDatabase, .concurrentWriters],
+            "Timer claimers racing on two instances never get the same timer, and together get every due one.") { ctx in
+            try await ctx.basicWorld()
+            let item = try await ctx.item()
+            try await ctx.plan(item, (0..<24).map { ctx.timer(item, at: ctx.at(Double($0)), id: "t\($0)") })
+            let peer = try await ctx.peer()
+            let claimed = try await racingTimerClaims(ctx, stores: [ctx.store, peer], tasks: 6)
+            try ctx.equal(claimed.count, Set(claimed).count, "distinct claims among \(claimed.count)")
+            try ctx.equal(Set(claimed), Set((0..<24).map { "t\($0)" }), "the claimed timers")
+        },
+        Check(.sharedDatabase, "timer-lease-clock-skew", requires: .sharedDatabase,
+            "Leases follow the store's clock, not the claimers': an instance whose clock runs an hour ahead (it claims with now + 1 h) cannot take a timer another instance holds, and the holder's acknowledgement commits.") { ctx in
+            try await ctx.basicWorld()
+            let item = try await ctx.item()
+            try await ctx.plan(item, [ctx.timer(item, at: ctx.at(1), id: "t"), ctx.timer(item, at: ctx.at(1_800), id: "later")])
+            let peer = try await ctx.peer()
+            let holder = try await ctx.claim("t", now: ctx.at(1), lease: .seconds(30))
+            let ahead = try await peer.claimDueTimers(now: ctx.at(1 + 3_600), limit: 10, lease: .seconds(30), owner: "ahead")
+            try ctx.equal(ahead.map(\.timer.id), ["later"], "what the instance an hour ahead claims")
+            _ = try await ctx.store.commit(ctx.firing(holder, item))
+            try ctx.equal(try await ctx.store.pendingTimers(of: item.id).map(\.id), ["later"], "pending timers")
         },
         Check(.sharedDatabase, "idempotency-key-once-two-instances", requires: [.sharedDatabase, .concurrentWriters],
             "The same idempotency key committed from racing tasks on two instances is recorded once; the others replay the first result and write nothing.") { ctx in

@@ -171,37 +171,36 @@ extension StoreConformance {
     ]
 
     static let timerChecks: [Check] = [
-        Check(.timers, "due-order-and-limit",
-            "dueTimers(now:limit:) returns pending timers due at or before now, earliest first then by id, at most limit; nextTimerDue() is the earliest.") { ctx in
+        Check(.timers, "claim-order-and-limit",
+            "claimDueTimers(now:limit:lease:owner:) hands out pending, unclaimed timers due at or before now, earliest first then by id, at most limit; nextTimerDue() is the earliest unclaimed one; pendingTimers(of:) lists claimed and unclaimed.") { ctx in
             try await ctx.basicWorld()
             let item = try await ctx.item()
-            let timers = [ctx.timer(item, .reminder, at: ctx.at(30), id: "b"), ctx.timer(item, .overdue, at: ctx.at(10), id: "z"),
-                ctx.timer(item, .escalation, at: ctx.at(30), id: "a"), ctx.timer(item, .reviewReminder, at: ctx.at(90), id: "c")]
-            var change = ChangeSet()
-            change.timerPlans = [TimerPlan(itemID: item.id, organizationID: "acme", timers: timers)]
-            _ = try await ctx.store.commit(change)
+            try await ctx.plan(item, [ctx.timer(item, .reminder, at: ctx.at(30), id: "b"), ctx.timer(item, .overdue, at: ctx.at(10), id: "z"),
+                ctx.timer(item, .escalation, at: ctx.at(30), id: "a"), ctx.timer(item, .reviewReminder, at: ctx.at(90), id: "c")])
             try ctx.equal(try await ctx.store.nextTimerDue(), ctx.at(10), "the next timer due")
-            try ctx.equal(try await ctx.store.dueTimers(now: ctx.at(30), limit: 10).map(\.id), ["z", "a", "b"], "due at +30 s")
-            try ctx.equal(try await ctx.store.dueTimers(now: ctx.at(30), limit: 2).map(\.id), ["z", "a"], "limit 2")
-            try ctx.equal(try await ctx.store.dueTimers(now: ctx.at(9), limit: 10), [], "due at +9 s")
+            try ctx.equal(try await ctx.store.claimDueTimers(now: ctx.at(9), limit: 10, lease: .seconds(60), owner: "x"), [],
+                "claims at +9 s")
+            let first = try await ctx.store.claimDueTimers(now: ctx.at(30), limit: 2, lease: .seconds(60), owner: "x")
+            try ctx.equal(first.map(\.timer.id), ["z", "a"], "claims at +30 s, limit 2")
+            try ctx.equal(Set(first.map(\.owner)), ["x"], "the claims' owner")
+            try ctx.equal(try await ctx.store.nextTimerDue(), ctx.at(30), "the next unclaimed timer due")
+            let second = try await ctx.store.claimDueTimers(now: ctx.at(30), limit: 10, lease: .seconds(60), owner: "y")
+            try ctx.equal(second.map(\.timer.id), ["b"], "claims at +30 s once z and a are claimed")
+            try ctx.expect(Set(first.map(\.token)).isDisjoint(with: second.map(\.token)), "every claim with a token of its own",
+                found: "\(first.map(\.token)) and \(second.map(\.token))")
             try ctx.equal(try await ctx.store.pendingTimers(of: item.id).map(\.id), ["z", "a", "b", "c"], "pending, earliest first")
+            try ctx.equal(second.first?.timer, ctx.timer(item, .reminder, at: ctx.at(30), id: "b"), "the claimed timer, read back")
         },
         Check(.timers, "plan-replaces-pending",
-            "A timer plan cancels the item's pending timers it leaves out, moves those it keeps, and adds new ones; an empty plan cancels all.") { ctx in
+            "A timer plan cancels the record's pending timers it leaves out, moves those it keeps, and adds new ones; an empty plan cancels all.") { ctx in
             try await ctx.basicWorld()
             let item = try await ctx.item()
-            var change = ChangeSet()
-            change.timerPlans = [TimerPlan(itemID: item.id, organizationID: "acme", timers: [
-                ctx.timer(item, .reminder, at: ctx.at(10), id: "keep"), ctx.timer(item, .overdue, at: ctx.at(20), id: "drop")])]
-            _ = try await ctx.store.commit(change)
-            change.timerPlans = [TimerPlan(itemID: item.id, organizationID: "acme", timers: [
-                ctx.timer(item, .reminder, at: ctx.at(50), id: "keep"), ctx.timer(item, .escalation, at: ctx.at(40), id: "new")])]
-            _ = try await ctx.store.commit(change)
+            try await ctx.plan(item, [ctx.timer(item, .reminder, at: ctx.at(10), id: "keep"), ctx.timer(item, .overdue, at: ctx.at(20), id: "drop")])
+            try await ctx.plan(item, [ctx.timer(item, .reminder, at: ctx.at(50), id: "keep"), ctx.timer(item, .escalation, at: ctx.at(40), id: "new")])
             let pending = try await ctx.store.pendingTimers(of: item.id)
             try ctx.equal(pending.map(\.id), ["new", "keep"], "the pending timers")
             try ctx.equal(pending.last?.fireAt, ctx.at(50), "the moved timer's instant")
-            change.timerPlans = [TimerPlan(itemID: item.id, organizationID: "acme", timers: [])]
-            _ = try await ctx.store.commit(change)
+            try await ctx.plan(item, [])
             try ctx.equal(try await ctx.store.pendingTimers(of: item.id), [], "after an empty plan")
             try ctx.equal(try await ctx.store.nextTimerDue(), nil, "the next timer due")
         },
@@ -210,117 +209,152 @@ extension StoreConformance {
             try await ctx.basicWorld()
             let item = try await ctx.item()
             let timer = ctx.timer(item, .reminder, at: ctx.at(10), id: "once")
-            var change = ChangeSet()
-            change.timerPlans = [TimerPlan(itemID: item.id, organizationID: "acme", timers: [timer])]
-            _ = try await ctx.store.commit(change)
-            var fire = ChangeSet()
-            fire.firedTimer = ("once", ctx.at(10))
-            _ = try await ctx.store.commit(fire)
-            _ = try await ctx.store.commit(change)
+            try await ctx.plan(item, [timer])
+            _ = try await ctx.store.commit(ctx.firing(try await ctx.claim("once", now: ctx.at(10)), item))
+            try await ctx.plan(item, [timer])
             try ctx.equal(try await ctx.store.pendingTimers(of: item.id), [], "pending timers after re-planning a fired one")
-            try ctx.equal(try await ctx.store.dueTimers(now: ctx.at(100), limit: 10), [], "due timers")
+            try ctx.equal(try await ctx.store.claimDueTimers(now: ctx.at(100), limit: 10, lease: .seconds(60), owner: "x"), [],
+                "claims after re-planning a fired one")
         },
-        Check(.timers, "plans-per-item",
-            "A plan for one item leaves the pending timers of other items alone.") { ctx in
+        Check(.timers, "plans-per-record",
+            "A plan for one record leaves the pending timers of other records alone.") { ctx in
             try await ctx.basicWorld()
             let a = try await ctx.item(), b = try await ctx.item()
             var change = ChangeSet()
             change.timerPlans = [TimerPlan(itemID: a.id, organizationID: "acme", timers: [ctx.timer(a, at: ctx.at(5))]),
                 TimerPlan(itemID: b.id, organizationID: "acme", timers: [ctx.timer(b, at: ctx.at(6))])]
+            change.scenario.timers = [ScheduledTimer(id: "ann", record: .announcement("a-1"), organizationID: "acme",
+                kind: .acknowledgementReminder, fireAt: ctx.at(7))]
             _ = try await ctx.store.commit(change)
-            change.timerPlans = [TimerPlan(itemID: a.id, organizationID: "acme", timers: [])]
-            _ = try await ctx.store.commit(change)
+            try await ctx.plan(a, [])
             try ctx.equal(try await ctx.store.pendingTimers(of: b.id).count, 1, "b's pending timers")
+            try ctx.equal(try await ctx.store.pendingTimers(of: .announcement("a-1")).map(\.id), ["ann"], "the announcement's")
         },
-        Check(.timers, "racing-fire-once", requires: .concurrentWriters,
-            "Of eight tasks committing the firing of one timer at once, exactly one commits; the others get conflict.") { ctx in
+        Check(.timers, "moved-timer-loses-claim",
+            "A plan that moves a claimed timer to another instant takes its claim away (the acknowledgement fails with conflict); a plan that keeps its instant keeps the claim.") { ctx in
             try await ctx.basicWorld()
             let item = try await ctx.item()
-            var plan = ChangeSet()
-            plan.timerPlans = [TimerPlan(itemID: item.id, organizationID: "acme", timers: [ctx.timer(item, at: ctx.at(1), id: "t")])]
-            _ = try await ctx.store.commit(plan)
-            let results = await racingFires(ctx, [ctx.store], count: 8, timer: "t", item: item)
+            try await ctx.plan(item, [ctx.timer(item, at: ctx.at(10), id: "kept"), ctx.timer(item, at: ctx.at(10), id: "moved")])
+            let claims = try await ctx.store.claimDueTimers(now: ctx.at(10), limit: 10, lease: .seconds(60), owner: "x")
+            let kept = try ctx.some(claims.first { $0.timer.id == "kept" }, "the claim of 'kept'")
+            let moved = try ctx.some(claims.first { $0.timer.id == "moved" }, "the claim of 'moved'")
+            try await ctx.plan(item, [ctx.timer(item, at: ctx.at(10), id: "kept"), ctx.timer(item, at: ctx.at(500), id: "moved")])
+            try await ctx.expectError(.conflict, "acknowledging a timer moved after it was claimed") {
+                try await ctx.store.commit(ctx.firing(moved, item, action: "moved"))
+            }
+            _ = try await ctx.store.commit(ctx.firing(kept, item, action: "kept"))
+            try ctx.equal(try await ctx.store.auditTrail(of: item.id).map(\.action), ["kept"], "the audit trail")
+            try ctx.equal(try await ctx.store.pendingTimers(of: item.id).map(\.id), ["moved"], "pending timers")
+        },
+        Check(.timers, "racing-claims-disjoint", requires: .concurrentWriters,
+            "Eight tasks claiming at once never get the same timer, and together get every due one.") { ctx in
+            try await ctx.basicWorld()
+            let item = try await ctx.item()
+            try await ctx.plan(item, (0..<24).map { ctx.timer(item, at: ctx.at(Double($0)), id: "t\($0)") })
+            let claimed = try await racingTimerClaims(ctx, stores: [ctx.store], tasks: 8)
+            try ctx.equal(claimed.count, Set(claimed).count, "distinct claims among \(claimed.count)")
+            try ctx.equal(Set(claimed), Set((0..<24).map { "t\($0)" }), "the claimed timers")
+        },
+        Check(.timers, "racing-fire-once", requires: .concurrentWriters,
+            "Of eight tasks committing the firing of one claimed timer at once, exactly one commits; the others get conflict.") { ctx in
+            try await ctx.basicWorld()
+            let item = try await ctx.item()
+            try await ctx.plan(item, [ctx.timer(item, at: ctx.at(1), id: "t")])
+            let claim = try await ctx.claim("t", now: ctx.at(1))
+            let results = await racingFires(ctx, [ctx.store], count: 8, claim: claim, item: item)
             try ctx.equal(results.filter { $0 == "committed" }.count, 1, "commits among \(results)")
             try ctx.equal(results.filter { $0 == "conflict" }.count, 7, "conflicts among \(results)")
             try ctx.equal(try await ctx.store.auditTrail(of: item.id).count, 1, "audit events of the firing")
         },
-        Check(.timers, "record-timers-due-order",
-            "dueRecordTimers(now:limit:) returns pending record timers due by now, earliest first then by id; nextRecordTimerDue() is the earliest; scheduling an id again leaves it as it is.") { ctx in
+        Check(.timers, "expired-lease-rescued",
+            "A claim whose lease ran out (on the store's clock) is rescued by the next claim, with a new token; the first claim's late acknowledgement fails with conflict and writes nothing; the rescuer's commits.") { ctx in
             try await ctx.basicWorld()
-            func timer(_ id: String, _ seconds: Double) -> RecordTimer {
-                RecordTimer(id: id, record: .announcement("a-1"), organizationID: "acme", kind: .acknowledgementReminder,
+            let item = try await ctx.item()
+            try await ctx.plan(item, [ctx.timer(item, at: ctx.at(1), id: "t")])
+            let stalled = try await ctx.claim("t", now: ctx.at(1), lease: .milliseconds(300), owner: "stalled")
+            try ctx.equal(try await ctx.store.claimDueTimers(now: ctx.at(1), limit: 10, lease: .seconds(60), owner: "other"), [],
+                "claims while the first lease runs")
+            try await ctx.wait(.milliseconds(600))
+            let rescuer = try await ctx.claim("t", now: ctx.at(1), owner: "rescuer")
+            try ctx.expect(rescuer.token != stalled.token, "a new token for the rescue", found: "the stalled claim's token")
+            try await ctx.expectError(.conflict, "the stalled claim's late acknowledgement") {
+                try await ctx.store.commit(ctx.firing(stalled, item, action: "late"))
+            }
+            _ = try await ctx.store.commit(ctx.firing(rescuer, item, action: "rescued"))
+            try ctx.equal(try await ctx.store.auditTrail(of: item.id).map(\.action), ["rescued"], "the audit trail")
+        },
+        Check(.timers, "late-ack-refused",
+            "An acknowledgement after the claim's lease ran out fails with conflict even when nobody rescued the timer; the timer stays pending and is claimed again.") { ctx in
+            try await ctx.basicWorld()
+            let item = try await ctx.item()
+            try await ctx.plan(item, [ctx.timer(item, at: ctx.at(1), id: "t")])
+            let claim = try await ctx.claim("t", now: ctx.at(1), lease: .milliseconds(300))
+            try await ctx.wait(.milliseconds(600))
+            var late = ctx.firing(claim, item, action: "late")
+            late.notifications = [ctx.notice(item, kind: .overdue)]
+            try await ctx.expectError(.conflict, "an acknowledgement after the lease ran out") { try await ctx.store.commit(late) }
+            try ctx.equal(try await ctx.store.outboxCounts().pending, 0, "the late firing's notification")
+            try ctx.equal(try await ctx.store.nextTimerDue(), ctx.at(1), "the next timer due")
+            _ = try await ctx.claim("t", now: ctx.at(1))
+        },
+        Check(.timers, "release-gives-back",
+            "releaseTimerClaims gives claims back at once: the next claim gets the timer; the released claim's acknowledgement fails with conflict.") { ctx in
+            try await ctx.basicWorld()
+            let item = try await ctx.item()
+            try await ctx.plan(item, [ctx.timer(item, at: ctx.at(1), id: "t")])
+            let released = try await ctx.claim("t", now: ctx.at(1))
+            try await ctx.store.releaseTimerClaims([released])
+            let next = try await ctx.claim("t", now: ctx.at(1), owner: "next")
+            try await ctx.store.releaseTimerClaims([released])  // no longer holds: left alone
+            try await ctx.expectError(.conflict, "acknowledging a released claim") {
+                try await ctx.store.commit(ctx.firing(released, item))
+            }
+            _ = try await ctx.store.commit(ctx.firing(next, item))
+        },
+        Check(.timers, "scheduled-timers-once",
+            "Timers scheduled with a change (ScenarioChanges.timers) are claimed with every other record's, earliest first then by id; scheduling an id again leaves it as it is.") { ctx in
+            try await ctx.basicWorld()
+            let item = try await ctx.item()
+            func timer(_ id: String, _ seconds: Double) -> ScheduledTimer {
+                ScheduledTimer(id: id, record: .announcement("a-1"), organizationID: "acme", kind: .acknowledgementReminder,
                     fireAt: ctx.at(seconds))
             }
             var change = ChangeSet()
             change.scenario.timers = [timer("r-b", 20), timer("r-a", 20), timer("r-c", 5), timer("r-d", 90)]
+            change.timerPlans = [TimerPlan(itemID: item.id, organizationID: "acme", timers: [ctx.timer(item, at: ctx.at(10), id: "i")])]
             _ = try await ctx.store.commit(change)
+            change = ChangeSet()
             change.scenario.timers = [timer("r-c", 500)]
             _ = try await ctx.store.commit(change)
-            try ctx.equal(try await ctx.store.nextRecordTimerDue(), ctx.at(5), "the next record timer due")
-            try ctx.equal(try await ctx.store.dueRecordTimers(now: ctx.at(20), limit: 10).map(\.id), ["r-c", "r-a", "r-b"],
-                "due at +20 s")
-            try ctx.equal(try await ctx.store.dueRecordTimers(now: ctx.at(20), limit: 1).map(\.id), ["r-c"], "limit 1")
+            try ctx.equal(try await ctx.store.nextTimerDue(), ctx.at(5), "the next timer due")
+            let claims = try await ctx.store.claimDueTimers(now: ctx.at(20), limit: 10, lease: .seconds(60), owner: "x")
+            try ctx.equal(claims.map(\.timer.id), ["r-c", "i", "r-a", "r-b"], "claims at +20 s")
+            try ctx.equal(claims.first?.timer, timer("r-c", 5), "the announcement's timer, read back")
         },
         Check(.timers, "record-timer-fires-once",
-            "A change firing a record timer marks it fired; firing it again fails with conflict and writes nothing.") { ctx in
+            "A change firing a claimed record timer marks it fired; firing it again fails with conflict and writes nothing.") { ctx in
             try await ctx.basicWorld()
             var change = ChangeSet()
-            change.scenario.timers = [RecordTimer(id: "rt", record: .announcement("a-1"), organizationID: "acme",
+            change.scenario.timers = [ScheduledTimer(id: "rt", record: .announcement("a-1"), organizationID: "acme",
                 kind: .acknowledgementDeadline, fireAt: ctx.at(10))]
             _ = try await ctx.store.commit(change)
-            func fire(_ action: String) -> ChangeSet {
-                var fire = ChangeSet()
-                fire.firedRecordTimer = ("rt", ctx.at(10))
-                fire.auditEvents = [ctx.audit(nil, action: action, record: .announcement("a-1"))]
-                return fire
-            }
-            _ = try await ctx.store.commit(fire("first"))
-            try ctx.equal(try await ctx.store.dueRecordTimers(now: ctx.at(100), limit: 10), [], "due record timers")
-            try await ctx.expectError(.conflict, "firing rt again") { try await ctx.store.commit(fire("second")) }
+            let claim = try await ctx.claim("rt", now: ctx.at(10))
+            _ = try await ctx.store.commit(ctx.firing(claim, nil, action: "first"))
+            try ctx.equal(try await ctx.store.pendingTimers(of: .announcement("a-1")), [], "pending timers")
+            try await ctx.expectError(.conflict, "firing rt again") { try await ctx.store.commit(ctx.firing(claim, nil, action: "second")) }
             try ctx.equal(try await ctx.store.auditTrail(of: .announcement("a-1")).map(\.action), ["first"], "the record's trail")
-        },
-        Check(.timers, "racing-record-fire-once", requires: .concurrentWriters,
-            "Of eight tasks committing the firing of one record timer at once, exactly one commits.") { ctx in
-            try await ctx.basicWorld()
-            var change = ChangeSet()
-            change.scenario.timers = [RecordTimer(id: "rt", record: .incident("i-1"), organizationID: "acme",
-                kind: .incidentAcknowledgement, detail: "eng", fireAt: ctx.at(10))]
-            _ = try await ctx.store.commit(change)
-            let store = ctx.store
-            let results = await withTaskGroup(of: String.self) { group in
-                for n in 0..<8 {
-                    group.addTask {
-                        var fire = ChangeSet()
-                        fire.firedRecordTimer = ("rt", ctx.at(10))
-                        fire.auditEvents = [ctx.audit(nil, action: "fire-\(n)", record: .incident("i-1"))]
-                        do {
-                            _ = try await store.commit(fire)
-                            return "committed"
-                        } catch let error as CollabError {
-                            return error.code.rawValue
-                        } catch {
-                            return "\(error)"
-                        }
-                    }
-                }
-                return await group.reduce(into: []) { $0.append($1) }
-            }
-            try ctx.equal(results.filter { $0 == "committed" }.count, 1, "commits among \(results)")
-            try ctx.equal(try await ctx.store.auditTrail(of: .incident("i-1")).count, 1, "audit events")
         },
     ]
 
-    /// Fires `timer` from `count` racing tasks spread over `stores`; each result is `committed` or an error code.
-    static func racingFires(_ ctx: ConformanceContext, _ stores: [any CollabStorage], count: Int, timer: String,
+    /// Fires `claim` from `count` racing tasks spread over `stores`; each result is `committed` or an error code.
+    static func racingFires(_ ctx: ConformanceContext, _ stores: [any CollabStorage], count: Int, claim: TimerClaim,
         item: WorkItem) async -> [String]
     {
         await withTaskGroup(of: String.self) { group in
             for n in 0..<count {
                 let store = stores[n % stores.count]
                 group.addTask {
-                    var fire = ChangeSet()
-                    fire.firedTimer = (timer, ctx.at(1))
-                    fire.auditEvents = [ctx.audit(item, action: "fired-\(n)")]
+                    var fire = ctx.firing(claim, item, action: "fired-\(n)")
                     fire.notifications = [ctx.notice(item, kind: .overdue)]
                     do {
                         _ = try await store.commit(fire)
@@ -333,6 +367,28 @@ extension StoreConformance {
                 }
             }
             return await group.reduce(into: []) { $0.append($1) }
+        }
+    }
+
+    /// Claims due timers (limit 3 a claim, until none is left) from `tasks` racing tasks spread over `stores`;
+    /// returns every claimed timer's id, once per claim.
+    static func racingTimerClaims(_ ctx: ConformanceContext, stores: [any CollabStorage], tasks: Int) async throws
+        -> [String]
+    {
+        try await withThrowingTaskGroup(of: [String].self) { group in
+            for n in 0..<tasks {
+                let store = stores[n % stores.count]
+                group.addTask {
+                    var ids: [String] = []
+                    while true {
+                        let claims = try await store.claimDueTimers(
+                            now: ctx.at(1_000), limit: 3, lease: .seconds(60), owner: "claimer-\(n)")
+                        if claims.isEmpty { return ids }
+                        ids += claims.map(\.timer.id)
+                    }
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
         }
     }
 }

@@ -202,7 +202,39 @@ final class ConformanceContext: @unchecked Sendable {
         -> ScheduledTimer
     {
         ScheduledTimer(id: id ?? "\(kind.rawValue):\(item.id.rawValue):\(Int(date.timeIntervalSince1970))",
-            itemID: item.id, kind: kind, fireAt: date)
+            record: .workItem(item.id), organizationID: item.organizationID, kind: kind, fireAt: date)
+    }
+
+    /// Commits a plan of `item`'s pending timers.
+    func plan(_ item: WorkItem, _ timers: [ScheduledTimer]) async throws {
+        var change = ChangeSet()
+        change.timerPlans = [TimerPlan(itemID: item.id, organizationID: item.organizationID, timers: timers)]
+        _ = try await store.commit(change)
+    }
+
+    /// Claims the timers due at `now` (on `store`, this check's store by default) and returns the claim of `id`,
+    /// failing the check when the claim does not hand it out.
+    func claim(_ id: String, now: Date, lease: Duration = .seconds(60), owner: String = "conformance",
+        on other: (any CollabStorage)? = nil) async throws -> TimerClaim
+    {
+        let claims = try await (other ?? store).claimDueTimers(now: now, limit: 100, lease: lease, owner: owner)
+        guard let claim = claims.first(where: { $0.timer.id == id }) else {
+            throw failure("a claim of timer '\(id)' at \(now)", "claims of \(claims.map(\.timer.id))")
+        }
+        return claim
+    }
+
+    /// A change that fires `claim` and writes one audit event (about `item`, or about the timer's record).
+    func firing(_ claim: TimerClaim, _ item: WorkItem?, action: String = "fired", at date: Date? = nil) -> ChangeSet {
+        var change = ChangeSet()
+        change.firedTimer = TimerFiring(claim: claim, firedAt: date ?? claim.timer.fireAt)
+        change.auditEvents = [audit(item, action: action, record: item == nil ? claim.timer.record : nil)]
+        return change
+    }
+
+    /// Waits `duration` of real time: lease checks let a lease run out on the store's clock.
+    func wait(_ duration: Duration) async throws {
+        try await Task.sleep(for: duration)
     }
 
     /// Commits `notices` (each about `item` or none) with nothing else.

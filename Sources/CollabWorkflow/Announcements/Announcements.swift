@@ -100,11 +100,11 @@ extension WorkflowEngine {
             ], at: now))
         if let acknowledgement = announcement.acknowledgement {
             if let reminderAt = acknowledgement.reminderAt, reminderAt > now {
-                change.scenario.timers.append(RecordTimer(
+                change.scenario.timers.append(ScheduledTimer(
                     id: "\(record)|reminder", record: record, organizationID: organization,
                     kind: .acknowledgementReminder, fireAt: reminderAt))
             }
-            change.scenario.timers.append(RecordTimer(
+            change.scenario.timers.append(ScheduledTimer(
                 id: "\(record)|deadline", record: record, organizationID: organization,
                 kind: .acknowledgementDeadline, fireAt: acknowledgement.deadline))
         }
@@ -299,7 +299,7 @@ extension WorkflowEngine {
 
     /// Reminds the recipients who have not acknowledged, or, at the deadline, tells each missing member's
     /// department heads who is missing.
-    func fireAnnouncementTimer(_ timer: RecordTimer, into change: inout ChangeSet, now: Date)
+    func fireAnnouncementTimer(_ timer: ScheduledTimer, into change: inout ChangeSet, now: Date)
         async throws(CollabError) -> [Member.ID]
     {
         guard let announcement = try await store.announcement(Announcement.ID(timer.record.id)),
@@ -350,7 +350,8 @@ extension WorkflowEngine {
                 details: ["missing": missing.map(\.memberID.rawValue).sorted().joined(separator: ","),
                     "heads": missingByHead.keys.map(\.rawValue).sorted().joined(separator: ","), "timer": timer.id],
                 at: now))
-        case .incidentAcknowledgement, .ticketFirstResponse, .ticketResolution:
+        case .incidentAcknowledgement, .ticketFirstResponse, .ticketResolution, .reminder, .overdue, .escalation,
+            .reviewReminder, .adjustmentReminder:
             return []
         }
         change.scenario.announcements = [updated]

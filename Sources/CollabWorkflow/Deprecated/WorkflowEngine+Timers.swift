@@ -11,10 +11,10 @@ extension WorkflowEngine {
         try await timers.fireDue(limit: limit)
     }
 
-    @available(*, deprecated, renamed: "timers.fireDueRecordTimers(limit:)")
+    @available(*, deprecated, renamed: "timers.fireDue(limit:)")
     @discardableResult
-    public func fireDueRecordTimers(limit: Int = 500) async throws(CollabError) -> [FiredRecordTimer] {
-        try await timers.fireDueRecordTimers(limit: limit)
+    public func fireDueRecordTimers(limit: Int = 500) async throws(CollabError) -> [FiredTimer] {
+        try await timers.runDueRecordTimersForCompatibility(limit: limit)
     }
 
     @available(*, deprecated, renamed: "timers.reschedule(in:)")

@@ -109,8 +109,7 @@ public struct CollabRunner: Sendable {
             var wait = pollInterval.timeInterval
             let nextTimer = try? await engine.store.nextTimerDue()
             let nextDelivery = try? await engine.store.nextDeliveryDue()
-            let nextRecordTimer = try? await engine.store.nextRecordTimerDue()
-            for next in [nextTimer, nextDelivery, nextRecordTimer].compactMap({ $0 }) {
+            for next in [nextTimer, nextDelivery].compactMap({ $0 }) {
                 wait = min(wait, max(0, next.timeIntervalSince(clock.now())))
             }
             do { try await clock.sleep(for: .milliseconds(Int64(wait * 1000) + 1)) } catch { return }

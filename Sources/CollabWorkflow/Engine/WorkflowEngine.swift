@@ -68,6 +68,10 @@ public struct WorkflowEngine: Sendable {
             get { defaultSettings.ticketServiceTargets }
             set { defaultSettings.ticketServiceTargets = newValue }
         }
+        /// How long a timer claimed for firing stays claimed, on the store's clock, before another scheduler may
+        /// rescue it (one minute by default). Firing a timer takes a few milliseconds; the lease only matters
+        /// when a scheduler dies or stalls mid-batch, and then it is how long its timers wait.
+        public var timerLease: Duration = .seconds(60)
         /// Deliberate isolation faults, for tests that prove the isolation tests can fail (internal).
         var externalIsolationFaults: ExternalIsolationFaults = []
         /// Runs between a command's plan and its commit, with the command's name and attempt (internal: the
@@ -87,6 +91,8 @@ public struct WorkflowEngine: Sendable {
     let authorizer: Authorizer
     let directory: DirectoryCache
     let settingsCache: SettingsCache
+    /// Who this engine's timer claims are from (process, a random part): for diagnostics.
+    let timerOwner: String
     var logger: Logger { configuration.logger }
 
     /// Creates an engine over `store`.
@@ -105,6 +111,7 @@ public struct WorkflowEngine: Sendable {
         self.authorizer = configuration.accessControl.authorizer
         self.directory = DirectoryCache(store: store)
         self.settingsCache = SettingsCache(store: store)
+        self.timerOwner = "pid \(ProcessInfo.processInfo.processIdentifier) engine \(UUID().uuidString.prefix(8))"
     }
 
     /// The access control this engine decides with: give the same value to a `ReportGenerator`.

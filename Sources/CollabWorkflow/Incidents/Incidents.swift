@@ -154,7 +154,7 @@ extension WorkflowEngine {
                 "responders": resolved.responders.map(\.rawValue).joined(separator: ","), "title": incident.title,
             ], at: now))
         for response in plan.departments {
-            change.scenario.timers.append(RecordTimer(
+            change.scenario.timers.append(ScheduledTimer(
                 id: "\(record)|acknowledge|\(response.departmentID)", record: record,
                 organizationID: plan.organizationID, kind: .incidentAcknowledgement,
                 detail: response.departmentID.rawValue,
@@ -575,7 +575,7 @@ extension WorkflowEngine {
 
     /// At a department's acknowledgement deadline, escalates its tasks nobody has accepted to the department's
     /// heads and the commander.
-    func fireIncidentTimer(_ timer: RecordTimer, into change: inout ChangeSet, now: Date) async throws(CollabError)
+    func fireIncidentTimer(_ timer: ScheduledTimer, into change: inout ChangeSet, now: Date) async throws(CollabError)
         -> [Member.ID]
     {
         guard let incident = try await store.incident(Incident.ID(timer.record.id)), incident.state == .open else {

@@ -316,17 +316,17 @@ extension WorkflowEngine {
         let status = try await serviceStatus(of: ticket, now: now)
         let record = RecordReference.ticket(ticket.id)
         if ticket.firstResponseAt == nil, ticket.firstResponseMissedAt == nil, let due = status.firstResponse.dueAt {
-            change.scenario.timers.append(RecordTimer(id: "\(record)|first_response|\(due.storedKey)", record: record,
+            change.scenario.timers.append(ScheduledTimer(id: "\(record)|first_response|\(due.storedKey)", record: record,
                 organizationID: ticket.organizationID, kind: .ticketFirstResponse, fireAt: due))
         }
         if ticket.resolvedAt == nil, ticket.resolutionMissedAt == nil, let due = status.resolution.dueAt {
-            change.scenario.timers.append(RecordTimer(id: "\(record)|resolution|\(due.storedKey)", record: record,
+            change.scenario.timers.append(ScheduledTimer(id: "\(record)|resolution|\(due.storedKey)", record: record,
                 organizationID: ticket.organizationID, kind: .ticketResolution, fireAt: due))
         }
     }
 
     /// A target's timer: if the target is missed now, the department's heads and the handler are told once.
-    func fireTicketTimer(_ timer: RecordTimer, into change: inout ChangeSet, now: Date) async throws(CollabError)
+    func fireTicketTimer(_ timer: ScheduledTimer, into change: inout ChangeSet, now: Date) async throws(CollabError)
         -> [Member.ID]
     {
         guard var ticket = try await store.ticket(Ticket.ID(timer.record.id)), ticket.state == .open else { return [] }

@@ -55,24 +55,24 @@ extension WorkflowEngine {
             // A reminder is only useful before the deadline it announces; a late one is noise.
             if fireAt > now {
                 timers.append(ScheduledTimer(
-                    id: "\(item.id)|reminder|\(Int(offset.timeInterval))|\(due)", itemID: item.id, kind: .reminder,
+                    id: "\(item.id)|reminder|\(Int(offset.timeInterval))|\(due)", record: .workItem(item.id), organizationID: item.organizationID, kind: .reminder,
                     fireAt: fireAt))
             }
         }
-        timers.append(ScheduledTimer(id: "\(item.id)|overdue|\(due)", itemID: item.id, kind: .overdue, fireAt: item.dueAt))
+        timers.append(ScheduledTimer(id: "\(item.id)|overdue|\(due)", record: .workItem(item.id), organizationID: item.organizationID, kind: .overdue, fireAt: item.dueAt))
         let calendar: BusinessCalendar
         if let known { calendar = known } else { calendar = try await workingCalendar(for: item) }
         if let delay = policy.escalationDelay, item.waitingOnExternalSince == nil {
             let pauses = item.externalWaitCount > 0 ? try await externalPauses(of: item.id, until: now) : []
             if let fireAt = calendar.addingWorkingTime(delay, to: item.dueAt, excluding: pauses) {
                 timers.append(ScheduledTimer(
-                    id: "\(item.id)|escalation|\(due)", itemID: item.id, kind: .escalation, fireAt: fireAt))
+                    id: "\(item.id)|escalation|\(due)", record: .workItem(item.id), organizationID: item.organizationID, kind: .escalation, fireAt: fireAt))
             }
         }
         if let delay = policy.decisionReminderDelay {
             if item.state == .inReview, let fireAt = calendar.addingWorkingTime(delay, to: item.stateChangedAt) {
                 timers.append(ScheduledTimer(
-                    id: "\(item.id)|review|\(item.stateChangedAt.storedKey)", itemID: item.id, kind: .reviewReminder,
+                    id: "\(item.id)|review|\(item.stateChangedAt.storedKey)", record: .workItem(item.id), organizationID: item.organizationID, kind: .reviewReminder,
                     fireAt: fireAt))
             }
             if let requestID = item.pendingAdjustmentID {
@@ -80,7 +80,7 @@ extension WorkflowEngine {
                 if request == nil { request = try await store.adjustmentRequest(requestID) }
                 if let request, let fireAt = calendar.addingWorkingTime(delay, to: request.createdAt) {
                     timers.append(ScheduledTimer(
-                        id: "\(item.id)|adjustment|\(request.id)", itemID: item.id, kind: .adjustmentReminder,
+                        id: "\(item.id)|adjustment|\(request.id)", record: .workItem(item.id), organizationID: item.organizationID, kind: .adjustmentReminder,
                         fireAt: fireAt))
                 }
             }
@@ -145,41 +145,62 @@ extension WorkflowEngine {
 
     // MARK: Firing
 
-    /// Fires every timer due now (``TimerDesk/fireDue(limit:)``).
+    /// Fires every timer due now, of every record (``TimerDesk/fireDue(limit:)``): claims them in batches on the
+    /// store's clock, fires each under its claim, and gives back the claims it did not get to.
     func runDueTimers(limit: Int) async throws(CollabError) -> [FiredTimer] {
         var fired: [FiredTimer] = []
         var seen = Set<String>()
         while fired.count < limit {
-            let due = try await store.dueTimers(now: now(), limit: min(100, limit - fired.count))
-                .filter { !seen.contains($0.id) }
-            if due.isEmpty { break }
-            try await directory.refresh()
-            for timer in due {
-                seen.insert(timer.id)
-                if let result = try await fire(timer) { fired.append(result) }
+            let claims = try await store.claimDueTimers(
+                now: now(), limit: min(100, limit - fired.count), lease: configuration.timerLease, owner: timerOwner)
+            // A timer claimed again within one call did not fire (its claim was lost): stop rather than spin.
+            let fresh = claims.filter { seen.insert($0.timer.id).inserted }
+            try await store.releaseTimerClaims(claims.filter { claim in !fresh.contains(claim) })
+            if fresh.isEmpty { break }
+            do { try await directory.refresh() } catch {
+                try? await store.releaseTimerClaims(fresh)
+                throw error
+            }
+            for (index, claim) in fresh.enumerated() {
+                do {
+                    if let result = try await fire(claim) { fired.append(result) }
+                } catch {
+                    // Nothing of the failed firing was written; its claim and the others go back at once, so
+                    // the next round tries them again. (Should giving them back fail too, the leases run out.)
+                    try? await store.releaseTimerClaims(Array(fresh[index...]))
+                    throw error
+                }
             }
         }
-        // The limit bounds the whole call: record timers left over fire on the next one.
-        if fired.count < limit { _ = try await runDueRecordTimers(limit: limit - fired.count) }
         return fired
     }
 
-    /// Fires one timer; `nil` if another scheduler fired it first, or it was cancelled meanwhile.
-    func fire(_ timer: ScheduledTimer) async throws(CollabError) -> FiredTimer? {
+    /// Fires one claimed timer; `nil` if its claim no longer holds (another scheduler rescued it after the lease
+    /// ran out, it fired, or it was cancelled or moved meanwhile).
+    func fire(_ claim: TimerClaim) async throws(CollabError) -> FiredTimer? {
+        let timer = claim.timer
         do {
-            let fired = try await runEffect("fire_timer") { now throws(CollabError) in try await planFiring(timer, now: now) }
+            let fired = try await runEffect("fire_timer") { now throws(CollabError) in
+                let firing = TimerFiring(claim: claim, firedAt: now)
+                if timer.record.kind == .workItem { return try await planFiring(firing, now: now) }
+                return try await planRecordFiring(firing, now: now)
+            }
             logger.debug("timer fired", metadata: ["timer": "\(timer.id)", "notified": "\(fired.notified.count)"])
             return fired
         } catch where error.code == .conflict {
+            logger.debug("timer not fired: its claim no longer holds", metadata: ["timer": "\(timer.id)", "reason": "\(error.message)"])
             return nil
         }
     }
 
-    private func planFiring(_ timer: ScheduledTimer, now: Date) async throws(CollabError) -> Planned<FiredTimer> {
+    private func planFiring(_ firing: TimerFiring, now: Date) async throws(CollabError) -> Planned<FiredTimer> {
+        let timer = firing.claim.timer
         var change = ChangeSet()
-        change.firedTimer = (timer.id, now)
+        change.firedTimer = firing
         var notified: [Member.ID] = []
-        if let item = try await store.workItem(timer.itemID), !item.state.isClosed, item.state != .draft {
+        if let itemID = timer.itemID, let item = try await store.workItem(itemID), !item.state.isClosed,
+            item.state != .draft
+        {
             func notify(_ recipients: [Member.ID], _ kind: Notice.Kind, urgency: Notice.Urgency = .normal,
                 title: String, body: String)
             {
@@ -229,6 +250,9 @@ extension WorkflowEngine {
                     notify([item.initiatorID], .decisionReminder, title: "Waiting for your decision: \(item.title)",
                         body: "An adjustment request on \"\(item.title)\" has been waiting for your decision.")
                 }
+            case .acknowledgementReminder, .acknowledgementDeadline, .incidentAcknowledgement, .ticketFirstResponse,
+                .ticketResolution:
+                break  // timers of other records (planRecordFiring)
             }
         }
         return Planned(change, FiredTimer(timer: timer, firedAt: now, notified: notified))

@@ -2,51 +2,18 @@ import CollabModel
 import CollabStore
 import Foundation
 
-/// A record timer that fired, and whom it told.
-public struct FiredRecordTimer: Hashable, Sendable {
-    /// The timer.
-    public var timer: RecordTimer
-    /// When it fired.
-    public var firedAt: Date
-    /// Who was notified (nobody when there was nothing left to do: everyone had acknowledged).
-    public var notified: [Member.ID]
-}
+/// The former name of a fired timer of a record other than a work item: every timer that fires is a
+/// ``FiredTimer`` now.
+@available(*, deprecated, renamed: "FiredTimer")
+public typealias FiredRecordTimer = FiredTimer
 
 extension WorkflowEngine {
-    /// Fires the record timers that are due (``TimerDesk/fireDueRecordTimers(limit:)``).
-    func runDueRecordTimers(limit: Int) async throws(CollabError) -> [FiredRecordTimer] {
-        var fired: [FiredRecordTimer] = []
-        var seen = Set<String>()
-        while fired.count < limit {
-            let due = try await store.dueRecordTimers(now: now(), limit: min(100, limit - fired.count))
-                .filter { !seen.contains($0.id) }
-            if due.isEmpty { break }
-            try await directory.refresh()
-            for timer in due {
-                seen.insert(timer.id)
-                if let result = try await fire(timer) { fired.append(result) }
-            }
-        }
-        return fired
-    }
-
-    /// Fires one record timer; `nil` if another scheduler fired it first. A ticket's timer reads the service
+    /// Plans the effect of a timer of a record other than a work item. A ticket's timer reads the service
     /// targets: it commits at the settings revision it read them at, else it is planned again.
-    func fire(_ timer: RecordTimer) async throws(CollabError) -> FiredRecordTimer? {
-        do {
-            let fired = try await runEffect("fire_record_timer") { now throws(CollabError) in
-                try await planFiring(timer, now: now)
-            }
-            logger.debug("record timer fired", metadata: ["timer": "\(timer.id)", "notified": "\(fired.notified.count)"])
-            return fired
-        } catch where error.code == .conflict {
-            return nil
-        }
-    }
-
-    private func planFiring(_ timer: RecordTimer, now: Date) async throws(CollabError) -> Planned<FiredRecordTimer> {
+    func planRecordFiring(_ firing: TimerFiring, now: Date) async throws(CollabError) -> Planned<FiredTimer> {
+        let timer = firing.claim.timer
         var change = ChangeSet()
-        change.firedRecordTimer = (timer.id, now)
+        change.firedTimer = firing
         let notified: [Member.ID]
         switch timer.kind {
         case .acknowledgementReminder, .acknowledgementDeadline:
@@ -55,7 +22,11 @@ extension WorkflowEngine {
             notified = try await fireIncidentTimer(timer, into: &change, now: now)
         case .ticketFirstResponse, .ticketResolution:
             notified = try await fireTicketTimer(timer, into: &change, now: now)
+        case .reminder, .overdue, .escalation, .reviewReminder, .adjustmentReminder:
+            // A work item's kind on another record: nothing to do, but it fires (once) all the same.
+            logger.warning("timer of a work item's kind on another record", metadata: ["timer": "\(timer.id)"])
+            notified = []
         }
-        return Planned(change, FiredRecordTimer(timer: timer, firedAt: now, notified: notified))
+        return Planned(change, FiredTimer(timer: timer, firedAt: now, notified: notified))
     }
 }

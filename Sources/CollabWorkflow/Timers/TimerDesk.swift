@@ -7,26 +7,33 @@ import Foundation
 ///
 /// A host usually leaves this to ``CollabRunner``, which calls ``fireDue(limit:)`` on an interval; tests move a
 /// ``ManualClock`` and call it directly. Each timer fires exactly once, even with several schedulers on one
-/// database: its effect (notices, audit events) commits through the engine's one write pipeline together with
-/// the mark that it fired.
+/// database: a scheduler claims due timers for ``WorkflowEngine/Configuration/timerLease`` on the store's clock,
+/// and a timer's effect (notices, audit events) commits through the engine's one write pipeline together with
+/// the mark that it fired, only while the claim holds. A scheduler that stops or stalls loses its claims when
+/// their lease runs out, and another one fires those timers.
 public struct TimerDesk: Sendable {
     let engine: WorkflowEngine
 
-    /// Fires every timer due now, earliest first, each exactly once even when several processes run
-    /// schedulers on one database. Returns the item timers that fired; the record timers of announcements,
-    /// incidents and tickets due by then fire too, within the same `limit` (``fireDueRecordTimers(limit:)``
-    /// returns those).
+    /// Fires every timer due now — of work items, announcements, incidents and tickets — earliest first, each
+    /// exactly once even when several processes run schedulers on one database, each in its own transaction
+    /// with its effects. Returns what fired, at most `limit` timers; the rest fire on the next call.
     @discardableResult
     public func fireDue(limit: Int = 500) async throws(CollabError) -> [FiredTimer] {
         try await engine.runDueTimers(limit: limit)
     }
 
-    /// Fires the record timers that are due (announcement reminders and acknowledgement deadlines, incident
-    /// acknowledgement deadlines, ticket service targets), each exactly once, in its own transaction with its
-    /// effects. ``fireDue(limit:)`` calls this too; call it directly to see what fired.
+    /// Fires every timer due now, as ``fireDue(limit:)`` does, and returns those of records other than work
+    /// items (announcement reminders and acknowledgement deadlines, incident acknowledgement deadlines, ticket
+    /// service targets).
+    @available(*, deprecated, message: "every timer fires through fireDue(limit:); filter its result by timer.record")
     @discardableResult
-    public func fireDueRecordTimers(limit: Int = 500) async throws(CollabError) -> [FiredRecordTimer] {
-        try await engine.runDueRecordTimers(limit: limit)
+    public func fireDueRecordTimers(limit: Int = 500) async throws(CollabError) -> [FiredTimer] {
+        try await runDueRecordTimersForCompatibility(limit: limit)
+    }
+
+    /// ``fireDueRecordTimers(limit:)`` without the deprecation (for the engine's own deprecated forward).
+    func runDueRecordTimersForCompatibility(limit: Int) async throws(CollabError) -> [FiredTimer] {
+        try await engine.runDueTimers(limit: limit).filter { $0.timer.record.kind != .workItem }
     }
 
     /// Recomputes the timers of every open item of an organization, for instance after its calendar

@@ -273,14 +273,6 @@ class ForwardingStore: CollabStorage, @unchecked Sendable {
     func auditTrail(of record: RecordReference) async throws(CollabError) -> [AuditEvent] {
         try await base.auditTrail(of: record)
     }
-    // ScenarioStore
-    func dueRecordTimers(now: Date, limit: Int) async throws(CollabError) -> [RecordTimer] {
-        try await base.dueRecordTimers(now: now, limit: limit)
-    }
-    // ScenarioStore
-    func nextRecordTimerDue() async throws(CollabError) -> Date? {
-        try await base.nextRecordTimerDue()
-    }
     // SettingsStore
     func settings(of organizationID: Organization.ID) async throws(CollabError) -> StoredSettings? {
         try await base.settings(of: organizationID)
@@ -330,16 +322,20 @@ class ForwardingStore: CollabStorage, @unchecked Sendable {
         try await base.todo(for: memberID, page: page)
     }
     // WorkItemStore
-    func dueTimers(now: Date, limit: Int) async throws(CollabError) -> [ScheduledTimer] {
-        try await base.dueTimers(now: now, limit: limit)
+    func claimDueTimers(now: Date, limit: Int, lease: Duration, owner: String) async throws(CollabError) -> [TimerClaim] {
+        try await base.claimDueTimers(now: now, limit: limit, lease: lease, owner: owner)
+    }
+
+    func releaseTimerClaims(_ claims: [TimerClaim]) async throws(CollabError) {
+        try await base.releaseTimerClaims(claims)
     }
     // WorkItemStore
     func nextTimerDue() async throws(CollabError) -> Date? {
         try await base.nextTimerDue()
     }
     // WorkItemStore
-    func pendingTimers(of itemID: WorkItem.ID) async throws(CollabError) -> [ScheduledTimer] {
-        try await base.pendingTimers(of: itemID)
+    func pendingTimers(of record: RecordReference) async throws(CollabError) -> [ScheduledTimer] {
+        try await base.pendingTimers(of: record)
     }
     // WorkItemStore
     func openItemIDs(in organizationID: Organization.ID, after: WorkItem.ID?, limit: Int) async throws(CollabError) -> [WorkItem.ID] {

@@ -50,7 +50,7 @@ extension Workplace {
             announcements: try await h.store.announcements(in: "acme", authorID: nil, page: PageRequest(limit: 500))
                 .items.map(\.id),
             notifications: outbox.pending + outbox.delivered + outbox.parked + outbox.suppressed,
-            nextTimer: try await h.store.nextRecordTimerDue())
+            nextTimer: try await h.store.nextTimerDue())
     }
 
     /// The members who received an announcement (from its receipts), by id.
@@ -511,9 +511,9 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
         // The timers fired exactly once: nothing more, however much time passes.
         let counts = try await w.h.store.outboxCounts()
         try await w.h.advance(by: .seconds(86_400 * 3))
-        #expect(try await w.engine.timers.fireDueRecordTimers().isEmpty)
+        #expect(try await w.engine.timers.fireDue().isEmpty)
         #expect(try await w.h.store.outboxCounts() == counts)
-        #expect(try await w.h.store.nextRecordTimerDue() == nil)
+        #expect(try await w.h.store.nextTimerDue() == nil)
 
         // A late acknowledgement is recorded as late.
         try await w.engine.announcements.acknowledge(published.id, by: Workplace.assignee)
@@ -549,7 +549,7 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
         }
         let stored = try #require(try await w.h.store.announcement(published.id))
         #expect(stored.escalatedAt == nil && stored.remindedAt == nil)
-        #expect(try await w.h.store.nextRecordTimerDue() == nil, "both timers are done")
+        #expect(try await w.h.store.nextTimerDue() == nil, "both timers are done")
         let actions = try await w.h.store.auditTrail(of: .announcement(published.id)).map(\.action)
         #expect(actions == ["publish", "acknowledge", "acknowledge", "acknowledge", "acknowledge"])
     }

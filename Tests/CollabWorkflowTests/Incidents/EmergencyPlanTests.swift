@@ -27,7 +27,7 @@ func rowCounts(_ h: TestHarness) async throws -> RowCounts {
             workItems: try count("work_items"), notifications: try count("notifications"),
             auditEvents: try count("audit_events"), meetings: try count("meetings"),
             incidents: try count("incidents"), incidentUpdates: try count("incident_updates"),
-            resourceRequests: try count("resource_requests"), recordTimers: try count("record_timers"))
+            resourceRequests: try count("resource_requests"), recordTimers: try count("timers WHERE record NOT LIKE 'work_item:%'"))
     }
 }
 

@@ -224,7 +224,7 @@ func timedCompany(zone: String = "Asia/Shanghai", now: Date, calendar: BusinessC
         var expected = 0
         for id in items { expected += try await h.auditActions(of: id).filter { $0 == "overdue" }.count }
         #expect(expected == 40, "every item went overdue exactly once")
-        let stillPending = try await h.store.dueTimers(now: h.clock.now(), limit: 1000)
+        let stillPending = try await h.store.claimDueTimers(now: h.clock.now(), limit: 1000, lease: .seconds(1), owner: "check")
         #expect(stillPending.isEmpty, "no due timer was missed")
         print("schedulers: 2 processes, \(ids.count) timers fired, 0 duplicates, 0 missed")
     }
