@@ -74,8 +74,13 @@ public struct RetentionBatch: Sendable, Hashable {
 }
 
 /// Deletes what a ``RetentionPolicy`` no longer keeps, a bounded batch at a time.
+///
+/// Used by `CollabRunner`, which applies its policy in the background.
 public protocol RetentionStore: Sendable {
-    /// In one transaction, deletes up to `limit` rows of `kind` recorded at or before `cutoff`.
+    /// In one transaction, deletes up to `limit` (at least 1) rows of `kind` recorded at or before `cutoff`.
+    /// Never deletes audit events, pending or parked notifications, or the hook rows of an unfinished
+    /// notification. Throws only storage codes; a batch that touches fewer than `limit` rows means nothing
+    /// more is due.
     ///
     /// For ``RetainedRecords/idempotencyKeys``, keys recorded without a time (before the schema kept one)
     /// first get `now`, within the same bound, so they expire one full age after the first batch sees them.
