@@ -55,6 +55,8 @@ public protocol DirectoryStore: Sendable {
     func organizations() async throws(CollabError) -> [Organization]
 
     /// The department with `id`, or `nil` when there is none.
+    ///
+    /// Has a default built from ``departments(_:)`` (one read either way).
     func department(_ id: Department.ID) async throws(CollabError) -> Department?
 
     /// The departments with these ids that exist, in no particular order; unknown ids are left out, and an
@@ -66,6 +68,8 @@ public protocol DirectoryStore: Sendable {
 
     /// The member with `id` (with their memberships), or `nil` when there is none. Deactivated members are
     /// returned too.
+    ///
+    /// Has a default built from ``members(_:)`` (one read either way).
     func member(_ id: Member.ID) async throws(CollabError) -> Member?
 
     /// The members with these ids that exist (with their memberships), in no particular order; unknown ids
@@ -108,4 +112,16 @@ public protocol DirectoryStore: Sendable {
     /// departments they head expanded to every sub-department, read in one read transaction. `nil` if the
     /// member does not exist. A deactivated member has a subject that says so (`Subject.isActive`).
     func subject(for memberID: Member.ID) async throws(CollabError) -> Subject?
+}
+
+extension DirectoryStore {
+    /// The member with `id`: ``members(_:)`` with the one id.
+    public func member(_ id: Member.ID) async throws(CollabError) -> Member? {
+        try await members([id]).first
+    }
+
+    /// The department with `id`: ``departments(_:)`` with the one id.
+    public func department(_ id: Department.ID) async throws(CollabError) -> Department? {
+        try await departments([id]).first
+    }
 }

@@ -12,7 +12,7 @@ import Foundation
 /// the host's hooks) is ``OutboxStore``.
 ///
 /// Reads run in one read transaction; ``markRead(_:of:at:)`` and ``markAllRead(of:at:)`` each write in one
-/// transaction. Nothing here checks who the caller is:
+/// transaction (but see the default of ``markAllRead(of:at:)``). Nothing here checks who the caller is:
 /// the engine passes the member's own id and scope. A malformed page cursor throws
 /// `CollabError.Code.invalidInput`; otherwise only storage codes are thrown.
 public protocol InboxStore: Sendable {
@@ -44,8 +44,21 @@ public protocol InboxStore: Sendable {
 
     /// Marks every notification of `memberID` read.
     ///
-    /// One write transaction.
+    /// A store's own implementation does it in one statement and one transaction. The default
+    /// implementation takes two steps, each atomic on its own: it reads ``unreadNoticeIDs(_:of:)`` (with
+    /// `nil`), then marks those with ``markRead(_:of:at:)``; a notification committed between the two steps
+    /// stays unread, and one marked read meanwhile is not counted.
     ///
     /// - Returns: how many changed from unread to read.
     func markAllRead(of memberID: Member.ID, at date: Date) async throws(CollabError) -> Int
+}
+
+extension InboxStore {
+    /// Marks every notification of `memberID` read in two steps: ``unreadNoticeIDs(_:of:)`` then
+    /// ``markRead(_:of:at:)``. A notification committed between the two stays unread.
+    public func markAllRead(of memberID: Member.ID, at date: Date) async throws(CollabError) -> Int {
+        let unread = try await unreadNoticeIDs(nil, of: memberID)
+        if unread.isEmpty { return 0 }
+        return try await markRead(unread, of: memberID, at: date)
+    }
 }
