@@ -12,7 +12,7 @@ import CollabModel
 public protocol AuditStore: Sendable {
     /// The audit events of a work item, in the order they were committed; empty for an unknown item.
     ///
-    /// A requirement without a default: ``RecordReference`` has no work-item kind (an item's events are kept
+    /// A requirement without a default: `RecordReference` has no work-item kind (an item's events are kept
     /// by item id, not by record reference), so it cannot be built from ``auditTrail(of:)-(RecordReference)``.
     func auditTrail(of itemID: WorkItem.ID) async throws(CollabError) -> [AuditEvent]
 

@@ -26,7 +26,7 @@ public protocol InboxStore: Sendable {
     /// counted in the database; 0 for an unknown member.
     func unreadCount(for memberID: Member.ID, visibleIn scope: VisibilityScope) async throws(CollabError) -> Int
 
-    /// A member's unread notifications that name a record other than a work item (``Notice/record``), oldest
+    /// A member's unread notifications that name a record other than a work item (`Notice.record`), oldest
     /// first (in commit order), not paged: the engine re-checks them against the record's rules.
     func unreadRecordNotices(for memberID: Member.ID) async throws(CollabError) -> [Notice]
 

@@ -5,7 +5,7 @@ import Foundation
 /// Aggregates over work items, computed in the database (never by loading items into memory).
 ///
 /// Used by CollabReports (`PersonalReport` and the report exports), which pass the reader's
-/// ``VisibilityScope``. Each requirement runs in one read transaction (its figures agree with each
+/// `VisibilityScope`. Each requirement runs in one read transaction (its figures agree with each
 /// other), writes nothing and throws only storage codes; an unknown member or a scope that grants nothing
 /// gives zero counts (or no rows), not an error.
 public protocol ReportStore: Sendable {

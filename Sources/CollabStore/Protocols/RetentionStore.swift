@@ -3,7 +3,7 @@ import Foundation
 
 /// Records the outbox and the command log keep only for a while, and how long.
 ///
-/// Nothing is deleted unless a policy says so; ``CollabRunner`` applies its policy in the background, in
+/// Nothing is deleted unless a policy says so; `CollabRunner` applies its policy in the background, in
 /// small batches (``batchSize`` rows per transaction), on the engine's clock. Audit events are never
 /// deleted, and neither are pending or parked notifications.
 public struct RetentionPolicy: Sendable, Hashable {
@@ -21,7 +21,7 @@ public struct RetentionPolicy: Sendable, Hashable {
     public var readNotices: Duration?
     /// The most rows one transaction deletes (or stamps), so retention never holds the write lock long.
     public var batchSize: Int
-    /// How often ``CollabRunner/run(pollInterval:)`` applies the policy (hourly by default).
+    /// How often `CollabRunner.run(pollInterval:)` applies the policy (hourly by default).
     public var interval: Duration
 
     /// The default ages, in days.

@@ -1,6 +1,6 @@
 import CollabModel
 
-/// Organizations' run-time settings (``OrganizationSettings``): versioned records, one per organization,
+/// Organizations' run-time settings (`OrganizationSettings`): versioned records, one per organization,
 /// written by ``ChangeStore/commit(_:)`` (``ChangeSet/settings``).
 ///
 /// Used by the engine's settings cache (`SettingsCache` in CollabWorkflow, which compares

@@ -7,7 +7,7 @@ import Foundation
 ///
 /// Used by the engine's command planning (the item a command changes, an adjustment request), by
 /// `WorkItemDesk` (an item's activity, the lists, counts and search, which pass the caller's
-/// ``VisibilityScope``), by `InboxDesk` (the to-do list), by `TimerDesk` (``openItemIDs(in:after:limit:)``
+/// `VisibilityScope`), by `InboxDesk` (the to-do list), by `TimerDesk` (``openItemIDs(in:after:limit:)``
 /// when rescheduling), by the notification dispatcher (re-checking an item before delivery) and by
 /// CollabReports (the items behind a report).
 ///
