@@ -533,7 +533,7 @@ struct ItemRowBuilder {
     }
 
     /// Looks up the names of the people, departments and organizations of `items` not yet known.
-    mutating func resolveNames(of items: [WorkItem], store: any CollabStorage) async throws(CollabError) {
+    mutating func resolveNames(of items: [WorkItem], store: any DirectoryStore) async throws(CollabError) {
         let wanted = Set(columns)
         if namesMembers {
             var ids = Set<Member.ID>()
@@ -803,7 +803,7 @@ struct ReportLabels {
     }
 
     /// Looks up the departments and members the specs name.
-    mutating func resolve(_ specs: [ReportSpec], store: any CollabStorage) async throws(CollabError) {
+    mutating func resolve(_ specs: [ReportSpec], store: any DirectoryStore) async throws(CollabError) {
         for spec in specs {
             switch spec.scope {
             case .organization: break

@@ -164,14 +164,6 @@ extension PostgresStore: DirectoryStore {
         }
     }
 
-    public func department(_ id: Department.ID) async throws(CollabError) -> Department? {
-        let logger = self.logger
-        return try await read { connection in
-            try await connection.rows("SELECT * FROM departments WHERE id = \(id.rawValue)", logger)
-                .first.map(Self.department(from:))
-        }
-    }
-
     public func departments(_ ids: Set<Department.ID>) async throws(CollabError) -> [Department] {
         if ids.isEmpty { return [] }
         let logger = self.logger
@@ -188,13 +180,6 @@ extension PostgresStore: DirectoryStore {
             try await connection.rows("""
                 SELECT * FROM departments WHERE organization_id = \(organizationID.rawValue) ORDER BY name, id
                 """, logger).map(Self.department(from:))
-        }
-    }
-
-    public func member(_ id: Member.ID) async throws(CollabError) -> Member? {
-        let logger = self.logger
-        return try await read { connection in
-            try await Self.fetchMembers(ids: [id.rawValue], connection, logger).first
         }
     }
 

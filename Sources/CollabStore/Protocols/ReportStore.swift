@@ -3,9 +3,15 @@ import CollabPermissions
 import Foundation
 
 /// Aggregates over work items, computed in the database (never by loading items into memory).
+///
+/// Used by CollabReports (`PersonalReport` and the report exports), which pass the reader's
+/// `VisibilityScope`. Each requirement runs in one read transaction (its figures agree with each
+/// other), writes nothing and throws only storage codes; an unknown member or a scope that grants nothing
+/// gives zero counts (or no rows), not an error.
 public protocol ReportStore: Sendable {
     /// Counts the items where `memberID` is an assignee, created in `createdIn` (all time when `nil`),
-    /// judged at `now`. Drafts and cancelled items are left out.
+    /// judged at `now`. Drafts and cancelled items are left out. Not scoped: the caller checks that the
+    /// reader may see the member's figures.
     func assignmentCounts(for memberID: Member.ID, createdIn: DateInterval?, now: Date) async throws(CollabError)
         -> WorkItemCounts
 

@@ -3,7 +3,7 @@ import Foundation
 
 /// Records the outbox and the command log keep only for a while, and how long.
 ///
-/// Nothing is deleted unless a policy says so; ``CollabRunner`` applies its policy in the background, in
+/// Nothing is deleted unless a policy says so; `CollabRunner` applies its policy in the background, in
 /// small batches (``batchSize`` rows per transaction), on the engine's clock. Audit events are never
 /// deleted, and neither are pending or parked notifications.
 public struct RetentionPolicy: Sendable, Hashable {
@@ -21,7 +21,7 @@ public struct RetentionPolicy: Sendable, Hashable {
     public var readNotices: Duration?
     /// The most rows one transaction deletes (or stamps), so retention never holds the write lock long.
     public var batchSize: Int
-    /// How often ``CollabRunner/run(pollInterval:)`` applies the policy (hourly by default).
+    /// How often `CollabRunner.run(pollInterval:)` applies the policy (hourly by default).
     public var interval: Duration
 
     /// The default ages, in days.
@@ -74,8 +74,13 @@ public struct RetentionBatch: Sendable, Hashable {
 }
 
 /// Deletes what a ``RetentionPolicy`` no longer keeps, a bounded batch at a time.
+///
+/// Used by `CollabRunner`, which applies its policy in the background.
 public protocol RetentionStore: Sendable {
-    /// In one transaction, deletes up to `limit` rows of `kind` recorded at or before `cutoff`.
+    /// In one transaction, deletes up to `limit` (at least 1) rows of `kind` recorded at or before `cutoff`.
+    /// Never deletes audit events, pending or parked notifications, or the hook rows of an unfinished
+    /// notification. Throws only storage codes; a batch that touches fewer than `limit` rows means nothing
+    /// more is due.
     ///
     /// For ``RetainedRecords/idempotencyKeys``, keys recorded without a time (before the schema kept one)
     /// first get `now`, within the same bound, so they expire one full age after the first batch sees them.

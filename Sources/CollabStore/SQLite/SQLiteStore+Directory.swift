@@ -154,13 +154,6 @@ extension SQLiteStore {
         }
     }
 
-    public func department(_ id: Department.ID) async throws(CollabError) -> Department? {
-        try await readRecent { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM departments WHERE id = ?"), arguments: [id.rawValue])
-                .map(Self.department(from:))
-        }
-    }
-
     public func departments(_ ids: Set<Department.ID>) async throws(CollabError) -> [Department] {
         if ids.isEmpty { return [] }
         return try await readRecent { db in
@@ -176,10 +169,6 @@ extension SQLiteStore {
     static func fetchDepartments(_ organizationID: Organization.ID, _ db: Database) throws -> [Department] {
         try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM departments WHERE organization_id = ? ORDER BY name, id"),
             arguments: [organizationID.rawValue]).map(department(from:))
-    }
-
-    public func member(_ id: Member.ID) async throws(CollabError) -> Member? {
-        try await readRecent { db in try Self.fetchMembers(whereSQL: "id = ?", [id.rawValue], db).first }
     }
 
     public func members(_ ids: Set<Member.ID>) async throws(CollabError) -> [Member] {

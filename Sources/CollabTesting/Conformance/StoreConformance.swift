@@ -107,23 +107,23 @@ public struct StoreConformanceFailure: Error, CustomStringConvertible, Sendable 
 public enum StoreConformance {
     /// What a check covers.
     public enum Area: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
-        /// ``CollabStore/WorkItemStore/commit(_:)``: atomicity, versions, revisions, keys, timers fired once.
+        /// ``CollabStore/ChangeStore/commit(_:)``: atomicity, versions, revisions, keys, timers fired once.
         case commit
         /// ``CollabStore/DirectoryStore``.
         case directory
-        /// The reads of work items and their activity.
+        /// ``CollabStore/WorkItemReads``: the reads of work items and their activity.
         case workItems = "work-items"
-        /// ``CollabStore/ScenarioStore``: announcements, meetings, plans, incidents, record timers.
+        /// ``CollabStore/AnnouncementStore``, ``CollabStore/MeetingStore``, ``CollabStore/IncidentStore``; record timers.
         case scenarios
-        /// ``CollabStore/ExternalStore``: partnerships, orders, customers, tickets.
+        /// ``CollabStore/PartnerStore`` and ``CollabStore/CustomerStore``.
         case external
         /// Reads under a ``CollabPermissions/VisibilityScope`` against an in-memory reference.
         case visibility
         /// Paged reads: stable order, no overlap, no gap, limits honoured.
         case paging
-        /// The outbox of ``CollabStore/MessageStore``: claims, leases, outcomes, parking.
+        /// ``CollabStore/OutboxStore``: claims, leases, outcomes, parking.
         case outbox
-        /// The inbox of ``CollabStore/MessageStore``: read marks and unread counts.
+        /// ``CollabStore/InboxStore``: read marks and unread counts.
         case inbox
         /// Durable timers of items and records.
         case timers

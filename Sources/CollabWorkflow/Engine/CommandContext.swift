@@ -72,7 +72,7 @@ struct CommandContext {
     }
 
     /// Closes the pending adjustment request (as withdrawn) when the item closes before a decision.
-    mutating func withdrawPendingAdjustment(store: any CollabStorage) async throws(CollabError) {
+    mutating func withdrawPendingAdjustment(store: any WorkItemReads) async throws(CollabError) {
         guard let pendingID = item.pendingAdjustmentID else { return }
         item.pendingAdjustmentID = nil
         if var request = try await store.adjustmentRequest(pendingID), request.status == .pending {

@@ -21,7 +21,7 @@ import Logging
 /// recorded only while the notification still holds that very lease. A dispatcher that stalled past its
 /// lease therefore cannot overwrite what another did; its result is dropped (``Report/leaseLost``). A
 /// delivered, withheld or parked notification never goes back to pending, except a parked one through
-/// `MessageStore.requeueParked(_:now:)`.
+/// `OutboxStore.requeueParked(_:now:)`.
 ///
 /// Run ``run(pollInterval:)`` in the background of a server, or call ``deliverDue()`` yourself.
 public struct NotificationDispatcher: Sendable {
