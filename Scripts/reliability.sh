@@ -9,7 +9,8 @@
 # 3. the whole test suite under the thread sanitizer (COLLAB_SANITIZER=thread: the randomized isolation test
 #    of orders and tickets builds one world there, not four).
 #
-# Usage: Scripts/reliability.sh [fuzz-seconds-per-target]   (default 60; COLLAB_SEED=N picks the seed)
+# Usage: Scripts/reliability.sh [fuzz-seconds-per-target]   (default 60; COLLAB_SEED=N picks the seed,
+# COLLAB_CLUSTER_KILLS=N the kills of the cluster test; .ci/run passes a seed that changes every hour)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rel_start=$SECONDS

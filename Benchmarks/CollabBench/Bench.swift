@@ -159,7 +159,15 @@ struct Bench {
     let clock = ContinuousClock()
     let quiet = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
 
-    func log(_ text: String) { if !options.json { print(text) } }
+    /// The human-readable report: standard output, or standard error with `--json` (which keeps standard
+    /// output for the JSON alone), so one run gives both.
+    func log(_ text: String) {
+        if options.json {
+            FileHandle.standardError.write(Data((text + "\n").utf8))
+        } else {
+            print(text)
+        }
+    }
 
 
     // MARK: A realistic organization

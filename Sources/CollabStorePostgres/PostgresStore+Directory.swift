@@ -147,7 +147,7 @@ extension PostgresStore: DirectoryStore {
 
     public func organization(_ id: Organization.ID) async throws(CollabError) -> Organization? {
         let logger = self.logger
-        return try await read { connection in try await Self.fetchOrganization(id, connection, logger) }
+        return try await readStatement { connection in try await Self.fetchOrganization(id, connection, logger) }
     }
 
     static func fetchOrganization(_ id: Organization.ID, _ connection: PostgresConnection, _ logger: Logger)
@@ -168,7 +168,7 @@ extension PostgresStore: DirectoryStore {
         if ids.isEmpty { return [] }
         let logger = self.logger
         let list = ids.map(\.rawValue).sorted()
-        return try await read { connection in
+        return try await readStatement { connection in
             try await connection.rows("SELECT * FROM departments WHERE id = ANY(\(list)) ORDER BY id", logger)
                 .map(Self.department(from:))
         }
@@ -176,7 +176,7 @@ extension PostgresStore: DirectoryStore {
 
     public func departments(in organizationID: Organization.ID) async throws(CollabError) -> [Department] {
         let logger = self.logger
-        return try await read { connection in
+        return try await readStatement { connection in
             try await connection.rows("""
                 SELECT * FROM departments WHERE organization_id = \(organizationID.rawValue) ORDER BY name, id
                 """, logger).map(Self.department(from:))
@@ -215,7 +215,7 @@ extension PostgresStore: DirectoryStore {
 
     public func directoryRevision() async throws(CollabError) -> Int64 {
         let logger = self.logger
-        return try await read { connection in
+        return try await readStatement { connection in
             try await connection.rows("SELECT value FROM directory_revision WHERE id = 1", logger)
                 .first?.value("value", as: Int64.self) ?? 0
         }
@@ -357,7 +357,7 @@ extension PostgresStore: DirectoryStore {
         if departmentIDs.isEmpty { return [] }
         let logger = self.logger
         let list = departmentIDs.map(\.rawValue).sorted()
-        return try await read { connection in
+        return try await readStatement { connection in
             try await connection.rows("""
                 SELECT DISTINCT m.member_id FROM department_memberships m JOIN members p ON p.id = m.member_id
                 WHERE m.department_id = ANY(\(list)) AND m.role = 'head' AND p.is_active

@@ -7,7 +7,7 @@ import PostgresNIO
 extension PostgresStore {
     public func workItem(_ id: WorkItem.ID) async throws(CollabError) -> WorkItem? {
         let logger = self.logger
-        return try await read { connection in
+        return try await readStatement { connection in
             try await connection.rows("SELECT * FROM work_items WHERE id = \(id.rawValue)", logger)
                 .first.map(Self.workItem(from:))
         }

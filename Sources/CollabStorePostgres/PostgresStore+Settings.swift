@@ -7,12 +7,12 @@ import PostgresNIO
 extension PostgresStore: SettingsStore {
     public func settings(of organizationID: Organization.ID) async throws(CollabError) -> StoredSettings? {
         let logger = self.logger
-        return try await read { connection in try await Self.fetchSettings(organizationID, connection, logger) }
+        return try await readStatement { connection in try await Self.fetchSettings(organizationID, connection, logger) }
     }
 
     public func settingsRevision() async throws(CollabError) -> Int64 {
         let logger = self.logger
-        return try await read { connection in try await Self.currentSettingsRevision(connection, logger) }
+        return try await readStatement { connection in try await Self.currentSettingsRevision(connection, logger) }
     }
 
     static func currentSettingsRevision(_ connection: PostgresConnection, _ logger: Logger) async throws -> Int64 {

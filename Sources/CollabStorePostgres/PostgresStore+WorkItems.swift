@@ -334,7 +334,7 @@ extension PostgresStore {
 
     public func recordedResult(for key: IdempotencyKey) async throws(CollabError) -> RecordedResult? {
         let logger = self.logger
-        return try await read { connection in try await Self.fetchRecordedResult(key, connection, logger) }
+        return try await readStatement { connection in try await Self.fetchRecordedResult(key, connection, logger) }
     }
 
     static func fetchRecordedResult(_ key: IdempotencyKey, _ connection: PostgresConnection, _ logger: Logger)

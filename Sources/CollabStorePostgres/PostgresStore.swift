@@ -205,11 +205,19 @@ public final class PostgresStore: Service {
         try await transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
     }
 
+    /// Runs `body`, which runs exactly one statement, outside an explicit transaction: a statement sees one
+    /// snapshot of its own, so a one-statement read needs no `BEGIN`/`COMMIT` (two round trips fewer).
+    func readStatement<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T)
+        async throws(CollabError) -> T
+    {
+        try await transaction(nil, body)
+    }
+
     /// Runs one transaction to its end even when the calling task is cancelled meanwhile, as SQLiteStore's
     /// calls do: a dispatcher stopping for a graceful shutdown still records what its hooks accepted, and a
     /// commit that reached the database is not reported as failed because its caller went away.
     private func transaction<T: Sendable>(
-        _ begin: String, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+        _ begin: String?, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws(CollabError) -> T {
         let outcome = await Task { () async -> Result<T, CollabError> in
             do throws(CollabError) {
@@ -222,7 +230,7 @@ public final class PostgresStore: Service {
     }
 
     private func runTransaction<T: Sendable>(
-        _ begin: String, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+        _ begin: String?, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws(CollabError) -> T {
         try await ready()
         var attempt = 0
@@ -230,6 +238,7 @@ public final class PostgresStore: Service {
             do {
                 let logger = self.logger
                 return try await client.withConnection { connection in
+                    guard let begin else { return try await body(connection) }
                     try await connection.query(PostgresQuery(unsafeSQL: begin), logger: logger)
                     do {
                         let value = try await body(connection)
