@@ -303,45 +303,47 @@ public final class SQLiteStore: CollabStorage {
     }
 }
 
-// MARK: Value conversions shared by the store's files
+// MARK: Value conversions shared by the stores' files
+
+// `package`: PostgresStore stores the same values in the same forms, so both stores decode them alike.
 
 extension Date {
     /// Milliseconds since 1970, as stored. Validation keeps instants within the years 1 to 9999; beyond
     /// that the value saturates rather than trap.
-    var storedMilliseconds: Int64 { millisecondsSince1970 }
+    package var storedMilliseconds: Int64 { millisecondsSince1970 }
 
-    init(storedMilliseconds value: Int64) {
+    package init(storedMilliseconds value: Int64) {
         self.init(timeIntervalSince1970: TimeInterval(value) / 1000)
     }
 }
 
 /// Lists of identifiers and tags are stored as text joined by U+001F (validation keeps control
 /// characters out of both).
-enum StoredList {
-    static let separator: Character = "\u{1F}"
+package enum StoredList {
+    package static let separator: Character = "\u{1F}"
 
-    static func encode<S: Sequence>(_ values: S) -> String where S.Element == String {
+    package static func encode<S: Sequence>(_ values: S) -> String where S.Element == String {
         values.joined(separator: String(separator))
     }
 
-    static func decode(_ text: String?) -> [String] {
+    package static func decode(_ text: String?) -> [String] {
         guard let text, !text.isEmpty else { return [] }
         // Split the UTF-8 bytes (the separator is one ASCII byte): splitting by Character walks grapheme
         // clusters, which made list decoding a quarter of a page's time.
         return text.utf8.split(separator: 0x1F, omittingEmptySubsequences: false).map { String(Substring($0)) }
     }
 
-    static func ids<E>(_ text: String?) -> [Identifier<E>] { decode(text).map(Identifier<E>.init(rawValue:)) }
+    package static func ids<E>(_ text: String?) -> [Identifier<E>] { decode(text).map(Identifier<E>.init(rawValue:)) }
 }
 
-enum StoredJSON {
-    static func encode<T: Encodable>(_ value: T) throws -> String {
+package enum StoredJSON {
+    package static func encode<T: Encodable>(_ value: T) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
-    static func decode<T: Decodable>(_ type: T.Type, _ text: String?) throws -> T? {
+    package static func decode<T: Decodable>(_ type: T.Type, _ text: String?) throws -> T? {
         guard let text, !text.isEmpty else { return nil }
         return try JSONDecoder().decode(type, from: Data(text.utf8))
     }
@@ -350,7 +352,7 @@ enum StoredJSON {
 extension StoredJSON {
     /// A string dictionary as a JSON object with sorted keys: the same text `JSONEncoder` with
     /// `.sortedKeys` writes, without its cost on every audit event.
-    static func encodeObject(_ values: [String: String]) -> String {
+    package static func encodeObject(_ values: [String: String]) -> String {
         var text = "{"
         for (index, key) in values.keys.sorted().enumerated() {
             if index > 0 { text += "," }
@@ -359,7 +361,7 @@ extension StoredJSON {
         return text + "}"
     }
 
-    static func quoted(_ value: String) -> String {
+    package static func quoted(_ value: String) -> String {
         var text = "\""
         for scalar in value.unicodeScalars {
             switch scalar {

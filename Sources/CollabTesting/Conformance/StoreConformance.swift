@@ -125,7 +125,7 @@ public enum StoreConformance {
         case outbox
         /// ``CollabStore/InboxStore``: read marks and unread counts.
         case inbox
-        /// Durable timers of items and records.
+        /// ``CollabStore/TimerStore``: claims, leases on the store's clock, rescue, late acknowledgements.
         case timers
         /// ``CollabStore/ReportStore`` against a reference count.
         case reports
