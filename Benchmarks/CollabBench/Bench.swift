@@ -56,13 +56,17 @@ struct RawWorkload {
 
     func timers(_ id: String, due: Int64, count: Int) throws {
         let ids = (0..<count).map { "\(id)|t\($0)|\(due)" }
-        try db.run("DELETE FROM timers WHERE item_id = ? AND state = 'pending' AND id NOT IN (\(Array(repeating: "?", count: count).joined(separator: ",")))",
-            [.text(id)] + ids.map { .text($0) })
+        let record = "work_item:" + id
+        try db.run("DELETE FROM timers WHERE record = ? AND state = 'pending' AND id NOT IN (\(Array(repeating: "?", count: count).joined(separator: ",")))",
+            [.text(record)] + ids.map { .text($0) })
         for timer in ids {
             try db.run("""
-                INSERT INTO timers (id, item_id, organization_id, kind, fire_at, state) VALUES (?, ?, ?, ?, ?, 'pending')
-                ON CONFLICT(id) DO UPDATE SET fire_at = excluded.fire_at WHERE timers.state = 'pending'
-                """, [.text(timer), .text(id), .text("acme"), .text("overdue"), .int(due)])
+                INSERT INTO timers (id, record, organization_id, kind, detail, fire_at, state) VALUES (?, ?, ?, ?, '', ?, 'pending')
+                ON CONFLICT(id) DO UPDATE SET fire_at = excluded.fire_at,
+                    claim_token = CASE WHEN timers.fire_at = excluded.fire_at THEN timers.claim_token END,
+                    lease_until = CASE WHEN timers.fire_at = excluded.fire_at THEN timers.lease_until END
+                WHERE timers.state = 'pending'
+                """, [.text(timer), .text(record), .text("acme"), .text("overdue"), .int(due)])
         }
     }
 
@@ -129,7 +133,7 @@ struct RawWorkload {
             try audit(id, action, now: now)
             if action != "start" { try notify(id, action, to: action == "approve" ? assignee : "m1", now: now) }
             if timerCount == 0 {
-                try db.run("DELETE FROM timers WHERE item_id = ? AND state = 'pending'", [.text(id)])
+                try db.run("DELETE FROM timers WHERE record = ? AND state = 'pending'", [.text("work_item:" + id)])
             } else {
                 try timers(id, due: due, count: timerCount)
             }

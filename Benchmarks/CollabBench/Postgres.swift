@@ -228,8 +228,12 @@ extension Bench {
                 var perItem: [Double] = []
                 for schema in [engineSchema, rawSchema] {
                     let items = "SELECT id FROM \(schema).work_items WHERE state = '\(state)'"
+                    // Timers belong to a record ("work_item:<id>"); the other tables name the item.
+                    let owner = table == "timers" ? "record" : "item_id"
+                    let owners = table == "timers"
+                        ? "SELECT 'work_item:' || id FROM \(schema).work_items WHERE state = '\(state)'" : items
                     let rows = try await raw.connection.query(PostgresQuery(unsafeSQL: """
-                        SELECT (SELECT count(*) FROM \(schema).\(table) WHERE item_id IN (\(items)))::float8
+                        SELECT (SELECT count(*) FROM \(schema).\(table) WHERE \(owner) IN (\(owners)))::float8
                             / greatest(1, (SELECT count(*) FROM (\(items)) AS i))::float8
                         """), logger: quiet).get().rows
                     perItem.append(try rows.first?.decode(Double.self) ?? 0)

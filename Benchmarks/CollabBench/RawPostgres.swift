@@ -107,14 +107,18 @@ struct RawPostgresWorkload: Sendable {
 
     func timers(_ id: String, due: Int64, count: Int) async throws {
         let ids = (0..<count).map { "\(id)|t\($0)|\(due)" }
+        let record = "work_item:" + id
         try await run("""
-            DELETE FROM timers WHERE item_id = \(id) AND state = 'pending' AND NOT (id = ANY(\(ids)))
+            DELETE FROM timers WHERE record = \(record) AND state = 'pending' AND NOT (id = ANY(\(ids)))
             """)
         for timer in ids {
             try await run("""
-                INSERT INTO timers (id, item_id, organization_id, kind, fire_at, state)
-                VALUES (\(timer), \(id), \("acme"), \("overdue"), \(due), 'pending')
-                ON CONFLICT (id) DO UPDATE SET fire_at = excluded.fire_at WHERE timers.state = 'pending'
+                INSERT INTO timers (id, record, organization_id, kind, detail, fire_at, state)
+                VALUES (\(timer), \(record), \("acme"), \("overdue"), '', \(due), 'pending')
+                ON CONFLICT (id) DO UPDATE SET fire_at = excluded.fire_at,
+                    claim_token = CASE WHEN timers.fire_at = excluded.fire_at THEN timers.claim_token END,
+                    lease_until = CASE WHEN timers.fire_at = excluded.fire_at THEN timers.lease_until END
+                WHERE timers.state = 'pending'
                 """)
         }
     }
