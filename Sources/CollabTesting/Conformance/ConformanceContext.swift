@@ -214,7 +214,9 @@ final class ConformanceContext: @unchecked Sendable {
 
     /// Claims the timers due at `now` (on `store`, this check's store by default) and returns the claim of `id`,
     /// failing the check when the claim does not hand it out.
-    func claim(_ id: String, now: Date, lease: Duration = .seconds(60), owner: String = "conformance",
+    /// The default lease is an hour: long enough that no check but the lease checks ever sees it run out, even
+    /// under the thread sanitizer on a loaded machine.
+    func claim(_ id: String, now: Date, lease: Duration = .seconds(3_600), owner: String = "conformance",
         on other: (any CollabStorage)? = nil) async throws -> TimerClaim
     {
         let claims = try await (other ?? store).claimDueTimers(now: now, limit: 100, lease: lease, owner: owner)

@@ -176,7 +176,7 @@ extension WorkflowEngine {
     }
 
     /// Fires one claimed timer; `nil` if its claim no longer holds (another scheduler rescued it after the lease
-    /// ran out, it fired, or it was cancelled or moved meanwhile).
+    /// ran out, it fired, or it was cancelled or moved meanwhile) or its effect met a concurrent change.
     func fire(_ claim: TimerClaim) async throws(CollabError) -> FiredTimer? {
         let timer = claim.timer
         do {
@@ -188,7 +188,10 @@ extension WorkflowEngine {
             logger.debug("timer fired", metadata: ["timer": "\(timer.id)", "notified": "\(fired.notified.count)"])
             return fired
         } catch where error.code == .conflict {
-            logger.debug("timer not fired: its claim no longer holds", metadata: ["timer": "\(timer.id)", "reason": "\(error.message)"])
+            // Its claim was lost (rescued, fired, moved) — or the effect met a concurrent change of its record:
+            // then the claim still holds and goes back, so the next round tries the timer again at once.
+            logger.debug("timer not fired", metadata: ["timer": "\(timer.id)", "reason": "\(error.message)"])
+            try? await store.releaseTimerClaims([claim])
             return nil
         }
     }
