@@ -482,7 +482,11 @@ private func writeSample(to url: URL) throws -> ExpectedWorkbook {
         }
     }
 
-    @Test("200,000 rows stream to the file without memory growing with the rows")
+    // The bound is on the whole test process's resident size: under the thread sanitizer (shadow memory, every
+    // other suite running beside it) that measures the sanitizer, not the export. `swift test` checks it.
+    @Test("200,000 rows stream to the file without memory growing with the rows",
+          .disabled(if: ProcessInfo.processInfo.environment["COLLAB_SANITIZER"] == "thread",
+                    "resident size is not the export's under the thread sanitizer"))
     func streaming() throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
