@@ -91,13 +91,8 @@ extension PostgresStore {
         let row = try await connection.rows(
             "SELECT state, claim_token FROM timers WHERE id = \(firing.timerID)", logger
         ).first
-        let timer = "timer '\(firing.timerID)'"
-        guard let row else { throw CollabError(.conflict, "\(timer) was cancelled") }
-        if try row.value("state", as: String.self) != "pending" { throw CollabError(.conflict, "\(timer) has already fired") }
-        if try row.value("claim_token", as: String?.self) != firing.claim.token {
-            throw CollabError(.conflict, "\(timer) is no longer claimed by claim '\(firing.claim.token)': it was rescued or moved")
-        }
-        throw CollabError(.conflict, "the claim of \(timer) ran out before it was acknowledged")
+        throw firing.refused(
+            state: try row?.value("state", as: String.self), token: try row?.value("claim_token", as: String?.self) ?? nil)
     }
 
     static func timer(from row: PostgresRandomAccessRow) throws -> ScheduledTimer {

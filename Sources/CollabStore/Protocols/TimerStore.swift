@@ -176,4 +176,16 @@ public struct TimerFiring: Hashable, Sendable {
 
     /// The timer's id.
     public var timerID: String { claim.timer.id }
+
+    /// The `conflict` a store throws when this acknowledgement is refused, saying why from the timer's stored
+    /// `state` and claim `token` (`nil` state: no such timer). Both stores word it alike.
+    package func refused(state: String?, token: String?) -> CollabError {
+        let timer = "timer '\(timerID)'"
+        guard let state else { return CollabError(.conflict, "\(timer) was cancelled") }
+        if state != "pending" { return CollabError(.conflict, "\(timer) has already fired") }
+        if token != claim.token {
+            return CollabError(.conflict, "\(timer) is no longer claimed by claim '\(claim.token)': it was rescued or moved")
+        }
+        return CollabError(.conflict, "the claim of \(timer) ran out before it was acknowledged")
+    }
 }

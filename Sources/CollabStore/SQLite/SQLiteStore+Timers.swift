@@ -48,19 +48,9 @@ extension SQLiteStore {
             WHERE id = ? AND state = 'pending' AND claim_token = ? AND lease_until > ?
             """, [firing.firedAt.storedMilliseconds, firing.timerID, firing.claim.token, storeNow.storedMilliseconds])
         if changed == 0 {
-            throw CollabError(.conflict, Self.lostClaimMessage(
-                firing, state: try Row.fetchOne(db, sql: "SELECT state, claim_token, lease_until FROM timers WHERE id = ?",
-                    arguments: [firing.timerID]).map { ($0["state"], $0["claim_token"], $0["lease_until"]) }))
+            let row = try Row.fetchOne(db, sql: "SELECT state, claim_token FROM timers WHERE id = ?", arguments: [firing.timerID])
+            throw firing.refused(state: row?["state"], token: row?["claim_token"])
         }
-    }
-
-    /// Why an acknowledgement was refused, from the timer's row (state, claim token, lease end).
-    static func lostClaimMessage(_ firing: TimerFiring, state row: (String, String?, Int64?)?) -> String {
-        let timer = "timer '\(firing.timerID)'"
-        guard let (state, token, _) = row else { return "\(timer) was cancelled" }
-        if state != "pending" { return "\(timer) has already fired" }
-        if token != firing.claim.token { return "\(timer) is no longer claimed by claim '\(firing.claim.token)': it was rescued or moved" }
-        return "the claim of \(timer) ran out before it was acknowledged"
     }
 
     static func timer(from row: Row) throws -> ScheduledTimer {
@@ -94,9 +84,11 @@ extension SQLiteStore {
                     self.logger.error("timer skipped: unreadable", metadata: ["timer": "\(id)"])
                     continue
                 }
-                try db.run("UPDATE timers SET claim_token = ?, claim_owner = ?, lease_until = ? WHERE id = ?",
-                    [token, owner, until.storedMilliseconds, id])
                 claims.append(TimerClaim(timer: timer, token: token, owner: owner, leaseExpiresAt: until))
+            }
+            if !claims.isEmpty {
+                try db.run("UPDATE timers SET claim_token = ?, claim_owner = ?, lease_until = ? WHERE id IN \(Self.inJSONList)",
+                    [token, owner, until.storedMilliseconds, Self.jsonList(claims.map(\.timer.id))])
             }
             return claims
         }
