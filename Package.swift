@@ -98,7 +98,10 @@ let package = Package(
             dependencies: ["CollabStorePostgres", "CollabTesting", "CollabWorkflow"]),
         .testTarget(
             name: "CollabWorkflowTests",
-            dependencies: ["CollabWorkflow", "CollabTesting", "CollabReports", "CollabContention"]),
+            dependencies: [
+                "CollabWorkflow", "CollabTesting", "CollabReports", "CollabContention", "CollabStorePostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]),
         .testTarget(name: "CollabReportsTests", dependencies: ["CollabReports", "CollabTesting"]),
     ],
     swiftLanguageModes: [.v6]

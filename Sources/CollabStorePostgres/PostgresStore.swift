@@ -296,6 +296,11 @@ public final class PostgresStore: Service {
         case "40001"?, "40P01"?:
             return CollabError(.storageUnavailable,
                 "the transaction kept running into others and was given up (\(detail)); nothing was written")
+        case "22021"?, "22P05"?:
+            // A text holding U+0000 (or a character the database's encoding lacks): it can be neither
+            // stored nor compared, so it matches nothing a caller stored.
+            return CollabError(.invalidInput,
+                "a text value holds a character the database cannot store, such as U+0000 (\(detail)); nothing was written")
         case "53100"?:
             return CollabError(.storageFull, "the database's disk is full (\(detail)); nothing was written")
         case "57014"?:

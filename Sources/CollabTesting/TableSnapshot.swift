@@ -20,6 +20,13 @@ public struct TableSnapshot: Equatable, Sendable, CustomStringConvertible {
     /// One line per row, `table row`, tables in name order and the rows of each table sorted.
     public let rows: [String]
 
+    /// A snapshot of `rows` as another store renders them: one line per row, `table row`, tables in name
+    /// order and the rows of each table sorted (the order is the caller's to keep; see
+    /// ``HarnessStorage/Opening/snapshot``).
+    public init(rows: [String]) {
+        self.rows = rows
+    }
+
     /// Reads every row of every table of the SQLite database at `databasePath` (tables whose names start
     /// with `sqlite_` are left out).
     ///
@@ -51,11 +58,4 @@ public struct TableSnapshot: Equatable, Sendable, CustomStringConvertible {
 
     /// The rows, one a line.
     public var description: String { rows.map { $0 + "\n" }.joined() }
-}
-
-extension TestHarness {
-    /// A ``TableSnapshot`` of the harness's database.
-    public func tableSnapshot() async throws(CollabError) -> TableSnapshot {
-        try await TableSnapshot(databasePath: databasePath)
-    }
 }

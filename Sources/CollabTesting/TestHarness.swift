@@ -3,10 +3,10 @@ import CollabStore
 import CollabWorkflow
 import Foundation
 
-/// A complete Collab for a test: an SQLite file in a fresh temporary folder, a ``ManualClock``,
-/// sequential identifiers, an engine, and builders for the directory and work items.
+/// A complete Collab for a test: a store (by default an SQLite file in a fresh temporary folder), a
+/// ``ManualClock``, sequential identifiers, an engine, and builders for the directory and work items.
 ///
-/// The folder is deleted when the harness is released.
+/// The folder is deleted, and a store opened by a ``HarnessStorage`` closed, when the harness is released.
 ///
 /// ```swift
 /// let harness = try TestHarness()
@@ -15,21 +15,32 @@ import Foundation
 /// let worker = try await harness.addMember("worker", in: org.id)
 /// let item = try await harness.engine.create(harness.draft(assignees: [worker.id]), by: boss.id)
 /// ```
+///
+/// To run the same test on another store (PostgreSQL, or a host's own), build the harness with a
+/// ``HarnessStorage``: `try await TestHarness(storage: myStorage)`.
 public final class TestHarness: Sendable {
-    /// The temporary folder holding the database.
+    /// The temporary folder of the harness (it holds the database when the store is SQLite).
     public let folder: URL
-    /// The database file.
-    public let databasePath: String
-    /// The store.
-    public let store: SQLiteStore
+    /// The SQLite database file, or `nil` when the harness runs on another store.
+    public let databasePath: String?
+    /// The store the engine runs on.
+    public let store: any CollabStorage
+    /// The SQLite store, or `nil` when the harness runs on another store.
+    public let sqliteStore: SQLiteStore?
     /// The clock; advance it to move time.
     public let clock: ManualClock
     /// The identifier generator (`id-1`, `id-2`, ...).
     public let identifiers: SequentialIdentifierGenerator
     /// An engine on the store, the clock and the identifiers.
     public let engine: WorkflowEngine
+    /// Reads a snapshot of every table, when the storage can.
+    private let snapshot: (@Sendable () async throws(CollabError) -> TableSnapshot)?
+    /// Opens another instance of the store, when the storage can.
+    private let openPeer: (@Sendable () async throws -> any CollabStorage)?
+    /// Closes the store, when the storage opened one that needs closing.
+    private let close: (@Sendable () async -> Void)?
 
-    /// Creates a harness with a new database.
+    /// Creates a harness with a new SQLite database.
     ///
     /// - Parameter durability: `synchronous=NORMAL` by default, unlike ``SQLiteStore``'s default of
     ///   `FULL`: a test harness commits thousands of times and NORMAL commits about twice as fast. NORMAL
@@ -41,21 +52,73 @@ public final class TestHarness: Sendable {
         engineConfiguration: WorkflowEngine.Configuration = WorkflowEngine.Configuration(),
         now: Date = Date(timeIntervalSince1970: 1_767_225_600)
     ) throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("collab-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        databasePath = folder.appendingPathComponent("collab.sqlite").path
+        folder = try Self.makeFolder()
         clock = ManualClock(now: now)
-        var configuration = SQLiteStore.Configuration()
-        configuration.durability = durability
-        // One time for the whole world: timer claims run out on the same virtual clock the engine plans on.
-        configuration.clock = clock
-        store = try SQLiteStore(path: databasePath, configuration: configuration)
+        let opened = try HarnessStorage.openSQLite(in: folder, clock: clock, durability: durability)
+        databasePath = opened.path
+        sqliteStore = opened.store
+        store = opened.store
+        snapshot = nil
+        openPeer = nil
+        close = nil
         identifiers = SequentialIdentifierGenerator()
         engine = WorkflowEngine(store: store, clock: clock, identifiers: identifiers, configuration: engineConfiguration)
     }
 
+    /// Creates a harness on the store `storage` opens: the same engine, clock, identifiers and builders as
+    /// on SQLite.
+    ///
+    /// - Throws: what `storage` throws when it cannot open its store.
+    public init(
+        storage: HarnessStorage,
+        engineConfiguration: WorkflowEngine.Configuration = WorkflowEngine.Configuration(),
+        now: Date = Date(timeIntervalSince1970: 1_767_225_600)
+    ) async throws {
+        let folder = try Self.makeFolder()
+        let clock = ManualClock(now: now)
+        let opening: HarnessStorage.Opening
+        do {
+            opening = try await storage.open(clock, folder)
+        } catch {
+            try? FileManager.default.removeItem(at: folder)
+            throw error
+        }
+        self.folder = folder
+        self.clock = clock
+        store = opening.store
+        sqliteStore = opening.store as? SQLiteStore
+        databasePath = opening.databasePath
+        snapshot = opening.snapshot
+        openPeer = opening.openPeer
+        close = opening.close
+        identifiers = SequentialIdentifierGenerator()
+        engine = WorkflowEngine(store: store, clock: clock, identifiers: identifiers, configuration: engineConfiguration)
+    }
+
+    private static func makeFolder() throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("collab-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
     deinit {
         try? FileManager.default.removeItem(at: folder)
+        if let close {
+            Task { await close() }
+        }
+    }
+
+    /// A ``TableSnapshot`` of every table of the harness's store: read from the SQLite file directly, or
+    /// through the snapshot its ``HarnessStorage`` supplies.
+    ///
+    /// - Throws: `CollabError.Code.storageUnavailable` when the store cannot be read, or when the harness's
+    ///   storage supplies no snapshot.
+    public func tableSnapshot() async throws(CollabError) -> TableSnapshot {
+        if let snapshot { return try await snapshot() }
+        guard let databasePath else {
+            throw CollabError(.storageUnavailable, "the harness's storage does not supply table snapshots")
+        }
+        return try await TableSnapshot(databasePath: databasePath)
     }
 
     /// Moves the clock forward by `duration`, firing every timer that falls due on the way at its own
@@ -109,10 +172,24 @@ public final class TestHarness: Sendable {
     }
 
     /// Opens a second store on the same database file (as another process would).
+    ///
+    /// - Throws: `CollabError.Code.storageUnavailable` when the harness does not run on SQLite.
     public func reopenStore() throws -> SQLiteStore {
+        guard let databasePath else {
+            throw CollabError(.storageUnavailable, "the harness does not run on SQLite: there is no file to reopen")
+        }
         var configuration = SQLiteStore.Configuration()
         configuration.clock = clock
         return try SQLiteStore(path: databasePath, configuration: configuration)
+    }
+
+    /// Opens a second store on the same database (as another process or machine would): another
+    /// `SQLiteStore` on the file, or what the harness's ``HarnessStorage`` opens as a peer.
+    ///
+    /// - Throws: `CollabError.Code.storageUnavailable` when the harness's storage cannot open a peer.
+    public func openPeerStore() async throws -> any CollabStorage {
+        if let openPeer { return try await openPeer() }
+        return try reopenStore()
     }
 
     /// Adds an organization.

@@ -57,13 +57,16 @@ public struct Workplace: Sendable {
     /// A member of partnerco.
     public static let partner: Member.ID = "amy"
 
-    /// Builds the workplace on a new ``TestHarness`` whose engine has `configuration`.
+    /// Builds the workplace on a new ``TestHarness`` on `storage` (an SQLite file by default) whose engine
+    /// has `configuration`.
     ///
     /// - Throws: `CollabError.Code.storageUnavailable` naming the cause when the harness's temporary folder
     ///   or database cannot be created.
-    public init(configuration: WorkflowEngine.Configuration = WorkflowEngine.Configuration()) async throws(CollabError) {
+    public init(
+        storage: HarnessStorage = .sqlite, configuration: WorkflowEngine.Configuration = WorkflowEngine.Configuration()
+    ) async throws(CollabError) {
         do {
-            harness = try TestHarness(engineConfiguration: configuration)
+            harness = try await TestHarness(storage: storage, engineConfiguration: configuration)
             try await Self.populate(harness)
         } catch let error as CollabError {
             throw error
@@ -238,9 +241,10 @@ public struct Footprint: Equatable, Sendable {
 
 extension TestHarness {
     /// A harness where `count` items were assigned to `worker` by `boss` (both of organization `acme`), so
-    /// that `count` notifications wait in the outbox: the starting point of dispatcher and hook tests.
-    public static func outbox(_ count: Int) async throws -> TestHarness {
-        let h = try TestHarness()
+    /// that `count` notifications wait in the outbox: the starting point of dispatcher and hook tests. The
+    /// harness runs on `storage` (an SQLite file by default).
+    public static func outbox(_ count: Int, storage: HarnessStorage = .sqlite) async throws -> TestHarness {
+        let h = try await TestHarness(storage: storage)
         try await h.addOrganization("acme")
         try await h.addMember("boss", in: "acme")
         try await h.addMember("worker", in: "acme")

@@ -140,6 +140,10 @@ extension TeeStore: CollabStorage {
         try await primary.unreadRecordNotices(for: memberID)
     }
 
+    func storedNotices(of memberID: Member.ID) async throws(CollabError) -> [Notice] {
+        try await primary.storedNotices(of: memberID)
+    }
+
     func unreadNoticeIDs(_ ids: [Notice.ID]?, of memberID: Member.ID) async throws(CollabError) -> [Notice.ID] {
         try await primary.unreadNoticeIDs(ids, of: memberID)
     }

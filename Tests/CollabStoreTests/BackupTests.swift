@@ -25,7 +25,7 @@ import Testing
             return written
         }
         let path = workplace.harness.folder.appendingPathComponent("backup.sqlite").path
-        try await workplace.harness.store.backup(to: path, pagesPerStep: 1)
+        try await workplace.harness.sqlite.backup(to: path, pagesPerStep: 1)
         #expect(try await writer.value == 40)
 
         let copy = try SQLiteStore(path: path)
@@ -35,7 +35,7 @@ import Testing
         #expect(try await copy.organization("acme") != nil)
 
         // A backup never overwrites.
-        let error = await #expect(throws: CollabError.self) { try await workplace.harness.store.backup(to: path) }
+        let error = await #expect(throws: CollabError.self) { try await workplace.harness.sqlite.backup(to: path) }
         #expect(error?.code == .alreadyExists)
     }
 

@@ -82,7 +82,7 @@ import Testing
         let h = try await harness()
         _ = try await h.store.commit(ChangeSet(settings: stored(Self.custom(), version: 1, at: h)))
         let revision = try await h.store.settingsRevision()
-        let before = try await dump(h.databasePath)
+        let before = try await dump(h.sqlitePath)
 
         for version in [1, 3] {
             var change = ChangeSet(settings: stored(OrganizationSettings(), version: version, at: h))
@@ -91,7 +91,7 @@ import Testing
             #expect(error?.code == .conflict)
             #expect(error?.message.contains("version 1") == true, "\(String(describing: error))")
         }
-        #expect(try await dump(h.databasePath) == before)
+        #expect(try await dump(h.sqlitePath) == before)
         #expect(try await h.store.settingsRevision() == revision)
         #expect(try await h.store.settings(of: "acme")?.settings == Self.custom())
     }
@@ -102,14 +102,14 @@ import Testing
         let planned = try await h.store.settingsRevision()
         // Another process saves settings (of any organization) after the change was planned.
         _ = try await h.store.commit(ChangeSet(settings: stored(Self.custom(), version: 1, in: "globex", at: h)))
-        let before = try await dump(h.databasePath)
+        let before = try await dump(h.sqlitePath)
 
         var change = ChangeSet()
         change.auditEvents = [event("audit-stale", at: h)]
         change.settingsRevision = planned
         let error = await #expect(throws: CollabError.self) { try await h.store.commit(change) }
         #expect(error?.code == .staleSettings)
-        #expect(try await dump(h.databasePath) == before)
+        #expect(try await dump(h.sqlitePath) == before)
 
         change.settingsRevision = try await h.store.settingsRevision()
         #expect(try await h.store.commit(change) == .committed)
@@ -120,7 +120,7 @@ import Testing
     func atomicWithTheChange() async throws {
         let h = try await harness()
         let revision = try await h.store.settingsRevision()
-        let before = try await dump(h.databasePath)
+        let before = try await dump(h.sqlitePath)
 
         // The change's last part fails (the timer it claims to fire does not exist).
         var change = ChangeSet(settings: stored(Self.custom(), version: 1, at: h))
@@ -132,7 +132,7 @@ import Testing
             firedAt: h.clock.now())
         let error = await #expect(throws: CollabError.self) { try await h.store.commit(change) }
         #expect(error?.code == .conflict)
-        #expect(try await dump(h.databasePath) == before)
+        #expect(try await dump(h.sqlitePath) == before)
         #expect(try await h.store.settings(of: "acme") == nil)
         #expect(try await h.store.settingsRevision() == revision)
 
@@ -163,12 +163,12 @@ import Testing
     func forwardCompatibleBody() async throws {
         let h = try await harness()
         _ = try await h.store.commit(ChangeSet(settings: stored(Self.custom(), version: 1, at: h)))
-        try await DatabaseQueue(path: h.databasePath).write { db in
+        try await DatabaseQueue(path: h.sqlitePath).write { db in
             try db.execute(sql: "UPDATE organization_settings SET body = '{}' WHERE organization_id = 'acme'")
         }
         #expect(try await h.store.settings(of: "acme")?.settings == OrganizationSettings.default)
 
-        try await DatabaseQueue(path: h.databasePath).write { db in
+        try await DatabaseQueue(path: h.sqlitePath).write { db in
             try db.execute(sql: "UPDATE organization_settings SET body = 'not json' WHERE organization_id = 'acme'")
         }
         let error = await #expect(throws: CollabError.self) { try await h.store.settings(of: "acme") }

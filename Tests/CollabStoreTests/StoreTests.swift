@@ -10,12 +10,12 @@ import Testing
     @Test("a file store runs in WAL mode with synchronous=FULL by default, NORMAL when asked")
     func durability() async throws {
         let h = try TestHarness(durability: .full)
-        #expect(try await h.store.effectiveSynchronousLevel() == 2)
+        #expect(try await h.sqlite.effectiveSynchronousLevel() == 2)
         var configuration = SQLiteStore.Configuration()
         configuration.durability = .normal
         let fast = try SQLiteStore(path: h.folder.appendingPathComponent("fast.sqlite").path, configuration: configuration)
         #expect(try await fast.effectiveSynchronousLevel() == 1)
-        let mode = try await DatabaseQueue(path: h.databasePath).read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+        let mode = try await DatabaseQueue(path: h.sqlitePath).read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
     }
 
@@ -123,7 +123,7 @@ import Testing
         try await h.addMember("boss", in: "acme")
         try await h.addMember("worker", in: "acme")
         let item = try await h.engine.workItems.create(h.draft(assignees: ["worker"]), by: "boss")
-        let before = try await dump(h.databasePath)
+        let before = try await dump(h.sqlitePath)
 
         var moved = item
         moved.state = .accepted
@@ -140,7 +140,7 @@ import Testing
         } catch {
             #expect(error.code == .alreadyExists, "\(error)")
         }
-        #expect(try await dump(h.databasePath) == before)
+        #expect(try await dump(h.sqlitePath) == before)
         #expect(try await h.store.workItem(item.id)?.state == .assigned)
     }
 
@@ -166,13 +166,13 @@ import Testing
         let key = IdempotencyKey(actorID: "boss", key: "k")
         let recorded = RecordedResult(command: "test", fingerprint: "f", payload: Data("first".utf8))
         #expect(try await h.store.commit(ChangeSet(idempotency: IdempotencyRecord(key: key, result: recorded))) == .committed)
-        let before = try await dump(h.databasePath)
+        let before = try await dump(h.sqlitePath)
         var again = ChangeSet(idempotency: IdempotencyRecord(
             key: key, result: RecordedResult(command: "test", fingerprint: "f", payload: Data("second".utf8))))
         again.auditEvents = [AuditEvent(id: "never", organizationID: "acme", itemID: nil, actorID: "boss", action: "x",
             fromState: nil, toState: nil, occurredAt: h.clock.now())]
         #expect(try await h.store.commit(again) == .replayed(recorded))
-        #expect(try await dump(h.databasePath) == before)
+        #expect(try await dump(h.sqlitePath) == before)
     }
 
     @Test("lists page through every visible item exactly once, in deadline order")

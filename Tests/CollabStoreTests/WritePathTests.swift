@@ -63,13 +63,13 @@ import Testing
         try await h.addOrganization("acme")
         var configuration = SQLiteStore.Configuration()
         change(&configuration)
-        return (h, try SQLiteStore(path: h.databasePath, configuration: configuration))
+        return (h, try SQLiteStore(path: h.sqlitePath, configuration: configuration))
     }
 
     @Test("a write that finds the file locked by another connection waits without holding up its thread, then commits")
     func writeWaitsForAForeignLock() async throws {
         let (h, store) = try await acme { $0.busyTimeout = .seconds(30) }
-        let lock = try ForeignLock(path: h.databasePath)
+        let lock = try ForeignLock(path: h.sqlitePath)
         // The write and the reads share one thread: had the write waited for the lock on it, the reads
         // (and the release of the lock after them) could not run until a watchdog released the lock. The
         // watchdog only ends such a hang: its bound is generous (a busy machine cannot trip it) and it
@@ -108,7 +108,7 @@ import Testing
     func manyWritesWaitForAForeignLock() async throws {
         let h = try TestHarness()
         try await h.addOrganization("acme")
-        let lock = try ForeignLock(path: h.databasePath)
+        let lock = try ForeignLock(path: h.sqlitePath)
         let store = h.store
         let count = ProcessInfo.processInfo.activeProcessorCount * 2 + 2
         let writes = (0..<count).map { n in
@@ -129,7 +129,7 @@ import Testing
             $0.busyTimeout = .milliseconds(100)
             $0.busyRetries = 1
         }
-        let lock = try ForeignLock(path: h.databasePath)
+        let lock = try ForeignLock(path: h.sqlitePath)
         do {
             try await store.save(Department(id: "ops", organizationID: "acme", name: "Operations"))
             Issue.record("a write committed while another connection held the lock")

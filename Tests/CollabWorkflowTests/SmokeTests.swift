@@ -7,7 +7,7 @@ import Testing
 @Suite struct SmokeTests {
     @Test("an item goes from created to approved")
     func happyPath() async throws {
-        let h = try TestHarness()
+        let h = try await TestHarness(storage: .underTest)
         let org = try await h.addOrganization("acme")
         let boss = try await h.addMember("boss", in: org.id)
         let worker = try await h.addMember("worker", in: org.id)

@@ -9,7 +9,7 @@ import Testing
 @Suite(.timeLimit(.minutes(10))) struct TestingToolsTests {
     @Test("a failure pattern decides per call")
     func failurePattern() async throws {
-        let h = try await TestHarness.outbox(4)
+        let h = try await TestHarness.outbox(4, storage: .underTest)
         // Fails every first attempt, and every call to the third notification's first two attempts.
         let hook = RecordingNotificationHook { _, delivery in
             delivery.attempt == 1 || (delivery.notice.title.contains("Task 2") && delivery.attempt == 2)
@@ -27,7 +27,7 @@ import Testing
     func seededRate() async throws {
         // COLLAB_SEED overrides the documented default seed.
         let seed = ProcessInfo.processInfo.environment["COLLAB_SEED"].flatMap { UInt64($0) } ?? 20_261_203
-        let h = try await TestHarness.outbox(200)
+        let h = try await TestHarness.outbox(200, storage: .underTest)
         let first = RecordingNotificationHook(name: "first", failureRate: 0.3, seed: seed)
         let second = RecordingNotificationHook(name: "second", failureRate: 0.3, seed: seed)
         let dispatcher = try h.engine.makeDispatcher(hooks: [first, second], configuration: .quiet())
@@ -41,7 +41,7 @@ import Testing
 
     @Test("the delivery state of one notification: status, attempts, last error, hooks that accepted it")
     func deliveryState() async throws {
-        let h = try await TestHarness.outbox(1)
+        let h = try await TestHarness.outbox(1, storage: .underTest)
         let mail = RecordingNotificationHook(name: "mail")
         let chat = RecordingNotificationHook(name: "chat", failures: 1)
         let dispatcher = try h.engine.makeDispatcher(hooks: [mail, chat], configuration: .quiet())

@@ -30,6 +30,11 @@ public protocol InboxStore: Sendable {
     /// first (in commit order), not paged: the engine re-checks them against the record's rules.
     func unreadRecordNotices(for memberID: Member.ID) async throws(CollabError) -> [Notice]
 
+    /// Every notification stored for `memberID`, read or not, oldest first (in commit order), whatever the
+    /// member may see now (a deactivated member's too), not paged: for tests and operators' tools, never to
+    /// show to the member (their inbox is ``inbox(for:visibleIn:unreadOnly:page:)``).
+    func storedNotices(of memberID: Member.ID) async throws(CollabError) -> [Notice]
+
     /// Which of `ids` (every one when `nil`) are notifications of `memberID` not read yet, oldest first (in
     /// commit order): what a read mark (``ChangeSet/readMarks``) would change. Ids of other members'
     /// notifications, of read ones and unknown ids are left out.

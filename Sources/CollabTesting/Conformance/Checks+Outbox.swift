@@ -316,6 +316,21 @@ extension StoreConformance {
             try ctx.equal(try await ctx.store.unreadRecordNotices(for: "worker"), [records[0], records[2]],
                 "the unread record notices")
         },
+        Check(.inbox, "stored-notices",
+            "storedNotices returns every notification of the member, read or not, with or without a record, oldest first, and no one else's.") { ctx in
+            try await ctx.basicWorld()
+            let first = try await ctx.itemWithNotices(["worker", "rev"])
+            var record = ctx.notice(nil, kind: Notice.Kind(rawValue: "announcement"), at: ctx.at(5))
+            record.record = .announcement(Announcement.ID("a-1"))
+            try await ctx.send([record])
+            let second = try await ctx.itemWithNotices(["worker"], at: ctx.at(9))
+            _ = try await ctx.store.markRead([first[0].id], of: "worker", at: ctx.at(10))
+            try ctx.equal(try await ctx.store.storedNotices(of: "worker").map(\.id), [first[0].id, record.id, second[0].id],
+                "the worker's notifications")
+            try ctx.equal(try await ctx.store.storedNotices(of: "worker").first?.readAt, ctx.at(10), "the read time kept")
+            try ctx.equal(try await ctx.store.storedNotices(of: "rev").map(\.id), [first[1].id], "the reviewer's")
+            try ctx.equal(try await ctx.store.storedNotices(of: "nobody"), [], "an unknown member's")
+        },
         Check(.inbox, "inbox-unread-only",
             "inbox(unreadOnly: true) leaves out read notifications; the read ones carry their read time.") { ctx in
             try await ctx.basicWorld()

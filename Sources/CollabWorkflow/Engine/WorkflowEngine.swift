@@ -175,6 +175,13 @@ public struct WorkflowEngine: Sendable {
     func surface(_ action: WorkItemAction, _ viewer: Member.ID, filter: WorkItemFilter)
         async throws(CollabError) -> (Subject, VisibilityScope)
     {
+        // A NUL is in no stored text (every text a caller stores is refused with one), and PostgreSQL cannot
+        // even compare one: a filter holding one is refused the same way on every store.
+        for (field, value) in [("assigneeID", filter.assigneeID?.rawValue), ("departmentID", filter.departmentID?.rawValue),
+                               ("tag", filter.tag)]
+        where value?.unicodeScalars.contains("\u{0}") == true {
+            throw CollabError(.invalidInput, "filter.\(field) contains the control character U+0")
+        }
         let subject = try await subject(viewer)
         let scope = try configuration.accessControl.surface(
             .workItem(action), for: subject, usesInternalFields: filter.usesInternalFields)

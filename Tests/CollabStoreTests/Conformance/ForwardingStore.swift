@@ -144,6 +144,10 @@ class ForwardingStore: CollabStorage, @unchecked Sendable {
     func unreadRecordNotices(for memberID: Member.ID) async throws(CollabError) -> [Notice] {
         try await base.unreadRecordNotices(for: memberID)
     }
+
+    func storedNotices(of memberID: Member.ID) async throws(CollabError) -> [Notice] {
+        try await base.storedNotices(of: memberID)
+    }
     // MessageStore
     func unreadNoticeIDs(_ ids: [Notice.ID]?, of memberID: Member.ID) async throws(CollabError) -> [Notice.ID] {
         try await base.unreadNoticeIDs(ids, of: memberID)

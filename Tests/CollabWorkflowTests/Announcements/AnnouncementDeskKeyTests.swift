@@ -58,7 +58,7 @@ let announcementWrites: [ScenarioKeyCase] = [
 
     @Test("two acknowledgements of one member at the same time commit one: one audit event, the same receipt")
     func concurrentAcknowledgements() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         var ids: [Announcement.ID] = []
         for n in 0..<20 { ids.append(Announcement.ID(try await published(w, "Policy \(n)", acknowledged: true))) }
         let engine = w.engine

@@ -140,7 +140,7 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
                 expected: [secondAdmin, "chen", "wu"]),
         ])
     func audience(_ testCase: AudienceCase) async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         try await w.h.addMember(secondAdmin, in: "acme", administrator: true)
         let published = try await w.engine.announcements.publish(notice(to: testCase.audience), by: Workplace.admin)
 
@@ -158,7 +158,7 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
 
     @Test("deactivated members are not recipients, and cannot be named")
     func deactivatedMembers() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         try await w.deactivate(Workplace.assignee)
         let toMobile = try await w.engine.announcements.publish(notice(to: .department("eng-mobile")), by: Workplace.admin)
         #expect(try await w.recipients(of: toMobile.id) == ["sun", "zhang", "zheng"])
@@ -178,7 +178,7 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
 
     @Test("members of other organizations never receive, see or list an announcement")
     func outsiders() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let published = try await w.engine.announcements.publish(notice(to: .organization), by: Workplace.admin)
         for outsider in [Workplace.stranger, Workplace.partner] {
             #expect(try await w.h.notices(of: outsider).isEmpty)
@@ -206,7 +206,7 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
 
     @Test("a department head publishes for their department to it, its sub-departments and their members")
     func headMayPublishDownwards() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let toEng = try await w.engine.announcements.publish(notice(to: .department("eng"), for: "eng"), by: Workplace.engHead)
         #expect(try await w.recipients(of: toEng.id) == ["li", "sun", "zhang", "zheng"])
         #expect(toEng.publisherDepartmentID == "eng" && toEng.authorID == Workplace.engHead)
@@ -244,7 +244,7 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
             PublishCase("bob", "as a member of another organization", .organization, for: nil),
         ])
     func forbiddenPublications(_ testCase: PublishCase) async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let before = try await w.announcementFootprint()
         await expectFailure(.forbidden, "\(testCase.testDescription)") {
             try await w.engine.announcements.publish(notice(to: testCase.audience, for: testCase.department), by: testCase.author)
@@ -255,7 +255,7 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
 
     @Test("invalid input fails once listing every problem, and writes nothing")
     func invalidInput() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let before = try await w.announcementFootprint()
         let error = await expectFailure(.invalidInput) {
             try await w.engine.announcements.publish(notice(
@@ -296,7 +296,7 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
 
     @Test("an urgent announcement notifies each recipient urgently about the announcement, and hooks get that urgency")
     func urgentDelivery() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let urgent = try await w.engine.announcements.publish(
             notice("Fire drill at 3 pm", to: .department("eng-mobile"), urgency: .urgent), by: Workplace.admin)
         #expect(urgent.urgency == .urgent)
@@ -331,7 +331,7 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
 
     @Test("reach counts recipients, deliveries, reads and acknowledgements, overall and per department")
     func reachFigures() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         try await w.addSalesRep()
         let published = try await w.engine.announcements.publish(
             notice(to: AnnouncementAudience(departments: [.init("eng"), .init("sales")]),
@@ -382,7 +382,7 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
 
     @Test("reach of an announcement without acknowledgement lists nobody as unacknowledged; members in no department come last")
     func reachWithoutAcknowledgement() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let published = try await w.engine.announcements.publish(
             notice(to: AnnouncementAudience(departments: [.init("sales")], memberIDs: ["wang", "chen"])),
             by: Workplace.admin)
@@ -399,7 +399,7 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
 
     @Test("reach is shown to the author, administrators, auditors and heads of the publishing department only")
     func reachVisibility() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         // A second head of eng-mobile, so a head of the publishing department other than the author exists.
         try await w.h.addMember("xu", in: "acme", departments: [DepartmentMembership("eng-mobile", role: .head)])
         let published = try await w.engine.announcements.publish(notice(to: .department("eng-mobile"), for: "eng-mobile"),
@@ -422,7 +422,7 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
 
     @Test("published announcements: an author lists their own, administrators and auditors every one")
     func publishedLists() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let byAdmin = try await w.engine.announcements.publish(notice(to: .organization), by: Workplace.admin)
         w.h.clock.advance(by: .seconds(60))
         let bySun = try await w.engine.announcements.publish(notice(to: .department("eng-mobile"), for: "eng-mobile"),
@@ -438,7 +438,7 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
 
     @Test("reminder goes to those who have not acknowledged; at the deadline their heads are told once who is missing")
     func acknowledgementEscalation() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         try await w.addSalesRep()
         let start = w.now
         let published = try await w.engine.announcements.publish(
@@ -534,7 +534,7 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
 
     @Test("when everyone acknowledged before the deadline, nobody is reminded or escalated")
     func everyoneAcknowledged() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let published = try await w.engine.announcements.publish(
             notice(to: .department("eng-mobile"), acknowledgeBy: w.now.addingTimeInterval(7200)), by: Workplace.admin)
         for member in try await w.recipients(of: published.id) {
@@ -556,7 +556,7 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
 
     @Test("a missing member of a department without a head is escalated to the parent's head; one in no department to the author")
     func escalationWithoutHead() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         try await w.h.addDepartment("eng-web", in: "acme", parent: "eng")
         try await w.h.addMember("hu", in: "acme", departments: [DepartmentMembership("eng-web")], name: "Hu Jun")
         let published = try await w.engine.announcements.publish(
@@ -583,7 +583,7 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
 
     @Test("without a reminder lead only the deadline fires")
     func noReminder() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let published = try await w.engine.announcements.publish(
             notice(to: .department("eng-mobile"), acknowledgeBy: w.now.addingTimeInterval(7200), reminderLead: nil),
             by: Workplace.admin)
@@ -597,7 +597,7 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
 
     @Test("a reminder lead longer than the time left sends no reminder; the deadline still escalates")
     func reminderLeadBeyondNow() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let published = try await w.engine.announcements.publish(
             notice(to: .department("eng-mobile"), acknowledgeBy: w.now.addingTimeInterval(1800),
                 reminderLead: .seconds(3600)),
@@ -616,7 +616,7 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
 
     @Test("a deactivated administrator may not publish")
     func deactivatedAuthor() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         try await w.deactivate(Workplace.admin)
         let before = try await w.announcementFootprint()
         await expectFailure(.forbidden) { try await w.engine.announcements.publish(notice(to: .organization), by: Workplace.admin) }
@@ -627,7 +627,7 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
 
     @Test("opening records the first read and marks the notification read")
     func opening() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let published = try await w.engine.announcements.publish(notice(to: .department("eng-mobile")), by: Workplace.admin)
         let start = w.now
         let opened = try await w.engine.announcements.open(published.id, by: Workplace.assignee)
@@ -644,7 +644,7 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
 
     @Test("acknowledging twice changes nothing the second time")
     func acknowledgeTwice() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let published = try await w.engine.announcements.publish(
             notice(to: .department("eng-mobile"), acknowledgeBy: w.now.addingTimeInterval(86_400)), by: Workplace.admin)
         let before = try await w.engine.announcements.received(for: Workplace.assignee).items
@@ -664,7 +664,7 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
 
     @Test("acknowledging an announcement that asks no acknowledgement is an invalid transition; nothing is written")
     func acknowledgeWithoutRequirement() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let published = try await w.engine.announcements.publish(notice(to: .department("eng-mobile")), by: Workplace.admin)
         await expectFailure(.invalidTransition) { try await w.engine.announcements.acknowledge(published.id, by: Workplace.assignee) }
         #expect(try await w.h.store.receipt(of: published.id, for: Workplace.assignee)?.acknowledgedAt == nil)
@@ -673,7 +673,7 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
 
     @Test("a non-recipient cannot open or acknowledge: not found unless they may see it, then forbidden")
     func nonRecipients() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let published = try await w.engine.announcements.publish(
             notice(to: .department("eng-mobile"), acknowledgeBy: w.now.addingTimeInterval(86_400)), by: Workplace.admin)
         // Who may not see it at all: it does not exist for them.
@@ -706,7 +706,7 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
 
     @Test("an open racing an acknowledgement never loses the acknowledgement (receipts only gain instants)")
     func openRacesAcknowledge() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         var ids: [Announcement.ID] = []
         for n in 0..<40 {
             ids.append(try await w.engine.announcements.publish(
@@ -739,7 +739,7 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
 
     @Test("a member's list shows pinned first, then newest first")
     func listOrder() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         var ids: [Announcement.ID] = []
         for n in 1...4 {
             ids.append(try await w.engine.announcements.publish(notice("Notice \(n)", to: .department("eng-mobile")),
@@ -771,7 +771,7 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
 
     @Test("only the author and administrators pin or expire an announcement; the version moves on each change")
     func managePermissions() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let published = try await w.engine.announcements.publish(notice(to: .department("eng-mobile"), for: "eng-mobile"),
             by: Workplace.mobileHead)
         // Recipients, an auditor and the head of the parent department see it but may not manage it.
@@ -800,7 +800,7 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
 
     @Test("an expired announcement leaves the members' lists but stays with includeExpired, and in the reach")
     func expiry() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let older = try await w.engine.announcements.publish(notice("Older", to: .department("eng-mobile")), by: Workplace.admin)
         w.h.clock.advance(by: .seconds(60))
         let published = try await w.engine.announcements.publish(notice("Canteen closed", to: .department("eng-mobile")),
@@ -833,7 +833,7 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
 
     @Test("an announcement published with an expiry leaves the lists when it comes")
     func draftExpiry() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let published = try await w.engine.announcements.publish(
             notice(to: .department("eng-mobile"), expiresAt: w.now.addingTimeInterval(1800)), by: Workplace.admin)
         #expect(try await w.listed(Workplace.peer) == [published.id])
@@ -846,7 +846,7 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
 
     @Test("publishing again under the same idempotency key returns the first announcement and publishes nothing")
     func idempotentPublish() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let draft = notice(to: .department("eng-mobile"), acknowledgeBy: w.now.addingTimeInterval(7200))
         let first = try await w.engine.announcements.publish(draft, by: Workplace.admin, idempotencyKey: "office-move-1")
         let after = try await w.announcementFootprint()
@@ -876,7 +876,7 @@ struct PublishCase: Sendable, CustomTestStringConvertible {
 
     @Test("paging through a member's announcements returns each exactly once, in list order", arguments: [1, 2, 3])
     func paging(limit: Int) async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         var published: [Announcement.ID] = []
         for n in 0..<9 {
             let announcement = try await w.engine.announcements.publish(

@@ -37,7 +37,7 @@ import Testing
             }
             return await group.reduce(into: []) { $0 += $1 }
         }
-        let figures = try await verify(outcomes, store: h.store, engine: h.engine, items: items)
+        let figures = try await verify(outcomes, store: try h.sqlite, engine: h.engine, items: items)
         print("concurrency (8 tasks): \(figures), seed \(Self.seed)")
     }
 
@@ -52,7 +52,7 @@ import Testing
             #expect(FileManager.default.createFile(atPath: output.path, contents: nil))
             let process = Process()
             process.executableURL = worker
-            process.arguments = ["contend", h.databasePath, "\(Self.seed &+ UInt64(n) &* 7_919)", "\(600 * Self.scale)"]
+            process.arguments = ["contend", try h.sqlitePath, "\(Self.seed &+ UInt64(n) &* 7_919)", "\(600 * Self.scale)"]
                 + items.map(\.rawValue)
             process.standardOutput = try FileHandle(forWritingTo: output)
             process.standardError = FileHandle.nullDevice
@@ -68,7 +68,7 @@ import Testing
             outcomes += try lines.dropLast().map { try JSONDecoder().decode(Outcome.self, from: Data($0.utf8)) }
         }
         #expect(outcomes.count == 2 * 600 * Self.scale)
-        let figures = try await verify(outcomes, store: h.store, engine: h.engine, items: items)
+        let figures = try await verify(outcomes, store: try h.sqlite, engine: h.engine, items: items)
         print("concurrency (2 processes): \(figures), seed \(Self.seed)")
     }
 

@@ -47,7 +47,7 @@ import Testing
         for round in 0..<kills {
             let process = Process()
             process.executableURL = worker
-            process.arguments = [h.databasePath, "\(UInt64(round) * 1_000_000)"]
+            process.arguments = [try h.sqlitePath, "\(UInt64(round) * 1_000_000)"]
             let output = Pipe()
             process.standardOutput = output
             process.standardError = FileHandle.nullDevice
@@ -62,7 +62,7 @@ import Testing
             acknowledged += complete.split(separator: "\n").compactMap(Acknowledged.init)
             synchronousLevels.formUnion(complete.split(separator: "\n").filter { $0.hasPrefix("synchronous ") }.map(String.init))
 
-            let integrity = try await DatabaseQueue(path: h.databasePath).read { db in
+            let integrity = try await DatabaseQueue(path: h.sqlitePath).read { db in
                 try String.fetchAll(db, sql: "PRAGMA integrity_check")
             }
             #expect(integrity == ["ok"], "round \(round): \(integrity)")
@@ -72,8 +72,8 @@ import Testing
         #expect(synchronousLevels == ["synchronous 2"], "the worker ran at \(synchronousLevels.sorted())")
 
         // Every acknowledged change is there, with its audit event and notification.
-        let store = try SQLiteStore(path: h.databasePath)
-        let notified = try await DatabaseQueue(path: h.databasePath).read { db in
+        let store = try SQLiteStore(path: h.sqlitePath)
+        let notified = try await DatabaseQueue(path: h.sqlitePath).read { db in
             Set(try String.fetchAll(db, sql: "SELECT item_id FROM notifications WHERE kind = 'assigned' AND recipient_id = 'worker'"))
         }
         for ack in acknowledged {
@@ -91,7 +91,7 @@ import Testing
             }
         }
         // Nothing half-written: every item's state is the one its audit trail ends in.
-        let items = try await DatabaseQueue(path: h.databasePath).read { db in
+        let items = try await DatabaseQueue(path: h.sqlitePath).read { db in
             try String.fetchAll(db, sql: "SELECT id FROM work_items")
         }
         for id in items.map(WorkItem.ID.init(rawValue:)) {
@@ -104,7 +104,7 @@ import Testing
         let hook = RecordingNotificationHook()
         let dispatcher = try NotificationDispatcher(store: store, hooks: [hook])
         let report = try await dispatcher.deliverDue()
-        let pending = try await DatabaseQueue(path: h.databasePath).read { db in
+        let pending = try await DatabaseQueue(path: h.sqlitePath).read { db in
             try Int.fetchOne(db, sql: "SELECT count(*) FROM notifications WHERE delivery_state = 'pending'") ?? -1
         }
         #expect(pending == 0)

@@ -43,13 +43,13 @@ enum HostRuleChecks {
     static func workplace(refusing action: RecordAction) async throws -> Workplace {
         var configuration = WorkflowEngine.Configuration()
         configuration.accessControl = AccessControl(rules: [Refuse(action: action)])
-        return try await Workplace(configuration: configuration)
+        return try await Workplace(storage: .underTest, configuration: configuration)
     }
 
     static func refusedByHostRule(_ test: HostRuleCase) async throws {
         let w = try await workplace(refusing: test.action)
         let ids = try await test.write.prepare(w)
-        let before = try await TableSnapshot(databasePath: w.h.databasePath)
+        let before = try await w.h.tableSnapshot()
         for key in [nil, "host-rule-1"] as [String?] {
             let error = await expectFailure(.forbidden, "\(test.testDescription), key \(key ?? "none")") {
                 _ = try await test.write.write(w, ids, key, 0)
@@ -57,7 +57,7 @@ enum HostRuleChecks {
             #expect(error?.message.contains("host-refuses-one-action") == true, "\(error?.message ?? "")")
             #expect(error?.message.contains("\(test.action)") == true, "\(error?.message ?? "")")
         }
-        let after = try await TableSnapshot(databasePath: w.h.databasePath)
+        let after = try await w.h.tableSnapshot()
         #expect(after.differences(from: before).isEmpty, "\(after.differences(from: before))")
     }
 
@@ -65,8 +65,8 @@ enum HostRuleChecks {
         #expect(test.unrelated != test.action)
         let w = try await workplace(refusing: test.unrelated)
         let ids = try await test.write.prepare(w)
-        let before = try await TableSnapshot(databasePath: w.h.databasePath)
+        let before = try await w.h.tableSnapshot()
         _ = try await test.write.write(w, ids, "host-rule-1", 0)
-        #expect(try await TableSnapshot(databasePath: w.h.databasePath) != before, "the write wrote nothing")
+        #expect(try await w.h.tableSnapshot() != before, "the write wrote nothing")
     }
 }

@@ -41,7 +41,7 @@ import Testing
     @Test("hostile values end in a typed error or in exactly the data given, and a refusal changes nothing")
     func hostileValues() async throws {
         let seed = ProcessInfo.processInfo.environment["COLLAB_SEED"].flatMap { UInt64($0) } ?? 20_261_201
-        let h = try TestHarness()
+        let h = try await TestHarness(storage: .underTest)
         try await h.addOrganization("acme")
         try await h.addMember("boss", in: "acme")
         try await h.addMember("worker", in: "acme")
@@ -51,7 +51,7 @@ import Testing
         var accepted = 0
         var refused = 0
         for n in 0..<cases {
-            let before = try await tableSnapshot(h.databasePath)
+            let before = try await h.tableSnapshot()
             do {
                 switch n % 5 {
                 case 0, 1:
@@ -89,7 +89,7 @@ import Testing
             } catch let error as CollabError {
                 refused += 1
                 #expect([.invalidInput, .notFound, .forbidden].contains(error.code), "case \(n): \(error)")
-                #expect(try await tableSnapshot(h.databasePath) == before, "case \(n) was refused but changed data")
+                #expect(try await h.tableSnapshot() == before, "case \(n) was refused but changed data")
             } catch {
                 Issue.record("case \(n): an untyped error \(error)")
             }

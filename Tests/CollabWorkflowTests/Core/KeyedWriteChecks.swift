@@ -44,10 +44,10 @@ func resultJSON(_ value: some Encodable) throws -> Data {
 func expectReplayWritesNothing(_ write: KeyedWrite, sourceLocation: SourceLocation = #_sourceLocation) async throws {
     let s = try await write.prepare()
     let first = try await s.write("key-1")
-    let before = try await tableSnapshot(s.h.databasePath)
+    let before = try await s.h.tableSnapshot()
     let again = try await s.write("key-1")
     #expect(again == first, "the replay returns the first result", sourceLocation: sourceLocation)
-    #expect(try await tableSnapshot(s.h.databasePath) == before, "the replay writes nothing",
+    #expect(try await s.h.tableSnapshot() == before, "the replay writes nothing",
         sourceLocation: sourceLocation)
 }
 
@@ -55,11 +55,11 @@ func expectReplayWritesNothing(_ write: KeyedWrite, sourceLocation: SourceLocati
 func expectOtherPayloadRefused(_ write: KeyedWrite, sourceLocation: SourceLocation = #_sourceLocation) async throws {
     let s = try await write.prepare()
     _ = try await s.write("key-1")
-    let before = try await tableSnapshot(s.h.databasePath)
+    let before = try await s.h.tableSnapshot()
     await expectFailure(.idempotencyKeyReused, "\(write.name) with another payload", sourceLocation: sourceLocation) {
         _ = try await s.other("key-1")
     }
-    #expect(try await tableSnapshot(s.h.databasePath) == before, sourceLocation: sourceLocation)
+    #expect(try await s.h.tableSnapshot() == before, sourceLocation: sourceLocation)
 }
 
 /// (c) A deactivated actor is refused (`forbidden`) with every table unchanged: a fresh write, with a key or
@@ -76,17 +76,17 @@ func expectDeactivatedActorRefused(_ write: KeyedWrite, sourceLocation: SourceLo
         member.isActive = false
         try await setup.h.store.save(member)
     }
-    let before = try await tableSnapshot(s.h.databasePath)
+    let before = try await s.h.tableSnapshot()
     for key in ["key-2", nil] as [String?] {
         await expectFailure(.forbidden, "\(write.name) by a deactivated actor, key \(key ?? "none")",
             sourceLocation: sourceLocation) {
             _ = try await s.write(key)
         }
     }
-    #expect(try await tableSnapshot(s.h.databasePath) == before, sourceLocation: sourceLocation)
-    let recordedBefore = try await tableSnapshot(recorded.h.databasePath)
+    #expect(try await s.h.tableSnapshot() == before, sourceLocation: sourceLocation)
+    let recordedBefore = try await recorded.h.tableSnapshot()
     await expectFailure(.forbidden, "\(write.name) replayed for a deactivated actor", sourceLocation: sourceLocation) {
         _ = try await recorded.write("key-1")
     }
-    #expect(try await tableSnapshot(recorded.h.databasePath) == recordedBefore, sourceLocation: sourceLocation)
+    #expect(try await recorded.h.tableSnapshot() == recordedBefore, sourceLocation: sourceLocation)
 }

@@ -65,19 +65,19 @@ func expectHostRuleRefuses(_ write: PortalHostRuleWrite, sourceLocation: SourceL
     let rule = SwitchedHostRule()
     let s = try await write.prepare(rule)
     rule.deny(write.action)
-    let before = try await tableSnapshot(s.h.databasePath)
+    let before = try await s.h.tableSnapshot()
     let error = await expectFailure(write.refusal, "\(write.name) with \(write.action) denied by the host",
         sourceLocation: sourceLocation) { try await s.write() }
     #expect(error?.message.contains("test-denies-one-action") == false,
         "the refusal reads as the desk's own, not the host rule's reason", sourceLocation: sourceLocation)
-    #expect(try await tableSnapshot(s.h.databasePath) == before, "a refused write changes nothing",
+    #expect(try await s.h.tableSnapshot() == before, "a refused write changes nothing",
         sourceLocation: sourceLocation)
 
     let otherRule = SwitchedHostRule()
     let passing = try await write.prepare(otherRule)
     otherRule.deny(write.otherAction)
-    let unchanged = try await tableSnapshot(passing.h.databasePath)
+    let unchanged = try await passing.h.tableSnapshot()
     try await passing.write()
-    #expect(try await tableSnapshot(passing.h.databasePath) != unchanged,
+    #expect(try await passing.h.tableSnapshot() != unchanged,
         "\(write.name) passes while the host rule denies \(write.otherAction)", sourceLocation: sourceLocation)
 }

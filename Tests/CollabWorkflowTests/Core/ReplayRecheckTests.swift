@@ -32,7 +32,7 @@ import Testing
         moved.organizationID = "globex"
         moved.departments = []
         await #expect(throws: CollabError.self) { try await w.h.store.save(moved) }
-        try await DatabaseQueue(path: w.h.databasePath).write { db in
+        try await DatabaseQueue(path: w.h.sqlitePath).write { db in
             try db.execute(sql: "DELETE FROM department_memberships WHERE member_id = ?", arguments: [member.rawValue])
             try db.execute(sql: "UPDATE members SET organization_id = 'globex' WHERE id = ?", arguments: [member.rawValue])
         }

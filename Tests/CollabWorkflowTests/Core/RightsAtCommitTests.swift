@@ -22,7 +22,7 @@ final class Race: Sendable {
     func engine(on h: TestHarness) throws -> WorkflowEngine {
         var configuration = SQLiteStore.Configuration()
         configuration.statementObserver = { [self] sql in observe(sql) }
-        let store = try SQLiteStore(path: h.databasePath, configuration: configuration)
+        let store = try SQLiteStore(path: h.sqlitePath, configuration: configuration)
         return WorkflowEngine(store: store, clock: h.clock, identifiers: h.identifiers)
     }
 

@@ -34,37 +34,37 @@ struct ScenarioKeyCase: Sendable, CustomTestStringConvertible {
 /// every table of the database (``tableSnapshot(_:)``).
 enum ScenarioKeyChecks {
     static func replayWritesNothing(_ write: ScenarioKeyCase) async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let ids = try await write.prepare(w)
         let first = try await write.write(w, ids, "retry-1", 0)
-        let after = try await tableSnapshot(w.h.databasePath)
+        let after = try await w.h.tableSnapshot()
         let replayed = try await write.write(w, ids, "retry-1", 0)
         #expect(replayed == first)
-        #expect(try await tableSnapshot(w.h.databasePath) == after)
+        #expect(try await w.h.tableSnapshot() == after)
     }
 
     static func otherPayloadIsRefused(_ write: ScenarioKeyCase) async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let ids = try await write.prepare(w)
         _ = try await write.write(w, ids, "retry-1", 0)
-        let after = try await tableSnapshot(w.h.databasePath)
+        let after = try await w.h.tableSnapshot()
         await expectFailure(.idempotencyKeyReused, "\(write.testDescription), another payload under the same key") {
             _ = try await write.write(w, ids, "retry-1", 1)
         }
-        #expect(try await tableSnapshot(w.h.databasePath) == after)
+        #expect(try await w.h.tableSnapshot() == after)
     }
 
     static func deactivatedActorIsRefused(_ write: ScenarioKeyCase) async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let ids = try await write.prepare(w)
         try await w.deactivate(write.actor)
-        let before = try await tableSnapshot(w.h.databasePath)
+        let before = try await w.h.tableSnapshot()
         await expectFailure(.forbidden, "\(write.testDescription) by a deactivated actor, without a key") {
             _ = try await write.write(w, ids, nil, 0)
         }
         await expectFailure(.forbidden, "\(write.testDescription) by a deactivated actor, with a key") {
             _ = try await write.write(w, ids, "retry-2", 0)
         }
-        #expect(try await tableSnapshot(w.h.databasePath) == before)
+        #expect(try await w.h.tableSnapshot() == before)
     }
 }

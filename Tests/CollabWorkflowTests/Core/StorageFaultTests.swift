@@ -22,7 +22,7 @@ import Testing
         var configuration = SQLiteStore.Configuration()
         configuration.durability = .normal
         configuration.storageFaults = faults
-        let store = try SQLiteStore(path: h.databasePath, configuration: configuration)
+        let store = try SQLiteStore(path: h.sqlitePath, configuration: configuration)
         let engine = WorkflowEngine(store: store, clock: h.clock, identifiers: h.identifiers)
 
         var injected = 0
@@ -31,7 +31,7 @@ import Testing
         func everyStep(_ name: String, _ command: () async throws -> Void) async throws {
             commands += 1
             for step in 1...3_000 {
-                let before = try await tableSnapshot(h.databasePath)
+                let before = try await h.tableSnapshot()
                 let firedBefore = faults.fired
                 faults.interrupt(afterSteps: step)
                 do {
@@ -43,7 +43,7 @@ import Testing
                     faults.disarm()
                     injected += 1
                     #expect(error.code == .storageInterrupted, "\(name), step \(step): \(error)")
-                    #expect(try await tableSnapshot(h.databasePath) == before, "\(name), step \(step), left a change behind")
+                    #expect(try await h.tableSnapshot() == before, "\(name), step \(step), left a change behind")
                 }
             }
             Issue.record("\(name) never completed")
@@ -82,24 +82,24 @@ import Testing
         try await h.addMember("boss", in: "acme")
         try await h.addMember("worker", in: "acme")
         _ = try await h.engine.workItems.create(h.draft(assignees: ["worker"]), by: "boss")
-        try await h.store.writer.writeWithoutTransaction { db in
+        try await h.sqlite.writer.writeWithoutTransaction { db in
             let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
             try db.execute(sql: "PRAGMA max_page_count = \(pages)")
         }
         var failure: CollabError?
         for n in 0..<500 {
-            let before = try await tableSnapshot(h.databasePath)
+            let before = try await h.tableSnapshot()
             do {
                 _ = try await h.engine.workItems.create(h.draft(title: "Item \(n)",
                                                       assignees: ["worker"]), by: "boss")
             } catch {
                 failure = error
-                #expect(try await tableSnapshot(h.databasePath) == before, "a create that found the disk full left a change")
+                #expect(try await h.tableSnapshot() == before, "a create that found the disk full left a change")
                 break
             }
         }
         #expect(failure?.code == .storageFull, "\(String(describing: failure))")
-        try await h.store.writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA max_page_count = 1073741823") }
+        try await h.sqlite.writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA max_page_count = 1073741823") }
         let item = try await h.engine.workItems.create(h.draft(title: "After the disk was freed", assignees: ["worker"]), by: "boss")
         #expect(try await h.store.workItem(item.id)?.title == "After the disk was freed")
     }

@@ -26,9 +26,9 @@ import Testing
 
     @Test("a title of one letter and 500,000 combining marks is refused and nothing is written")
     func combiningMarkTitleIsRefused() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let anchor = try await w.item(.inProgress)
-        let before = try await tableSnapshot(w.h.databasePath)
+        let before = try await w.h.tableSnapshot()
         #expect(Self.zalgoTitle.count == 1 && Self.zalgoTitle.utf8.count == 1_000_001)
         let error = await expectFailure(.invalidInput) {
             _ = try await w.engine.workItems.create(Self.plainDescription(w.draft(Self.zalgoTitle)), by: W.initiator)
@@ -41,16 +41,16 @@ import Testing
         let run = try #require(problems.first { $0.kind == .malformed })
         #expect(run.message == "has a run of 500000 combining marks, at most 8 in a row are allowed")
         #expect(error.map { "\($0)".utf8.count < 2_000 } == true, "the error does not echo the megabyte")
-        #expect(try await tableSnapshot(w.h.databasePath) == before)
+        #expect(try await w.h.tableSnapshot() == before)
         _ = anchor
     }
 
     @Test("a 1 MB description and a 1 MB comment of few characters are refused and nothing is written")
     func megabyteDescriptionAndCommentAreRefused() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.item(.inProgress)
         #expect(Self.megabyteText.count == 6_000 && Self.megabyteText.utf8.count == 1_086_000)
-        let before = try await tableSnapshot(w.h.databasePath)
+        let before = try await w.h.tableSnapshot()
         var draft = w.draft()
         draft.description = Self.megabyteText
         let create = await expectFailure(.invalidInput) { _ = try await w.engine.workItems.create(draft, by: W.initiator) }
@@ -65,12 +65,12 @@ import Testing
             _ = try await w.engine.workItems.reportProgress(item.id, by: W.assignee, text: Self.megabyteText, percent: 10)
         }
         #expect(progress?.problems.map(\.kind) == [.tooLong])
-        #expect(try await tableSnapshot(w.h.databasePath) == before)
+        #expect(try await w.h.tableSnapshot() == before)
     }
 
     @Test("a 200-character Chinese title is accepted and read back as given")
     func chineseTitleIsAccepted() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let title = String(repeating: "季度计划与设备维护", count: 23).prefix(200)
         #expect(title.count == 200 && title.utf8.count == 600)
         let item = try await w.engine.workItems.create(w.draft(String(title)), by: W.initiator)
@@ -84,9 +84,9 @@ import Testing
     @Test("text with a left-to-right or right-to-left mark, Arabic letter mark or line separator is refused",
         arguments: ["\u{200E}", "\u{200F}", "\u{061C}", "\u{2028}", "\u{2029}"])
     func invisibleDirectionMarksAreRefused(_ mark: String) async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.item(.inProgress)
-        let before = try await tableSnapshot(w.h.databasePath)
+        let before = try await w.h.tableSnapshot()
         let create = await expectFailure(.invalidInput) {
             _ = try await w.engine.workItems.create(Self.plainDescription(w.draft("invoice\(mark)fdp.exe")), by: W.initiator)
         }
@@ -97,6 +97,6 @@ import Testing
             _ = try await w.engine.workItems.comment(on: item.id, by: W.assignee, "see\(mark)below")
         }
         #expect(comment?.problems.map(\.kind) == [.malformed])
-        #expect(try await tableSnapshot(w.h.databasePath) == before)
+        #expect(try await w.h.tableSnapshot() == before)
     }
 }

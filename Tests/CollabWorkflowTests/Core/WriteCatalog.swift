@@ -103,13 +103,13 @@ enum WriteCatalog {
 
     /// Two items of `state`, created by the initiator for the assignee in `eng-mobile`.
     private static func twoItems(_ state: WorkItemState) async throws -> (Workplace, WorkItem.ID, WorkItem.ID) {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         return (w, try await w.item(state).id, try await w.item(state).id)
     }
 
     static let workItems: [WriteCase] = [
         WriteCase(name: "workItems.create", supportsKey: true) {
-            let w = try await Workplace()
+            let w = try await Workplace(storage: .underTest)
             return StagedWrite(w, actor: W.initiator,
                 run: { engine, key in try await engine.workItems.create(w.draft("Plan A"), by: W.initiator, idempotencyKey: key) },
                 other: { engine, key in try await engine.workItems.create(w.draft("Plan B"), by: W.initiator, idempotencyKey: key) })
@@ -249,7 +249,7 @@ enum WriteCatalog {
                 other: { engine, key in try await engine.workItems.unwatch(b, by: W.peer, idempotencyKey: key) })
         },
         WriteCase(name: "workItems.importItems", supportsKey: true) {
-            let w = try await Workplace()
+            let w = try await Workplace(storage: .underTest)
             return StagedWrite(w, actor: W.initiator,
                 run: { engine, key in try await engine.workItems.importItems([w.draft("Imported A")], by: W.initiator, idempotencyKey: key) },
                 other: { engine, key in try await engine.workItems.importItems([w.draft("Imported B")], by: W.initiator, idempotencyKey: key) })
@@ -280,13 +280,13 @@ enum WriteCatalog {
 
     static let settings: [WriteCase] = [
         WriteCase(name: "settings.setExternalCollaboration", supportsKey: true) {
-            let w = try await Workplace()
+            let w = try await Workplace(storage: .underTest)
             return StagedWrite(w, actor: W.admin,
                 run: { engine, key in try await engine.settings.setExternalCollaboration("partnerco", enabled: false, by: W.admin, idempotencyKey: key) },
                 other: { engine, key in try await engine.settings.setExternalCollaboration("partnerco", enabled: true, by: W.admin, idempotencyKey: key) })
         },
         WriteCase(name: "settings.save", supportsKey: true) {
-            let w = try await Workplace()
+            let w = try await Workplace(storage: .underTest)
             var slow = OrganizationSettings()
             slow.ticketServiceTargets = TicketServiceTargets(all: .init(firstResponse: .seconds(8 * 3600), resolution: .seconds(40 * 3600)))
             var fast = OrganizationSettings()
@@ -307,7 +307,7 @@ enum WriteCatalog {
 
     /// A workplace with two announcements to the whole of acme, asking for an acknowledgement, by the admin.
     private static func twoAnnouncements() async throws -> (Workplace, Announcement.ID, Announcement.ID) {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let a = try await w.engine.announcements.publish(announcement("Release freeze", w), by: W.admin)
         let b = try await w.engine.announcements.publish(announcement("Office move", w), by: W.admin)
         return (w, a.id, b.id)
@@ -315,7 +315,7 @@ enum WriteCatalog {
 
     static let announcements: [WriteCase] = [
         WriteCase(name: "announcements.publish", supportsKey: true) {
-            let w = try await Workplace()
+            let w = try await Workplace(storage: .underTest)
             let freeze = announcement("Release freeze", w), move = announcement("Office move", w)
             return StagedWrite(w, actor: W.admin,
                 run: { engine, key in try await engine.announcements.publish(freeze, by: W.admin, idempotencyKey: key) },
@@ -352,7 +352,7 @@ enum WriteCatalog {
 
     static let meetings: [WriteCase] = [
         WriteCase(name: "meetings.recordMeeting", supportsKey: true) {
-            let w = try await Workplace()
+            let w = try await Workplace(storage: .underTest)
             let now = w.now
             @Sendable func meeting(_ title: String) -> MeetingDraft {
                 MeetingDraft(title: title, startsAt: now.addingTimeInterval(-3600), endsAt: now,
@@ -379,7 +379,7 @@ enum WriteCatalog {
 
     /// A workplace with a saved plan and an incident the admin triggered from it.
     private static func openIncident() async throws -> (Workplace, EmergencyPlan.ID, Incident.ID) {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let saved = try await w.engine.incidents.savePlan(plan("Crash on start"), by: W.admin)
         let incident = try await w.engine.incidents.trigger(saved.id, by: W.admin, triggerKey: "button-1")
         return (w, saved.id, incident.id)
@@ -395,14 +395,14 @@ enum WriteCatalog {
 
     static let emergencies: [WriteCase] = [
         WriteCase(name: "incidents.savePlan", supportsKey: true) {
-            let w = try await Workplace()
+            let w = try await Workplace(storage: .underTest)
             return StagedWrite(w, actor: W.admin,
                 run: { engine, key in try await engine.incidents.savePlan(plan("Crash on start"), by: W.admin, idempotencyKey: key) },
                 other: { engine, key in try await engine.incidents.savePlan(plan("Data loss"), by: W.admin, idempotencyKey: key) })
         },
         // Besides the idempotency key, its `triggerKey` makes a repeated trigger return the first incident.
         WriteCase(name: "incidents.trigger", supportsKey: true) {
-            let w = try await Workplace()
+            let w = try await Workplace(storage: .underTest)
             let saved = try await w.engine.incidents.savePlan(plan("Crash on start"), by: W.admin)
             return StagedWrite(w, actor: W.admin,
                 run: { engine, key in try await engine.incidents.trigger(saved.id, by: W.admin, triggerKey: "button-1", details: "Build 7", idempotencyKey: key) },
@@ -466,7 +466,7 @@ enum WriteCatalog {
 
     /// A workplace where acme's admin invited supplier `supplier-a` (contact `alice`) and shared two orders with it.
     private static func twoOrders() async throws -> (Workplace, PurchaseOrder.ID, PurchaseOrder.ID) {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         try await w.engine.partners.invite(invitation("supplier-a", contact: alice), by: W.admin)
         let a = try await w.engine.orders.share(order("PO-1"), with: "supplier-a", by: W.admin)
         let b = try await w.engine.orders.share(order("PO-2"), with: "supplier-a", by: W.admin)
@@ -475,13 +475,13 @@ enum WriteCatalog {
 
     static let partners: [WriteCase] = [
         WriteCase(name: "partners.invitePartner", supportsKey: true) {
-            let w = try await Workplace()
+            let w = try await Workplace(storage: .underTest)
             return StagedWrite(w, actor: W.admin,
                 run: { engine, key in try await engine.partners.invite(invitation("supplier-a", contact: alice), by: W.admin, idempotencyKey: key) },
                 other: { engine, key in try await engine.partners.invite(invitation("supplier-b", contact: "bert"), by: W.admin, idempotencyKey: key) })
         },
         WriteCase(name: "orders.shareOrder", supportsKey: true) {
-            let w = try await Workplace()
+            let w = try await Workplace(storage: .underTest)
             try await w.engine.partners.invite(invitation("supplier-a", contact: alice), by: W.admin)
             return StagedWrite(w, actor: W.admin,
                 run: { engine, key in try await engine.orders.share(order("PO-1"), with: "supplier-a", by: W.admin, idempotencyKey: key) },
@@ -551,7 +551,7 @@ enum WriteCatalog {
 
     /// A workplace with a ticket desk, customer Lotus Foods (owned by the head of sales) and its contact.
     private static func customer() async throws -> (Workplace, Member.ID) {
-        let w = try await Workplace(configuration: ticketConfiguration())
+        let w = try await Workplace(storage: .underTest, configuration: ticketConfiguration())
         let registration = try await w.engine.customers.recordSignedContract(contract("K-1", contact: "Anna"), by: W.salesHead)
         guard let contact = registration.newContactIDs.first else {
             throw CollabError(.storageCorrupt, "the registration of K-1 added no contact")
@@ -570,7 +570,7 @@ enum WriteCatalog {
     static let customers: [WriteCase] = [
         // Besides the idempotency key, a repeated contract is recognized by its id and changes nothing.
         WriteCase(name: "customers.recordSignedContract", supportsKey: true) {
-            let w = try await Workplace(configuration: ticketConfiguration())
+            let w = try await Workplace(storage: .underTest, configuration: ticketConfiguration())
             return StagedWrite(w, actor: W.salesHead,
                 run: { engine, key in try await engine.customers.recordSignedContract(contract("K-1", contact: "Anna"), by: W.salesHead, idempotencyKey: key) },
                 other: { engine, key in try await engine.customers.recordSignedContract(contract("K-2", contact: "Carl"), by: W.salesHead, idempotencyKey: key) })

@@ -64,7 +64,7 @@ import Testing
         }
         var configuration = WorkflowEngine.Configuration()
         configuration.accessControl = AccessControl(rules: [NoTriggers()])
-        let w = try await Workplace(configuration: configuration)
+        let w = try await Workplace(storage: .underTest, configuration: configuration)
         let plan = try await w.engine.incidents.savePlan(EmergencyPlanDraft(
             name: "Crash on start", severity: .major,
             departments: [

@@ -12,7 +12,7 @@ import Testing
     static func workplace(_ rule: SwitchedHostRule) async throws -> Workplace {
         var configuration = WorkflowEngine.Configuration()
         configuration.accessControl.rules = [rule]
-        return try await Workplace(configuration: configuration)
+        return try await Workplace(storage: .underTest, configuration: configuration)
     }
 
     static let writes: [PortalHostRuleWrite] = [

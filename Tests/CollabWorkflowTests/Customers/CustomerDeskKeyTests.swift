@@ -18,7 +18,7 @@ import Testing
 
     static let writes: [KeyedWrite] = [
         KeyedWrite("customers.recordSignedContract") {
-            let w = try await Workplace()
+            let w = try await Workplace(storage: .underTest)
             return KeyedWriteSetup(h: w.h, actor: Workplace.salesHead,
                 write: { key in
                     try resultJSON(try await w.engine.customers.recordSignedContract(contract("K-1"),

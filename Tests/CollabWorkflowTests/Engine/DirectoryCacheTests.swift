@@ -12,7 +12,7 @@ import Testing
 @Suite struct DirectoryCacheTests {
     /// A harness with an organization, a department headed by "boss", and "worker" and "peer" in it.
     private func workplace() async throws -> TestHarness {
-        let h = try TestHarness()
+        let h = try await TestHarness(storage: .underTest)
         try await h.addOrganization("acme")
         try await h.addDepartment("ops", in: "acme")
         try await h.addDepartment("sales", in: "acme")
@@ -25,7 +25,7 @@ import Testing
     @Test("every kind of directory save moves the revision, through any store on the file; work-item commands do not")
     func revisionMoves() async throws {
         let h = try await workplace()
-        let other = try h.reopenStore()
+        let other = try await h.openPeerStore()
         var last = try await h.store.directoryRevision()
         func moved(_ what: String) async throws {
             let now = try await h.store.directoryRevision()
@@ -80,7 +80,7 @@ import Testing
         let h = try await workplace()
         let item = try await h.engine.workItems.create(h.draft(assignees: ["worker"]), by: "boss")
         try await h.engine.workItems.accept(item.id, by: "worker")  // the worker's subject is now cached
-        let otherProcess = try h.reopenStore()
+        let otherProcess = try await h.openPeerStore()
         try await otherProcess.save(Member(id: "worker", organizationID: "acme", displayName: "worker", handle: "worker",
                                            departments: [DepartmentMembership("ops")], isActive: false))
         do {
@@ -98,7 +98,7 @@ import Testing
         let item = try await h.engine.workItems.create(
             h.draft(title: "Inventory count", assignees: ["worker"], departments: ["ops"]), by: "peer")
         #expect(try await h.engine.workItems.list(as: "boss").items.map(\.id) == [item.id])  // boss heads ops: cached
-        let otherProcess = try h.reopenStore()
+        let otherProcess = try await h.openPeerStore()
         try await otherProcess.save(Member(id: "boss", organizationID: "acme", displayName: "boss", handle: "boss",
                                            departments: [DepartmentMembership("sales", role: .head)]))
         #expect(try await h.engine.workItems.list(as: "boss").items.isEmpty)
@@ -129,7 +129,7 @@ import Testing
         } catch {
             #expect(error.code == .notFound, "\(error)")
         }
-        let otherProcess = try h.reopenStore()
+        let otherProcess = try await h.openPeerStore()
         try await otherProcess.save(Member(id: "worker", organizationID: "acme", displayName: "worker", handle: "worker",
                                            roles: [.administrator], departments: [DepartmentMembership("ops")]))
         try await h.engine.workItems.cancel(item.id, by: "worker", reason: "not needed")
@@ -140,7 +140,7 @@ import Testing
     func newMemberIsKnownAtOnce() async throws {
         let h = try await workplace()
         _ = try await h.engine.workItems.create(h.draft(assignees: ["worker"]), by: "boss")  // the directory is cached
-        let otherProcess = try h.reopenStore()
+        let otherProcess = try await h.openPeerStore()
         try await otherProcess.save(Member(id: "hire", organizationID: "acme", displayName: "New hire", handle: "hire",
                                            departments: [DepartmentMembership("ops")]))
         let item = try await h.engine.workItems.create(h.draft(assignees: ["hire"]), by: "boss")
@@ -150,7 +150,7 @@ import Testing
     @Test("commands racing with directory saves all commit, each under the revision it was planned at")
     func racingSaves() async throws {
         let h = try await workplace()
-        let otherProcess = try h.reopenStore()
+        let otherProcess = try await h.openPeerStore()
         let engine = h.engine
         let draft = h.draft(assignees: ["worker"])
         let commands = Task {

@@ -59,7 +59,7 @@ import Testing
 
     @Test("a member saved into another organization is refused, and never reads the old organization's work")
     func memberMoveIsRefused() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let mover = Workplace.assignee
         _ = try await w.engine.workItems.create(w.draft("Ship the release checklist"), by: Workplace.initiator)
         _ = try await w.engine.announcements.publish(
@@ -92,7 +92,7 @@ import Testing
 
     @Test("a department saved into another organization is refused, and its items stay out of the other's reach")
     func departmentMoveIsRefused() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         _ = try await w.engine.workItems.create(w.draft("Ship the release checklist"), by: Workplace.initiator)
         let before = try #require(try await w.h.store.department("eng-mobile"))
         var moved = before
@@ -126,7 +126,7 @@ import Testing
 
     @Test("an internal organization never becomes an outside one, nor the reverse; partner and customer may swap")
     func organizationKindChange() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         _ = try await w.engine.workItems.create(w.draft("Ship the release checklist"), by: Workplace.initiator)
         for (id, kind) in [("acme", Organization.Kind.partner), ("acme", .customer), ("partnerco", .internal)]
             as [(Organization.ID, Organization.Kind)]
@@ -161,7 +161,7 @@ import Testing
 
     @Test("saving an existing member or department again in its own organization still works")
     func resaveInSameOrganization() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         var member = try #require(try await w.h.store.member(Workplace.assignee))
         member.displayName = "Li Wei (Mobile)"
         member.departments = [DepartmentMembership("sales")]

@@ -10,7 +10,7 @@ import Testing
 @Suite struct RecordTrailTests {
     @Test("announcement, incident, order, partner and customer trails are read by those who may, and by nobody else")
     func trails() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let h = w.h
 
         let announcement = try await w.engine.announcements.publish(AnnouncementDraft(title: "Town hall", body: "Friday 3 pm",
@@ -81,7 +81,7 @@ import Testing
 
     @Test("a member deactivated after an announcement, a meeting and an incident reads none of them")
     func deactivatedMembers() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let announcement = try await w.engine.announcements.publish(AnnouncementDraft(title: "Town hall", body: "Friday",
             audience: .department("eng-mobile")), by: Workplace.admin)
         let meeting = try await w.engine.meetings.record(MeetingDraft(title: "Weekly", startsAt: w.now,

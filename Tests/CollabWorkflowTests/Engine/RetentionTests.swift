@@ -11,14 +11,12 @@ import Testing
     static let day: TimeInterval = 86_400
 
     /// Rows of a table, read straight from the file.
-    func count(_ table: String, in h: TestHarness) throws -> Int {
-        try DatabaseQueue(path: h.databasePath).read { db in
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table)") ?? 0
-        }
+    func count(_ table: String, in h: TestHarness) async throws -> Int {
+        try await rowCount(table, in: h)
     }
 
     func company() async throws -> TestHarness {
-        let h = try TestHarness()
+        let h = try await TestHarness(storage: .underTest)
         try await h.addOrganization("acme")
         try await h.addMember("boss", in: "acme", administrator: true)
         try await h.addMember("worker", in: "acme")
@@ -48,7 +46,8 @@ import Testing
         var report = try await runner.applyRetention()
         #expect(report.deleted.values.reduce(0, +) == 0)
         #expect(report.stamped == 5, "keys get the time retention first sees them")
-        #expect(try count("idempotency_keys", in: h) == 5 && count("notification_hook_deliveries", in: h) == 5)
+        #expect(try await count("idempotency_keys", in: h) == 5)
+        #expect(try await count("notification_hook_deliveries", in: h) == 5)
 
         // Day 20: one more.
         h.clock.advance(by: .seconds(20 * 86_400))
@@ -62,8 +61,8 @@ import Testing
         report = try await runner.applyRetention()
         #expect(report.deleted[.idempotencyKeys] == 5)
         #expect(report.batches >= 3, "five keys, at most two a transaction: \(report.batches) batches")
-        #expect(try count("idempotency_keys", in: h) == 1)
-        #expect(try count("notification_hook_deliveries", in: h) == 6)
+        #expect(try await count("idempotency_keys", in: h) == 1)
+        #expect(try await count("notification_hook_deliveries", in: h) == 6)
 
         // A retry under an expired key is a new command; under a kept key it is still the first result.
         let again = try await h.engine.workItems.create(draft(h, "Old 0"), by: "boss", idempotencyKey: "old-0")
@@ -76,7 +75,7 @@ import Testing
         h.clock.advance(by: .seconds(60 * 86_400))
         report = try await runner.applyRetention()
         #expect(report.deleted[.hookDeliveries] == 5)
-        #expect(try count("notification_hook_deliveries", in: h) == 2)
+        #expect(try await count("notification_hook_deliveries", in: h) == 2)
         #expect(try await h.notices(of: "worker").count == 7)
         #expect(try await h.store.auditTrail(of: first[0].id) == trail)
         #expect(try await h.store.outboxCounts() == OutboxCounts(pending: 0, delivered: 7, parked: 0))
@@ -97,7 +96,7 @@ import Testing
         #expect(batch == RetentionBatch(deleted: 3, stamped: 0))
         batch = try await h.store.deleteExpired(.idempotencyKeys, before: now, now: now, limit: 3)
         #expect(batch == RetentionBatch(deleted: 1, stamped: 0))
-        #expect(try count("idempotency_keys", in: h) == 0)
+        #expect(try await count("idempotency_keys", in: h) == 0)
     }
 
     @Test("read notices go only when the policy says so, and unread, pending and parked ones never")
@@ -137,11 +136,11 @@ import Testing
         for _ in 0..<80 {
             while h.clock.sleeperCount == 0 { await Task.yield() }
             h.clock.advance(by: .seconds(60))
-            if try count("idempotency_keys", in: h) == 0 { break }
+            if try await count("idempotency_keys", in: h) == 0 { break }
         }
         background.cancel()
         await background.value
-        #expect(try count("idempotency_keys", in: h) == 0)
+        #expect(try await count("idempotency_keys", in: h) == 0)
         let elapsed = h.clock.now().timeIntervalSince(Date(timeIntervalSince1970: 1_767_225_600))
         #expect(elapsed >= 3600 && elapsed <= 3600 + 600 + 120, "deleted after \(elapsed) s")
     }

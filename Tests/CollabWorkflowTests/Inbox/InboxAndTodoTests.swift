@@ -26,7 +26,7 @@ import Testing
 
     @Test("the inbox lists a member's notifications newest first, in pages joined by cursors")
     func inboxPaging() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         for n in 1...7 {
             try await w.engine.workItems.create(w.draft("Task \(n)"), by: W.initiator)
             w.h.clock.advance(by: .seconds(60))
@@ -46,7 +46,7 @@ import Testing
 
     @Test("the inbox shows every kind of notification a lifecycle sends, newest first")
     func inboxKinds() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.item(.inProgress, reviewer: W.reviewer)
         try await w.engine.workItems.reportProgress(item.id, by: W.assignee, text: "half", percent: 50)
         let request = try await w.engine.workItems.requestAdjustment(
@@ -64,7 +64,7 @@ import Testing
 
     @Test("unread counts, reading some, reading all; nobody can mark another member's notifications read")
     func readState() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         for n in 1...5 { try await w.engine.workItems.create(w.draft("Task \(n)", assignees: [W.assignee, W.coAssignee]), by: W.initiator) }
         #expect(try await w.engine.inbox.unreadCount(of: W.assignee) == 5)
         let newest = Array(try await w.inbox(W.assignee).prefix(2))
@@ -94,7 +94,7 @@ import Testing
 
     @Test("a malformed inbox cursor is invalid input")
     func badCursor() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let error = await expectFailure(.invalidInput) {
             _ = try await w.engine.inbox.notices(of: W.assignee, page: PageRequest(cursor: "page-2"))
         }
@@ -106,7 +106,7 @@ import Testing
 
     @Test("notifications about an item a member can no longer see leave their inbox and unread count")
     func revokedItemsLeaveTheInbox() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.item(.inProgress)
         try await w.engine.workItems.share(item.id, with: "partnerco", by: W.initiator)
         try await w.engine.workItems.comment(on: item.id, by: W.initiator, "@amy please confirm the dates", visibility: .external)
@@ -119,7 +119,7 @@ import Testing
 
     @Test("the to-do list gives the reason to act on each item: submit a draft, accept, start, work, review, decide")
     func todoReasons() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let draft = try await w.item(.draft)
         let assigned = try await w.item(.assigned)
         let accepted = try await w.item(.accepted)
@@ -144,7 +144,7 @@ import Testing
 
     @Test("one item can need several things from the same member, listed in a fixed order")
     func severalReasons() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.engine.workItems.create(w.draft(assignees: [W.initiator, W.assignee]), by: W.initiator)
         try await w.engine.workItems.requestAdjustment(item.id, by: W.assignee, change: .init(title: "Less"), reason: "busy")
         let entry = try #require(try await w.todo(W.initiator).first)
@@ -155,7 +155,7 @@ import Testing
 
     @Test("the to-do list is ordered by deadline, soonest first, and paged without gaps or repeats")
     func todoOrderAndPaging() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         var expected: [WorkItem.ID] = []
         for day in [15, 3, 9, 12, 6, 9] {
             var draft = w.draft("Due on day \(day)")

@@ -19,16 +19,12 @@ struct RowCounts: Equatable {
 }
 
 func rowCounts(_ h: TestHarness) async throws -> RowCounts {
-    try await DatabaseQueue(path: h.databasePath).read { db in
-        func count(_ table: String) throws -> Int {
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table)") ?? 0
-        }
-        return RowCounts(
-            workItems: try count("work_items"), notifications: try count("notifications"),
-            auditEvents: try count("audit_events"), meetings: try count("meetings"),
-            incidents: try count("incidents"), incidentUpdates: try count("incident_updates"),
-            resourceRequests: try count("resource_requests"), recordTimers: try count("timers WHERE record NOT LIKE 'work_item:%'"))
-    }
+    RowCounts(
+        workItems: try await rowCount("work_items", in: h), notifications: try await rowCount("notifications", in: h),
+        auditEvents: try await rowCount("audit_events", in: h), meetings: try await rowCount("meetings", in: h),
+        incidents: try await rowCount("incidents", in: h), incidentUpdates: try await rowCount("incident_updates", in: h),
+        resourceRequests: try await rowCount("resource_requests", in: h),
+        recordTimers: try await rowCount("timers WHERE record NOT LIKE 'work_item:%'", in: h))
 }
 
 /// The workplace with a plant: `equipment` (head `eqhead`, technician `eqtech`), `production` (head
@@ -48,7 +44,7 @@ private struct Plant {
     static let safety: Member.ID = "safety"
 
     init() async throws {
-        w = try await Workplace()
+        w = try await Workplace(storage: .underTest)
         let h = w.h
         for department in ["equipment", "production", "warehouse", "maintenance"] {
             try await h.addDepartment(Department.ID(department), in: "acme")
@@ -121,12 +117,12 @@ private struct Plant {
         let v2 = try await p.engine.incidents.savePlan(Plant.machineFailure(name: "Machine failure (rev. 2)", extraTask: true),
             as: v1.id, by: Workplace.admin, expectedVersion: 1)
         #expect(v2.id == v1.id && v2.version == 2)
-        let before = try await tableSnapshot(p.h.databasePath)
+        let before = try await p.h.tableSnapshot()
         await expectFailure(.conflict, "edited from version 1 while version 2 exists") {
             try await p.engine.incidents.savePlan(Plant.machineFailure(name: "Stale"), as: v1.id, by: Workplace.admin,
                 expectedVersion: 1)
         }
-        #expect(try await tableSnapshot(p.h.databasePath) == before)
+        #expect(try await p.h.tableSnapshot() == before)
 
         let versions = try await p.engine.incidents.planVersions(v1.id, as: Plant.eqTech)
         #expect(versions.map(\.version) == [1, 2])
@@ -174,9 +170,9 @@ private struct Plant {
         let plan = try await p.savePlan()
         p.h.clock.advance(by: .seconds(120))
         let t0 = p.w.now
-        let before = try await tableSnapshot(p.h.databasePath)
+        let before = try await p.h.tableSnapshot()
         let preview = try await p.engine.incidents.preview(plan.id, as: Plant.eqHead, details: "CNC-7 seized")
-        #expect(try await tableSnapshot(p.h.databasePath) == before)
+        #expect(try await p.h.tableSnapshot() == before)
 
         #expect(preview.planID == plan.id && preview.planVersion == 1)
         #expect(preview.problems.isEmpty)
@@ -211,7 +207,7 @@ private struct Plant {
         draft.departments.append(EmergencyPlan.DepartmentResponse("maintenance", roles: [.departmentHeads],
             checklist: [EmergencyPlan.ChecklistTask("Bring the spare motor", dueAfter: .seconds(3600))]))
         let plan = try await p.savePlan(draft)
-        let before = try await tableSnapshot(p.h.databasePath)
+        let before = try await p.h.tableSnapshot()
 
         let preview = try await p.engine.incidents.preview(plan.id, as: Workplace.admin)
         #expect(preview.problems.map(\.field) == ["departments[2]"])
@@ -222,7 +218,7 @@ private struct Plant {
             try await p.engine.incidents.trigger(plan.id, by: Workplace.admin, triggerKey: "no-maintenance")
         }
         #expect(error?.problems.map(\.field) == ["departments[2]"])
-        #expect(try await tableSnapshot(p.h.databasePath) == before)
+        #expect(try await p.h.tableSnapshot() == before)
         #expect(try await p.engine.incidents.list(as: Workplace.admin).items.isEmpty)
 
         // A named responder who left counts as no responder either.
@@ -231,12 +227,12 @@ private struct Plant {
             checklist: [EmergencyPlan.ChecklistTask("Reroute the orders", dueAfter: .seconds(3600))])
         let namedPlan = try await p.savePlan(named)
         try await p.w.deactivate(Plant.prodOp)
-        let beforeNamed = try await tableSnapshot(p.h.databasePath)
+        let beforeNamed = try await p.h.tableSnapshot()
         #expect(try await p.engine.incidents.preview(namedPlan.id, as: Workplace.admin).problems.map(\.field) == ["departments[1]"])
         await expectFailure(.invalidInput) {
             try await p.engine.incidents.trigger(namedPlan.id, by: Workplace.admin, triggerKey: "no-operator")
         }
-        #expect(try await tableSnapshot(p.h.databasePath) == beforeNamed)
+        #expect(try await p.h.tableSnapshot() == beforeNamed)
     }
 
     // MARK: Triggering
@@ -343,7 +339,7 @@ private struct Plant {
         let plan = try await p.savePlan()
         let other = try await p.savePlan(Plant.machineFailure(name: "Fire in the warehouse"))
         let incident = try await p.engine.incidents.trigger(plan.id, by: Plant.eqHead, triggerKey: "button-7")
-        let snapshot = try await tableSnapshot(p.h.databasePath)
+        let snapshot = try await p.h.tableSnapshot()
         let counts = try await rowCounts(p.h)
 
         p.h.clock.advance(by: .seconds(2))
@@ -352,12 +348,12 @@ private struct Plant {
             details: "seen from production") == incident)
         #expect(try await p.engine.incidents.trigger(plan.id, by: Workplace.admin, triggerKey: "button-7") == incident)
         #expect(try await rowCounts(p.h) == counts)
-        #expect(try await tableSnapshot(p.h.databasePath) == snapshot)
+        #expect(try await p.h.tableSnapshot() == snapshot)
 
         await expectFailure(.conflict, "the key of another plan's incident") {
             try await p.engine.incidents.trigger(other.id, by: Plant.eqHead, triggerKey: "button-7")
         }
-        #expect(try await tableSnapshot(p.h.databasePath) == snapshot)
+        #expect(try await p.h.tableSnapshot() == snapshot)
         #expect(try await p.engine.incidents.list(as: Workplace.admin).items.map(\.id) == [incident.id])
         #expect(try await p.h.notices(of: Plant.eqTech, kind: .incident).count == 1)
     }
@@ -647,7 +643,7 @@ private struct Plant {
         try await p.engine.incidents.postUpdate(to: incident.id, text: "Smoke", by: Plant.eqTech)
         let request = try await p.engine.incidents.requestResource(for: incident.id, from: "warehouse", resource: "extinguisher",
             by: Plant.eqTech)
-        let before = try await tableSnapshot(p.h.databasePath)
+        let before = try await p.h.tableSnapshot()
 
         await expectFailure(.notFound, "plan") { _ = try await p.engine.incidents.plan(plan.id, as: outsider) }
         await expectFailure(.notFound, "plan version") {
@@ -685,7 +681,7 @@ private struct Plant {
         await expectFailure(.forbidden, "save a plan") {
             try await p.engine.incidents.savePlan(Plant.machineFailure(), by: outsider)
         }
-        #expect(try await tableSnapshot(p.h.databasePath) == before)
+        #expect(try await p.h.tableSnapshot() == before)
     }
 
     @Test("members of the organization outside the plan's departments do not see it")
@@ -711,7 +707,7 @@ extension EmergencyPlanTests {
         let plan = try await p.savePlan()
         let other = try await p.savePlan(Plant.machineFailure(name: "Fire in the warehouse"))
         let incident = try await p.engine.incidents.trigger(plan.id, by: Plant.eqHead, triggerKey: "button-7")
-        let before = try await tableSnapshot(p.h.databasePath)
+        let before = try await p.h.tableSnapshot()
 
         // Sees the plan and the incident but may not trigger: forbidden, with the used key as with a new one.
         for member in [Plant.prodOp, Workplace.auditor, Plant.safety] {
@@ -733,7 +729,7 @@ extension EmergencyPlanTests {
             }
             #expect(otherPlan?.message.contains(incident.id.rawValue) == false)
         }
-        #expect(try await tableSnapshot(p.h.databasePath) == before)
+        #expect(try await p.h.tableSnapshot() == before)
     }
 
     @Test("closing before an acknowledgement deadline cancels the escalation")

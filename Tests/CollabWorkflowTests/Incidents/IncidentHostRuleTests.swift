@@ -36,11 +36,11 @@ private let incidentRules: [HostRuleCase] = [
     func tasksAreWorkItems() async throws {
         let w = try await HostRuleChecks.workplace(refusing: .createWorkItem)
         let plan = try #require(try await incidentWrites[1].prepare(w).first)
-        let before = try await TableSnapshot(databasePath: w.h.databasePath)
+        let before = try await w.h.tableSnapshot()
         let error = await expectFailure(.forbidden) {
             _ = try await w.engine.incidents.trigger(EmergencyPlan.ID(plan), by: Workplace.mobileHead, triggerKey: "alarm")
         }
         #expect(error?.message.contains("work_item.create") == true, "\(error?.message ?? "")")
-        #expect(try await TableSnapshot(databasePath: w.h.databasePath) == before)
+        #expect(try await w.h.tableSnapshot() == before)
     }
 }

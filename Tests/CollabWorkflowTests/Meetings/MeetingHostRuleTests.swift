@@ -30,7 +30,7 @@ private let meetingRules: [HostRuleCase] = [
     @Test("a host rule refusing to create work items refuses a meeting whose decisions become action items")
     func actionItemsAreWorkItems() async throws {
         let w = try await HostRuleChecks.workplace(refusing: .createWorkItem)
-        let before = try await TableSnapshot(databasePath: w.h.databasePath)
+        let before = try await w.h.tableSnapshot()
         let draft = MeetingDraft(
             title: "Weekly sync", startsAt: w.now.addingTimeInterval(-3600), attendeeIDs: [Workplace.assignee],
             decisions: [.init("Fix the login crash", owner: Workplace.assignee,
@@ -39,7 +39,7 @@ private let meetingRules: [HostRuleCase] = [
             _ = try await w.engine.meetings.record(draft, by: Workplace.initiator)
         }
         #expect(error?.message.contains("work_item.create") == true, "\(error?.message ?? "")")
-        #expect(try await TableSnapshot(databasePath: w.h.databasePath) == before)
+        #expect(try await w.h.tableSnapshot() == before)
         // Minutes without an owned, dated decision create no work item, and are recorded.
         let minutes = MeetingDraft(title: "Retro", startsAt: w.now.addingTimeInterval(-3600),
             attendeeIDs: [Workplace.assignee], decisions: [.init("Keep the weekly demo")])

@@ -24,7 +24,7 @@ private func weeklyMeeting(_ w: Workplace) -> MeetingDraft {
 @Suite struct MeetingTests {
     @Test("decisions with an owner and a due date become action items; plain decisions do not")
     func recordMeetingCreatesActionItems() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let before = try await rowCounts(w.h)
         let meeting = try await w.engine.meetings.record(weeklyMeeting(w), by: Workplace.initiator)
 
@@ -84,7 +84,7 @@ private func weeklyMeeting(_ w: Workplace) -> MeetingDraft {
 
     @Test("the follow-up shows each action item's state and counts open, completed and overdue items")
     func followUp() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let meeting = try await w.engine.meetings.record(weeklyMeeting(w), by: Workplace.initiator)
         let checklist = try #require(meeting.decisions[0].actionItemID)
         let budget = try #require(meeting.decisions[2].actionItemID)
@@ -120,45 +120,45 @@ private func weeklyMeeting(_ w: Workplace) -> MeetingDraft {
                 due: .instant(Date(timeIntervalSince1970: 1_767_312_000))),
         ])
     func invalidDecisions(decision: MeetingDraft.Decision) async throws {
-        let w = try await Workplace()
-        let before = try await tableSnapshot(w.h.databasePath)
+        let w = try await Workplace(storage: .underTest)
+        let before = try await w.h.tableSnapshot()
         var draft = weeklyMeeting(w)
         draft.decisions.append(decision)
         let error = await expectFailure(.invalidInput) {
             try await w.engine.meetings.record(draft, by: Workplace.initiator)
         }
         #expect(error?.problems.contains { $0.field.hasPrefix("decisions[3]") } == true, "\(String(describing: error))")
-        #expect(try await tableSnapshot(w.h.databasePath) == before)
+        #expect(try await w.h.tableSnapshot() == before)
         #expect(try await w.engine.meetings.list(as: Workplace.admin).items.isEmpty)
     }
 
     @Test("an attendee who is not an active member of the organization is refused", arguments: ["ghost", "bob", "amy"])
     func unknownAttendee(attendee: String) async throws {
-        let w = try await Workplace()
-        let before = try await tableSnapshot(w.h.databasePath)
+        let w = try await Workplace(storage: .underTest)
+        let before = try await w.h.tableSnapshot()
         var draft = weeklyMeeting(w)
         draft.attendeeIDs.append(Member.ID(attendee))
         let error = await expectFailure(.invalidInput) {
             try await w.engine.meetings.record(draft, by: Workplace.initiator)
         }
         #expect(error?.problems.contains { $0.field == "attendeeIDs[3]" } == true, "\(String(describing: error))")
-        #expect(try await tableSnapshot(w.h.databasePath) == before)
+        #expect(try await w.h.tableSnapshot() == before)
     }
 
     @Test("an inactive attendee is refused")
     func inactiveAttendee() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         try await w.deactivate(Workplace.salesHead)
-        let before = try await tableSnapshot(w.h.databasePath)
+        let before = try await w.h.tableSnapshot()
         await expectFailure(.invalidInput) {
             try await w.engine.meetings.record(weeklyMeeting(w), by: Workplace.initiator)
         }
-        #expect(try await tableSnapshot(w.h.databasePath) == before)
+        #expect(try await w.h.tableSnapshot() == before)
     }
 
     @Test("organizer, attendees, owners, administrators and auditors see a meeting; nobody else does")
     func visibility() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let meeting = try await w.engine.meetings.record(weeklyMeeting(w), by: Workplace.initiator)
         let other = try await w.engine.meetings.record(
             MeetingDraft(title: "Sales sync", startsAt: w.now, attendeeIDs: [Workplace.mobileHead]),
@@ -196,18 +196,18 @@ private func weeklyMeeting(_ w: Workplace) -> MeetingDraft {
 
     @Test("members of outside organizations cannot record meetings")
     func outsiderCannotRecord() async throws {
-        let w = try await Workplace()
-        let before = try await tableSnapshot(w.h.databasePath)
+        let w = try await Workplace(storage: .underTest)
+        let before = try await w.h.tableSnapshot()
         await expectFailure(.forbidden) {
             try await w.engine.meetings.record(
                 MeetingDraft(title: "Partner call", startsAt: w.now, attendeeIDs: []), by: Workplace.partner)
         }
-        #expect(try await tableSnapshot(w.h.databasePath) == before)
+        #expect(try await w.h.tableSnapshot() == before)
     }
 
     @Test("a retry with the same idempotency key returns the first meeting and creates nothing more")
     func idempotentRecording() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let draft = weeklyMeeting(w)
         let first = try await w.engine.meetings.record(draft, by: Workplace.initiator, idempotencyKey: "minutes-42")
         let afterFirst = try await rowCounts(w.h)
@@ -232,8 +232,8 @@ private func weeklyMeeting(_ w: Workplace) -> MeetingDraft {
 extension MeetingTests {
     @Test("an action item due in the past is refused, and nothing is written")
     func pastDueDate() async throws {
-        let w = try await Workplace()
-        let before = try await tableSnapshot(w.h.databasePath)
+        let w = try await Workplace(storage: .underTest)
+        let before = try await w.h.tableSnapshot()
         var draft = weeklyMeeting(w)
         draft.decisions.append(MeetingDraft.Decision("Already late", owner: Workplace.peer,
             due: .instant(w.now.addingTimeInterval(-3600))))
@@ -241,12 +241,12 @@ extension MeetingTests {
             try await w.engine.meetings.record(draft, by: Workplace.initiator)
         }
         #expect(error?.problems.contains { $0.field.hasPrefix("decisions[3]") } == true, "\(String(describing: error))")
-        #expect(try await tableSnapshot(w.h.databasePath) == before)
+        #expect(try await w.h.tableSnapshot() == before)
     }
 
     @Test("concurrent retries with the same idempotency key record one meeting and one set of action items")
     func concurrentRetries() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let engine = w.engine
         let draft = weeklyMeeting(w)
         let meetings = try await withThrowingTaskGroup(of: Meeting.self) { group in
@@ -267,7 +267,7 @@ extension MeetingTests {
 
     @Test("an owner in no department gets an action item in no department")
     func ownerWithoutDepartment() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let meeting = try await w.engine.meetings.record(
             MeetingDraft(title: "Vendor review", startsAt: w.now, attendeeIDs: [Workplace.coAssignee],
                 decisions: [MeetingDraft.Decision("Send the contract", owner: Workplace.coAssignee,

@@ -106,7 +106,7 @@ final class FaultyHook: NotificationHook {
         let seed = ProcessInfo.processInfo.environment["COLLAB_SEED"].flatMap { UInt64($0) } ?? 20_261_201
         let items = ProcessInfo.processInfo.environment["COLLAB_LONG"] == "1" ? 5_000 : 500
         var rng = SeededRandomNumberGenerator(seed: seed)
-        let h = try TestHarness()
+        let h = try await TestHarness(storage: .underTest)
         try await h.addOrganization("acme")
         try await h.addMember("boss", in: "acme")
         try await h.addMember("li", in: "acme")

@@ -30,7 +30,7 @@ extension NotificationDispatcher.Configuration {
 @Suite(.timeLimit(.minutes(10))) struct NotificationDispatcherTests {
     @Test("a hook that fails twice then succeeds gets every notification once, under the same key, after backoff")
     func failTwiceThenSucceed() async throws {
-        let h = try await TestHarness.outbox(3)
+        let h = try await TestHarness.outbox(3, storage: .underTest)
         let hook = RecordingNotificationHook(failures: 6)  // every notification fails twice
         let dispatcher = try h.engine.makeDispatcher(hooks: [hook], configuration: .quiet())
 
@@ -59,7 +59,7 @@ extension NotificationDispatcher.Configuration {
 
     @Test("with two hooks, the one that accepted is not called again while the other is retried")
     func perHookProgress() async throws {
-        let h = try await TestHarness.outbox(2)
+        let h = try await TestHarness.outbox(2, storage: .underTest)
         let mail = RecordingNotificationHook(name: "mail")
         let chat = RecordingNotificationHook(name: "chat", failures: 2)
         let dispatcher = try h.engine.makeDispatcher(hooks: [mail, chat], configuration: .quiet())
@@ -72,7 +72,7 @@ extension NotificationDispatcher.Configuration {
 
     @Test("a hanging hook times out without holding up other hooks or notifications, and is retried")
     func hangingHook() async throws {
-        let h = try await TestHarness.outbox(2)
+        let h = try await TestHarness.outbox(2, storage: .underTest)
         let hanging = HangingHook()
         let fast = RecordingNotificationHook(name: "fast")
         let dispatcher = try h.engine.makeDispatcher(hooks: [hanging, fast], configuration: .quiet {
@@ -93,7 +93,7 @@ extension NotificationDispatcher.Configuration {
 
     @Test("after the last attempt a notification is parked with its error, listed, and delivered once requeued")
     func parkAndReplay() async throws {
-        let h = try await TestHarness.outbox(1)
+        let h = try await TestHarness.outbox(1, storage: .underTest)
         let hook = RecordingNotificationHook(failures: 100)
         let dispatcher = try h.engine.makeDispatcher(hooks: [hook], configuration: .quiet {
             $0.retry = .init(initialDelay: .seconds(1), maximumAttempts: 3)
@@ -129,7 +129,7 @@ extension NotificationDispatcher.Configuration {
 
     @Test("hook names must be unique and non-empty")
     func hookNames() async throws {
-        let h = try await TestHarness.outbox(0)
+        let h = try await TestHarness.outbox(0, storage: .underTest)
         #expect(throws: CollabError.self) {
             try h.engine.makeDispatcher(hooks: [RecordingNotificationHook(name: "x"), RecordingNotificationHook(name: "x")])
         }
@@ -138,7 +138,7 @@ extension NotificationDispatcher.Configuration {
 
     @Test("run() delivers in the background until cancelled")
     func runLoop() async throws {
-        let h = try await TestHarness.outbox(2)
+        let h = try await TestHarness.outbox(2, storage: .underTest)
         let hook = RecordingNotificationHook()
         let dispatcher = try h.engine.makeDispatcher(hooks: [hook], configuration: .quiet())
         let runner = Task { await dispatcher.run(pollInterval: .seconds(1)) }
@@ -154,7 +154,7 @@ extension NotificationDispatcher.Configuration {
 
     @Test("a dispatcher cancelled mid-delivery stops at once, keeps what hooks accepted, and charges no attempt")
     func cancelledMidDelivery() async throws {
-        let h = try await TestHarness.outbox(3)
+        let h = try await TestHarness.outbox(3, storage: .underTest)
         let hanging = HangingHook()
         let fast = RecordingNotificationHook(name: "fast")
         let dispatcher = try h.engine.makeDispatcher(hooks: [hanging, fast], configuration: .quiet {

@@ -92,7 +92,7 @@ final class LogRecords: Sendable {
 @Suite(.timeLimit(.minutes(10))) struct OutboxLeaseTests {
     /// One column of a notification's row, read straight from the file.
     func column<T: DatabaseValueConvertible>(_ name: String, of id: String, in h: TestHarness) throws -> T? {
-        try DatabaseQueue(path: h.databasePath).read { db in
+        try DatabaseQueue(path: h.sqlitePath).read { db in
             try T.fetchOne(db, sql: "SELECT \(name) FROM notifications WHERE id = ?", arguments: [id])
         }
     }
@@ -101,7 +101,7 @@ final class LogRecords: Sendable {
     func poisonRowParked() async throws {
         let h = try await TestHarness.outbox(2)
         // A third notification whose urgency no version of Collab knows.
-        try await DatabaseQueue(path: h.databasePath).write { db in
+        try await DatabaseQueue(path: h.sqlitePath).write { db in
             try db.execute(sql: """
                 INSERT INTO notifications (id, organization_id, recipient_id, kind, urgency, title, body, created_at,
                     delivery_state, attempts, next_attempt_at)
@@ -135,7 +135,7 @@ final class LogRecords: Sendable {
     func recheckFailureCounted() async throws {
         let h = try await TestHarness.outbox(1)
         // The item's row can no longer be read: the delivery-time re-check throws.
-        try await DatabaseQueue(path: h.databasePath).write { db in
+        try await DatabaseQueue(path: h.sqlitePath).write { db in
             try db.execute(sql: "UPDATE work_items SET state = 'vanished'")
         }
         let hook = RecordingNotificationHook()
@@ -177,7 +177,7 @@ final class LogRecords: Sendable {
     @Test("every attempt starts with at least the attempt timeout left on its lease")
     func leaseCoversTheAttempt() async throws {
         let h = try await TestHarness.outbox(4)
-        let path = h.databasePath
+        let path = try h.sqlitePath
         let clock = h.clock
         let remaining = Mutex<[TimeInterval]>([])
         struct LeaseReadingHook: NotificationHook {

@@ -225,7 +225,7 @@ final class ExternalIsolationRun {
         case .share: configuration.externalIsolationFaults = .recordsIgnoreShare
         case .none, .deliveryRecheck: break
         }
-        let h = try TestHarness(engineConfiguration: configuration)
+        let h = try await TestHarness(storage: .underTest, engineConfiguration: configuration)
         let engine = h.engine
 
         // Directory: two companies with departments (some nested) and members with random roles.

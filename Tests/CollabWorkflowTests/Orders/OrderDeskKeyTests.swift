@@ -38,7 +38,7 @@ import Testing
     {
         var configuration = WorkflowEngine.Configuration()
         configuration.accessControl.rules = rules
-        let w = try await Workplace(configuration: configuration)
+        let w = try await Workplace(storage: .underTest, configuration: configuration)
         try await w.h.addDepartment("purchasing", in: "acme")
         try await w.h.addMember(buyer, in: "acme", departments: [DepartmentMembership("purchasing")], name: "Bo Buyer")
         try await w.engine.partners.invite(PartnerInvitation(partnerID: "supplier-a", name: "Supplier A", contacts: [

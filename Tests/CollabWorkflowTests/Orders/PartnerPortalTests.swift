@@ -34,7 +34,7 @@ private struct Portal {
     static let supplierA: [Member.ID] = [alice, anton]
 
     init(invite: Bool = true) async throws {
-        w = try await Workplace()
+        w = try await Workplace(storage: .underTest)
         let h = w.h
         try await h.addDepartment("purchasing", in: "acme")
         try await h.addMember(Self.buyer, in: "acme", departments: [DepartmentMembership("purchasing")], name: "Bo Buyer")
@@ -131,7 +131,7 @@ private struct Portal {
         try await p.h.addMember("amyboss", in: "partnerco", administrator: true)
         let invitation = PartnerInvitation(partnerID: "supplier-a", name: "Supplier A",
             contacts: [ExternalContact(displayName: "Hans Vogel")])
-        let before = try await tableSnapshot(p.h.databasePath)
+        let before = try await p.h.tableSnapshot()
         for member in [Portal.buyer, Portal.purchasingHead, Workplace.auditor, Workplace.bystander, Workplace.engHead] {
             await expectFailure(.forbidden, "\(member) of acme") {
                 try await p.engine.partners.invite(invitation, by: member)
@@ -142,7 +142,7 @@ private struct Portal {
                 try await p.engine.partners.invite(invitation, by: outsider)
             }
         }
-        #expect(try await tableSnapshot(p.h.databasePath) == before)
+        #expect(try await p.h.tableSnapshot() == before)
         #expect(try await p.h.store.organization("supplier-a") == nil)
 
         let partnership = try await p.engine.partners.invite(invitation, by: Workplace.admin)
@@ -224,7 +224,7 @@ private struct Portal {
     @Test("a contact id of another organization's member is refused and nothing is written")
     func contactOfAnotherOrganizationWritesNothing() async throws {
         let p = try await Portal()
-        let before = try await tableSnapshot(p.h.databasePath)
+        let before = try await p.h.tableSnapshot()
         for taken: Member.ID in [Workplace.stranger, Workplace.partner, Portal.bert, Workplace.bystander] {
             let error = await expectFailure(.invalidInput, "contact '\(taken)'") {
                 try await p.engine.partners.invite(PartnerInvitation(partnerID: "supplier-x", name: "Supplier X",
@@ -235,7 +235,7 @@ private struct Portal {
             }
             #expect(error?.problems.map(\.field) == ["contacts[1].memberID"])
         }
-        #expect(try await tableSnapshot(p.h.databasePath) == before)
+        #expect(try await p.h.tableSnapshot() == before)
         #expect(try await p.h.store.organization("supplier-x") == nil)
         #expect(try await p.h.store.members(in: "supplier-x").isEmpty)
         #expect(try await p.h.store.partnership(of: "acme", with: "supplier-x") == nil)
@@ -248,14 +248,14 @@ private struct Portal {
             try await p.engine.partners.invite(PartnerInvitation(partnerID: "supplier-a", name: "Supplier A",
                 contacts: [ExternalContact(memberID: Portal.bert, displayName: "Bert")]), by: Workplace.admin)
         }
-        #expect(try await tableSnapshot(p.h.databasePath) == before)
+        #expect(try await p.h.tableSnapshot() == before)
     }
 
     @Test("an internal or customer organization's id, the customer role, or one contact id listed twice is refused")
     func invitationRefusals() async throws {
         let p = try await Portal(invite: false)
         try await p.h.addOrganization("cust", kind: .customer, externalCollaboration: true)
-        let before = try await tableSnapshot(p.h.databasePath)
+        let before = try await p.h.tableSnapshot()
         for id: Organization.ID in ["globex", "acme", "cust"] {
             let error = await expectFailure(.invalidInput, "organization '\(id)'") {
                 try await p.engine.partners.invite(PartnerInvitation(partnerID: id, name: "Taken",
@@ -277,7 +277,7 @@ private struct Portal {
                 ]), by: Workplace.admin)
         }
         #expect(twice?.problems.map(\.field) == ["contacts[1].memberID"])
-        #expect(try await tableSnapshot(p.h.databasePath) == before)
+        #expect(try await p.h.tableSnapshot() == before)
         #expect(try await p.h.store.organization("globex")?.kind == .internal)
         #expect(try await p.h.store.members(in: "globex").map(\.id) == [Workplace.stranger])
     }
@@ -313,7 +313,7 @@ private struct Portal {
     func sharingRefusals() async throws {
         let p = try await Portal()
         try await p.share("PO-2026-0001")
-        let before = try await tableSnapshot(p.h.databasePath)
+        let before = try await p.h.tableSnapshot()
 
         for supplier: Organization.ID in ["partnerco", "distri", "globex", "acme", "nowhere"] {
             let error = await expectFailure(.invalidInput, "supplier '\(supplier)'") {
@@ -357,7 +357,7 @@ private struct Portal {
         ])
         #expect(lines?.problems.contains { $0.field == "lines[1].number" && $0.kind == .duplicate } == true)
 
-        #expect(try await tableSnapshot(p.h.databasePath) == before)
+        #expect(try await p.h.tableSnapshot() == before)
         #expect(try await p.listed(Workplace.admin).count == 1)
     }
 
@@ -400,7 +400,7 @@ private struct Portal {
         #expect(try await p.stored(order.id).state == .proposed)
 
         // Only the open proposal of the other side can be confirmed.
-        let before = try await tableSnapshot(p.h.databasePath)
+        let before = try await p.h.tableSnapshot()
         await expectFailure(.conflict, "proposal 1 was countered") {
             try await p.engine.orders.confirmProposal(1, of: order.id, by: Portal.buyer)
         }
@@ -422,7 +422,7 @@ private struct Portal {
         await expectFailure(.forbidden, "the auditor sees but does not act") {
             try await p.engine.orders.confirmProposal(3, of: order.id, by: Workplace.auditor)
         }
-        #expect(try await tableSnapshot(p.h.databasePath) == before)
+        #expect(try await p.h.tableSnapshot() == before)
 
         p.h.clock.advance(by: .seconds(600))
         let confirmed = try await p.engine.orders.confirmProposal(3, of: order.id, by: Portal.procurer)
@@ -481,7 +481,7 @@ private struct Portal {
     func wrongProposals() async throws {
         let p = try await Portal()
         let order = try await p.share()
-        let before = try await tableSnapshot(p.h.databasePath)
+        let before = try await p.h.tableSnapshot()
         typealias LineDate = DeliveryProposal.LineDate
 
         let missing = await expectFailure(.invalidInput, "line 2 has no date") {
@@ -526,7 +526,7 @@ private struct Portal {
             try await p.engine.orders.proposeDeliveryDates(for: order.id, lines: Portal.dates(9, 9), by: Portal.alice,
                 expectedVersion: order.version + 1)
         }
-        #expect(try await tableSnapshot(p.h.databasePath) == before)
+        #expect(try await p.h.tableSnapshot() == before)
         #expect(try await p.stored(order.id).proposalCount == 0)
     }
 
@@ -544,7 +544,7 @@ private struct Portal {
         var lines = confirmed.lines
         lines[0].quantity = 800
         lines.append(PurchaseOrder.Line(number: 3, description: "Seals", quantity: 40, requiredDate: Portal.day(18)))
-        let before = try await tableSnapshot(p.h.databasePath)
+        let before = try await p.h.tableSnapshot()
         await expectFailure(.conflict, "changed from a stale version") {
             try await p.engine.orders.changeRequirements(of: order.id, lines: lines, reason: "Demand rose",
                 by: Portal.buyer, expectedVersion: order.version)
@@ -556,7 +556,7 @@ private struct Portal {
             try await p.engine.orders.changeRequirements(of: order.id, lines: lines, reason: "Demand rose",
                 by: Workplace.bystander)
         }
-        #expect(try await tableSnapshot(p.h.databasePath) == before)
+        #expect(try await p.h.tableSnapshot() == before)
 
         let changed = try await p.engine.orders.changeRequirements(of: order.id, lines: lines, reason: "Demand rose",
             by: Portal.procurer, expectedVersion: confirmed.version)
@@ -629,7 +629,7 @@ private struct Portal {
         let notice = try #require(try await p.notices(Portal.alice, .orderChanged, about: order.id).first)
         #expect(notice.body.contains("Project stopped"))
 
-        let before = try await tableSnapshot(p.h.databasePath)
+        let before = try await p.h.tableSnapshot()
         await expectFailure(.invalidTransition, "a proposal on a cancelled order") {
             try await p.engine.orders.proposeDeliveryDates(for: order.id, lines: Portal.dates(12, 22), by: Portal.anton)
         }
@@ -646,7 +646,7 @@ private struct Portal {
         await expectFailure(.conflict, "the proposal open at cancellation is void") {
             try await p.engine.orders.confirmProposal(1, of: order.id, by: Portal.buyer)
         }
-        #expect(try await tableSnapshot(p.h.databasePath) == before)
+        #expect(try await p.h.tableSnapshot() == before)
     }
 
     // MARK: Isolation
@@ -735,7 +735,7 @@ private struct Portal {
         var supplier = try #require(try await p.h.store.organization("supplier-a"))
         supplier.externalCollaborationEnabled = false
         try await p.h.store.save(supplier)
-        let before = try await tableSnapshot(p.h.databasePath)
+        let before = try await p.h.tableSnapshot()
         #expect(try await p.listed(Portal.alice).isEmpty)
         await expectFailure(.notFound, "reading the order of a disabled supplier") {
             _ = try await p.engine.orders.order(a1.id, as: Portal.alice)
@@ -749,7 +749,7 @@ private struct Portal {
         await expectFailure(.notFound, "confirming for a disabled supplier") {
             try await p.engine.orders.confirmProposal(counter.number, of: a1.id, by: Portal.alice)
         }
-        #expect(try await tableSnapshot(p.h.databasePath) == before)
+        #expect(try await p.h.tableSnapshot() == before)
         // The other supplier is unaffected.
         #expect(try await p.listed(Portal.bert) == [b1.id])
     }
@@ -763,12 +763,12 @@ private struct Portal {
         try await h.addMember("gbuyer", in: "globex", departments: [DepartmentMembership("g-purchasing")])
 
         // Globex may not add a contact to acme's supplier: that contact would read acme's orders.
-        let before = try await tableSnapshot(h.databasePath)
+        let before = try await h.tableSnapshot()
         await expectFailure(.invalidInput, "globex inviting acme's supplier-a") {
             try await p.engine.partners.invite(PartnerInvitation(partnerID: "supplier-a", name: "Renamed by globex",
                 contacts: [ExternalContact(memberID: "spy", displayName: "Spy")]), by: "gadmin")
         }
-        #expect(try await tableSnapshot(h.databasePath) == before)
+        #expect(try await h.tableSnapshot() == before)
         #expect(try await h.store.member("spy") == nil)
         #expect(try await h.store.organization("supplier-a")?.name != "Renamed by globex")
 

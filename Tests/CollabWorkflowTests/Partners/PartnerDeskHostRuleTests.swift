@@ -11,7 +11,7 @@ import Testing
         PortalHostRuleWrite("partners.invite", .invitePartner) { rule in
             var configuration = WorkflowEngine.Configuration()
             configuration.accessControl.rules = [rule]
-            let w = try await Workplace(configuration: configuration)
+            let w = try await Workplace(storage: .underTest, configuration: configuration)
             return PortalHostRuleSetup(h: w.h) {
                 try await w.engine.partners.invite(PartnerDeskKeyTests.invitation("Supplier K"), by: Workplace.admin)
             }

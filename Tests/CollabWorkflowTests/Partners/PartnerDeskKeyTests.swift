@@ -16,7 +16,7 @@ import Testing
 
     static let writes: [KeyedWrite] = [
         KeyedWrite("partners.invite") {
-            let w = try await Workplace()
+            let w = try await Workplace(storage: .underTest)
             return KeyedWriteSetup(h: w.h, actor: Workplace.admin,
                 write: { key in
                     try resultJSON(try await w.engine.partners.invite(invitation("Supplier K"), by: Workplace.admin,

@@ -13,8 +13,8 @@ import Testing
 
     /// The workplace with a `technology` department and a customer (contract by the sales head) whose first
     /// contact opens tickets; returns the contact.
-    func workplace() async throws -> (Workplace, Member.ID) {
-        let w = try await Workplace()
+    func workplace(storage: HarnessStorage = .underTest) async throws -> (Workplace, Member.ID) {
+        let w = try await Workplace(storage: storage)
         try await w.h.addDepartment("technology", in: "acme")
         let contract = SignedContract(
             contractID: "K-1", customerKey: "CUST-1", customerName: "Lotus Foods", timeZoneIdentifier: "UTC",
@@ -46,7 +46,7 @@ import Testing
     @Test("a second engine on the database routes by the routing the first one saved, without being told")
     func secondEngineFollows() async throws {
         let (w, contact) = try await workplace()
-        let other = WorkflowEngine(store: try w.h.reopenStore(), clock: w.h.clock, identifiers: w.h.identifiers)
+        let other = WorkflowEngine(store: try await w.h.openPeerStore(), clock: w.h.clock, identifiers: w.h.identifiers)
         // Nothing saved: the other engine's own defaults have no route.
         await expectFailure(.invalidInput) { try await other.tickets.open(draft(), by: contact) }
 
@@ -87,7 +87,7 @@ import Testing
         let (w, _) = try await workplace()
         try await w.h.addMember("globex-admin", in: "globex", administrator: true)
         try await w.engine.settings.save(routing(["sales"]), for: "acme", by: W.admin)
-        let snapshot = try await tableSnapshot(w.h.databasePath)
+        let snapshot = try await w.h.tableSnapshot()
         for member in [W.bystander, W.salesHead, W.auditor, "globex-admin", W.partner] as [Member.ID] {
             let error = await expectFailure(.notFound, "\(member)") {
                 try await w.engine.settings.save(routing(["technology"]), for: "acme", by: member)
@@ -100,7 +100,7 @@ import Testing
             try await w.engine.settings.save(routing(["sales"]), for: "nowhere", by: W.admin)
         }
         #expect(unknown?.message == "no organization settings with id 'nowhere'")
-        #expect(try await tableSnapshot(w.h.databasePath) == snapshot)
+        #expect(try await w.h.tableSnapshot() == snapshot)
     }
 
     @Test("invalid settings are refused naming each field and value, with nothing written")
@@ -109,7 +109,7 @@ import Testing
         var settings = routing(["sales", "nowhere"])
         settings.ticketServiceTargets.high = .init(firstResponse: .seconds(7200), resolution: .seconds(3600))
         settings.timers.reminderOffsets = [.seconds(-5)]
-        let snapshot = try await tableSnapshot(w.h.databasePath)
+        let snapshot = try await w.h.tableSnapshot()
         let error = await expectFailure(.invalidInput) {
             try await w.engine.settings.save(settings, for: "acme", by: W.admin)
         }
@@ -118,22 +118,22 @@ import Testing
             "timers.reminderOffsets[0]",
         ])
         #expect(error?.problems.first?.message.contains("'nowhere'") == true)
-        #expect(try await tableSnapshot(w.h.databasePath) == snapshot)
+        #expect(try await w.h.tableSnapshot() == snapshot)
     }
 
     @Test("a retry with the same key replays and writes nothing; the same key with other settings is refused")
     func replayAndKeyReuse() async throws {
         let (w, _) = try await workplace()
         let first = try await w.engine.settings.save(routing(["sales"]), for: "acme", by: W.admin, idempotencyKey: "k1")
-        let snapshot = try await tableSnapshot(w.h.databasePath)
+        let snapshot = try await w.h.tableSnapshot()
         w.h.clock.advance(by: .seconds(60))
         let again = try await w.engine.settings.save(routing(["sales"]), for: "acme", by: W.admin, idempotencyKey: "k1")
         #expect(again == first)
-        #expect(try await tableSnapshot(w.h.databasePath) == snapshot)
+        #expect(try await w.h.tableSnapshot() == snapshot)
         await expectFailure(.idempotencyKeyReused) {
             try await w.engine.settings.save(routing(["technology"]), for: "acme", by: W.admin, idempotencyKey: "k1")
         }
-        #expect(try await tableSnapshot(w.h.databasePath) == snapshot)
+        #expect(try await w.h.tableSnapshot() == snapshot)
         #expect(try await w.engine.settings.auditTrail(of: "acme", as: W.admin).count == 1)
     }
 
@@ -141,14 +141,14 @@ import Testing
     func staleExpectedVersion() async throws {
         let (w, _) = try await workplace()
         try await w.engine.settings.save(routing(["sales"]), for: "acme", by: W.admin, expectedVersion: 0)
-        let snapshot = try await tableSnapshot(w.h.databasePath)
+        let snapshot = try await w.h.tableSnapshot()
         for stale in [0, 2] {
             let error = await expectFailure(.conflict) {
                 try await w.engine.settings.save(routing(["technology"]), for: "acme", by: W.admin, expectedVersion: stale)
             }
             #expect(error?.message.contains("version 1") == true, "\(String(describing: error))")
         }
-        #expect(try await tableSnapshot(w.h.databasePath) == snapshot)
+        #expect(try await w.h.tableSnapshot() == snapshot)
     }
 
     @Test("the external-collaboration switch is on the settings desk, idempotent with a key")
@@ -157,10 +157,10 @@ import Testing
         let off = try await w.engine.settings.setExternalCollaboration("partnerco", enabled: false, by: W.admin,
             idempotencyKey: "off")
         #expect(off.externalCollaborationEnabled == false)
-        let snapshot = try await tableSnapshot(w.h.databasePath)
+        let snapshot = try await w.h.tableSnapshot()
         #expect(try await w.engine.settings.setExternalCollaboration("partnerco", enabled: false, by: W.admin,
             idempotencyKey: "off") == off)
-        #expect(try await tableSnapshot(w.h.databasePath) == snapshot)
+        #expect(try await w.h.tableSnapshot() == snapshot)
         await expectFailure(.idempotencyKeyReused) {
             try await w.engine.settings.setExternalCollaboration("partnerco", enabled: true, by: W.admin,
                 idempotencyKey: "off")
@@ -168,7 +168,7 @@ import Testing
         await expectFailure(.forbidden) {
             try await w.engine.settings.setExternalCollaboration("partnerco", enabled: true, by: W.bystander)
         }
-        #expect(try await tableSnapshot(w.h.databasePath) == snapshot)
+        #expect(try await w.h.tableSnapshot() == snapshot)
     }
 }
 
@@ -178,7 +178,8 @@ extension RightsAtCommitTests {
     @Test("a ticket planned under the old routing does not commit once the routing changed: it is routed by the new one")
     func commandRacingASettingsChange() async throws {
         let desk = SettingsDeskTests()
-        let (w, contact) = try await desk.workplace()
+        // The race hooks into SQLite's statements.
+        let (w, contact) = try await desk.workplace(storage: .sqlite)
         try await w.engine.settings.save(desk.routing(["sales"]), for: "acme", by: W.admin)
         let race = Race()
         let engine = try race.engine(on: w.h)

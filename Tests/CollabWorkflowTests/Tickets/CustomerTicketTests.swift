@@ -41,7 +41,7 @@ private struct Desk {
     static let shortTargets = TicketServiceTargets(all: .init(firstResponse: .seconds(3600), resolution: .seconds(4 * 3600)))
 
     init(targets: TicketServiceTargets = TicketServiceTargets(), calendar: BusinessCalendar? = nil) async throws {
-        w = try await Workplace(configuration: Self.configuration(targets: targets))
+        w = try await Workplace(storage: .underTest, configuration: Self.configuration(targets: targets))
         let h = w.h
         try await h.addDepartment(Self.technology, in: "acme", name: "Technology")
         try await h.addDepartment(Self.afterSales, in: "acme", name: "After-sales")
@@ -115,7 +115,7 @@ private struct Desk {
     @Test("a signed contract registers the customer once; invalid events and outsiders write nothing")
     func contractRegistersCustomer() async throws {
         let d = try await Desk()
-        let empty = try await tableSnapshot(d.h.databasePath)
+        let empty = try await d.h.tableSnapshot()
 
         // Validation: every problem, nothing written.
         await expectFailure(.invalidInput, "no contacts") {
@@ -136,7 +136,7 @@ private struct Desk {
         await expectFailure(.forbidden, "a member of a partner organization") {
             try await d.engine.customers.recordSignedContract(Desk.contract(), by: Workplace.partner)
         }
-        #expect(try await tableSnapshot(d.h.databasePath) == empty, "refused events write nothing")
+        #expect(try await d.h.tableSnapshot() == empty, "refused events write nothing")
 
         // The first delivery registers the customer.
         let registration = try await d.engine.customers.recordSignedContract(Desk.contract(), by: Desk.seller)
@@ -163,13 +163,13 @@ private struct Desk {
         #expect(try await d.h.store.auditTrail(of: .customer(customer.id)).map(\.action) == ["register_customer"])
 
         // The same event again: unchanged, nothing written.
-        let before = try await tableSnapshot(d.h.databasePath)
+        let before = try await d.h.tableSnapshot()
         d.h.clock.advance(by: .seconds(60))
         let again = try await d.engine.customers.recordSignedContract(Desk.contract(), by: Desk.seller)
         #expect(!again.changed)
         #expect(again.newContactIDs.isEmpty)
         #expect(again.customer == customer)
-        #expect(try await tableSnapshot(d.h.databasePath) == before, "a repeated event writes nothing")
+        #expect(try await d.h.tableSnapshot() == before, "a repeated event writes nothing")
 
         // A second contract of the same customer: the contract and only the new contact.
         let second = Desk.contract("K-2", contacts: [
@@ -189,9 +189,9 @@ private struct Desk {
         #expect(try await d.h.store.auditTrail(of: .customer(customer.id)).map(\.action)
             == ["register_customer", "add_contract"])
 
-        let afterSecond = try await tableSnapshot(d.h.databasePath)
+        let afterSecond = try await d.h.tableSnapshot()
         #expect(try await !d.engine.customers.recordSignedContract(second, by: Desk.seller).changed)
-        #expect(try await tableSnapshot(d.h.databasePath) == afterSecond)
+        #expect(try await d.h.tableSnapshot() == afterSecond)
     }
 
     @Test("a replayed contract returns the customer only to who may see it; only its owner or an administrator extends it")
@@ -199,7 +199,7 @@ private struct Desk {
         let d = try await Desk()
         let lotus = try await d.customer()  // K-1, CUST-1, owned and recorded by seller
         let unknownCustomer = CollabError.notFound("customer", "CUST-1")
-        let before = try await tableSnapshot(d.h.databasePath)
+        let before = try await d.h.tableSnapshot()
 
         // Another salesperson, a head of another department, a bystander: the contract replayed, and a new
         // contract for the same customer key, both read like a customer that does not exist.
@@ -221,7 +221,7 @@ private struct Desk {
         await expectFailure(.forbidden, "the auditor adding K-2") {
             _ = try await d.engine.customers.recordSignedContract(Desk.contract("K-2"), by: Workplace.auditor)
         }
-        #expect(try await tableSnapshot(d.h.databasePath) == before, "nothing was written")
+        #expect(try await d.h.tableSnapshot() == before, "nothing was written")
         #expect(try await d.h.store.customer(lotus.id)?.contacts.map(\.email)
             == ["anna@lotus-foods.example", "carl@lotus-foods.example"])
 
@@ -288,7 +288,7 @@ private struct Desk {
         let d = try await Desk()
         let engines = [
             d.engine,
-            WorkflowEngine(store: try d.h.reopenStore(), clock: d.h.clock, identifiers: d.h.identifiers,
+            WorkflowEngine(store: try await d.h.openPeerStore(), clock: d.h.clock, identifiers: d.h.identifiers,
                 configuration: Desk.configuration()),
         ]
         for round in 0..<12 {
@@ -407,11 +407,11 @@ private struct Desk {
         view = try await d.engine.tickets.customerTicket(ticket.id, as: anna)
         #expect(view.step == 3 && view.steps == 3 && view.stage == "After-sales")
 
-        let beforeLast = try await tableSnapshot(d.h.databasePath)
+        let beforeLast = try await d.h.tableSnapshot()
         await expectFailure(.invalidTransition, "the last department of the route") {
             try await d.engine.tickets.forward(ticket.id, note: "onwards", by: Desk.afterAgent)
         }
-        #expect(try await tableSnapshot(d.h.databasePath) == beforeLast)
+        #expect(try await d.h.tableSnapshot() == beforeLast)
         #expect(try await d.actions(ticket.id) == ["open_ticket", "forward_ticket", "forward_ticket"])
 
         // A general question stays at sales.
@@ -445,19 +445,19 @@ private struct Desk {
             TicketRouting.Route("installation", categories: ["installation"],
                 departments: [Desk.sales, Desk.technology, Desk.afterSales]),
         ])
-        let w = try await Workplace(configuration: configuration)
+        let w = try await Workplace(storage: .underTest, configuration: configuration)
         try await w.h.addDepartment(Desk.technology, in: "acme")
         try await w.h.addDepartment(Desk.afterSales, in: "acme")
         try await w.h.addMember(Desk.seller, in: "acme", departments: [DepartmentMembership(Desk.sales)])
         let lotus = try await w.engine.customers.recordSignedContract(Desk.contract(), by: Desk.seller)
         let anna = try #require(lotus.newContactIDs.first)
-        let before = try await tableSnapshot(w.h.databasePath)
+        let before = try await w.h.tableSnapshot()
         let error = await expectFailure(.invalidInput, "no route takes 'billing'") {
             try await w.engine.tickets.open(
                 TicketDraft(subject: "Invoice", description: "A copy please", category: "billing"), by: anna)
         }
         #expect(error?.problems.map(\.field) == ["category"])
-        #expect(try await tableSnapshot(w.h.databasePath) == before)
+        #expect(try await w.h.tableSnapshot() == before)
         #expect(try await w.engine.tickets.open(
             TicketDraft(subject: "Install", description: "Hall 2", category: "installation"), by: anna).route
             == "installation")
@@ -693,7 +693,7 @@ private struct Desk {
         #expect(try await d.notices(Desk.techHead, .ticketUpdate, about: ticket.id).count == 2,
             "the forward and the customer's closing")
 
-        let before = try await tableSnapshot(d.h.databasePath)
+        let before = try await d.h.tableSnapshot()
         for score in [0, 6] {
             await expectFailure(.invalidInput, "score \(score)") {
                 try await d.engine.tickets.rate(ticket.id, score: score, by: anna)
@@ -705,7 +705,7 @@ private struct Desk {
         await expectFailure(.forbidden, "an administrator does not rate") {
             try await d.engine.tickets.rate(ticket.id, score: 5, by: Workplace.admin)
         }
-        #expect(try await tableSnapshot(d.h.databasePath) == before)
+        #expect(try await d.h.tableSnapshot() == before)
 
         let rated = try await d.engine.tickets.rate(ticket.id, score: 4, comment: "Quick and clean", by: anna)
         #expect(rated.rating?.score == 4 && rated.rating?.ratedBy == anna)
@@ -793,11 +793,11 @@ private struct Desk {
             #expect(try await d.engine.tickets.customerTickets(as: contact).items.map(\.id) == [t2.id])
         }
         try await d.engine.tickets.close(t2.id, by: c2.contacts[0])
-        let before = try await tableSnapshot(d.h.databasePath)
+        let before = try await d.h.tableSnapshot()
         await expectFailure(.notFound, "rating C2's ticket") {
             try await d.engine.tickets.rate(t2.id, score: 1, by: c1.contacts[0])
         }
-        #expect(try await tableSnapshot(d.h.databasePath) == before)
+        #expect(try await d.h.tableSnapshot() == before)
         #expect(try await d.stored(t2.id).rating == nil)
 
         #expect(try await d.engine.tickets.customerTickets(as: outsider).items.isEmpty)

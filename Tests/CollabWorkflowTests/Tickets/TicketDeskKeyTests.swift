@@ -32,7 +32,7 @@ import Testing
     {
         var configuration = configuration()
         configuration.accessControl.rules = rules
-        let w = try await Workplace(configuration: configuration)
+        let w = try await Workplace(storage: .underTest, configuration: configuration)
         let registration = try await w.engine.customers.recordSignedContract(SignedContract(
             contractID: "K-1", customerKey: "CUST-1", customerName: "Lotus Foods", timeZoneIdentifier: "Europe/Berlin",
             contacts: [ExternalContact(displayName: "Anna Lotus", email: "anna@lotus.example")],
@@ -148,10 +148,10 @@ import Testing
         var member = try #require(try await w.h.store.member(Self.handler))
         member.departments = []
         try await w.h.store.save(member)
-        let before = try await tableSnapshot(w.h.databasePath)
+        let before = try await w.h.tableSnapshot()
         await expectFailure(.notFound, "the replay after leaving sales") {
             try await w.engine.tickets.forward(id, note: "Please assess it.", by: Self.handler, idempotencyKey: "k")
         }
-        #expect(try await tableSnapshot(w.h.databasePath) == before)
+        #expect(try await w.h.tableSnapshot() == before)
     }
 }

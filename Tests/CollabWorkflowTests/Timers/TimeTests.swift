@@ -18,7 +18,7 @@ func timedCompany(zone: String = "Asia/Shanghai", now: Date, calendar: BusinessC
 {
     var configuration = WorkflowEngine.Configuration()
     configuration.defaultSettings.timers = policy
-    let h = try TestHarness(engineConfiguration: configuration, now: now)
+    let h = try await TestHarness(storage: .underTest, engineConfiguration: configuration, now: now)
     try await h.addOrganization("acme", timeZone: zone)
     try await h.addDepartment("ops", in: "acme")
     try await h.addMember("boss", in: "acme")
@@ -89,7 +89,7 @@ func timedCompany(zone: String = "Asia/Shanghai", now: Date, calendar: BusinessC
     /// the escalation reached nobody.
     @Test("an item in no department is escalated to its initiator and the administrators, and the notice arrives")
     func escalationWithoutDepartments() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.item(.inProgress, departments: [])
         _ = try await w.h.advance(by: .seconds(30 * 86_400))
         #expect(try await w.actions(item.id).suffix(2) == ["overdue", "escalate"])
@@ -210,7 +210,7 @@ func timedCompany(zone: String = "Asia/Shanghai", now: Date, calendar: BusinessC
                 h.draft(title: "T\(n)", assignees: ["worker"], departments: ["ops"], deadline: .instant(due)), by: "boss").id)
         }
         // A second "process": its own store connection and engine on the same file and clock.
-        let other = WorkflowEngine(store: try h.reopenStore(), clock: h.clock,
+        let other = WorkflowEngine(store: try await h.openPeerStore(), clock: h.clock,
             identifiers: SequentialIdentifierGenerator(prefix: "p2"))
         var fired: [FiredTimer] = []
         for _ in 0..<(7 * 24 * 4) {  // a week in quarter hours

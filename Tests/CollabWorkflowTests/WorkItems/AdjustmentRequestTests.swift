@@ -16,7 +16,7 @@ import Testing
     @Test("requesting a new deadline records a pending request, changes nothing yet, and asks the initiator to decide",
         arguments: [WorkItemState.assigned, .accepted, .inProgress])
     func requestDeadline(state: WorkItemState) async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.item(state)
         let request = try await w.engine.workItems.requestAdjustment(
             item.id, by: W.assignee, change: .init(deadline: .endOfDay(Self.newDate)), reason: "The SDK update slipped")
@@ -43,7 +43,7 @@ import Testing
 
     @Test("approving a deadline change applies the new deadline and due instant and records the previous deadline")
     func approveDeadline() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.item(.inProgress)
         let request = try await w.engine.workItems.requestAdjustment(
             item.id, by: W.assignee, change: .init(deadline: .endOfDay(Self.newDate)), reason: "The SDK update slipped")
@@ -76,7 +76,7 @@ import Testing
 
     @Test("an exact new deadline is applied as the due instant, at the millisecond the store keeps")
     func approveInstantDeadline() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.item(.accepted)
         let requested = w.now.addingTimeInterval(30 * 86_400 + 0.2504)
         let kept = w.now.addingTimeInterval(30 * 86_400 + 0.25)
@@ -90,7 +90,7 @@ import Testing
 
     @Test("approving a change of scope retitles and redescribes the item")
     func approveScope() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.item(.assigned)
         let change = AdjustmentRequest.Change(title: "Release notes, Android only", description: "iOS ships in March")
         let request = try await w.engine.workItems.requestAdjustment(item.id, by: W.assignee, change: change, reason: "iOS slipped")
@@ -114,7 +114,7 @@ import Testing
 
     @Test("an adjustment pending when the work is submitted can still be decided while the item is in review")
     func decideInReview() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.item(.inProgress)
         let request = try await w.engine.workItems.requestAdjustment(
             item.id, by: W.assignee, change: .init(deadline: .endOfDay(Self.newDate)), reason: "more time")
@@ -125,7 +125,7 @@ import Testing
 
     @Test("rejecting a request needs a reason; with one, the request is rejected and the item keeps its deadline")
     func reject() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.item(.inProgress)
         let request = try await w.engine.workItems.requestAdjustment(
             item.id, by: W.assignee, change: .init(deadline: .endOfDay(Self.newDate)), reason: "more time")
@@ -158,7 +158,7 @@ import Testing
 
     @Test("an empty change, a blank reason or a deadline before the start are listed together and write nothing")
     func requestValidation() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.item(.inProgress)
         let before = try await w.footprint(item.id)
         let empty = await expectFailure(.invalidInput) {
@@ -184,7 +184,7 @@ import Testing
 
     @Test("an adjustment request that does not exist is not found")
     func unknownRequest() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let error = await expectFailure(.notFound) {
             try await w.engine.workItems.approveAdjustment("no-such-request", by: W.initiator)
         }
@@ -193,7 +193,7 @@ import Testing
 
     @Test("only the initiator decides; the requester, the reviewer, a head and an administrator are forbidden")
     func onlyInitiatorDecides() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.item(.inProgress, reviewer: W.reviewer)
         let request = try await w.engine.workItems.requestAdjustment(
             item.id, by: W.assignee, change: .init(deadline: .endOfDay(Self.newDate)), reason: "more time")

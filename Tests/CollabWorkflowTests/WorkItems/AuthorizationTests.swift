@@ -110,7 +110,7 @@ extension Workplace {
     @Test("a member who may see the item but holds no rule for the command is forbidden, and nothing is written",
         arguments: Act.allCases)
     func forbidden(act: Act) async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let (item, request) = try await w.setUp(act)
         let before = try await w.footprint(item.id)
         for actor in act.deniedTo {
@@ -130,7 +130,7 @@ extension Workplace {
     @Test("a member who may not see the item gets not found, exactly as for an id that does not exist",
         arguments: Act.allCases)
     func invisible(act: Act) async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let (item, request) = try await w.setUp(act)
         let before = try await w.footprint(item.id)
         let realCommand = act.command(item: item.id, request: request)
@@ -154,7 +154,7 @@ extension Workplace {
 
     @Test("members of other organizations cannot read a hidden item either: not found, as for a missing one")
     func invisibleReads() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.item(.inProgress)
         for actor in [W.bystander, W.stranger, W.partner, W.salesHead] {
             for id in [item.id, WorkItem.ID("no-such-item")] {
@@ -168,7 +168,7 @@ extension Workplace {
 
     @Test("a partner member sees a shared item and may comment on it, but is forbidden every work command")
     func partnerOnSharedItem() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.item(.inProgress)
         try await w.engine.workItems.share(item.id, with: "partnerco", by: W.initiator)
         let shared = try await w.stored(item.id)
@@ -195,7 +195,7 @@ extension Workplace {
 
     @Test("the head of an unrelated department cannot reassign: not found when they cannot see the item, forbidden when they watch it")
     func unrelatedHead() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.item(.inProgress)
         let before = try await w.footprint(item.id)
         await expectFailure(.notFound) {
@@ -215,14 +215,14 @@ extension Workplace {
 
     @Test("an assignee who is also the named reviewer may approve their own work")
     func assigneeReviewer() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.item(.inReview, reviewer: W.assignee)
         #expect(try await w.engine.workItems.approve(item.id, by: W.assignee).state == .completed)
     }
 
     @Test("with no named reviewer the initiator reviews; with one, only the reviewer does")
     func whoReviews() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let unnamed = try await w.item(.inReview)
         #expect(try await w.engine.workItems.reject(unnamed.id, by: W.initiator, reason: "redo").state == .inProgress)
         let named = try await w.item(.inReview, reviewer: W.reviewer)
@@ -236,7 +236,7 @@ extension Workplace {
     @Test("a deactivated member cannot act at all, even on items they are assigned; nothing is written",
         arguments: [Workplace.assignee, Workplace.initiator, Workplace.admin])
     func deactivated(member: Member.ID) async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.item(.assigned)
         try await w.deactivate(member)
         let before = try await w.footprint(item.id)
@@ -257,7 +257,7 @@ extension Workplace {
 
     @Test("an unknown actor is not found")
     func unknownActor() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.item(.assigned)
         let error = await expectFailure(.notFound) { try await w.engine.workItems.accept(item.id, by: "ghost") }
         #expect(error?.message == "no member with id 'ghost'")
@@ -267,7 +267,7 @@ extension Workplace {
     func customPolicy() async throws {
         var configuration = WorkflowEngine.Configuration()
         configuration.accessPolicy.remove(action: .cancel, relationship: .administrator)
-        let w = try await Workplace(configuration: configuration)
+        let w = try await Workplace(storage: .underTest, configuration: configuration)
         let item = try await w.item(.inProgress)
         await expectFailure(.forbidden) { try await w.engine.workItems.cancel(item.id, by: W.admin) }
         #expect(try await w.engine.workItems.cancel(item.id, by: W.initiator).state == .cancelled)
@@ -289,7 +289,7 @@ extension Workplace {
         (.comment, Workplace.peer, "department_member-may-comment"),
     ])
     func allowed(action: WorkItemAction, member: Member.ID, rule: String) async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.item(.inProgress, reviewer: W.reviewer)
         let decision = try await w.engine.explain(action, on: item.id, for: member)
         #expect(decision.isAllowed && decision.denial == nil && decision.action == action)
@@ -299,7 +299,7 @@ extension Workplace {
 
     @Test("explain gives the reason for a denial: no matching rule, with the relationships held")
     func noMatchingRule() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.item(.inReview, reviewer: W.reviewer)
         let decision = try await w.engine.explain(.review, on: item.id, for: W.assignee)
         #expect(!decision.isAllowed && decision.rule == nil && decision.denial == .noMatchingRule)
@@ -316,7 +316,7 @@ extension Workplace {
 
     @Test("explain explains to a shared organization what it may do, and to nobody who may not view the item")
     func otherOrganizationAndInactive() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.item(.inProgress)
         let hidden = CollabError.notFound("work item", item.id.rawValue)
         for member in [W.stranger, W.partner] {
@@ -343,7 +343,7 @@ extension Workplace {
     /// different answers, so `explain` told who could probe which ids exist.
     @Test("explain answers whoever may not view the item exactly as for an unknown id")
     func explainDoesNotTellExistence() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.item(.inProgress)
         let unknown = await expectFailure(.notFound) {
             _ = try await w.engine.explain(.view, on: "no-such-item", for: W.bystander)
@@ -367,7 +367,7 @@ extension Workplace {
 
     @Test("explain agrees with what the engine enforces", arguments: Act.allCases)
     func agreesWithEnforcement(act: Act) async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let (item, request) = try await w.setUp(act)
         let action: WorkItemAction = switch act {
         case .approve, .reject: .review
@@ -382,7 +382,7 @@ extension Workplace {
 
     @Test("explain on a missing item or for a missing member is not found")
     func missing() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.item(.assigned)
         await expectFailure(.notFound) { _ = try await w.engine.explain(.view, on: "no-such-item", for: W.admin) }
         await expectFailure(.notFound) { _ = try await w.engine.explain(.view, on: item.id, for: "ghost") }

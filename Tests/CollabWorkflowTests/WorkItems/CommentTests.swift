@@ -11,7 +11,7 @@ import Testing
 
     @Test("a comment notifies the people involved, is audited, and does not change the item's version")
     func commentBasics() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         var draft = w.draft(assignees: [W.assignee, W.coAssignee])
         draft.watcherIDs = [W.spare]
         let item = try await w.engine.workItems.create(draft, by: W.initiator)
@@ -34,7 +34,7 @@ import Testing
 
     @Test("@mentions notify only members who may see the item; the others are not even recorded")
     func mentionsRespectVisibility() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.item(.inProgress)
         let before = try await w.footprint(item.id).notifications
         let comment = try await w.engine.workItems.comment(
@@ -57,7 +57,7 @@ import Testing
 
     @Test("an e-mail address mentions nobody, even when a member has the handle after the @")
     func emailIsNotAMention() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         try await w.h.addMember("bcom", in: "acme", departments: [DepartmentMembership("eng-mobile")], handle: "b.com")
         let item = try await w.item(.inProgress)
         let plain = try await w.engine.workItems.comment(on: item.id, by: W.initiator, "Send it to a@b.com, not to li@acme.com")
@@ -72,7 +72,7 @@ import Testing
 
     @Test("a deactivated member is not mentioned, and repeated mentions notify once")
     func deactivatedAndRepeated() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.item(.inProgress, assignees: [W.assignee, W.coAssignee])
         try await w.deactivate(W.coAssignee)
         let comment = try await w.engine.workItems.comment(on: item.id, by: W.initiator, "@wang @li @li @li, status?")
@@ -82,7 +82,7 @@ import Testing
 
     @Test("internal comments never reach a partner; external ones reach a partner the item is shared with")
     func externalComments() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.item(.inProgress)
         let hidden = try await w.engine.workItems.comment(on: item.id, by: W.initiator, "@amy internal only", visibility: .external)
         #expect(hidden.mentionedIDs.isEmpty, "the item is not shared with partnerco yet")
@@ -100,7 +100,7 @@ import Testing
 
     @Test("an empty or overlong comment is invalid input and writes nothing")
     func commentValidation() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.item(.inProgress)
         let before = try await w.footprint(item.id)
         for (body, kind) in [("", ValidationProblem.Kind.empty), (" \n ", .empty),

@@ -33,7 +33,7 @@ import Testing
 
     @Test("a command based on a stale version is a conflict naming both versions, and writes nothing")
     func staleVersion() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.item(.assigned)
         try await w.engine.workItems.accept(item.id, by: W.assignee, expectedVersion: 1)
         let before = try await w.footprint(item.id)
@@ -47,7 +47,7 @@ import Testing
 
     @Test("a stale command is reported as a conflict even when the new state would also refuse it")
     func conflictBeforeTransition() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.item(.assigned)
         try await w.engine.workItems.accept(item.id, by: W.assignee)
         await expectFailure(.conflict) { try await w.engine.workItems.accept(item.id, by: W.assignee, expectedVersion: 1) }
@@ -56,7 +56,7 @@ import Testing
 
     @Test("of different commands raced from the same read of an assigned item, exactly one wins; the rest conflict")
     func mixedRace() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.item(.assigned, assignees: [W.assignee, W.coAssignee])
         var commands: [(WorkItemCommand, Member.ID)] = []
         for _ in 0..<2 {
@@ -80,7 +80,7 @@ import Testing
 
     @Test("approve and reject raced by the reviewer from the same read: one decision, the others conflict")
     func reviewRace() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.item(.inReview, reviewer: W.reviewer)
         var commands: [(WorkItemCommand, Member.ID)] = []
         for n in 0..<6 {
@@ -100,7 +100,7 @@ import Testing
 
     @Test("the same transition raced without an expected version still happens once: the others conflict or find it done")
     func acceptRace() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.item(.assigned, assignees: [W.assignee, W.coAssignee])
         let commands = (0..<10).map { n in (WorkItemCommand.accept(item.id), n.isMultiple(of: 2) ? W.assignee : W.coAssignee) }
         let outcomes = await Self.race(w.engine, commands, expectedVersion: nil)
@@ -113,7 +113,7 @@ import Testing
 
     @Test("concurrent progress reports without an expected version never overwrite each other")
     func noLostUpdates() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.item(.inProgress, assignees: [W.assignee, W.coAssignee])
         let trailBefore = try await w.trail(item.id).count
         let engine = w.engine

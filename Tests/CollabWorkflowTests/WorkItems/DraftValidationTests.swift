@@ -21,7 +21,7 @@ import Testing
     @Test("a draft with five different problems fails once, listing all five with their field and kind",
         arguments: [true, false])
     func fiveProblemsAtOnce(submit: Bool) async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let draft = WorkItemDraft(
             title: "", description: String(repeating: "x", count: 20_001), assigneeIDs: [W.assignee, "nobody"],
             departmentIDs: ["eng-mobile"], start: w.now.addingTimeInterval(3 * 86_400),
@@ -49,7 +49,7 @@ import Testing
 
     @Test("references to other organizations, inactive members and unknown departments are refused like missing ones")
     func references() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         // acme's own customer, with collaboration switched off: refused like an unknown organization.
         let closedco = try await w.engine.customers.recordSignedContract(SignedContract(
             contractID: "K-1", customerKey: "CLOSED", customerName: "Closed Co",
@@ -77,7 +77,7 @@ import Testing
 
     @Test("texts, tags and attachment metadata are each checked")
     func textsAndAttachments() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         var draft = w.draft(String(repeating: "t", count: 201), assignees: [])
         draft.tags = ["ok", " ", String(repeating: "g", count: 51)]
         draft.attachments = [FileAttachment(
@@ -97,7 +97,7 @@ import Testing
 
     @Test("a deadline equal to the start is refused; one a millisecond later is accepted")
     func deadlineAtStart() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let start = w.now.addingTimeInterval(3_600)
         var draft = w.draft()
         draft.start = start

@@ -11,7 +11,7 @@ import Testing
 
     @Test("retrying a create with the same key returns the same item and writes nothing more")
     func retryCreate() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let draft = w.draft()
         let first = try await w.engine.workItems.create(draft, by: W.initiator, idempotencyKey: "create-release-notes")
         let trail = try await w.trail(first.id)
@@ -30,7 +30,7 @@ import Testing
 
     @Test("a retry after the item moved on returns the first result, not the current item, and changes nothing")
     func retryAfterLaterChanges() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.item(.assigned)
         let accepted = try await w.engine.workItems.accept(item.id, by: W.assignee, idempotencyKey: "accept-1")
         #expect(accepted.version == 2 && accepted.state == .accepted)
@@ -44,7 +44,7 @@ import Testing
 
     @Test("retrying a progress report or a comment returns the same record once")
     func retryRecords() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.item(.inProgress)
         let update = try await w.engine.workItems.reportProgress(
             item.id, by: W.assignee, text: "Half", percent: 50, idempotencyKey: "progress-1")
@@ -62,7 +62,7 @@ import Testing
 
     @Test("the same key for a different command, different input or a different expected version is refused")
     func keyReused() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.item(.inProgress)
         try await w.engine.workItems.reportProgress(item.id, by: W.assignee, text: "Half", percent: 50, idempotencyKey: "k")
         let before = try await w.footprint(item.id)
@@ -83,7 +83,7 @@ import Testing
 
     @Test("keys belong to their actor: the same key used by another member runs their own command")
     func keysPerActor() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let first = try await w.engine.workItems.create(w.draft("First"), by: W.initiator, idempotencyKey: "monday")
         let second = try await w.engine.workItems.create(w.draft("Second"), by: W.mobileHead, idempotencyKey: "monday")
         #expect(first.id != second.id && second.initiatorID == W.mobileHead && second.title == "Second")
@@ -98,7 +98,7 @@ import Testing
 
     @Test("a retry of a command based on an expected version replays instead of failing as a conflict")
     func retryWithExpectedVersion() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.item(.assigned)
         let first = try await w.engine.workItems.accept(item.id, by: W.assignee, expectedVersion: 1, idempotencyKey: "a")
         let again = try await w.engine.workItems.accept(item.id, by: W.assignee, expectedVersion: 1, idempotencyKey: "a")
@@ -108,7 +108,7 @@ import Testing
 
     @Test("a retry by a member who lost access to the item is not found, not the old result")
     func retryAfterLosingAccess() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.item(.assigned, assignees: [W.coAssignee])
         try await w.engine.workItems.accept(item.id, by: W.coAssignee, idempotencyKey: "accept-wang")
         try await w.engine.workItems.reassign(item.id, from: W.coAssignee, to: W.spare, by: W.mobileHead)
@@ -120,7 +120,7 @@ import Testing
 
     @Test("a command that failed is not recorded: a retry with the same key runs again")
     func failuresAreNotRecorded() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.item(.assigned)
         await expectFailure(.invalidTransition) {
             try await w.engine.workItems.start(item.id, by: W.assignee, idempotencyKey: "start-1")
@@ -132,7 +132,7 @@ import Testing
 
     @Test("concurrent retries with one key create exactly one item")
     func concurrentRetries() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let engine = w.engine
         let draft = w.draft()
         let ids = try await withThrowingTaskGroup(of: WorkItem.ID.self) { group in
@@ -151,7 +151,7 @@ import Testing
 
     @Test("an empty or overlong key is invalid input", arguments: ["", "   ", String(repeating: "k", count: 256)])
     func keyValidation(key: String) async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let error = await expectFailure(.invalidInput) {
             try await w.engine.workItems.create(w.draft(), by: W.initiator, idempotencyKey: key)
         }

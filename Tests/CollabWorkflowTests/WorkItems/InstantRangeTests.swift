@@ -14,8 +14,8 @@ import Testing
 
     @Test("work items, announcements, meetings, contracts and resource requests refuse instants outside the years 1 to 9999")
     func instants() async throws {
-        let w = try await Workplace()
-        let before = try await tableSnapshot(w.h.databasePath)
+        let w = try await Workplace(storage: .underTest)
+        let before = try await w.h.tableSnapshot()
 
         var item = w.draft()
         item.deadline = .instant(Self.far)
@@ -60,12 +60,12 @@ import Testing
         }
         #expect(problem?.problems.map(\.field) == ["signedAt"])
 
-        #expect(try await tableSnapshot(w.h.databasePath) == before, "nothing was written")
+        #expect(try await w.h.tableSnapshot() == before, "nothing was written")
     }
 
     @Test("plans refuse delays that are not positive or longer than ten years; expiry and resource dates are checked too")
     func delays() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         func plan(dueAfter: Duration, acknowledgeWithin: Duration) -> EmergencyPlanDraft {
             EmergencyPlanDraft(name: "Far", severity: .minor,
                 departments: [EmergencyPlan.DepartmentResponse("eng-mobile", roles: [.departmentHeads],

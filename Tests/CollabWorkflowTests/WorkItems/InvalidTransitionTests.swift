@@ -74,7 +74,7 @@ struct Attempt: Sendable, CustomTestStringConvertible {
     @Test("a command outside its states is an invalid transition naming the state and the action, and writes nothing",
         arguments: Attempt.invalid)
     func invalidTransition(attempt: Attempt) async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.item(attempt.state)
         let before = try await w.footprint(item.id)
         let error = await expectFailure(.invalidTransition) {
@@ -87,7 +87,7 @@ struct Attempt: Sendable, CustomTestStringConvertible {
 
     @Test("the same command is accepted in each state that allows it", arguments: Attempt.valid)
     func validTransition(attempt: Attempt) async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.item(attempt.state)
         let result = try await w.engine.workItems.execute(attempt.move.command(on: item.id), by: attempt.move.actor)
         #expect(result.item.version == item.version + 1)
@@ -96,7 +96,7 @@ struct Attempt: Sendable, CustomTestStringConvertible {
 
     @Test("accepting twice is refused the second time and leaves one accept in the trail")
     func acceptTwice() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.item(.assigned, assignees: [W.assignee, W.coAssignee])
         try await w.engine.workItems.accept(item.id, by: W.assignee)
         for member in [W.assignee, W.coAssignee] {
@@ -109,7 +109,7 @@ struct Attempt: Sendable, CustomTestStringConvertible {
 
     @Test("approving an assigned item or starting one that is not accepted is an invalid transition")
     func outOfOrder() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.item(.assigned)
         let approve = await expectFailure(.invalidTransition) { try await w.engine.workItems.approve(item.id, by: W.initiator) }
         #expect(approve?.message == "cannot approve work item '\(item.id)' in state 'assigned'")
@@ -125,7 +125,7 @@ struct Attempt: Sendable, CustomTestStringConvertible {
     @Test("a closed item takes no more work commands, but may still be commented on and watched",
         arguments: [WorkItemState.completed, .cancelled])
     func closedItems(state: WorkItemState) async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.item(state)
         for move in Move.allCases {
             let error = await expectFailure(.invalidTransition, "\(move)") {
@@ -144,7 +144,7 @@ struct Attempt: Sendable, CustomTestStringConvertible {
     @Test("an item closed while waiting on an outside party cannot be resumed",
         arguments: [WorkItemState.completed, .cancelled])
     func resumeAfterClose(state: WorkItemState) async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         var item = try await w.item(state == .completed ? .inReview : .inProgress)
         try await w.engine.workItems.execute(.waitForExternal(item.id, reason: "customer must sign off"), by: W.initiator)
         item = state == .completed
@@ -161,7 +161,7 @@ struct Attempt: Sendable, CustomTestStringConvertible {
 
     @Test("a second adjustment request while one is pending is refused, naming the pending request")
     func secondAdjustment() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.item(.inProgress, assignees: [W.assignee, W.coAssignee])
         let first = try await w.engine.workItems.requestAdjustment(
             item.id, by: W.assignee, change: .init(title: "Android only"), reason: "iOS slipped")
@@ -179,7 +179,7 @@ struct Attempt: Sendable, CustomTestStringConvertible {
 
     @Test("a decided or withdrawn adjustment request cannot be decided again")
     func decidedRequests() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.item(.inProgress)
         let approved = try await w.engine.workItems.requestAdjustment(
             item.id, by: W.assignee, change: .init(title: "Android only"), reason: "iOS slipped")

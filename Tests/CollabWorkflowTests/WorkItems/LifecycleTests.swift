@@ -19,7 +19,7 @@ struct Company {
     static let bystander: Member.ID = "bystander"
 
     init() async throws {
-        h = try TestHarness()
+        h = try await TestHarness(storage: .underTest)
         try await h.addOrganization("acme", timeZone: "Asia/Shanghai")
         try await h.addDepartment("ops", in: "acme")
         try await h.addDepartment("ops-east", in: "acme", parent: "ops")

@@ -15,7 +15,7 @@ struct TwoCompanies {
     let globexRequest: AdjustmentRequest
 
     init() async throws {
-        h = try TestHarness()
+        h = try await TestHarness(storage: .underTest)
         try await h.addOrganization("acme")
         try await h.addOrganization("globex")
         try await h.addDepartment("acme-sales", in: "acme")
@@ -43,17 +43,7 @@ struct TwoCompanies {
 
     /// Every row of every table, in order: equal before and after means nothing was written.
     func dump() async throws -> String {
-        let queue = try DatabaseQueue(path: h.databasePath)
-        return try await queue.read { db in
-            let tables = try String.fetchAll(db, sql: """
-                SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name
-                """)
-            var text = ""
-            for table in tables {
-                for row in try Row.fetchAll(db, sql: "SELECT * FROM \(table)") { text += "\(table): \(row)\n" }
-            }
-            return text
-        }
+        try await h.tableSnapshot().description
     }
 }
 
@@ -308,7 +298,7 @@ struct NoExportForContractors: AccessRuleExtension {
     func hostRule() async throws {
         var configuration = WorkflowEngine.Configuration()
         configuration.accessExtensions = [NoExportForContractors(contractors: ["acme-boss"])]
-        let h = try TestHarness(engineConfiguration: configuration)
+        let h = try await TestHarness(storage: .underTest, engineConfiguration: configuration)
         try await h.addOrganization("acme")
         try await h.addMember("acme-boss", in: "acme")
         try await h.addMember("acme-worker", in: "acme")

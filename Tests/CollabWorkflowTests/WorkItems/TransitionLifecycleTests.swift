@@ -15,7 +15,7 @@ import Testing
 
     @Test("create submits the item: it is assigned at version 1, audited, and every assignee is told and must accept")
     func createSubmitted() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.engine.workItems.create(w.draft(assignees: [W.assignee, W.coAssignee]), by: W.initiator)
         #expect(item.state == .assigned)
         #expect(item.version == 1)
@@ -52,7 +52,7 @@ import Testing
 
     @Test("a high-priority item reaches its assignees as an urgent notification")
     func highPriorityIsUrgent() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         try await w.engine.workItems.create(w.draft(priority: .high), by: W.initiator)
         let notice = try #require(try await w.inbox(W.assignee).first)
         #expect(notice.kind == .assigned && notice.urgency == .urgent)
@@ -60,7 +60,7 @@ import Testing
 
     @Test("create with submit:false keeps a draft: nobody is told, and only the initiator must submit it")
     func createDraft() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let draft = try await w.engine.workItems.create(w.draft(), by: W.initiator, submit: false)
         #expect(draft.state == .draft && draft.version == 1)
         let event = try #require(try await w.trail(draft.id).first)
@@ -73,7 +73,7 @@ import Testing
 
     @Test("submitting a draft assigns it: version 2, audited with the assignees, assignees told")
     func submitDraft() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let draft = try await w.item(.draft, assignees: [W.assignee, W.coAssignee])
         w.h.clock.advance(by: .seconds(90))
         let item = try await w.engine.workItems.submit(draft.id, by: W.initiator)
@@ -90,7 +90,7 @@ import Testing
 
     @Test("accepting moves assigned to accepted and tells the initiator; the assignee must now start")
     func accept() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let assigned = try await w.item(.assigned)
         let item = try await w.engine.workItems.accept(assigned.id, by: W.assignee)
         #expect(item.state == .accepted && item.version == 2)
@@ -104,7 +104,7 @@ import Testing
 
     @Test("starting moves accepted to in progress without notifying anyone; the assignee must now work")
     func start() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let accepted = try await w.item(.accepted)
         let before = try await w.footprint(accepted.id).notifications
         let item = try await w.engine.workItems.start(accepted.id, by: W.assignee)
@@ -117,7 +117,7 @@ import Testing
 
     @Test("reporting progress records text, percent and attachments, updates the item's percent and tells the initiator")
     func reportProgress() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let started = try await w.item(.inProgress)
         let files = [w.h.attachment("draft.pdf"), w.h.attachment("chart.png", mediaType: "image/png")]
         let update = try await w.engine.workItems.reportProgress(
@@ -146,7 +146,7 @@ import Testing
 
     @Test("a percentage at either bound is accepted", arguments: [0, 100])
     func percentBounds(percent: Int) async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.item(.inProgress)
         try await w.engine.workItems.reportProgress(item.id, by: W.assignee, text: "bound", percent: percent)
         #expect(try await w.stored(item.id).progressPercent == percent)
@@ -154,7 +154,7 @@ import Testing
 
     @Test("a percentage outside 0...100 is refused as out of range and writes nothing", arguments: [-1, 101, 1_000])
     func percentOutOfRange(percent: Int) async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.item(.inProgress)
         let before = try await w.footprint(item.id)
         let error = await expectFailure(.invalidInput) {
@@ -168,7 +168,7 @@ import Testing
 
     @Test("progress without text or with a refused attachment lists each problem and writes nothing")
     func progressValidation() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let item = try await w.item(.inProgress)
         let before = try await w.footprint(item.id)
         let error = await expectFailure(.invalidInput) {
@@ -183,7 +183,7 @@ import Testing
 
     @Test("submitting for review moves in progress to in review and puts the item in the reviewer's inbox and to-do")
     func submitForReview() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let started = try await w.item(.inProgress, reviewer: W.reviewer)
         let item = try await w.engine.workItems.submitForReview(started.id, by: W.assignee, note: "All sections done")
         #expect(item.state == .inReview && item.version == started.version + 1)
@@ -199,7 +199,7 @@ import Testing
 
     @Test("approving completes the item: closed at the decision time, decision recorded, assignees told")
     func approve() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let submitted = try await w.item(.inReview, assignees: [W.assignee, W.coAssignee], reviewer: W.reviewer)
         w.h.clock.advance(by: .seconds(3_600))
         let item = try await w.engine.workItems.approve(submitted.id, by: W.reviewer, note: "Well done")
@@ -225,7 +225,7 @@ import Testing
 
     @Test("rejecting needs a reason; with one the item goes back to in progress and the assignee's inbox shows why")
     func reject() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let submitted = try await w.item(.inReview)
         let before = try await w.footprint(submitted.id)
         for blank in ["", "   ", "\n\t"] {
@@ -257,7 +257,7 @@ import Testing
 
     @Test("the initiator cancels an open item: closed, audited with the reason, and the people involved are told")
     func cancelByInitiator() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let open = try await w.item(.inProgress, assignees: [W.assignee, W.coAssignee], reviewer: W.reviewer)
         let item = try await w.engine.workItems.cancel(open.id, by: W.initiator, reason: "The release moved to Q3")
         #expect(item.state == .cancelled && item.closedAt == w.now && item.version == open.version + 1)
@@ -274,7 +274,7 @@ import Testing
 
     @Test("an administrator cancels an item they did not create; the initiator is told too")
     func cancelByAdministrator() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let open = try await w.item(.accepted)
         let item = try await w.engine.workItems.cancel(open.id, by: W.admin)
         #expect(item.state == .cancelled && item.closedAt != nil)
@@ -285,7 +285,7 @@ import Testing
 
     @Test("cancelling a draft tells nobody, since nobody was ever assigned")
     func cancelDraft() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let draft = try await w.item(.draft)
         let before = try await w.footprint(draft.id).notifications
         let item = try await w.engine.workItems.cancel(draft.id, by: W.initiator)
@@ -296,7 +296,7 @@ import Testing
 
     @Test("cancelling withdraws a pending adjustment request", arguments: [Workplace.initiator, Workplace.admin])
     func cancelWithdrawsAdjustment(actor: Member.ID) async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let open = try await w.item(.inProgress)
         let request = try await w.engine.workItems.requestAdjustment(
             open.id, by: W.assignee, change: .init(title: "Release notes, Android only"), reason: "iOS slipped")
@@ -311,7 +311,7 @@ import Testing
 
     @Test("approving the work also withdraws a pending adjustment request")
     func approveWithdrawsAdjustment() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let open = try await w.item(.inProgress)
         let request = try await w.engine.workItems.requestAdjustment(
             open.id, by: W.assignee,
@@ -325,7 +325,7 @@ import Testing
     @Test("a head of the item's department, or of a department above it, reassigns work; both assignees are told",
         arguments: [Workplace.mobileHead, Workplace.engHead, Workplace.admin])
     func reassign(head: Member.ID) async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let open = try await w.item(.accepted)
         let item = try await w.engine.workItems.reassign(open.id, from: W.assignee, to: W.spare, by: head, reason: "Li is on leave")
         #expect(item.assigneeIDs == [W.spare] && item.state == .accepted && item.version == open.version + 1)
@@ -349,7 +349,7 @@ import Testing
 
     @Test("reassigning to someone already assigned, to a stranger or from a non-assignee is invalid input")
     func reassignValidation() async throws {
-        let w = try await Workplace()
+        let w = try await Workplace(storage: .underTest)
         let open = try await w.item(.inProgress, assignees: [W.assignee, W.coAssignee])
         let before = try await w.footprint(open.id)
         let cases: [(Member.ID, Member.ID, String)] = [

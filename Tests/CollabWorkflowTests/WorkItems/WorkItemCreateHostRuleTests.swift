@@ -29,8 +29,8 @@ private let creations: [HostRuleCase] = [
 
     @Test("members of outside organizations still may not create or import: the rule set refuses them")
     func outsideMembers() async throws {
-        let w = try await Workplace()
-        let before = try await TableSnapshot(databasePath: w.h.databasePath)
+        let w = try await Workplace(storage: .underTest)
+        let before = try await w.h.tableSnapshot()
         let create = await expectFailure(.forbidden) {
             _ = try await w.engine.workItems.create(w.draft("From outside"), by: Workplace.partner)
         }
@@ -39,6 +39,6 @@ private let creations: [HostRuleCase] = [
             _ = try await w.engine.workItems.importItems([w.draft("From outside")], by: Workplace.partner)
         }
         #expect(imported?.message == "member '\(Workplace.partner)' may not create work items")
-        #expect(try await TableSnapshot(databasePath: w.h.databasePath) == before)
+        #expect(try await w.h.tableSnapshot() == before)
     }
 }
