@@ -7,7 +7,9 @@ import PostgresNIO
 
 // Inboxes and the outbox. Several dispatchers on several machines claim deliveries at once: a claim locks
 // the rows it takes (`FOR UPDATE SKIP LOCKED`) and leases them in the same statement, so no two claims
-// ever hand out one notification; every later write holds only under the very lease it names.
+// ever hand out one notification; every later write holds only under the very lease it names, and only
+// while that lease has not run out. Leases are judged and ended on the database server's clock
+// (`clock_timestamp()`), never on a dispatcher's.
 
 extension PostgresStore: MessageStore {
     public func inbox(for memberID: Member.ID, visibleIn scope: VisibilityScope, unreadOnly: Bool, page: PageRequest)
@@ -84,13 +86,22 @@ extension PostgresStore: MessageStore {
         }
     }
 
-    public func claimDeliveries(now: Date, limit: Int, leaseUntil: Date, owner: String)
+    public func claimDeliveries(now: Date, limit: Int, lease: Duration, owner: String)
         async throws(CollabError) -> [OutboxEntry]
     {
-        let nowMS = now.millisecondsSince1970, untilMS = leaseUntil.millisecondsSince1970, limit = max(1, limit)
-        let lease = OutboxLease(owner: owner, until: Date(storedMilliseconds: untilMS))
+        let nowMS = now.millisecondsSince1970, leaseMS = lease.leaseMilliseconds, limit = max(1, limit)
         let logger = logger
         return try await write(.readCommitted) { connection in
+            // The database's clock, read once for the whole claim, decides which leases ran out and when the new
+            // ones end (every entry of a claim gets the same lease); `now` (the caller's business time) decides
+            // only what is due.
+            guard let storeMS = try await connection.rows(
+                "SELECT \(unescaped: Self.databaseNowMS) AS now", logger
+            ).first?.value("now", as: Int64.self) else {
+                throw CollabError(.storageFailure, "the database did not tell its time")
+            }
+            let untilMS = storeMS + leaseMS
+            let granted = OutboxLease(owner: owner, until: Date(storedMilliseconds: untilMS))
             var entries: [(due: Int64, sequence: Int64, entry: OutboxEntry)] = []
             // A row that cannot be read back is parked with the reason; the claim goes on with the others
             // (parked rows no longer match, so the next pass fills the batch).
@@ -103,7 +114,7 @@ extension PostgresStore: MessageStore {
                     WITH due AS (
                         SELECT id FROM notifications
                         WHERE delivery_state = 'pending' AND next_attempt_at <= \(nowMS)
-                            AND (lease_until IS NULL OR lease_until <= \(nowMS))
+                            AND (lease_until IS NULL OR lease_until <= \(storeMS))
                         ORDER BY next_attempt_at, sequence
                         LIMIT \(limit - entries.count)
                         FOR UPDATE SKIP LOCKED)
@@ -135,7 +146,7 @@ extension PostgresStore: MessageStore {
                     let delivered = try row.value("delivered_hooks", as: [String].self)
                     entries.append((due, sequence, OutboxEntry(
                         notification: notice, attempts: attempts, deliveredHooks: Set(delivered),
-                        lastError: try row.value("last_error", as: String?.self), lease: lease)))
+                        lastError: try row.value("last_error", as: String?.self), lease: granted)))
                 }
             }
             // RETURNING follows no order: oldest first, as the claim picked them.
@@ -143,15 +154,22 @@ extension PostgresStore: MessageStore {
         }
     }
 
-    public func renewLease(_ id: Notice.ID, _ lease: OutboxLease, until: Date) async throws(CollabError) -> OutboxLease? {
-        let untilMS = until.millisecondsSince1970, heldUntil = lease.until.millisecondsSince1970
+    public func renewLease(_ id: Notice.ID, _ lease: OutboxLease, for duration: Duration) async throws(CollabError)
+        -> OutboxLease?
+    {
+        let leaseMS = duration.leaseMilliseconds, heldUntil = lease.until.millisecondsSince1970
         let logger = logger
         return try await write(.readCommitted) { connection in
-            let changed = try await connection.execute("""
-                UPDATE notifications SET lease_until = \(untilMS) WHERE id = \(id.rawValue) AND delivery_state = 'pending'
-                    AND lease_owner = \(lease.owner) AND lease_until = \(heldUntil)
-                """, logger)
-            return changed == 1 ? OutboxLease(owner: lease.owner, until: Date(storedMilliseconds: untilMS)) : nil
+            // Renewed while nobody took the lease over, even if it ran out: then it is the same as claiming the
+            // notification again. The new end is on the database's clock.
+            let row = try await connection.rows("""
+                UPDATE notifications SET lease_until = \(unescaped: Self.databaseNowMS) + \(leaseMS)
+                WHERE id = \(id.rawValue) AND delivery_state = 'pending' AND lease_owner = \(lease.owner)
+                    AND lease_until = \(heldUntil)
+                RETURNING lease_until
+                """, logger).first
+            guard let until = try row?.value("lease_until", as: Int64.self) else { return nil }
+            return OutboxLease(owner: lease.owner, until: Date(storedMilliseconds: until))
         }
     }
 
@@ -201,6 +219,8 @@ extension PostgresStore: MessageStore {
         query.bind(owner)
         query.add(" AND lease_until = ")
         query.bind(heldUntil)
+        // ... and only while that lease has not run out on the database's clock, even if nobody took it over.
+        query.add(" AND lease_until > \(Self.databaseNowMS)")
         let update = query.query
         let hooks = Array(Set(outcome.acceptedBy)).sorted()
         let logger = logger
@@ -249,11 +269,11 @@ extension PostgresStore: MessageStore {
     public func nextDeliveryDue() async throws(CollabError) -> Date? {
         let logger = logger
         return try await read { connection in
-            // SQLite's two-argument max() is NULL when an argument is; greatest() would skip the NULL.
+            // Business time only: a notification under a live lease (judged on the database's clock) is left out.
             try await connection.rows("""
-                SELECT min(CASE WHEN next_attempt_at IS NULL THEN NULL
-                    ELSE greatest(next_attempt_at, coalesce(lease_until, 0)) END) AS due
-                FROM notifications WHERE delivery_state = 'pending'
+                SELECT min(next_attempt_at) AS due FROM notifications
+                WHERE delivery_state = 'pending'
+                    AND (lease_until IS NULL OR lease_until <= \(unescaped: Self.databaseNowMS))
                 """, logger).first?.value("due", as: Int64?.self).map(Date.init(storedMilliseconds:))
         }
     }

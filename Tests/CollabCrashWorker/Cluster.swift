@@ -37,6 +37,18 @@ struct FastClock: CollabClock {
     }
 }
 
+/// The fast clock's time (what is due, when a retry falls due), with waits in real time: the dispatcher's
+/// attempt timeout and its lease renewals are measured against leases that run on the database's clock.
+struct RealTimeWaits: CollabClock {
+    let clock: FastClock
+
+    func now() -> Date { clock.now() }
+
+    func sleep(for duration: Duration) async throws {
+        try await ContinuousClock().sleep(for: duration)
+    }
+}
+
 /// Set once, on SIGTERM.
 final class StopFlag: Sendable {
     private let value = Atomic<Bool>(false)
@@ -81,12 +93,15 @@ func runCluster(_ arguments: [String]) async -> Never {
         engineConfiguration.timerLease = .seconds(2)
         let engine = WorkflowEngine(store: store, clock: clock, configuration: engineConfiguration)
         var dispatcherConfiguration = NotificationDispatcher.Configuration()
-        // In this clock's time: 4 hours are 4 seconds of the wall clock at 3600 times.
-        dispatcherConfiguration.leaseDuration = .seconds(4 * 3600)
-        dispatcherConfiguration.attemptTimeout = .seconds(3600)
+        // Delivery leases run on the database's clock, in real time, like the timer leases: a killed worker's
+        // notifications come back after 4 s. The attempt timeout is waited on the dispatcher's clock, which
+        // waits in real time too (RealTimeWaits), so that both durations are of the same time.
+        dispatcherConfiguration.leaseDuration = .seconds(4)
+        dispatcherConfiguration.attemptTimeout = .seconds(1)
         dispatcherConfiguration.logger = quiet
         let dispatcher = try NotificationDispatcher(
-            store: store, hooks: [PrintingHook()], clock: clock, configuration: dispatcherConfiguration)
+            store: store, hooks: [PrintingHook()], clock: RealTimeWaits(clock: clock),
+            configuration: dispatcherConfiguration)
 
         // A client retrying the command its last worker may or may not have committed, with the same key.
         if arguments.count >= 10, let deadlineMS = Int64(arguments[9]) {

@@ -126,9 +126,9 @@ struct ClusterKillTests {
             finished.append(run)
         }
 
-        // Drain: fire what is still due and deliver what is left, long after every lease has expired (the
-        // dispatcher's on the virtual clock; the timer claims, 2 s on the database's clock, in real time).
-        try await Task.sleep(for: .milliseconds(2_500))
+        // Drain: fire what is still due and deliver what is left, once every lease has expired (on the
+        // database's clock, in real time: the timer claims after 2 s, the delivery leases after 4 s).
+        try await Task.sleep(for: .milliseconds(4_500))
         let drainNow = epoch.addingTimeInterval((Date().timeIntervalSince1970 - Double(startMS) / 1000) * speed + 10 * 24 * 3600)
         let drain = ManualClock(now: drainNow)
         let engine = WorkflowEngine(store: store, clock: drain)

@@ -90,7 +90,21 @@ struct DifferentialOutboxTests {
         }
     }
 
-    @Test("a lease is honoured only by its holder, before it runs out, on both stores")
+    /// A lease as both stores can agree on it: its owner, and how long it has left on the store's clock, to the
+    /// ten seconds (leases end on the store's clock, which is real time on both stores here, not the world's).
+    static func describe(_ lease: OutboxLease?) -> String {
+        guard let lease else { return "no lease" }
+        let left = lease.until.timeIntervalSince(Date())
+        return "\(lease.owner), \(Int((left / 10).rounded()) * 10) s left"
+    }
+
+    /// An entry with its lease described as ``describe(_:)`` does.
+    static func describe(_ entry: OutboxEntry) -> String {
+        "\(entry.notification) \(entry.attempts) \(entry.deliveredHooks.sorted()) \(entry.lastError ?? "-") "
+            + describe(entry.lease)
+    }
+
+    @Test("a lease is honoured only by its holder, before it runs out on the store's clock, on both stores")
     func leases() async throws {
         try await differential { w in
             var answers = Answers()
@@ -98,31 +112,54 @@ struct DifferentialOutboxTests {
             _ = try await w.engine.workItems.create(w.draft("Lease me", assignees: [W.li, W.wang]), by: W.zhang)
             let s = w.store
             let now = w.clock.now()
-            let claimed = try await s.claimDeliveries(now: now, limit: 1, leaseUntil: now.addingTimeInterval(60), owner: "a")
-            await answers.add("claimed") { claimed }
+            let claimed = try await s.claimDeliveries(now: now, limit: 1, lease: .seconds(60), owner: "a")
+            await answers.add("claimed") { claimed.map(Self.describe) }
             guard let entry = claimed.first, let lease = entry.lease else { return answers }
             let id = entry.notification.id
             await answers.add("claim while held") {
-                try await s.claimDeliveries(now: now.addingTimeInterval(30), limit: 10, leaseUntil: now.addingTimeInterval(90), owner: "b")
+                try await s.claimDeliveries(now: now.addingTimeInterval(30), limit: 10, lease: .seconds(60), owner: "b")
                     .map(\.notification.id)
             }
-            await answers.add("renew by stranger") { try await s.renewLease(id, OutboxLease(owner: "b", until: lease.until), until: now.addingTimeInterval(120)) as Any }
-            await answers.add("renew stale") { try await s.renewLease(id, OutboxLease(owner: "a", until: now), until: now.addingTimeInterval(120)) as Any }
-            let renewed = try await s.renewLease(id, lease, until: now.addingTimeInterval(120))
-            await answers.add("renewed") { renewed as Any }
+            await answers.add("claim while held, a day later in business time") {
+                try await s.claimDeliveries(now: now.addingTimeInterval(86_400), limit: 10, lease: .seconds(60), owner: "b")
+                    .map(\.notification.id)
+            }
+            await answers.add("renew by stranger") {
+                Self.describe(try await s.renewLease(id, OutboxLease(owner: "b", until: lease.until), for: .seconds(120)))
+            }
+            await answers.add("renew stale") {
+                Self.describe(try await s.renewLease(id, OutboxLease(owner: "a", until: lease.until.addingTimeInterval(-1)),
+                    for: .seconds(120)))
+            }
+            // Renewed for a moment only: the renewed lease runs out on the store's clock while nobody takes it over.
+            let renewed = try await s.renewLease(id, lease, for: .milliseconds(300))
+            await answers.add("renewed") { Self.describe(renewed) }
             await answers.add("record under old lease") {
                 try await s.recordDelivery(DeliveryOutcome(notificationID: id, acceptedBy: ["h"], attempts: 1,
                     next: .delivered(at: now), error: nil), lease: lease)
             }
-            // The lease runs out: another dispatcher takes the notification over; the first one's results are refused.
+            try await Task.sleep(for: .milliseconds(800))
             let later = now.addingTimeInterval(180)
-            let takeover = try await s.claimDeliveries(now: later, limit: 10, leaseUntil: later.addingTimeInterval(60), owner: "b")
-            await answers.add("takeover") { takeover.map { "\($0.notification.id) \($0.attempts) \(String(describing: $0.lease))" } }
+            if let renewed {
+                await answers.add("record after the lease ran out") {
+                    try await s.recordDelivery(DeliveryOutcome(notificationID: id, acceptedBy: ["h"], attempts: 1,
+                        next: .delivered(at: later), error: nil), lease: renewed)
+                }
+            }
+            await answers.add("state after the lease ran out") {
+                var state = try await s.deliveryState(of: id)
+                state?.lease = nil
+                return state as Any
+            }
+            // Another dispatcher takes the notification over; the first one's results are still refused.
+            let takeover = try await s.claimDeliveries(now: later, limit: 10, lease: .seconds(60), owner: "b")
+            await answers.add("takeover") { takeover.map(Self.describe) }
             if let renewed {
                 await answers.add("record by the first") {
                     try await s.recordDelivery(DeliveryOutcome(notificationID: id, acceptedBy: ["h"], attempts: 1,
                         next: .delivered(at: later), error: nil), lease: renewed)
                 }
+                await answers.add("renew by the first") { Self.describe(try await s.renewLease(id, renewed, for: .seconds(60))) }
             }
             for entry in takeover {
                 guard let lease = entry.lease else { continue }
@@ -135,9 +172,11 @@ struct DifferentialOutboxTests {
                         attempts: 1, next: .parked(at: later), error: nil), lease: lease)
                 }
             }
-            let again = try await s.claimDeliveries(now: later.addingTimeInterval(10), limit: 10,
-                leaseUntil: later.addingTimeInterval(70), owner: "c")
-            await answers.add("claimed again") { again }
+            await answers.add("next due after the retries") { try await s.nextDeliveryDue() as Any }
+            let again = try await s.claimDeliveries(now: later.addingTimeInterval(10), limit: 10, lease: .seconds(60),
+                owner: "c")
+            await answers.add("claimed again") { again.map(Self.describe) }
+            await answers.add("next due while leased") { try await s.nextDeliveryDue() as Any }
             for (index, entry) in again.enumerated() {
                 guard let lease = entry.lease else { continue }
                 let next: DeliveryOutcome.Next = index == 0 ? .suppressed(at: later) : .delivered(at: later)
@@ -176,10 +215,12 @@ struct DifferentialOutboxTests {
                     group.addTask {
                         var mine: [String] = []
                         while true {
-                            let batch = try await claimer.claimDeliveries(now: now, limit: 7,
-                                leaseUntil: now.addingTimeInterval(600), owner: "task-\(task)")
+                            let batch = try await claimer.claimDeliveries(now: now, limit: 7, lease: .seconds(600),
+                                owner: "task-\(task)")
                             if batch.isEmpty { break }
-                            #expect(batch.allSatisfy { $0.lease == OutboxLease(owner: "task-\(task)", until: now.addingTimeInterval(600)) })
+                            let lease = batch.first?.lease
+                            #expect(lease?.owner == "task-\(task)")
+                            #expect(batch.allSatisfy { $0.lease == lease }, "one lease for the whole claim")
                             mine += batch.map(\.notification.id.rawValue)
                         }
                         return mine
@@ -193,11 +234,16 @@ struct DifferentialOutboxTests {
             #expect(everything.count == total, "claimed \(everything.count) of \(total)")
             #expect(Set(everything).count == everything.count, "some notification was claimed twice")
             #expect(claims.filter { !$0.isEmpty }.count > 1, "one task claimed everything")
-            // Nothing is due any more until the leases run out; then every notification comes back once.
-            #expect(try await peer.claimDeliveries(now: now, limit: 10, leaseUntil: now, owner: "late").isEmpty)
-            let after = now.addingTimeInterval(600)
-            let reclaimed = try await peer.claimDeliveries(now: after, limit: 1000, leaseUntil: after.addingTimeInterval(60),
-                owner: "late")
+            // Nothing is due any more until the leases run out on the database's clock, whatever a claimer's now
+            // says; then every notification comes back once.
+            #expect(try await peer.claimDeliveries(now: now, limit: 10, lease: .seconds(60), owner: "late").isEmpty)
+            #expect(try await peer.claimDeliveries(now: now.addingTimeInterval(3_600), limit: 10, lease: .seconds(60),
+                owner: "late").isEmpty)
+            // Ten minutes pass on the database's clock: every lease ends that much earlier.
+            _ = try await store.write { connection in
+                try await connection.execute("UPDATE notifications SET lease_until = lease_until - 600000", store.logger)
+            }
+            let reclaimed = try await peer.claimDeliveries(now: now, limit: 1000, lease: .seconds(60), owner: "late")
             #expect(reclaimed.count == total)
             #expect(reclaimed.map(\.notification.id.rawValue) == reclaimed.map(\.notification.id.rawValue).sorted {
                 let (l, r) = (Int($0.dropFirst()) ?? 0, Int($1.dropFirst()) ?? 0)
@@ -273,7 +319,7 @@ struct UndecodableDeliveryTests {
                     """, store.logger)
             }
             let now = Date(timeIntervalSince1970: 10)
-            let claimed = try await store.claimDeliveries(now: now, limit: 2, leaseUntil: now.addingTimeInterval(60), owner: "a")
+            let claimed = try await store.claimDeliveries(now: now, limit: 2, lease: .seconds(60), owner: "a")
             #expect(claimed.map(\.notification.id) == ["n1", "n3"])
             let parked = try await store.deliveryState(of: "n2")
             #expect(parked?.status == .parked)

@@ -156,12 +156,12 @@ extension TeeStore: CollabStorage {
         try await primary.markAllRead(of: memberID, at: date)
     }
 
-    func claimDeliveries(now: Date, limit: Int, leaseUntil: Date, owner: String) async throws(CollabError) -> [OutboxEntry] {
-        try await primary.claimDeliveries(now: now, limit: limit, leaseUntil: leaseUntil, owner: owner)
+    func claimDeliveries(now: Date, limit: Int, lease: Duration, owner: String) async throws(CollabError) -> [OutboxEntry] {
+        try await primary.claimDeliveries(now: now, limit: limit, lease: lease, owner: owner)
     }
 
-    func renewLease(_ id: Notice.ID, _ lease: OutboxLease, until: Date) async throws(CollabError) -> OutboxLease? {
-        try await primary.renewLease(id, lease, until: until)
+    func renewLease(_ id: Notice.ID, _ lease: OutboxLease, for duration: Duration) async throws(CollabError) -> OutboxLease? {
+        try await primary.renewLease(id, lease, for: duration)
     }
 
     func recordDelivery(_ outcome: DeliveryOutcome, lease: OutboxLease) async throws(CollabError) -> Bool {

@@ -11,38 +11,81 @@ import Foundation
 ///
 /// The writes (claim, renew, record, requeue) each run in one write transaction; the reads in one read
 /// transaction. None of them throws `CollabError.Code.conflict`: losing a race shows in the result (a
-/// claim that hands out fewer entries, `nil` from ``renewLease(_:_:until:)``, `false` from
+/// claim that hands out fewer entries, `nil` from ``renewLease(_:_:for:)``, `false` from
 /// ``recordDelivery(_:lease:)``). Only storage codes are thrown.
+///
+/// ## Two clocks
+///
+/// Whether a notification is *due* is business time, decided by the caller's clock, as for timers: the `now`
+/// of ``claimDeliveries(now:limit:lease:owner:)`` is compared with the instant the notification became due
+/// (its `createdAt`, a retry's instant, a requeue's `now`), all of them written from the callers' clocks.
+///
+/// Leases are decided by the store's clock — the database server's for a shared database, the
+/// `SQLiteStore.Configuration/clock` for SQLite — never by the dispatcher's, so dispatchers whose clocks
+/// disagree cannot steal each other's leases. A claim and a renewal take a lease *duration*; the store reads
+/// its own clock inside the write transaction and leases until that instant plus the duration. A lease
+/// *holds* while the notification is pending, its stored lease has the same owner and the same end, and that
+/// end is still after the store's clock; it has *run out* once its end is at or before the store's clock.
+/// A lease that ran out may be taken over by any claim; until one does, its holder may still renew it (which
+/// is the same as claiming the notification again), but no longer record an outcome under it.
+/// ``OutboxLease/until`` is therefore an instant of the store's clock: compare it with nothing else.
 public protocol OutboxStore: Sendable {
-    /// Leases up to `limit` notifications whose delivery is due at `now` (not delivered, not parked, not
-    /// leased by another dispatcher: a lease that ran out by `now` no longer counts) until `leaseUntil` for the
-    /// dispatcher `owner`, earliest due first (a new notification is due at its `createdAt`, a retried one at its
-    /// retry instant, a requeued one at the requeue's `now`), then in commit order. Each entry carries its
-    /// ``OutboxEntry/lease``; no two claims, from this store or another instance on the database, get the same
-    /// notification while its lease runs.
+    /// Leases up to `limit` notifications whose delivery is due at `now` (pending, not parked, its next attempt
+    /// at or before `now`) and that no live lease holds, for the dispatcher `owner`, until `lease` has passed on
+    /// the store's clock; earliest due first (a new notification is due at its `createdAt`, a retried one at its
+    /// retry instant, a requeued one at the requeue's `now`), then in commit order.
+    ///
+    /// The store reads its clock once, inside the write transaction: a lease whose end is at or before that
+    /// instant has run out, and its notification is claimed again (it is *rescued*; the former holder can no
+    /// longer renew it or record an outcome under it). Every entry of one claim carries the same
+    /// ``OutboxEntry/lease``: `owner`, until the store's instant plus `lease`, to the millisecond. No two
+    /// claims, from this store or another instance on the database, get the same notification while its lease
+    /// runs, whatever the claimers' clocks say.
     ///
     /// A notification that cannot be read back (a row no version of Collab wrote, or one damaged) is not
     /// handed out and does not fail the claim: it is parked with the reason as its last error, and the claim
     /// goes on with the others.
     ///
-    /// One write transaction; `limit` is taken as at least 1. An empty list means nothing is due.
-    func claimDeliveries(now: Date, limit: Int, leaseUntil: Date, owner: String)
+    /// - Parameters:
+    ///   - now: the business time (the caller's clock): notifications due at or before it are handed out.
+    ///     It plays no part in leases.
+    ///   - limit: at most this many entries (taken as at least 1).
+    ///   - lease: how long the leases hold, on the store's clock (taken as at least 1 ms).
+    ///   - owner: the dispatcher's token, written with each lease.
+    /// - Returns: the leased entries; an empty list means nothing is due that no live lease holds.
+    func claimDeliveries(now: Date, limit: Int, lease: Duration, owner: String)
         async throws(CollabError) -> [OutboxEntry]
 
-    /// Extends a lease the notification still holds (same owner, same expiry) to `until`, in one write
-    /// transaction, while the notification is pending.
+    /// Moves the end of a lease the notification still carries — it is pending and its stored lease has the
+    /// same owner and the same end — to the store's clock plus `duration`, in one write transaction (the
+    /// store's clock is read inside it).
     ///
-    /// - Returns: the new lease, or `nil` when the notification no longer holds `lease` (another dispatcher
-    ///   took it over, or its delivery is finished): the caller must leave it alone.
-    func renewLease(_ id: Notice.ID, _ lease: OutboxLease, until: Date) async throws(CollabError) -> OutboxLease?
+    /// A lease that ran out on the store's clock but that no claim took over is renewed too: nobody else holds
+    /// the notification, so renewing it is the same as claiming it again (a dispatcher renews an entry that
+    /// waited in its batch before attempting it). Once another claim took it over, the renewal is refused.
+    ///
+    /// - Parameters:
+    ///   - id: the notification.
+    ///   - lease: the lease the caller holds, as its claim or last renewal returned it.
+    ///   - duration: how long the renewed lease holds from now, on the store's clock (taken as at least 1 ms).
+    /// - Returns: the new lease (same owner, a new end on the store's clock), or `nil` when the notification
+    ///   no longer carries `lease` (another dispatcher took it over, or its delivery is finished): the caller
+    ///   must leave it alone.
+    func renewLease(_ id: Notice.ID, _ lease: OutboxLease, for duration: Duration) async throws(CollabError)
+        -> OutboxLease?
 
     /// Records the outcome of one delivery attempt of a claimed notification, and releases its lease, in one
     /// write transaction (the state, the attempt count, the error and the hooks that accepted it together).
     ///
-    /// The outcome is recorded only if the notification is still pending and still holds `lease` (same
-    /// owner, same expiry); otherwise nothing is written, not even the hooks that accepted it, so a
-    /// dispatcher whose lease ran out cannot overwrite what another did, and a delivered, withheld or
-    /// parked notification never goes back.
+    /// The outcome is recorded only while `lease` holds: the notification is still pending, its stored lease
+    /// has the same owner and the same end, and that end is still after the store's clock (read inside the
+    /// transaction). Otherwise nothing is written, not even the hooks that accepted it: a dispatcher whose
+    /// lease ran out cannot overwrite what another did, and a delivered, withheld or parked notification never
+    /// goes back. An outcome that comes after the lease ran out is refused even when nobody took the
+    /// notification over (as a timer's late acknowledgement is): the notification stays as it was, due again,
+    /// and the next claim hands it out.
+    ///
+    /// The instants in `outcome` (delivered at, retry at, ...) are business time, from the dispatcher's clock.
     ///
     /// - Returns: whether the outcome was recorded.
     @discardableResult
@@ -54,8 +97,15 @@ public protocol OutboxStore: Sendable {
     /// A store read for operators and tests: it does not check who may see the notification.
     func deliveryState(of id: Notice.ID) async throws(CollabError) -> NotificationDeliveryState?
 
-    /// The earliest instant at which a pending delivery becomes due (its next attempt, or the end of the lease
-    /// another dispatcher holds on it, whichever is later); `nil` when nothing is pending.
+    /// The earliest instant, in business time, at which a pending notification that no live lease holds is
+    /// due (its `createdAt`, retry instant or requeue instant); `nil` when there is none: when a dispatcher
+    /// should look again.
+    ///
+    /// As ``TimerStore/nextTimerDue()`` does, it judges leases on the store's clock (read in the same
+    /// transaction) and leaves out the notifications under a live lease, whose holder delivers them; it never
+    /// mixes a lease's end, an instant of the store's clock, with the business instants it returns. A
+    /// notification under a lease counts again once its lease runs out: a poller that meets `nil` or a later
+    /// instant still looks again after its poll interval, which is how it notices a lease that ran out.
     func nextDeliveryDue() async throws(CollabError) -> Date?
 
     /// Counts of the outbox by state, in one read transaction (a consistent snapshot).
@@ -84,7 +134,7 @@ public struct OutboxEntry: Hashable, Sendable {
     public var deliveredHooks: Set<String>
     /// The last error, if an attempt failed.
     public var lastError: String?
-    /// The lease under which it was handed out (``OutboxStore/claimDeliveries(now:limit:leaseUntil:owner:)``);
+    /// The lease under which it was handed out (``OutboxStore/claimDeliveries(now:limit:lease:owner:)``);
     /// `nil` in other lists.
     public var lease: OutboxLease?
 
@@ -101,11 +151,17 @@ public struct OutboxEntry: Hashable, Sendable {
     }
 }
 
-/// A dispatcher's hold on a notification: who holds it, until when.
+/// A dispatcher's hold on a notification: who holds it, until when on the store's clock.
+///
+/// Stores hand leases out (``OutboxStore/claimDeliveries(now:limit:lease:owner:)``,
+/// ``OutboxStore/renewLease(_:_:for:)``); a dispatcher passes them back unchanged to prove it still holds the
+/// notification.
 public struct OutboxLease: Hashable, Sendable {
     /// The dispatcher's token (`NotificationDispatcher.ownerToken` in CollabWorkflow).
     public var owner: String
-    /// When the lease runs out, to the millisecond as stored.
+    /// When the lease runs out, on the store's clock, to the millisecond as stored. It identifies the lease
+    /// (a renewal moves it); compare it with nothing but the store's clock: a dispatcher tells how long its
+    /// lease has left by its own clock, from when it asked for the lease.
     public var until: Date
 
     /// Creates a lease.
@@ -141,7 +197,7 @@ public struct NotificationDeliveryState: Hashable, Sendable {
     public var nextAttemptAt: Date?
     /// When it was delivered or withheld.
     public var finishedAt: Date?
-    /// The lease a dispatcher holds on it, if any (it may have run out).
+    /// The lease a dispatcher holds on it, if any (it may have run out: its end is on the store's clock).
     public var lease: OutboxLease?
 
     /// Creates a state.

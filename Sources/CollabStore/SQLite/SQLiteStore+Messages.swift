@@ -71,16 +71,20 @@ extension SQLiteStore {
         }
     }
 
-    public func claimDeliveries(now: Date, limit: Int, leaseUntil: Date, owner: String)
+    public func claimDeliveries(now: Date, limit: Int, lease: Duration, owner: String)
         async throws(CollabError) -> [OutboxEntry]
     {
-        let nowMS = now.storedMilliseconds, untilMS = leaseUntil.storedMilliseconds, limit = max(1, limit)
-        let lease = OutboxLease(owner: owner, until: Date(storedMilliseconds: untilMS))
-        let logger = logger
+        let nowMS = now.storedMilliseconds, leaseMS = lease.leaseMilliseconds, limit = max(1, limit)
+        let logger = logger, clock = configuration.clock
         return try await write { db in
+            // The store's clock, read inside the transaction, decides which leases ran out and when the new
+            // ones end; `now` (the caller's business time) decides only what is due.
+            let storeMS = clock.now().storedMilliseconds
+            let untilMS = storeMS + leaseMS
+            let granted = OutboxLease(owner: owner, until: Date(storedMilliseconds: untilMS))
             let due = try db.cachedStatement(sql: """
                 SELECT * FROM notifications
-                WHERE delivery_state = 'pending' AND next_attempt_at <= ?1 AND (lease_until IS NULL OR lease_until <= ?1)
+                WHERE delivery_state = 'pending' AND next_attempt_at <= ?1 AND (lease_until IS NULL OR lease_until <= ?3)
                 ORDER BY next_attempt_at, sequence LIMIT ?2
                 """)
             let take = try db.cachedStatement(sql: "UPDATE notifications SET lease_until = ?, lease_owner = ? WHERE id = ?")
@@ -95,7 +99,7 @@ extension SQLiteStore {
             var parkedAny = true
             while parkedAny && entries.count < limit {
                 parkedAny = false
-                for row in try Row.fetchAll(due, arguments: [nowMS, limit - entries.count]) {
+                for row in try Row.fetchAll(due, arguments: [nowMS, limit - entries.count, storeMS]) {
                     // The id column is TEXT NOT NULL UNIQUE; park by whatever value it holds.
                     let id: DatabaseValue = row["id"]
                     let notice: Notice, attempts: Int
@@ -114,16 +118,21 @@ extension SQLiteStore {
                     try take.execute(arguments: [untilMS, owner, id])
                     let delivered = try String.fetchSet(hooks, arguments: [id])
                     entries.append(OutboxEntry(notification: notice, attempts: attempts, deliveredHooks: delivered,
-                        lastError: row.storedText("last_error"), lease: lease))
+                        lastError: row.storedText("last_error"), lease: granted))
                 }
             }
             return entries
         }
     }
 
-    public func renewLease(_ id: Notice.ID, _ lease: OutboxLease, until: Date) async throws(CollabError) -> OutboxLease? {
-        let untilMS = until.storedMilliseconds
+    public func renewLease(_ id: Notice.ID, _ lease: OutboxLease, for duration: Duration) async throws(CollabError)
+        -> OutboxLease?
+    {
+        let leaseMS = duration.leaseMilliseconds, clock = configuration.clock
         return try await write { db in
+            // Renewed while nobody took the lease over, even if it ran out: then it is the same as claiming the
+            // notification again. The new end is on the store's clock.
+            let untilMS = clock.now().storedMilliseconds + leaseMS
             try db.cachedStatement(sql: """
                 UPDATE notifications SET lease_until = ? WHERE id = ? AND delivery_state = 'pending'
                     AND lease_owner = ? AND lease_until = ?
@@ -133,12 +142,15 @@ extension SQLiteStore {
     }
 
     public func recordDelivery(_ outcome: DeliveryOutcome, lease: OutboxLease) async throws(CollabError) -> Bool {
-        try await write { db in
+        let clock = configuration.clock
+        return try await write { db in
             let id = outcome.notificationID.rawValue
-            // Every update holds only while the notification is pending and still holds this very lease: a
-            // dispatcher whose lease ran out cannot overwrite what another did, and a final state never goes back.
-            let held = "id = ? AND delivery_state = 'pending' AND lease_owner = ? AND lease_until = ?"
-            let holder: StatementArguments = [id, lease.owner, lease.until.storedMilliseconds]
+            // Every update holds only while the notification is pending and this very lease still holds on the
+            // store's clock (read inside the transaction): a dispatcher whose lease ran out cannot overwrite what
+            // another did, even before anyone took the notification over, and a final state never goes back.
+            let storeMS = clock.now().storedMilliseconds
+            let held = "id = ? AND delivery_state = 'pending' AND lease_owner = ? AND lease_until = ? AND lease_until > ?"
+            let holder: StatementArguments = [id, lease.owner, lease.until.storedMilliseconds, storeMS]
             let at: Date
             switch outcome.next {
             case .delivered(let date), .retry(let date), .parked(let date), .suppressed(let date): at = date
@@ -202,11 +214,13 @@ extension SQLiteStore {
     }
 
     public func nextDeliveryDue() async throws(CollabError) -> Date? {
-        try await read { db in
+        let clock = configuration.clock
+        return try await read { db in
+            // Business time only: a notification under a live lease (judged on the store's clock) is left out.
             try Int64.fetchOne(db.cachedStatement(sql: """
-                SELECT min(max(next_attempt_at, coalesce(lease_until, 0))) FROM notifications
-                WHERE delivery_state = 'pending'
-                """)).map(Date.init(storedMilliseconds:))
+                SELECT min(next_attempt_at) FROM notifications
+                WHERE delivery_state = 'pending' AND (lease_until IS NULL OR lease_until <= ?)
+                """), arguments: [clock.now().storedMilliseconds]).map(Date.init(storedMilliseconds:))
         }
     }
 

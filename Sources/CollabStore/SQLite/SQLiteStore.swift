@@ -39,8 +39,9 @@ public final class SQLiteStore: CollabStorage {
         public var walAutocheckpointPages: Int?
         /// Where the store logs (migrations, retried busy conditions).
         public var logger = Logger(label: "collab.store")
-        /// The store's clock: it decides when timer claims run out (``TimerStore``), for every process on
-        /// the file. The system clock by default; a test on virtual time passes its clock here too.
+        /// The store's clock: it decides when timer claims (``TimerStore``) and delivery leases
+        /// (``OutboxStore``) end and run out, for every process on the file. The system clock by default; a
+        /// test on virtual time passes its clock here too.
         public var clock: any CollabClock = SystemClock()
 
         /// Receives the text of every statement the store runs (tests check their query plans).
@@ -314,6 +315,20 @@ extension Date {
 
     package init(storedMilliseconds value: Int64) {
         self.init(timeIntervalSince1970: TimeInterval(value) / 1000)
+    }
+}
+
+extension Duration {
+    /// A lease's length in whole milliseconds, as stores add it to their clock: rounded, at least 1 ms (a
+    /// zero or negative lease would be born expired), and saturating far beyond any real lease rather than
+    /// trap.
+    package var leaseMilliseconds: Int64 {
+        let parts = components
+        let (whole, overflow) = parts.seconds.multipliedReportingOverflow(by: 1000)
+        if overflow { return parts.seconds > 0 ? Int64.max / 4 : 1 }
+        let rounded = whole.addingReportingOverflow((parts.attoseconds + 500_000_000_000_000) / 1_000_000_000_000_000)
+        if rounded.overflow { return Int64.max / 4 }
+        return min(max(1, rounded.partialValue), Int64.max / 4)
     }
 }
 

@@ -18,86 +18,179 @@ extension StoreConformance {
         DeliveryOutcome(notificationID: id, acceptedBy: hooks, attempts: attempts, next: next, error: error)
     }
 
+    /// The lease of the outbox checks that are not about leases running out: an hour, so that it never runs
+    /// out during a check, even under the thread sanitizer on a loaded machine.
+    static let longLease: Duration = .seconds(3_600)
+    /// The lease of the checks that let a lease run out on the store's clock, and how long they wait for it
+    /// (in real time: a shared database's clock is real).
+    static let shortLease: Duration = .milliseconds(300)
+    static let shortLeaseWait: Duration = .milliseconds(700)
+
+    /// Fails unless `later`, a lease asked `extra` longer than `earlier` and no sooner, ends `extra` later than
+    /// it on the store's clock, give or take the real time `elapsed` between the two requests (and the
+    /// milliseconds the store rounds to). Says nothing about how the store's clock compares with the checker's.
+    static func expectLonger(_ ctx: ConformanceContext, _ later: OutboxLease, than earlier: OutboxLease, by extra: Duration,
+        elapsed: TimeInterval, _ what: String) throws
+    {
+        let gap = later.until.timeIntervalSince(earlier.until)
+        try ctx.expect(gap >= extra.timeInterval - 0.002 && gap <= extra.timeInterval + elapsed + 0.002,
+            "\(what) to end \(extra) after the earlier lease, within the \(elapsed) s that passed between them "
+                + "(the store's clock plus the duration asked for)",
+            found: "\(gap) s later (\(earlier.until) then \(later.until))")
+    }
+
     static let outboxChecks: [Check] = [
         Check(.outbox, "claim-due-oldest-first",
-            "claimDeliveries hands out the notifications due at now, earliest due first (then in commit order), at most limit, each with the lease (owner, until) asked for; later ones are not due.") { ctx in
+            "claimDeliveries hands out the notifications due at now (business time), earliest due first (then in commit order), at most limit, each with the lease of its claim: the owner, and one end for the whole claim, the store's clock plus the lease asked for (a claim asking an hour more ends an hour later).") { ctx in
             let notices = try await outbox(ctx, 5)
-            let until = ctx.at(300)
-            let claimed = try await ctx.store.claimDeliveries(now: ctx.at(25), limit: 10, leaseUntil: until, owner: "A")
+            let started = Date()
+            let claimed = try await ctx.store.claimDeliveries(now: ctx.at(25), limit: 10, lease: longLease, owner: "A")
             try ctx.equal(claimed.map(\.notification.id), notices.prefix(3).map(\.id), "the claimed notifications")
             try ctx.equal(claimed.first?.notification, notices[0], "the claimed notification's content")
+            let lease = try ctx.lease(try ctx.some(claimed.first, "A's first entry"))
+            try ctx.equal(lease.owner, "A", "the lease's owner")
             for entry in claimed {
-                try ctx.equal(entry.lease, OutboxLease(owner: "A", until: until), "the lease of \(entry.notification.id)")
+                try ctx.equal(entry.lease, lease, "the lease of \(entry.notification.id) (one lease per claim)")
                 try ctx.equal(entry.attempts, 0, "the attempts of \(entry.notification.id)")
+                try ctx.equal(try await ctx.store.deliveryState(of: entry.notification.id)?.lease, lease,
+                    "the stored lease of \(entry.notification.id)")
             }
-            let limited = try await ctx.store.claimDeliveries(now: ctx.at(100), limit: 1, leaseUntil: until, owner: "B")
+            let limited = try await ctx.store.claimDeliveries(now: ctx.at(100), limit: 1, lease: longLease * 2, owner: "B")
+            let elapsed = Date().timeIntervalSince(started)
             try ctx.equal(limited.map(\.notification.id), [notices[3].id], "a claim of limit 1 by B")
+            let longer = try ctx.lease(try ctx.some(limited.first, "B's entry"))
+            try ctx.equal(longer.owner, "B", "B's lease's owner")
+            try expectLonger(ctx, longer, than: lease, by: longLease, elapsed: elapsed, "B's two-hour lease")
         },
         Check(.outbox, "claim-skips-leased",
-            "A notification leased to one owner is not handed to another while the lease runs.") { ctx in
+            "A notification leased to one owner is not handed to another while the lease runs, whatever the other's now (business time) says.") { ctx in
             _ = try await outbox(ctx, 3)
-            let a = try await ctx.store.claimDeliveries(now: ctx.at(50), limit: 10, leaseUntil: ctx.at(200), owner: "A")
+            let a = try await ctx.store.claimDeliveries(now: ctx.at(50), limit: 10, lease: longLease, owner: "A")
             try ctx.equal(a.count, 3, "A's claim")
-            let b = try await ctx.store.claimDeliveries(now: ctx.at(199), limit: 10, leaseUntil: ctx.at(400), owner: "B")
+            let b = try await ctx.store.claimDeliveries(now: ctx.at(199), limit: 10, lease: longLease, owner: "B")
             try ctx.equal(b.map(\.notification.id), [], "B's claim while A's leases run")
+            let later = try await ctx.store.claimDeliveries(now: ctx.at(50 + 30 * 86_400), limit: 10, lease: longLease,
+                owner: "B")
+            try ctx.equal(later.map(\.notification.id), [], "B's claim with a now a month later, while A's leases run")
         },
         Check(.outbox, "expired-lease-rescued",
-            "Once a lease has run out, another owner claims the notification again (a rescue), with its own lease.") { ctx in
+            "Once a lease has run out on the store's clock, another owner claims the notification again (a rescue), with a lease of its own; before that it could not.") { ctx in
             let notices = try await outbox(ctx, 2)
-            _ = try await ctx.store.claimDeliveries(now: ctx.at(50), limit: 10, leaseUntil: ctx.at(100), owner: "A")
-            let b = try await ctx.store.claimDeliveries(now: ctx.at(100), limit: 10, leaseUntil: ctx.at(400), owner: "B")
-            try ctx.equal(b.map(\.notification.id), notices.map(\.id), "B's rescue at the instant A's lease ran out")
-            try ctx.equal(try await ctx.store.deliveryState(of: notices[0].id)?.lease, OutboxLease(owner: "B", until: ctx.at(400)),
-                "the lease held after the rescue")
+            let a = try await ctx.store.claimDeliveries(now: ctx.at(50), limit: 10, lease: shortLease, owner: "A")
+            try ctx.equal(a.map(\.notification.id), notices.map(\.id), "A's claim")
+            try ctx.equal(try await ctx.store.claimDeliveries(now: ctx.at(50), limit: 10, lease: longLease, owner: "B")
+                .map(\.notification.id), [], "B's claim while A's leases run")
+            try await ctx.wait(shortLeaseWait)
+            let b = try await ctx.store.claimDeliveries(now: ctx.at(50), limit: 10, lease: longLease, owner: "B")
+            try ctx.equal(b.map(\.notification.id), notices.map(\.id), "B's rescue once A's leases ran out")
+            let rescue = try ctx.lease(try ctx.some(b.first, "B's entry"))
+            let stale = try ctx.lease(try ctx.some(a.first, "A's entry"))
+            try ctx.expect(rescue.owner == "B" && rescue.until > stale.until, "B's lease, ending after A's",
+                found: "\(rescue) after \(stale)")
+            try ctx.equal(try await ctx.store.deliveryState(of: notices[0].id)?.lease, rescue, "the lease held after the rescue")
         },
         Check(.outbox, "late-ack-after-rescue-rejected",
             "After a rescue, the first owner's outcome under its old lease is refused (false) and changes nothing; the rescuer's is recorded.") { ctx in
             let notices = try await outbox(ctx, 1)
-            let a = try await ctx.store.claimDeliveries(now: ctx.at(5), limit: 1, leaseUntil: ctx.at(60), owner: "A")
-            let b = try await ctx.store.claimDeliveries(now: ctx.at(60), limit: 1, leaseUntil: ctx.at(120), owner: "B")
+            let a = try await ctx.store.claimDeliveries(now: ctx.at(5), limit: 1, lease: shortLease, owner: "A")
+            try await ctx.wait(shortLeaseWait)
+            let b = try await ctx.store.claimDeliveries(now: ctx.at(5), limit: 1, lease: longLease, owner: "B")
             let id = notices[0].id
+            let rescue = try ctx.lease(try ctx.some(b.first, "B's entry"))
             let late = try await ctx.store.recordDelivery(outcome(id, .delivered(at: ctx.at(61)), hooks: ["late"]),
                 lease: try ctx.lease(try ctx.some(a.first, "A's entry")))
             try ctx.equal(late, false, "A's late acknowledgement")
             let state = try ctx.some(try await ctx.store.deliveryState(of: id), "the state")
-            try ctx.expect(state.status == .pending && state.deliveredHooks.isEmpty && state.attempts == 0,
-                "still pending, no hook recorded, no attempt", found: "\(state)")
-            let recorded = try await ctx.store.recordDelivery(outcome(id, .delivered(at: ctx.at(62))),
-                lease: try ctx.lease(try ctx.some(b.first, "B's entry")))
+            try ctx.expect(state.status == .pending && state.deliveredHooks.isEmpty && state.attempts == 0
+                && state.lease == rescue,
+                "still pending under B's lease, no hook recorded, no attempt", found: "\(state)")
+            let recorded = try await ctx.store.recordDelivery(outcome(id, .delivered(at: ctx.at(62))), lease: rescue)
             try ctx.equal(recorded, true, "B's acknowledgement")
             try ctx.equal(try await ctx.store.deliveryState(of: id)?.status, .delivered, "the status")
         },
-        Check(.outbox, "renew-lease",
-            "renewLease extends a lease held with the same owner and expiry; a wrong owner, a stale expiry or a finished delivery gets nil.") { ctx in
+        Check(.outbox, "lease-runs-out-on-store-clock",
+            "A lease runs out by the store's clock, whatever the holder's: once it has, another claimer takes the notification over, and the first holder's renewLease (nil) and recordDelivery (false) are refused and change nothing.") { ctx in
             let notices = try await outbox(ctx, 1)
             let id = notices[0].id
-            let lease = try ctx.lease(try ctx.some(
-                try await ctx.store.claimDeliveries(now: ctx.at(1), limit: 1, leaseUntil: ctx.at(60), owner: "A").first, "A's entry"))
-            try ctx.equal(try await ctx.store.renewLease(id, OutboxLease(owner: "B", until: lease.until), until: ctx.at(90)), nil,
-                "a renewal by another owner")
-            try ctx.equal(try await ctx.store.renewLease(id, OutboxLease(owner: "A", until: ctx.at(59)), until: ctx.at(90)), nil,
-                "a renewal with a stale expiry")
-            let renewed = try await ctx.store.renewLease(id, lease, until: ctx.at(90))
-            try ctx.equal(renewed, OutboxLease(owner: "A", until: ctx.at(90)), "the renewed lease")
-            try ctx.equal(try await ctx.store.renewLease(id, lease, until: ctx.at(120)), nil, "a renewal with the replaced lease")
-            let current = try ctx.some(renewed, "the renewed lease")
-            try ctx.equal(try await ctx.store.claimDeliveries(now: ctx.at(70), limit: 1, leaseUntil: ctx.at(200), owner: "B"),
-                [], "a claim while the renewed lease runs")
-            try await ctx.store.recordDelivery(outcome(id, .delivered(at: ctx.at(80))), lease: current)
-            try ctx.equal(try await ctx.store.renewLease(id, current, until: ctx.at(150)), nil, "a renewal after delivery")
-        },
-        Check(.outbox, "record-wrong-owner-refused",
-            "recordDelivery under a lease with another owner or another expiry returns false and writes nothing, not even the accepting hooks.") { ctx in
-            let notices = try await outbox(ctx, 1)
-            let id = notices[0].id
-            _ = try await ctx.store.claimDeliveries(now: ctx.at(1), limit: 1, leaseUntil: ctx.at(60), owner: "A")
-            try ctx.equal(try await ctx.store.recordDelivery(outcome(id, .delivered(at: ctx.at(2))),
-                lease: OutboxLease(owner: "B", until: ctx.at(60))), false, "an outcome under B's name")
-            try ctx.equal(try await ctx.store.recordDelivery(outcome(id, .retry(at: ctx.at(30))),
-                lease: OutboxLease(owner: "A", until: ctx.at(61))), false, "an outcome with another expiry")
+            let held = try ctx.lease(try ctx.some(
+                try await ctx.store.claimDeliveries(now: ctx.at(1), limit: 1, lease: shortLease, owner: "A").first, "A's entry"))
+            try await ctx.wait(shortLeaseWait)
+            // The holder's now (business time) still sees its lease running: it is not asked.
+            let taken = try await ctx.store.claimDeliveries(now: ctx.at(1), limit: 1, lease: longLease, owner: "B")
+            try ctx.equal(taken.map(\.notification.id), [id], "B's claim once A's lease ran out on the store's clock")
+            let rescue = try ctx.lease(try ctx.some(taken.first, "B's entry"))
+            try ctx.equal(try await ctx.store.renewLease(id, held, for: longLease), nil, "A's renewal of its lease")
+            try ctx.equal(try await ctx.store.recordDelivery(outcome(id, .parked(at: ctx.at(2)), hooks: ["h1"],
+                error: "late"), lease: held), false, "A's outcome under its lease")
             let state = try ctx.some(try await ctx.store.deliveryState(of: id), "the state")
             try ctx.expect(state.status == .pending && state.deliveredHooks.isEmpty && state.attempts == 0
-                && state.lease == OutboxLease(owner: "A", until: ctx.at(60)),
+                && state.lastError == nil && state.lease == rescue,
+                "pending under B's lease, nothing of A's recorded", found: "\(state)")
+            let renewed = try ctx.some(try await ctx.store.renewLease(id, rescue, for: longLease), "B's renewal")
+            try ctx.equal(try await ctx.store.recordDelivery(outcome(id, .delivered(at: ctx.at(3))), lease: renewed), true,
+                "B's outcome under its renewed lease")
+        },
+        Check(.outbox, "late-record-refused",
+            "An outcome under a lease that ran out on the store's clock is refused (false) and writes nothing even when nobody took the notification over; the notification counts as due again; its holder may still renew the lease (as good as claiming it again), and then records under the renewed one.") { ctx in
+            let notices = try await outbox(ctx, 1)
+            let id = notices[0].id
+            let held = try ctx.lease(try ctx.some(
+                try await ctx.store.claimDeliveries(now: ctx.at(1), limit: 1, lease: shortLease, owner: "A").first, "A's entry"))
+            try await ctx.wait(shortLeaseWait)
+            try ctx.equal(try await ctx.store.recordDelivery(outcome(id, .delivered(at: ctx.at(2)), hooks: ["h1"]),
+                lease: held), false, "an outcome after the lease ran out")
+            let state = try ctx.some(try await ctx.store.deliveryState(of: id), "the state")
+            try ctx.expect(state.status == .pending && state.deliveredHooks.isEmpty && state.attempts == 0
+                && state.finishedAt == nil,
+                "still pending, no hook recorded, no attempt", found: "\(state)")
+            try ctx.equal(try await ctx.store.nextDeliveryDue(), notices[0].createdAt, "the next delivery due")
+            let renewed = try ctx.some(try await ctx.store.renewLease(id, held, for: longLease),
+                "a renewal of the lease that ran out, which nobody took over")
+            try ctx.expect(renewed.owner == "A" && renewed.until > held.until, "A's lease, ending later",
+                found: "\(renewed) after \(held)")
+            try ctx.equal(try await ctx.store.claimDeliveries(now: ctx.at(1), limit: 1, lease: longLease, owner: "B"), [],
+                "a claim while the renewed lease runs")
+            try ctx.equal(try await ctx.store.recordDelivery(outcome(id, .delivered(at: ctx.at(3))), lease: renewed), true,
+                "the outcome under the renewed lease")
+        },
+        Check(.outbox, "renew-lease",
+            "renewLease moves a lease the notification carries (same owner and end) to the store's clock plus the duration asked for; a wrong owner, a stale end, a replaced lease or a finished delivery gets nil.") { ctx in
+            let notices = try await outbox(ctx, 1)
+            let id = notices[0].id
+            let started = Date()
+            let lease = try ctx.lease(try ctx.some(
+                try await ctx.store.claimDeliveries(now: ctx.at(1), limit: 1, lease: longLease, owner: "A").first, "A's entry"))
+            try ctx.equal(try await ctx.store.renewLease(id, OutboxLease(owner: "B", until: lease.until), for: longLease * 2),
+                nil, "a renewal by another owner")
+            try ctx.equal(try await ctx.store.renewLease(id, OutboxLease(owner: "A", until: lease.until.addingTimeInterval(-1)),
+                for: longLease * 2), nil, "a renewal with a stale end")
+            let renewed = try ctx.some(try await ctx.store.renewLease(id, lease, for: longLease * 2), "the renewed lease")
+            let elapsed = Date().timeIntervalSince(started)
+            try ctx.equal(renewed.owner, "A", "the renewed lease's owner")
+            try expectLonger(ctx, renewed, than: lease, by: longLease, elapsed: elapsed, "the lease renewed for two hours")
+            try ctx.equal(try await ctx.store.deliveryState(of: id)?.lease, renewed, "the stored lease after the renewal")
+            try ctx.equal(try await ctx.store.renewLease(id, lease, for: longLease * 2), nil, "a renewal with the replaced lease")
+            try ctx.equal(try await ctx.store.claimDeliveries(now: ctx.at(70), limit: 1, lease: longLease, owner: "B"),
+                [], "a claim while the renewed lease runs")
+            try ctx.equal(try await ctx.store.recordDelivery(outcome(id, .retry(at: ctx.at(30))), lease: lease), false,
+                "an outcome under the replaced lease")
+            try ctx.equal(try await ctx.store.recordDelivery(outcome(id, .delivered(at: ctx.at(80))), lease: renewed), true,
+                "an outcome under the renewed lease")
+            try ctx.equal(try await ctx.store.renewLease(id, renewed, for: longLease), nil, "a renewal after delivery")
+        },
+        Check(.outbox, "record-wrong-owner-refused",
+            "recordDelivery under a lease with another owner or another end returns false and writes nothing, not even the accepting hooks.") { ctx in
+            let notices = try await outbox(ctx, 1)
+            let id = notices[0].id
+            let held = try ctx.lease(try ctx.some(
+                try await ctx.store.claimDeliveries(now: ctx.at(1), limit: 1, lease: longLease, owner: "A").first, "A's entry"))
+            try ctx.equal(try await ctx.store.recordDelivery(outcome(id, .delivered(at: ctx.at(2))),
+                lease: OutboxLease(owner: "B", until: held.until)), false, "an outcome under B's name")
+            try ctx.equal(try await ctx.store.recordDelivery(outcome(id, .retry(at: ctx.at(30))),
+                lease: OutboxLease(owner: "A", until: held.until.addingTimeInterval(1))), false, "an outcome with another end")
+            let state = try ctx.some(try await ctx.store.deliveryState(of: id), "the state")
+            try ctx.expect(state.status == .pending && state.deliveredHooks.isEmpty && state.attempts == 0
+                && state.lease == held,
                 "pending under A's lease, nothing recorded", found: "\(state)")
         },
         Check(.outbox, "delivered-is-final",
@@ -105,7 +198,7 @@ extension StoreConformance {
             let notices = try await outbox(ctx, 1)
             let id = notices[0].id
             let lease = try ctx.lease(try ctx.some(
-                try await ctx.store.claimDeliveries(now: ctx.at(1), limit: 1, leaseUntil: ctx.at(60), owner: "A").first, "entry"))
+                try await ctx.store.claimDeliveries(now: ctx.at(1), limit: 1, lease: longLease, owner: "A").first, "entry"))
             try ctx.equal(try await ctx.store.recordDelivery(outcome(id, .delivered(at: ctx.at(3)), attempts: 1,
                 hooks: ["h1", "h2"]), lease: lease), true, "the outcome")
             let state = try ctx.some(try await ctx.store.deliveryState(of: id), "the state")
@@ -114,7 +207,7 @@ extension StoreConformance {
                 "delivered at +3 s by h1 and h2 after one attempt, no lease", found: "\(state)")
             try ctx.equal(try await ctx.store.recordDelivery(outcome(id, .parked(at: ctx.at(4)), attempts: 5), lease: lease),
                 false, "a second outcome under the same lease")
-            try ctx.equal(try await ctx.store.claimDeliveries(now: ctx.at(10_000), limit: 5, leaseUntil: ctx.at(20_000),
+            try ctx.equal(try await ctx.store.claimDeliveries(now: ctx.at(10_000), limit: 5, lease: longLease,
                 owner: "B"), [], "a later claim")
             try ctx.equal(try await ctx.store.deliveryState(of: id)?.status, .delivered, "the status")
         },
@@ -123,7 +216,7 @@ extension StoreConformance {
             let notices = try await outbox(ctx, 1)
             let id = notices[0].id
             let lease = try ctx.lease(try ctx.some(
-                try await ctx.store.claimDeliveries(now: ctx.at(1), limit: 1, leaseUntil: ctx.at(60), owner: "A").first, "entry"))
+                try await ctx.store.claimDeliveries(now: ctx.at(1), limit: 1, lease: longLease, owner: "A").first, "entry"))
             try await ctx.store.recordDelivery(outcome(id, .retry(at: ctx.at(500)), attempts: 1, hooks: ["h1"],
                 error: "h2: timeout"), lease: lease)
             let state = try ctx.some(try await ctx.store.deliveryState(of: id), "the state")
@@ -131,9 +224,9 @@ extension StoreConformance {
                 && state.lastError == "h2: timeout" && state.deliveredHooks == ["h1"] && state.lease == nil,
                 "pending, due again at +500 s, one attempt, h1 kept, the error kept, no lease", found: "\(state)")
             try ctx.equal(try await ctx.store.nextDeliveryDue(), ctx.at(500), "the next delivery due")
-            try ctx.equal(try await ctx.store.claimDeliveries(now: ctx.at(499), limit: 5, leaseUntil: ctx.at(900), owner: "B"),
+            try ctx.equal(try await ctx.store.claimDeliveries(now: ctx.at(499), limit: 5, lease: longLease, owner: "B"),
                 [], "a claim before the retry instant")
-            let again = try await ctx.store.claimDeliveries(now: ctx.at(500), limit: 5, leaseUntil: ctx.at(900), owner: "B")
+            let again = try await ctx.store.claimDeliveries(now: ctx.at(500), limit: 5, lease: longLease, owner: "B")
             try ctx.expect(again.count == 1 && again[0].attempts == 1 && again[0].deliveredHooks == ["h1"]
                 && again[0].lastError == "h2: timeout",
                 "the retry handed out with one attempt, h1 and the last error", found: "\(again)")
@@ -141,7 +234,7 @@ extension StoreConformance {
         Check(.outbox, "park-and-requeue",
             "A parked notification is listed by parkedDeliveries (oldest first, with its error), never claimed, and requeueParked makes it due at now with no attempts; other ids are not requeued.") { ctx in
             let notices = try await outbox(ctx, 3)
-            let claimed = try await ctx.store.claimDeliveries(now: ctx.at(100), limit: 3, leaseUntil: ctx.at(200), owner: "A")
+            let claimed = try await ctx.store.claimDeliveries(now: ctx.at(100), limit: 3, lease: longLease, owner: "A")
             for entry in claimed.prefix(2) {
                 try await ctx.store.recordDelivery(outcome(entry.notification.id, .parked(at: ctx.at(101)), attempts: 8, hooks: [],
                     error: "gave up"), lease: try ctx.lease(entry))
@@ -151,22 +244,28 @@ extension StoreConformance {
             try ctx.expect(parked.allSatisfy { $0.lastError == "gave up" && $0.attempts == 8 }, "their error and attempts",
                 found: "\(parked)")
             try ctx.equal(try await ctx.store.parkedDeliveries(limit: 1).count, 1, "parked with limit 1")
-            try ctx.equal(try await ctx.store.claimDeliveries(now: ctx.at(150), limit: 10, leaseUntil: ctx.at(20_000),
+            try ctx.equal(try await ctx.store.claimDeliveries(now: ctx.at(150), limit: 10, lease: longLease,
                 owner: "B").map(\.notification.id), [], "a claim with two parked and one leased")
             let requeued = try await ctx.store.requeueParked([notices[0].id, notices[2].id, "ghost"], now: ctx.at(300))
             try ctx.equal(requeued, 1, "how many were requeued")
             let state = try ctx.some(try await ctx.store.deliveryState(of: notices[0].id), "the requeued state")
             try ctx.expect(state.status == .pending && state.attempts == 0 && state.nextAttemptAt == ctx.at(300),
                 "pending, due at +300 s, no attempts", found: "\(state)")
-            try ctx.equal(try await ctx.store.claimDeliveries(now: ctx.at(300), limit: 10, leaseUntil: ctx.at(400), owner: "C")
-                .map(\.notification.id), [notices[2].id, notices[0].id],
-                "a claim after the requeue (the requeued one due last)")
+            try ctx.equal(try await ctx.store.claimDeliveries(now: ctx.at(300), limit: 10, lease: longLease, owner: "C")
+                .map(\.notification.id), [notices[0].id],
+                "a claim after the requeue (the third still under A's lease)")
+            try await ctx.store.recordDelivery(outcome(notices[2].id, .retry(at: ctx.at(50))),
+                lease: try ctx.lease(try ctx.some(claimed.last, "A's third entry")))
+            try ctx.equal(try await ctx.store.requeueParked([notices[1].id], now: ctx.at(250)), 1, "the second requeue")
+            try ctx.equal(try await ctx.store.claimDeliveries(now: ctx.at(300), limit: 10, lease: longLease, owner: "D")
+                .map(\.notification.id), [notices[2].id, notices[1].id],
+                "a claim after a retry and a second requeue (earliest due first, the requeued one at its requeue)")
         },
         Check(.outbox, "suppressed-is-final",
             "A suppressed outcome finishes the notification: counted as suppressed, finishedAt set, never claimed again.") { ctx in
             let notices = try await outbox(ctx, 1)
             let entry = try ctx.some(
-                try await ctx.store.claimDeliveries(now: ctx.at(1), limit: 1, leaseUntil: ctx.at(60), owner: "A").first, "entry")
+                try await ctx.store.claimDeliveries(now: ctx.at(1), limit: 1, lease: longLease, owner: "A").first, "entry")
             try await ctx.store.recordDelivery(outcome(notices[0].id, .suppressed(at: ctx.at(2)), hooks: [], error: "no access"),
                 lease: try ctx.lease(entry))
             let state = try ctx.some(try await ctx.store.deliveryState(of: notices[0].id), "the state")
@@ -178,25 +277,29 @@ extension StoreConformance {
         Check(.outbox, "counts-by-state",
             "outboxCounts() counts pending (leased or not), delivered, parked and suppressed notifications.") { ctx in
             let notices = try await outbox(ctx, 6)
-            let claimed = try await ctx.store.claimDeliveries(now: ctx.at(100), limit: 4, leaseUntil: ctx.at(200), owner: "A")
+            let claimed = try await ctx.store.claimDeliveries(now: ctx.at(100), limit: 4, lease: longLease, owner: "A")
             let nexts: [DeliveryOutcome.Next] = [.delivered(at: ctx.at(101)), .parked(at: ctx.at(101)),
                 .suppressed(at: ctx.at(101)), .retry(at: ctx.at(900))]
             for (entry, next) in zip(claimed, nexts) {
                 try await ctx.store.recordDelivery(outcome(entry.notification.id, next), lease: try ctx.lease(entry))
             }
-            _ = try await ctx.store.claimDeliveries(now: ctx.at(100), limit: 1, leaseUntil: ctx.at(200), owner: "B")
+            _ = try await ctx.store.claimDeliveries(now: ctx.at(100), limit: 1, lease: longLease, owner: "B")
             try ctx.equal(notices.count, 6, "the notices made")
             try ctx.equal(try await ctx.store.outboxCounts(), OutboxCounts(pending: 3, delivered: 1, parked: 1, suppressed: 1),
                 "the counts")
         },
         Check(.outbox, "next-delivery-due",
-            "nextDeliveryDue() is the earliest instant a pending notification is due (leases aside), nil when nothing is pending.") { ctx in
+            "nextDeliveryDue() is the earliest instant (business time) a pending notification that no live lease holds is due, nil when there is none.") { ctx in
             try await ctx.basicWorld()
             try ctx.equal(try await ctx.store.nextDeliveryDue(), nil, "with an empty outbox")
             try await ctx.itemWithNotices(["worker"], at: ctx.at(40))
             try await ctx.itemWithNotices(["worker"], at: ctx.at(20))
             try ctx.equal(try await ctx.store.nextDeliveryDue(), ctx.at(20), "with notices due at +40 s and +20 s")
-            let claimed = try await ctx.store.claimDeliveries(now: ctx.at(100), limit: 5, leaseUntil: ctx.at(200), owner: "A")
+            var claimed = try await ctx.store.claimDeliveries(now: ctx.at(30), limit: 5, lease: longLease, owner: "A")
+            try ctx.equal(claimed.count, 1, "the notices due at +30 s")
+            try ctx.equal(try await ctx.store.nextDeliveryDue(), ctx.at(40), "with the one due at +20 s under a live lease")
+            claimed += try await ctx.store.claimDeliveries(now: ctx.at(100), limit: 5, lease: longLease, owner: "A")
+            try ctx.equal(try await ctx.store.nextDeliveryDue(), nil, "with both under live leases")
             for entry in claimed {
                 try await ctx.store.recordDelivery(outcome(entry.notification.id, .delivered(at: ctx.at(101))),
                     lease: try ctx.lease(entry))
@@ -210,9 +313,10 @@ extension StoreConformance {
             try ctx.expect(state.status == .pending && state.attempts == 0 && state.deliveredHooks.isEmpty && state.lease == nil
                 && state.finishedAt == nil, "pending, untouched", found: "\(state)")
             try ctx.equal(try await ctx.store.deliveryState(of: "ghost"), nil, "an unknown notification")
-            _ = try await ctx.store.claimDeliveries(now: ctx.at(1), limit: 1, leaseUntil: ctx.at(60), owner: "A")
-            try ctx.equal(try await ctx.store.deliveryState(of: notices[0].id)?.lease, OutboxLease(owner: "A", until: ctx.at(60)),
-                "the lease after a claim")
+            let entry = try ctx.some(
+                try await ctx.store.claimDeliveries(now: ctx.at(1), limit: 1, lease: longLease, owner: "A").first, "A's entry")
+            try ctx.equal(try ctx.lease(entry).owner, "A", "the claimed lease's owner")
+            try ctx.equal(try await ctx.store.deliveryState(of: notices[0].id)?.lease, entry.lease, "the lease after a claim")
         },
         Check(.outbox, "racing-claimers", requires: .concurrentWriters,
             "Eight tasks claiming on one store at once never get the same notification, and together get every one.") { ctx in
@@ -224,11 +328,34 @@ extension StoreConformance {
         Check(.outbox, "claim-releases-on-outcome",
             "After a retry outcome the notification holds no lease, so its next claim (at the retry instant) may be by any owner.") { ctx in
             let notices = try await outbox(ctx, 1)
-            let entry = try ctx.some(try await ctx.store.claimDeliveries(now: ctx.at(1), limit: 1, leaseUntil: ctx.at(60),
+            let entry = try ctx.some(try await ctx.store.claimDeliveries(now: ctx.at(1), limit: 1, lease: longLease,
                 owner: "A").first, "entry")
             try await ctx.store.recordDelivery(outcome(notices[0].id, .retry(at: ctx.at(5))), lease: try ctx.lease(entry))
-            let b = try await ctx.store.claimDeliveries(now: ctx.at(5), limit: 1, leaseUntil: ctx.at(90), owner: "B")
-            try ctx.equal(b.first?.lease, OutboxLease(owner: "B", until: ctx.at(90)), "B's lease before A's ran out")
+            let b = try await ctx.store.claimDeliveries(now: ctx.at(5), limit: 1, lease: longLease, owner: "B")
+            try ctx.equal(b.first?.lease?.owner, "B", "the owner of B's lease, taken before A's would have run out")
+            try ctx.equal(try await ctx.store.deliveryState(of: notices[0].id)?.lease, b.first?.lease, "the lease held")
+        },
+    ]
+
+    /// The outbox's checks of two instances on one database (listed with the other shared-database checks).
+    static let outboxSharedDatabaseChecks: [Check] = [
+        Check(.sharedDatabase, "outbox-lease-clock-skew", requires: .sharedDatabase,
+            "Outbox leases follow the store's clock, not the claimers': an instance whose clock runs an hour ahead (it claims with now + 1 h) cannot take a notification another instance holds under a live lease, only one due in that hour; the holder's recordDelivery succeeds.") { ctx in
+            let notices = try await outbox(ctx, 1)
+            let later = try ctx.some(try await ctx.itemWithNotices(["worker"], at: ctx.at(1_800)).first,
+                "the notice due in half an hour")
+            let peer = try await ctx.peer()
+            let holder = try ctx.some(
+                try await ctx.store.claimDeliveries(now: ctx.at(1), limit: 10, lease: .seconds(30), owner: "holder").first,
+                "the holder's entry")
+            try ctx.equal(holder.notification.id, notices[0].id, "what the holder claims")
+            let ahead = try await peer.claimDeliveries(now: ctx.at(1 + 3_600), limit: 10, lease: .seconds(30), owner: "ahead")
+            try ctx.equal(ahead.map(\.notification.id), [later.id], "what the instance an hour ahead claims")
+            try ctx.equal(try await peer.renewLease(notices[0].id, OutboxLease(owner: "ahead", until: ctx.at(1 + 3_600 + 30)),
+                for: .seconds(30)), nil, "a renewal by the instance an hour ahead, of a lease it never held")
+            try ctx.equal(try await ctx.store.recordDelivery(outcome(notices[0].id, .delivered(at: ctx.at(2))),
+                lease: try ctx.lease(holder)), true, "the holder's outcome")
+            try ctx.equal(try await peer.deliveryState(of: notices[0].id)?.status, .delivered, "the status, seen by the peer")
         },
     ]
 
@@ -242,7 +369,7 @@ extension StoreConformance {
                     // Bounded: a store that hands rows out again must not keep the check running forever.
                     for _ in 0..<200 {
                         let claimed = try await store.claimDeliveries(now: ctx.at(10_000), limit: 3,
-                            leaseUntil: ctx.at(100_000), owner: "owner-\(n)")
+                            lease: longLease, owner: "owner-\(n)")
                         if claimed.isEmpty { return mine }
                         mine += claimed.map(\.notification.id)
                         await Task.yield()
@@ -374,7 +501,7 @@ extension StoreConformance {
         Check(.retention, "hook-deliveries-of-finished-only",
             "deleteExpired(.hookDeliveries) deletes the hook rows of finished notifications delivered at or before the cutoff, never those of a pending one.") { ctx in
             let notices = try await outbox(ctx, 2)
-            let claimed = try await ctx.store.claimDeliveries(now: ctx.at(50), limit: 2, leaseUntil: ctx.at(100), owner: "A")
+            let claimed = try await ctx.store.claimDeliveries(now: ctx.at(50), limit: 2, lease: longLease, owner: "A")
             try ctx.equal(claimed.count, 2, "claimed")
             try await ctx.store.recordDelivery(outcome(notices[0].id, .delivered(at: ctx.at(60)), hooks: ["h1", "h2"]),
                 lease: try ctx.lease(claimed[0]))
@@ -392,7 +519,7 @@ extension StoreConformance {
         Check(.retention, "read-notices-finished-only",
             "deleteExpired(.readNotices) deletes only notifications that are read, finished and created at or before the cutoff; unread, pending or newer ones stay.") { ctx in
             let notices = try await outbox(ctx, 4)
-            let claimed = try await ctx.store.claimDeliveries(now: ctx.at(100), limit: 3, leaseUntil: ctx.at(200), owner: "A")
+            let claimed = try await ctx.store.claimDeliveries(now: ctx.at(100), limit: 3, lease: longLease, owner: "A")
             for entry in claimed {
                 try await ctx.store.recordDelivery(outcome(entry.notification.id, .delivered(at: ctx.at(101))),
                     lease: try ctx.lease(entry))
@@ -408,7 +535,7 @@ extension StoreConformance {
         Check(.retention, "read-notices-limit",
             "deleteExpired(.readNotices) removes at most limit notifications per batch, then the rest in later batches.") { ctx in
             let notices = try await outbox(ctx, 3)
-            let claimed = try await ctx.store.claimDeliveries(now: ctx.at(100), limit: 3, leaseUntil: ctx.at(200), owner: "A")
+            let claimed = try await ctx.store.claimDeliveries(now: ctx.at(100), limit: 3, lease: longLease, owner: "A")
             for entry in claimed {
                 try await ctx.store.recordDelivery(outcome(entry.notification.id, .delivered(at: ctx.at(101)), hooks: []),
                     lease: try ctx.lease(entry))

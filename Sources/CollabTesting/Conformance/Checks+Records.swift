@@ -121,7 +121,7 @@ extension StoreConformance {
                 try ctx.equal(receipts.map(\.delivered), [false, false], "delivered before any delivery")
                 let mine = try ctx.some(try await w.store.receipt(of: a.id, for: "worker"), "worker's receipt")
                 try ctx.equal(try await w.store.receipt(of: a.id, for: "seller"), nil, "seller's receipt")
-                let claimed = try await w.store.claimDeliveries(now: ctx.at(10_000), limit: 50, leaseUntil: ctx.at(20_000),
+                let claimed = try await w.store.claimDeliveries(now: ctx.at(10_000), limit: 50, lease: longLease,
                     owner: "A")
                 let entry = try ctx.some(claimed.first { $0.notification.id == mine.noticeID }, "worker's notification claimed")
                 try await w.store.recordDelivery(outcome(mine.noticeID, .delivered(at: ctx.at(10_001))), lease: try ctx.lease(entry))

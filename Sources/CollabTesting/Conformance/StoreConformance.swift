@@ -121,7 +121,7 @@ public enum StoreConformance {
         case visibility
         /// Paged reads: stable order, no overlap, no gap, limits honoured.
         case paging
-        /// ``CollabStore/OutboxStore``: claims, leases, outcomes, parking.
+        /// ``CollabStore/OutboxStore``: claims, leases on the store's clock, outcomes, parking.
         case outbox
         /// ``CollabStore/InboxStore``: read marks and unread counts.
         case inbox
@@ -214,7 +214,7 @@ public enum StoreConformance {
     public static let checks: [Check] =
         commitChecks + directoryChecks + workItemChecks + scenarioChecks + externalChecks + visibilityChecks
         + pagingChecks + outboxChecks + inboxChecks + timerChecks + reportChecks + retentionChecks
-        + settingsChecks + sharedDatabaseChecks
+        + settingsChecks + sharedDatabaseChecks + outboxSharedDatabaseChecks
 
     /// The checks of one area.
     public static func checks(in area: Area) -> [Check] { checks.filter { $0.area == area } }

@@ -14,14 +14,17 @@ import Logging
 /// flowing.
 ///
 /// Several dispatchers may drain one outbox (several processes on one database). Each dispatcher has its
-/// own ``ownerToken``, written with every lease it takes; an attempt starts only with at least
-/// ``Configuration/attemptTimeout`` plus half of ``Configuration/leaseDuration`` left on its notification's
-/// lease (the lease is renewed first when less is left, and the notification skipped when another
-/// dispatcher has taken it over), and its result is
-/// recorded only while the notification still holds that very lease. A dispatcher that stalled past its
-/// lease therefore cannot overwrite what another did; its result is dropped (``Report/leaseLost``). A
-/// delivered, withheld or parked notification never goes back to pending, except a parked one through
-/// `OutboxStore.requeueParked(_:now:)`.
+/// own ``ownerToken``, written with every lease it takes. Leases last ``Configuration/leaseDuration`` on the
+/// store's clock (the database server's, or `SQLiteStore.Configuration.clock`), so dispatchers whose clocks
+/// disagree cannot take each other's notifications; the dispatcher's own clock decides only what is due
+/// (business time) and when to renew. An attempt starts only with at least ``Configuration/attemptTimeout``
+/// plus half of ``Configuration/leaseDuration`` left on its notification's lease, as the dispatcher's clock
+/// counts it from the moment it asked for the lease (the lease is renewed first when less is left, and the
+/// notification skipped when another dispatcher has taken it over), and its result is
+/// recorded only while the notification still holds that very lease on the store's clock. A dispatcher that
+/// stalled past its lease therefore cannot overwrite what another did; its result is dropped
+/// (``Report/leaseLost``). A delivered, withheld or parked notification never goes back to pending, except a
+/// parked one through `OutboxStore.requeueParked(_:now:)`.
 ///
 /// Run ``run(pollInterval:)`` in the background of a server, or call ``deliverDue()`` yourself.
 public struct NotificationDispatcher: Sendable {
@@ -76,10 +79,13 @@ public struct NotificationDispatcher: Sendable {
         public var batchSize = 100
         /// How many notifications are delivered at once.
         public var concurrency = 8
-        /// How long a lease protects a notification from other dispatchers. It must be at least twice
-        /// ``attemptTimeout``. An attempt starts only with at least ``attemptTimeout`` plus half the lease
-        /// left (the lease is renewed first otherwise): the hooks' calls end within the attempt timeout,
-        /// which leaves at least half the lease for the re-check and the recording.
+        /// How long a lease protects a notification from other dispatchers, on the store's clock (claims and
+        /// renewals ask the store for this duration; the store adds it to its own time). It must be at least
+        /// twice ``attemptTimeout``. An attempt starts only with at least ``attemptTimeout`` plus half the
+        /// lease left, counted on the dispatcher's clock from when it asked for the lease (the lease is
+        /// renewed first otherwise): the hooks' calls end within the attempt timeout, which leaves at least
+        /// half the lease for the re-check and the recording. Both durations assume the dispatcher's clock
+        /// runs at the store's pace.
         public var leaseDuration: Duration = .seconds(300)
         /// Where the dispatcher logs: a retry at `debug`, a withheld notification at `info`, a parked one
         /// (or a lease lost to another dispatcher) at `warning`.
@@ -178,14 +184,14 @@ public struct NotificationDispatcher: Sendable {
         var seen = Set<Notice.ID>()
         // A cancelled dispatcher stops between batches: what it claimed but did not try is released.
         while !Task.isCancelled {
+            // Asked before the claim: the store's lease starts no earlier, so this deadline errs on the safe side.
             let now = clock.now()
             let batch = try await store.claimDeliveries(
-                now: now, limit: configuration.batchSize,
-                leaseUntil: now.addingTimeInterval(configuration.leaseDuration.timeInterval), owner: ownerToken)
+                now: now, limit: configuration.batchSize, lease: configuration.leaseDuration, owner: ownerToken)
             // A notification claimed twice in one call was retried with no delay: stop rather than spin.
             let fresh = batch.filter { seen.insert($0.notification.id).inserted }
             if fresh.isEmpty { break }
-            let (outcomes, storageError) = await deliver(fresh)
+            let (outcomes, storageError) = await deliver(fresh, leasedAt: now)
             for outcome in outcomes {
                 report.attempts += outcome.calls
                 guard outcome.recorded else {
@@ -232,16 +238,17 @@ public struct NotificationDispatcher: Sendable {
         var log: (level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata)?
     }
 
-    /// Delivers the entries, at most ``Configuration/concurrency`` at once, recording each as it finishes.
-    /// Returns what was done, and the first storage failure, if any (the other entries still go on).
-    private func deliver(_ entries: [OutboxEntry]) async -> ([EntryOutcome], CollabError?) {
+    /// Delivers the entries, leased at `leasedAt` on this dispatcher's clock, at most
+    /// ``Configuration/concurrency`` at once, recording each as it finishes. Returns what was done, and the
+    /// first storage failure, if any (the other entries still go on).
+    private func deliver(_ entries: [OutboxEntry], leasedAt: Date) async -> ([EntryOutcome], CollabError?) {
         await withTaskGroup(of: Result<EntryOutcome?, CollabError>.self) { group in
             var outcomes: [EntryOutcome] = []
             var failure: CollabError?
             var iterator = entries.makeIterator()
             var running = 0
             while running < max(1, configuration.concurrency), let entry = iterator.next() {
-                group.addTask { await process(entry) }
+                group.addTask { await process(entry, leasedAt: leasedAt) }
                 running += 1
             }
             while let result = await group.next() {
@@ -250,7 +257,7 @@ public struct NotificationDispatcher: Sendable {
                 case .success(nil): break
                 case .failure(let error): failure = failure ?? error
                 }
-                if let entry = iterator.next() { group.addTask { await process(entry) } }
+                if let entry = iterator.next() { group.addTask { await process(entry, leasedAt: leasedAt) } }
             }
             return (outcomes, failure)
         }
@@ -258,21 +265,25 @@ public struct NotificationDispatcher: Sendable {
 
     /// One entry: makes sure its lease covers the attempt, attempts it, and records the outcome under the
     /// lease. `nil` when another dispatcher took the entry over before the attempt started.
-    private func process(_ entry: OutboxEntry) async -> Result<EntryOutcome?, CollabError> {
+    ///
+    /// How long the lease has left is counted on this dispatcher's clock from `leasedAt` (when it asked for
+    /// the lease), never by comparing the lease's end, an instant of the store's clock, with this clock.
+    private func process(_ entry: OutboxEntry, leasedAt: Date) async -> Result<EntryOutcome?, CollabError> {
         do throws(CollabError) {
             guard var lease = entry.lease else {
                 throw CollabError(.storageCorrupt, "notification '\(entry.notification.id)' was handed out without a lease")
             }
             let now = clock.now()
-            let needed = configuration.attemptTimeout.timeInterval + configuration.leaseDuration.timeInterval / 2
-            if !Task.isCancelled && lease.until.timeIntervalSince(now) < needed {
+            let leaseLength = configuration.leaseDuration.timeInterval
+            let left = leaseLength - now.timeIntervalSince(leasedAt)
+            let needed = configuration.attemptTimeout.timeInterval + leaseLength / 2
+            if !Task.isCancelled && left < needed {
                 guard let renewed = try await store.renewLease(
-                    entry.notification.id, lease,
-                    until: now.addingTimeInterval(configuration.leaseDuration.timeInterval))
+                    entry.notification.id, lease, for: configuration.leaseDuration)
                 else {
-                    configuration.logger.warning("notification skipped: another dispatcher took it over", metadata: [
-                        "notification": "\(entry.notification.id)",
-                    ])
+                    configuration.logger.warning(
+                        "notification skipped: another dispatcher took it over",
+                        metadata: ["notification": "\(entry.notification.id)"])
                     return .success(EntryOutcome(
                         delivery: released(entry).delivery, calls: 0, recorded: false))
                 }

@@ -8,13 +8,22 @@ import Testing
 // Deliberately broken stores: each forwards to an SQLiteStore with one fault, and the checks named for the fault
 // must fail on it (and pass on the real store), so the suite is shown to catch what it claims to.
 
-/// Claims ignore leases: a notification leased to another owner is handed out again.
-final class LeaselessClaims: ForwardingStore, @unchecked Sendable {
-    override func claimDeliveries(now: Date, limit: Int, leaseUntil: Date, owner: String)
-        async throws(CollabError) -> [OutboxEntry]
-    {
-        // Judged far in the future, every running lease looks expired.
-        try await base.claimDeliveries(now: now.addingTimeInterval(1_000_000), limit: limit, leaseUntil: leaseUntil, owner: owner)
+/// The store's clock leaps a fortnight at every reading, so every lease it granted has run out by the next claim:
+/// claims ignore leases, and a notification leased to another owner is handed out again. (Leases are judged on
+/// the store's clock, so a broken lease check is a broken clock as far as a forwarding store can make one.)
+final class LeapingClock: CollabClock, @unchecked Sendable {
+    private let lock = NSLock()
+    private var last = Date()
+
+    func now() -> Date {
+        lock.withLock {
+            last = last.addingTimeInterval(14 * 86_400)
+            return last
+        }
+    }
+
+    func sleep(for duration: Duration) async throws {
+        try await Task.sleep(for: duration)
     }
 }
 
@@ -79,15 +88,27 @@ final class TimerRefiring: ForwardingStore, @unchecked Sendable {
 
 struct Mutant: Sendable, CustomTestStringConvertible {
     let name: String
+    /// The clock of the stores (the system clock when `nil`): a fresh one for each check.
+    var clock: (@Sendable () -> any CollabClock)?
     let wrap: @Sendable (any CollabStorage) -> any CollabStorage
     /// Checks that must fail on it.
     let caughtBy: [String]
 
+    init(name: String, clock: (@Sendable () -> any CollabClock)? = nil,
+        wrap: @escaping @Sendable (any CollabStorage) -> any CollabStorage, caughtBy: [String])
+    {
+        self.name = name
+        self.clock = clock
+        self.wrap = wrap
+        self.caughtBy = caughtBy
+    }
+
     var testDescription: String { name }
 
     static let all: [Mutant] = [
-        Mutant(name: "claims ignore leases", wrap: { LeaselessClaims($0) },
-            caughtBy: ["outbox.claim-skips-leased", "outbox.renew-lease", "outbox.racing-claimers"]),
+        Mutant(name: "claims ignore leases", clock: { LeapingClock() }, wrap: { ForwardingStore($0) },
+            caughtBy: ["outbox.claim-skips-leased", "outbox.renew-lease", "outbox.racing-claimers",
+                "shared-database.outbox-lease-clock-skew"]),
         Mutant(name: "commit drops audit events", wrap: { AuditDropping($0) },
             caughtBy: ["commit.atomic-with-audit-outbox-timers", "workItems.audit-trail-commit-order",
                 "scenarios.record-audit-trail"].map { $0.replacingOccurrences(of: "workItems", with: "work-items") }),
@@ -96,7 +117,8 @@ struct Mutant: Sendable, CustomTestStringConvertible {
         Mutant(name: "a visibility scope leaks items", wrap: { ScopeLeaking($0) },
             caughtBy: ["visibility.list-matches-reference", "visibility.filters-match-reference"]),
         Mutant(name: "outcomes ignore the caller's lease", wrap: { LeaseIgnoringOutcomes($0) },
-            caughtBy: ["outbox.late-ack-after-rescue-rejected", "outbox.record-wrong-owner-refused"]),
+            caughtBy: ["outbox.late-ack-after-rescue-rejected", "outbox.record-wrong-owner-refused",
+                "outbox.lease-runs-out-on-store-clock"]),
         Mutant(name: "commits ignore the directory revision", wrap: { RevisionIgnoring($0) },
             caughtBy: ["commit.stale-directory-refused", "shared-database.revisions-shared"]),
         Mutant(name: "timers fire twice", wrap: { TimerRefiring($0) },
@@ -110,7 +132,7 @@ struct Mutant: Sendable, CustomTestStringConvertible {
         for name in mutant.caughtBy {
             let check = try #require(StoreConformance.checks.first { $0.name == name }, "no check \(name)")
             do {
-                try await check.run(on: SQLiteStoreFactory(wrap: mutant.wrap))
+                try await check.run(on: SQLiteStoreFactory(clock: mutant.clock?(), wrap: mutant.wrap))
                 Issue.record("\(name) passed on the mutant '\(mutant.name)'")
             } catch let failure as StoreConformanceFailure {
                 #expect(failure.check == name, "\(failure)")

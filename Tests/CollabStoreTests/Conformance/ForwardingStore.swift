@@ -161,12 +161,12 @@ class ForwardingStore: CollabStorage, @unchecked Sendable {
         try await base.markAllRead(of: memberID, at: date)
     }
     // MessageStore
-    func claimDeliveries(now: Date, limit: Int, leaseUntil: Date, owner: String) async throws(CollabError) -> [OutboxEntry] {
-        try await base.claimDeliveries(now: now, limit: limit, leaseUntil: leaseUntil, owner: owner)
+    func claimDeliveries(now: Date, limit: Int, lease: Duration, owner: String) async throws(CollabError) -> [OutboxEntry] {
+        try await base.claimDeliveries(now: now, limit: limit, lease: lease, owner: owner)
     }
     // MessageStore
-    func renewLease(_ id: Notice.ID, _ lease: OutboxLease, until: Date) async throws(CollabError) -> OutboxLease? {
-        try await base.renewLease(id, lease, until: until)
+    func renewLease(_ id: Notice.ID, _ lease: OutboxLease, for duration: Duration) async throws(CollabError) -> OutboxLease? {
+        try await base.renewLease(id, lease, for: duration)
     }
     // MessageStore
     @discardableResult

@@ -9,10 +9,13 @@ import Testing
 final class SQLiteStoreFactory: StoreConformanceFactory, @unchecked Sendable {
     /// Wraps each store made (the mutants); identity by default.
     let wrap: @Sendable (any CollabStorage) -> any CollabStorage
+    /// The clock of every store made (`SQLiteStore.Configuration.clock`); the system clock by default.
+    let clock: (any CollabClock)?
     private let lock = NSLock()
     private var paths: [ObjectIdentifier: URL] = [:]
 
-    init(wrap: @escaping @Sendable (any CollabStorage) -> any CollabStorage = { $0 }) {
+    init(clock: (any CollabClock)? = nil, wrap: @escaping @Sendable (any CollabStorage) -> any CollabStorage = { $0 }) {
+        self.clock = clock
         self.wrap = wrap
     }
 
@@ -21,6 +24,7 @@ final class SQLiteStoreFactory: StoreConformanceFactory, @unchecked Sendable {
     private func open(_ folder: URL) throws -> any CollabStorage {
         var configuration = SQLiteStore.Configuration()
         configuration.durability = .normal
+        if let clock { configuration.clock = clock }
         let store = wrap(try SQLiteStore(path: folder.appendingPathComponent("collab.sqlite").path,
             configuration: configuration))
         lock.withLock { paths[ObjectIdentifier(store as AnyObject)] = folder }

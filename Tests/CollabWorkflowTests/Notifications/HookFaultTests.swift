@@ -132,6 +132,12 @@ final class FaultyHook: NotificationHook {
             $0.batchSize = 50
         }
         configuration.concurrency = 8
+        // The dispatchers run in real time, and leases run on the store's clock: they deliver through a second
+        // store on the file whose clock is the system clock (the harness's own store keeps its manual clock,
+        // which stands still here, so a lease taken by a spell stopped mid-claim would never run out on it).
+        var realTime = SQLiteStore.Configuration()
+        realTime.durability = .normal
+        let deliveryStore = try SQLiteStore(path: h.databasePath, configuration: realTime)
 
         // Run the dispatcher in spells of 50–400 ms, each stopped wherever it is, until nothing is pending.
         // Progress is counted, not timed: every few spells must take some notification out of pending (a
@@ -149,7 +155,7 @@ final class FaultyHook: NotificationHook {
                 return
             }
             let dispatcher = try NotificationDispatcher(
-                store: h.store, hooks: hooks, clock: SystemClock(), configuration: configuration)
+                store: deliveryStore, hooks: hooks, clock: SystemClock(), configuration: configuration)
             let spell = Task { await dispatcher.run(pollInterval: .milliseconds(5)) }
             try await Task.sleep(for: .milliseconds(Int.random(in: 50...400, using: &rng)))
             spell.cancel()
@@ -177,7 +183,7 @@ final class FaultyHook: NotificationHook {
         flaky.heal()
         #expect(try await h.store.requeueParked(parked.map(\.notification.id), now: Date()) == parked.count)
         let dispatcher = try NotificationDispatcher(
-            store: h.store, hooks: hooks, clock: SystemClock(), configuration: configuration)
+            store: deliveryStore, hooks: hooks, clock: SystemClock(), configuration: configuration)
         // Every round delivers what is due; the retries' backoff is at most 40 ms, so a few rounds suffice.
         var rounds = 0
         while try await h.store.outboxCounts().pending > 0 && rounds < 200 {

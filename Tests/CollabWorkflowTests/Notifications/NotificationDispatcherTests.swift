@@ -167,8 +167,7 @@ extension NotificationDispatcher.Configuration {
         #expect(report.delivered == 0 && report.parked == 0)
         #expect(hanging.callCount == 1 && fast.attempts.count == 1, "no notification is tried after the cancellation")
         // All three are back in the outbox at once, none charged an attempt; the first keeps the fast hook's yes.
-        let entries = try await h.store.claimDeliveries(
-            now: h.clock.now(), limit: 10, leaseUntil: h.clock.now().addingTimeInterval(60), owner: "test")
+        let entries = try await h.store.claimDeliveries(now: h.clock.now(), limit: 10, lease: .seconds(60), owner: "test")
         #expect(entries.count == 3)
         #expect(entries.allSatisfy { $0.attempts == 0 })
         #expect(entries.map(\.deliveredHooks).filter { $0 == ["fast"] }.count == 1)
