@@ -135,9 +135,15 @@ final class FaultyHook: NotificationHook {
         // The dispatchers run in real time, and leases run on the store's clock: they deliver through a second
         // store on the file whose clock is the system clock (the harness's own store keeps its manual clock,
         // which stands still here, so a lease taken by a spell stopped mid-claim would never run out on it).
-        var realTime = SQLiteStore.Configuration()
-        realTime.durability = .normal
-        let deliveryStore = try SQLiteStore(path: h.databasePath, configuration: realTime)
+        // (A store other than SQLite keeps its own, real clock already.)
+        let deliveryStore: any CollabStorage
+        if let path = h.databasePath {
+            var realTime = SQLiteStore.Configuration()
+            realTime.durability = .normal
+            deliveryStore = try SQLiteStore(path: path, configuration: realTime)
+        } else {
+            deliveryStore = h.store
+        }
 
         // Run the dispatcher in spells of 50–400 ms, each stopped wherever it is, until nothing is pending.
         // Progress is counted, not timed: every few spells must take some notification out of pending (a
