@@ -12,6 +12,15 @@ extension StoreConformance {
         return notices
     }
 
+    /// One notification claimed by "A" under the short lease, which then ran out on the store's clock.
+    static func leaseRanOut(_ ctx: ConformanceContext) async throws -> (Notice, OutboxLease) {
+        let notice = try await outbox(ctx, 1)[0]
+        let held = try ctx.lease(try ctx.some(
+            try await ctx.store.claimDeliveries(now: ctx.at(1), limit: 1, lease: shortLease, owner: "A").first, "A's entry"))
+        try await ctx.wait(shortLeaseWait)
+        return (notice, held)
+    }
+
     static func outcome(_ id: Notice.ID, _ next: DeliveryOutcome.Next, attempts: Int = 1, hooks: [String] = ["h1"],
         error: String? = nil) -> DeliveryOutcome
     {
@@ -110,11 +119,8 @@ extension StoreConformance {
         },
         Check(.outbox, "lease-runs-out-on-store-clock",
             "A lease runs out by the store's clock, whatever the holder's: once it has, another claimer takes the notification over, and the first holder's renewLease (nil) and recordDelivery (false) are refused and change nothing.") { ctx in
-            let notices = try await outbox(ctx, 1)
-            let id = notices[0].id
-            let held = try ctx.lease(try ctx.some(
-                try await ctx.store.claimDeliveries(now: ctx.at(1), limit: 1, lease: shortLease, owner: "A").first, "A's entry"))
-            try await ctx.wait(shortLeaseWait)
+            let (notice, held) = try await leaseRanOut(ctx)
+            let id = notice.id
             // The holder's now (business time) still sees its lease running: it is not asked.
             let taken = try await ctx.store.claimDeliveries(now: ctx.at(1), limit: 1, lease: longLease, owner: "B")
             try ctx.equal(taken.map(\.notification.id), [id], "B's claim once A's lease ran out on the store's clock")
@@ -132,18 +138,15 @@ extension StoreConformance {
         },
         Check(.outbox, "late-record-refused",
             "An outcome under a lease that ran out on the store's clock is refused (false) and writes nothing even when nobody took the notification over; the notification counts as due again; its holder may still renew the lease (as good as claiming it again), and then records under the renewed one.") { ctx in
-            let notices = try await outbox(ctx, 1)
-            let id = notices[0].id
-            let held = try ctx.lease(try ctx.some(
-                try await ctx.store.claimDeliveries(now: ctx.at(1), limit: 1, lease: shortLease, owner: "A").first, "A's entry"))
-            try await ctx.wait(shortLeaseWait)
+            let (notice, held) = try await leaseRanOut(ctx)
+            let id = notice.id
             try ctx.equal(try await ctx.store.recordDelivery(outcome(id, .delivered(at: ctx.at(2)), hooks: ["h1"]),
                 lease: held), false, "an outcome after the lease ran out")
             let state = try ctx.some(try await ctx.store.deliveryState(of: id), "the state")
             try ctx.expect(state.status == .pending && state.deliveredHooks.isEmpty && state.attempts == 0
                 && state.finishedAt == nil,
                 "still pending, no hook recorded, no attempt", found: "\(state)")
-            try ctx.equal(try await ctx.store.nextDeliveryDue(), notices[0].createdAt, "the next delivery due")
+            try ctx.equal(try await ctx.store.nextDeliveryDue(), notice.createdAt, "the next delivery due")
             let renewed = try ctx.some(try await ctx.store.renewLease(id, held, for: longLease),
                 "a renewal of the lease that ran out, which nobody took over")
             try ctx.expect(renewed.owner == "A" && renewed.until > held.until, "A's lease, ending later",
