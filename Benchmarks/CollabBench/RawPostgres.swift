@@ -179,6 +179,9 @@ struct RawPostgresWorkload: Sendable {
                 state: "accepted", progress: nil, version: 2, closedAt: nil)
             binds.append(1)
             try await run(PostgresQuery(unsafeSQL: Self.updateItem, binds: binds))
+            // The store audits the accept and tells the initiator, as it does every transition.
+            try await audit(id, "accept", now: now)
+            try await notify(id, "accepted", to: "m1", now: now)
         }
     }
 

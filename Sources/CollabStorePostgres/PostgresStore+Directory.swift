@@ -187,7 +187,7 @@ extension PostgresStore: DirectoryStore {
         if ids.isEmpty { return [] }
         let logger = self.logger
         let list = ids.map(\.rawValue).sorted()
-        return try await read { connection in try await Self.fetchMembers(ids: list, connection, logger) }
+        return try await readStatement { connection in try await Self.fetchMembers(ids: list, connection, logger) }
     }
 
     public func members(handles: Set<String>, in organizationID: Organization.ID) async throws(CollabError)
@@ -252,8 +252,28 @@ extension PostgresStore: DirectoryStore {
         }
     }
 
+    /// The members with these ids and their department memberships, in one statement (a cache miss of the
+    /// engine's directory is one round trip).
     static func fetchMembers(ids: [String], _ connection: PostgresConnection, _ logger: Logger) async throws -> [Member] {
-        try await fetchMembers(connection.rows("SELECT * FROM members WHERE id = ANY(\(ids)) ORDER BY id", logger), connection, logger)
+        let rows = try await connection.rows("""
+            SELECT m.*, (SELECT json_agg(json_build_array(d.department_id, d.role) ORDER BY d.position)::TEXT
+                         FROM department_memberships d WHERE d.member_id = m.id) AS memberships
+            FROM members m WHERE m.id = ANY(\(ids)) ORDER BY m.id
+            """, logger)
+        return try rows.map { row in
+            var member = try member(from: row)
+            if let text = try row.value("memberships", as: String?.self) {
+                let pairs: [[String]]
+                do { pairs = try JSONDecoder().decode([[String]].self, from: Data(text.utf8)) } catch {
+                    throw CollabError(.storageCorrupt, "the department memberships of member '\(member.id)' are unreadable: \(error)")
+                }
+                member.departments = pairs.compactMap { pair in
+                    guard pair.count == 2 else { return nil }
+                    return DepartmentMembership(Department.ID(pair[0]), role: DepartmentMembership.Role(rawValue: pair[1]) ?? .member)
+                }
+            }
+            return member
+        }
     }
 
     /// The members of `rows` with their department memberships, in the rows' order.

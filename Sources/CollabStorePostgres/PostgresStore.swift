@@ -114,7 +114,9 @@ public final class PostgresStore: Service {
             clientConfiguration.options.additionalStartupParameters.append(("search_path", schema))
         }
         self.configuration = configuration
-        self.client = PostgresClient(configuration: clientConfiguration, backgroundLogger: configuration.logger)
+        var backgroundLogger = configuration.logger
+        backgroundLogger.handler = StartupNoticeHandler(wrapping: configuration.logger.handler)
+        self.client = PostgresClient(configuration: clientConfiguration, backgroundLogger: backgroundLogger)
     }
 
     /// Runs the connection pool, migrates the schema, then serves until the task is cancelled or a graceful
@@ -475,5 +477,44 @@ final class Readiness: Sendable {
     private static func unavailable(_ error: any Error) -> CollabError {
         if let error = error as? CollabError { return error }
         return CollabError(.storageUnavailable, "the PostgreSQL store could not start: \(error)")
+    }
+}
+
+/// The pool's log handler: passes everything on, except that PostgresNIO's warning about a lease requested
+/// before `PostgresClient.run()` began is logged at debug level. ``PostgresStore/run()`` starts the client and
+/// then migrates at once; a migration that asks for a connection a moment before the client's task has begun
+/// waits for it, which is expected, not a fault an operator should be warned of at every start.
+struct StartupNoticeHandler: LogHandler {
+    var wrapped: any LogHandler
+
+    init(wrapping wrapped: any LogHandler) { self.wrapped = wrapped }
+
+    var logLevel: Logger.Level {
+        get { wrapped.logLevel }
+        set { wrapped.logLevel = newValue }
+    }
+
+    var metadata: Logger.Metadata {
+        get { wrapped.metadata }
+        set { wrapped.metadata = newValue }
+    }
+
+    var metadataProvider: Logger.MetadataProvider? {
+        get { wrapped.metadataProvider }
+        set { wrapped.metadataProvider = newValue }
+    }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { wrapped[metadataKey: key] }
+        set { wrapped[metadataKey: key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        var event = event
+        if event.level == .warning, event.message.description.hasPrefix("Trying to lease connection from `PostgresClient`, but") {
+            guard wrapped.logLevel <= .debug else { return }
+            event.level = .debug
+        }
+        wrapped.log(event: event)
     }
 }

@@ -60,7 +60,8 @@ enum EngineTestStore {
             guard let url = ProcessInfo.processInfo.environment["COLLAB_POSTGRES_URL"], !url.isEmpty else {
                 throw CollabError(.storageUnavailable, "COLLAB_ENGINE_STORE=postgres needs COLLAB_POSTGRES_URL")
             }
-            await gate.enter()
+            let holder = Test.current.map { "\($0.id)" } ?? "a test"
+            let slot = await gate.enter(holder)
             do {
                 var configuration = try PostgresStore.Configuration(url: url)
                 configuration.schema = "e_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20)
@@ -83,10 +84,10 @@ enum EngineTestStore {
                             _ = try? await store.client.query(PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \(schema) CASCADE"))
                         }
                         await store.shutdown()
-                        await gate.leave()
+                        await gate.leave(slot)
                     })
             } catch {
-                await gate.leave()
+                await gate.leave(slot)
                 throw error
             }
         }
@@ -125,28 +126,45 @@ enum EngineTestStore {
         func add(_ peer: PostgresStore) { all.append(peer) }
     }
 
-    /// A counting semaphore for tasks.
+    /// A counting semaphore for tasks, which says who holds it when a task has waited long.
     actor Gate {
         private let limit: Int
-        private var open = 0
-        private var waiting: [CheckedContinuation<Void, Never>] = []
+        private var holders: [UUID: String] = [:]
+        private var waiting: [(UUID, String, CheckedContinuation<Void, Never>)] = []
+        private var warned = false
 
         init(limit: Int) { self.limit = limit }
 
-        func enter() async {
-            if open < limit {
-                open += 1
-                return
+        func enter(_ holder: String) async -> UUID {
+            let slot = UUID()
+            if holders.count < limit {
+                holders[slot] = holder
+                return slot
             }
-            await withCheckedContinuation { waiting.append($0) }
+            let watchdog = Task { [weak self] in
+                try await Task.sleep(for: .seconds(120))
+                await self?.report()
+            }
+            await withCheckedContinuation { waiting.append((slot, holder, $0)) }
+            watchdog.cancel()
+            return slot
         }
 
-        func leave() {
-            if waiting.isEmpty {
-                open -= 1
-            } else {
-                waiting.removeFirst().resume()
+        func leave(_ slot: UUID) {
+            holders[slot] = nil
+            if !waiting.isEmpty {
+                let (next, holder, continuation) = waiting.removeFirst()
+                holders[next] = holder
+                continuation.resume()
             }
+        }
+
+        private func report() {
+            guard !warned else { return }
+            warned = true
+            let counts = Dictionary(holders.values.map { ($0, 1) }, uniquingKeysWith: +)
+            print("◇ NOTICE: \(waiting.count) PostgreSQL harnesses waited 120 s; the \(holders.count) open ones belong to:")
+            for (holder, count) in counts.sorted(by: { $0.key < $1.key }) { print("    \(count) × \(holder)") }
         }
     }
 }

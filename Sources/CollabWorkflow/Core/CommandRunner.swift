@@ -106,6 +106,19 @@ extension WorkflowEngine {
     /// it; generous, so such a burst delays commands rather than turning them away.
     static let staleDirectoryAttempts = 16
 
+    /// Pauses before the next plan once a command has been planned `attempt` times in vain, the last of them
+    /// since `started`: the first three plans follow each other at once; later ones wait a jittered multiple
+    /// of how long the last plan took (at least a millisecond), doubling from one plan to the next up to 64
+    /// times and at most 2 s. A command racing a burst of directory writes from another instance so outlasts
+    /// the burst instead of losing every round trip to it, and a slower database (or a busier machine) makes
+    /// the pauses longer in step. Real time: it paces round trips, not business time.
+    static func pauseBeforePlanning(after attempt: Int, started: ContinuousClock.Instant) async {
+        guard attempt >= 3 else { return }
+        let took = max(ContinuousClock.now - started, .milliseconds(1))
+        let factor = Double(1 << min(attempt - 3, 6)) * Double.random(in: 0.5...1)
+        try? await Task.sleep(for: min(took * factor, .seconds(2)))
+    }
+
     /// Runs `command`: replays a recorded result, or plans it with `plan` and commits the plan under the
     /// conditions that keep its checks true at commit, planning again (at most ``staleDirectoryAttempts``
     /// times) when they no longer hold.
@@ -135,6 +148,7 @@ extension WorkflowEngine {
         var attempt = 0
         while true {
             attempt += 1
+            let started = ContinuousClock.now
             let known = attempt == 1 ? directory.knownRevision : nil
             let revision: Int64
             if let known { revision = known } else { revision = try await directory.refresh() }
@@ -177,6 +191,7 @@ extension WorkflowEngine {
                     logger.debug("item changed while planning, planning again", metadata: [
                         "command": "\(command.name)", "actor": "\(command.actor)", "attempt": "\(attempt)",
                     ])
+                    await Self.pauseBeforePlanning(after: attempt, started: started)
                     continue
                 }
                 switch outcome {
@@ -195,6 +210,7 @@ extension WorkflowEngine {
                 logger.debug("settings changed while planning, planning again", metadata: [
                     "command": "\(command.name)", "actor": "\(command.actor)", "attempt": "\(attempt)",
                 ])
+                await Self.pauseBeforePlanning(after: attempt, started: started)
             } catch where error.code == .staleDirectory {
                 directory.invalidate()
                 guard !last else {
@@ -204,6 +220,7 @@ extension WorkflowEngine {
                 logger.debug("directory changed while planning, planning again", metadata: [
                     "command": "\(command.name)", "actor": "\(command.actor)", "attempt": "\(attempt)",
                 ])
+                await Self.pauseBeforePlanning(after: attempt, started: started)
             } catch where known != nil || settings.usesKnownRevision {
                 // Planned on values not read in this call: fail only if they are still current.
                 var directoryMoved = false
@@ -233,6 +250,7 @@ extension WorkflowEngine {
         var attempt = 0
         while true {
             attempt += 1
+            let started = ContinuousClock.now
             let revision = try await directory.refresh()
             do throws(CollabError) {
                 let settings = SettingsReading(usesKnownRevision: false)
@@ -251,6 +269,7 @@ extension WorkflowEngine {
                     throw CollabError(error.code,
                         "the directory or the settings changed while '\(name)' was planned, \(attempt) times; nothing was written")
                 }
+                await Self.pauseBeforePlanning(after: attempt, started: started)
             }
         }
     }
