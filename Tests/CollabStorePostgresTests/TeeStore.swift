@@ -1,14 +1,15 @@
 import CollabModel
 import CollabStore
 import CollabStorePostgres
+import CollabTesting
 import Foundation
 import Synchronization
 
 /// A store for differential tests: an engine runs on it as on any store; it reads from `primary` (an
 /// SQLiteStore) and sends every commit and every directory save to `primary` and then, unchanged, to
 /// `mirror` (a PostgresStore), noting every time the two answer differently (an outcome, or an error's code).
-/// The reads of both stores are then compared.
-final class TeeStore: Sendable {
+/// The reads of both stores are then compared. Every requirement it does not override goes to `primary`.
+final class TeeStore: ForwardingStore, @unchecked Sendable {
     let primary: SQLiteStore
     let mirror: PostgresStore
     private let notes = Mutex<[String]>([])
@@ -20,6 +21,43 @@ final class TeeStore: Sendable {
     init(primary: SQLiteStore, mirror: PostgresStore) {
         self.primary = primary
         self.mirror = mirror
+        super.init(primary)
+    }
+
+    // The writes both stores are sent.
+
+    override func save(_ organization: Organization) async throws(CollabError) {
+        try await mirrorSave { (store: any DirectoryStore) async throws(CollabError) in try await store.save(organization) }
+    }
+
+    override func save(_ department: Department) async throws(CollabError) {
+        try await mirrorSave { (store: any DirectoryStore) async throws(CollabError) in try await store.save(department) }
+    }
+
+    override func save(_ member: Member) async throws(CollabError) {
+        try await mirrorSave { (store: any DirectoryStore) async throws(CollabError) in try await store.save(member) }
+    }
+
+    override func save(_ calendar: BusinessCalendar, for organizationID: Organization.ID, department: Department.ID?)
+        async throws(CollabError)
+    {
+        try await mirrorSave { (store: any DirectoryStore) async throws(CollabError) in
+            try await store.save(calendar, for: organizationID, department: department)
+        }
+    }
+
+    override func commit(_ change: ChangeSet) async throws(CollabError) -> CommitOutcome {
+        try await mirrorCommit(change)
+    }
+
+    override func claimDueTimers(now: Date, limit: Int, lease: Duration, owner: String) async throws(CollabError)
+        -> [TimerClaim]
+    {
+        try await mirrorClaim(now: now, limit: limit, lease: lease, owner: owner)
+    }
+
+    override func releaseTimerClaims(_ claims: [TimerClaim]) async throws(CollabError) {
+        try await mirrorRelease(claims)
     }
 
     /// Where the two stores answered a write differently.
