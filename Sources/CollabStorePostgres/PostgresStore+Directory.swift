@@ -196,19 +196,20 @@ extension PostgresStore: DirectoryStore {
         if handles.isEmpty { return [] }
         let logger = self.logger
         let list = handles.sorted()
-        return try await read { connection in
-            try await Self.fetchMembers(connection.rows("""
-                SELECT * FROM members WHERE organization_id = \(organizationID.rawValue) AND handle = ANY(\(list))
-                ORDER BY handle
-                """, logger), connection, logger)
+        return try await readStatement { connection in
+            try await connection.rows("""
+                SELECT \(unescaped: Self.memberColumns) FROM members m
+                WHERE m.organization_id = \(organizationID.rawValue) AND m.handle = ANY(\(list)) ORDER BY m.handle
+                """, logger).map(Self.member(from:))
         }
     }
 
     public func members(in organizationID: Organization.ID) async throws(CollabError) -> [Member] {
         let logger = self.logger
-        return try await read { connection in
-            try await Self.fetchMembers(connection.rows(
-                "SELECT * FROM members WHERE organization_id = \(organizationID.rawValue)", logger), connection, logger)
+        return try await readStatement { connection in
+            try await connection.rows("""
+                SELECT \(unescaped: Self.memberColumns) FROM members m WHERE m.organization_id = \(organizationID.rawValue)
+                """, logger).map(Self.member(from:))
                 .sorted { ($0.displayName, $0.id) < ($1.displayName, $1.id) }
         }
     }
@@ -252,50 +253,19 @@ extension PostgresStore: DirectoryStore {
         }
     }
 
-    /// The members with these ids and their department memberships, in one statement (a cache miss of the
-    /// engine's directory is one round trip).
-    static func fetchMembers(ids: [String], _ connection: PostgresConnection, _ logger: Logger) async throws -> [Member] {
-        let rows = try await connection.rows("""
-            SELECT m.*, (SELECT json_agg(json_build_array(d.department_id, d.role) ORDER BY d.position)::TEXT
-                         FROM department_memberships d WHERE d.member_id = m.id) AS memberships
-            FROM members m WHERE m.id = ANY(\(ids)) ORDER BY m.id
-            """, logger)
-        return try rows.map { row in
-            var member = try member(from: row)
-            if let text = try row.value("memberships", as: String?.self) {
-                let pairs: [[String]]
-                do { pairs = try JSONDecoder().decode([[String]].self, from: Data(text.utf8)) } catch {
-                    throw CollabError(.storageCorrupt, "the department memberships of member '\(member.id)' are unreadable: \(error)")
-                }
-                member.departments = pairs.compactMap { pair in
-                    guard pair.count == 2 else { return nil }
-                    return DepartmentMembership(Department.ID(pair[0]), role: DepartmentMembership.Role(rawValue: pair[1]) ?? .member)
-                }
-            }
-            return member
-        }
-    }
+    /// The columns every member read selects from `members m`: the member's own, and its department
+    /// memberships in order as a JSON array of `[department, role]` pairs, so that a read of members is one
+    /// statement (a miss of the engine's directory cache is one round trip).
+    static let memberColumns = """
+        m.*, (SELECT json_agg(json_build_array(d.department_id, d.role) ORDER BY d.position)::TEXT
+              FROM department_memberships d WHERE d.member_id = m.id) AS memberships
+        """
 
-    /// The members of `rows` with their department memberships, in the rows' order.
-    static func fetchMembers(_ rows: [PostgresRandomAccessRow], _ connection: PostgresConnection, _ logger: Logger)
-        async throws -> [Member]
-    {
-        guard !rows.isEmpty else { return [] }
-        var members = try rows.map(member(from:))
-        let memberships = try await connection.rows("""
-            SELECT member_id, department_id, role FROM department_memberships
-            WHERE member_id = ANY(\(members.map(\.id.rawValue))) ORDER BY member_id, position
-            """, logger)
-        var byMember: [String: [DepartmentMembership]] = [:]
-        for row in memberships {
-            let role = DepartmentMembership.Role(rawValue: try row.value("role", as: String.self)) ?? .member
-            byMember[try row.value("member_id", as: String.self), default: []].append(
-                DepartmentMembership(Department.ID(try row.value("department_id", as: String.self)), role: role))
-        }
-        for index in members.indices {
-            members[index].departments = byMember[members[index].id.rawValue] ?? []
-        }
-        return members
+    /// The members with these ids, in id order.
+    static func fetchMembers(ids: [String], _ connection: PostgresConnection, _ logger: Logger) async throws -> [Member] {
+        try await connection.rows("""
+            SELECT \(unescaped: memberColumns) FROM members m WHERE m.id = ANY(\(ids)) ORDER BY m.id
+            """, logger).map(member(from:))
     }
 
     static func organization(from row: PostgresRandomAccessRow) throws -> Organization {
@@ -320,8 +290,22 @@ extension PostgresStore: DirectoryStore {
             organizationID: Organization.ID(try row.value("organization_id", as: String.self)),
             displayName: try row.value("display_name", as: String.self), handle: try row.value("handle", as: String.self),
             roles: Set(StoredList.decode(try row.text("roles")).compactMap(Member.OrganizationRole.init(rawValue:))),
-            departments: [], isActive: try row.value("is_active", as: Bool.self),
+            departments: try memberships(from: row), isActive: try row.value("is_active", as: Bool.self),
             kind: Member.Kind(rawValue: try row.value("kind", as: String.self)) ?? .person)
+    }
+
+    /// The department memberships of a row read with ``memberColumns``.
+    static func memberships(from row: PostgresRandomAccessRow) throws -> [DepartmentMembership] {
+        guard let text = try row.value("memberships", as: String?.self) else { return [] }
+        let pairs: [[String]]
+        do { pairs = try JSONDecoder().decode([[String]].self, from: Data(text.utf8)) } catch {
+            throw CollabError(.storageCorrupt,
+                "the department memberships of member '\(try row.value("id", as: String.self))' are unreadable: \(error)")
+        }
+        return pairs.compactMap { pair in
+            guard pair.count == 2 else { return nil }
+            return DepartmentMembership(Department.ID(pair[0]), role: DepartmentMembership.Role(rawValue: pair[1]) ?? .member)
+        }
     }
 
     // MARK: Calendars and heads
