@@ -103,6 +103,7 @@ let package = Package(
             dependencies: [
                 "CollabWorkflow", "CollabTesting", "CollabReports", "CollabContention", "CollabStorePostgres",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .testTarget(name: "CollabReportsTests", dependencies: ["CollabReports", "CollabTesting"]),
     ],

@@ -154,7 +154,7 @@ public struct AccessControl: Sendable {
         if action == .readDashboard || action == .readPersonalReport { return .accessControl }
         if action.policyAction != nil { return .policy }
         switch action.kind {
-        case .workItem, .settings, .report: return .accessControl
+        case .workItem, .settings, .report, .document: return .accessControl
         case .announcement, .meeting, .emergencyPlan, .incident: return .scenarioRules
         case .partnership:
             return action == .invitePartner ? .externalRules : .accessControl
@@ -356,8 +356,75 @@ public struct AccessControl: Sendable {
                 check("personal-report-readers", Self.mayReadPersonalReport(of: member, subject),
                     "the member, heads of their departments, administrators and auditors read it"))
 
+        // Documents: decided on what they belong to.
+        case (.viewDocument, .document(let document, let owner)):
+            return ("document-follows-its-record", documentVisibility(subject, document, owner))
+        case (.uploadDocument, .document(let document, let owner)):
+            if case .denied(let reason) = documentVisibility(subject, document, owner) {
+                return ("document-contributors", .denied(reason))
+            }
+            return check("document-contributors", mayContribute(subject, to: owner),
+                "who may contribute to \(owner.kindName == "department" ? "the department" : "the \(owner.kindName)")")
+        case (.deleteDocument, .document(let document, let owner)):
+            if case .denied(let reason) = documentVisibility(subject, document, owner) {
+                return ("document-uploader-or-administrator", .denied(reason))
+            }
+            return check("document-uploader-or-administrator",
+                subject.memberID == document.creatorID
+                    || (subject.isAdministrator && subject.organizationID == document.organizationID),
+                "who uploaded its first version and administrators of its organization delete it")
+        case (.decideQuarantine, .document(let document, _)):
+            return check("administrators-decide-quarantine",
+                subject.isAdministrator && !subject.isExternal && subject.organizationID == document.organizationID,
+                "administrators of its organization clear or refuse a quarantined version")
+
         default:
             return nil
+        }
+    }
+
+    // MARK: Documents
+
+    /// Whether `subject` sees `document`: never a deleted one; otherwise whoever sees the record it belongs
+    /// to (decided here by that record's own `view` rule), and a member of another organization only an
+    /// external document.
+    private func documentVisibility(_ subject: Subject, _ document: Document, _ owner: AccessTarget) -> Verdict {
+        if document.isDeleted { return .denied("a deleted document is seen by no one") }
+        if subject.organizationID != document.organizationID && document.visibility != .external {
+            return .denied("members of other organizations see external documents only")
+        }
+        let sees: Bool
+        switch owner {
+        case .department(let department?, in: let organization):
+            sees = subject.organizationID == organization && !subject.isExternal
+                && (subject.isAdministrator || subject.roles.contains(.auditor)
+                    || subject.departmentIDs.contains(department) || subject.headedDepartmentIDs.contains(department))
+        case .workItem: sees = ruleSetDecision(subject, .viewWorkItem, on: owner).isAllowed
+        case .ticket: sees = ruleSetDecision(subject, .viewTicket, on: owner).isAllowed
+        case .purchaseOrder: sees = ruleSetDecision(subject, .viewOrder, on: owner).isAllowed
+        case .incident: sees = ruleSetDecision(subject, .viewIncident, on: owner).isAllowed
+        case .meeting: sees = ruleSetDecision(subject, .viewMeeting, on: owner).isAllowed
+        default: return .denied("documents belong to work items, tickets, orders, incidents, meetings or folders")
+        }
+        return sees ? .allowed : .denied("whoever sees the \(owner.kindName) it belongs to sees it")
+    }
+
+    /// Whether `subject` may add a document to `owner` (decided by the owner's own rules).
+    private func mayContribute(_ subject: Subject, to owner: AccessTarget) -> Bool {
+        switch owner {
+        case .department(let department?, in: let organization):
+            return subject.organizationID == organization && !subject.isExternal
+                && (subject.isAdministrator || subject.departmentIDs.contains(department)
+                    || subject.headedDepartmentIDs.contains(department))
+        case .workItem: return ruleSetDecision(subject, .commentOnWorkItem, on: owner).isAllowed
+        case .ticket: return ruleSetDecision(subject, .replyToTicket, on: owner).isAllowed
+        case .purchaseOrder:
+            return ruleSetDecision(subject, .changeRequirements, on: owner).isAllowed
+                || ruleSetDecision(subject, .proposeDeliveryDates, on: owner).isAllowed
+        case .incident: return ruleSetDecision(subject, .postIncidentUpdate, on: owner).isAllowed
+        case .meeting:
+            return !subject.isExternal && ruleSetDecision(subject, .viewMeeting, on: owner).isAllowed
+        default: return false
         }
     }
 

@@ -6,7 +6,7 @@ import CollabModel
 /// Each ``RecordAction`` is decided on one or two kinds of target (see `Documentation/Permissions.md`,
 /// "One access control for every record"); any other target is denied
 /// (``AccessDecision/Denial/wrongTarget``).
-public enum AccessTarget: Sendable {
+public indirect enum AccessTarget: Sendable {
     /// A work item.
     case workItem(WorkItem)
     /// An announcement, and whether the subject is one of its recipients.
@@ -40,6 +40,10 @@ public enum AccessTarget: Sendable {
     case department(Department.ID?, in: Organization.ID)
     /// A member, for reading their personal report.
     case member(Member)
+    /// A document, with what it belongs to: the owner record's target (``workItem(_:)``, ``ticket(_:)``,
+    /// ``purchaseOrder(_:)``, ``incident(_:)``, ``meeting(_:)``) or, for a department's folder,
+    /// ``department(_:in:)``. A document about to be uploaded is decided the same way.
+    case document(Document, in: AccessTarget)
 
     /// The work item, for a work-item target.
     public var workItem: WorkItem? {
@@ -63,6 +67,7 @@ public enum AccessTarget: Sendable {
         case .organization: "organization"
         case .department: "department"
         case .member: "member"
+        case .document: "document"
         }
     }
 }

@@ -22,6 +22,8 @@ public enum RecordKind: String, Hashable, Codable, CaseIterable, Sendable {
     case settings
     /// Reports, dashboards and exports.
     case report
+    /// Documents: files kept with a record or in a department's folder.
+    case document
 }
 
 /// One right on one kind of record: what an ``AccessControl`` decides and a host rule may refuse.
@@ -228,6 +230,20 @@ public struct RecordAction: Hashable, Codable, Sendable, CustomStringConvertible
     /// Change an organization's run-time settings.
     public static let changeSettings = RecordAction(.settings, "change")
 
+    // MARK: Documents
+
+    /// See a document, list it and download its cleared versions: whoever sees what it belongs to (an outside
+    /// member only an external document of a record shared with them). Also decides what searches find.
+    public static let viewDocument = RecordAction(.document, "view")
+    /// Upload a document, or a new version of one, to a record or a folder: who may contribute to the record
+    /// (comment on the item, reply to the ticket, act on the order, take part in the incident, attend the
+    /// meeting, belong to or head the department).
+    public static let uploadDocument = RecordAction(.document, "upload")
+    /// Delete a document (every version): who uploaded its first version, and administrators.
+    public static let deleteDocument = RecordAction(.document, "delete")
+    /// Decide a quarantined version (clear or refuse it, for the host's scanner): administrators.
+    public static let decideQuarantine = RecordAction(.document, "decide_quarantine")
+
     // MARK: Reports
 
     /// Read reports and summaries of the work items one may see.
@@ -258,12 +274,13 @@ public struct RecordAction: Hashable, Codable, Sendable, CustomStringConvertible
         closeTicket, rateTicket,
         changeSettings,
         readReport, readDashboard, readPersonalReport, exportReport,
+        viewDocument, uploadDocument, deleteDocument, decideQuarantine,
     ]
 
     private static let reads: Set<RecordAction> = [
         viewWorkItem, listWorkItems, searchWorkItems, exportWorkItems, viewAnnouncement, viewAnnouncementReach,
         viewMeeting, viewPlan, viewIncident, viewResourceRequest, viewPartner, viewOrder, viewCustomer, viewTicket,
-        viewTicketInternals,
+        viewTicketInternals, viewDocument,
         readReport, readDashboard, readPersonalReport, exportReport,
     ]
 }

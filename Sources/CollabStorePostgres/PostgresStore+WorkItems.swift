@@ -178,6 +178,9 @@ extension PostgresStore {
         if !change.external.isEmpty {
             try await applyExternal(change.external, connection, logger)
         }
+        if !change.documents.isEmpty || change.documents.quota != nil {
+            try await applyDocuments(change.documents, connection, logger)
+        }
         if let record = change.idempotency {
             try await connection.execute("""
                 INSERT INTO idempotency_keys (actor_id, key, command, fingerprint, result)

@@ -374,4 +374,28 @@ open class ForwardingStore: CollabStorage, @unchecked Sendable {
     open func searchWorkItems(_ text: String, in scope: VisibilityScope, page: PageRequest) async throws(CollabError) -> Page<WorkItem> {
         try await base.searchWorkItems(text, in: scope, page: page)
     }
+    // DocumentRecordStore
+    open func document(_ id: Document.ID) async throws(CollabError) -> Document? {
+        try await base.document(id)
+    }
+    // DocumentRecordStore
+    open func documents(of record: RecordReference, page: PageRequest) async throws(CollabError) -> Page<Document> {
+        try await base.documents(of: record, page: page)
+    }
+    // DocumentRecordStore
+    open func documentUsage(of organizationID: Organization.ID) async throws(CollabError) -> Int64 {
+        try await base.documentUsage(of: organizationID)
+    }
+    // DocumentRecordStore
+    open func referencedDigests(among digests: [ContentDigest]) async throws(CollabError) -> Set<ContentDigest> {
+        try await base.referencedDigests(among: digests)
+    }
+    // DocumentRecordStore
+    open func documentsDeleted(before date: Date, limit: Int) async throws(CollabError) -> [Document.ID] {
+        try await base.documentsDeleted(before: date, limit: limit)
+    }
+    // DocumentRecordStore
+    open func documentText(_ id: Document.ID) async throws(CollabError) -> DocumentText? {
+        try await base.documentText(id)
+    }
 }

@@ -33,6 +33,9 @@ public final class TestHarness: Sendable {
     public let identifiers: SequentialIdentifierGenerator
     /// An engine on the store, the clock and the identifiers.
     public let engine: WorkflowEngine
+    /// Where the engine keeps documents' bytes: the configuration's store, or — when it names none — a
+    /// `FileSystemDocumentStore` in ``folder`` (`documents/`) on the harness's clock.
+    public let documentStore: any DocumentStore
     /// Reads a snapshot of every table, when the storage can.
     private let snapshot: (@Sendable () async throws(CollabError) -> TableSnapshot)?
     /// Opens another instance of the store, when the storage can.
@@ -62,7 +65,8 @@ public final class TestHarness: Sendable {
         openPeer = nil
         close = nil
         identifiers = SequentialIdentifierGenerator()
-        engine = WorkflowEngine(store: store, clock: clock, identifiers: identifiers, configuration: engineConfiguration)
+        (engine, documentStore) = try Self.makeEngine(
+            store: store, clock: clock, identifiers: identifiers, configuration: engineConfiguration, folder: folder)
     }
 
     /// Creates a harness on the store `storage` opens: the same engine, clock, identifiers and builders as
@@ -92,7 +96,24 @@ public final class TestHarness: Sendable {
         openPeer = opening.openPeer
         close = opening.close
         identifiers = SequentialIdentifierGenerator()
-        engine = WorkflowEngine(store: store, clock: clock, identifiers: identifiers, configuration: engineConfiguration)
+        (engine, documentStore) = try Self.makeEngine(
+            store: store, clock: clock, identifiers: identifiers, configuration: engineConfiguration, folder: folder)
+    }
+
+    /// The engine, with a document store in `folder` unless the configuration names one.
+    private static func makeEngine(
+        store: any CollabStorage, clock: ManualClock, identifiers: SequentialIdentifierGenerator,
+        configuration: WorkflowEngine.Configuration, folder: URL
+    ) throws(CollabError) -> (WorkflowEngine, any DocumentStore) {
+        var configuration = configuration
+        let documents: any DocumentStore
+        if let configured = configuration.documents.store {
+            documents = configured
+        } else {
+            documents = try FileSystemDocumentStore(directory: folder.appending(path: "documents"), clock: clock)
+            configuration.documents.store = documents
+        }
+        return (WorkflowEngine(store: store, clock: clock, identifiers: identifiers, configuration: configuration), documents)
     }
 
     private static func makeFolder() throws -> URL {

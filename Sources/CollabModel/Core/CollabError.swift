@@ -41,6 +41,8 @@ public struct CollabError: Error, Sendable, Equatable, CustomStringConvertible, 
         public static let idempotencyKeyReused = Code(rawValue: "idempotency_key_reused")
         /// A value with the same identity already exists.
         public static let alreadyExists = Code(rawValue: "already_exists")
+        /// An organization's documents would hold more bytes than its quota allows; nothing was written.
+        public static let quotaExceeded = Code(rawValue: "quota_exceeded")
         /// The database or its disk is full.
         public static let storageFull = Code(rawValue: "storage_full")
         /// The database stayed busy or locked beyond the retry budget, or could not be opened.

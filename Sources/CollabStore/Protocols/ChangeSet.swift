@@ -50,6 +50,8 @@ public struct ChangeSet: Sendable {
     public var scenario = ScenarioChanges()
     /// Partnerships, purchase orders, the customer archive and tickets written with the change.
     public var external = ExternalChanges()
+    /// Documents, their search text and purges written with the change, and the quota it must respect.
+    public var documents = DocumentChanges()
     /// The directory revision (``DirectoryStore/directoryRevision()``) the change was planned under: when
     /// set, the change commits only if the directory has not changed since, and otherwise fails with
     /// `CollabError.Code.staleDirectory`, so a command is never authorized against an outdated directory.

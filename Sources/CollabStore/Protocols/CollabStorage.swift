@@ -16,6 +16,7 @@
 /// - ``SettingsStore``: organizations' run-time settings (the settings cache and desk).
 /// - ``RetentionStore``: bounded deletion of expired rows (the runner).
 /// - ``TimerStore``: the durable timers of every record, claimed and fired (the timer desk, the runner).
+/// - ``DocumentRecordStore``: documents as records (the document desk, orphan collection, retention).
 public protocol CollabStorage: ChangeStore, DirectoryStore, WorkItemReads, AuditStore, InboxStore, OutboxStore,
     AnnouncementStore, MeetingStore, IncidentStore, PartnerStore, CustomerStore, ReportStore, RetentionStore,
-    SettingsStore, TimerStore {}
+    SettingsStore, TimerStore, DocumentRecordStore {}

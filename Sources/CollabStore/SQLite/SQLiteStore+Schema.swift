@@ -533,6 +533,37 @@ extension SQLiteStore {
                 CREATE INDEX timers_by_record ON timers(record, state);
                 """)
         }
+        migrator.registerMigration("v10 documents") { db in
+            // Documents as records: a JSON body with the columns lists, quotas, retention and the orphan
+            // collection read; the digests each document's versions name; the text kept for search.
+            try db.execute(sql: """
+                CREATE TABLE documents (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    organization_id TEXT NOT NULL,
+                    record TEXT NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    deleted_at INTEGER,
+                    stored_size INTEGER NOT NULL,
+                    version INTEGER NOT NULL,
+                    body TEXT NOT NULL
+                );
+                CREATE INDEX documents_by_record ON documents(record, updated_at, id) WHERE deleted_at IS NULL;
+                CREATE INDEX documents_by_organization ON documents(organization_id, stored_size)
+                    WHERE deleted_at IS NULL;
+                CREATE INDEX documents_deleted ON documents(deleted_at, id) WHERE deleted_at IS NOT NULL;
+                CREATE TABLE document_digests (
+                    digest TEXT NOT NULL,
+                    document_id TEXT NOT NULL REFERENCES documents(id),
+                    PRIMARY KEY (digest, document_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX document_digests_by_document ON document_digests(document_id);
+                CREATE TABLE document_texts (
+                    document_id TEXT PRIMARY KEY NOT NULL REFERENCES documents(id),
+                    version_number INTEGER NOT NULL,
+                    text TEXT NOT NULL
+                );
+                """)
+        }
         return migrator
     }()
 }

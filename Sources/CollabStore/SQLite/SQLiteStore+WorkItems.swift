@@ -177,6 +177,9 @@ extension SQLiteStore {
         if !change.external.isEmpty {
             try applyExternal(change.external, db)
         }
+        if !change.documents.isEmpty || change.documents.quota != nil {
+            try applyDocuments(change.documents, db)
+        }
         if let record = change.idempotency {
             try db.run("""
                 INSERT INTO idempotency_keys (actor_id, key, command, fingerprint, result) VALUES (?, ?, ?, ?, ?)

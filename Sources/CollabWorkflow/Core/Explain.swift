@@ -65,6 +65,9 @@ extension WorkflowEngine {
                 target = .partner(id, invitedBy: companies)
             }
             view = .viewPartner
+        case .document:
+            let (document, owner) = try await visibleDocument(Document.ID(record.id), to: subject)
+            return .document(document, in: owner)
         case .settings:
             let id = Organization.ID(record.id)
             guard subject.isActive, subject.isAdministrator, subject.organizationID == id,

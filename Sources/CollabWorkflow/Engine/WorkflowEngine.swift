@@ -72,6 +72,8 @@ public struct WorkflowEngine: Sendable {
         /// rescue it (one minute by default). Firing a timer takes a few milliseconds; the lease only matters
         /// when a scheduler dies or stalls mid-batch, and then it is how long its timers wait.
         public var timerLease: Duration = .seconds(60)
+        /// Documents: where their bytes go, what is accepted, quotas, the host's scanner, retention.
+        public var documents = DocumentConfiguration()
         /// Deliberate isolation faults, for tests that prove the isolation tests can fail (internal).
         var externalIsolationFaults: ExternalIsolationFaults = []
         /// Runs between a command's plan and its commit, with the command's name and attempt (internal: the
