@@ -24,6 +24,9 @@ public struct ValidationProblem: Hashable, Sendable, Codable, CustomStringConver
         public static let unknownDepartment = Kind(rawValue: "unknown_department")
         /// An organization id names no organization, or one of the wrong kind.
         public static let unknownOrganization = Kind(rawValue: "unknown_organization")
+        /// A document id names no document the actor may see, or a version it does not have, or one held back
+        /// by the scanner.
+        public static let unknownDocument = Kind(rawValue: "unknown_document")
         /// An outside organization has not been enabled for external collaboration by an administrator.
         public static let externalCollaborationDisabled = Kind(rawValue: "external_collaboration_disabled")
         /// The attachment's media type is not accepted.

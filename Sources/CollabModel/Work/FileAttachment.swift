@@ -1,31 +1,46 @@
-/// The metadata of a file attached to a work item or a progress update.
+/// A document attached to a work item, a progress update, an announcement, a ticket message or an incident
+/// update: it names a stored ``Document`` (and a version of it), and carries the version's metadata.
 ///
-/// Collab stores metadata only; the bytes live wherever the host keeps them, under ``storageKey``.
+/// Build one with ``init(document:version:visibility:)``: the engine looks the document up when the command
+/// plans — the actor must see it, and the version must be cleared by the scanner — and fills in
+/// ``fileName``, ``mediaType``, ``size``, ``sha256`` and ``storageKey`` from the stored version; whatever a
+/// caller put in those fields is replaced. An attachment that names no document is refused
+/// (`attachments[i].documentID`): a caller can no longer point an attachment at bytes of their choosing.
 ///
-/// > Important: Collab does not check ``storageKey`` or ``sha256`` against any stored file: both come
-/// > from the caller as given. Until Collab has its own document storage, the host must check, before it
-/// > passes an attachment in, that the caller uploaded the file under that key (a caller may otherwise
-/// > name another person's file and have it served to everyone who can see the item), and before it
-/// > serves a file, that the bytes still match the digest. See SECURITY.md.
+/// Downloading an attachment is downloading its document (`DocumentDesk.download`), with the document's own
+/// rights: attach documents of the record itself (upload them to the work item first) so that whoever sees
+/// the record can read them.
 public struct FileAttachment: Hashable, Sendable, Codable {
     /// The file name shown to people: no folders, no `:` and no look-alike slashes (such as U+2215 or U+FF0F).
     public var fileName: String
-    /// The media type (`application/pdf`).
+    /// The media type (`application/pdf`), as detected from the document's bytes.
     public var mediaType: String
     /// The size in bytes.
     public var size: Int64
-    /// The SHA-256 digest of the bytes, as 64 lower-case hex digits. Collab checks its form only, never the
-    /// bytes.
+    /// The SHA-256 digest of the bytes, as 64 lower-case hex digits (the document version's digest).
     public var sha256: String
-    /// Where the host stored the bytes. Not verified by Collab: the host checks that the caller owns it.
+    /// Where the bytes are: `document:<id>@<version>`, set by the engine.
     public var storageKey: String
-    /// Whether outside organizations the item is shared with may see the file (internal by default).
+    /// Whether outside organizations the item is shared with may see the file (internal by default; an
+    /// internal document is always attached as internal).
     public var visibility: Visibility
+    /// The stored document this attachment names.
+    public var documentID: Document.ID?
+    /// The version of the document (its newest cleared version when created without one).
+    public var documentVersion: Int?
 
-    /// Creates attachment metadata.
+    /// An attachment of the stored document `document` (its newest cleared version unless `version` is
+    /// given); the engine fills in the rest when the command plans.
+    public init(document: Document.ID, version: Int? = nil, visibility: Visibility = .internal) {
+        self.init(fileName: "", mediaType: "", size: 0, sha256: "", storageKey: "", visibility: visibility,
+            documentID: document, documentVersion: version)
+    }
+
+    /// Attachment metadata with every field given: what the engine stores once it resolved the document, and
+    /// what a decoder reads. A command refuses an attachment without `documentID`.
     public init(
         fileName: String, mediaType: String, size: Int64, sha256: String, storageKey: String,
-        visibility: Visibility = .internal
+        visibility: Visibility = .internal, documentID: Document.ID? = nil, documentVersion: Int? = nil
     ) {
         self.fileName = fileName
         self.mediaType = mediaType
@@ -33,10 +48,12 @@ public struct FileAttachment: Hashable, Sendable, Codable {
         self.sha256 = sha256
         self.storageKey = storageKey
         self.visibility = visibility
+        self.documentID = documentID
+        self.documentVersion = documentVersion
     }
 
     private enum CodingKeys: String, CodingKey {
-        case fileName, mediaType, size, sha256, storageKey, visibility
+        case fileName, mediaType, size, sha256, storageKey, visibility, documentID, documentVersion
     }
 
     public init(from decoder: any Decoder) throws {
@@ -47,6 +64,8 @@ public struct FileAttachment: Hashable, Sendable, Codable {
         sha256 = try container.decode(String.self, forKey: .sha256)
         storageKey = try container.decode(String.self, forKey: .storageKey)
         visibility = try container.decodeIfPresent(Visibility.self, forKey: .visibility) ?? .internal
+        documentID = try container.decodeIfPresent(Document.ID.self, forKey: .documentID)
+        documentVersion = try container.decodeIfPresent(Int.self, forKey: .documentVersion)
     }
 
     /// Characters a file name may not hold: the folder separators of every system (`/`, `\\`, `:`) and the
@@ -115,13 +134,16 @@ public struct AttachmentPolicy: Hashable, Sendable, Codable {
             maximumSize: try container.decode(Int64.self, forKey: .maximumSize))
     }
 
-    /// PDF, Word, Excel and common images, up to 100 MiB.
+    /// PDF, Word, Excel, PowerPoint, plain text, CSV and common images, up to 100 MiB.
     public static let `default` = AttachmentPolicy(acceptedMediaTypes: [
         "application/pdf",
         "application/msword",
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         "application/vnd.ms-excel",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.ms-powerpoint",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "text/plain", "text/csv",
         "image/png", "image/jpeg", "image/gif", "image/webp", "image/heic",
     ])
 }

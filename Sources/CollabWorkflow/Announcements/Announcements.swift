@@ -24,7 +24,11 @@ extension WorkflowEngine {
         let subject = planning.subject
         let author = subject.memberID
         let now = planning.now
+        var resolution = ValidationReport()
+        var draft = draft
+        draft.attachments = try await resolveAttachments(draft.attachments, for: subject, report: &resolution)
         var report = draft.validate(now: now, limits: configuration.limits, attachmentPolicy: configuration.attachmentPolicy)
+        report.merge(resolution)
         let organization = subject.organizationID
         let directory = try await organizationDirectory(organization)
         if let department = draft.publisherDepartmentID, !directory.departmentIDs.contains(department) {

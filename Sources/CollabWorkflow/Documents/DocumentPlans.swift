@@ -260,6 +260,47 @@ extension WorkflowEngine {
         }
     }
 
+    // MARK: Attachments
+
+    /// `attachments` with the metadata of the documents they name, as `subject` may attach them: each names a
+    /// document `subject` sees and a cleared version of it (its newest by default); an internal document is
+    /// attached as internal. Problems go to `report` (`attachments[i].documentID`), so a caller sees them with
+    /// the input's other problems.
+    func resolveAttachments(_ attachments: [FileAttachment], for subject: Subject, report: inout ValidationReport)
+        async throws(CollabError) -> [FileAttachment]
+    {
+        var resolved: [FileAttachment] = []
+        for (index, attachment) in attachments.enumerated() {
+            let field = "attachments[\(index)].documentID"
+            guard let id = attachment.documentID else {
+                report.add(field, .missing,
+                    "an attachment names a stored document (upload it with the document desk first); metadata alone is not accepted")
+                continue
+            }
+            let document: Document
+            do {
+                document = try await visibleDocument(id, to: subject).0
+            } catch where error.code == .notFound {
+                report.add(field, .unknownDocument, "no document with id '\(id.rawValue.clipped())'")
+                continue
+            }
+            let version = attachment.documentVersion.flatMap(document.version(numbered:)) ?? (
+                attachment.documentVersion == nil ? document.current : nil)
+            guard let version, version.scan == .clean else {
+                report.add(field, .unknownDocument, attachment.documentVersion.map {
+                    "document '\(id)' has no version \($0) that may be attached"
+                } ?? "document '\(id)' has no version cleared by the scanner")
+                continue
+            }
+            resolved.append(FileAttachment(
+                fileName: version.fileName, mediaType: version.mediaType, size: version.size, sha256: version.digest.hex,
+                storageKey: "document:\(id.rawValue)@\(version.number)",
+                visibility: document.visibility == .external ? attachment.visibility : .internal,
+                documentID: id, documentVersion: version.number))
+        }
+        return resolved
+    }
+
     // MARK: Reads
 
     func documentsVisible(of owner: DocumentOwner, as viewer: Member.ID, page: PageRequest)

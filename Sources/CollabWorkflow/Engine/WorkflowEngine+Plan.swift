@@ -35,11 +35,12 @@ extension WorkflowEngine {
             context.audit()
             return context.plan()
 
-        case .reportProgress(let id, let text, let percent, let attachments):
+        case .reportProgress(let id, let text, let percent, let named):
             var context = try await load(
                 id, for: .reportProgress, by: subject, expectedVersion: expectedVersion, command, now)
             try context.require(.inProgress)
             var report = ValidationReport()
+            let attachments = try await resolveAttachments(named, for: subject, report: &report)
             report.checkText(text, field: "text", maxLength: configuration.limits.textLength, allowNewlines: true)
             if let percent, !(0...100).contains(percent) {
                 report.add("percent", .outOfRange, "\(percent) is not between 0 and 100")
@@ -344,8 +345,13 @@ extension WorkflowEngine {
         guard let organization = try await directory.organization(subject.organizationID) else {
             throw CollabError.notFound("organization", subject.organizationID.rawValue)
         }
+        var resolution = ValidationReport()
+        var draft = draft
+        draft.attachments = try await resolveAttachments(draft.attachments, for: subject, report: &resolution)
         let validation = try await validationContext(for: draft, in: organization)
-        try draft.validate(in: validation, now: now).throwIfInvalid()
+        var report = draft.validate(in: validation, now: now)
+        report.merge(resolution)
+        try report.throwIfInvalid()
         guard let zone = validation.timeZone, let dueAt = draft.deadline.dueInstant(in: zone) else {
             throw CollabError.invalid([ValidationProblem(field: "deadline", kind: .malformed,
                 message: "\(draft.deadline) cannot be resolved in '\(organization.timeZoneIdentifier)'")])

@@ -295,6 +295,7 @@ extension WorkflowEngine {
         }
         let limits = configuration.limits
         var report = ValidationReport()
+        let attachments = try await resolveAttachments(attachments, for: subject, report: &report)
         report.checkText(text, field: "text", maxLength: limits.textLength, allowNewlines: true)
         if readings.count > limits.tagCount {
             report.add("readings", .tooLong, "has \(readings.count) readings, at most \(limits.tagCount)")

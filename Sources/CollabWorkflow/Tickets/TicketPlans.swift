@@ -12,7 +12,11 @@ extension WorkflowEngine {
     {
         let subject = planning.subject
         let member = subject.memberID
+        var resolution = ValidationReport()
+        var draft = draft
+        draft.attachments = try await resolveAttachments(draft.attachments, for: subject, report: &resolution)
         var report = draft.validate(limits: configuration.limits, attachmentPolicy: configuration.attachmentPolicy)
+        report.merge(resolution)
         let requester: Member.ID
         let customer: CustomerRecord
         // A customer's contact opens tickets of their own organization, a member of the company on a contact's
@@ -82,6 +86,7 @@ extension WorkflowEngine {
         let member = subject.memberID
         var ticket = try await visibleTicket(id, to: subject, expectedVersion: expectedVersion)
         var report = ValidationReport()
+        let attachments = try await resolveAttachments(attachments, for: subject, report: &report)
         report.checkText(body, field: "body", maxLength: configuration.limits.textLength, allowNewlines: true)
         if attachments.count > configuration.limits.attachmentCount {
             report.add("attachments", .tooLong,

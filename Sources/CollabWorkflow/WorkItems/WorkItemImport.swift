@@ -45,8 +45,12 @@ extension WorkflowEngine {
         union.partnerOrganizationIDs = Array(Set(union.partnerOrganizationIDs))
         let context = try await validationContext(for: union, in: organization)
         var report = ValidationReport()
+        var drafts = drafts
         for (index, draft) in drafts.enumerated() {
-            report.merge(draft.validate(in: context, now: now), prefix: "items[\(index)]")
+            var resolution = ValidationReport()
+            drafts[index].attachments = try await resolveAttachments(draft.attachments, for: subject, report: &resolution)
+            report.merge(drafts[index].validate(in: context, now: now), prefix: "items[\(index)]")
+            report.merge(resolution, prefix: "items[\(index)]")
         }
         try report.throwIfInvalid()
         let actorName = subject.displayName ?? initiator.rawValue
