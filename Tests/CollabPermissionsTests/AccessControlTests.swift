@@ -28,6 +28,20 @@ enum ControlRecords {
         in: "acme", onBehalfOf: "eng-mobile", to: .department("eng-mobile"), memberDepartments: [:])
     static let resourceRequest = AccessTarget.resourceRequest(ScenarioRecords.request, of: ScenarioRecords.incident)
     static let partner = AccessTarget.partner("partnerco", invitedBy: ["acme"])
+    /// A document of `item-1`, uploaded by its assignee.
+    static func document(
+        _ visibility: Visibility, owner: DocumentOwner = .workItem("item-1"), deleted: Bool = false
+    ) -> Document {
+        Document(
+            id: "doc-1", organizationID: "acme", owner: owner, name: "plan.pdf", visibility: visibility, versions: [],
+            creatorID: "asg", createdAt: People.instant, updatedAt: People.instant,
+            deletedAt: deleted ? People.instant : nil, deletedBy: deleted ? "asg" : nil)
+    }
+    static let internalDocument = AccessTarget.document(document(.internal), in: .workItem(item))
+    static let externalDocument = AccessTarget.document(document(.external), in: .workItem(item))
+    static let deletedDocument = AccessTarget.document(document(.external, deleted: true), in: .workItem(item))
+    static let folderDocument = AccessTarget.document(
+        document(.internal, owner: .departmentFolder("eng-mobile")), in: .department("eng-mobile", in: "acme"))
     /// `mobile-member`, of acme's `eng-mobile`.
     static let mobileMember = Member(
         id: "mobile-member", organizationID: "acme", displayName: "Mobile", handle: "mobile",
@@ -194,6 +208,26 @@ let controlCases: [ControlCase] = [
     rows(.rateTicket, on: .ticket(ExternalRecords.ticket), .externalRules, allowed: [customer],
         denied: [mobileMember]),
 
+    // Documents: decided on the record they belong to.
+    rows(.viewDocument, on: ControlRecords.internalDocument, .accessControl,
+        allowed: [ini, asg, mobileMember, administrator, auditor], denied: [partner, stranger, bystander, salesMember]),
+    rows(.viewDocument, on: ControlRecords.externalDocument, .accessControl,
+        allowed: [asg, partner], denied: [stranger, bystander, ("deactivated partner", People.deactivatedPartner)]),
+    rows(.viewDocument, on: ControlRecords.deletedDocument, .accessControl,
+        allowed: [], denied: [administrator, asg, partner]),
+    rows(.viewDocument, on: ControlRecords.folderDocument, .accessControl,
+        allowed: [mobileMember, engHead, administrator, auditor], denied: [salesMember, bystander, partner, stranger]),
+    rows(.uploadDocument, on: ControlRecords.internalDocument, .accessControl,
+        allowed: [asg, ini, mobileMember, administrator], denied: [auditor, bystander, partner, stranger]),
+    rows(.uploadDocument, on: ControlRecords.externalDocument, .accessControl,
+        allowed: [partner, asg], denied: [auditor, stranger]),
+    rows(.uploadDocument, on: ControlRecords.folderDocument, .accessControl,
+        allowed: [mobileMember, engHead, administrator], denied: [auditor, salesMember, partner]),
+    rows(.deleteDocument, on: ControlRecords.internalDocument, .accessControl,
+        allowed: [asg, administrator], denied: [ini, auditor, stranger, partner]),
+    rows(.decideQuarantine, on: ControlRecords.internalDocument, .accessControl,
+        allowed: [administrator], denied: [asg, auditor, stranger]),
+
     // Settings.
     rows(.changeSettings, on: acme, .accessControl, allowed: [administrator], denied: [auditor, stranger]),
 
@@ -274,7 +308,7 @@ struct Refuse: AccessRuleExtension {
     @Test("the visibility actions are exactly the view actions")
     func visibilityActions() {
         let visibility: Set<RecordAction> = [.viewWorkItem, .viewAnnouncement, .viewMeeting, .viewPlan, .viewIncident,
-            .viewPartner, .viewOrder, .viewCustomer, .viewTicket]
+            .viewPartner, .viewOrder, .viewCustomer, .viewTicket, .viewDocument]
         #expect(Set(RecordAction.all.filter(\.isVisibility)) == visibility)
         #expect(!RecordAction.viewResourceRequest.isVisibility && !RecordAction.viewAnnouncementReach.isVisibility)
     }
@@ -296,7 +330,7 @@ struct Refuse: AccessRuleExtension {
         let reads: Set<RecordAction> = [.viewWorkItem, .listWorkItems, .searchWorkItems, .exportWorkItems,
             .viewAnnouncement, .viewAnnouncementReach, .viewMeeting, .viewPlan, .viewIncident, .viewResourceRequest,
             .viewPartner, .viewOrder, .viewCustomer, .viewTicket, .viewTicketInternals, .readReport, .readDashboard,
-            .readPersonalReport, .exportReport]
+            .readPersonalReport, .exportReport, .viewDocument]
         for action in RecordAction.all { #expect(action.isWrite == !reads.contains(action), "\(action)") }
     }
 
