@@ -82,10 +82,13 @@ extension PostgresStore {
                 """, logger)
         }
         for id in changes.purged {
+            // Only a deleted document is purged.
+            let deleted = try await connection.rows(
+                "SELECT 1 AS one FROM documents WHERE id = \(id.rawValue) AND deleted_at IS NOT NULL FOR UPDATE", logger)
+            guard !deleted.isEmpty else { continue }
             try await connection.execute("DELETE FROM document_texts WHERE document_id = \(id.rawValue)", logger)
             try await connection.execute("DELETE FROM document_digests WHERE document_id = \(id.rawValue)", logger)
-            try await connection.execute(
-                "DELETE FROM documents WHERE id = \(id.rawValue) AND deleted_at IS NOT NULL", logger)
+            try await connection.execute("DELETE FROM documents WHERE id = \(id.rawValue)", logger)
         }
         if let quota = changes.quota {
             let used = try await connection.rows("""

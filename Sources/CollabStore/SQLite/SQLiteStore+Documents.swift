@@ -30,9 +30,13 @@ extension SQLiteStore {
                 """, [text.documentID.rawValue, text.versionNumber, text.text])
         }
         for id in changes.purged {
+            // Only a deleted document is purged.
+            guard try Bool.fetchOne(db, sql: "SELECT deleted_at IS NOT NULL FROM documents WHERE id = ?",
+                arguments: [id.rawValue]) == true
+            else { continue }
             try db.run("DELETE FROM document_texts WHERE document_id = ?", [id.rawValue])
             try db.run("DELETE FROM document_digests WHERE document_id = ?", [id.rawValue])
-            try db.run("DELETE FROM documents WHERE id = ? AND deleted_at IS NOT NULL", [id.rawValue])
+            try db.run("DELETE FROM documents WHERE id = ?", [id.rawValue])
         }
         if let quota = changes.quota {
             let used = try Int64.fetchOne(db, sql: """

@@ -135,6 +135,8 @@ public enum StoreConformance {
         case settings
         /// Two instances on one database.
         case sharedDatabase = "shared-database"
+        /// ``CollabStore/DocumentRecordStore``: documents as records, their quota, digests, texts and purges.
+        case documents
 
         /// The raw value (`work-items`).
         public var description: String { rawValue }
@@ -214,7 +216,7 @@ public enum StoreConformance {
     public static let checks: [Check] =
         commitChecks + directoryChecks + workItemChecks + scenarioChecks + externalChecks + visibilityChecks
         + pagingChecks + outboxChecks + inboxChecks + timerChecks + reportChecks + retentionChecks
-        + settingsChecks + sharedDatabaseChecks + outboxSharedDatabaseChecks
+        + settingsChecks + documentChecks + sharedDatabaseChecks + outboxSharedDatabaseChecks
 
     /// The checks of one area.
     public static func checks(in area: Area) -> [Check] { checks.filter { $0.area == area } }
