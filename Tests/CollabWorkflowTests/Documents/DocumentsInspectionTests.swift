@@ -66,6 +66,81 @@ import Testing
         }
     }
 
+    @Test("a hand-made .xlsx: shared strings (without phonetic guides) then inline strings, sheets in numeric order")
+    func handMadeWorkbook() async throws {
+        let shared = """
+            <sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="2" uniqueCount="2">\
+            <si><t>共享字符串</t></si><si><r><t>rich </t></r><r><t>text</t></r><rPh sb="0" eb="1"><t>ヨミ</t></rPh></si></sst>
+            """
+        func sheet(_ text: String) -> String {
+            "<worksheet><sheetData><row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>\(text)</t></is></c>"
+                + "<c r=\"B1\"><v>12</v></c></row></sheetData></worksheet>"
+        }
+        let bytes = Fx.zip([
+            .init("[Content_Types].xml", Fx.contentTypes, deflate: true),
+            .init("xl/workbook.xml", "<workbook/>", deflate: true),
+            .init("xl/worksheets/sheet10.xml", sheet("ten"), deflate: true),
+            .init("xl/worksheets/sheet2.xml", sheet("two"), deflate: true),
+            .init("xl/worksheets/_rels/sheet2.xml.rels", "<Relationships/>", deflate: true),
+            .init("xl/sharedStrings.xml", shared, deflate: true),
+        ])
+        let inspection = try await Fx.inspect(bytes, name: "book.xlsx")
+        #expect(inspection.extractedText == "共享字符串\nrich text\ntwo\nten")
+    }
+
+    @Test("a hand-made .pptx: slide text in slide order, paragraphs on lines")
+    func handMadePresentation() async throws {
+        func slide(_ lines: [String]) -> String {
+            "<p:sld xmlns:a=\"a\" xmlns:p=\"p\"><p:cSld><p:spTree><p:sp><p:txBody>"
+                + lines.map { "<a:p><a:r><a:rPr lang=\"en\"/><a:t>\($0)</a:t></a:r></a:p>" }.joined()
+                + "</p:txBody></p:sp></p:spTree></p:cSld></p:sld>"
+        }
+        let bytes = Fx.zip([
+            .init("[Content_Types].xml", Fx.contentTypes),
+            .init("ppt/presentation.xml", "<p:presentation/>"),
+            .init("ppt/slides/slide2.xml", slide(["Second"]), deflate: true),
+            .init("ppt/slides/slide1.xml", slide(["Title", "1 &lt; 2"]), deflate: true),
+            .init("ppt/slideLayouts/slideLayout1.xml", slide(["layout placeholder"])),
+        ])
+        let inspection = try await Fx.inspect(bytes, name: "deck.pptx")
+        #expect(inspection.mediaType == "application/vnd.openxmlformats-officedocument.presentationml.presentation")
+        #expect(inspection.extractedText == "Title\n1 < 2\nSecond")
+    }
+
+    @Test("XML text: CDATA, character references, comments and hidden elements")
+    func xmlScanner() {
+        let xml = """
+            <?xml version="1.0"?><!-- <w:t>comment</w:t> --><w:document><w:body><w:p><w:pPr><w:tabs>\
+            <w:tab w:val="left"/></w:tabs></w:pPr><w:r><w:t>a&#20013;&#x6587;&amp;&bogus;</w:t><w:tab/>\
+            <w:t><![CDATA[<b>]]]]></w:t></w:r></w:p><w:p><w:r><w:t attr=">">z</w:t><w:br/><w:t>y</w:t></w:r></w:p>\
+            </w:body></w:document>
+            """
+        for chunk in [1, 3, 1000] {
+            var scanner = XMLTextScanner(.word)
+            var collector = TextCollector(limit: 1000)
+            let bytes = Array(xml.utf8)
+            for start in stride(from: 0, to: bytes.count, by: chunk) {
+                scanner.scan(bytes[start..<min(bytes.count, start + chunk)], into: &collector)
+            }
+            #expect(collector.text == "a中文&&bogus;\t<b>]]\nz\ny\n", "chunk \(chunk)")
+        }
+    }
+
+    @Test("the built-in extraction inflates at most 64 times the text limit")
+    func extractionBudget() async throws {
+        var policy = DocumentPolicy.default
+        policy.maximumExtractedText = 100
+        // 90 KB of markup before any text: more than 64 × 100 bytes (checked per 64 KiB of output), so the
+        // text after it is not reached.
+        let padding = String(repeating: "<w:bookmarkStart w:id=\"0\"/>", count: 3000)
+        let bytes = Fx.zip([
+            .init("[Content_Types].xml", Fx.contentTypes),
+            .init("word/document.xml", "<w:document><w:body>\(padding)<w:p><w:r><w:t>late</w:t></w:r></w:p></w:body></w:document>", deflate: true),
+        ])
+        #expect(try await Fx.inspect(bytes, name: "a.docx", policy: policy).extractedText == "")
+        #expect(try await Fx.inspect(bytes, name: "a.docx").extractedText == "late")
+    }
+
     @Test("extracted text stops at the policy's limit, on a whole character")
     func textLimit() async throws {
         var policy = DocumentPolicy.default
@@ -183,6 +258,10 @@ import Testing
         let binary = await refusal([0x00, 0x01, 0x02, 0xFE, 0x80], name: "data.txt")
         #expect(binary?.field == "content")
         #expect(binary?.message.contains("not of a type Collab recognizes") == true)
+        let utf16Binary = await refusal([0xFF, 0xFE, 0x00, 0x00, 0x41, 0x00] + Fx.elf, name: "a.txt")
+        #expect(utf16Binary?.field == "content")
+        let utf16Surrogate = await refusal([0xFF, 0xFE, 0x41, 0x00, 0x00, 0xDC, 0x41, 0x00], name: "a.txt")
+        #expect(utf16Surrogate?.field == "content")
         let empty = await refusal([], name: "a.txt")
         #expect(empty?.kind == .empty)
     }

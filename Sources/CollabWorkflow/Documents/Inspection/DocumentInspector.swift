@@ -33,6 +33,9 @@ public struct DocumentInspector: Sendable {
 
     /// How much of the file's start is read to tell its type.
     static let headSize = 64 * 1024
+    /// The built-in extraction inflates at most this many times ``DocumentPolicy/maximumExtractedText``
+    /// bytes of an archive's parts: a workbook of numbers holds little text for much XML.
+    static let extractionInflationFactor = 64
 
     /// Creates an inspector.
     ///
@@ -227,13 +230,16 @@ public struct DocumentInspector: Sendable {
             return nil
         }
         let collector = CollectorBox(limit: limit)
+        let (product, overflow) = limit.multipliedReportingOverflow(by: Self.extractionInflationFactor)
+        var budget = Int64(overflow ? Int.max : product)
         for part in parts {
-            guard !collector.value.isFull else { break }
+            guard !collector.value.isFull, budget > 0 else { break }
             guard let entry = zip.entry(part) else { continue }
             var scanner = XMLTextScanner(vocabulary)
             try ZipDirectory.stream(entry, from: file) { bytes in
+                budget -= Int64(bytes.count)
                 scanner.scan(bytes, into: &collector.value)
-                return !collector.value.isFull
+                return !collector.value.isFull && budget > 0
             }
             collector.value.lineBreak()
         }

@@ -31,7 +31,8 @@ public struct DocumentPolicy: Hashable, Sendable, Codable {
     /// The most entries an archive may hold (10,000 by default).
     public var maximumArchiveEntries: Int
     /// The most text kept from a document for search, in bytes of UTF-8 (1 MiB by default); the rest is
-    /// not read.
+    /// not read. The built-in extraction also stops after inflating 64 times this much of an archive's
+    /// parts (64 MiB by default, counted every 64 KiB inflated), keeping the text found so far.
     public var maximumExtractedText: Int
     /// Whether Office documents holding macros (a `vbaProject.bin` part, or the `Macros` or
     /// `_VBA_PROJECT_CUR` storage of a legacy file) are accepted; `false` by default.

@@ -253,9 +253,36 @@ enum PlainText {
         if head.hasPrefix([0xEF, 0xBB, 0xBF]) {
             return isUTF8(Array(head.dropFirst(3)), fileGoesOn: fileGoesOn) ? .utf8(bomLength: 3) : nil
         }
-        if head.hasPrefix([0xFF, 0xFE]) && !head.hasPrefix([0xFF, 0xFE, 0x00, 0x00]) { return .utf16(bigEndian: false) }
-        if head.hasPrefix([0xFE, 0xFF]) { return .utf16(bigEndian: true) }
+        if head.hasPrefix([0xFF, 0xFE]) && !head.hasPrefix([0xFF, 0xFE, 0x00, 0x00]) {
+            return isUTF16(head, bigEndian: false, fileGoesOn: fileGoesOn) ? .utf16(bigEndian: false) : nil
+        }
+        if head.hasPrefix([0xFE, 0xFF]) {
+            return isUTF16(head, bigEndian: true, fileGoesOn: fileGoesOn) ? .utf16(bigEndian: true) : nil
+        }
         return isUTF8(head, fileGoesOn: fileGoesOn) ? .utf8(bomLength: 0) : nil
+    }
+
+    /// Whether `head` (with its byte-order mark) holds UTF-16 without NUL characters or unpaired
+    /// surrogates, a pair or a unit cut by the end of the head excepted when the file goes on.
+    private static func isUTF16(_ head: [UInt8], bigEndian: Bool, fileGoesOn: Bool) -> Bool {
+        var units: [UInt16] = []
+        units.reserveCapacity(head.count / 2)
+        var at = 2
+        while at + 1 < head.count {
+            units.append(bigEndian ? UInt16(head[at]) << 8 | UInt16(head[at + 1]) : UInt16(head[at + 1]) << 8 | UInt16(head[at]))
+            at += 2
+        }
+        if at < head.count && !fileGoesOn { return false }
+        if fileGoesOn, let last = units.last, (0xD800...0xDBFF).contains(last) { units.removeLast() }
+        var iterator = units.makeIterator()
+        var decoder = UTF16()
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar): if scalar == "\u{0}" { return false }
+            case .emptyInput: return true
+            case .error: return false
+            }
+        }
     }
 
     private static func isUTF8(_ bytes: [UInt8], fileGoesOn: Bool) -> Bool {

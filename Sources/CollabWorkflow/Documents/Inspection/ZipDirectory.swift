@@ -14,6 +14,8 @@ struct ZipDirectory {
     /// One entry as the central directory describes it, checked against its local header.
     struct Entry {
         var name: String
+        /// The name as stored, which the local header must repeat byte for byte.
+        var nameBytes: [UInt8]
         var method: UInt16
         var flags: UInt16
         var crc: UInt32
@@ -132,7 +134,7 @@ struct ZipDirectory {
             }
             byName[name] = entries.count
             entries.append(Entry(
-                name: name, method: method, flags: flags, crc: crc, compressedSize: UInt64(compressed),
+                name: name, nameBytes: nameBytes, method: method, flags: flags, crc: crc, compressedSize: UInt64(compressed),
                 uncompressedSize: UInt64(uncompressed), headerOffset: UInt64(offset)))
         }
         guard reader.remaining == 0 else {
@@ -152,7 +154,7 @@ struct ZipDirectory {
         var previousName = ""
         for index in order {
             let entry = entries[index]
-            let nameBytes = Array(entry.name.utf8)
+            let nameBytes = entry.nameBytes
             let header = try file.read(
                 at: entry.headerOffset, exactly: Self.localHeaderSize + nameBytes.count,
                 what: "the local header of the archive entry '\(entry.name.clipped())'")
