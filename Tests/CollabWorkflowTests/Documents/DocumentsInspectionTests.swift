@@ -207,6 +207,26 @@ import Testing
         #expect(docx.extractedText == "built in")
     }
 
+    @Test("a policy decodes with defaults for missing keys and lower-cased media types; one accepting ZIP takes a plain .zip")
+    func policy() async throws {
+        let json = Data(#"{"acceptedMediaTypes": ["Application/ZIP"], "maximumFileSize": 2048}"#.utf8)
+        let policy = try JSONDecoder().decode(DocumentPolicy.self, from: json)
+        #expect(policy.acceptedMediaTypes == ["application/zip"])
+        #expect(policy.maximumFileSize == 2048)
+        #expect(policy.maximumExpandedSize == DocumentPolicy.default.maximumExpandedSize)
+        #expect(policy.acceptsMacros == false)
+        let roundTrip = try JSONDecoder().decode(DocumentPolicy.self, from: JSONEncoder().encode(policy))
+        #expect(roundTrip == policy)
+        let zip = Fx.zip([.init("a.txt", "hello", deflate: true)])
+        let inspection = try await Fx.inspect(zip, name: "archive.zip", policy: policy)
+        #expect(inspection.mediaType == "application/zip")
+        #expect(inspection.extractedText == nil)
+        #expect(inspection.archiveEntryCount == 1)
+        #expect(inspection.expandedSize == 5)
+        let pdf = await refusal(Fx.pdf, name: "a.pdf", policy: policy)
+        #expect(pdf?.message.contains("application/pdf, which is not accepted") == true)
+    }
+
     // MARK: Refused: types and names
 
     @Test("an ELF binary, a Windows program, a Mach-O and a #! script are refused as executables, whatever the name")

@@ -57,6 +57,6 @@ public protocol DocumentTextExtractor: Sendable {
     ///     limits.
     ///   - mediaType: The detected media type (``DocumentInspection/mediaType``).
     ///   - limit: The most text kept, in bytes of UTF-8; reading beyond what yields it is wasted.
-    /// - Throws: A ``CollabError``, which fails the inspection: throw only to refuse the file.
+    /// - Throws: A `CollabError`, which fails the inspection: throw only to refuse the file.
     func extractText(from file: URL, mediaType: String, limit: Int) async throws(CollabError) -> String?
 }

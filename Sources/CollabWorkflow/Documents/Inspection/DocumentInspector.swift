@@ -54,20 +54,20 @@ public struct DocumentInspector: Sendable {
     ///   - url: The staged upload, a local file; it is only read.
     ///   - name: The file name the uploader gave, normalized by ``DocumentName/normalize(_:)``.
     /// - Returns: The detected type, the name to keep, and the text for search.
-    /// - Throws: ``CollabError/Code/invalidInput`` with one problem:
+    /// - Throws: `CollabError.Code.invalidInput` with one problem:
     ///   - on `fileName`: the name's problems (see ``DocumentName/normalize(_:)``), and
-    ///     ``ValidationProblem/Kind/refusedAttachmentType`` when the name's extension names another type
+    ///     `ValidationProblem.Kind.refusedAttachmentType` when the name's extension names another type
     ///     than the bytes hold, or no type at all (the message names both);
-    ///   - on `size`: ``ValidationProblem/Kind/outOfRange`` beyond ``DocumentPolicy/maximumFileSize``;
-    ///   - on `content`: ``ValidationProblem/Kind/empty`` for an empty file;
-    ///     ``ValidationProblem/Kind/refusedAttachmentType`` for an executable, a type the policy does not
+    ///   - on `size`: `ValidationProblem.Kind.outOfRange` beyond ``DocumentPolicy/maximumFileSize``;
+    ///   - on `content`: `ValidationProblem.Kind.empty` for an empty file;
+    ///     `ValidationProblem.Kind.refusedAttachmentType` for an executable, a type the policy does not
     ///     accept, unknown bytes, encrypted or macro-holding documents, ZIP64 and encrypted archives;
-    ///     ``ValidationProblem/Kind/outOfRange`` for an archive beyond the policy's limits (entries,
-    ///     expanded size, compression ratio: a ZIP bomb); ``ValidationProblem/Kind/malformed`` for a
+    ///     `ValidationProblem.Kind.outOfRange` for an archive beyond the policy's limits (entries,
+    ///     expanded size, compression ratio: a ZIP bomb); `ValidationProblem.Kind.malformed` for a
     ///     truncated or inconsistent archive or compound file (overlapping entries, sizes that lie, a bad
     ///     CRC-32, a corrupt DEFLATE stream).
     ///
-    ///   ``CollabError/Code/storageFailure`` when the file cannot be read; and whatever a host extractor
+    ///   `CollabError.Code.storageFailure` when the file cannot be read; and whatever a host extractor
     ///   throws.
     public func inspect(fileAt url: URL, name: String) async throws(CollabError) -> DocumentInspection {
         let fileName = try DocumentName.normalize(name)

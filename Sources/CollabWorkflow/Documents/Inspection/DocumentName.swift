@@ -44,17 +44,17 @@ public enum DocumentName {
     ///    separators are removed, so the name shown is the name stored and `invoice\u{202E}fdp.exe` shows as
     ///    the `.exe` it is;
     /// 3. only the text after the last folder separator is kept (`/`, `\`, `:` and their look-alikes,
-    ///    see ``separators``), so `../../etc/passwd` becomes `passwd`;
+    ///    see `separators`), so `../../etc/passwd` becomes `passwd`;
     /// 4. leading and trailing white space and dots are removed (`.htaccess` → `htaccess`, `a.pdf.` →
     ///    `a.pdf`);
     /// 5. a name longer than ``maximumUTF8Bytes`` bytes of UTF-8 is shortened, keeping its extension and
     ///    whole characters.
     ///
-    /// - Throws: ``CollabError/Code/invalidInput`` with a problem on the field `fileName`:
-    ///   ``ValidationProblem/Kind/empty`` when nothing is left, ``ValidationProblem/Kind/malformed`` for a
+    /// - Throws: `CollabError.Code.invalidInput` with a problem on the field `fileName`:
+    ///   `ValidationProblem.Kind.empty` when nothing is left, `ValidationProblem.Kind.malformed` for a
     ///   name holding a NUL character, a name reserved by Windows (`CON`, `PRN`, `AUX`, `NUL`, `COM1`–`COM9`,
     ///   `LPT1`–`LPT9`, with any extension) or too many combining marks in a row,
-    ///   ``ValidationProblem/Kind/tooLong`` for input beyond ``maximumRawUTF8Bytes`` bytes.
+    ///   `ValidationProblem.Kind.tooLong` for input beyond ``maximumRawUTF8Bytes`` bytes.
     public static func normalize(_ raw: String) throws(CollabError) -> String {
         guard raw.utf8.count <= maximumRawUTF8Bytes else {
             throw problem(.tooLong, "is \(raw.utf8.count) bytes in UTF-8, at most \(maximumRawUTF8Bytes) are accepted")

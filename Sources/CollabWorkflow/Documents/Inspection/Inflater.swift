@@ -4,7 +4,7 @@ import CollabModel
 /// the compression of ZIP entries.
 ///
 /// Written for hostile input: every read is bounds-checked, a malformed stream throws
-/// ``CollabError/Code/invalidInput`` (field `content`, ``ValidationProblem/Kind/malformed``) instead of
+/// `CollabError.Code.invalidInput` (field `content`, `ValidationProblem.Kind.malformed`) instead of
 /// trapping, and the output is limited — the decoder throws as soon as the stream would produce more than
 /// `maximumOutput` bytes (a ZIP entry that inflates beyond its declared size). Input is pulled in chunks
 /// and output pushed in chunks, keeping only the 32 KiB window the format refers back into, so an entry

@@ -27,7 +27,8 @@ final class StagedFile {
         guard url.isFileURL else {
             throw CollabError(.storageFailure, "the staged upload of '\(displayName.clipped())' is not a file URL")
         }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: a FIFO put where a file was expected must not block the open; a regular file ignores it.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else {
             throw CollabError(.storageFailure,
                 "could not open the staged upload '\(path.clipped(80))': \(String(cString: strerror(errno)))")
@@ -89,17 +90,17 @@ final class StagedFile {
 
 /// The refusals an inspection throws, in the form every Collab validation error takes.
 enum InspectionFailure {
-    /// The content is malformed or truncated (field `content`, ``ValidationProblem/Kind/malformed``).
+    /// The content is malformed or truncated (field `content`, `ValidationProblem.Kind.malformed`).
     static func malformed(_ message: String) -> CollabError {
         CollabError.invalid([ValidationProblem(field: "content", kind: .malformed, message: message)])
     }
 
-    /// The content is of a refused kind (field `content`, ``ValidationProblem/Kind/refusedAttachmentType``).
+    /// The content is of a refused kind (field `content`, `ValidationProblem.Kind.refusedAttachmentType`).
     static func refused(_ message: String, field: String = "content") -> CollabError {
         CollabError.invalid([ValidationProblem(field: field, kind: .refusedAttachmentType, message: message)])
     }
 
-    /// The content passes a limit (field `content`, ``ValidationProblem/Kind/outOfRange``).
+    /// The content passes a limit (field `content`, `ValidationProblem.Kind.outOfRange`).
     static func tooLarge(_ message: String, field: String = "content") -> CollabError {
         CollabError.invalid([ValidationProblem(field: field, kind: .outOfRange, message: message)])
     }

@@ -3,7 +3,7 @@ import CollabModel
 /// The central directory of a ZIP archive, read from the end of a staged upload and checked against the
 /// policy's limits before any entry is inflated.
 ///
-/// Refused (``CollabError/Code/invalidInput``, field `content`): a missing, truncated or inconsistent end
+/// Refused (`CollabError.Code.invalidInput`, field `content`): a missing, truncated or inconsistent end
 /// record or central directory; ZIP64 and multi-disk archives; encrypted entries and compression methods
 /// other than STORED and DEFLATE; more entries than ``DocumentPolicy/maximumArchiveEntries``; declared
 /// uncompressed sizes summing beyond ``DocumentPolicy/maximumExpandedSize``; an entry of more than 64 KiB
