@@ -59,6 +59,28 @@ import Testing
         #expect(output == Array(text.utf8))
     }
 
+    @Test("blocks of every type in one stream: sync flushes (empty stored blocks) and a stored block of random bytes")
+    func mixedBlocks() throws {
+        let stream = DocFixtures.bytes(hex: """
+            0aaecc4b5648cb292dce5028492d2eb152484c4a261e01000000ffff00c80037ffa54dca182530bb1d6d132cded6237b2ed91e3f\
+            721fcb1971174494d6493c9d5c3460be31201e69fedaa0eee8b9997f5c7c2999fdafe593253cd654af4dfad71427a0aeb3fee923\
+            2f8af2211f9ee491c5b10becb5563bfc1e6f93427ecbc8fe2955e5cd8e46dc8ed4b7c2764d2a5a4d767706f85d8690024ad6bda3\
+            401be9c8cbccc935f6cd1f61226ae15338ae1a34004d33ba0d246ac04c81b1baf23e3bf9eef5f79f2b4934af87f5520b69b94b0d\
+            982e85bb55b672a872637acd7466fcb60e0e8ff18463b0e4b2000000ffff0ba6281400
+            """)
+        let text = Array("Sync flush test: ".utf8) + Array(repeating: Array("abcabcabc".utf8), count: 5).flatMap { $0 }
+        let random = DocFixtures.bytes(hex: """
+            a54dca182530bb1d6d132cded6237b2ed91e3f721fcb1971174494d6493c9d5c3460be31201e69fedaa0eee8b9997f5c7c2999fd\
+            afe593253cd654af4dfad71427a0aeb3fee9232f8af2211f9ee491c5b10becb5563bfc1e6f93427ecbc8fe2955e5cd8e46dc8ed4\
+            b7c2764d2a5a4d767706f85d8690024ad6bda3401be9c8cbccc935f6cd1f61226ae15338ae1a34004d33ba0d246ac04c81b1baf2\
+            3e3bf9eef5f79f2b4934af87f5520b69b94b0d982e85bb55b672a872637acd7466fcb60e0e8ff18463b0e4b2
+            """)
+        #expect(random.count == 200)
+        for chunk in [1, 5, 4096] {
+            #expect(try Self.inflate(stream, chunk: chunk) == text + random + text)
+        }
+    }
+
     @Test("4,000 bytes of 'a' (zlib level 9) inflate whole, and are refused past a 100-byte limit")
     func limit() throws {
         let stream = DocFixtures.bytes(hex: "edc13101000000c2a0aceb5fc2183e40010000006f03")

@@ -8,8 +8,9 @@ import CollabModel
 /// trapping, and the output is limited — the decoder throws as soon as the stream would produce more than
 /// `maximumOutput` bytes (a ZIP entry that inflates beyond its declared size). Input is pulled in chunks
 /// and output pushed in chunks, keeping only the 32 KiB window the format refers back into, so an entry
-/// of any size is decoded in bounded memory. The Huffman decoding follows zlib's `puff.c`: canonical
-/// codes decoded a bit at a time from per-length counts, simple and strict rather than fast.
+/// of any size is decoded in bounded memory. The Huffman decoding follows zlib's `puff.c` (canonical codes
+/// checked and decoded from per-length counts), with a 9-bit lookup table for the short codes that make up
+/// most of a stream.
 struct Inflater {
     /// Pulls the next chunk of compressed bytes; an empty chunk means the input has ended.
     typealias Source = () throws(CollabError) -> [UInt8]
@@ -125,8 +126,10 @@ struct Inflater {
     // MARK: Blocks
 
     private mutating func storedBlock() throws(CollabError) {
-        bitBuffer = 0
-        bitCount = 0
+        // Skip to the byte boundary; whole bytes already buffered are the block's first bytes.
+        let partial = bitCount % 8
+        bitBuffer >>= UInt64(partial)
+        bitCount -= partial
         let length = try bits(16)
         let complement = try bits(16)
         guard length == (~complement & 0xFFFF) else { throw malformed("has a stored block whose length check fails") }
@@ -136,7 +139,36 @@ struct Inflater {
         }
     }
 
+    /// Loads bytes until `need` bits are buffered or the input ends (which is not an error here: the bits
+    /// buffered may still hold a short code).
+    private mutating func fill(_ need: Int) throws(CollabError) {
+        while bitCount < need {
+            if position >= chunk.count {
+                chunk = try source()
+                position = 0
+                if chunk.isEmpty { return }
+            }
+            bitBuffer |= UInt64(chunk[position]) << UInt64(bitCount)
+            position += 1
+            bitCount += 8
+        }
+    }
+
+    /// The next symbol: looked up by its first ``Huffman/lookupBits`` bits when its code is that short,
+    /// else decoded a bit at a time.
     private mutating func decode(_ huffman: Huffman) throws(CollabError) -> Int {
+        try fill(Huffman.lookupBits)
+        let entry = huffman.fast[Int(bitBuffer & UInt64(Huffman.lookupSize - 1))]
+        let length = Int(entry & 0xF)
+        if entry != 0 && length <= bitCount {
+            bitBuffer >>= UInt64(length)
+            bitCount -= length
+            return Int(entry >> 4)
+        }
+        return try slowDecode(huffman)
+    }
+
+    private mutating func slowDecode(_ huffman: Huffman) throws(CollabError) -> Int {
         var code = 0
         var first = 0
         var index = 0
@@ -266,7 +298,11 @@ struct Inflater {
 /// ordered by code.
 struct Huffman {
     static let maximumBits = 15
-    static let empty = Huffman(counts: [Int](repeating: 0, count: maximumBits + 1), symbols: [])
+    /// Codes of up to this many bits are decoded by one table lookup.
+    static let lookupBits = 9
+    static let lookupSize = 1 << lookupBits
+    static let empty = Huffman(
+        counts: [Int](repeating: 0, count: maximumBits + 1), symbols: [], fast: [UInt16](repeating: 0, count: lookupSize))
 
     /// `counts[n]`: how many symbols have a code of `n` bits (`counts[0]`: unused symbols).
     let counts: [Int]
@@ -275,9 +311,13 @@ struct Huffman {
     /// Codes left unassigned: 0 for a complete code, negative when over-subscribed.
     private var left = 0
 
-    private init(counts: [Int], symbols: [Int]) {
+    /// `symbol << 4 | length` for each ``lookupBits``-bit index starting with a short code, 0 elsewhere.
+    let fast: [UInt16]
+
+    private init(counts: [Int], symbols: [Int], fast: [UInt16]) {
         self.counts = counts
         self.symbols = symbols
+        self.fast = fast
     }
 
     /// Builds the code for symbols of the given code lengths (0: unused).
@@ -299,9 +339,31 @@ struct Huffman {
                 offsets[length] += 1
             }
         }
+        // The lookup table: every code of up to `lookupBits` bits, under each index whose low bits are
+        // the code as it arrives (least significant bit first), holds `symbol << 4 | length`.
+        var fast = [UInt16](repeating: 0, count: Self.lookupSize)
+        if left >= 0 {
+            var next = [Int](repeating: 0, count: Self.maximumBits + 1)
+            var code = 0
+            for length in 1...Self.maximumBits {
+                code = (code + counts[length - 1] * (length == 1 ? 0 : 1)) << 1
+                next[length] = code
+            }
+            for (symbol, length) in lengths.enumerated() where length > 0 && length <= Self.maximumBits {
+                let assigned = next[length]
+                next[length] += 1
+                guard length <= Self.lookupBits, symbol < 4096 else { continue }
+                var reversed = 0
+                for bit in 0..<length where assigned & (1 << bit) != 0 { reversed |= 1 << (length - 1 - bit) }
+                for index in stride(from: reversed, to: Self.lookupSize, by: 1 << length) {
+                    fast[index] = UInt16(symbol << 4 | length)
+                }
+            }
+        }
         self.counts = counts
         self.symbols = symbols
         self.left = left
+        self.fast = fast
     }
 
     /// The code, or `nil` when over-subscribed.
