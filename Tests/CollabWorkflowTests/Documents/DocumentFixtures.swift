@@ -315,6 +315,11 @@ enum DocFixtures {
             write(length - Self.lengthBase[code], bits: Self.lengthExtra[code])
         }
 
+        /// Pads with zero bits to the next byte boundary.
+        mutating func alignToByte() {
+            while count != 0 { write(0, bits: 1) }
+        }
+
         mutating func finish() -> [UInt8] {
             if count > 0 { bytes.append(UInt8(buffer & 0xFF)) }
             buffer = 0

@@ -81,6 +81,42 @@ import Testing
         }
     }
 
+    @Test("a dynamic block of one-bit codes, then a stored block: the bytes buffered past the end-of-block code are kept")
+    func shortCodesThenStored() throws {
+        let stored = Array("stored after a dynamic block".utf8)
+        for count in 0..<24 {
+            var writer = DocFixtures.BitWriter()
+            writer.write(0, bits: 1)  // not final
+            writer.write(2, bits: 2)  // dynamic
+            writer.write(0, bits: 5)  // 257 literal/length codes
+            writer.write(0, bits: 5)  // 1 distance code
+            writer.write(14, bits: 4)  // 18 code-length codes, in the order 16 17 18 0 8 7 9 6 10 5 11 4 12 3 13 2 14 1
+            // Code lengths: 18 → 2 bits, 0 → 2 bits, 1 → 1 bit, all others unused. Codes: 1 → `0`, 0 → `10`,
+            // 18 → `11`.
+            let order = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1]
+            for symbol in order { writer.write(symbol == 18 || symbol == 0 ? 2 : symbol == 1 ? 1 : 0, bits: 3) }
+            writer.writeCode(3, length: 2)  // 18: 65 zeros
+            writer.write(65 - 11, bits: 7)
+            writer.writeCode(0, length: 1)  // 'A' has a one-bit code
+            writer.writeCode(3, length: 2)  // 18: 138 zeros
+            writer.write(138 - 11, bits: 7)
+            writer.writeCode(3, length: 2)  // 18: 52 zeros (up to 255)
+            writer.write(52 - 11, bits: 7)
+            writer.writeCode(0, length: 1)  // end of block has a one-bit code
+            writer.writeCode(2, length: 2)  // the distance code is unused
+            for _ in 0..<count { writer.writeCode(0, length: 1) }  // 'A' → 0
+            writer.writeCode(1, length: 1)  // end of block → 1
+            writer.write(1, bits: 1)  // final
+            writer.write(0, bits: 2)  // stored
+            writer.alignToByte()
+            writer.write(stored.count, bits: 16)
+            writer.write(~stored.count & 0xFFFF, bits: 16)
+            for byte in stored { writer.write(Int(byte), bits: 8) }
+            let output = try Self.inflate(writer.finish())
+            #expect(output == Array(repeating: UInt8(ascii: "A"), count: count) + stored, "\(count) A's")
+        }
+    }
+
     @Test("4,000 bytes of 'a' (zlib level 9) inflate whole, and are refused past a 100-byte limit")
     func limit() throws {
         let stream = DocFixtures.bytes(hex: "edc13101000000c2a0aceb5fc2183e40010000006f03")
