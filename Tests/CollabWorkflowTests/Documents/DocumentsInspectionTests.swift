@@ -319,6 +319,27 @@ import Testing
         #expect(msi?.message.contains("application/x-ole-storage") == true)
     }
 
+    @Test("broken OLE compound files are refused as malformed: truncated, a directory beyond the end, a looping chain")
+    func brokenCompoundFiles() async {
+        let valid = Fx.compoundFile(streams: ["Workbook"])
+        let truncated = await refusal(Array(valid[..<700]), name: "a.xls")
+        #expect(truncated?.kind == .malformed)
+        var beyond = valid
+        beyond[48] = 50  // the first directory sector
+        let beyondProblem = await refusal(beyond, name: "a.xls")
+        #expect(beyondProblem?.message.contains("beyond the end of the file") == true)
+        var loop = valid
+        loop[512 + 4] = 1  // the FAT entry of sector 1 (the directory) points back at sector 1
+        loop[512 + 5] = 0
+        loop[512 + 6] = 0
+        loop[512 + 7] = 0
+        let loopProblem = await refusal(loop, name: "a.xls")
+        #expect(loopProblem?.message.contains("loops") == true)
+        var badOrder = valid
+        badOrder[28] = 0
+        #expect(await refusal(badOrder, name: "a.xls")?.kind == .malformed)
+    }
+
     // MARK: Refused: ZIP bombs and broken archives
 
     @Test("a zip bomb: an entry of 4 MiB of zeros compressed about 160 times is refused by its ratio")
