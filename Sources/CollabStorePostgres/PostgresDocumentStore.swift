@@ -45,6 +45,8 @@ public final class PostgresDocumentStore: DocumentStore {
 
     // MARK: Put
 
+    /// Writes `chunks` as chunk rows, then the content row in one transaction; see
+    /// ``CollabStore/DocumentStore/put(_:maximumSize:)``.
     public func put(_ chunks: some AsyncSequence<[UInt8], any Error>, maximumSize: Int64) async throws(CollabError)
         -> StoredContent
     {
@@ -169,6 +171,8 @@ public final class PostgresDocumentStore: DocumentStore {
         }
     }
 
+    /// The bytes under `digest`, one chunk per query, verified as they stream; see
+    /// ``CollabStore/DocumentStore/get(_:)``.
     public func get(_ digest: ContentDigest) async throws(CollabError) -> DocumentBytes {
         guard let row = try await row(digest) else {
             throw CollabError(.notFound, "no document content with digest '\(digest.hex)'")
@@ -178,12 +182,14 @@ public final class PostgresDocumentStore: DocumentStore {
         }
     }
 
+    /// The size and date of the bytes under `digest`, or `nil`; see ``CollabStore/DocumentStore/content(_:)``.
     public func content(_ digest: ContentDigest) async throws(CollabError) -> StoredContent? {
         try await row(digest).map {
             StoredContent(digest: digest, size: $0.size, storedAt: Date(storedMilliseconds: $0.storedAt))
         }
     }
 
+    /// Deletes the content row and its chunks (nothing when absent); see ``CollabStore/DocumentStore/remove(_:)``.
     public func remove(_ digest: ContentDigest) async throws(CollabError) {
         try await store.write(.readCommitted) { connection in
             let rows = try await connection.rows(
