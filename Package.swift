@@ -61,6 +61,7 @@ let package = Package(
             dependencies: [
                 "CollabModel", "CollabPermissions", "CollabStore", "CollabWorkflow",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .executableTarget(
             name: "CollabDemo",

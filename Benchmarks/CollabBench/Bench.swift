@@ -549,8 +549,15 @@ struct Bench {
             return
         }
 
+        if options.documentsOnly {
+            try await measureDocuments(into: &results)
+            if let url = options.postgres { try await measurePostgresDocuments(url, into: &results) }
+            if options.json { try printJSON(results) }
+            return
+        }
         if let url = options.postgres, options.postgresOnly {
             try await measurePostgres(url, into: &results)
+            try await measurePostgresDocuments(url, into: &results)
             if options.json { try printJSON(results) }
             return
         }
@@ -558,6 +565,8 @@ struct Bench {
         log("collab-bench: \(options.quick ? "quick" : "full") run, synchronous=\(options.synchronous), scale \(options.scale)")
         // First, while the process is small: the export's peak is the process's.
         try measureExport(into: &results)
+        // Then the documents' bytes, while the process is still small (their peak is measured from there).
+        try await measureDocuments(into: &results)
 
         let small = try await makeWorld("small")
         let (smallRaw, _) = try await rawDatabase("small-raw")
@@ -712,7 +721,10 @@ struct Bench {
 
         // MARK: PostgreSQL (--postgres URL)
 
-        if let url = options.postgres { try await measurePostgres(url, into: &results) }
+        if let url = options.postgres {
+            try await measurePostgres(url, into: &results)
+            try await measurePostgresDocuments(url, into: &results)
+        }
 
         results["scale_items"] = Double(options.scale)
         results["synchronous_full"] = options.durability == .full ? 1 : 0

@@ -1,7 +1,7 @@
 // collab-bench: Collab's throughput and latency, each beside what SQLite's C API does with the same
 // writes in the same process and run.
 //
-//     swift run -c release collab-bench [--quick] [--json] [--scale N] [--full-durability] [--postgres URL]
+//     swift run -c release collab-bench [--quick] [--json] [--scale N] [--full-durability] [--postgres URL] [--documents-only]
 
 import CollabModel
 import CollabPermissions
@@ -21,6 +21,8 @@ struct Options {
     var postgres: String?
     /// `--postgres-only`: with `--postgres`, only the PostgreSQL figures.
     var postgresOnly = false
+    /// `--documents-only`: only the document figures (Documents.swift), with `--postgres` the PostgreSQL ones too.
+    var documentsOnly = false
 
     init(_ arguments: [String]) throws {
         var rest = arguments.dropFirst()
@@ -35,13 +37,14 @@ struct Options {
                 guard let url = rest.popFirst() else { throw BenchError("--postgres needs a postgres:// URL") }
                 postgres = url
             case "--postgres-only": postgresOnly = true
+            case "--documents-only": documentsOnly = true
             case "--scale":
                 guard let value = rest.popFirst().flatMap(Int.init), value >= 1000 else {
                     throw BenchError("--scale needs a number of items, at least 1000")
                 }
                 scale = value
             case "--help", "-h":
-                print("usage: collab-bench [--quick] [--json] [--scale N] [--full-durability] [--breakdown] [--profile] [--reads-at PATH] [--postgres URL [--postgres-only]]")
+                print("usage: collab-bench [--quick] [--json] [--scale N] [--full-durability] [--breakdown] [--profile] [--reads-at PATH] [--postgres URL [--postgres-only]] [--documents-only]")
                 exit(0)
             default: throw BenchError("unknown argument '\(argument)'")
             }

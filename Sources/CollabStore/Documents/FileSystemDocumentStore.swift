@@ -95,6 +95,8 @@ public struct FileSystemDocumentStore: DocumentStore {
 
     // MARK: Put
 
+    /// Streams `chunks` into a temporary file and renames it under the bytes' digest once it is on disk;
+    /// see ``DocumentStore/put(_:maximumSize:)``.
     public func put(_ chunks: some AsyncSequence<[UInt8], any Error>, maximumSize: Int64) async throws(CollabError)
         -> StoredContent
     {
@@ -189,6 +191,8 @@ public struct FileSystemDocumentStore: DocumentStore {
 
     // MARK: Reads
 
+    /// The bytes under `digest`, read in chunks of ``chunkSize`` and verified as they stream;
+    /// see ``DocumentStore/get(_:)``.
     public func get(_ digest: ContentDigest) async throws(CollabError) -> DocumentBytes {
         let target = path(of: digest)
         guard let status = try Self.status(target) else {
@@ -200,11 +204,13 @@ public struct FileSystemDocumentStore: DocumentStore {
         }
     }
 
+    /// The size and date of the bytes under `digest`, or `nil`; see ``DocumentStore/content(_:)``.
     public func content(_ digest: ContentDigest) async throws(CollabError) -> StoredContent? {
         guard let status = try Self.status(path(of: digest)) else { return nil }
         return StoredContent(digest: digest, size: Int64(status.st_size), storedAt: Self.modificationDate(status))
     }
 
+    /// Removes the bytes under `digest` (nothing when absent); see ``DocumentStore/remove(_:)``.
     public func remove(_ digest: ContentDigest) async throws(CollabError) {
         let target = path(of: digest)
         if unlink(target) != 0 {
