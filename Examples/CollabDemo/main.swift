@@ -49,7 +49,8 @@ struct Options {
                collab-demo report [--database PATH] [--report-dir DIR]
                collab-demo emergency [--database PATH] [--report] [--report-dir DIR]
                collab-demo portal [--database PATH]
-          --database PATH   the SQLite file (default: ./collab-demo.sqlite)
+          --database PATH   the SQLite file (default: ./collab-demo.sqlite); uploaded documents are kept in
+                            collab-demo-documents/ beside it
           --postgres URL    play on PostgreSQL instead (postgres://USER[:PASSWORD]@HOST[:PORT]/DB)
           --report          after the round, write collab-report.xlsx, collab-departments.svg and
                             collab-trend.svg next to the database
@@ -99,6 +100,13 @@ struct Options {
     }
 
     /// The folder the report files go to.
+    /// Where the documents' bytes are kept: `collab-demo-documents` next to the database file (in the current
+    /// folder when playing on PostgreSQL).
+    var documentsFolder: URL {
+        let folder = postgresURL == nil ? URL(fileURLWithPath: databasePath).deletingLastPathComponent()
+            : URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)
+        return folder.appendingPathComponent("collab-demo-documents", isDirectory: true)
+    }
     var reportFolder: URL {
         if let reportDirectory { return URL(fileURLWithPath: reportDirectory, isDirectory: true) }
         return URL(fileURLWithPath: databasePath).deletingLastPathComponent()
@@ -150,11 +158,36 @@ func seed(_ store: any CollabStorage) async throws {
     }
 }
 
-func attachment(_ name: String, _ type: String, _ size: Int64) -> FileAttachment {
-    // The host stores the bytes; Collab keeps the metadata. A fixed digest stands in for the real one.
-    FileAttachment(
-        fileName: name, mediaType: type, size: size,
-        sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", storageKey: "demo/\(name)")
+/// A one-page PDF whose page shows `title` (a stand-in for a real design document).
+func demoPDF(_ title: String) -> [UInt8] {
+    let text = title.replacingOccurrences(of: "\\", with: "").replacingOccurrences(of: "(", with: "")
+        .replacingOccurrences(of: ")", with: "")
+    let content = "BT /F1 18 Tf 72 770 Td (\(text)) Tj ET"
+    return Array("""
+        %PDF-1.4
+        1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj
+        2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj
+        3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >> endobj
+        4 0 obj << /Length \(content.utf8.count) >> stream
+        \(content)
+        endstream endobj
+        trailer << /Root 1 0 R >>
+        %%EOF
+
+        """.utf8)
+}
+
+/// Uploads `bytes` as `name` to the item, as `member`, and returns the attachment naming the stored document:
+/// the engine inspects the bytes and keeps them in its document store; a command then attaches the document.
+func attach(
+    _ name: String, _ bytes: [UInt8], to item: WorkItem.ID, by member: Member.ID, on engine: WorkflowEngine
+) async throws -> FileAttachment {
+    let chunks = AsyncThrowingStream<[UInt8], any Error> { continuation in
+        continuation.yield(bytes)
+        continuation.finish()
+    }
+    let document = try await engine.documents.upload(chunks, named: name, to: .workItem(item), by: member)
+    return FileAttachment(document: document.id)
 }
 
 func play(_ engine: WorkflowEngine, round: String) async throws -> [WorkItem.ID] {
@@ -175,10 +208,15 @@ func play(_ engine: WorkflowEngine, round: String) async throws -> [WorkItem.ID]
         by: zhaoLei, idempotencyKey: "\(round)-requirement")
     try await engine.workItems.accept(requirement.id, by: chenJing)
     try await engine.workItems.start(requirement.id, by: chenJing)
+    let survey = try await attach("survey-results.csv", Array("""
+        feature,share of answers
+        keep-warm mode,0.62
+        quiet boil,0.41
+        app control,0.18
+
+        """.utf8), to: requirement.id, by: chenJing, on: engine)
     try await engine.workItems.reportProgress(
-        requirement.id, by: chenJing, text: "Survey closed: 2,143 answers.", percent: 80,
-        attachments: [attachment("survey-results.xlsx",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", 48_211)])
+        requirement.id, by: chenJing, text: "Survey closed: 2,143 answers.", percent: 80, attachments: [survey])
     try await engine.workItems.comment(on: requirement.id, by: chenJing,
         "@zhao.lei users want a keep-warm mode at 45–90 °C; worth a line in the brief?")
     try await engine.workItems.submitForReview(requirement.id, by: chenJing)
@@ -196,13 +234,15 @@ func play(_ engine: WorkflowEngine, round: String) async throws -> [WorkItem.ID]
     try await engine.workItems.start(design.id, by: liWei)
     try await engine.workItems.reportProgress(
         design.id, by: liWei, text: "First design with a 1.8 kW element.", percent: 90,
-        attachments: [attachment("design-v1.pdf", "application/pdf", 1_204_332)])
+        attachments: [try await attach("design-v1.pdf", demoPDF("X1 design v1: 1.8 kW element"), to: design.id,
+            by: liWei, on: engine)])
     try await engine.workItems.submitForReview(design.id, by: liWei)
     try await engine.workItems.reject(design.id, by: wangFang,
         reason: "Thermal margin of the keep-warm circuit is too small; add a second sensor.")
     try await engine.workItems.reportProgress(
         design.id, by: liWei, text: "Second sensor added; margin now 12 K.", percent: 100,
-        attachments: [attachment("design-v2.pdf", "application/pdf", 1_311_020)])
+        attachments: [try await attach("design-v2.pdf", demoPDF("X1 design v2: second sensor, 12 K margin"),
+            to: design.id, by: liWei, on: engine)])
     try await engine.workItems.submitForReview(design.id, by: liWei, note: "Addresses the thermal margin.")
     try await engine.workItems.approve(design.id, by: wangFang)
 
@@ -309,7 +349,10 @@ do {
         print("\nDatabase: \(options.databaseDescription)")
         exit(0)
     }
-    let engine = WorkflowEngine(store: store)
+    // The documents' bytes are kept in a folder next to the database.
+    var configuration = WorkflowEngine.Configuration()
+    configuration.documents.store = try FileSystemDocumentStore(directory: options.documentsFolder)
+    let engine = WorkflowEngine(store: store, configuration: configuration)
     let round = String(UUID().uuidString.prefix(8)).lowercased()
     let items = try await play(engine, round: round)
 

@@ -300,10 +300,98 @@ public final class TestHarness: Sendable {
             reviewerID: reviewer, departmentIDs: departments, deadline: deadline ?? .endOfDay(inAWeek))
     }
 
-    /// A valid PDF attachment's metadata.
+    /// A valid PDF attachment's metadata, naming no stored document: for tests of the model alone.
+    ///
+    /// The engine refuses it (`invalidInput`, `attachments[i].documentID` `missing`): an attachment passed
+    /// to a command names an uploaded document — use ``attach(_:to:by:visibility:)``.
     public func attachment(_ name: String = "plan.pdf", mediaType: String = "application/pdf") -> FileAttachment {
         FileAttachment(
             fileName: name, mediaType: mediaType, size: 1024, sha256: String(repeating: "ab", count: 32),
             storageKey: "files/\(name)")
+    }
+
+    /// Uploads a small file named `name` to `owner` as `member` through the engine's document desk, and
+    /// returns the attachment naming the stored document, with the metadata the engine gives it when a
+    /// command plans (so a test may compare it with what the command stored).
+    ///
+    /// The bytes agree with the extension, as the upload's inspection requires: see ``sampleBytes(named:)``.
+    ///
+    /// ```swift
+    /// let photo = try await harness.attach("spindle.jpg", to: .incident(incident.id), by: technician)
+    /// try await harness.engine.incidents.postUpdate(to: incident.id, text: "...", attachments: [photo], by: technician)
+    /// ```
+    ///
+    /// - Parameter visibility: the document's visibility, and the attachment's (an internal document is always
+    ///   attached as internal).
+    /// - Throws: what ``CollabWorkflow/DocumentDesk/upload(_:named:to:tags:visibility:by:idempotencyKey:)``
+    ///   throws: `notFound` when `member` does not see `owner`, `forbidden` when they may not add to it,
+    ///   `invalidInput` when the upload is refused.
+    public func attach(
+        _ name: String = "plan.pdf", to owner: DocumentOwner, by member: Member.ID, visibility: Visibility = .internal
+    ) async throws(CollabError) -> FileAttachment {
+        let document = try await upload(Self.sampleBytes(named: name), named: name, to: owner, by: member,
+            visibility: visibility)
+        guard let version = document.current else {
+            throw CollabError(.invalidInput, "the upload of '\(name)' has no version cleared by the scanner")
+        }
+        return FileAttachment(
+            fileName: version.fileName, mediaType: version.mediaType, size: version.size, sha256: version.digest.hex,
+            storageKey: "document:\(document.id.rawValue)@\(version.number)", visibility: document.visibility,
+            documentID: document.id, documentVersion: version.number)
+    }
+
+    /// Uploads `bytes` as a file named `name` to `owner` as `member`, in small chunks, through the engine's
+    /// document desk.
+    ///
+    /// - Throws: what ``CollabWorkflow/DocumentDesk/upload(_:named:to:tags:visibility:by:idempotencyKey:)``
+    ///   throws.
+    @discardableResult
+    public func upload(
+        _ bytes: [UInt8], named name: String, to owner: DocumentOwner, by member: Member.ID,
+        visibility: Visibility = .internal, tags: [String] = []
+    ) async throws(CollabError) -> Document {
+        let chunks = AsyncThrowingStream<[UInt8], any Error> { continuation in
+            var start = 0
+            while start < bytes.count {
+                continuation.yield(Array(bytes[start..<min(start + 4096, bytes.count)]))
+                start += 4096
+            }
+            continuation.finish()
+        }
+        return try await engine.documents.upload(chunks, named: name, to: owner, tags: tags, visibility: visibility,
+            by: member)
+    }
+
+    /// The bytes of a small, valid file of the type `name`'s extension names, as type detection reads them:
+    /// `.pdf` a one-page PDF, `.png` a PNG signature and header chunk, `.jpg`/`.jpeg` a JPEG (JFIF) start,
+    /// `.txt`/`.csv` (and anything else) a line of text naming the file.
+    public static func sampleBytes(named name: String) -> [UInt8] {
+        switch name.split(separator: ".").last.map({ $0.lowercased() }) {
+        case "pdf":
+            return Array("""
+                %PDF-1.4
+                1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj
+                2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj
+                3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >> endobj
+                trailer << /Root 1 0 R >>
+                %%EOF
+
+                """.utf8)
+        case "png":
+            // The signature, then an IHDR chunk: 1×1, 8-bit RGB, with its CRC; then IEND.
+            return [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A,
+                    0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+                    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x00, 0x00, 0x00,
+                    0x90, 0x77, 0x53, 0xDE,
+                    0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82]
+        case "jpg", "jpeg":
+            // SOI, a JFIF APP0 segment, then EOI.
+            return [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 0x4A, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00,
+                    0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0xFF, 0xD9]
+        case "csv":
+            return Array("name,quantity\n\(name),1\n".utf8)
+        default:
+            return Array("The contents of \(name).\n".utf8)
+        }
     }
 }

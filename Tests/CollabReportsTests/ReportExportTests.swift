@@ -65,16 +65,14 @@ import Testing
         items["B"] = try await make("采购计划", ["prod"], deadline(2))
         items["C"] = try await make("设备检修", ["equip"], deadline(2), assignees: ["wang"])
         items["D"] = try await make("-2", ["equip"], deadline(2), assignees: ["wang", "li"])
+        // E's files are kept in sales' folder before E names them; the brief is external.
+        let plan = try await h.attach("plan.pdf", to: .departmentFolder("sales"), by: "boss")
+        let brief = try await h.attach("brief.pdf", to: .departmentFolder("sales"), by: "boss", visibility: .external)
         items["E"] = try await make(
             "=cmd|' /C calc'!A0", ["sales"], .endOfDay(CalendarDate(year: 2026, month: 1, day: 11))
         ) { draft in
             draft.tags = ["客户", "urgent"]
-            draft.attachments = [
-                h.attachment("plan.pdf"),
-                FileAttachment(
-                    fileName: "brief.pdf", mediaType: "application/pdf", size: 2048,
-                    sha256: String(repeating: "cd", count: 32), storageKey: "files/brief.pdf", visibility: .external),
-            ]
+            draft.attachments = [plan, brief]
             draft.recurrence = RecurrenceRule(.weekly([.thursday, .monday]))
         }
         items["F"] = try await make("草稿任务", ["prod"], deadline(5), submit: false)

@@ -15,7 +15,11 @@ import Testing
         #expect(item.state == .assigned)
         try await h.engine.workItems.accept(item.id, by: worker.id)
         try await h.engine.workItems.start(item.id, by: worker.id)
-        try await h.engine.workItems.reportProgress(item.id, by: worker.id, text: "half", percent: 50, attachments: [h.attachment()])
+        let plan = try await h.attach(to: .workItem(item.id), by: worker.id)
+        let progressed = try await h.engine.workItems.reportProgress(
+            item.id, by: worker.id, text: "half", percent: 50, attachments: [plan])
+        #expect(progressed.attachments == [plan])
+        #expect(try await h.store.progressUpdates(on: item.id).last?.attachments == [plan])
         try await h.engine.workItems.submitForReview(item.id, by: worker.id)
         let done = try await h.engine.workItems.approve(item.id, by: boss.id)
         #expect(done.state == .completed)
@@ -23,7 +27,9 @@ import Testing
         let stored = try await h.store.workItem(item.id)
         #expect(stored == done)
         let trail = try await h.engine.workItems.auditTrail(of: item.id, as: boss.id)
-        #expect(trail.map(\.action) == ["create", "accept", "start", "report_progress", "submit_for_review", "approve"])
+        #expect(trail.map(\.action) == [
+            "create", "accept", "start", "upload_document", "report_progress", "submit_for_review", "approve",
+        ])
         let inbox = try await h.engine.inbox.notices(of: worker.id)
         #expect(inbox.items.map(\.kind) == [.reviewResult, .assigned])
         let hook = RecordingNotificationHook()

@@ -51,18 +51,21 @@ import Testing
         var accepted = 0
         var refused = 0
         for n in 0..<cases {
-            let before = try await h.tableSnapshot()
+            var before = try await h.tableSnapshot()
             do {
                 switch n % 5 {
                 case 0, 1:
-                    let attachment = FileAttachment(
-                        fileName: generator.text(), mediaType: generator.text(),
-                        size: [Int64.min, -1, 0, 10, Int64.max].randomElement(using: &generator.rng) ?? 0,
-                        sha256: generator.text(), storageKey: generator.text())
+                    var attachments: [FileAttachment] = []
+                    if n % 5 == 0 {
+                        // A hostile file name meets the upload first: refused there (nothing kept) or normalized;
+                        // the create that names the document is then checked on its own.
+                        attachments = [try await h.attach(generator.text() + ".pdf", to: .workItem(anchor.id), by: "boss")]
+                        before = try await h.tableSnapshot()
+                    }
                     let draft = WorkItemDraft(
                         title: generator.text(), description: generator.text(), assigneeIDs: ["worker"],
                         deadline: .endOfDay(CalendarDate(year: 2026, month: 3, day: 1)),
-                        attachments: n % 5 == 0 ? [attachment] : [], tags: [generator.text(), generator.text()])
+                        attachments: attachments, tags: [generator.text(), generator.text()])
                     let item = try await h.engine.workItems.create(draft, by: "boss")
                     let stored = try await h.engine.workItems.workItem(item.id, as: "boss")
                     #expect(stored.title == draft.title && stored.description == draft.description

@@ -144,6 +144,14 @@ final class IsolationRun {
 
     static let words = ["alpha", "bravo", "delta", "gamma", "kilo", "lima", "oscar", "sierra", "tango", "zulu"]
 
+    /// `bytes` as an upload's single chunk.
+    static func upload(_ bytes: [UInt8]) -> AsyncThrowingStream<[UInt8], any Error> {
+        AsyncThrowingStream { continuation in
+            continuation.yield(bytes)
+            continuation.finish()
+        }
+    }
+
     func world(_ index: Int) async throws {
         var storeConfiguration = SQLiteStore.Configuration()
         storeConfiguration.durability = .normal
@@ -158,7 +166,12 @@ final class IsolationRun {
         defer { try? FileManager.default.removeItem(at: folder) }
         let store = try SQLiteStore(path: folder.appendingPathComponent("w.sqlite").path, configuration: storeConfiguration)
         let clock = ManualClock()
-        let engine = WorkflowEngine(store: store, clock: clock, identifiers: SequentialIdentifierGenerator(prefix: "w\(index)"))
+        var configuration = WorkflowEngine.Configuration()
+        configuration.documents.store = try FileSystemDocumentStore(
+            directory: folder.appendingPathComponent("documents"), clock: clock)
+        let engine = WorkflowEngine(
+            store: store, clock: clock, identifiers: SequentialIdentifierGenerator(prefix: "w\(index)"),
+            configuration: configuration)
         var ref = Reference()
 
         // Two companies, and three outside organizations (two partners, one customer).
@@ -233,12 +246,22 @@ final class IsolationRun {
                 let assignees = some(people, max: 3)
                 let word = pick(Self.words)
                 let partners = company == "acme" ? some(outside.map(\.0), max: 2) : []
+                // The item does not exist yet: its files are uploaded to a department folder of the initiator
+                // first (an initiator in no department attaches none). An attachment asked to be external is
+                // external only when its document is: an internal document is always attached as internal.
                 var attachments: [FileAttachment] = []
+                var attached: [String: Visibility] = [:]
+                let person = ref.people[initiator]
+                let home = (person?.departments ?? []).union(person?.heads ?? []).sorted().first
                 for a in 0..<int(0...2) {
-                    attachments.append(FileAttachment(
-                        fileName: "file-\(n)-\(a).pdf", mediaType: "application/pdf", size: 10,
-                        sha256: String(repeating: "0", count: 64), storageKey: "k",
-                        visibility: chance(0.5) ? .external : .internal))
+                    let stored: Visibility = chance(0.6) ? .external : .internal
+                    let asked: Visibility = chance(0.6) ? .external : .internal
+                    guard let home else { continue }
+                    let document = try await engine.documents.upload(
+                        Self.upload(TestHarness.sampleBytes(named: "file.pdf")), named: "file-\(n)-\(a).pdf",
+                        to: .departmentFolder(home), visibility: stored, by: initiator)
+                    attachments.append(FileAttachment(document: document.id, visibility: asked))
+                    attached["file-\(n)-\(a).pdf"] = stored == .external ? asked : .internal
                 }
                 let draft = WorkItemDraft(
                     title: "\(word) item \(company) \(n)", description: "secret-\(pick(Self.words))-notes",
@@ -252,7 +275,7 @@ final class IsolationRun {
                     id: item.id, org: company, title: item.title, description: item.description, tags: item.tags,
                     initiator: initiator, reviewer: draft.reviewerID, assignees: draft.assigneeIDs,
                     watchers: draft.watcherIDs, departments: draft.departmentIDs, partners: draft.partnerOrganizationIDs,
-                    attachments: Dictionary(uniqueKeysWithValues: attachments.map { ($0.fileName, $0.visibility) }),
+                    attachments: attached,
                     comments: [:], due: item.dueAt, state: item.state)
                 for _ in 0..<int(0...3) {
                     let author = item.assigneeIDs.first ?? initiator

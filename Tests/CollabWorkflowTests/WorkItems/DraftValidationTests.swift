@@ -22,11 +22,13 @@ import Testing
         arguments: [true, false])
     func fiveProblemsAtOnce(submit: Bool) async throws {
         let w = try await Workplace(storage: .underTest)
+        // The item does not exist yet: the plan is kept in the initiator's department folder.
+        let plan = try await w.h.attach("plan.pdf", to: .departmentFolder("eng-mobile"), by: W.initiator)
         let draft = WorkItemDraft(
             title: "", description: String(repeating: "x", count: 20_001), assigneeIDs: [W.assignee, "nobody"],
             departmentIDs: ["eng-mobile"], start: w.now.addingTimeInterval(3 * 86_400),
             deadline: .endOfDay(CalendarDate(year: 2026, month: 1, day: 2)),
-            attachments: [w.h.attachment("plan.pdf"), w.h.attachment("install.sh", mediaType: "application/x-sh")])
+            attachments: [plan, FileAttachment(document: "no-such-document")])
         let error = try #require(await expectFailure(.invalidInput) {
             try await w.engine.workItems.create(draft, by: W.initiator, submit: submit)
         })
@@ -38,12 +40,12 @@ import Testing
             "description": .tooLong,
             "assigneeIDs[1]": .unknownMember,
             "deadline": .deadlineBeforeStart,
-            "attachments[1].mediaType": .refusedAttachmentType,
+            "attachments[1].documentID": .unknownDocument,
         ])
         let messages = Dictionary(uniqueKeysWithValues: error.problems.map { ($0.field, $0.message) })
         #expect(messages["description"]?.contains("20001") == true)
         #expect(messages["assigneeIDs[1]"]?.contains("'nobody'") == true)
-        #expect(messages["attachments[1].mediaType"]?.contains("application/x-sh") == true)
+        #expect(messages["attachments[1].documentID"]?.contains("'no-such-document'") == true)
         try await Self.expectNothingWritten(w)
     }
 
@@ -80,18 +82,67 @@ import Testing
         let w = try await Workplace(storage: .underTest)
         var draft = w.draft(String(repeating: "t", count: 201), assignees: [])
         draft.tags = ["ok", " ", String(repeating: "g", count: 51)]
+        // Metadata a caller made up names no document: the engine refuses it without reading it (the metadata's
+        // own checks are the model's, in CollabModelTests).
         draft.attachments = [FileAttachment(
             fileName: "../etc/passwd", mediaType: "application/pdf", size: -1, sha256: "XYZ", storageKey: "k")]
         let error = try #require(await expectFailure(.invalidInput) { try await w.engine.workItems.create(draft, by: W.initiator) })
         let found = Set(error.problems.map { "\($0.field):\($0.kind)" })
         #expect(found == [
             "title:too_long", "assigneeIDs:missing", "tags[1]:empty", "tags[2]:too_long",
-            "attachments[0].fileName:malformed", "attachments[0].size:out_of_range", "attachments[0].sha256:malformed",
+            "attachments[0].documentID:missing",
         ])
         var spoofed = w.draft("Invoice\u{202E}fdp.exe")
         spoofed.description = "Tab\tand\nnew lines are fine here, a bell \u{07} is not"
         let controls = await expectFailure(.invalidInput) { try await w.engine.workItems.create(spoofed, by: W.initiator) }
         #expect(controls?.problems.map { "\($0.field):\($0.kind)" } == ["title:malformed", "description:malformed"])
+        try await Self.expectNothingWritten(w)
+    }
+
+    @Test("an attachment names a stored document: without one it is missing; one the actor does not see is unknown")
+    func attachmentsNameDocuments() async throws {
+        let w = try await Workplace(storage: .underTest)
+        var draft = w.draft()
+        draft.attachments = [w.h.attachment("plan.pdf")]
+        let missing = try #require(await expectFailure(.invalidInput) {
+            try await w.engine.workItems.create(draft, by: W.initiator)
+        })
+        #expect(missing.problems.map(\.field) == ["attachments[0].documentID"])
+        #expect(missing.problems.map(\.kind) == [.missing])
+
+        // A document of sales' folder, which the initiator (of eng-mobile) does not see, is refused exactly as
+        // an id that names nothing: the same kind, the same message but for the id.
+        let hidden = try await w.h.upload(TestHarness.sampleBytes(named: "prices.pdf"), named: "prices.pdf",
+            to: .departmentFolder("sales"), by: W.salesHead)
+        func problem(naming id: Document.ID) async throws -> ValidationProblem? {
+            var naming = w.draft()
+            naming.attachments = [FileAttachment(document: id)]
+            let error = await expectFailure(.invalidInput) { try await w.engine.workItems.create(naming, by: W.initiator) }
+            #expect(error?.problems.count == 1)
+            return error?.problems.first
+        }
+        let invisible = try #require(try await problem(naming: hidden.id))
+        let unknown = try #require(try await problem(naming: "no-such-document"))
+        #expect(invisible.field == "attachments[0].documentID" && unknown.field == invisible.field)
+        #expect(invisible.kind == .unknownDocument && unknown.kind == .unknownDocument)
+        #expect(invisible.message == unknown.message.replacingOccurrences(of: "no-such-document", with: hidden.id.rawValue))
+        #expect(!invisible.message.contains("prices"), "nothing of the hidden document is told")
+        #expect(try await w.engine.workItems.count(as: W.admin) == 0)
+
+        // Once the initiator may see it (an administrator does), the same attachment is accepted, with the
+        // document's metadata.
+        draft.attachments = [FileAttachment(document: hidden.id)]
+        let item = try await w.engine.workItems.create(draft, by: W.admin)
+        #expect(item.attachments.map(\.fileName) == ["prices.pdf"])
+        #expect(item.attachments.first?.storageKey == "document:\(hidden.id.rawValue)@1")
+    }
+
+    // needs the real inspector
+    @Test("an attachment that is a shell script is refused at upload, and nothing is recorded")
+    func scriptRefusedAtUpload() async throws {
+        let w = try await Workplace(storage: .underTest)
+        try await expectUploadRefused(w.h, shellScript, named: "install.sh", to: .departmentFolder("eng-mobile"),
+            by: W.initiator)
         try await Self.expectNothingWritten(w)
     }
 

@@ -107,9 +107,10 @@ func expectError(
         try await c.engine.workItems.accept(item.id, by: Company.worker)
         #expect(try await c.inboxKinds(Company.boss) == [.accepted])
         try await c.engine.workItems.start(item.id, by: Company.worker)
+        let draft = try await c.h.attach("draft.pdf", to: .workItem(item.id), by: Company.worker)
         let update = try await c.engine.workItems.reportProgress(
-            item.id, by: Company.worker, text: "Draft done", percent: 60, attachments: [c.h.attachment()])
-        #expect(update.percent == 60 && update.attachments.count == 1)
+            item.id, by: Company.worker, text: "Draft done", percent: 60, attachments: [draft])
+        #expect(update.percent == 60 && update.attachments == [draft])
         #expect(try await c.engine.workItems.workItem(item.id, as: Company.boss).progressPercent == 60)
         try await c.engine.workItems.submitForReview(item.id, by: Company.worker, note: "ready")
         #expect(try await c.inboxKinds(Company.reviewer) == [.reviewRequested])
@@ -117,7 +118,9 @@ func expectError(
         c.h.clock.advance(by: .seconds(60))
         let done = try await c.engine.workItems.approve(item.id, by: Company.reviewer, note: "good")
         #expect(done.state == .completed && done.closedAt == c.h.clock.now() && done.version == 6)
-        #expect(try await c.trail(item.id) == ["create", "accept", "start", "report_progress", "submit_for_review", "approve"])
+        #expect(try await c.trail(item.id) == [
+            "create", "accept", "start", "upload_document", "report_progress", "submit_for_review", "approve",
+        ])
         let approval = try await c.engine.inbox.notices(of: Company.worker).items.first
         #expect(approval?.kind == .reviewResult && approval?.title.hasPrefix("Approved") == true)
         #expect(try await c.engine.inbox.todo(of: Company.worker).items.isEmpty)
@@ -391,7 +394,7 @@ func expectError(
         let draft = WorkItemDraft(
             title: "   ", description: String(repeating: "x", count: 20_001), assigneeIDs: ["worker", "nobody"],
             start: c.h.clock.now(), deadline: .instant(c.h.clock.now().addingTimeInterval(-3600)),
-            attachments: [c.h.attachment("virus.exe", mediaType: "application/x-msdownload")])
+            attachments: [c.h.attachment("plan.pdf")])
         do {
             try await c.engine.workItems.create(draft, by: Company.boss)
             Issue.record("an invalid draft was accepted")
@@ -400,9 +403,18 @@ func expectError(
             let found = Set(error.problems.map { "\($0.field):\($0.kind)" })
             #expect(found == [
                 "title:empty", "description:too_long", "assigneeIDs[1]:unknown_member", "deadline:deadline_before_start",
-                "attachments[0].mediaType:refused_attachment_type",
+                "attachments[0].documentID:missing",
             ], "\(error)")
         }
+        #expect(try await c.engine.workItems.count(as: Company.admin) == 0, "nothing was written")
+    }
+
+    // needs the real inspector
+    @Test("an executable is refused when it is uploaded, so no draft can name it")
+    func executableRefusedAtUpload() async throws {
+        let c = try await Company()
+        try await expectUploadRefused(c.h, elfExecutable, named: "virus.exe", to: .departmentFolder("ops-east"),
+            by: Company.boss)
         #expect(try await c.engine.workItems.count(as: Company.admin) == 0, "nothing was written")
     }
 }

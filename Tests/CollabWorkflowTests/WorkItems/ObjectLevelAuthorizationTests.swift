@@ -200,17 +200,17 @@ func refusal(_ id: String, _ body: () async throws -> Void) async -> String {
     func internalFieldsHidden() async throws {
         let world = try await TwoCompanies()
         let engine = world.h.engine
+        // The item does not exist yet: its files are kept in the boss's department folder first.
+        let drawing = try await world.h.attach("drawing.pdf", to: .departmentFolder("acme-sales"), by: "acme-boss")
+        let priceList = try await world.h.attach(
+            "price-list.pdf", to: .departmentFolder("acme-sales"), by: "acme-boss", visibility: .external)
         let item = try await engine.workItems.create(
             WorkItemDraft(
                 title: "Spare parts order", description: "Deliver 200 units", assigneeIDs: ["acme-worker"],
                 reviewerID: "acme-boss", watcherIDs: ["acme-other"], departmentIDs: ["acme-sales"],
                 partnerOrganizationIDs: ["supplier", "rival"],
                 deadline: .endOfDay(CalendarDate(year: 2026, month: 3, day: 1)),
-                attachments: [world.h.attachment("drawing.pdf"), {
-                    var file = world.h.attachment("price-list.pdf")
-                    file.visibility = .external
-                    return file
-                }()],
+                attachments: [drawing, priceList],
                 tags: ["confidential-margin"]),
             by: "acme-boss")
         func assertExternalOnly(_ seen: WorkItem) {

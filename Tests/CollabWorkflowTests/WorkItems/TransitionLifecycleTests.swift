@@ -119,7 +119,10 @@ import Testing
     func reportProgress() async throws {
         let w = try await Workplace(storage: .underTest)
         let started = try await w.item(.inProgress)
-        let files = [w.h.attachment("draft.pdf"), w.h.attachment("chart.png", mediaType: "image/png")]
+        let files = [
+            try await w.h.attach("draft.pdf", to: .workItem(started.id), by: W.assignee),
+            try await w.h.attach("chart.png", to: .workItem(started.id), by: W.assignee),
+        ]
         let update = try await w.engine.workItems.reportProgress(
             started.id, by: W.assignee, text: "Draft written,\nreview pending", percent: 40, attachments: files)
         #expect(update.itemID == started.id && update.authorID == W.assignee)
@@ -166,18 +169,27 @@ import Testing
         #expect(try await w.footprint(item.id) == before)
     }
 
-    @Test("progress without text or with a refused attachment lists each problem and writes nothing")
+    @Test("progress without text or with an attachment naming no document lists each problem and writes nothing")
     func progressValidation() async throws {
         let w = try await Workplace(storage: .underTest)
         let item = try await w.item(.inProgress)
         let before = try await w.footprint(item.id)
         let error = await expectFailure(.invalidInput) {
             try await w.engine.workItems.reportProgress(
-                item.id, by: W.assignee, text: " ", percent: 120,
-                attachments: [w.h.attachment("tool.exe", mediaType: "application/x-msdownload")])
+                item.id, by: W.assignee, text: " ", percent: 120, attachments: [w.h.attachment("tool.pdf")])
         }
         let found = Set((error?.problems ?? []).map { "\($0.field):\($0.kind)" })
-        #expect(found == ["text:empty", "percent:out_of_range", "attachments[0].mediaType:refused_attachment_type"])
+        #expect(found == ["text:empty", "percent:out_of_range", "attachments[0].documentID:missing"])
+        #expect(try await w.footprint(item.id) == before)
+    }
+
+    // needs the real inspector
+    @Test("an executable is refused at upload, before any progress names it, and nothing is recorded")
+    func executableRefusedAtUpload() async throws {
+        let w = try await Workplace(storage: .underTest)
+        let item = try await w.item(.inProgress)
+        let before = try await w.footprint(item.id)
+        try await expectUploadRefused(w.h, elfExecutable, named: "tool.exe", to: .workItem(item.id), by: W.assignee)
         #expect(try await w.footprint(item.id) == before)
     }
 
