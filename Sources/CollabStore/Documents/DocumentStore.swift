@@ -24,7 +24,7 @@ public struct StoredContent: Hashable, Sendable {
 /// A document store knows nothing of documents, owners or rights: it keeps bytes under their SHA-256
 /// digest. The engine decides who may read what before it asks the store for bytes, and records which
 /// digests its document versions name; bytes no version names are orphans, which
-/// ``WorkflowEngine`` collects after a grace period.
+/// the engine collects after a grace period (`DocumentDesk.collectOrphans`).
 ///
 /// Collab ships two stores that pass the same conformance suite (`DocumentStoreConformance` in
 /// CollabTesting): ``FileSystemDocumentStore``, the embedded default, and `PostgresDocumentStore` for
