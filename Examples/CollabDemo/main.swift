@@ -190,6 +190,20 @@ func attach(
     return FileAttachment(document: document.id)
 }
 
+/// The survey's results as a real Excel workbook (CollabReports' XLSX writer), with a Chinese sheet title and
+/// text the search finds.
+func surveyWorkbook() throws -> [UInt8] {
+    let url = FileManager.default.temporaryDirectory.appending(path: "collab-demo-survey-\(UUID().uuidString).xlsx")
+    defer { try? FileManager.default.removeItem(at: url) }
+    let writer = try XLSXWriter(url: url, timeZone: TimeZone(identifier: "Asia/Shanghai") ?? .gmt)
+    try writer.beginSheet(named: "用户调研", columns: [ExportColumn("功能 feature"), ExportColumn("share", format: .percent(places: 0))])
+    for (feature, share) in [("保温模式 keep-warm mode", 0.62), ("静音烧水 quiet boil", 0.41), ("app control", 0.18)] {
+        try writer.appendRow([.text(feature), .number(share)])
+    }
+    try writer.finish()
+    return Array(try Data(contentsOf: url))
+}
+
 func play(_ engine: WorkflowEngine, round: String) async throws -> [WorkItem.ID] {
     let zone = TimeZone(identifier: "Asia/Shanghai") ?? .gmt
     let today = CalendarDate(engine.clock.now(), in: zone)
@@ -208,13 +222,13 @@ func play(_ engine: WorkflowEngine, round: String) async throws -> [WorkItem.ID]
         by: zhaoLei, idempotencyKey: "\(round)-requirement")
     try await engine.workItems.accept(requirement.id, by: chenJing)
     try await engine.workItems.start(requirement.id, by: chenJing)
-    let survey = try await attach("survey-results.csv", Array("""
-        feature,share of answers
-        keep-warm mode,0.62
-        quiet boil,0.41
-        app control,0.18
-
-        """.utf8), to: requirement.id, by: chenJing, on: engine)
+    let survey = try await attach("survey-results.xlsx", try surveyWorkbook(), to: requirement.id, by: chenJing,
+        on: engine)
+    if let document = survey.documentID, let text = try await engine.store.documentText(document) {
+        let kept = try await engine.documents.document(document, as: zhaoLei)
+        print("   stored \(kept.name) (\(kept.versions[0].mediaType), \(kept.versions[0].size) bytes); "
+            + "its text is kept for search: \(text.text.contains("保温模式") ? "finds 保温模式" : "no 保温模式")")
+    }
     try await engine.workItems.reportProgress(
         requirement.id, by: chenJing, text: "Survey closed: 2,143 answers.", percent: 80, attachments: [survey])
     try await engine.workItems.comment(on: requirement.id, by: chenJing,

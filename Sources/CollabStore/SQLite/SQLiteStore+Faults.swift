@@ -9,8 +9,11 @@ import GRDBSQLite
 /// the store's connections after that many progress callbacks (one every ``period`` virtual-machine
 /// instructions), once. Statements SQLite runs inside another (FTS5's own reads of its tables, logged with a
 /// `--` prefix) are never interrupted: FTS5 absorbs an interruption of its `PRAGMA data_version` and goes
-/// on, so the fault would vanish instead of reaching the store. The count resumes with the next statement
-/// the store itself runs.
+/// on, so the fault would vanish instead of reaching the store. Nor is `COMMIT`: SQLite checks for an
+/// interruption after the commit itself has reached the log, so an interrupted `COMMIT` can report
+/// `SQLITE_INTERRUPT` for a change that is durable — the store never interrupts a statement itself (the
+/// injector models a failure of the work, not of SQLite's own commit). The count resumes with the next
+/// statement the store itself runs.
 final class StorageFaults: Sendable {
     /// SQLite virtual-machine instructions between two progress callbacks.
     let period: Int32
@@ -58,7 +61,7 @@ final class StorageFaults: Sendable {
         }
         sqlite3_progress_handler(db.sqliteConnection, period, callback, Unmanaged.passUnretained(self).toOpaque())
         db.trace(options: .statement) { [self] event in
-            if case .statement(let statement) = event { nested.withLock { $0 = statement.sql.hasPrefix("--") } }
+            if case .statement(let statement) = event { nested.withLock { $0 = statement.sql.hasPrefix("--") || statement.sql.hasPrefix("COMMIT") } }
         }
     }
 }
