@@ -94,6 +94,15 @@ extension PostgresStore {
         }
         let written = Set(changes.entries.map(\.entry))
         for entry in changes.entries {
+            if entry.textUnchanged {
+                let updated = try await connection.execute("""
+                    UPDATE search_entries SET status = \(entry.status), people = \(entry.people)::text[],
+                        departments = \(entry.departments)::text[], tags = \(entry.tags)::text[],
+                        occurred_at = \(entry.date.millisecondsSince1970)
+                    WHERE entry = \(entry.entry)
+                    """, logger)
+                if updated > 0 { continue }
+            }
             var body = entry.body
             if entry.bodyIsDocumentText {
                 body = try await connection.rows(

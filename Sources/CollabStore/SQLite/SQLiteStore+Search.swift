@@ -90,6 +90,7 @@ extension SQLiteStore {
                     outside_visible = ?, title = ?, status = ?, people = ?, departments = ?, tags = ?, occurred_at = ?
                 WHERE rowid = ?
                 """, values + [rowID])
+            if entry.textUnchanged { return }
             try db.run("DELETE FROM search_text WHERE rowid = ?", [rowID])
             try db.run("DELETE FROM search_grams WHERE rowid = ?", [rowID])
         } else {

@@ -26,6 +26,9 @@ package struct SearchIndexEntry: Sendable, Hashable {
     package var date: Date
     /// For a document: the body is the stored extracted text (`document_texts`), read by the store.
     package var bodyIsDocumentText: Bool
+    /// The searched text is what the index already holds (a work item's state changed, not its text): the
+    /// store rewrites the filter columns only.
+    package var textUnchanged = false
 }
 
 /// Who may find the records indexed under one access record.
@@ -65,12 +68,12 @@ package enum SearchIndex {
     /// The index rows of `change`.
     package static func changes(of change: ChangeSet) -> SearchIndexChanges {
         var result = SearchIndexChanges()
-        var items: [WorkItem] = change.additionalItems
+        for item in change.additionalItems { add(item, to: &result) }
         switch change.item {
-        case .insert(let item), .update(let item, _): items.append(item)
+        case .insert(let item): add(item, to: &result)
+        case .update(let item, let previous): add(item, previous: previous, to: &result)
         case nil: break
         }
-        for item in items { add(item, to: &result) }
         var recipients: [Announcement.ID: [Member.ID]] = [:]
         for receipt in change.scenario.receipts { recipients[receipt.announcementID, default: []].append(receipt.memberID) }
         for announcement in change.scenario.announcements {
@@ -91,16 +94,24 @@ package enum SearchIndex {
         return result
     }
 
-    package static func add(_ item: WorkItem, to result: inout SearchIndexChanges) {
+    /// A work item; with its `previous` version, only what moved is rewritten (its keys when a relation
+    /// changed, its text when the title, description or tags did).
+    package static func add(_ item: WorkItem, previous: WorkItem? = nil, to result: inout SearchIndexChanges) {
         let id = entry("work_item", item.id.rawValue)
-        result.access.append(SearchAccessWrite(record: id, keys: AccessControl.searchKeys(for: .workItem(item)), replace: true))
+        let keys = AccessControl.searchKeys(for: .workItem(item))
+        if previous.map({ AccessControl.searchKeys(for: .workItem($0)) }) != keys {
+            result.access.append(SearchAccessWrite(record: id, keys: keys, replace: true))
+        }
         let people = [item.initiatorID, item.effectiveReviewerID] + item.assigneeIDs + item.watcherIDs
         result.entries.append(SearchIndexEntry(
             entry: id, kind: .workItem, recordID: item.id.rawValue, organizationID: item.organizationID,
             accessRecord: id, outsideVisible: true, title: item.title, labels: "", body: item.description,
             internalText: item.tags.joined(separator: " "), status: item.state.rawValue,
             people: unique(people.map(\.rawValue)), departments: unique(item.departmentIDs.map(\.rawValue)),
-            tags: unique(item.tags), date: item.createdAt, bodyIsDocumentText: false))
+            tags: unique(item.tags), date: item.createdAt, bodyIsDocumentText: false,
+            textUnchanged: previous.map {
+                $0.title == item.title && $0.description == item.description && $0.tags == item.tags
+            } ?? false))
     }
 
     /// An announcement; its recipients are known when it is published (the receipts travel with it), and
