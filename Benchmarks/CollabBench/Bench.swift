@@ -548,6 +548,11 @@ struct Bench {
             try await profile()
             return
         }
+        if CommandLine.arguments.contains("--search-only") {
+            try await measureSearch(into: &results)
+            if options.json { try printJSON(results) }
+            return
+        }
 
         if options.documentsOnly {
             try await measureDocuments(into: &results)
@@ -700,6 +705,10 @@ struct Bench {
             log(String(format: "transition@%d: %6.0f/s   raw %8.0f/s   ratio %.2f", options.scale, transitionBig,
                 transitionBigRaw, transitionBig / transitionBigRaw))
         }
+
+        // MARK: Search across records at scale
+
+        try await measureSearch(into: &results)
 
         // MARK: Outbox
 

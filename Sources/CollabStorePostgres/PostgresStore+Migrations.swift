@@ -8,10 +8,13 @@ extension PostgresStore {
         var version: Int
         var name: String
         var statements: [String]
+        /// Runs after the statements, in the same transaction (for example to fill a new table from the rows
+        /// already stored).
+        var after: (@Sendable (PostgresConnection, Logger) async throws -> Void)? = nil
     }
 
     /// Every step of the schema, oldest first. A released step is never edited: a change is a new step.
-    static let migrations: [Migration] = [schemaVersion1, schemaVersion2, schemaVersion3, schemaVersion4]
+    static let migrations: [Migration] = [schemaVersion1, schemaVersion2, schemaVersion3, schemaVersion4, schemaVersion5]
 
     /// The newest schema version this build knows.
     public static var schemaVersion: Int { migrations.last?.version ?? 0 }
@@ -59,6 +62,7 @@ extension PostgresStore {
                     for statement in migration.statements {
                         try await connection.execute(PostgresQuery(unsafeSQL: statement), logger)
                     }
+                    try await migration.after?(connection, logger)
                     try await connection.execute(
                         "INSERT INTO collab_migrations (version, name) VALUES (\(migration.version), \(migration.name))",
                         logger)

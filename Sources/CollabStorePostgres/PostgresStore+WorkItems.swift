@@ -181,6 +181,10 @@ extension PostgresStore {
         if !change.documents.isEmpty || change.documents.quota != nil {
             try await applyDocuments(change.documents, connection, logger)
         }
+        let search = SearchIndex.changes(of: change)
+        if !search.isEmpty {
+            try await applySearch(search, connection, logger)
+        }
         if let record = change.idempotency {
             try await connection.execute("""
                 INSERT INTO idempotency_keys (actor_id, key, command, fingerprint, result)

@@ -398,4 +398,14 @@ open class ForwardingStore: CollabStorage, @unchecked Sendable {
     open func documentText(_ id: Document.ID) async throws(CollabError) -> DocumentText? {
         try await base.documentText(id)
     }
+    // SearchStore
+    open func search(_ query: SearchQuery, for reader: SearchReader, page: PageRequest) async throws(CollabError)
+        -> Page<SearchHit>
+    {
+        try await base.search(query, for: reader, page: page)
+    }
+    // SearchStore
+    open func rebuildSearchIndex() async throws(CollabError) -> Int {
+        try await base.rebuildSearchIndex()
+    }
 }

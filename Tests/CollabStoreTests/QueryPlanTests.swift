@@ -24,6 +24,7 @@ import Testing
         "SELECT delivery_state, count(*) AS n FROM notifications GROUP BY delivery_state":
             "operator statistics: counts the whole outbox by design",
         "UPDATE work_items SET state_changed_at = updated_at": "the v2 migration's one-time backfill",
+        "SELECT * FROM work_items": "the search index's rebuild (the v11 migration, rebuildSearchIndex) reads every item",
     ]
 
     @Test("every statement of a full workload uses an index on the growing tables")

@@ -19,4 +19,4 @@
 /// - ``DocumentRecordStore``: documents as records (the document desk, orphan collection, retention).
 public protocol CollabStorage: ChangeStore, DirectoryStore, WorkItemReads, AuditStore, InboxStore, OutboxStore,
     AnnouncementStore, MeetingStore, IncidentStore, PartnerStore, CustomerStore, ReportStore, RetentionStore,
-    SettingsStore, TimerStore, DocumentRecordStore {}
+    SettingsStore, TimerStore, DocumentRecordStore, SearchStore {}

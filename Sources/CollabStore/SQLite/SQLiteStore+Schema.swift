@@ -564,6 +564,12 @@ extension SQLiteStore {
                 );
                 """)
         }
+        migrator.registerMigration("v11 search across records") { db in
+            // One search over work items, documents, announcements, meetings, tickets and orders, with the
+            // access keys of who may find each; the records already stored are indexed here.
+            try db.execute(sql: SQLiteStore.searchSchema)
+            _ = try SQLiteStore.rebuildSearch(db)
+        }
         return migrator
     }()
 }

@@ -180,6 +180,10 @@ extension SQLiteStore {
         if !change.documents.isEmpty || change.documents.quota != nil {
             try applyDocuments(change.documents, db)
         }
+        let search = SearchIndex.changes(of: change)
+        if !search.isEmpty {
+            try applySearch(search, db)
+        }
         if let record = change.idempotency {
             try db.run("""
                 INSERT INTO idempotency_keys (actor_id, key, command, fingerprint, result) VALUES (?, ?, ?, ?, ?)
