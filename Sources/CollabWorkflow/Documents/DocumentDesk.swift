@@ -20,9 +20,9 @@ import Foundation
 /// else a document does not exist: the same `CollabError.Code.notFound` as an unknown id.
 ///
 /// ```swift
-/// let file = try FileHandle(forReadingFrom: url)
+/// // `body`: any AsyncSequence of [UInt8] chunks (a request body, a file read in pieces)
 /// let document = try await engine.documents.upload(
-///     file.bytes.chunked(), named: "Q4 budget.xlsx", to: .workItem(itemID), tags: ["budget"], by: "li.wei")
+///     body, named: "Q4 budget.xlsx", to: .workItem(itemID), tags: ["budget"], by: "li.wei")
 /// let download = try await engine.documents.download(document.id, as: "zhang.min")
 /// for try await chunk in download.bytes { try output.write(contentsOf: chunk) }
 /// ```
