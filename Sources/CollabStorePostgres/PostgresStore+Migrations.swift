@@ -50,6 +50,8 @@ extension PostgresStore {
                 applied_at TIMESTAMPTZ NOT NULL DEFAULT now())
             """, logger)
         for migration in Self.migrations {
+            // A store stopped while it migrates stops between steps (a step under way runs to its end).
+            try Task.checkCancellation()
             try await connection.execute("BEGIN", logger)
             do {
                 let newest = try await connection.rows("SELECT max(version) AS v FROM collab_migrations", logger)

@@ -50,9 +50,15 @@ extension PostgresStore {
         DECLARE
             extension_schema TEXT;
         BEGIN
-            PERFORM pg_advisory_xact_lock(hashtext('collab.pg_trgm'));
             SELECT n.nspname INTO extension_schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
                 WHERE e.extname = 'pg_trgm';
+            IF extension_schema IS NULL THEN
+                -- Only an install takes the database-wide lock (held to the end of the step): deployments
+                -- migrating at once in other schemas don't queue behind each other once it is installed.
+                PERFORM pg_advisory_xact_lock(hashtext('collab.pg_trgm'));
+                SELECT n.nspname INTO extension_schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+                    WHERE e.extname = 'pg_trgm';
+            END IF;
             IF extension_schema IS NULL THEN
                 BEGIN
                     CREATE EXTENSION pg_trgm SCHEMA public;

@@ -98,6 +98,8 @@ public final class PostgresStore: Service {
     private let stopSignal = StopSignal()
     /// The task ``start(_:)`` runs the store in.
     private let ownTask = Mutex<Task<Void, any Error>?>(nil)
+    /// The calls using the pool right now; the pool stops only when none is left.
+    private let calls = CallsInFlight()
 
     /// Creates a store; nothing connects until ``run()`` (or ``start(_:)``).
     ///
@@ -120,28 +122,38 @@ public final class PostgresStore: Service {
     }
 
     /// Runs the connection pool, migrates the schema, then serves until the task is cancelled or a graceful
-    /// shutdown begins. Calls made meanwhile wait until the schema is migrated.
+    /// shutdown begins. Calls made meanwhile wait until the schema is migrated. When it stops, calls already
+    /// running finish first; later calls fail with `CollabError.Code.storageUnavailable`.
     public func run() async throws {
-        try await withThrowingDiscardingTaskGroup { group in
-            group.addTask { await self.client.run() }
-            do {
-                try await self.migrate()
-                readiness.open()
-            } catch {
-                readiness.fail(error)
-                group.cancelAll()
-                throw error
-            }
-            // Not ServiceLifecycle's `gracefulShutdown()`: a cancellation arriving while it sets up its
-            // waiter can be lost there, and the store would never stop.
-            await withGracefulShutdownHandler {
-                await stopSignal.wait()
-            } onGracefulShutdown: {
-                self.stopSignal.fire()
-            }
-            readiness.fail(CollabError(.storageUnavailable, "the PostgreSQL store was shut down"))
-            group.cancelAll()
+        // The pool runs in a task of its own, stopped only once nothing uses it any more: a pool stopped while
+        // a call waits for a connection, or runs a query, can leave that call waiting forever (PostgresNIO
+        // 1.33). A cancellation of `run()` reaches the migration first; the pool follows when it ended.
+        let pool = Task { await self.client.run() }
+        do {
+            try await migrate()
+            readiness.open()
+        } catch {
+            readiness.fail(error)
+            await stopPool(pool)
+            throw error
         }
+        // Not ServiceLifecycle's `gracefulShutdown()`: a cancellation arriving while it sets up its
+        // waiter can be lost there, and the store would never stop.
+        await withGracefulShutdownHandler {
+            await stopSignal.wait()
+        } onGracefulShutdown: {
+            self.stopSignal.fire()
+        }
+        readiness.fail(CollabError(.storageUnavailable, "the PostgreSQL store was shut down"))
+        await stopPool(pool)
+    }
+
+    /// Lets the calls under way finish, refuses new ones, then stops the pool and waits for its connections
+    /// to close.
+    private func stopPool(_ pool: Task<Void, Never>) async {
+        await calls.closeAndWait()
+        pool.cancel()
+        await pool.value
     }
 
     /// Creates a store, runs it in a task of its own and returns once its schema is migrated.
@@ -235,6 +247,8 @@ public final class PostgresStore: Service {
         _ begin: String?, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws(CollabError) -> T {
         try await ready()
+        guard calls.enter() else { throw CollabError(.storageUnavailable, "the PostgreSQL store was shut down") }
+        defer { calls.leave() }
         var attempt = 0
         while true {
             do {
@@ -383,6 +397,51 @@ final class StopSignal: Sendable {
             }
         } onCancel: {
             fire()
+        }
+    }
+}
+
+// MARK: Calls in flight
+
+/// Counts the calls using the pool; once closed, admits none and wakes the closer when the last one left.
+final class CallsInFlight: Sendable {
+    private struct State {
+        var open = true
+        var count = 0
+        var closer: CheckedContinuation<Void, Never>?
+    }
+
+    private let state = Mutex(State())
+
+    /// Admits a call, unless the store is stopping.
+    func enter() -> Bool {
+        state.withLock { state in
+            guard state.open else { return false }
+            state.count += 1
+            return true
+        }
+    }
+
+    func leave() {
+        let closer = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.count -= 1
+            guard !state.open, state.count == 0 else { return nil }
+            defer { state.closer = nil }
+            return state.closer
+        }
+        closer?.resume()
+    }
+
+    /// Admits no more calls and returns when the last admitted one left. Called once, by the stopping store.
+    func closeAndWait() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let now = state.withLock { state -> Bool in
+                state.open = false
+                if state.count == 0 { return true }
+                state.closer = continuation
+                return false
+            }
+            if now { continuation.resume() }
         }
     }
 }

@@ -81,6 +81,13 @@ func runCluster(_ arguments: [String]) async -> Never {
     let clock = FastClock(
         epoch: Date(timeIntervalSince1970: Double(epochMS) / 1000),
         start: Date(timeIntervalSince1970: Double(startMS) / 1000), speed: speed)
+    // SIGTERM is caught before anything starts: the test may stop a worker it just launched, while it still
+    // connects, and that worker must stop as cleanly as one in its loops.
+    let stopping = StopFlag()
+    signal(SIGTERM, SIG_IGN)
+    let termination = DispatchSource.makeSignalSource(signal: SIGTERM)
+    termination.setEventHandler { stopping.set() }
+    termination.resume()
     do {
         var configuration = try PostgresStore.Configuration(url: arguments[2])
         configuration.schema = arguments[3]
@@ -117,7 +124,6 @@ func runCluster(_ arguments: [String]) async -> Never {
         // SIGTERM stops the loops between rounds: what a round claimed is delivered and recorded first, as a
         // host's graceful shutdown would let it finish (cancelling it would cut hook calls short, and a
         // call cut short may have been delivered: at least once).
-        let stopping = StopFlag()
         let work = Task {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
@@ -167,10 +173,6 @@ func runCluster(_ arguments: [String]) async -> Never {
                 }
             }
         }
-        signal(SIGTERM, SIG_IGN)
-        let termination = DispatchSource.makeSignalSource(signal: SIGTERM)
-        termination.setEventHandler { stopping.set() }
-        termination.resume()
         await work.value
         await store.shutdown()
         acknowledge("stopped")

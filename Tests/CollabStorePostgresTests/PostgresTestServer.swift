@@ -26,6 +26,9 @@ enum PostgresTestServer {
         var configuration = try PostgresStore.Configuration(url: url)
         configuration.schema = String(schema)
         configuration.client.options.maximumConnections = 4
+        // The whole suite starts dozens of stores at once on two cores; a start may wait its turn longer
+        // than a server's would.
+        configuration.startupTimeout = .seconds(120)
         configuration.logger.logLevel = .warning
         adjust(&configuration)
         return try await PostgresStore.start(configuration)
@@ -96,6 +99,43 @@ enum PostgresTestServer {
             for store in stores.dropFirst() { await store.shutdown() }
             await PostgresTestServer.release(stores[0])
         }
+    }
+
+    @Test("stores whose start times out while others migrate stop cleanly; the others start and serve",
+          .enabled(if: PostgresTestServer.isAvailable, "COLLAB_POSTGRES_URL is not set"))
+    func startsTimingOutUnderLoadStop() async throws {
+        // 24 stores start at once, 4 of them on one new schema; every third waits the default 30 s, the others
+        // give up after 50 ms to 1.2 s, mostly while a migration or a connection is under way. Before the pool
+        // outlived the calls using it, a stopped start could wait forever.
+        let shared = "t_storm_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12)
+        let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for n in 0..<24 {
+                group.addTask {
+                    let adjust: (inout PostgresStore.Configuration) -> Void = { configuration in
+                        if n % 3 != 0 { configuration.startupTimeout = .milliseconds(50 * n) }
+                    }
+                    let store: PostgresStore
+                    do {
+                        store = n < 4 ? try await PostgresTestServer.makeStore(schema: String(shared), adjust: adjust)
+                                      : try await PostgresTestServer.makeStore(adjust: adjust)
+                    } catch {
+                        #expect((error as? CollabError)?.code == .storageUnavailable)
+                        return false
+                    }
+                    let answer = try await store.client.query("SELECT 1")
+                    for try await one in answer.decode(Int.self) { #expect(one == 1) }
+                    if n < 4 { await store.shutdown() } else { await PostgresTestServer.release(store) }
+                    return true
+                }
+            }
+            var outcomes: [Bool] = []
+            for try await started in group { outcomes.append(started) }
+            return outcomes
+        }
+        #expect(outcomes.count == 24)
+        #expect(outcomes.filter { $0 }.count >= 8, "every store with the default timeout starts")
+        let cleanup = try await PostgresTestServer.makeStore(schema: String(shared))
+        await PostgresTestServer.release(cleanup)
     }
 
     @Test("a server that cannot be reached fails the start with a typed error, in the startup timeout")

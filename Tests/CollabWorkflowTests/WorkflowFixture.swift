@@ -66,6 +66,8 @@ enum EngineTestStore {
                 var configuration = try PostgresStore.Configuration(url: url)
                 configuration.schema = "e_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20)
                 configuration.client.options.maximumConnections = 2
+                // Forty engines start at once on two cores; a start may wait its turn longer than a server's.
+                configuration.startupTimeout = .seconds(120)
                 configuration.logger.logLevel = .warning
                 let opened = configuration
                 let store = try await PostgresStore.start(opened)
