@@ -92,17 +92,35 @@ struct RawWorkload {
         try db.exec("BEGIN IMMEDIATE")
         try db.run(Self.insertItem, item(id, assignee: assignee, department: department, due: due, now: now,
             state: "assigned", version: 1))
-        let rowID = db.lastInsertedRowID
         for (kind, key) in [("initiator", "m1"), ("reviewer", "m1"), ("assignee", assignee), ("department", department)] {
             try db.run("INSERT OR IGNORE INTO work_item_access (kind, key, due_at, item_id) VALUES (?, ?, ?, ?)",
                 [.text(kind), .text(key), .int(due), .text(id)])
         }
-        try db.run("INSERT INTO work_items_search (rowid, title, description, tags) VALUES (?, ?, ?, ?)",
-            [.int(rowID), .text("Raw item \(id)"), .text("Benchmark item"), .text("")])
+        try searchRows(id, assignee: assignee, department: department, now: now)
         try audit(id, "create", now: now)
         try notify(id, "assigned", to: assignee, now: now)
         try timers(id, due: due, count: 4)
         try db.exec("COMMIT")
+    }
+
+    /// The search index's rows of a new item: its entry, its text (trigrams) and who may find it.
+    func searchRows(_ id: String, assignee: String, department: String, now: Int64) throws {
+        let entry = SearchIndex.entry("work_item", id)
+        try db.run("""
+            INSERT INTO search_entries (entry, kind, record_id, organization_id, access_record, outside_visible,
+                title, status, people, departments, tags, occurred_at) VALUES (?, 'work_item', ?, 'acme', ?, 1, ?, ?, ?, ?, '', ?)
+            """, [.text(entry), .text(id), .text(entry), .text("Raw item \(id)"), .text("assigned"),
+                  .text(SearchIndex.joined(["m1", assignee])), .text(SearchIndex.joined([department])), .int(now)])
+        try db.run("INSERT INTO search_text (rowid, title, labels, body, internal) VALUES (?, ?, '', ?, '')",
+            [.int(db.lastInsertedRowID), .text("Raw item \(id)"), .text("Benchmark item")])
+        let organization: Organization.ID = "acme"
+        let keys = [SearchKey.allWorkItems(of: organization)] + [
+            VisibilityScope.Grant(.initiator, "m1"), VisibilityScope.Grant(.reviewer, "m1"),
+            VisibilityScope.Grant(.assignee, assignee), VisibilityScope.Grant(.department, department),
+        ].map { SearchKey.workItem($0, in: organization) }
+        for key in Set(keys) {
+            try db.run("INSERT OR IGNORE INTO search_access (record, key) VALUES (?, ?)", [.text(entry), .text(key)])
+        }
     }
 
     /// start, report progress, submit for review, approve.
@@ -119,6 +137,8 @@ struct RawWorkload {
             let changed = try db.run(Self.updateItem, [.text("Raw item \(id)"), .text(state), .int(50), .int(version),
                 .int(now), action == "approve" ? .int(now) : .null, .int(now), .text(id), .int(version - 1)])
             guard changed == 1 else { throw BenchError("raw update of \(id) changed \(changed) rows") }
+            try db.run("UPDATE search_entries SET status = ? WHERE entry = ?",
+                [.text(state), .text(SearchIndex.entry("work_item", id))])
             if action == "report_progress" {
                 try db.run("""
                     INSERT INTO progress_updates (id, item_id, author_id, text, percent, attachments, created_at)
@@ -146,6 +166,7 @@ struct RawWorkload {
         try db.exec("BEGIN IMMEDIATE")
         try db.run(Self.updateItem, [.text("Raw item \(id)"), .text("accepted"), .null, .int(2), .int(now), .null,
             .int(now), .text(id), .int(1)])
+        try db.run("UPDATE search_entries SET status = 'accepted' WHERE entry = ?", [.text(SearchIndex.entry("work_item", id))])
         try db.exec("COMMIT")
     }
 }

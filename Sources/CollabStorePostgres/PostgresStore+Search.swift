@@ -78,6 +78,14 @@ extension PostgresStore {
         """,
     ], after: { connection, logger in _ = try await rebuildSearch(connection, logger) })
 
+    /// Work items' text is found through the search index (`SearchPattern`); their own trigram indexes
+    /// indexed it a second time on every write.
+    static let schemaVersion6 = Migration(version: 6, name: "one text index", statements: [
+        "DROP INDEX IF EXISTS work_items_search_title",
+        "DROP INDEX IF EXISTS work_items_search_description",
+        "DROP INDEX IF EXISTS work_items_search_tags",
+    ])
+
     // MARK: Writing
 
     /// Writes the index rows of one commit.

@@ -213,11 +213,11 @@ extension PostgresStore {
 }
 
 /// Text to find in titles, descriptions and (for internal readers) tags: a case-insensitive substring, as
-/// SQLiteStore finds it (its FTS5 trigram index for three characters or more, `instr(lower(…))` below).
+/// SQLiteStore finds it. Three characters or more are looked up in the search index (`search_entries`, its
+/// pg_trgm indexes: the title and description in `public_text`, the tags joined by spaces in
+/// `internal_text`); shorter text is compared within the reader's rows, tags as stored.
 ///
 /// The pattern is a LIKE pattern with `\`, `%` and `_` escaped, so nothing in the text is interpreted.
-/// Tags are searched as SQLite indexes them: joined by spaces (three characters or more) or as stored
-/// (shorter text).
 struct SearchPattern {
     /// The trimmed text; empty matches nothing.
     let text: String
@@ -239,14 +239,25 @@ struct SearchPattern {
             escaped.append(character)
         }
         let pattern = "%" + escaped + "%"
-        let trigram = text.count >= 3
+        if text.count >= 3 {
+            query.add("w.id IN (SELECT e.record_id FROM search_entries e WHERE e.kind = 'work_item' AND (lower(e.public_text) LIKE lower(")
+            query.bind(pattern)
+            query.add(")")
+            if includeTags {
+                query.add(" OR lower(e.internal_text) LIKE lower(")
+                query.bind(pattern)
+                query.add(")")
+            }
+            query.add("))")
+            return
+        }
         query.add("(lower(w.title) LIKE lower(")
         query.bind(pattern)
         query.add(") OR lower(w.description) LIKE lower(")
         query.bind(pattern)
         query.add(")")
         if includeTags {
-            query.add(trigram ? " OR lower(replace(w.tags, E'\\x1F', ' ')) LIKE lower(" : " OR lower(w.tags) LIKE lower(")
+            query.add(" OR lower(w.tags) LIKE lower(")
             query.bind(pattern)
             query.add(")")
         }

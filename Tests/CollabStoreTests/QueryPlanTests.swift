@@ -138,7 +138,10 @@ import Testing
         // The checker itself must see a scan when there is one.
         #expect(try await Self.fullScans(of: "SELECT * FROM comments WHERE body = ?", in: queue).count == 1)
         var problems: [String] = []
-        for sql in recorded.sorted() where Self.allowedScans[sql] == nil {
+        // Statements on a table a later migration dropped ran only while migrating (FTS5's own statements on
+        // work_items_search, which v12 replaced by the search index): there is no plan left to read.
+        let dropped = ["work_items_search"]
+        for sql in recorded.sorted() where Self.allowedScans[sql] == nil && !dropped.contains(where: sql.contains) {
             problems += try await Self.fullScans(of: sql, in: queue).map { "\($0)  ←  \(sql)" }
         }
         #expect(problems.isEmpty, "full scans:\n\(problems.joined(separator: "\n"))")

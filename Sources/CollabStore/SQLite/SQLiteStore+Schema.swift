@@ -570,6 +570,11 @@ extension SQLiteStore {
             try db.execute(sql: SQLiteStore.searchSchema)
             _ = try SQLiteStore.rebuildSearch(db)
         }
+        migrator.registerMigration("v12 one text index") { db in
+            // Work items' text is in the search index since v11; their own trigram table indexed it a second
+            // time on every commit.
+            try db.execute(sql: "DROP TABLE work_items_search")
+        }
         return migrator
     }()
 }

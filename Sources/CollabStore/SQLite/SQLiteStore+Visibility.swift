@@ -254,12 +254,16 @@ struct SearchText {
     init(_ text: String, includeTags: Bool) {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.count >= 3 {
-            // The trigram index finds substrings of three characters or more; the text is one quoted
-            // phrase, so no FTS5 syntax in it is ever interpreted.
+            // The search index's trigrams find substrings of three characters or more (a work item's title,
+            // its description as the body, its tags as internal text); the text is one quoted phrase, so no
+            // FTS5 syntax in it is ever interpreted.
             let phrase = "\"" + trimmed.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-            let columns = includeTags ? "{title description tags}" : "{title description}"
+            let columns = includeTags ? "{title body internal}" : "{title body}"
             condition = SQLCondition(
-                sql: "w.rowid IN (SELECT rowid FROM work_items_search WHERE work_items_search MATCH ?)",
+                sql: """
+                    w.id IN (SELECT e.record_id FROM search_text t JOIN search_entries e ON e.rowid = t.rowid
+                        WHERE search_text MATCH ? AND e.kind = 'work_item')
+                    """,
                 arguments: ["\(columns) : \(phrase)"])
         } else if trimmed.isEmpty {
             condition = .never

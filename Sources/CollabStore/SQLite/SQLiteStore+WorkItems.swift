@@ -39,7 +39,6 @@ extension SQLiteStore {
         case .insert(let item):
             try db.run(insertItemSQL, itemArguments(item))
             try writeAccess(item, db)
-            try writeSearchText(item, rowID: db.lastInsertedRowID, db)
         case .update(let item, let previous):
             if try updateItem(item, previous: previous, db) == 0 {
                 let actual = try Int.fetchOne(db.cachedStatement(sql: "SELECT version FROM work_items WHERE id = ?"),
@@ -57,21 +56,12 @@ extension SQLiteStore {
                 try db.run("DELETE FROM work_item_access WHERE item_id = ?", [item.id.rawValue])
                 try writeAccess(item, db)
             }
-            if item.title != previous.title || item.description != previous.description || item.tags != previous.tags {
-                let rowID = try Int64.fetchOne(db.cachedStatement(sql: "SELECT rowid FROM work_items WHERE id = ?"),
-                    arguments: [item.id.rawValue])
-                if let rowID {
-                    try db.run("DELETE FROM work_items_search WHERE rowid = ?", [rowID])
-                    try writeSearchText(item, rowID: rowID, db)
-                }
-            }
         case nil:
             break
         }
         for item in change.additionalItems {
             try db.run(insertItemSQL, itemArguments(item))
             try writeAccess(item, db)
-            try writeSearchText(item, rowID: db.lastInsertedRowID, db)
         }
         if let firing = change.firedTimer {
             try acknowledge(firing, now: storeNow, db)
@@ -214,11 +204,6 @@ extension SQLiteStore {
             try db.run("INSERT OR IGNORE INTO work_item_access (kind, key, due_at, item_id) VALUES (?, ?, ?, ?)",
                 [grant.kind.rawValue, grant.key, due, item.id.rawValue])
         }
-    }
-
-    private static func writeSearchText(_ item: WorkItem, rowID: Int64, _ db: Database) throws {
-        try db.run("INSERT INTO work_items_search (rowid, title, description, tags) VALUES (?, ?, ?, ?)",
-            [rowID, item.title, item.description, item.tags.joined(separator: " ")])
     }
 
     private static let insertItemSQL = """
