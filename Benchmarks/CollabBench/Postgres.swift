@@ -220,17 +220,19 @@ extension Bench {
     /// assigned) and the completed ones. The engine's accept (the set-up of a lifecycle) writes an audit event,
     /// a notification and a timer plan the raw set-up does not.
     func comparePostgresRows(_ raw: RawPostgresWorkload, engineSchema: String, rawSchema: String) async throws {
-        let tables = ["work_item_access", "timers", "audit_events", "notifications", "progress_updates",
-            "review_decisions"]
+        let tables = ["work_item_access", "search_entries", "search_access", "timers", "audit_events",
+            "notifications", "progress_updates", "review_decisions"]
         for state in ["assigned", "completed"] {
             var lines: [String] = []
             for table in tables {
                 var perItem: [Double] = []
                 for schema in [engineSchema, rawSchema] {
                     let items = "SELECT id FROM \(schema).work_items WHERE state = '\(state)'"
-                    // Timers belong to a record ("work_item:<id>"); the other tables name the item.
-                    let owner = table == "timers" ? "record" : "item_id"
-                    let owners = table == "timers"
+                    // Timers and search keys belong to a record ("work_item:<id>"); a search entry names its
+                    // record's id; the other tables name the item.
+                    let byRecord = table == "timers" || table == "search_access"
+                    let owner = byRecord ? "record" : table == "search_entries" ? "record_id" : "item_id"
+                    let owners = byRecord
                         ? "SELECT 'work_item:' || id FROM \(schema).work_items WHERE state = '\(state)'" : items
                     let rows = try await raw.connection.query(PostgresQuery(unsafeSQL: """
                         SELECT (SELECT count(*) FROM \(schema).\(table) WHERE \(owner) IN (\(owners)))::float8

@@ -1,3 +1,5 @@
+import CollabModel
+import CollabPermissions
 import Foundation
 import Logging
 import PostgresNIO
@@ -7,8 +9,9 @@ import PostgresNIO
 /// Replays the write transactions `PostgresStore.commit` runs for a create and for each lifecycle command,
 /// statement for statement (see `PostgresStore+WorkItems.swift` and `+Timers.swift`): the same isolation
 /// (SERIALIZABLE), the directory and settings revision checks, the item's row with every column, its access
-/// rows in one `unnest` insert, the timer plan (delete the pending timers not planned, upsert the planned),
-/// the audit event, the notification. Every value is bound as a parameter, as the store binds them.
+/// rows in one `unnest` insert, the search index's rows (the entry with its text, the keys of who may find
+/// it; a transition updates the entry's status), the timer plan (delete the pending timers not planned,
+/// upsert the planned), the audit event, the notification. Every value is bound as a parameter, as the store binds them.
 struct RawPostgresWorkload: Sendable {
     let connection: PostgresConnection
     let logger: Logger
@@ -166,10 +169,34 @@ struct RawPostgresWorkload: Sendable {
                 FROM unnest(\(kinds)::text[], \(keys)::text[]) AS g(kind, key)
                 ON CONFLICT DO NOTHING
                 """)
+            try await searchRows(id, assignee: assignee, department: department, now: now)
             try await timers(id, due: due, count: 4)
             try await audit(id, "create", now: now)
             try await notify(id, "assigned", to: assignee, now: now)
         }
+    }
+
+    /// The search index's rows of a new item: its entry (text in `public_text`, trigram-indexed) and who may
+    /// find it.
+    func searchRows(_ id: String, assignee: String, department: String, now: Int64) async throws {
+        let entry = "work_item:" + id
+        let title = "Raw item \(id)", description = "Benchmark item"
+        try await run("""
+            INSERT INTO search_entries (entry, kind, record_id, organization_id, access_record, outside_visible, title,
+                body, public_text, internal_text, status, people, departments, tags, grams, internal_grams, occurred_at)
+            VALUES (\(entry), 'work_item', \(id), 'acme', \(entry), TRUE, \(title), \(description),
+                \(title + "\n\n" + description), '', 'assigned', \(["m1", assignee])::text[], \([department])::text[],
+                '{}'::text[], '{}'::text[], '{}'::text[], \(now))
+            """)
+        let organization: Organization.ID = "acme"
+        let keys = Array(Set([SearchKey.allWorkItems(of: organization)] + [
+            VisibilityScope.Grant(.initiator, "m1"), VisibilityScope.Grant(.reviewer, "m1"),
+            VisibilityScope.Grant(.assignee, assignee), VisibilityScope.Grant(.department, department),
+        ].map { SearchKey.workItem($0, in: organization) })).sorted()
+        try await run("""
+            INSERT INTO search_access (record, key) SELECT \(entry), k FROM unnest(\(keys)::text[]) AS k
+            ON CONFLICT DO NOTHING
+            """)
     }
 
     /// Moves an item from assigned to accepted (the set-up of a lifecycle run).
@@ -179,6 +206,7 @@ struct RawPostgresWorkload: Sendable {
                 state: "accepted", progress: nil, version: 2, closedAt: nil)
             binds.append(1)
             try await run(PostgresQuery(unsafeSQL: Self.updateItem, binds: binds))
+            try await run("UPDATE search_entries SET status = 'accepted' WHERE entry = \("work_item:" + id)")
             // The store audits the accept and tells the initiator, as it does every transition.
             try await audit(id, "accept", now: now)
             try await notify(id, "accepted", to: "m1", now: now)
@@ -200,6 +228,7 @@ struct RawPostgresWorkload: Sendable {
                 binds.append(version - 1)
                 let changed = try await run(PostgresQuery(unsafeSQL: Self.updateItem, binds: binds))
                 guard changed == 1 else { throw BenchError("raw update of \(id) changed \(changed) rows") }
+                try await run("UPDATE search_entries SET status = \(state) WHERE entry = \("work_item:" + id)")
                 try await timers(id, due: due, count: timerCount)
                 if action == "report_progress" {
                     try await run("""

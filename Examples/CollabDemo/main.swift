@@ -289,8 +289,8 @@ func play(_ engine: WorkflowEngine, round: String) async throws -> [WorkItem.ID]
         print("   \(name) searches \"\(query)\": \(hits.items.count) file(s)"
             + (names.isEmpty ? "" : " — " + names.joined(separator: ", ")))
     }
-    let everything = try await engine.search.find(SearchQuery("smart kettle"), as: zhaoLei)
-    print("   Zhao Lei searches \"smart kettle\" across records: "
+    let everything = try await engine.search.find(SearchQuery("X1 kettle"), as: zhaoLei)
+    print("   Zhao Lei searches \"X1 kettle\" across records: "
         + Dictionary(grouping: everything.items, by: \.kind).map { "\($0.value.count) \($0.key.rawValue)" }
             .sorted().joined(separator: ", "))
 

@@ -214,7 +214,13 @@ extension PostgresStore: SearchStore {
         // The score: terms found in the title count twice, terms found elsewhere once.
         var patterns: [String] = []
         for term in plan.terms {
-            guard case .trigram(let text) = term else { continue }
+            // Trigram terms through the pg_trgm indexes; a term of one or two characters (`.short`) by the same
+            // predicate, within the rows the other terms found.
+            let text: String
+            switch term {
+            case .trigram(let value), .short(let value): text = value
+            case .gram: continue
+            }
             var escaped = ""
             for character in text {
                 if character == "\\" || character == "%" || character == "_" { escaped.append("\\") }

@@ -196,6 +196,14 @@ extension SQLiteStore {
             score = "0.0"
             body = "(SELECT body FROM search_text WHERE rowid = e.rowid)"
         }
+        // Terms of one or two characters no index holds: compared within the rows the other terms found.
+        for term in plan.terms {
+            guard case .short(let text) = term else { continue }
+            let columns = reader.isExternal ? ["title", "labels", "body"] : ["title", "labels", "body", "internal"]
+            conditions.append("EXISTS (SELECT 1 FROM search_text s WHERE s.rowid = e.rowid AND ("
+                + columns.map { "instr(lower(s.\($0)), ?) > 0" }.joined(separator: " OR ") + "))")
+            for _ in columns { arguments += [text.lowercased()] }
+        }
         conditions.append("""
             EXISTS (SELECT 1 FROM search_access a WHERE a.record = e.access_record
                 AND a.key IN (SELECT value FROM json_each(?)))

@@ -217,15 +217,23 @@ package enum SearchTerms {
         }
     }
 
-    /// A term: matched by trigrams (three characters or more), or by grams (one or two CJK characters).
+    /// A term: matched by trigrams (three characters or more), by grams (one or two CJK characters), or, one
+    /// or two other characters (`X1`, `QA`), compared within the records the other terms found.
     package enum Term: Hashable, Sendable {
         case trigram(String)
         case gram(String)
+        case short(String)
 
         package var text: String {
             switch self {
-            case .trigram(let text), .gram(let text): text
+            case .trigram(let text), .gram(let text), .short(let text): text
             }
+        }
+
+        /// Whether an index finds the records holding the term.
+        package var isIndexed: Bool {
+            if case .short = self { return false }
+            return true
         }
     }
 
@@ -236,8 +244,8 @@ package enum SearchTerms {
 
     /// The terms of `text`.
     ///
-    /// - Throws: `invalid_input` (field `text`) for a term shorter than three characters that is not all CJK,
-    ///   and for too long a text or too many terms.
+    /// - Throws: `invalid_input` (field `text`) when every term is one or two characters that are not all CJK
+    ///   (no index can find them), and for too long a text or too many terms.
     package static func terms(of text: String) throws(CollabError) -> [Term] {
         if text.count > maximumLength {
             throw CollabError.invalid([ValidationProblem(field: "text", kind: .tooLong,
@@ -256,10 +264,13 @@ package enum SearchTerms {
             } else if word.unicodeScalars.allSatisfy(isCJK) {
                 term = .gram(word)
             } else {
-                throw CollabError.invalid([ValidationProblem(field: "text", kind: .malformed,
-                    message: "'\(word)' is too short: search terms need at least 3 letters (or 1 to 2 CJK characters)")])
+                term = .short(word)
             }
             if !terms.contains(term) { terms.append(term) }
+        }
+        if let short = terms.first, !terms.contains(where: \.isIndexed) {
+            throw CollabError.invalid([ValidationProblem(field: "text", kind: .malformed,
+                message: "'\(short.text)' is too short: a search needs one term of at least 3 letters (or 1 to 2 CJK characters); shorter ones then narrow it")])
         }
         return terms
     }

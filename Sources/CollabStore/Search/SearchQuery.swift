@@ -21,9 +21,10 @@ public enum SearchKind: String, Hashable, Sendable, Codable, CaseIterable {
 ///
 /// The text is split at white space into terms that must all occur (case-insensitively, as substrings).
 /// A term of three characters or more is matched through the trigram index; a term of one or two CJK
-/// characters (会议, 预算, 会) through the CJK bigram index; a shorter term with other characters is refused
-/// (`invalid_input`, "at least 3 characters"). Without text, at least one filter must be given and the hits
-/// come newest first.
+/// characters (会议, 预算, 会) through the CJK bigram index; a term of one or two other characters (`X1`,
+/// `QA`) is compared within the records the other terms found (`X1 kettle`), and a text of such terms only
+/// is refused (`invalid_input`: no index can find them). Without text, at least one filter must be given
+/// and the hits come newest first.
 public struct SearchQuery: Hashable, Sendable, Codable {
     /// The text to find; empty to list by filters only.
     public var text: String

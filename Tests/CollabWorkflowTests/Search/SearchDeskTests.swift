@@ -28,7 +28,7 @@ import Testing
         return try await w.engine.search.find(query, as: member)
     }
 
-    @Test("English and Chinese: 3+ characters by trigrams, 1–2 CJK characters by grams, short Latin refused")
+    @Test("English and Chinese: 3+ characters by trigrams, 1–2 CJK characters by grams, short Latin narrows only")
     func languages() async throws {
         let w = try await Workplace(storage: .underTest)
         _ = try await item(w, "季度预算评审", description: "Review the quarterly Budget before the 会议")
@@ -46,6 +46,17 @@ import Testing
         let error = await #expect(throws: CollabError.self) { try await find(w, "ab", as: Workplace.assignee) }
         #expect(error?.code == .invalidInput)
         #expect(error.map { "\($0)" }?.contains("'ab'") == true)
+        let onlyShort = await #expect(throws: CollabError.self) { try await find(w, "X1 qa", as: Workplace.assignee) }
+        #expect(onlyShort?.code == .invalidInput)
+        // One or two Latin characters narrow what another term found, case-insensitively, in any field.
+        _ = try await item(w, "X1 kettle: design", description: "QA sign-off pending")
+        _ = try await item(w, "X2 kettle: design", description: "qa sign-off done")
+        #expect(titles(try await find(w, "x1 kettle", as: Workplace.assignee)) == ["X1 kettle: design"])
+        #expect(titles(try await find(w, "kettle QA", as: Workplace.assignee)) == ["X1 kettle: design", "X2 kettle: design"])
+        #expect(titles(try await find(w, "X2 qa design", as: Workplace.assignee)) == ["X2 kettle: design"])
+        #expect(titles(try await find(w, "预算 Q", as: Workplace.assignee)) == ["季度预算评审"])  // with a CJK gram
+        #expect(titles(try await find(w, "kettle X3", as: Workplace.assignee)).isEmpty)
+        #expect(titles(try await find(w, "kettle %", as: Workplace.assignee)).isEmpty)  // no LIKE syntax
         let empty = await #expect(throws: CollabError.self) { try await find(w, "  ", as: Workplace.assignee) }
         #expect(empty?.code == .invalidInput)
         // The snippet comes from the text around the match, bounded.

@@ -10,7 +10,7 @@ import Testing
 /// `AccessControl` lets the reader see whose text matches. `COLLAB_SEED` adds a seed to the fixed one.
 @Suite struct SearchDifferentialTests {
     static let words = ["budget", "Budget", "rollout", "invoice", "会议", "预算", "合同", "季度预算", "会议纪要", "供应商", "交付",
-        "launch", "review", "安全"]
+        "launch", "review", "安全", "X1", "qa"]
 
     /// The world: records, their documents' texts, and the answer `AccessControl` gives.
     struct World {
@@ -224,7 +224,8 @@ import Testing
         let access = AccessControl()
         var problems: [String] = []
         var counts: [Member.ID: Int] = [:]
-        let queries = ["budget", "会议", "预算", "季度预算", "会", "note", "安全 review", "供应商"]
+        let queries = ["budget", "会议", "预算", "季度预算", "会", "note", "安全 review", "供应商", "x1 note", "QA budget",
+            "会议 X1"]
         for reader in readers {
             let subject = try #require(try await w.harness.store.subject(for: reader))
             let searchReader = SearchReader(keys: keys(access, subject), organizationID: subject.organizationID,
