@@ -526,38 +526,47 @@ extension PostgresStore {
         // Search indexes (see above): pg_trgm, installed once per database in `public` under a lock of its
         // own (several deployments' schemas may migrate at once). Without the right to install it, search
         // runs unindexed.
-        """
-        DO $$
-        DECLARE
-            extension_schema TEXT;
-        BEGIN
-            SELECT n.nspname INTO extension_schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
-                WHERE e.extname = 'pg_trgm';
-            IF extension_schema IS NULL THEN
-                -- Only an install takes the database-wide lock (held to the end of the step): deployments
-                -- migrating at once in other schemas don't queue behind each other once it is installed.
-                PERFORM pg_advisory_xact_lock(hashtext('collab.pg_trgm'));
+        withTrigramIndexes(notice: "work item search runs without an index", indexes: [
+            "CREATE INDEX work_items_search_title ON work_items USING gin (lower(title) %I.gin_trgm_ops)",
+            "CREATE INDEX work_items_search_description ON work_items USING gin (lower(description) %I.gin_trgm_ops)",
+            "CREATE INDEX work_items_search_tags ON work_items USING gin (lower(replace(tags, E''\\x1F'', '' '')) %I.gin_trgm_ops)",
+        ]),
+    ])
+
+    /// A statement that installs pg_trgm in `public` if it is missing and may be installed, then creates
+    /// `indexes` (`format` templates, `%I` naming the extension's schema, quoted for a SQL string), or
+    /// raises `notice` when the extension is not available: search then runs without those indexes.
+    ///
+    /// The extension is installed once per database, under a lock of its own held to the end of the step
+    /// (several deployments' schemas may migrate at once); only an install takes the lock, so deployments
+    /// migrating once it is installed don't queue behind each other.
+    static func withTrigramIndexes(notice: String, indexes: [String]) -> String {
+        let creates = indexes.map { "        EXECUTE format('\($0)', extension_schema);" }.joined(separator: "\n")
+        return """
+            DO $$
+            DECLARE
+                extension_schema TEXT;
+            BEGIN
                 SELECT n.nspname INTO extension_schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
                     WHERE e.extname = 'pg_trgm';
-            END IF;
-            IF extension_schema IS NULL THEN
-                BEGIN
-                    CREATE EXTENSION pg_trgm SCHEMA public;
-                    extension_schema := 'public';
-                EXCEPTION WHEN OTHERS THEN
-                    RAISE NOTICE 'pg_trgm is not available (%): work item search runs without an index', SQLERRM;
-                END;
-            END IF;
-            IF extension_schema IS NOT NULL THEN
-                EXECUTE format('CREATE INDEX work_items_search_title ON work_items USING gin (lower(title) %I.gin_trgm_ops)',
-                    extension_schema);
-                EXECUTE format('CREATE INDEX work_items_search_description ON work_items USING gin (lower(description) %I.gin_trgm_ops)',
-                    extension_schema);
-                EXECUTE format('CREATE INDEX work_items_search_tags ON work_items USING gin (lower(replace(tags, E''\\x1F'', '' '')) %I.gin_trgm_ops)',
-                    extension_schema);
-            END IF;
-        END
-        $$
-        """,
-    ])
+                IF extension_schema IS NULL THEN
+                    PERFORM pg_advisory_xact_lock(hashtext('collab.pg_trgm'));
+                    SELECT n.nspname INTO extension_schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+                        WHERE e.extname = 'pg_trgm';
+                END IF;
+                IF extension_schema IS NULL THEN
+                    BEGIN
+                        CREATE EXTENSION pg_trgm SCHEMA public;
+                        extension_schema := 'public';
+                    EXCEPTION WHEN OTHERS THEN
+                        RAISE NOTICE 'pg_trgm is not available (%): \(notice)', SQLERRM;
+                    END;
+                END IF;
+                IF extension_schema IS NOT NULL THEN
+            \(creates)
+                END IF;
+            END
+            $$
+            """
+    }
 }

@@ -45,37 +45,10 @@ extension PostgresStore {
             PRIMARY KEY (record, key)
         )
         """,
-        """
-        DO $$
-        DECLARE
-            extension_schema TEXT;
-        BEGIN
-            SELECT n.nspname INTO extension_schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
-                WHERE e.extname = 'pg_trgm';
-            IF extension_schema IS NULL THEN
-                -- Only an install takes the database-wide lock (held to the end of the step): deployments
-                -- migrating at once in other schemas don't queue behind each other once it is installed.
-                PERFORM pg_advisory_xact_lock(hashtext('collab.pg_trgm'));
-                SELECT n.nspname INTO extension_schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
-                    WHERE e.extname = 'pg_trgm';
-            END IF;
-            IF extension_schema IS NULL THEN
-                BEGIN
-                    CREATE EXTENSION pg_trgm SCHEMA public;
-                    extension_schema := 'public';
-                EXCEPTION WHEN OTHERS THEN
-                    RAISE NOTICE 'pg_trgm is not available (%): search runs without a trigram index', SQLERRM;
-                END;
-            END IF;
-            IF extension_schema IS NOT NULL THEN
-                EXECUTE format('CREATE INDEX search_entries_public_text ON search_entries USING gin (lower(public_text) %I.gin_trgm_ops)',
-                    extension_schema);
-                EXECUTE format('CREATE INDEX search_entries_internal_text ON search_entries USING gin (lower(internal_text) %I.gin_trgm_ops)',
-                    extension_schema);
-            END IF;
-        END
-        $$
-        """,
+        withTrigramIndexes(notice: "search runs without a trigram index", indexes: [
+            "CREATE INDEX search_entries_public_text ON search_entries USING gin (lower(public_text) %I.gin_trgm_ops)",
+            "CREATE INDEX search_entries_internal_text ON search_entries USING gin (lower(internal_text) %I.gin_trgm_ops)",
+        ]),
     ], after: { connection, logger in _ = try await rebuildSearch(connection, logger) })
 
     /// Work items' text is found through the search index (`SearchPattern`); their own trigram indexes
@@ -221,12 +194,7 @@ extension PostgresStore: SearchStore {
             case .trigram(let value), .short(let value): text = value
             case .gram: continue
             }
-            var escaped = ""
-            for character in text {
-                if character == "\\" || character == "%" || character == "_" { escaped.append("\\") }
-                escaped.append(character)
-            }
-            patterns.append("%" + escaped + "%")
+            patterns.append(SearchPattern.containing(text))
         }
         for pattern in patterns {
             sql.add(" + CASE WHEN lower(e.title) LIKE lower(")

@@ -228,17 +228,22 @@ struct SearchPattern {
         self.includeTags = includeTags
     }
 
-    func add(to query: inout QueryText) {
-        if text.isEmpty {
-            query.add("FALSE")
-            return
-        }
+    /// The `LIKE` pattern of the rows containing `text`: `%text%`, with `\`, `%` and `_` escaped.
+    static func containing(_ text: String) -> String {
         var escaped = ""
         for character in text {
             if character == "\\" || character == "%" || character == "_" { escaped.append("\\") }
             escaped.append(character)
         }
-        let pattern = "%" + escaped + "%"
+        return "%" + escaped + "%"
+    }
+
+    func add(to query: inout QueryText) {
+        if text.isEmpty {
+            query.add("FALSE")
+            return
+        }
+        let pattern = Self.containing(text)
         if text.count >= 3 {
             query.add("w.id IN (SELECT e.record_id FROM search_entries e WHERE e.kind = 'work_item' AND (lower(e.public_text) LIKE lower(")
             query.bind(pattern)
