@@ -50,31 +50,14 @@ public final class PostgresDocumentStore: DocumentStore {
     public func put(_ chunks: some AsyncSequence<[UInt8], any Error>, maximumSize: Int64) async throws(CollabError)
         -> StoredContent
     {
-        guard maximumSize >= 0 else {
-            throw CollabError(.invalidInput, "the maximum size \(maximumSize) must not be negative")
-        }
+        var content = try ContentReader(chunks, maximumSize: maximumSize)
         let upload = UUID()
         var hasher = SHA256()
-        var size: Int64 = 0
         var count: Int32 = 0
         do throws(CollabError) {
             var buffer: [UInt8] = []
             buffer.reserveCapacity(chunkSize)
-            var iterator = chunks.makeAsyncIterator()
-            while true {
-                let piece: [UInt8]?
-                do {
-                    try Task.checkCancellation()
-                    piece = try await iterator.next()
-                } catch {
-                    throw Self.sourceError(error, after: size)
-                }
-                guard let piece else { break }
-                size += Int64(piece.count)
-                if size > maximumSize {
-                    throw CollabError(.invalidInput,
-                        "the content is larger than the limit of \(maximumSize) bytes (\(size) bytes reached); nothing was stored")
-                }
+            while let piece = try await content.next() {
                 hasher.update(data: piece)
                 var offset = 0
                 while offset < piece.count {
@@ -96,7 +79,7 @@ public final class PostgresDocumentStore: DocumentStore {
                 throw CollabError(.storageFailure, "SHA-256 gave no 32-byte digest")
             }
             let now = clock.now().storedMilliseconds
-            let (chunkCount, finalSize) = (count, size)
+            let (chunkCount, finalSize) = (count, content.size)
             let owner = try await store.write(.readCommitted) { connection in
                 let logger = self.logger
                 let rows = try await connection.rows("""
@@ -112,7 +95,7 @@ public final class PostgresDocumentStore: DocumentStore {
                 return owner
             }
             if owner != upload { logger.debug("content already stored", metadata: ["digest": "\(digest.hex)"]) }
-            return StoredContent(digest: digest, size: size, storedAt: Date(storedMilliseconds: now))
+            return StoredContent(digest: digest, size: finalSize, storedAt: Date(storedMilliseconds: now))
         } catch {
             await discard(upload)
             throw error
@@ -140,15 +123,6 @@ public final class PostgresDocumentStore: DocumentStore {
             logger.warning("could not delete the chunks of a failed upload",
                 metadata: ["upload": "\(upload)", "error": "\(error)"])
         }
-    }
-
-    private static func sourceError(_ error: any Error, after size: Int64) -> CollabError {
-        if let error = error as? CollabError { return error }
-        if error is CancellationError {
-            return CollabError(.storageInterrupted, "the put was cancelled after \(size) bytes; nothing was stored")
-        }
-        return CollabError(.storageInterrupted,
-            "reading the content failed after \(size) bytes (\(error)); nothing was stored")
     }
 
     // MARK: Reads

@@ -100,29 +100,12 @@ public struct FileSystemDocumentStore: DocumentStore {
     public func put(_ chunks: some AsyncSequence<[UInt8], any Error>, maximumSize: Int64) async throws(CollabError)
         -> StoredContent
     {
-        guard maximumSize >= 0 else {
-            throw CollabError(.invalidInput, "the maximum size \(maximumSize) must not be negative")
-        }
+        var content = try ContentReader(chunks, maximumSize: maximumSize)
         let temporary = temporaryRoot + "/" + UUID().uuidString.lowercased() + ".partial"
         let file = try POSIXFile.create(temporary)
         var hasher = SHA256()
-        var size: Int64 = 0
         do throws(CollabError) {
-            var iterator = chunks.makeAsyncIterator()
-            while true {
-                let chunk: [UInt8]?
-                do {
-                    try Task.checkCancellation()
-                    chunk = try await iterator.next()
-                } catch {
-                    throw Self.sourceError(error, after: size)
-                }
-                guard let chunk else { break }
-                size += Int64(chunk.count)
-                if size > maximumSize {
-                    throw CollabError(.invalidInput,
-                        "the content is larger than the limit of \(maximumSize) bytes (\(size) bytes reached); nothing was stored")
-                }
+            while let chunk = try await content.next() {
                 hasher.update(data: chunk)
                 try file.writeAll(chunk)
             }
@@ -131,7 +114,7 @@ public struct FileSystemDocumentStore: DocumentStore {
         } catch {
             file.closeFile()
             unlink(temporary)
-            logger.debug("put abandoned", metadata: ["bytes": "\(size)", "error": "\(error)"])
+            logger.debug("put abandoned", metadata: ["bytes": "\(content.size)", "error": "\(error)"])
             throw error
         }
         file.closeFile()
@@ -144,7 +127,7 @@ public struct FileSystemDocumentStore: DocumentStore {
             // Bytes already stored: keep them, set their date again (the orphan grace period restarts).
             if try refreshIfPresent(target) {
                 unlink(temporary)
-                return StoredContent(digest: digest, size: size, storedAt: Self.storedDate(clock.now()))
+                return StoredContent(digest: digest, size: content.size, storedAt: Self.storedDate(clock.now()))
             }
             try makeShard(for: digest)
             guard rename(temporary, target) == 0 else {
@@ -155,16 +138,7 @@ public struct FileSystemDocumentStore: DocumentStore {
             unlink(temporary)
             throw error
         }
-        return StoredContent(digest: digest, size: size, storedAt: Self.storedDate(clock.now()))
-    }
-
-    private static func sourceError(_ error: any Error, after size: Int64) -> CollabError {
-        if let error = error as? CollabError { return error }
-        if error is CancellationError {
-            return CollabError(.storageInterrupted, "the put was cancelled after \(size) bytes; nothing was stored")
-        }
-        return CollabError(.storageInterrupted,
-            "reading the content failed after \(size) bytes (\(error)); nothing was stored")
+        return StoredContent(digest: digest, size: content.size, storedAt: Self.storedDate(clock.now()))
     }
 
     /// Sets the modification date of `target` to now; `false` when there is no such file.

@@ -30,42 +30,38 @@ final class StagedUpload: Sendable {
             throw CollabError(.storageFailure,
                 "cannot stage an upload in '\(directory.path)': \(String(cString: strerror(errno)))")
         }
-        var size: Int64 = 0
         do throws(CollabError) {
-            do {
-                for try await chunk in chunks {
-                    size += Int64(chunk.count)
-                    if size > maximumSize {
-                        throw CollabError.invalid([ValidationProblem(field: "content", kind: .outOfRange,
-                            message: "the file is larger than the limit of \(maximumSize) bytes (\(size) bytes read so far)")])
-                    }
-                    let failure: Int32? = chunk.withUnsafeBytes { buffer in
-                        guard let base = buffer.baseAddress else { return nil }
-                        var offset = 0
-                        while offset < buffer.count {
-                            let written = write(descriptor, base + offset, buffer.count - offset)
-                            if written < 0 {
-                                if errno == EINTR { continue }
-                                return errno
-                            }
-                            offset += written
-                        }
-                        return nil
-                    }
-                    if let failure {
-                        throw CollabError(failure == ENOSPC ? .storageFull : .storageFailure,
-                            "cannot stage an upload in '\(directory.path)': \(String(cString: strerror(failure)))")
-                    }
+            var content = try ContentReader(chunks, maximumSize: maximumSize, tooLarge: { size in
+                CollabError.invalid([ValidationProblem(field: "content", kind: .outOfRange,
+                    message: "the file is larger than the limit of \(maximumSize) bytes (\(size) bytes read so far)")])
+            }, sourceFailed: { error, _ in
+                if let error = error as? CollabError { return error }
+                if error is CancellationError {
+                    return CollabError(.storageInterrupted, "the upload was cancelled; nothing was kept")
                 }
-            } catch let error as CollabError {
-                throw error
-            } catch is CancellationError {
-                throw CollabError(.storageInterrupted, "the upload was cancelled; nothing was kept")
-            } catch {
-                throw CollabError(.invalidInput, "the upload's bytes could not be read: \(error)")
+                return CollabError(.invalidInput, "the upload's bytes could not be read: \(error)")
+            })
+            while let chunk = try await content.next() {
+                let failure: Int32? = chunk.withUnsafeBytes { buffer in
+                    guard let base = buffer.baseAddress else { return nil }
+                    var offset = 0
+                    while offset < buffer.count {
+                        let written = write(descriptor, base + offset, buffer.count - offset)
+                        if written < 0 {
+                            if errno == EINTR { continue }
+                            return errno
+                        }
+                        offset += written
+                    }
+                    return nil
+                }
+                if let failure {
+                    throw CollabError(failure == ENOSPC ? .storageFull : .storageFailure,
+                        "cannot stage an upload in '\(directory.path)': \(String(cString: strerror(failure)))")
+                }
             }
             close(descriptor)
-            return StagedUpload(url: url, size: size)
+            return StagedUpload(url: url, size: content.size)
         } catch {
             close(descriptor)
             unlink(url.path)
