@@ -65,7 +65,10 @@ do {
     let options = try Options(CommandLine.arguments)
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("collab-bench-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: folder) }
+    // COLLAB_BENCH_KEEP=1 keeps the databases for inspection (their folder is logged).
+    let keep = ProcessInfo.processInfo.environment["COLLAB_BENCH_KEEP"] == "1"
+    if keep { FileHandle.standardError.write(Data("collab-bench: keeping \(folder.path)\n".utf8)) }
+    defer { if !keep { try? FileManager.default.removeItem(at: folder) } }
     try await Task.detached { try await Bench(options: options, folder: folder).run() }.value
 } catch {
     FileHandle.standardError.write(Data("collab-bench: \(error)\n".utf8))

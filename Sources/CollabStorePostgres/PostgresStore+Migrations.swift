@@ -14,7 +14,7 @@ extension PostgresStore {
     }
 
     /// Every step of the schema, oldest first. A released step is never edited: a change is a new step.
-    static let migrations: [Migration] = [schemaVersion1, schemaVersion2, schemaVersion3, schemaVersion4, schemaVersion5, schemaVersion6]
+    static let migrations: [Migration] = [schemaVersion1, schemaVersion2, schemaVersion3, schemaVersion4, schemaVersion5, schemaVersion6, schemaVersion7]
 
     /// The newest schema version this build knows.
     public static var schemaVersion: Int { migrations.last?.version ?? 0 }

@@ -59,6 +59,13 @@ extension PostgresStore {
         "DROP INDEX IF EXISTS work_items_search_tags",
     ])
 
+    /// A reader who may see few records is searched from them: the planner can now start from the reader's
+    /// keys, then their entries, instead of from every text match.
+    static let schemaVersion7 = Migration(version: 7, name: "search from the reader's records", statements: [
+        "CREATE INDEX IF NOT EXISTS search_access_by_key ON search_access (key, record)",
+        "CREATE INDEX IF NOT EXISTS search_entries_by_access ON search_entries (access_record)",
+    ])
+
     // MARK: Writing
 
     /// Writes the index rows of one commit.

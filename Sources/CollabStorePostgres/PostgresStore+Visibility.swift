@@ -229,14 +229,7 @@ struct SearchPattern {
     }
 
     /// The `LIKE` pattern of the rows containing `text`: `%text%`, with `\`, `%` and `_` escaped.
-    static func containing(_ text: String) -> String {
-        var escaped = ""
-        for character in text {
-            if character == "\\" || character == "%" || character == "_" { escaped.append("\\") }
-            escaped.append(character)
-        }
-        return "%" + escaped + "%"
-    }
+    static func containing(_ text: String) -> String { SearchTerms.likePattern(containing: text) }
 
     func add(to query: inout QueryText) {
         if text.isEmpty {

@@ -147,14 +147,50 @@ import Testing
         #expect(problems.isEmpty, "full scans:\n\(problems.joined(separator: "\n"))")
     }
 
+    @Test("a search reads through the indexes of its start: the reader's keys and access records, or the text")
+    func searchPlans() async throws {
+        try await Self.withFreshDatabase { path, queue in try await Self.checkSearchPlans(path: path, queue: queue) }
+    }
+
+    static func checkSearchPlans(path: String, queue: DatabaseQueue) async throws {
+        let reader = SearchReader(keys: ["wi.assignee:acme:m1", "wi.department:acme:d1"], organizationID: "acme",
+            isExternal: false)
+        let queries = [SearchQuery("budget"), SearchQuery("会议"), SearchQuery("季度预算 会议 X1"),
+            SearchQuery("", kinds: [.workItem], tags: ["urgent"], statuses: ["open"])]
+        for start in [SQLiteStore.SearchStart.readerRecords, .text] {
+            let statements = Mutex(Set<String>())
+            var configuration = SQLiteStore.Configuration()
+            configuration.searchStart = start
+            configuration.statementObserver = { sql in
+                if sql.contains("search_entries") { _ = statements.withLock { $0.insert(sql) } }
+            }
+            let store = try SQLiteStore(path: path, configuration: configuration)
+            for query in queries { _ = try await store.search(query, for: reader, page: PageRequest(limit: 10)) }
+            let recorded = statements.withLock { $0 }
+            #expect(recorded.count >= 2, "\(start)")
+            var lines: [String] = []
+            for sql in recorded { lines += try await plan(of: sql, in: queue) }
+            // A full scan names a table (or alias) without an index; the subqueries (v, m), json_each and the
+            // FTS5 tables (queried by MATCH) are not tables that grow.
+            let scans = lines.filter { line in
+                let words = line.split(separator: " ").map(String.init)
+                return words.first == "SCAN" && !line.contains("USING") && !line.contains("VIRTUAL TABLE")
+                    && !["v", "m", "json_each"].contains(words.count > 1 ? words[1] : "")
+            }
+            #expect(scans.isEmpty, "\(start): \(scans)")
+            if start == .readerRecords {
+                #expect(lines.contains { $0.contains("search_access_by_key") })
+                #expect(lines.contains { $0.contains("COVERING INDEX search_entries_by_access") })
+            }
+        }
+    }
+
     @Test("an organization's report reads its items from the covering report index alone, for every grouping")
     func reportUsesTheCoveringIndex() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("collab-plan-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let path = folder.appendingPathComponent("plan.sqlite").path
-        _ = try SQLiteStore(path: path)
-        let queue = try DatabaseQueue(path: path)
+        try await Self.withFreshDatabase { _, queue in try await Self.checkReportPlans(queue: queue) }
+    }
+
+    static func checkReportPlans(queue: DatabaseQueue) async throws {
         let scope = VisibilityScope(wholeOrganization: "acme", grants: [], organizationID: "acme", isExternal: false)
         let periods = [DateInterval(start: Date(timeIntervalSince1970: 0), duration: 86_400)]
         for (grouping, periods) in [(ReportQuery.Grouping.none, periods), (.none, []), (.period, periods),
@@ -186,16 +222,30 @@ import Testing
         guard upper.hasPrefix("SELECT") || upper.hasPrefix("UPDATE") || upper.hasPrefix("DELETE")
             || upper.hasPrefix("WITH")
         else { return [] }
-        let plan = try await queue.read { db in
+        return try await plan(of: sql, in: queue).filter { line in
+            let words = line.split(separator: " ").map(String.init)
+            // "SCAN t" is a full scan; "SCAN t USING (COVERING) INDEX" walks an index in order.
+            return words.first == "SCAN" && words.count >= 2 && largeTables.contains(words[1]) && !line.contains("USING")
+        }
+    }
+
+    /// The lines of SQLite's query plan for `sql`.
+    static func plan(of sql: String, in queue: DatabaseQueue) async throws -> [String] {
+        try await queue.read { db in
             // Parameters stay unbound (NULL): the plan does not depend on their values.
             let statement = try db.makeStatement(sql: "EXPLAIN QUERY PLAN " + sql)
             statement.setUncheckedArguments([])
             return try Row.fetchAll(statement).map { $0["detail"] as String }
         }
-        return plan.filter { line in
-            let words = line.split(separator: " ").map(String.init)
-            // "SCAN t" is a full scan; "SCAN t USING (COVERING) INDEX" walks an index in order.
-            return words.first == "SCAN" && words.count >= 2 && largeTables.contains(words[1]) && !line.contains("USING")
-        }
+    }
+
+    /// Runs `body` on a new database file with Collab's schema, in a folder removed afterwards.
+    static func withFreshDatabase(_ body: (String, DatabaseQueue) async throws -> Void) async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("collab-plan-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("plan.sqlite").path
+        _ = try SQLiteStore(path: path)
+        try await body(path, try DatabaseQueue(path: path))
     }
 }

@@ -575,6 +575,10 @@ extension SQLiteStore {
             // time on every commit.
             try db.execute(sql: "DROP TABLE work_items_search")
         }
+        migrator.registerMigration("v13 search from the reader's records") { db in
+            // A reader who may see few records is searched from them: their keys, then their entries.
+            try db.execute(sql: SQLiteStore.searchReaderIndexes)
+        }
         return migrator
     }()
 }

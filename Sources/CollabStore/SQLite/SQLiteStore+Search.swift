@@ -35,6 +35,13 @@ extension SQLiteStore {
         ) WITHOUT ROWID;
         """
 
+    /// The indexes a search starting from the reader's records needs (v13).
+    static let searchReaderIndexes = """
+        CREATE INDEX search_access_by_key ON search_access(key);
+        CREATE INDEX search_entries_by_access ON search_entries(access_record, organization_id, outside_visible,
+            occurred_at, entry);
+        """
+
     /// Writes the index rows of one commit.
     static func applySearch(_ changes: SearchIndexChanges, _ db: Database) throws {
         for write in changes.access {
@@ -160,64 +167,120 @@ extension SQLiteStore {
     {
         let plan = try SearchPlan(query, reader: reader, page: page)
         if reader.keys.isEmpty { return Page(items: [], nextCursor: nil) }
-        return try await read { db in try Self.search(plan, db) }
+        let forced = configuration.searchStart
+        return try await read { db in try Self.search(plan, forcing: forced, db) }
     }
 
-    static func search(_ plan: SearchPlan, _ db: Database) throws -> Page<SearchHit> {
-        let reader = plan.reader, query = plan.query
-        var conditions: [String] = []
-        var arguments: StatementArguments = []
-        let textColumns = reader.isExternal ? "{title labels body}" : "{title labels body internal}"
-        let gramColumns = reader.isExternal ? "{grams}" : "{grams internal_grams}"
+    /// The most records a reader may see for a search to start from them (else it starts from the text).
+    static let readerStartLimit = 50_000
+    /// How many text matches cost as much as reading one of the reader's records and comparing its text.
+    static let matchesPerReaderRecord = 3
+
+    /// Where a search starts.
+    package enum SearchStart: Equatable, Sendable {
+        /// The reader may see nothing indexed.
+        case nothing
+        /// From the records the reader may see (`search_access` by key), comparing their text: for readers
+        /// who see few records, whatever the text matches.
+        case readerRecords
+        /// From the text index's matches, checking each one's keys: when the text matches few records, or
+        /// the reader sees many.
+        case text
+    }
+
+    static func search(_ plan: SearchPlan, forcing forced: SearchStart? = nil, _ db: Database) throws -> Page<SearchHit> {
+        let keys = jsonList(plan.reader.keys)
+        switch try forced ?? start(of: plan, keys: keys, db) {
+        case .nothing: return Page(items: [], nextCursor: nil)
+        case .readerRecords: return try searchFromReaderRecords(plan, keys: keys, db)
+        case .text: return try searchFromText(plan, keys: keys, db)
+        }
+    }
+
+    /// Chooses the smaller side: the reader's records (counted up to ``readerStartLimit``) or the text's
+    /// matches (counted up to what reading the reader's records would cost).
+    static func start(of plan: SearchPlan, keys: String, _ db: Database) throws -> SearchStart {
+        let visible = try Int.fetchOne(db.cachedStatement(sql: """
+            SELECT count(*) FROM (SELECT 1 FROM search_access WHERE key IN (SELECT value FROM json_each(?)) LIMIT ?)
+            """), arguments: [keys, readerStartLimit]) ?? 0
+        if visible == 0 { return .nothing }
+        if visible >= readerStartLimit { return .text }
+        let indexed = plan.terms.filter(\.isIndexed)
+        if indexed.isEmpty { return .readerRecords }
+        // The records' text is compared with SQLite's lower(), which folds ASCII letters only; a term with
+        // other letters that have case is left to the index, which folds them all.
+        if !indexed.allSatisfy({ foldsLikeLower($0.text) }) { return .text }
+        let probe = textMatch(plan)
+        let limit = visible * matchesPerReaderRecord
+        let matches = try Int.fetchOne(db, sql: """
+            SELECT count(*) FROM (SELECT rowid FROM \(probe.table) WHERE \(probe.table) MATCH ? LIMIT ?)
+            """, arguments: [probe.match, limit]) ?? 0
+        return matches >= limit ? .readerRecords : .text
+    }
+
+    /// Whether SQLite's `lower()` (ASCII letters only) lowercases `text` as a full case folding would.
+    static func foldsLikeLower(_ text: String) -> Bool {
+        text.unicodeScalars.allSatisfy { $0.isASCII || !$0.properties.changesWhenCaseMapped }
+    }
+
+    /// The FTS5 table and MATCH expression of the plan's indexed terms: trigrams when there are any, else grams.
+    private static func textMatch(_ plan: SearchPlan) -> (table: String, match: String) {
+        let external = plan.reader.isExternal
+        let textColumns = external ? "{title labels body}" : "{title labels body internal}"
+        let gramColumns = external ? "{grams}" : "{grams internal_grams}"
         func phrase(_ text: String) -> String { "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
         let trigrams = plan.terms.compactMap { if case .trigram(let t) = $0 { t } else { nil } }
         let grams = plan.terms.compactMap { if case .gram(let g) = $0 { g } else { nil } }
-        let trigramMatch = trigrams.map { "\(textColumns) : \(phrase($0))" }.joined(separator: " AND ")
-        let gramMatch = grams.map { "\(gramColumns) : \(phrase($0))" }.joined(separator: " AND ")
-        let from: String, score: String, body: String
-        if !trigrams.isEmpty {
-            from = "search_text t JOIN search_entries e ON e.rowid = t.rowid"
-            conditions.append("search_text MATCH ?")
-            arguments += [trigramMatch]
-            if !grams.isEmpty {
-                conditions.append("e.rowid IN (SELECT rowid FROM search_grams WHERE search_grams MATCH ?)")
-                arguments += [gramMatch]
-            }
-            score = "-bm25(search_text, 10.0, 4.0, 1.0, 2.0)"
-            body = "t.body"
-        } else if !grams.isEmpty {
-            from = "search_grams g JOIN search_entries e ON e.rowid = g.rowid"
-            conditions.append("search_grams MATCH ?")
-            arguments += [gramMatch]
-            score = "-bm25(search_grams)"
-            body = "(SELECT body FROM search_text WHERE rowid = e.rowid)"
-        } else {
-            from = "search_entries e"
-            score = "0.0"
-            body = "(SELECT body FROM search_text WHERE rowid = e.rowid)"
+        if trigrams.isEmpty {
+            return ("search_grams", grams.map { "\(gramColumns) : \(phrase($0))" }.joined(separator: " AND "))
         }
+        return ("search_text", trigrams.map { "\(textColumns) : \(phrase($0))" }.joined(separator: " AND "))
+    }
+
+    /// The text columns a reader's search reads, with their weights in the ranking, named as in
+    /// `search_text_content`: FTS5 keeps the text of `search_text`'s columns title, labels, body and internal
+    /// in that table's columns c0 to c3, keyed by `id` (the rowid), where a rowid lookup costs a third of one
+    /// through the virtual table.
+    private static func scoredColumns(_ reader: SearchReader) -> [(name: String, weight: Double)] {
+        let columns: [(name: String, weight: Double)] = [("c0", 10), ("c1", 4), ("c2", 1)]
+        return reader.isExternal ? columns : columns + [("c3", 2)]
+    }
+
+    /// The conditions on `e` (`search_entries`) every start applies: organization, short terms, filters.
+    /// `comparingGrams`: terms of one or two CJK characters are compared within the rows too (the trigram
+    /// index found them), instead of looked up in `search_grams`, whose matches for a common word would be
+    /// collected first.
+    private static func filters(_ plan: SearchPlan, comparingGrams: Bool = false) throws
+        -> (conditions: [String], arguments: StatementArguments)
+    {
+        let reader = plan.reader, query = plan.query
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
         // Terms of one or two characters no index holds: compared within the rows the other terms found.
+        let columns = scoredColumns(reader).map(\.name)
         for term in plan.terms {
-            guard case .short(let text) = term else { continue }
-            let columns = reader.isExternal ? ["title", "labels", "body"] : ["title", "labels", "body", "internal"]
-            conditions.append("EXISTS (SELECT 1 FROM search_text s WHERE s.rowid = e.rowid AND ("
-                + columns.map { "instr(lower(s.\($0)), ?) > 0" }.joined(separator: " OR ") + "))")
-            for _ in columns { arguments += [text.lowercased()] }
+            switch term {
+            case .short(let text):
+                conditions.append("EXISTS (SELECT 1 FROM search_text_content s WHERE s.id = e.rowid AND ("
+                    + columns.map { "instr(lower(s.\($0)), ?) > 0" }.joined(separator: " OR ") + "))")
+                for _ in columns { arguments += [text.lowercased()] }
+            case .gram(let text) where comparingGrams:  // CJK characters have no case
+                conditions.append("EXISTS (SELECT 1 FROM search_text_content s WHERE s.id = e.rowid AND ("
+                    + columns.map { "instr(s.\($0), ?) > 0" }.joined(separator: " OR ") + "))")
+                for _ in columns { arguments += [text] }
+            case .gram, .trigram:
+                continue
+            }
         }
-        conditions.append("""
-            EXISTS (SELECT 1 FROM search_access a WHERE a.record = e.access_record
-                AND a.key IN (SELECT value FROM json_each(?)))
-            """)
-        arguments += [try jsonList(reader.keys)]
         conditions.append("(e.outside_visible = 1 OR e.organization_id = ?)")
         arguments += [reader.organizationID.rawValue]
         if let kinds = query.kinds {
             conditions.append("e.kind IN (SELECT value FROM json_each(?))")
-            arguments += [try jsonList(kinds.map(\.rawValue).sorted())]
+            arguments += [jsonList(kinds.map(\.rawValue).sorted())]
         }
         if !query.statuses.isEmpty {
             conditions.append("e.status IN (SELECT value FROM json_each(?))")
-            arguments += [try jsonList(query.statuses.sorted())]
+            arguments += [jsonList(query.statuses.sorted())]
         }
         for tag in query.tags.sorted() {
             conditions.append("instr(e.tags, ?) > 0")
@@ -225,11 +288,11 @@ extension SQLiteStore {
         }
         if !query.people.isEmpty {
             conditions.append("EXISTS (SELECT 1 FROM json_each(?) j WHERE instr(e.people, j.value) > 0)")
-            arguments += [try jsonList(query.people.map { SearchIndex.joined([$0.rawValue]) }.sorted())]
+            arguments += [jsonList(query.people.map { SearchIndex.joined([$0.rawValue]) }.sorted())]
         }
         if !query.departments.isEmpty {
             conditions.append("EXISTS (SELECT 1 FROM json_each(?) j WHERE instr(e.departments, j.value) > 0)")
-            arguments += [try jsonList(query.departments.map { SearchIndex.joined([$0.rawValue]) }.sorted())]
+            arguments += [jsonList(query.departments.map { SearchIndex.joined([$0.rawValue]) }.sorted())]
         }
         if let from = query.from {
             conditions.append("e.occurred_at >= ?")
@@ -239,32 +302,154 @@ extension SQLiteStore {
             conditions.append("e.occurred_at < ?")
             arguments += [before.storedMilliseconds]
         }
-        let sql = """
-            SELECT e.kind, e.record_id, e.title, e.occurred_at, e.entry, \(score) AS score, \(body) AS body
-            FROM \(from)
-            WHERE \(conditions.joined(separator: " AND "))
-            ORDER BY score DESC, e.occurred_at DESC, e.entry
-            LIMIT ? OFFSET ?
-            """
-        arguments += [plan.limit + 1, plan.offset]
-        let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
-        var hits: [SearchHit] = []
-        for row in rows.prefix(plan.limit) {
-            let kindText: String = row["kind"]
-            guard let kind = SearchKind(rawValue: kindText) else {
-                throw CollabError(.storageCorrupt, "search entry '\(row["entry"] as String? ?? "?")' has kind '\(kindText)'")
-            }
-            let title: String = row["title"]
-            hits.append(SearchHit(
-                kind: kind, record: RecordReference(.init(rawValue: kind.rawValue), row["record_id"]), title: title,
-                snippet: SearchTerms.snippet(row["body"] as String? ?? "", title: title, terms: plan.terms),
-                score: row["score"] as Double? ?? 0, date: Date(storedMilliseconds: row["occurred_at"])))
-        }
-        let next = rows.count > plan.limit ? SearchTerms.cursor(after: plan.offset + plan.limit) : nil
-        return Page(items: hits, nextCursor: next)
+        return (conditions, arguments)
     }
 
-    private static func jsonList(_ values: [String]) throws -> String {
-        String(decoding: try JSONEncoder().encode(values), as: UTF8.self)
+    /// Starts from the text index's matches, ranks them with FTS5's bm25 and checks each one's keys.
+    /// How many of the newest matches a search starting from the text ranks: as deep as a cursor reaches.
+    static let rankedMatches = SearchPaging.maximumOffset + SearchPaging.maximumLimit
+
+    /// Starts from the text index's matches, newest first (index order), checks each one's keys and
+    /// filters, and ranks the first ``rankedMatches`` the reader may see: a text matching more of them is
+    /// ranked among the newest, which bounds its cost whatever the text matches. (FTS5's own `bm25()` counts
+    /// every match of every term on its first call, which at 1,000,000 records costs what this avoids.)
+    private static func searchFromText(_ plan: SearchPlan, keys: String, _ db: Database) throws -> Page<SearchHit> {
+        let match = textMatch(plan)
+        let filters = try filters(plan, comparingGrams: match.table == "search_text")
+        let access = """
+            EXISTS (SELECT 1 FROM search_access a WHERE a.record = e.access_record
+                AND a.key IN (SELECT value FROM json_each(?)))
+            """
+        if !plan.terms.contains(where: \.isIndexed) {
+            // Filters only: newest first, through the date index.
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT e.kind, e.record_id, e.title, e.occurred_at, e.entry,
+                    (SELECT c2 FROM search_text_content WHERE id = e.rowid) AS body
+                FROM search_entries e
+                WHERE \(([access] + filters.conditions).joined(separator: " AND "))
+                ORDER BY e.occurred_at DESC, e.entry LIMIT ? OFFSET ?
+                """, arguments: [keys] + filters.arguments + [plan.limit + 1, plan.offset])
+            let hits = try rows.prefix(plan.limit).map { row throws(CollabError) in try hit(row, score: 0, plan: plan) }
+            let next = rows.count > plan.limit ? SearchTerms.cursor(after: plan.offset + plan.limit) : nil
+            return Page(items: hits, nextCursor: next)
+        }
+        return try ranked(plan, from: """
+            \(match.table) x CROSS JOIN search_entries e ON e.rowid = x.rowid
+            CROSS JOIN search_text_content t ON t.id = e.rowid
+            WHERE \(match.table) MATCH ? AND \(access) AND \(filters.conditions.joined(separator: " AND "))
+            ORDER BY x.rowid DESC LIMIT \(rankedMatches)
+            """, arguments: [match.match, keys] + filters.arguments, holdingEveryTerm: false, db)
+    }
+
+    /// Starts from the records the reader may see (their keys, then their entries), compares their text with
+    /// every term and ranks those holding them all.
+    private static func searchFromReaderRecords(_ plan: SearchPlan, keys: String, _ db: Database) throws
+        -> Page<SearchHit>
+    {
+        let filters = try filters(plan)
+        return try ranked(plan, from: """
+            (SELECT DISTINCT record FROM search_access WHERE key IN (SELECT value FROM json_each(?))) v
+            CROSS JOIN search_entries e ON e.access_record = v.record
+            CROSS JOIN search_text_content t ON t.id = e.rowid
+            WHERE \(filters.conditions.joined(separator: " AND "))
+            """, arguments: [keys] + filters.arguments, holdingEveryTerm: true, db)
+    }
+
+    /// Ranks the candidate rows `from` gives (`e`: `search_entries`, `t`: `search_text_content`) and returns
+    /// the plan's page, for both starts.
+    ///
+    /// The score is BM25 (k1 = 1.2, b = 0.75) over the weighted columns (title 10, labels 4, body 1,
+    /// internal 2): a term's frequency is how often it occurs in each column (SQL `instr`/`replace`, ASCII
+    /// letters folded), a record's length is its characters, and a term's idf (Lucene's, never negative)
+    /// comes from how many candidates hold it. `holdingEveryTerm`: keep only the candidates holding every
+    /// indexed term (the text index did not choose them).
+    private static func ranked(
+        _ plan: SearchPlan, from: String, arguments fromArguments: StatementArguments, holdingEveryTerm: Bool,
+        _ db: Database
+    ) throws -> Page<SearchHit> {
+        let columns = scoredColumns(plan.reader)
+        let scored = plan.terms.filter(\.isIndexed)
+        var select = "e.rowid, e.occurred_at, e.entry, " + columns.map { "length(t.\($0.name))" }.joined(separator: " + ")
+        var arguments: StatementArguments = []
+        for term in scored {
+            let text = term.text.lowercased()
+            let length = text.unicodeScalars.count
+            // How often the term occurs in each column, weighted; counted only where LIKE (which folds ASCII
+            // letters, as lower() does, without copying the column) finds it. A term without ASCII letters
+            // (Chinese) is counted without lower().
+            let folds = text.unicodeScalars.contains { $0.isASCII && $0.properties.isAlphabetic }
+            select += ", " + columns.map { column in
+                let value = folds ? "lower(t.\(column.name))" : "t.\(column.name)"
+                return "CASE WHEN t.\(column.name) LIKE ? ESCAPE '\\' THEN \(column.weight) * "
+                    + "((length(t.\(column.name)) - length(replace(\(value), ?, ''))) / \(length)) ELSE 0 END"
+            }.joined(separator: " + ")
+            for _ in columns { arguments += [SearchTerms.likePattern(containing: text), text] }
+        }
+        arguments += fromArguments
+        struct Candidate {
+            var rowID: Int64
+            var date: Int64
+            var entry: String
+            var length: Double
+            var score = 0.0
+        }
+        // Read through SQLite's C API: a reader who sees 25,000 records reads 25,000 rows here.
+        var candidates: [Candidate] = []
+        var frequencies: [Double] = []  // candidates.count × scored.count, row by row
+        var totalLength = 0.0
+        var holding = [Int](repeating: 0, count: scored.count)
+        try db.forEachRow(try db.makeStatement(sql: "SELECT \(select) FROM \(from)"), arguments) { row in
+            let candidate = Candidate(rowID: row.int64(0) ?? 0, date: row.int64(1) ?? 0, entry: row.text(2) ?? "",
+                length: row.double(3))
+            for index in scored.indices {
+                let frequency = row.double(4 + index)
+                if frequency > 0 { holding[index] += 1 }
+                frequencies.append(frequency)
+            }
+            totalLength += candidate.length
+            candidates.append(candidate)
+        }
+        let count = Double(candidates.count), average = max(totalLength / max(count, 1), 1)
+        let idf = holding.map { held in Foundation.log(1 + (count - Double(held) + 0.5) / (Double(held) + 0.5)) }
+        var hits: [Candidate] = []
+        for (position, var candidate) in candidates.enumerated() {
+            let row = frequencies[(position * scored.count)..<((position + 1) * scored.count)]
+            if holdingEveryTerm && !row.allSatisfy({ $0 > 0 }) { continue }
+            let norm = 1.2 * (0.25 + 0.75 * candidate.length / average)
+            candidate.score = zip(row, idf).reduce(0) { sum, pair in sum + pair.1 * (pair.0 * 2.2) / (pair.0 + norm) }
+            hits.append(candidate)
+        }
+        hits.sort { a, b in
+            if a.score != b.score { return a.score > b.score }
+            if a.date != b.date { return a.date > b.date }
+            return a.entry < b.entry
+        }
+        let pageRows = hits.dropFirst(plan.offset).prefix(plan.limit)
+        let details = try Row.fetchAll(db, sql: """
+            SELECT e.rowid AS id, e.kind, e.record_id, e.title, e.occurred_at, e.entry, t.c2 AS body
+            FROM search_entries e JOIN search_text_content t ON t.id = e.rowid
+            WHERE e.rowid IN (SELECT value FROM json_each(?))
+            """, arguments: [jsonList(pageRows.map { String($0.rowID) })])
+        let byID = Dictionary(details.map { ($0["id"] as Int64, $0) }, uniquingKeysWith: { first, _ in first })
+        let items = try pageRows.map { candidate throws(CollabError) in
+            guard let row = byID[candidate.rowID] else {
+                throw CollabError(.storageCorrupt, "search entry '\(candidate.entry)' vanished within one read")
+            }
+            return try hit(row, score: candidate.score, plan: plan)
+        }
+        let next = hits.count > plan.offset + plan.limit ? SearchTerms.cursor(after: plan.offset + plan.limit) : nil
+        return Page(items: items, nextCursor: next)
+    }
+
+    private static func hit(_ row: Row, score: Double, plan: SearchPlan) throws(CollabError) -> SearchHit {
+        let kindText: String = row["kind"]
+        guard let kind = SearchKind(rawValue: kindText) else {
+            throw CollabError(.storageCorrupt, "search entry '\(row["entry"] as String? ?? "?")' has kind '\(kindText)'")
+        }
+        let title: String = row["title"]
+        return SearchHit(
+            kind: kind, record: RecordReference(.init(rawValue: kind.rawValue), row["record_id"]), title: title,
+            snippet: SearchTerms.snippet(row["body"] as String? ?? "", title: title, terms: plan.terms),
+            score: score, date: Date(storedMilliseconds: row["occurred_at"]))
     }
 }

@@ -132,6 +132,10 @@ struct RawRow {
     func int(_ column: Int) -> Int? {
         int64(column).map { Int($0) }
     }
+
+    func double(_ column: Int) -> Double {
+        sqlite3_column_double(statement, Int32(column))
+    }
 }
 
 extension Database {

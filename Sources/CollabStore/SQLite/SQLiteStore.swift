@@ -44,6 +44,9 @@ public final class SQLiteStore: CollabStorage {
         /// test on virtual time passes its clock here too.
         public var clock: any CollabClock = SystemClock()
 
+        /// Where every search starts (tests compare both starts on one index); `nil`, the default: chosen per
+        /// search, from the smaller side.
+        package var searchStart: SearchStart?
         /// Receives the text of every statement the store runs (tests check their query plans).
         var statementObserver: (@Sendable (String) -> Void)?
         /// Deliberate isolation faults, for tests that prove the isolation tests can fail.

@@ -275,6 +275,17 @@ package enum SearchTerms {
         return terms
     }
 
+    /// The `LIKE` pattern (escape character `\`) of the text containing `text`: `%text%`, with `\`, `%` and
+    /// `_` escaped, so nothing in the text is interpreted.
+    package static func likePattern(containing text: String) -> String {
+        var escaped = ""
+        for character in text {
+            if character == "\\" || character == "%" || character == "_" { escaped.append("\\") }
+            escaped.append(character)
+        }
+        return "%" + escaped + "%"
+    }
+
     /// The CJK grams of `text`: every CJK character, and every pair of adjacent CJK characters.
     package static func grams(of text: String) -> [String] {
         var grams: [String] = []

@@ -219,8 +219,9 @@ import Testing
 
     /// The mismatches, and how many records each reader found over all queries.
     static func comparison(
-        _ w: Workplace, _ world: World, keys: (AccessControl, Subject) -> [String]
+        _ w: Workplace, _ world: World, store: (any SearchStore)? = nil, keys: (AccessControl, Subject) -> [String]
     ) async throws -> (problems: [String], found: [Member.ID: Int]) {
+        let searched = store ?? w.harness.store
         let access = AccessControl()
         var problems: [String] = []
         var counts: [Member.ID: Int] = [:]
@@ -243,8 +244,10 @@ import Testing
                 var found = Set<RecordReference>()
                 var page = PageRequest(limit: 100)
                 while true {
-                    let result = try await w.harness.store.search(SearchQuery(text), for: searchReader, page: page)
-                    found.formUnion(result.items.map(\.record))
+                    let result = try await searched.search(SearchQuery(text), for: searchReader, page: page)
+                    let records = result.items.map(\.record)
+                    if !found.isDisjoint(with: records) { problems.append("\(reader) '\(text)': a record on two pages") }
+                    found.formUnion(records)
                     guard let cursor = result.nextCursor else { break }
                     page = PageRequest(limit: 100, cursor: cursor)
                 }
@@ -285,6 +288,32 @@ import Testing
             _ = try await w.harness.store.rebuildSearchIndex()
             let rebuilt = try await Self.mismatches(w, world) { access, subject in access.searchKeys(of: subject) }
             #expect(rebuilt.isEmpty, "seed \(seed) after a rebuild: \(rebuilt.joined(separator: "\n"))")
+        }
+    }
+
+    @Test("on SQLite, a search that starts from the reader's records and one that starts from the text find the same")
+    func bothStartsAgree() async throws {
+        let w = try await Workplace(storage: .sqlite)
+        try await w.harness.addMember("gone", in: "acme", departments: [DepartmentMembership("eng", role: .head)],
+            administrator: true, active: false)
+        let world = try await Self.world(w, seed: Self.seeds[0])
+        let path = try #require(w.harness.databasePath)
+        for start in [SQLiteStore.SearchStart.readerRecords, .text] {
+            var configuration = SQLiteStore.Configuration()
+            configuration.searchStart = start
+            let store = try SQLiteStore(path: path, configuration: configuration)
+            let (problems, found) = try await Self.comparison(w, world, store: store) { access, subject in
+                access.searchKeys(of: subject)
+            }
+            #expect(problems.isEmpty, "starting from \(start): \(problems.joined(separator: "\n"))")
+            #expect(found[Workplace.admin, default: 0] > 40)
+            #expect(found[Workplace.partner, default: 0] > 0)
+            // Both rank: the hits come best first.
+            let reader = SearchReader(keys: AccessControl().searchKeys(of: try #require(try await store.subject(for: Workplace.admin))),
+                organizationID: "acme", isExternal: false)
+            let hits = try await store.search(SearchQuery("rollout"), for: reader, page: PageRequest(limit: 100)).items
+            #expect(hits.count > 2)
+            #expect(zip(hits, hits.dropFirst()).allSatisfy { $0.score >= $1.score }, "starting from \(start)")
         }
     }
 
