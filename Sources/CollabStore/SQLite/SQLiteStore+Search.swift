@@ -45,9 +45,19 @@ extension SQLiteStore {
     /// Writes the index rows of one commit.
     static func applySearch(_ changes: SearchIndexChanges, _ db: Database) throws {
         for write in changes.access {
-            if write.replace { try db.run("DELETE FROM search_access WHERE record = ?", [write.record]) }
-            for key in write.keys {
-                try db.run("INSERT OR IGNORE INTO search_access (record, key) VALUES (?, ?)", [write.record, key])
+            // Only the keys that changed are written: each key is in two indexes (by record, by key), and a
+            // transition usually leaves them all as they were.
+            var stored = Set<String>()
+            try db.forEachRow(try db.cachedStatement(sql: "SELECT key FROM search_access WHERE record = ?"),
+                [write.record]) { row in if let key = row.text(0) { stored.insert(key) } }
+            let keys = Set(write.keys)
+            if write.replace {
+                for key in stored.subtracting(keys).sorted() {
+                    try db.run("DELETE FROM search_access WHERE record = ? AND key = ?", [write.record, key])
+                }
+            }
+            for key in keys.subtracting(stored).sorted() {
+                try db.run("INSERT INTO search_access (record, key) VALUES (?, ?)", [write.record, key])
             }
         }
         for entry in changes.removed { try removeSearchEntry(entry, db) }
@@ -82,21 +92,38 @@ extension SQLiteStore {
             body = try String.fetchOne(db.cachedStatement(sql: "SELECT text FROM document_texts WHERE document_id = ?"),
                 arguments: [entry.recordID]) ?? ""
         }
+        let columns = ["kind", "record_id", "organization_id", "access_record", "outside_visible", "title", "status",
+            "people", "departments", "tags", "occurred_at"]
         let values: [any SQLBindable] = [
             entry.kind.rawValue, entry.recordID, entry.organizationID.rawValue, entry.accessRecord,
-            entry.outsideVisible ? 1 : 0, entry.title, entry.status, SearchIndex.joined(entry.people),
+            Int64(entry.outsideVisible ? 1 : 0), entry.title, entry.status, SearchIndex.joined(entry.people),
             SearchIndex.joined(entry.departments), SearchIndex.joined(entry.tags), entry.date.storedMilliseconds,
         ]
+        var existing: (rowID: Int64, changed: [Int])?
+        try db.forEachRow(try db.cachedStatement(sql: "SELECT rowid, " + columns.joined(separator: ", ")
+            + " FROM search_entries WHERE entry = ?"), [entry.entry])
+        { row in
+            // Only the columns that changed are written: each index holding one is rewritten when it is set.
+            let changed = values.indices.filter { index in
+                let column = index + 1
+                switch values[index].boundValue {
+                case nil: return !row.isNull(column)
+                case let text as String: return row.text(column) != text
+                case let number as Int64: return row.int64(column) != number
+                case let number as Int: return row.int64(column) != Int64(number)
+                default: return true
+                }
+            }
+            existing = (row.int64(0) ?? 0, changed)
+        }
         let rowID: Int64
-        if let existing = try Int64.fetchOne(db.cachedStatement(sql: "SELECT rowid FROM search_entries WHERE entry = ?"),
-            arguments: [entry.entry])
-        {
-            rowID = existing
-            try db.run("""
-                UPDATE search_entries SET kind = ?, record_id = ?, organization_id = ?, access_record = ?,
-                    outside_visible = ?, title = ?, status = ?, people = ?, departments = ?, tags = ?, occurred_at = ?
-                WHERE rowid = ?
-                """, values + [rowID])
+        if let existing {
+            rowID = existing.rowID
+            if !existing.changed.isEmpty {
+                try db.run("UPDATE search_entries SET "
+                    + existing.changed.map { "\(columns[$0]) = ?" }.joined(separator: ", ") + " WHERE rowid = ?",
+                    existing.changed.map { values[$0] } + [rowID])
+            }
             if entry.textUnchanged { return }
             try db.run("DELETE FROM search_text WHERE rowid = ?", [rowID])
             try db.run("DELETE FROM search_grams WHERE rowid = ?", [rowID])
