@@ -332,7 +332,6 @@ extension SQLiteStore {
         return (conditions, arguments)
     }
 
-    /// Starts from the text index's matches, ranks them with FTS5's bm25 and checks each one's keys.
     /// How many of the newest matches a search starting from the text ranks: as deep as a cursor reaches.
     static let rankedMatches = SearchPaging.maximumOffset + SearchPaging.maximumLimit
 
