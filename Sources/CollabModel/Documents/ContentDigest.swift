@@ -30,6 +30,13 @@ public struct ContentDigest: Hashable, Comparable, Sendable, Codable, CustomStri
         hex = String(decoding: text, as: UTF8.self)
     }
 
+    /// The digest of 32 copies of `byte` (`0xaa` → `aaaa…`): a well-formed digest for fixtures, which cannot fail.
+    package init(repeating byte: UInt8) {
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        let pair = [digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]]
+        hex = String(decoding: (0..<32).flatMap { _ in pair }, as: UTF8.self)
+    }
+
     public var description: String { hex }
 
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.hex < rhs.hex }

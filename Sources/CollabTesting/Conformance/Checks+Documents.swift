@@ -3,9 +3,9 @@ import CollabStore
 import Foundation
 
 extension StoreConformance {
-    /// A digest made of one repeated hex digit (`a` → `aaaa…`).
+    /// A digest made of one repeated hex digit (`a` → `aaaa…`; a character that is not a hex digit gives `0000…`).
     static func digest(_ digit: Character) -> ContentDigest {
-        ContentDigest(hex: String(repeating: digit, count: 64)) ?? ContentDigest(hex: String(repeating: "0", count: 64))!
+        ContentDigest(repeating: UInt8(digit.hexDigitValue ?? 0) * 0x11)
     }
 
     /// A document of `acme` on `record` with one version per digest (sizes 100, 200, …).
