@@ -104,6 +104,7 @@ extension SQLiteStore {
             + " FROM search_entries WHERE entry = ?"), [entry.entry])
         { row in
             // Only the columns that changed are written: each index holding one is rewritten when it is set.
+            // (The UPDATE's text depends on which changed: at most 2^11 shapes of a fixed list, a few in use.)
             let changed = values.indices.filter { index in
                 let column = index + 1
                 switch values[index].boundValue {
