@@ -185,36 +185,126 @@ extension PostgresStore: SearchStore {
         return try await write(.serializable) { connection in try await Self.rebuildSearch(connection, logger) }
     }
 
+    /// The most records a reader may see for a search to start from them (else it starts from the text).
+    static let readerStartLimit = 50_000
+    /// How many text matches cost as much as reading one of the reader's records.
+    static let matchesPerReaderRecord = 3
+
     public func search(_ query: SearchQuery, for reader: SearchReader, page: PageRequest) async throws(CollabError)
         -> Page<SearchHit>
     {
+        try await search(query, for: reader, page: page, fromKeys: nil)
+    }
+
+    /// ``search(_:for:page:)``, starting from the reader's keys (`true`), from the entries (`false`) or from
+    /// the smaller side (`nil`); tests compare both starts.
+    package func search(_ query: SearchQuery, for reader: SearchReader, page: PageRequest, fromKeys forced: Bool?)
+        async throws(CollabError) -> Page<SearchHit>
+    {
         let plan = try SearchPlan(query, reader: reader, page: page)
         if reader.keys.isEmpty { return Page(items: [], nextCursor: nil) }
-        var sql = QueryText("SELECT e.kind, e.record_id, e.title, e.body, e.occurred_at, e.entry, (0.0")
-        // The score: terms found in the title count twice, terms found elsewhere once.
-        var patterns: [String] = []
-        for term in plan.terms {
-            // Trigram terms through the pg_trgm indexes; a term of one or two characters (`.short`) by the same
-            // predicate, within the rows the other terms found.
-            let text: String
-            switch term {
-            case .trigram(let value), .short(let value): text = value
-            case .gram: continue
+        let logger = logger
+        return try await read { connection in
+            // Like SQLiteStore: from the reader's records when they are few and the text matches many more
+            // (each entry of theirs through the access-record index), else from the text and the filters
+            // (PostgreSQL's planner, pg_trgm), each match checked against the reader's keys.
+            var count = QueryText("SELECT count(*)::BIGINT AS n FROM (SELECT 1 FROM search_access WHERE key = ANY(")
+            count.bind(reader.keys)
+            count.add("::text[]) LIMIT ")
+            count.bind(Self.readerStartLimit)
+            count.add(") k")
+            let visible = try await connection.rows(count.query, logger).first?.value("n", as: Int.self) ?? 0
+            if visible == 0 { return Page(items: [], nextCursor: nil) }
+            var fromKeys = false
+            if let forced {
+                fromKeys = forced
+            } else if visible < Self.readerStartLimit {
+                if plan.terms.contains(where: \.isIndexed) {
+                    let limit = visible * Self.matchesPerReaderRecord
+                    var probe = QueryText("SELECT count(*)::BIGINT AS n FROM (SELECT 1 FROM search_entries e WHERE TRUE")
+                    Self.addSearchConditions(plan, to: &probe)
+                    probe.add(" LIMIT ")
+                    probe.bind(limit)
+                    probe.add(") m")
+                    fromKeys = (try await connection.rows(probe.query, logger).first?.value("n", as: Int.self) ?? 0) >= limit
+                } else {
+                    fromKeys = true
+                }
             }
-            patterns.append(SearchPattern.containing(text))
+            let rows = try await connection.rows(Self.searchStatement(plan, fromKeys: fromKeys), logger)
+            var hits: [SearchHit] = []
+            for row in rows.prefix(plan.limit) {
+                let kindText = try row.value("kind", as: String.self)
+                guard let kind = SearchKind(rawValue: kindText) else {
+                    throw CollabError(.storageCorrupt, "search entry has kind '\(kindText)'")
+                }
+                let title = try row.value("title", as: String.self)
+                hits.append(SearchHit(
+                    kind: kind, record: RecordReference(.init(rawValue: kind.rawValue), try row.value("record_id")),
+                    title: title,
+                    snippet: SearchTerms.snippet(try row.value("body", as: String.self), title: title, terms: plan.terms),
+                    score: try row.value("score", as: Double.self),
+                    date: Date(storedMilliseconds: try row.value("occurred_at", as: Int64.self))))
+            }
+            let next = rows.count > plan.limit ? SearchTerms.cursor(after: plan.offset + plan.limit) : nil
+            return Page(items: hits, nextCursor: next)
         }
-        for pattern in patterns {
+    }
+
+    /// The LIKE patterns of the plan's trigram and short terms (grams are matched in the gram arrays).
+    static func searchPatterns(_ plan: SearchPlan) -> [String] {
+        plan.terms.compactMap { term in
+            switch term {
+            case .trigram(let value), .short(let value): SearchPattern.containing(value)
+            case .gram: nil
+            }
+        }
+    }
+
+    /// The search page's statement: from the reader's records (a materialized set of their access records,
+    /// each one's entries through `search_entries_by_access`; `OFFSET 0` keeps the planner from flattening
+    /// the lateral subquery into a join over every entry) or from the entries (the text and filters, each
+    /// match checked against the keys).
+    static func searchStatement(_ plan: SearchPlan, fromKeys: Bool) -> PostgresQuery {
+        var sql = QueryText()
+        if fromKeys {
+            sql.add("WITH v AS MATERIALIZED (SELECT DISTINCT record FROM search_access WHERE key = ANY(")
+            sql.bind(plan.reader.keys)
+            sql.add("::text[])) SELECT e.* FROM v CROSS JOIN LATERAL (")
+        }
+        // The score: terms found in the title count twice, terms found elsewhere once.
+        sql.add("SELECT e.kind, e.record_id, e.title, e.body, e.occurred_at, e.entry, (0.0")
+        for pattern in searchPatterns(plan) {
             sql.add(" + CASE WHEN lower(e.title) LIKE lower(")
             sql.bind(pattern)
             sql.add(") THEN 2.0 ELSE 1.0 END")
         }
-        sql.add(")::float8 AS score FROM search_entries e WHERE EXISTS (SELECT 1 FROM search_access a")
-        sql.add(" WHERE a.record = e.access_record AND a.key = ANY(")
-        sql.bind(reader.keys)
-        sql.add("::text[])) AND (e.outside_visible OR e.organization_id = ")
+        sql.add(")::float8 AS score FROM search_entries e WHERE ")
+        if fromKeys {
+            sql.add("e.access_record = v.record")
+        } else {
+            sql.add("EXISTS (SELECT 1 FROM search_access a WHERE a.record = e.access_record AND a.key = ANY(")
+            sql.bind(plan.reader.keys)
+            sql.add("::text[]))")
+        }
+        addSearchConditions(plan, to: &sql)
+        if fromKeys { sql.add(" OFFSET 0) e") }
+        sql.add(" ORDER BY score DESC, e.occurred_at DESC, e.entry LIMIT ")
+        sql.bind(plan.limit + 1)
+        sql.add(" OFFSET ")
+        sql.bind(plan.offset)
+        return sql.query
+    }
+
+    /// ` AND …` for the reader's organization, every term and every filter, on `e` (`search_entries`).
+    static func addSearchConditions(_ plan: SearchPlan, to sql: inout QueryText) {
+        let reader = plan.reader, query = plan.query
+        sql.add(" AND (e.outside_visible OR e.organization_id = ")
         sql.bind(reader.organizationID.rawValue)
         sql.add(")")
-        for pattern in patterns {
+        // Trigram terms through the pg_trgm indexes; a term of one or two characters (`.short`) by the same
+        // predicate, within the rows the other terms found.
+        for pattern in searchPatterns(plan) {
             sql.add(" AND (lower(e.public_text) LIKE lower(")
             sql.bind(pattern)
             sql.add(")")
@@ -269,31 +359,6 @@ extension PostgresStore: SearchStore {
         if let before = query.before {
             sql.add(" AND e.occurred_at < ")
             sql.bind(before.millisecondsSince1970)
-        }
-        sql.add(" ORDER BY score DESC, e.occurred_at DESC, e.entry LIMIT ")
-        sql.bind(plan.limit + 1)
-        sql.add(" OFFSET ")
-        sql.bind(plan.offset)
-        let statement = sql.query
-        let logger = logger
-        return try await read { connection in
-            let rows = try await connection.rows(statement, logger)
-            var hits: [SearchHit] = []
-            for row in rows.prefix(plan.limit) {
-                let kindText = try row.value("kind", as: String.self)
-                guard let kind = SearchKind(rawValue: kindText) else {
-                    throw CollabError(.storageCorrupt, "search entry has kind '\(kindText)'")
-                }
-                let title = try row.value("title", as: String.self)
-                hits.append(SearchHit(
-                    kind: kind, record: RecordReference(.init(rawValue: kind.rawValue), try row.value("record_id")),
-                    title: title,
-                    snippet: SearchTerms.snippet(try row.value("body", as: String.self), title: title, terms: plan.terms),
-                    score: try row.value("score", as: Double.self),
-                    date: Date(storedMilliseconds: try row.value("occurred_at", as: Int64.self))))
-            }
-            let next = rows.count > plan.limit ? SearchTerms.cursor(after: plan.offset + plan.limit) : nil
-            return Page(items: hits, nextCursor: next)
         }
     }
 }

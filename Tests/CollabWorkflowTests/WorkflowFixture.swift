@@ -54,9 +54,11 @@ enum EngineTestStore {
     /// running in parallel stays within the server's connection limit.
     static let gate = Gate(limit: 40)
 
-    static let storage: HarnessStorage = {
-        guard name == "postgres" else { return .sqlite }
-        return HarnessStorage { _, _ in
+    static let storage: HarnessStorage = name == "postgres" ? postgres : .sqlite
+
+    /// A harness on PostgreSQL (a schema of its own at `COLLAB_POSTGRES_URL`), whatever `COLLAB_ENGINE_STORE` says.
+    static let postgres: HarnessStorage = {
+        HarnessStorage { _, _ in
             guard let url = ProcessInfo.processInfo.environment["COLLAB_POSTGRES_URL"], !url.isEmpty else {
                 throw CollabError(.storageUnavailable, "COLLAB_ENGINE_STORE=postgres needs COLLAB_POSTGRES_URL")
             }

@@ -1,6 +1,7 @@
 import CollabModel
 import CollabPermissions
 import CollabStore
+import CollabStorePostgres
 import CollabTesting
 import Foundation
 import Testing
@@ -314,6 +315,37 @@ import Testing
             let hits = try await store.search(SearchQuery("rollout"), for: reader, page: PageRequest(limit: 100)).items
             #expect(hits.count > 2)
             #expect(zip(hits, hits.dropFirst()).allSatisfy { $0.score >= $1.score }, "starting from \(start)")
+        }
+    }
+
+    /// A PostgreSQL store's search with its start forced.
+    struct ForcedPostgresStart: SearchStore {
+        let store: PostgresStore
+        let fromKeys: Bool
+        func search(_ query: SearchQuery, for reader: SearchReader, page: PageRequest) async throws(CollabError)
+            -> Page<SearchHit>
+        {
+            try await store.search(query, for: reader, page: page, fromKeys: fromKeys)
+        }
+        func rebuildSearchIndex() async throws(CollabError) -> Int { try await store.rebuildSearchIndex() }
+    }
+
+    @Test("on PostgreSQL, a search that starts from the reader's records and one that starts from the entries find the same",
+        .enabled(if: ProcessInfo.processInfo.environment["COLLAB_POSTGRES_URL"]?.isEmpty == false,
+            "needs COLLAB_POSTGRES_URL"))
+    func bothPostgresStartsAgree() async throws {
+        let w = try await Workplace(storage: EngineTestStore.postgres)
+        try await w.harness.addMember("gone", in: "acme", departments: [DepartmentMembership("eng", role: .head)],
+            administrator: true, active: false)
+        let world = try await Self.world(w, seed: Self.seeds[0])
+        let store = try #require(w.harness.store as? PostgresStore)
+        for fromKeys in [true, false] {
+            let (problems, found) = try await Self.comparison(w, world, store: ForcedPostgresStart(store: store, fromKeys: fromKeys)) {
+                access, subject in access.searchKeys(of: subject)
+            }
+            #expect(problems.isEmpty, "from keys \(fromKeys): \(problems.joined(separator: "\n"))")
+            #expect(found[Workplace.admin, default: 0] > 40)
+            #expect(found[Workplace.partner, default: 0] > 0)
         }
     }
 
