@@ -255,7 +255,7 @@ extension PostgresStore: SearchStore {
     static func searchPatterns(_ plan: SearchPlan) -> [String] {
         plan.terms.compactMap { term in
             switch term {
-            case .trigram(let value), .short(let value): SearchPattern.containing(value)
+            case .trigram(let value), .short(let value): SearchTerms.likePattern(containing: value)
             case .gram: nil
             }
         }

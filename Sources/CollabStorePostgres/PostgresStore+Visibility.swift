@@ -228,15 +228,13 @@ struct SearchPattern {
         self.includeTags = includeTags
     }
 
-    /// The `LIKE` pattern of the rows containing `text`: `%text%`, with `\`, `%` and `_` escaped.
-    static func containing(_ text: String) -> String { SearchTerms.likePattern(containing: text) }
 
     func add(to query: inout QueryText) {
         if text.isEmpty {
             query.add("FALSE")
             return
         }
-        let pattern = Self.containing(text)
+        let pattern = SearchTerms.likePattern(containing: text)
         if text.count >= 3 {
             query.add("w.id IN (SELECT e.record_id FROM search_entries e WHERE e.kind = 'work_item' AND (lower(e.public_text) LIKE lower(")
             query.bind(pattern)

@@ -287,18 +287,16 @@ extension SQLiteStore {
         // Terms of one or two characters no index holds: compared within the rows the other terms found.
         let columns = scoredColumns(reader).map(\.name)
         for term in plan.terms {
+            let compared: (text: String, folded: Bool)
             switch term {
-            case .short(let text):
-                conditions.append("EXISTS (SELECT 1 FROM search_text_content s WHERE s.id = e.rowid AND ("
-                    + columns.map { "instr(lower(s.\($0)), ?) > 0" }.joined(separator: " OR ") + "))")
-                for _ in columns { arguments += [text.lowercased()] }
-            case .gram(let text) where comparingGrams:  // CJK characters have no case
-                conditions.append("EXISTS (SELECT 1 FROM search_text_content s WHERE s.id = e.rowid AND ("
-                    + columns.map { "instr(s.\($0), ?) > 0" }.joined(separator: " OR ") + "))")
-                for _ in columns { arguments += [text] }
-            case .gram, .trigram:
-                continue
+            case .short(let text): compared = (text.lowercased(), true)
+            case .gram(let text) where comparingGrams: compared = (text, false)  // CJK characters have no case
+            case .gram, .trigram: continue
             }
+            conditions.append("EXISTS (SELECT 1 FROM search_text_content s WHERE s.id = e.rowid AND ("
+                + columns.map { compared.folded ? "instr(lower(s.\($0)), ?) > 0" : "instr(s.\($0), ?) > 0" }
+                    .joined(separator: " OR ") + "))")
+            for _ in columns { arguments += [compared.text] }
         }
         conditions.append("(e.outside_visible = 1 OR e.organization_id = ?)")
         arguments += [reader.organizationID.rawValue]
