@@ -35,13 +35,17 @@ public struct Member: Identifiable, Hashable, Sendable, Codable {
     public var isActive: Bool
     /// A person or a service account.
     public var kind: Kind
+    /// The member's own choice of language and formats; `nil` (the default) reads in the organization's
+    /// (``Organization/locale``).
+    public var locale: CollabLocale?
 
     /// Creates a member.
     public init(
         id: ID, organizationID: Organization.ID, displayName: String, handle: String,
         roles: Set<OrganizationRole> = [], departments: [DepartmentMembership] = [], isActive: Bool = true,
-        kind: Kind = .person
+        kind: Kind = .person, locale: CollabLocale? = nil
     ) {
+        self.locale = locale
         self.id = id
         self.organizationID = organizationID
         self.displayName = displayName
@@ -51,6 +55,9 @@ public struct Member: Identifiable, Hashable, Sendable, Codable {
         self.isActive = isActive
         self.kind = kind
     }
+
+    /// The locale the member reads in: their own choice, else their organization's.
+    public func readingLocale(in organization: Organization) -> CollabLocale { locale ?? organization.locale }
 
     /// Whether the member administers their organization.
     public var isAdministrator: Bool { roles.contains(.administrator) }
@@ -67,6 +74,7 @@ public struct Member: Identifiable, Hashable, Sendable, Codable {
         } else {
             report.checkText(handle, field: "handle", maxLength: limits.nameLength)
         }
+        if let locale { report.merge(locale.validate(field: "locale")) }
         var seen = Set<Department.ID>()
         for (index, membership) in departments.enumerated() where !seen.insert(membership.departmentID).inserted {
             report.add("departments[\(index)]", .duplicate, "department '\(membership.departmentID)' is listed twice")
