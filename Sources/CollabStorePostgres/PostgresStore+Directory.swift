@@ -28,11 +28,12 @@ extension PostgresStore: DirectoryStore {
             try report.throwIfInvalid()
         }
         try await connection.execute("""
-            INSERT INTO organizations (id, name, kind, time_zone, external_collaboration)
+            INSERT INTO organizations (id, name, kind, time_zone, external_collaboration, locale)
             VALUES (\(organization.id.rawValue), \(organization.name), \(organization.kind.rawValue),
-                \(organization.timeZoneIdentifier), \(organization.externalCollaborationEnabled))
+                \(organization.timeZoneIdentifier), \(organization.externalCollaborationEnabled), \(organization.locale.rawValue))
             ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind,
-                time_zone = excluded.time_zone, external_collaboration = excluded.external_collaboration
+                time_zone = excluded.time_zone, external_collaboration = excluded.external_collaboration,
+                locale = excluded.locale
             """, logger)
     }
 
@@ -129,12 +130,13 @@ extension PostgresStore: DirectoryStore {
         }
         try report.throwIfInvalid()
         try await connection.execute("""
-            INSERT INTO members (id, organization_id, display_name, handle, roles, is_active, kind)
+            INSERT INTO members (id, organization_id, display_name, handle, roles, is_active, kind, locale)
             VALUES (\(member.id.rawValue), \(member.organizationID.rawValue), \(member.displayName), \(member.handle),
-                \(StoredList.encode(member.roles.map(\.rawValue).sorted())), \(member.isActive), \(member.kind.rawValue))
+                \(StoredList.encode(member.roles.map(\.rawValue).sorted())), \(member.isActive), \(member.kind.rawValue),
+                \(member.locale?.rawValue))
             ON CONFLICT (id) DO UPDATE SET
                 display_name = excluded.display_name, handle = excluded.handle, roles = excluded.roles,
-                is_active = excluded.is_active, kind = excluded.kind
+                is_active = excluded.is_active, kind = excluded.kind, locale = excluded.locale
             """, logger)
         try await connection.execute("DELETE FROM department_memberships WHERE member_id = \(member.id.rawValue)", logger)
         for (position, membership) in member.departments.enumerated() {
@@ -273,7 +275,8 @@ extension PostgresStore: DirectoryStore {
             id: Organization.ID(try row.value("id", as: String.self)), name: try row.value("name", as: String.self),
             kind: Organization.Kind(rawValue: try row.value("kind", as: String.self)) ?? .partner,
             timeZoneIdentifier: try row.value("time_zone", as: String.self),
-            externalCollaborationEnabled: try row.value("external_collaboration", as: Bool.self))
+            externalCollaborationEnabled: try row.value("external_collaboration", as: Bool.self),
+            locale: CollabLocale(try row.text("locale") ?? CollabLocale.english.rawValue))
     }
 
     static func department(from row: PostgresRandomAccessRow) throws -> Department {
@@ -291,7 +294,8 @@ extension PostgresStore: DirectoryStore {
             displayName: try row.value("display_name", as: String.self), handle: try row.value("handle", as: String.self),
             roles: Set(StoredList.decode(try row.text("roles")).compactMap(Member.OrganizationRole.init(rawValue:))),
             departments: try memberships(from: row), isActive: try row.value("is_active", as: Bool.self),
-            kind: Member.Kind(rawValue: try row.value("kind", as: String.self)) ?? .person)
+            kind: Member.Kind(rawValue: try row.value("kind", as: String.self)) ?? .person,
+            locale: try row.text("locale").map(CollabLocale.init(rawValue:)))
     }
 
     /// The department memberships of a row read with ``memberColumns``.

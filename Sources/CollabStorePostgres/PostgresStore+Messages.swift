@@ -403,6 +403,7 @@ extension PostgresStore: MessageStore {
             urgency: urgency, itemID: try optionalText("item_id").map(WorkItem.ID.init(rawValue:)),
             actorID: try optionalText("actor_id").map(Member.ID.init(rawValue:)), title: try text("title"),
             body: try text("body"), createdAt: createdAt, readAt: try time("read_at"),
-            record: try optionalText("record").flatMap(RecordReference.init(stored:)))
+            record: try optionalText("record").flatMap(RecordReference.init(stored:)),
+            message: try optionalText("message").flatMap(LocalizedMessage.init(storedJSON:)))
     }
 }

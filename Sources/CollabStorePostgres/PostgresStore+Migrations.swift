@@ -14,7 +14,14 @@ extension PostgresStore {
     }
 
     /// Every step of the schema, oldest first. A released step is never edited: a change is a new step.
-    static let migrations: [Migration] = [schemaVersion1, schemaVersion2, schemaVersion3, schemaVersion4, schemaVersion5, schemaVersion6, schemaVersion7]
+    static let migrations: [Migration] = [schemaVersion1, schemaVersion2, schemaVersion3, schemaVersion4, schemaVersion5, schemaVersion6, schemaVersion7, schemaVersion8]
+
+    /// Who reads in which language, and what each notice says as a catalog key with its values.
+    static let schemaVersion8 = Migration(version: 8, name: "locales and notices as data", statements: [
+        "ALTER TABLE organizations ADD COLUMN IF NOT EXISTS locale TEXT COLLATE \"C\" NOT NULL DEFAULT 'en'",
+        "ALTER TABLE members ADD COLUMN IF NOT EXISTS locale TEXT COLLATE \"C\"",
+        "ALTER TABLE notifications ADD COLUMN IF NOT EXISTS message TEXT COLLATE \"C\"",
+    ])
 
     /// The newest schema version this build knows.
     public static var schemaVersion: Int { migrations.last?.version ?? 0 }

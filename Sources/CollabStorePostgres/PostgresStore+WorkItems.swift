@@ -144,12 +144,12 @@ extension PostgresStore {
         for notice in change.notifications {
             try await connection.execute("""
                 INSERT INTO notifications (id, organization_id, recipient_id, kind, urgency, item_id, actor_id,
-                    title, body, created_at, read_at, delivery_state, attempts, next_attempt_at, record)
+                    title, body, created_at, read_at, delivery_state, attempts, next_attempt_at, record, message)
                 VALUES (\(notice.id.rawValue), \(notice.organizationID.rawValue), \(notice.recipientID.rawValue),
                     \(notice.kind.rawValue), \(notice.urgency.rawValue), \(notice.itemID?.rawValue),
                     \(notice.actorID?.rawValue), \(notice.title), \(notice.body), \(notice.createdAt.storedMilliseconds),
                     \(notice.readAt?.storedMilliseconds), 'pending', 0, \(notice.createdAt.storedMilliseconds),
-                    \(notice.record?.stored))
+                    \(notice.record?.stored), \(notice.message?.storedJSON))
                 """, logger)
         }
         if let marks = change.readMarks {

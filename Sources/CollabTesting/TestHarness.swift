@@ -230,11 +230,12 @@ public final class TestHarness: Sendable {
     @discardableResult
     public func addOrganization(
         _ id: Organization.ID, name: String? = nil, kind: Organization.Kind = .internal, timeZone: String = "UTC",
-        externalCollaboration: Bool = false, partnerOf company: Organization.ID? = nil, role: Partnership.Role? = nil
+        externalCollaboration: Bool = false, partnerOf company: Organization.ID? = nil, role: Partnership.Role? = nil,
+        locale: CollabLocale = .english
     ) async throws -> Organization {
         let organization = Organization(
             id: id, name: name ?? id.rawValue, kind: kind, timeZoneIdentifier: timeZone,
-            externalCollaborationEnabled: externalCollaboration)
+            externalCollaborationEnabled: externalCollaboration, locale: locale)
         var administrator: Member.ID?
         if let company {
             guard kind == .partner else {
@@ -279,11 +280,12 @@ public final class TestHarness: Sendable {
     @discardableResult
     public func addMember(
         _ id: Member.ID, in organization: Organization.ID, departments: [DepartmentMembership] = [],
-        administrator: Bool = false, name: String? = nil, handle: String? = nil, active: Bool = true
+        administrator: Bool = false, name: String? = nil, handle: String? = nil, active: Bool = true,
+        locale: CollabLocale? = nil
     ) async throws -> Member {
         let member = Member(
             id: id, organizationID: organization, displayName: name ?? id.rawValue, handle: handle ?? id.rawValue,
-            roles: administrator ? [.administrator] : [], departments: departments, isActive: active)
+            roles: administrator ? [.administrator] : [], departments: departments, isActive: active, locale: locale)
         try await store.save(member)
         return member
     }

@@ -97,10 +97,14 @@ public struct Notice: Identifiable, Hashable, Sendable, Codable {
     public var record: RecordReference?
     /// Who caused it.
     public var actorID: Member.ID?
-    /// A one-line summary.
+    /// A one-line summary, in the recipient's language (their ``Member/locale``, else their organization's).
     public var title: String
-    /// The message (with the reason where there is one).
+    /// The message (with the reason where there is one), in the recipient's language.
     public var body: String
+    /// What the notice says as data: the catalog key of its ``title`` and ``body`` (`<key>.title`,
+    /// `<key>.body`) and the values they name, so a host can render it its own way. `nil` only for a notice
+    /// written with fixed text.
+    public var message: LocalizedMessage?
     /// When it was created.
     public var createdAt: Date
     /// When the recipient read it in their inbox.
@@ -110,8 +114,9 @@ public struct Notice: Identifiable, Hashable, Sendable, Codable {
     public init(
         id: ID, organizationID: Organization.ID, recipientID: Member.ID, kind: Kind, urgency: Urgency = .normal,
         itemID: WorkItem.ID?, actorID: Member.ID?, title: String, body: String, createdAt: Date,
-        readAt: Date? = nil, record: RecordReference? = nil
+        readAt: Date? = nil, record: RecordReference? = nil, message: LocalizedMessage? = nil
     ) {
+        self.message = message
         self.record = record
         self.id = id
         self.organizationID = organizationID
@@ -125,6 +130,22 @@ public struct Notice: Identifiable, Hashable, Sendable, Codable {
         self.createdAt = createdAt
         self.readAt = readAt
     }
+
+    /// Creates a notification whose title and body the engine writes from `message` in the recipient's language
+    /// when the change commits.
+    public init(
+        id: ID, organizationID: Organization.ID, recipientID: Member.ID, kind: Kind, urgency: Urgency = .normal,
+        itemID: WorkItem.ID?, actorID: Member.ID?, message: LocalizedMessage, createdAt: Date,
+        record: RecordReference? = nil
+    ) {
+        self.init(id: id, organizationID: organizationID, recipientID: recipientID, kind: kind, urgency: urgency,
+            itemID: itemID, actorID: actorID, title: "", body: "", createdAt: createdAt, record: record, message: message)
+    }
+
+    /// The catalog key of the title of a notice saying `message`.
+    public static func titleKey(of message: LocalizedMessage) -> String { message.key + ".title" }
+    /// The catalog key of the body of a notice saying `message`.
+    public static func bodyKey(of message: LocalizedMessage) -> String { message.key + ".body" }
 
     /// Whether the recipient has read it.
     public var isRead: Bool { readAt != nil }

@@ -439,13 +439,18 @@ public struct IncidentPreview: Hashable, Sendable {
         public var recipientID: Member.ID
         /// How urgently.
         public var urgency: Notice.Urgency
-        /// The summary.
+        /// The summary, in the recipient's language.
         public var title: String
-        /// The text.
+        /// The text, in the recipient's language.
         public var body: String
+        /// What the notice says as data (``Notice/message``).
+        public var message: LocalizedMessage?
 
         /// Creates a planned notice.
-        public init(recipientID: Member.ID, urgency: Notice.Urgency, title: String, body: String) {
+        public init(
+            recipientID: Member.ID, urgency: Notice.Urgency, title: String, body: String, message: LocalizedMessage? = nil
+        ) {
+            self.message = message
             self.recipientID = recipientID
             self.urgency = urgency
             self.title = title

@@ -40,9 +40,110 @@ public enum MessageArgument: Hashable, Sendable, Codable {
     case duration(Duration)
     /// Another catalog key, rendered in the same language (a state, a priority: `state.in_progress` → `进行中`).
     case term(String)
+    /// Another message, rendered in the same language (a phrase with values of its own).
+    indirect case message(LocalizedMessage)
+    /// Several values joined as the language joins a list (`a, b and c`, `a、b和c`).
+    indirect case list([MessageArgument])
 }
 
 extension MessageArgument: ExpressibleByStringLiteral, ExpressibleByStringInterpolation {
     /// Text, as ``text(_:)``.
     public init(stringLiteral value: String) { self = .text(value) }
+}
+
+extension MessageArgument {
+    private enum CodingKeys: String, CodingKey {
+        case text, integer, decimal, fractionDigits, percent, date, dateTime, deadline, durationSeconds, term, message, list
+    }
+
+    /// Encodes the argument as an object with one key naming its kind (`{"text": "…"}`, `{"date": "2026-12-03"}`,
+    /// `{"durationSeconds": 7200}`), readable by a host in any language.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .text(let value): try container.encode(value, forKey: .text)
+        case .integer(let value): try container.encode(value, forKey: .integer)
+        case .decimal(let value, let digits):
+            try container.encode(value, forKey: .decimal)
+            try container.encode(digits, forKey: .fractionDigits)
+        case .percent(let value): try container.encode(value, forKey: .percent)
+        case .date(let value): try container.encode(value, forKey: .date)
+        case .dateTime(let value): try container.encode(value.timeIntervalSince1970, forKey: .dateTime)
+        case .deadline(let value): try container.encode(value, forKey: .deadline)
+        case .duration(let value):
+            let (seconds, attoseconds) = value.components
+            try container.encode(Double(seconds) + Double(attoseconds) / 1e18, forKey: .durationSeconds)
+        case .term(let value): try container.encode(value, forKey: .term)
+        case .message(let value): try container.encode(value, forKey: .message)
+        case .list(let values): try container.encode(values, forKey: .list)
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        if let value = try container.decodeIfPresent(String.self, forKey: .text) { self = .text(value) }
+        else if let value = try container.decodeIfPresent(Int.self, forKey: .integer) { self = .integer(value) }
+        else if let value = try container.decodeIfPresent(Double.self, forKey: .decimal) {
+            self = .decimal(value, fractionDigits: try container.decodeIfPresent(Int.self, forKey: .fractionDigits) ?? 1)
+        } else if let value = try container.decodeIfPresent(Double.self, forKey: .percent) { self = .percent(value) }
+        else if let value = try container.decodeIfPresent(CalendarDate.self, forKey: .date) { self = .date(value) }
+        else if let value = try container.decodeIfPresent(Double.self, forKey: .dateTime) {
+            self = .dateTime(Date(timeIntervalSince1970: value))
+        } else if let value = try container.decodeIfPresent(Deadline.self, forKey: .deadline) { self = .deadline(value) }
+        else if let value = try container.decodeIfPresent(Double.self, forKey: .durationSeconds), value.isFinite,
+            abs(value) < 1e15
+        {
+            self = .duration(.milliseconds(Int64((value * 1000).rounded())))
+        } else if let value = try container.decodeIfPresent(String.self, forKey: .term) { self = .term(value) }
+        else if let value = try container.decodeIfPresent(LocalizedMessage.self, forKey: .message) { self = .message(value) }
+        else if let values = try container.decodeIfPresent([MessageArgument].self, forKey: .list) { self = .list(values) }
+        else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                debugDescription: "a message argument needs one of text, integer, decimal, percent, date, dateTime, deadline, durationSeconds, term, message, list"))
+        }
+    }
+}
+
+extension LocalizedMessage {
+    /// The message as compact JSON with sorted keys (`{"arguments":{…},"key":"notice.assigned"}`): how stores keep it.
+    package var storedJSON: String? {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(self) else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// A message read back from ``storedJSON``; `nil` when the text is not one.
+    package init?(storedJSON text: String) {
+        guard let message = try? JSONDecoder().decode(LocalizedMessage.self, from: Data(text.utf8)) else { return nil }
+        self = message
+    }
+}
+
+extension LocalizedMessage: CustomStringConvertible {
+    /// The key and the values in key order (`notice.rejected(actor: …, reason: …)`): the same text for equal
+    /// messages, whatever order their dictionary keeps.
+    public var description: String {
+        let values = arguments.keys.sorted().map { "\($0): \(arguments[$0].map(String.init(describing:)) ?? "")" }
+        return "\(key)(\(values.joined(separator: ", ")))"
+    }
+}
+
+extension MessageArgument: CustomStringConvertible {
+    /// The value with its kind (`text("周报")`, `date(2026-12-03)`), nested messages in key order.
+    public var description: String {
+        switch self {
+        case .text(let value): "text(\(String(reflecting: value)))"
+        case .integer(let value): "integer(\(value))"
+        case .decimal(let value, let digits): "decimal(\(value), \(digits))"
+        case .percent(let value): "percent(\(value))"
+        case .date(let value): "date(\(value))"
+        case .dateTime(let value): "dateTime(\(value.timeIntervalSince1970))"
+        case .deadline(let value): "deadline(\(value))"
+        case .duration(let value): "duration(\(value))"
+        case .term(let value): "term(\(value))"
+        case .message(let value): "message(\(value))"
+        case .list(let values): "list(\(values.map(\.description).joined(separator: ", ")))"
+        }
+    }
 }

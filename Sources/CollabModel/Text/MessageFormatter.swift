@@ -63,6 +63,21 @@ public struct MessageFormatter: Sendable {
         case .deadline(.instant(let date)): return dateTime(date)
         case .duration(let duration): return self.duration(duration)
         case .term(let key): return string(key)
+        case .message(let message): return string(message)
+        case .list(let values): return list(values.map(format))
+        }
+    }
+
+    /// Texts joined as the language joins a list: `a, b and c`, `a、b和c`.
+    public func list(_ texts: [String]) -> String {
+        switch texts.count {
+        case 0: return ""
+        case 1: return texts[0]
+        default:
+            return string("list.and", [
+                "items": .text(texts.dropLast().joined(separator: string("list.separator"))),
+                "last": .text(texts[texts.count - 1]),
+            ])
         }
     }
 

@@ -17,6 +17,8 @@ enum StandardMessages {
 
     /// Units, states, priorities: terms other texts name.
     static let common: [StandardMessage] = [
+        .init("list.separator", ", ", "、"),
+        .init("list.and", "{items} and {last}", "{items}和{last}"),
         .init("unit.minutes", "{value} min", "{value} 分钟"),
         .init("unit.hours", "{value} h", "{value} 小时"),
         .init("unit.days", "{value} days", "{value} 天"),

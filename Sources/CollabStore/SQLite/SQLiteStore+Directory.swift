@@ -26,12 +26,13 @@ extension SQLiteStore {
             try report.throwIfInvalid()
         }
         try db.cachedStatement(sql: """
-            INSERT INTO organizations (id, name, kind, time_zone, external_collaboration) VALUES (?, ?, ?, ?, ?)
+            INSERT INTO organizations (id, name, kind, time_zone, external_collaboration, locale) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT(id) DO UPDATE SET name = excluded.name, kind = excluded.kind,
-                time_zone = excluded.time_zone, external_collaboration = excluded.external_collaboration
+                time_zone = excluded.time_zone, external_collaboration = excluded.external_collaboration,
+                locale = excluded.locale
             """).execute(arguments: [
                 organization.id.rawValue, organization.name, organization.kind.rawValue,
-                organization.timeZoneIdentifier, organization.externalCollaborationEnabled,
+                organization.timeZoneIdentifier, organization.externalCollaborationEnabled, organization.locale.rawValue,
             ])
     }
 
@@ -120,14 +121,15 @@ extension SQLiteStore {
         }
         try report.throwIfInvalid()
         try db.cachedStatement(sql: """
-            INSERT INTO members (id, organization_id, display_name, handle, roles, is_active, kind)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO members (id, organization_id, display_name, handle, roles, is_active, kind, locale)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(id) DO UPDATE SET
                 display_name = excluded.display_name, handle = excluded.handle, roles = excluded.roles,
-                is_active = excluded.is_active, kind = excluded.kind
+                is_active = excluded.is_active, kind = excluded.kind, locale = excluded.locale
             """).execute(arguments: [
                 member.id.rawValue, member.organizationID.rawValue, member.displayName, member.handle,
                 StoredList.encode(member.roles.map(\.rawValue).sorted()), member.isActive, member.kind.rawValue,
+                member.locale?.rawValue,
             ])
         try db.cachedStatement(sql: "DELETE FROM department_memberships WHERE member_id = ?").execute(
             arguments: [member.id.rawValue])
@@ -256,7 +258,8 @@ extension SQLiteStore {
         Organization(
             id: Organization.ID(row["id"]), name: row["name"],
             kind: Organization.Kind(rawValue: row["kind"]) ?? .partner,
-            timeZoneIdentifier: row["time_zone"], externalCollaborationEnabled: row["external_collaboration"])
+            timeZoneIdentifier: row["time_zone"], externalCollaborationEnabled: row["external_collaboration"],
+            locale: CollabLocale((row["locale"] as String?) ?? CollabLocale.english.rawValue))
     }
 
     static func department(from row: Row) -> Department {
@@ -270,6 +273,7 @@ extension SQLiteStore {
             id: Member.ID(row["id"]), organizationID: Organization.ID(row["organization_id"]),
             displayName: row["display_name"], handle: row["handle"],
             roles: Set(StoredList.decode(row["roles"]).compactMap(Member.OrganizationRole.init(rawValue:))),
-            departments: [], isActive: row["is_active"], kind: Member.Kind(rawValue: row["kind"]) ?? .person)
+            departments: [], isActive: row["is_active"], kind: Member.Kind(rawValue: row["kind"]) ?? .person,
+            locale: (row["locale"] as String?).map(CollabLocale.init(rawValue:)))
     }
 }

@@ -339,7 +339,8 @@ extension SQLiteStore {
             urgency: urgency, itemID: try optionalText("item_id").map(WorkItem.ID.init(rawValue:)),
             actorID: try optionalText("actor_id").map(Member.ID.init(rawValue:)), title: try text("title"),
             body: try text("body"), createdAt: createdAt, readAt: try time("read_at"),
-            record: try optionalText("record").flatMap(RecordReference.init(stored:)))
+            record: try optionalText("record").flatMap(RecordReference.init(stored:)),
+            message: try optionalText("message").flatMap(LocalizedMessage.init(storedJSON:)))
     }
 
     /// A claimed row's attempt count; a row where it is not a number is `storageCorrupt`.

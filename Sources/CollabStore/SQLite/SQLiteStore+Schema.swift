@@ -579,6 +579,14 @@ extension SQLiteStore {
             // A reader who may see few records is searched from them: their keys, then their entries.
             try db.execute(sql: SQLiteStore.searchReaderIndexes)
         }
+        migrator.registerMigration("v14 locales and notices as data") { db in
+            // Who reads in which language, and what each notice says as a catalog key with its values.
+            try db.execute(sql: """
+                ALTER TABLE organizations ADD COLUMN locale TEXT NOT NULL DEFAULT 'en';
+                ALTER TABLE members ADD COLUMN locale TEXT;
+                ALTER TABLE notifications ADD COLUMN message TEXT;
+                """)
+        }
         return migrator
     }()
 }

@@ -135,13 +135,13 @@ extension SQLiteStore {
         for notice in change.notifications {
             try db.run("""
                 INSERT INTO notifications (id, organization_id, recipient_id, kind, urgency, item_id, actor_id,
-                    title, body, created_at, read_at, delivery_state, attempts, next_attempt_at, record)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)
+                    title, body, created_at, read_at, delivery_state, attempts, next_attempt_at, record, message)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)
                 """, [
                     notice.id.rawValue, notice.organizationID.rawValue, notice.recipientID.rawValue,
                     notice.kind.rawValue, notice.urgency.rawValue, notice.itemID?.rawValue, notice.actorID?.rawValue,
                     notice.title, notice.body, notice.createdAt.storedMilliseconds, notice.readAt?.storedMilliseconds,
-                    notice.createdAt.storedMilliseconds, notice.record?.stored,
+                    notice.createdAt.storedMilliseconds, notice.record?.stored, notice.message?.storedJSON,
                 ])
         }
         if let marks = change.readMarks {

@@ -6,12 +6,13 @@ import Foundation
 extension StoreConformance {
     static let directoryChecks: [Check] = [
         Check(.directory, "organization-round-trip",
-            "A saved organization reads back equal; an unknown id is nil; a second save replaces it.") { ctx in
+            "A saved organization reads back equal (its locale too); an unknown id is nil; a second save replaces it.") { ctx in
             var acme = try await ctx.organization("acme")
             try ctx.equal(try await ctx.store.organization("acme"), acme, "acme")
             try ctx.equal(try await ctx.store.organization("nobody"), nil, "an unknown organization")
             acme.name = "Acme Two"
             acme.timeZoneIdentifier = "Asia/Shanghai"
+            acme.locale = .simplifiedChinese
             try await ctx.store.save(acme)
             try ctx.equal(try await ctx.store.organization("acme"), acme, "acme after the second save")
         },
@@ -70,7 +71,7 @@ extension StoreConformance {
             try ctx.equal(try await ctx.store.department("eng")?.organizationID, "acme", "eng's organization")
         },
         Check(.directory, "member-round-trip",
-            "A saved member reads back equal by id, by ids, by handle and in the organization's list by display name.") { ctx in
+            "A saved member reads back equal (its own locale too) by id, by ids, by handle and in the organization's list by display name.") { ctx in
             try await ctx.organization("acme")
             try await ctx.department("eng")
             let b = try await ctx.member("m-b", departments: [DepartmentMembership("eng", role: .head)], name: "Anna",
@@ -80,6 +81,13 @@ extension StoreConformance {
             try ctx.equal(try await ctx.store.member("ghost"), nil, "an unknown member")
             try ctx.equal(try await ctx.store.members(in: "acme"), [b, a], "acme's members by display name")
             try ctx.equal(Set(try await ctx.store.members(["m-a", "ghost"]).map(\.id)), ["m-a"], "members by ids")
+            var reading = a
+            reading.locale = "en-GB"
+            try await ctx.store.save(reading)
+            try ctx.equal(try await ctx.store.member("m-a"), reading, "member m-a reading in en-GB")
+            reading.locale = nil
+            try await ctx.store.save(reading)
+            try ctx.equal(try await ctx.store.member("m-a")?.locale, nil, "member m-a back to the organization's locale")
             try ctx.equal(try await ctx.store.members(handles: ["anna", "nobody"], in: "acme").map(\.id), ["m-b"],
                 "members by handle")
         },

@@ -195,7 +195,11 @@ final class ConformanceContext: @unchecked Sendable {
     {
         Notice(id: Notice.ID(id ?? self.id("notice")), organizationID: item?.organizationID ?? "acme",
             recipientID: recipient, kind: kind, itemID: item?.id, actorID: "boss", title: "About \(item?.title ?? "")",
-            body: "Body", createdAt: date ?? t0)
+            body: "Body", createdAt: date ?? t0,
+            message: LocalizedMessage("notice.assigned", [
+                "title": .text(item?.title ?? ""), "deadline": .date(CalendarDate(year: 2026, month: 12, day: 3)),
+                "names": .list(["甲", .integer(2)]),
+            ]))
     }
 
     func timer(_ item: WorkItem, _ kind: ScheduledTimer.Kind = .reminder, at date: Date, id: String? = nil)

@@ -85,12 +85,16 @@ extension WorkflowEngine {
         var change = ChangeSet()
         change.scenario.announcements = [announcement]
         let authorName = subject.displayName ?? author.rawValue
-        let ask = announcement.acknowledgement.map { " Please acknowledge by \($0.deadline)." } ?? ""
         for recipient in recipients.sorted() {
             let notice = recordNotice(
                 record, organization: organization, to: recipient, kind: .announcement, urgency: announcement.urgency,
-                actor: author, title: (announcement.urgency == .urgent ? "Urgent: " : "Announcement: ") + announcement.title,
-                body: "\(authorName): \(announcement.body.clipped(500))\(ask)", at: now)
+                actor: author, message: LocalizedMessage(
+                    (announcement.urgency == .urgent ? "notice.announcement_urgent" : "notice.announcement")
+                        + (announcement.acknowledgement == nil ? "" : "_acknowledge"), [
+                        "title": .text(announcement.title), "actor": .text(authorName),
+                        "text": .text(announcement.body.clipped(500)),
+                        "deadline": announcement.acknowledgement.map { .dateTime($0.deadline) } ?? .text(""),
+                    ]), at: now)
             change.notifications.append(notice)
             change.scenario.receipts.append(AnnouncementReceipt(
                 announcementID: announcement.id, memberID: recipient,
@@ -320,8 +324,9 @@ extension WorkflowEngine {
             for receipt in missing {
                 change.notifications.append(recordNotice(record, organization: announcement.organizationID,
                     to: receipt.memberID, kind: .acknowledgementReminder, urgency: announcement.urgency, actor: nil,
-                    title: "Please acknowledge: \(announcement.title)",
-                    body: "\"\(announcement.title)\" asks for your acknowledgement by \(requirement.deadline).", at: now))
+                    message: LocalizedMessage("notice.acknowledge_reminder", [
+                        "title": .text(announcement.title), "deadline": .dateTime(requirement.deadline),
+                    ]), at: now))
                 notified.append(receipt.memberID)
             }
             updated.remindedAt = now
@@ -343,9 +348,10 @@ extension WorkflowEngine {
                 let names = members.map { directory.memberByID[$0]?.displayName ?? $0.rawValue }.sorted()
                 change.notifications.append(recordNotice(record, organization: announcement.organizationID,
                     to: head, kind: .acknowledgementMissed, urgency: .urgent, actor: nil,
-                    title: "Not acknowledged: \(announcement.title)",
-                    body: "\(members.count) of your team have not acknowledged \"\(announcement.title)\" "
-                        + "(due \(requirement.deadline)): \(names.joined(separator: ", ")).", at: now))
+                    message: LocalizedMessage("notice.announcement_not_acknowledged", [
+                        "title": .text(announcement.title), "count": .integer(members.count),
+                        "deadline": .dateTime(requirement.deadline), "names": .list(names.map { .text($0) }),
+                    ]), at: now))
                 notified.append(head)
             }
             updated.escalatedAt = now

@@ -277,7 +277,9 @@ extension WorkflowEngine {
     /// Commits `change`: the package's one call of the store's commit, reached only through ``run(_:plan:)`` and
     /// ``runEffect(_:plan:)``.
     private func commit(_ change: ChangeSet) async throws(CollabError) -> CommitOutcome {
-        try await store.commit(change)
+        var change = change
+        try await writeNoticeTexts(&change.notifications)
+        return try await store.commit(change)
     }
 
     /// A recorded result, handed out again only as a fresh command would be answered now: a deactivated actor

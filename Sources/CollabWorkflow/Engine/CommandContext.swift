@@ -52,7 +52,7 @@ struct CommandContext {
     ///   assignee reassigned away): it then names no item, so neither the inbox nor delivery hides it.
     mutating func notify(
         _ recipients: [Member.ID], _ kind: Notice.Kind, urgency: Notice.Urgency = .normal,
-        organization: Organization.ID? = nil, aboutItem: Bool = true, title: String, body: String
+        organization: Organization.ID? = nil, aboutItem: Bool = true, message: LocalizedMessage
     ) {
         var seen = Set(change.notifications.filter { $0.kind == kind }.map(\.recipientID))
         seen.insert(subject.memberID)
@@ -60,15 +60,20 @@ struct CommandContext {
             change.notifications.append(Notice(
                 id: Notice.ID(engine.identifiers.next()), organizationID: organization ?? item.organizationID,
                 recipientID: recipient, kind: kind, urgency: urgency, itemID: aboutItem ? item.id : nil,
-                actorID: subject.memberID,
-                title: title, body: body, createdAt: now))
+                actorID: subject.memberID, message: message, createdAt: now))
         }
+    }
+
+    /// A notice's message about this item: `title` (the item's) and `actor` (who acts) with `arguments`.
+    func message(_ key: String, _ arguments: [String: MessageArgument] = [:]) -> LocalizedMessage {
+        LocalizedMessage(key, arguments.merging(["title": .text(item.title), "actor": .text(actorName)]) { own, _ in own })
     }
 
     mutating func notifyAssigned(_ assignees: [Member.ID]) {
         let urgency: Notice.Urgency = item.priority == .high ? .urgent : .normal
-        notify(assignees, .assigned, urgency: urgency, title: "New assignment: \(item.title)",
-            body: "\(actorName) assigned you \"\(item.title)\", due \(item.deadline).")
+        notify(assignees, .assigned, urgency: urgency, message: LocalizedMessage("notice.assigned", [
+            "title": .text(item.title), "actor": .text(actorName), "deadline": .deadline(item.deadline),
+        ]))
     }
 
     /// Closes the pending adjustment request (as withdrawn) when the item closes before a decision.

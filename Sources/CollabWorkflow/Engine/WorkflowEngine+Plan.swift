@@ -25,7 +25,7 @@ extension WorkflowEngine {
             context.item.state = .accepted
             context.audit()
             context.notify([context.item.initiatorID], .accepted,
-                title: "Accepted: \(context.item.title)", body: "\(context.actorName) accepted the item.")
+                message: context.message("notice.accepted"))
             return context.plan()
 
         case .start(let id):
@@ -60,8 +60,9 @@ extension WorkflowEngine {
             context.change.progressUpdates.append(update)
             context.audit(details: ["percent": percent.map(String.init) ?? "", "progress_update": update.id.rawValue])
             context.notify([context.item.initiatorID], .progressReported,
-                title: "Progress: \(context.item.title)",
-                body: percent.map { "\(context.actorName) reported \($0)%: \(text)" } ?? "\(context.actorName): \(text)")
+                message: context.message(percent == nil ? "notice.progress" : "notice.progress_percent", [
+                    "text": .text(text), "percent": .text("\(percent ?? 0)%"),
+                ]))
             context.result.progressUpdate = update
             return context.plan()
 
@@ -73,8 +74,8 @@ extension WorkflowEngine {
             context.item.state = .inReview
             context.audit(details: note.map { ["note": $0] } ?? [:])
             context.notify([context.item.effectiveReviewerID], .reviewRequested,
-                title: "Review requested: \(context.item.title)",
-                body: "\(context.actorName) submitted the work for your review." + (note.map { " Note: \($0)" } ?? ""))
+                message: context.message(note == nil ? "notice.review_requested" : "notice.review_requested_note",
+                    ["note": .text(note ?? "")]))
             return context.plan()
 
         case .approve(let id, let note):
@@ -91,8 +92,8 @@ extension WorkflowEngine {
             context.change.reviewDecisions.append(decision)
             context.audit(details: note.map { ["note": $0] } ?? [:])
             context.notify(context.item.assigneeIDs, .reviewResult,
-                title: "Approved: \(context.item.title)",
-                body: "\(context.actorName) approved the work." + (note.map { " Note: \($0)" } ?? ""))
+                message: context.message(note == nil ? "notice.approved" : "notice.approved_note",
+                    ["note": .text(note ?? "")]))
             context.result.reviewDecision = decision
             return context.plan()
 
@@ -107,7 +108,7 @@ extension WorkflowEngine {
             context.change.reviewDecisions.append(decision)
             context.audit(details: ["reason": reason])
             context.notify(context.item.assigneeIDs, .reviewResult,
-                title: "Rejected: \(context.item.title)", body: "\(context.actorName) rejected the work: \(reason)")
+                message: context.message("notice.rejected", ["reason": .text(reason)]))
             context.result.reviewDecision = decision
             return context.plan()
 
@@ -130,8 +131,8 @@ extension WorkflowEngine {
             context.change.adjustmentRequests.append(request)
             context.audit(details: Self.details(of: change, reason: reason, request: request.id))
             context.notify([context.item.initiatorID], .adjustmentRequested,
-                title: "Adjustment requested: \(context.item.title)",
-                body: "\(context.actorName) asks to \(Self.summary(of: change)): \(reason)")
+                message: context.message("notice.adjustment_requested",
+                    ["change": Self.summary(of: change), "reason": .text(reason)]))
             context.result.adjustmentRequest = request
             return context.plan()
 
@@ -176,9 +177,9 @@ extension WorkflowEngine {
             context.change.adjustmentRequests.append(request)
             context.audit(details: details)
             context.notify([request.requesterID], .adjustmentDecided,
-                title: "Adjustment \(approving ? "approved" : "rejected"): \(context.item.title)",
-                body: "\(context.actorName) \(approving ? "approved" : "rejected") your request to "
-                    + Self.summary(of: request.change) + (note.map { ": \($0)" } ?? "."))
+                message: context.message(
+                    "notice.adjustment_" + (approving ? "approved" : "rejected") + (note == nil ? "" : "_note"),
+                    ["change": Self.summary(of: request.change), "note": .text(note ?? "")]))
             context.result.adjustmentRequest = request
             return context.plan()
 
@@ -210,13 +211,11 @@ extension WorkflowEngine {
             context.audit(details: details)
             // A draft has not been sent to anyone yet: the new assignee hears of it when it is submitted.
             if context.item.state != .draft {
-                let why = reason.map { ": \($0)" } ?? "."
+                let why = reason == nil ? "" : "_reason"
                 context.notify([to], .assigned,
-                    title: "Assigned to you: \(context.item.title)",
-                    body: "\(context.actorName) reassigned the item to you\(why)")
+                    message: context.message("notice.reassigned_to" + why, ["reason": .text(reason ?? "")]))
                 context.notify([from], .reassigned, aboutItem: false,
-                    title: "Reassigned: \(context.item.title)",
-                    body: "\(context.actorName) reassigned the item away from you\(why)")
+                    message: context.message("notice.reassigned_from" + why, ["reason": .text(reason ?? "")]))
             }
             return context.plan()
 
@@ -232,8 +231,9 @@ extension WorkflowEngine {
             if !wasDraft {
                 var recipients = context.item.assigneeIDs + [context.item.initiatorID]
                 if let reviewer = context.item.reviewerID { recipients.append(reviewer) }
-                context.notify(recipients, .cancelled, title: "Cancelled: \(context.item.title)",
-                    body: "\(context.actorName) cancelled the item" + (reason.map { ": \($0)" } ?? "."))
+                context.notify(recipients, .cancelled,
+                    message: context.message(reason == nil ? "notice.cancelled" : "notice.cancelled_reason",
+                        ["reason": .text(reason ?? "")]))
             }
             return context.plan()
 
@@ -269,13 +269,13 @@ extension WorkflowEngine {
             context.audit(details: ["comment": comment.id.rawValue, "visibility": visibility.rawValue])
             for (member, organization) in mentioned {
                 context.notify([member], .mentioned, organization: organization,
-                    title: "\(context.actorName) mentioned you: \(context.item.title)", body: body.clipped(280))
+                    message: context.message("notice.mentioned", ["comment": .text(body.clipped(280))]))
             }
             let involved = (context.item.assigneeIDs + [context.item.initiatorID, context.item.effectiveReviewerID]
                 + context.item.watcherIDs)
                 .filter { member in !mentioned.contains { $0.0 == member } }
-            context.notify(involved, .commented, title: "New comment: \(context.item.title)",
-                body: "\(context.actorName): \(body.clipped(280))")
+            context.notify(involved, .commented,
+                message: context.message("notice.commented", ["comment": .text(body.clipped(280))]))
             context.result.comment = stored
             return context.plan()
 
@@ -500,12 +500,18 @@ extension WorkflowEngine {
         return deadline
     }
 
-    static func summary(of change: AdjustmentRequest.Change) -> String {
-        var parts: [String] = []
-        if let deadline = change.deadline { parts.append("move the deadline to \(deadline)") }
-        if let title = change.title { parts.append("retitle it \"\(title.clipped(60))\"") }
-        if change.description != nil { parts.append("change its description") }
-        return parts.isEmpty ? "change it" : parts.joined(separator: " and ")
+    /// What an adjustment request asks for, as a phrase in the reader's language ("move the deadline to … and
+    /// retitle it …").
+    static func summary(of change: AdjustmentRequest.Change) -> MessageArgument {
+        var parts: [MessageArgument] = []
+        if let deadline = change.deadline {
+            parts.append(.message(LocalizedMessage("adjustment.deadline", ["deadline": .deadline(deadline)])))
+        }
+        if let title = change.title {
+            parts.append(.message(LocalizedMessage("adjustment.title", ["title": .text(title.clipped(60))])))
+        }
+        if change.description != nil { parts.append(.term("adjustment.description")) }
+        return parts.isEmpty ? .term("adjustment.other") : .list(parts)
     }
 
     static func details(of change: AdjustmentRequest.Change, reason: String, request: AdjustmentRequest.ID)

@@ -74,6 +74,10 @@ public struct WorkflowEngine: Sendable {
         public var timerLease: Duration = .seconds(60)
         /// Documents: where their bytes go, what is accepted, quotas, the host's scanner, retention.
         public var documents = DocumentConfiguration()
+        /// The host's own texts for notices, layered over ``MessageCatalog/standard``: a key given here, in a
+        /// language, replaces Collab's text; a language given here is one members may read in. Empty by default:
+        /// Collab's English and Simplified Chinese texts.
+        public var messages = MessageCatalog()
         /// Deliberate isolation faults, for tests that prove the isolation tests can fail (internal).
         var externalIsolationFaults: ExternalIsolationFaults = []
         /// Runs between a command's plan and its commit, with the command's name and attempt (internal: the
@@ -95,6 +99,8 @@ public struct WorkflowEngine: Sendable {
     let settingsCache: SettingsCache
     /// Who this engine's timer claims are from (process, a random part): for diagnostics.
     let timerOwner: String
+    /// The standard texts with the host's (``Configuration/messages``) layered over them.
+    let messages: MessageCatalog
     var logger: Logger { configuration.logger }
 
     /// Creates an engine over `store`.
@@ -113,6 +119,7 @@ public struct WorkflowEngine: Sendable {
         self.authorizer = configuration.accessControl.authorizer
         self.directory = DirectoryCache(store: store)
         self.settingsCache = SettingsCache(store: store)
+        self.messages = MessageCatalog.standard.merging(configuration.messages)
         self.timerOwner = "pid \(ProcessInfo.processInfo.processIdentifier) engine \(UUID().uuidString.prefix(8))"
     }
 

@@ -145,8 +145,10 @@ extension WorkflowEngine {
         change.scenario.incidents = [incident]
         for notice in resolved.preview.notifications {
             change.notifications.append(recordNotice(record, organization: plan.organizationID, to: notice.recipientID,
-                kind: .incident, urgency: notice.urgency, actor: commander, title: notice.title, body: notice.body,
-                at: now))
+                kind: .incident, urgency: notice.urgency, actor: commander,
+                message: notice.message ?? LocalizedMessage("notice.incident_informed", [
+                    "alert_title": .text(notice.title), "alert_body": .text(notice.body), "details": .text(""),
+                ]), at: now))
         }
         change.auditEvents.append(recordEvent(record, organization: plan.organizationID, actor: commander,
             action: "trigger", details: [
@@ -201,7 +203,7 @@ extension WorkflowEngine {
         var tasks: [IncidentPreview.PlannedTask] = []
         var drafts: [ResolvedPlan.PlannedDraft] = []
         var responders: [Member.ID] = []
-        var tasksOf: [Member.ID: [String]] = [:]
+        var tasksOf: [Member.ID: [MessageArgument]] = [:]
         var departmentOf: [Member.ID: Department.ID] = [:]
         for (index, response) in plan.departments.enumerated() {
             var assignees = response.responderIDs.filter { directory.memberByID[$0] != nil }
@@ -231,7 +233,9 @@ extension WorkflowEngine {
                         deadline: .instant(dueAt), tags: ["incident"]),
                     acknowledgeBy: acknowledgeBy))
                 for assignee in assignees {
-                    tasksOf[assignee, default: []].append("\(task.title) (due \(dueAt))")
+                    tasksOf[assignee, default: []].append(.message(LocalizedMessage("incident.task", [
+                        "title": .text(task.title), "deadline": .dateTime(dueAt),
+                    ])))
                     departmentOf[assignee] = departmentOf[assignee] ?? response.departmentID
                 }
             }
@@ -243,9 +247,12 @@ extension WorkflowEngine {
             let message = plan.alert.filled([
                 "plan": plan.name, "incident": title, "severity": plan.severity.rawValue, "department": department ?? "",
             ])
-            let list = (tasksOf[responder] ?? []).map { "- \($0)" }.joined(separator: "\n")
             notifications.append(IncidentPreview.PlannedNotice(recipientID: responder, urgency: .urgent,
-                title: message.title, body: message.body + (details.isEmpty ? "" : "\n\(details)") + "\nYour tasks:\n" + list))
+                title: "", body: "", message: LocalizedMessage("notice.incident", [
+                    "alert_title": .text(message.title), "alert_body": .text(message.body),
+                    "details": .text(details.isEmpty ? "" : "\n\(details)"),
+                    "tasks": .list(tasksOf[responder] ?? []),
+                ])))
         }
         for informed in plan.informedMemberIDs
         where directory.memberByID[informed] != nil && !responders.contains(informed) && informed != commander {
@@ -253,8 +260,22 @@ extension WorkflowEngine {
                 "plan": plan.name, "incident": title, "severity": plan.severity.rawValue, "department": "",
             ])
             notifications.append(IncidentPreview.PlannedNotice(recipientID: informed,
-                urgency: plan.severity == .minor ? .normal : .urgent, title: message.title,
-                body: message.body + (details.isEmpty ? "" : "\n\(details)")))
+                urgency: plan.severity == .minor ? .normal : .urgent, title: "", body: "",
+                message: LocalizedMessage("notice.incident_informed", [
+                    "alert_title": .text(message.title), "alert_body": .text(message.body),
+                    "details": .text(details.isEmpty ? "" : "\n\(details)"),
+                ])))
+        }
+        // The preview shows each notice as its recipient will read it.
+        var texts = notifications.map { planned in
+            Notice(id: Notice.ID(rawValue: ""), organizationID: plan.organizationID, recipientID: planned.recipientID,
+                kind: .incident, itemID: nil, actorID: commander, title: planned.title, body: planned.body,
+                createdAt: now, message: planned.message)
+        }
+        try await writeNoticeTexts(&texts)
+        for index in notifications.indices {
+            notifications[index].title = texts[index].title
+            notifications[index].body = texts[index].body
         }
         return ResolvedPlan(
             preview: IncidentPreview(planID: plan.id, planVersion: plan.version, tasks: tasks,
@@ -322,8 +343,9 @@ extension WorkflowEngine {
         let name = subject.displayName ?? author.rawValue
         for recipient in Set(incident.responderIDs + [incident.triggeredBy]).subtracting([author]).sorted() {
             change.notifications.append(recordNotice(record, organization: incident.organizationID, to: recipient,
-                kind: .incidentUpdate, urgency: .normal, actor: author, title: "Update: \(incident.title)",
-                body: "\(name): \(text.clipped(300))", at: now))
+                kind: .incidentUpdate, urgency: .normal, actor: author, message: LocalizedMessage("notice.incident_update", [
+                    "title": .text(incident.title), "actor": .text(name), "text": .text(text.clipped(300)),
+                ]), at: now))
         }
         return Planned(change, update)
     }
@@ -378,13 +400,13 @@ extension WorkflowEngine {
                 "quantity": String(quantity),
             ], at: now)]
         let name = subject.displayName ?? requester.rawValue
-        let needed = request.neededBy.map { ", needed by \($0)" } ?? ""
         for member in directory.members(of: [department]) where member != requester {
             change.notifications.append(recordNotice(.resourceRequest(request.id), organization: incident.organizationID,
                 to: member, kind: .resourceRequested, urgency: .urgent, actor: requester,
-                title: "Resource needed: \(resource) × \(quantity)",
-                body: "\(name) asks your department for \(quantity) × \(resource) for \"\(incident.title)\"\(needed).",
-                at: now))
+                message: LocalizedMessage(request.neededBy == nil ? "notice.resource_requested" : "notice.resource_requested_by", [
+                    "title": .text(incident.title), "actor": .text(name), "resource": .text(resource),
+                    "quantity": .integer(quantity), "deadline": request.neededBy.map { .dateTime($0) } ?? .text(""),
+                ]), at: now))
         }
         return Planned(change, request)
     }
@@ -435,9 +457,11 @@ extension WorkflowEngine {
             let name = subject.displayName ?? member.rawValue
             change.notifications.append(recordNotice(.resourceRequest(id), organization: incident.organizationID,
                 to: request.requesterID, kind: .resourceDecided, urgency: .urgent, actor: member,
-                title: "\(status == .fulfilled ? "Fulfilled" : "Declined"): \(request.resource)",
-                body: "\(name) \(status == .fulfilled ? "fulfilled" : "declined") your request for "
-                    + "\(request.quantity) × \(request.resource)" + (note.map { ": \($0)" } ?? "."), at: now))
+                message: LocalizedMessage(
+                    "notice.resource_" + (status == .fulfilled ? "fulfilled" : "declined") + (note == nil ? "" : "_note"), [
+                        "actor": .text(name), "resource": .text(request.resource), "quantity": .integer(request.quantity),
+                        "note": .text(note ?? ""),
+                    ]), at: now))
         }
         return Planned(change, request)
     }
@@ -475,8 +499,9 @@ extension WorkflowEngine {
             .subtracting([member]).sorted()
         {
             change.notifications.append(recordNotice(record, organization: incident.organizationID, to: recipient,
-                kind: .incidentClosed, urgency: .normal, actor: member, title: "Closed: \(incident.title)",
-                body: "\(name) closed the incident: \(resolution.clipped(300))", at: now))
+                kind: .incidentClosed, urgency: .normal, actor: member, message: LocalizedMessage("notice.incident_closed", [
+                    "title": .text(incident.title), "actor": .text(name), "text": .text(resolution.clipped(300)),
+                ]), at: now))
         }
         return Planned(change, incident)
     }
@@ -592,13 +617,14 @@ extension WorkflowEngine {
         var recipients = Set(directory.members(of: [department], headsOnly: true))
         recipients.insert(incident.triggeredBy)
         let name = directory.departments.first { $0.id == department }?.name ?? department.rawValue
-        let titles = waiting.map { "\"\($0.title)\"" }.joined(separator: ", ")
+        let titles: [MessageArgument] = waiting.map { .message(LocalizedMessage("quoted", ["text": .text($0.title)])) }
         let record = RecordReference.incident(incident.id)
         for recipient in recipients.sorted() {
             change.notifications.append(recordNotice(record, organization: incident.organizationID, to: recipient,
                 kind: .acknowledgementMissed, urgency: .urgent, actor: nil,
-                title: "Not acknowledged: \(incident.title)",
-                body: "\(name) has not accepted \(titles) by the deadline.", at: now))
+                message: LocalizedMessage("notice.incident_not_acknowledged", [
+                    "title": .text(incident.title), "department": .text(name), "tasks": .list(titles),
+                ]), at: now))
         }
         change.auditEvents.append(recordEvent(record, organization: incident.organizationID,
             actor: AuditEvent.systemActor, action: "escalate_acknowledgement", details: [

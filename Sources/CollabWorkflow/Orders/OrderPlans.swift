@@ -40,9 +40,10 @@ extension WorkflowEngine {
         change.auditEvents = [orderEvent(order, actor: buyer, action: "share_order",
             details: ["number": order.number, "supplier": supplierID.rawValue, "lines": String(order.lines.count)], at: now)]
         try await notifySupplier(of: order, into: &change, kind: .orderShared, actor: buyer,
-            title: "New purchase order \(order.number)",
-            body: "\(subject.displayName ?? buyer.rawValue) shared \(order.number) \"\(order.title)\" "
-                + "(\(order.lines.count) lines). Please propose delivery dates.", at: now)
+            message: LocalizedMessage("notice.order_shared", [
+                "number": .text(order.number), "title": .text(order.title), "lines": .integer(order.lines.count),
+                "actor": .text(subject.displayName ?? buyer.rawValue),
+            ]), at: now)
         return Planned(change, order)
     }
 
@@ -78,11 +79,13 @@ extension WorkflowEngine {
         change.auditEvents = [orderEvent(order, actor: member, action: "change_requirements",
             details: ["requirements_version": String(order.requirementsVersion), "reason": reason.clipped(200),
                 "voided_confirmation": original.confirmedProposal.map(String.init) ?? ""], at: now)]
-        let voided = original.confirmedProposal.map { " The dates of proposal \($0) no longer apply." } ?? ""
         try await notifySupplier(of: order, into: &change, kind: .orderChanged, actor: member,
-            title: "Requirements changed: \(order.number)",
-            body: "\(subject.displayName ?? member.rawValue) changed the requirements of \(order.number): \(reason)."
-                + voided + " Please propose delivery dates again.", at: now)
+            message: LocalizedMessage(
+                original.confirmedProposal == nil ? "notice.order_changed" : "notice.order_changed_voided", [
+                    "number": .text(order.number), "reason": .text(reason),
+                    "actor": .text(subject.displayName ?? member.rawValue),
+                    "proposal": .integer(original.confirmedProposal ?? 0),
+                ]), at: now)
         return Planned(change, order)
     }
 
@@ -173,14 +176,17 @@ extension WorkflowEngine {
         change.auditEvents = [orderEvent(order, actor: subject.memberID, action: action,
             details: ["proposal": String(proposal.number), "lines": Self.summary(of: proposal)], at: now)]
         let name = subject.displayName ?? subject.memberID.rawValue
-        let text = "\(name) \(side == .supplier ? "proposed" : "counter-proposed") delivery dates for \(order.number) "
-            + "(proposal \(proposal.number)): \(Self.summary(of: proposal))" + (note.map { ". \($0)" } ?? "")
+        let message = LocalizedMessage(
+            (side == .supplier ? "notice.dates_proposed" : "notice.dates_counter_proposed") + (note == nil ? "" : "_note"), [
+                "actor": .text(name), "number": .text(order.number), "proposal": .integer(proposal.number),
+                "lines": Self.lines(of: proposal), "note": .text(note ?? ""),
+            ])
         if side == .supplier {
             try await notifyBuyer(of: order, into: &change, kind: .deliveryProposed, actor: subject.memberID,
-                title: "Delivery dates proposed: \(order.number)", body: text, at: now)
+                message: message, at: now)
         } else {
             try await notifySupplier(of: order, into: &change, kind: .deliveryProposed, actor: subject.memberID,
-                title: "Counter-proposal: \(order.number)", body: text, at: now)
+                message: message, at: now)
         }
         return Planned(change, proposal)
     }
@@ -224,14 +230,16 @@ extension WorkflowEngine {
         change.external.deliveryProposals = [proposal]
         change.auditEvents = [orderEvent(order, actor: member, action: "confirm_proposal",
             details: ["proposal": String(number), "lines": Self.summary(of: proposal)], at: now)]
-        let text = "\(subject.displayName ?? member.rawValue) confirmed proposal \(number) of \(order.number): "
-            + Self.summary(of: proposal)
+        let message = LocalizedMessage("notice.dates_confirmed", [
+            "actor": .text(subject.displayName ?? member.rawValue), "number": .text(order.number),
+            "proposal": .integer(number), "lines": Self.lines(of: proposal),
+        ])
         if proposal.side == .supplier {
             try await notifySupplier(of: order, into: &change, kind: .deliveryConfirmed, actor: member,
-                title: "Dates confirmed: \(order.number)", body: text, at: now)
+                message: message, at: now)
         } else {
             try await notifyBuyer(of: order, into: &change, kind: .deliveryConfirmed, actor: member,
-                title: "Dates confirmed: \(order.number)", body: text, at: now)
+                message: message, at: now)
         }
         return Planned(change, order)
     }
@@ -263,8 +271,10 @@ extension WorkflowEngine {
         change.auditEvents = [orderEvent(order, actor: member, action: "cancel_order",
             details: ["reason": reason.clipped(200)], at: now)]
         try await notifySupplier(of: order, into: &change, kind: .orderChanged, actor: member,
-            title: "Cancelled: \(order.number)",
-            body: "\(subject.displayName ?? member.rawValue) cancelled \(order.number): \(reason)", at: now)
+            message: LocalizedMessage("notice.order_cancelled", [
+                "actor": .text(subject.displayName ?? member.rawValue), "number": .text(order.number),
+                "reason": .text(reason),
+            ]), at: now)
         return Planned(change, order)
     }
 
@@ -337,21 +347,30 @@ extension WorkflowEngine {
         }.joined(separator: ", ")
     }
 
+    /// A proposal's lines as a phrase in the reader's language ("line 1 Thu, Dec 3, 2026 (40)").
+    private static func lines(of proposal: DeliveryProposal) -> MessageArgument {
+        .list(proposal.lines.map { line in
+            .message(LocalizedMessage(line.quantity == nil ? "order.line_date" : "order.line_date_quantity", [
+                "line": .integer(line.line), "date": .date(line.date), "quantity": .text(line.quantity.map { "\($0)" } ?? ""),
+            ]))
+        })
+    }
+
     private func notifySupplier(
-        of order: PurchaseOrder, into change: inout ChangeSet, kind: Notice.Kind, actor: Member.ID, title: String,
-        body: String, at now: Date
+        of order: PurchaseOrder, into change: inout ChangeSet, kind: Notice.Kind, actor: Member.ID,
+        message: LocalizedMessage, at now: Date
     ) async throws(CollabError) {
         for member in try await store.members(in: order.supplierID) where member.isActive && member.id != actor {
             change.notifications.append(Notice(
                 id: Notice.ID(identifiers.next()), organizationID: order.supplierID, recipientID: member.id, kind: kind,
-                urgency: .normal, itemID: nil, actorID: actor, title: title, body: body, createdAt: now,
+                urgency: .normal, itemID: nil, actorID: actor, message: message, createdAt: now,
                 record: .purchaseOrder(order.id)))
         }
     }
 
     private func notifyBuyer(
-        of order: PurchaseOrder, into change: inout ChangeSet, kind: Notice.Kind, actor: Member.ID, title: String,
-        body: String, at now: Date
+        of order: PurchaseOrder, into change: inout ChangeSet, kind: Notice.Kind, actor: Member.ID,
+        message: LocalizedMessage, at now: Date
     ) async throws(CollabError) {
         let members = try await store.members(in: order.organizationID).filter(\.isActive)
         var recipients = Set(members.filter { $0.id == order.buyerID }.map(\.id))
@@ -362,7 +381,7 @@ extension WorkflowEngine {
         for recipient in recipients.sorted() {
             change.notifications.append(Notice(
                 id: Notice.ID(identifiers.next()), organizationID: order.organizationID, recipientID: recipient,
-                kind: kind, urgency: .normal, itemID: nil, actorID: actor, title: title, body: body, createdAt: now,
+                kind: kind, urgency: .normal, itemID: nil, actorID: actor, message: message, createdAt: now,
                 record: .purchaseOrder(order.id)))
         }
     }

@@ -20,11 +20,11 @@ extension WorkflowEngine {
     /// A notification about a record.
     func recordNotice(
         _ record: RecordReference, organization: Organization.ID, to recipient: Member.ID, kind: Notice.Kind,
-        urgency: Notice.Urgency, actor: Member.ID?, title: String, body: String, at now: Date
+        urgency: Notice.Urgency, actor: Member.ID?, message: LocalizedMessage, at now: Date
     ) -> Notice {
         Notice(
             id: Notice.ID(identifiers.next()), organizationID: organization, recipientID: recipient, kind: kind,
-            urgency: urgency, itemID: nil, actorID: actor, title: title, body: body, createdAt: now, record: record)
+            urgency: urgency, itemID: nil, actorID: actor, message: message, createdAt: now, record: record)
     }
 
     /// An organization's departments and active members, read once for a command.

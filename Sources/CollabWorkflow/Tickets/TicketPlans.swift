@@ -68,9 +68,10 @@ extension WorkflowEngine {
             details: ["category": ticket.category, "route": route.name, "department": first.rawValue,
                 "customer": customer.id.rawValue, "on_behalf_of": contact?.rawValue ?? ""], at: now)]
         try await notifyDepartment(of: ticket, into: &change, actor: member,
-            title: "New ticket: \(ticket.subject)",
-            body: "\(customer.name) asks (\(ticket.category), \(ticket.priority.rawValue)): \(ticket.description.clipped(300))",
-            at: now)
+            message: LocalizedMessage("notice.ticket_opened", [
+                "subject": .text(ticket.subject), "customer": .text(customer.name), "category": .text(ticket.category),
+                "priority": .term("priority." + ticket.priority.rawValue), "text": .text(ticket.description.clipped(300)),
+            ]), at: now)
         try await scheduleServiceTimers(for: ticket, into: &change, now: now)
         return Planned(change, ticket)
     }
@@ -121,14 +122,18 @@ extension WorkflowEngine {
                 ticket.state = .open
                 details["reopened"] = "true"
             }
-            try await notifyDepartment(of: ticket, into: &change, actor: member, title: "Customer reply: \(ticket.subject)",
-                body: "\(name): \(body.clipped(300))", at: now)
+            try await notifyDepartment(of: ticket, into: &change, actor: member,
+                message: LocalizedMessage("notice.ticket_customer_reply", [
+                    "subject": .text(ticket.subject), "actor": .text(name), "text": .text(body.clipped(300)),
+                ]), at: now)
         } else {
             if ticket.handlerID == nil { ticket.handlerID = member }
             if audience == .customer {
                 if ticket.firstResponseAt == nil { ticket.firstResponseAt = now; details["first_response"] = "true" }
-                notifyCustomer(of: ticket, into: &change, actor: member, title: "Reply: \(ticket.subject)",
-                    body: "\(name): \(body.clipped(300))", at: now)
+                notifyCustomer(of: ticket, into: &change, actor: member,
+                    message: LocalizedMessage("notice.ticket_reply", [
+                        "subject": .text(ticket.subject), "actor": .text(name), "text": .text(body.clipped(300)),
+                    ]), at: now)
             }
         }
         ticket.version += 1
@@ -168,8 +173,10 @@ extension WorkflowEngine {
             details: ["from": from.rawValue, "to": next.rawValue], at: now)]
         // The department taking over may work on another calendar: the targets' due instants move with it.
         try await scheduleServiceTimers(for: ticket, into: &change, now: now)
-        try await notifyDepartment(of: ticket, into: &change, actor: member, title: "Ticket for your department: \(ticket.subject)",
-            body: "\(subject.displayName ?? member.rawValue) forwarded it: \(note.clipped(300))", at: now)
+        try await notifyDepartment(of: ticket, into: &change, actor: member, message: LocalizedMessage("notice.ticket_forwarded", [
+                "subject": .text(ticket.subject), "actor": .text(subject.displayName ?? member.rawValue),
+                "note": .text(note.clipped(300)),
+            ]), at: now)
         return Planned(change, ticket)
     }
 
@@ -192,8 +199,10 @@ extension WorkflowEngine {
             id: TicketMessage.ID(identifiers.next()), ticketID: id, authorID: member, body: question, audience: .customer,
             createdAt: now)]
         change.auditEvents = [ticketEvent(ticket, actor: member, action: "wait_for_customer", details: [:], at: now)]
-        notifyCustomer(of: ticket, into: &change, actor: member, title: "Question about: \(ticket.subject)",
-            body: "\(subject.displayName ?? member.rawValue): \(question.clipped(300))", at: now)
+        notifyCustomer(of: ticket, into: &change, actor: member, message: LocalizedMessage("notice.ticket_question", [
+                "subject": .text(ticket.subject), "actor": .text(subject.displayName ?? member.rawValue),
+                "text": .text(question.clipped(300)),
+            ]), at: now)
         return Planned(change, ticket)
     }
 
@@ -217,8 +226,10 @@ extension WorkflowEngine {
             id: TicketMessage.ID(identifiers.next()), ticketID: id, authorID: member, body: resolution, audience: .customer,
             createdAt: now)]
         change.auditEvents = [ticketEvent(ticket, actor: member, action: "resolve_ticket", details: [:], at: now)]
-        notifyCustomer(of: ticket, into: &change, actor: member, title: "Resolved: \(ticket.subject)",
-            body: "\(subject.displayName ?? member.rawValue): \(resolution.clipped(300)) Close the ticket if this solves it, or reply.",
+        notifyCustomer(of: ticket, into: &change, actor: member, message: LocalizedMessage("notice.ticket_resolved", [
+                "subject": .text(ticket.subject), "actor": .text(subject.displayName ?? member.rawValue),
+                "text": .text(resolution.clipped(300)),
+            ]),
             at: now)
         return Planned(change, ticket)
     }
@@ -244,11 +255,9 @@ extension WorkflowEngine {
         change.auditEvents = [ticketEvent(ticket, actor: member, action: "close_ticket",
             details: ["by_customer": fromCustomer ? "true" : "false"], at: now)]
         if fromCustomer {
-            try await notifyDepartment(of: ticket, into: &change, actor: member, title: "Closed by the customer: \(ticket.subject)",
-                body: "The customer confirmed the resolution.", at: now)
+            try await notifyDepartment(of: ticket, into: &change, actor: member, message: LocalizedMessage("notice.ticket_closed_by_customer", ["subject": .text(ticket.subject)]), at: now)
         } else {
-            notifyCustomer(of: ticket, into: &change, actor: member, title: "Closed: \(ticket.subject)",
-                body: "Your ticket was closed. How did we do? You can rate it.", at: now)
+            notifyCustomer(of: ticket, into: &change, actor: member, message: LocalizedMessage("notice.ticket_closed", ["subject": .text(ticket.subject)]), at: now)
         }
         return Planned(change, ticket)
     }
@@ -287,8 +296,10 @@ extension WorkflowEngine {
         for recipient in recipients.sorted() {
             change.notifications.append(Notice(
                 id: Notice.ID(identifiers.next()), organizationID: ticket.organizationID, recipientID: recipient,
-                kind: .ticketUpdate, urgency: .normal, itemID: nil, actorID: member, title: "Rated \(score)/5: \(ticket.subject)",
-                body: comment ?? "The customer rated the ticket \(score) of 5.", createdAt: now, record: .ticket(ticket.id)))
+                kind: .ticketUpdate, urgency: .normal, itemID: nil, actorID: member,
+                message: LocalizedMessage(comment == nil ? "notice.ticket_rated" : "notice.ticket_rated_comment", [
+                    "subject": .text(ticket.subject), "score": .integer(score), "comment": .text(comment ?? ""),
+                ]), createdAt: now, record: .ticket(ticket.id)))
         }
         return Planned(change, ticket)
     }
@@ -352,14 +363,14 @@ extension WorkflowEngine {
             member.isActive && member.departments.contains { $0.departmentID == ticket.departmentID && $0.role == .head }
         }.map(\.id))
         if let handler = ticket.handlerID { recipients.insert(handler) }
-        let what = firstResponse ? "first response" : "resolution"
         for recipient in recipients.sorted() {
             change.notifications.append(Notice(
                 id: Notice.ID(identifiers.next()), organizationID: ticket.organizationID, recipientID: recipient,
                 kind: .serviceTargetMissed, urgency: .urgent, itemID: nil, actorID: nil,
-                title: "Service target missed: \(ticket.subject)",
-                body: "The \(what) target (\(Int(target.allowed.timeInterval / 60)) working minutes) of \"\(ticket.subject)\" was missed.",
-                createdAt: now, record: .ticket(ticket.id)))
+                message: LocalizedMessage(
+                    firstResponse ? "notice.first_response_missed" : "notice.resolution_missed", [
+                        "subject": .text(ticket.subject), "target": .duration(target.allowed),
+                    ]), createdAt: now, record: .ticket(ticket.id)))
         }
         change.auditEvents.append(ticketEvent(ticket, actor: AuditEvent.systemActor,
             action: firstResponse ? "miss_first_response" : "miss_resolution",
@@ -436,7 +447,7 @@ extension WorkflowEngine {
     }
 
     private func notifyDepartment(
-        of ticket: Ticket, into change: inout ChangeSet, actor: Member.ID, title: String, body: String, at now: Date
+        of ticket: Ticket, into change: inout ChangeSet, actor: Member.ID, message: LocalizedMessage, at now: Date
     ) async throws(CollabError) {
         var recipients = Set(try await store.members(in: ticket.organizationID).filter { member in
             member.isActive && member.departments.contains { $0.departmentID == ticket.departmentID }
@@ -447,17 +458,17 @@ extension WorkflowEngine {
             change.notifications.append(Notice(
                 id: Notice.ID(identifiers.next()), organizationID: ticket.organizationID, recipientID: recipient,
                 kind: .ticketUpdate, urgency: ticket.priority == .high ? .urgent : .normal, itemID: nil, actorID: actor,
-                title: title, body: body, createdAt: now, record: .ticket(ticket.id)))
+                message: message, createdAt: now, record: .ticket(ticket.id)))
         }
     }
 
     private func notifyCustomer(
-        of ticket: Ticket, into change: inout ChangeSet, actor: Member.ID, title: String, body: String, at now: Date
+        of ticket: Ticket, into change: inout ChangeSet, actor: Member.ID, message: LocalizedMessage, at now: Date
     ) {
         guard ticket.requesterID != actor else { return }
         change.notifications.append(Notice(
             id: Notice.ID(identifiers.next()), organizationID: ticket.customerID, recipientID: ticket.requesterID,
-            kind: .ticketReply, urgency: .normal, itemID: nil, actorID: actor, title: title, body: body, createdAt: now,
+            kind: .ticketReply, urgency: .normal, itemID: nil, actorID: actor, message: message, createdAt: now,
             record: .ticket(ticket.id)))
     }
 }

@@ -205,13 +205,13 @@ extension WorkflowEngine {
             item.state != .draft
         {
             func notify(_ recipients: [Member.ID], _ kind: Notice.Kind, urgency: Notice.Urgency = .normal,
-                title: String, body: String)
+                _ key: String)
             {
+                let message = LocalizedMessage(key, ["title": .text(item.title), "deadline": .deadline(item.deadline)])
                 for recipient in Array(Set(recipients)).sorted() {
                     change.notifications.append(Notice(
                         id: Notice.ID(identifiers.next()), organizationID: item.organizationID, recipientID: recipient,
-                        kind: kind, urgency: urgency, itemID: item.id, actorID: nil, title: title, body: body,
-                        createdAt: now))
+                        kind: kind, urgency: urgency, itemID: item.id, actorID: nil, message: message, createdAt: now))
                     notified.append(recipient)
                 }
             }
@@ -223,12 +223,10 @@ extension WorkflowEngine {
             }
             switch timer.kind {
             case .reminder:
-                notify(item.assigneeIDs, .deadlineReminder, title: "Due soon: \(item.title)",
-                    body: "\"\(item.title)\" is due \(item.deadline).")
+                notify(item.assigneeIDs, .deadlineReminder, "notice.due_soon")
             case .overdue:
                 audit("overdue", ["deadline": item.deadline.description])
-                notify(item.assigneeIDs + [item.initiatorID], .overdue, title: "Overdue: \(item.title)",
-                    body: "\"\(item.title)\" passed its deadline (\(item.deadline)).")
+                notify(item.assigneeIDs + [item.initiatorID], .overdue, "notice.overdue")
             case .escalation:
                 // To the heads of the item's departments; failing those (an item in no department, departments
                 // without a head), to its initiator and the organization's administrators. Only to those who
@@ -241,17 +239,14 @@ extension WorkflowEngine {
                     heads = try await viewers(of: item, among: [item.initiatorID] + administrators)
                 }
                 audit("escalate", ["heads": heads.map(\.rawValue).joined(separator: ",")])
-                notify(heads, .escalated, urgency: .urgent, title: "Escalated: \(item.title)",
-                    body: "\"\(item.title)\" is still open past its deadline (\(item.deadline)).")
+                notify(heads, .escalated, urgency: .urgent, "notice.escalated")
             case .reviewReminder:
                 if item.state == .inReview {
-                    notify([item.effectiveReviewerID], .decisionReminder, title: "Waiting for your review: \(item.title)",
-                        body: "\"\(item.title)\" has been waiting for your review.")
+                    notify([item.effectiveReviewerID], .decisionReminder, "notice.review_waiting")
                 }
             case .adjustmentReminder:
                 if item.pendingAdjustmentID != nil {
-                    notify([item.initiatorID], .decisionReminder, title: "Waiting for your decision: \(item.title)",
-                        body: "An adjustment request on \"\(item.title)\" has been waiting for your decision.")
+                    notify([item.initiatorID], .decisionReminder, "notice.adjustment_waiting")
                 }
             case .acknowledgementReminder, .acknowledgementDeadline, .incidentAcknowledgement, .ticketFirstResponse,
                 .ticketResolution:
@@ -328,8 +323,9 @@ extension WorkflowEngine {
             context.change.notifications.append(Notice(
                 id: Notice.ID(identifiers.next()), organizationID: item.organizationID, recipientID: assignee,
                 kind: .assigned, itemID: occurrence.id, actorID: context.subject.memberID,
-                title: "New assignment: \(occurrence.title)",
-                body: "The next occurrence of \"\(occurrence.title)\" is due \(deadline).", createdAt: context.now))
+                message: LocalizedMessage("notice.next_occurrence", [
+                    "title": .text(occurrence.title), "deadline": .deadline(deadline),
+                ]), createdAt: context.now))
         }
     }
 }

@@ -35,7 +35,7 @@ import Testing
         ])
         let notice = try #require(try await w.inbox(W.initiator).first)
         #expect(notice.kind == .adjustmentRequested)
-        #expect(notice.body == "Li Wei asks to move the deadline to end of 2026-01-20: The SDK update slipped")
+        #expect(notice.body == "Li Wei asks to move the deadline to Tue, Jan 20, 2026: The SDK update slipped")
         let todo = try await w.todo(W.initiator)
         #expect(todo.map(\.item.id) == [item.id] && todo.map(\.reasons) == [[.decideAdjustment]])
         #expect(try await w.engine.workItems.activity(of: item.id, as: W.initiator).adjustmentRequests == [request])
@@ -69,7 +69,7 @@ import Testing
         ])
         let notice = try #require(try await w.inbox(W.assignee).first)
         #expect(notice.kind == .adjustmentDecided && notice.title.hasPrefix("Adjustment approved:"))
-        #expect(notice.body.contains("approved your request to move the deadline to end of 2026-01-20"))
+        #expect(notice.body.contains("approved your request to move the deadline to Tue, Jan 20, 2026"))
         #expect(try await w.todo(W.initiator).isEmpty, "nothing left to decide")
         #expect(try await w.todo(W.assignee).first?.item.dueAt == Self.newDueAt)
     }
