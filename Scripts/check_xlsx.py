@@ -17,16 +17,19 @@ COLLAB_XLSX_SAMPLE_DIR is set, into that folder:
 
 Checks: the ZIP's CRCs (zipfile.testzip), the sheet names and order, each listed cell's type, value and
 number format, that no cell anywhere is a formula, the frozen header row, its bold font, the autofilter
-range, the sheet's extent and a width for every column. Exits 0 when everything matches, 1 otherwise
+range, the sheet's extent, a width for every column (at most 50 unless the test gave it), and the page setup
+(landscape, fit to one page wide, the header row repeated on every printed page). Exits 0 when everything matches, 1 otherwise
 (listing every mismatch), 2 for bad usage or a missing openpyxl (pip install openpyxl).
 
---report checks the shape of a report workbook with English headers (ReportGenerator.exportReport, as
-`collab-demo --report-dir` writes it) whose values are not known in advance: the sheets are exactly SHEET...
-in order; every sheet has a bold text header row, the frozen pane, an autofilter over its extent, column
-widths and no formula; a report sheet (headers Created, Open, ...) has whole non-negative counts, rates in
-0...1 shown as percentages, cycle times in days with two decimals (or empty) and a last row "Total"; an
-item sheet (first header ID) has at least one row, date cells in its date columns, numbers in its number
-columns and text elsewhere; an overview sheet (headers Field, Value) has a date-time "Generated at".
+--report checks the shape of a report workbook with English or Simplified Chinese headers
+(ReportGenerator.exportReport, as `collab-demo --report-dir` writes it) whose values are not known in advance:
+the sheets are exactly SHEET... in order; every sheet has a bold text header row, the frozen pane, an
+autofilter over its extent, column widths of at most 50, the page setup above and no formula; a report sheet
+(headers Created, Open, ... or 创建数, 未完成, ...) has a text or date label first, whole non-negative counts,
+rates in 0...1 shown as percentages with one decimal (or empty: no data), cycle times in days with one
+decimal (or empty) and a last row "Total" (合计); an item sheet (first header ID or 编号) has at least one
+row, date cells in its date columns, numbers in its number columns and text elsewhere; an overview sheet
+(headers Field, Value or 项目, 内容) has a date-time "Generated at" (生成时间).
 """
 
 import datetime
@@ -48,6 +51,27 @@ EXCEL_ESCAPE = re.compile("_x([0-9A-Fa-f]{4})_")
 def excel_text(value):
     """Text as Excel shows it: Excel decodes `_xHHHH_` in cell text, openpyxl leaves it as written."""
     return EXCEL_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), value)
+
+
+def page_problems(ws, where, widths_capped=True):
+    """The header row frozen and printed on every page, landscape, one page wide, sensible widths."""
+    problems = []
+    setup = ws.page_setup
+    if setup.orientation != "landscape":
+        problems.append(f"{where}: prints {setup.orientation!r}, expected landscape")
+    fit = ws.sheet_properties.pageSetUpPr
+    if not (fit is not None and fit.fitToPage):
+        problems.append(f"{where}: no fitToPage in sheetPr")
+    if int(setup.fitToWidth or 0) != 1 or int(setup.fitToHeight if setup.fitToHeight is not None else 1) != 0:
+        problems.append(f"{where}: fits {setup.fitToWidth} page(s) wide, {setup.fitToHeight} long; expected 1 wide, 0 (any) long")
+    if ws.print_title_rows not in ("1:1", "$1:$1"):
+        problems.append(f"{where}: print titles {ws.print_title_rows!r}, expected the header row 1:1")
+    if widths_capped:
+        for column in range(1, ws.max_column + 1):
+            width = ws.column_dimensions[get_column_letter(column)].width
+            if width and width > 50:
+                problems.append(f"{where}: column {get_column_letter(column)} is {width} wide, more than 50")
+    return problems
 
 
 def check(path, expected_path):
@@ -73,6 +97,7 @@ def check(path, expected_path):
             problems.append(f"{where}: frozen pane at {ws.freeze_panes}, expected {sheet.get('frozen', 'A2')}")
         if ws.auto_filter.ref != sheet["autofilter"]:
             problems.append(f"{where}: autofilter {ws.auto_filter.ref}, expected {sheet['autofilter']}")
+        problems += page_problems(ws, where, widths_capped=sheet.get("widths_capped", True))
         if ws.max_row != sheet["rows"] or ws.max_column != sheet["columns"]:
             problems.append(f"{where}: {ws.max_row} rows x {ws.max_column} columns, "
                             f"expected {sheet['rows']} x {sheet['columns']}")
@@ -132,20 +157,34 @@ def check_cell(cell, spec, where):
     return problems
 
 
-REPORT_HEADERS = ["Created", "Open", "Completed", "Completion rate", "On time", "On time after extension", "Late",
-                  "Overdue open", "Overdue", "Overdue rate", "On-time rate", "Cycle time mean (days)",
-                  "Cycle time median (days)", "Cycle time p90 (days)", "Adjustments requested",
-                  "Adjustments approved", "Cancelled"]
-REPORT_RATES = {"Completion rate", "Overdue rate", "On-time rate"}
-REPORT_DAYS = {"Cycle time mean (days)", "Cycle time median (days)", "Cycle time p90 (days)"}
-ITEM_DATES = {"Start", "Deadline", "Due at", "Created", "Updated", "Closed", "State changed",
-              "Waiting on outside party since"}
-ITEM_NUMBERS = {"Progress", "Version", "Outside waits", "Attachments"}
-ITEM_HEADERS = ["ID", "Organization", "Title", "Description", "State", "Priority", "Initiator", "Assignees",
-                "Reviewer", "Watchers", "Departments", "Partner organizations", "Start", "Deadline", "Due at", "Tags",
-                "Progress", "Pending adjustment", "Version", "Created", "Updated", "Closed", "State changed",
-                "Waiting on outside party since", "Outside waits", "Attachments", "Attachment names", "Recurrence",
-                "Series"]
+REPORT_HEADERS = {
+    "en": ["Created", "Open", "Completed", "Completion rate", "On time", "On time after extension", "Late",
+           "Overdue open", "Overdue", "Overdue rate", "On-time rate", "Average cycle time (days)",
+           "Median cycle time (days)", "90th percentile cycle time (days)", "Adjustments requested",
+           "Adjustments approved", "Cancelled"],
+    "zh-Hans": ["创建数", "未完成", "已完成", "完成率", "按期完成", "延期后按期完成", "逾期完成", "逾期未完成", "逾期合计",
+                "逾期率", "按期率", "平均处理时长（天）", "处理时长中位数（天）", "处理时长90分位（天）", "调整申请数",
+                "调整批准数", "已取消"],
+}
+# Positions (0-based, after the label) of the rates and of the cycle times in days.
+REPORT_RATES = {3, 9, 10}
+REPORT_DAYS = {11, 12, 13}
+REPORT_TOTAL = {"en": "Total", "zh-Hans": "合计"}
+ITEM_HEADERS = {
+    "en": ["ID", "Organization", "Title", "Description", "State", "Priority", "Initiator", "Assignees",
+           "Reviewer", "Watchers", "Departments", "Partner organizations", "Start", "Deadline", "Due at", "Tags",
+           "Progress", "Pending adjustment", "Version", "Created", "Updated", "Closed", "State changed",
+           "Waiting on outside party since", "Outside waits", "Attachments", "Attachment names", "Recurrence",
+           "Series"],
+    "zh-Hans": ["编号", "组织", "标题", "描述", "状态", "优先级", "发起人", "执行人", "审核人", "关注人", "部门", "协作组织",
+                "开始时间", "截止时间", "到期时刻", "标签", "进度", "待审调整", "版本", "创建时间", "更新时间", "关闭时间",
+                "状态变更时间", "等待外部起始时间", "外部等待次数", "附件数", "附件名称", "重复规则", "系列"],
+}
+# Positions in ITEM_HEADERS of the date columns and the number columns.
+ITEM_DATES = {12, 13, 14, 19, 20, 21, 22, 23}
+ITEM_NUMBERS = {16, 18, 24, 25}
+OVERVIEW_HEADERS = {"en": ["Field", "Value"], "zh-Hans": ["项目", "内容"]}
+OVERVIEW_GENERATED = {"en": "Generated at", "zh-Hans": "生成时间"}
 
 
 def check_report(path, sheet_names):
@@ -181,19 +220,27 @@ def check_report(path, sheet_names):
             for cell in row:
                 if cell.data_type == "f":
                     problems.append(f"{where}: {cell.coordinate} is a formula: {cell.value!r}")
-        if headers[1:] == REPORT_HEADERS:
+        problems += page_problems(ws, where)
+        report_language = next((lang for lang, titles in REPORT_HEADERS.items() if headers[1:] == titles), None)
+        item_language = next((lang for lang, titles in ITEM_HEADERS.items() if headers and headers[0] == titles[0]),
+                             None)
+        overview_language = next((lang for lang, titles in OVERVIEW_HEADERS.items() if headers == titles), None)
+        if report_language:
             kinds.append("report")
-            if not rows or rows[-1][0].value != "Total":
-                problems.append(f"{where}: the last row must be the total, found {rows[-1][0].value if rows else None!r}")
+            total = REPORT_TOTAL[report_language]
+            if not rows or rows[-1][0].value != total:
+                problems.append(f"{where}: the last row must be the total {total!r}, "
+                                f"found {rows[-1][0].value if rows else None!r}")
             for row in rows:
                 checked += len(row)
-                if row[0].data_type != "s":
-                    problems.append(f"{where}: {row[0].coordinate} is not a text label: {row[0].value!r}")
-                for cell, header in zip(row[1:], REPORT_HEADERS):
-                    problems += shape_problems(cell, header, where)
-        elif headers and headers[0] == "ID":
+                if row[0].data_type not in ("s", "d") and not isinstance(row[0].value, datetime.datetime):
+                    problems.append(f"{where}: {row[0].coordinate} is not a text or date label: {row[0].value!r}")
+                for position, (cell, header) in enumerate(zip(row[1:], REPORT_HEADERS[report_language])):
+                    problems += shape_problems(cell, header, position, where)
+        elif item_language:
             kinds.append("items")
-            unknown = [h for h in headers if h not in ITEM_HEADERS]
+            titles = ITEM_HEADERS[item_language]
+            unknown = [h for h in headers if h not in titles]
             if unknown:
                 problems.append(f"{where}: unknown item columns {unknown}")
             if not rows:
@@ -201,17 +248,19 @@ def check_report(path, sheet_names):
             for row in rows:
                 checked += len(row)
                 for cell, header in zip(row, headers):
-                    if cell.value is None:
+                    if cell.value is None or header not in titles:
                         continue
-                    want = "d" if header in ITEM_DATES else "n" if header in ITEM_NUMBERS else "s"
+                    position = titles.index(header)
+                    want = "d" if position in ITEM_DATES else "n" if position in ITEM_NUMBERS else "s"
                     if cell.data_type != want:
                         problems.append(f"{where}: {cell.coordinate} ({header}) has type {cell.data_type!r}, "
                                         f"expected {want!r} (value {cell.value!r})")
-        elif headers == ["Field", "Value"]:
+        elif overview_language:
             kinds.append("overview")
-            stamped = [row for row in rows if row[0].value == "Generated at"]
+            label = OVERVIEW_GENERATED[overview_language]
+            stamped = [row for row in rows if row[0].value == label]
             if len(stamped) != 1 or stamped[0][1].data_type != "d":
-                problems.append(f"{where}: no date-time 'Generated at' row")
+                problems.append(f"{where}: no date-time {label!r} row")
             checked += sum(len(row) for row in rows)
         else:
             problems.append(f"{where}: not a report, item or overview sheet (headers {headers})")
@@ -225,21 +274,21 @@ def check_report(path, sheet_names):
     return 0
 
 
-def shape_problems(cell, header, where):
-    """A report figure's type, range and number format."""
+def shape_problems(cell, header, position, where):
+    """A report figure's type, range and number format: rates and cycle times may be empty (no data)."""
     at = f"{where}!{cell.coordinate} ({header})"
     value = cell.value
-    if header in REPORT_DAYS and value is None:
+    if (position in REPORT_DAYS or position in REPORT_RATES) and value is None:
         return []
     if cell.data_type != "n" or isinstance(value, bool) or not isinstance(value, (int, float)):
         return [f"{at}: expected a number, found {value!r} of type {cell.data_type!r}"]
     problems = []
-    if header in REPORT_RATES:
+    if position in REPORT_RATES:
         fmt = "0.0%"
         if not 0 <= value <= 1:
             problems.append(f"{at}: rate {value!r} outside 0...1")
-    elif header in REPORT_DAYS:
-        fmt = "0.00"
+    elif position in REPORT_DAYS:
+        fmt = "0.0"
         if value < 0:
             problems.append(f"{at}: negative cycle time {value!r}")
     else:

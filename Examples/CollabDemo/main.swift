@@ -320,20 +320,16 @@ func writeReport(_ store: any CollabStorage, to folder: URL) async throws -> [St
             .init("By department", ReportSpec(grouping: .department)),
             .init("By week", ReportSpec(period: weeks, grouping: .week)),
         ],
-        items: .all(.all), overviewSheetName: "Overview")
+        items: .all(.all), overview: .named("Overview"))
     let xlsx = folder.appendingPathComponent("collab-report.xlsx")
     let summary = try await reports.exportReport(workbook, as: zhaoLei, to: xlsx)
 
-    // The charts come from the same reports the workbook holds.
+    // The charts come from the same reports the workbook holds, in Zhao Lei's language.
+    let charts = try await reports.charts(for: zhaoLei)
     let byDepartment = try await reports.report(ReportSpec(grouping: .department), as: zhaoLei)
-    let departments = SVGChart.bars(
-        title: "Completion rate by department",
-        byDepartment.groups.map { SVGChart.Point($0.label.isEmpty ? "(no department)" : $0.label, $0.metrics.completionRate) },
-        format: .percent)
+    let departments = charts.completionByDepartment(byDepartment)
     let byWeek = try await reports.report(ReportSpec(period: weeks, grouping: .week), as: zhaoLei)
-    let trend = SVGChart.trend(
-        title: "Completion rate by week (items created that week)",
-        byWeek.groups.map { SVGChart.Point($0.label, $0.metrics.completionRate) }, format: .percent)
+    let trend = charts.completionTrend(byWeek)
     let departmentsSVG = folder.appendingPathComponent("collab-departments.svg")
     let trendSVG = folder.appendingPathComponent("collab-trend.svg")
     try Data(departments.utf8).write(to: departmentsSVG, options: .atomic)

@@ -22,7 +22,8 @@ public struct Dashboard: Hashable, Sendable, Codable {
     /// item's departments), most overdue first.
     public var topOverdue: [WorkItem]
 
-    /// Completion rate by department as bars (SVG, see ``SVGChart``).
+    /// Completion rate by department as bars (SVG, see ``SVGChart``), titled in Chinese and English.
+    @available(*, deprecated, message: "use ReportCharts.completionByDepartment(of:width:) (ReportGenerator.charts(for:)): texts in the reader's language")
     public func departmentChart(width: Int = 640) -> String {
         SVGChart.bars(
             title: "\(title) — 完成率 / completion",
@@ -30,7 +31,8 @@ public struct Dashboard: Hashable, Sendable, Codable {
             format: .percent, width: width)
     }
 
-    /// Weekly completion rate of the items created each week, as a line (SVG).
+    /// Weekly completion rate of the items created each week, as a line (SVG), titled in Chinese and English.
+    @available(*, deprecated, message: "use ReportCharts.completionTrend(of:width:height:) (ReportGenerator.charts(for:)): texts in the reader's language")
     public func trendChart(width: Int = 640, height: Int = 320) -> String {
         SVGChart.trend(
             title: "\(title) — 每周完成率 / weekly completion",

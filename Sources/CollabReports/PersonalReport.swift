@@ -42,14 +42,25 @@ public struct ReportGenerator: Sendable {
     public let accessControl: AccessControl
     var authorizer: Authorizer { accessControl.authorizer }
 
+    /// The texts exports and charts are written with: ``CollabModel/MessageCatalog/standard`` with the
+    /// host's catalog, if any, layered over it.
+    public let messages: MessageCatalog
+
     /// Creates a generator over `store`; "now" (for overdue) comes from `clock`. Reports count only what
     /// their reader may see under `accessControl` (give it the engine's, `WorkflowEngine.accessControl`).
+    ///
+    /// Every text an export or a chart writes for a person — headers, sheet names, labels, chart titles —
+    /// comes from `messages` layered over ``CollabModel/MessageCatalog/standard`` (`report.*`, `export.*`,
+    /// `chart.*` and the common `state.*`, `priority.*` keys), in the reader's language: pass a catalog to
+    /// override any of them or to add a language; pass none for the standard English and Chinese texts.
     public init(
-        store: any CollabStorage, clock: any CollabClock = SystemClock(), accessControl: AccessControl = AccessControl()
+        store: any CollabStorage, clock: any CollabClock = SystemClock(), accessControl: AccessControl = AccessControl(),
+        messages: MessageCatalog? = nil
     ) {
         self.store = store
         self.clock = clock
         self.accessControl = accessControl
+        self.messages = messages.map { MessageCatalog.standard.merging($0) } ?? .standard
     }
 
     /// Creates a generator deciding with `accessPolicy` and the host's `accessExtensions`.

@@ -67,6 +67,13 @@ public struct Report: Hashable, Sendable, Codable {
         public var label: String
         /// The figures.
         public var metrics: ReportMetrics
+
+        /// Creates a group (for a chart of figures the host computed itself).
+        public init(key: String, label: String, metrics: ReportMetrics) {
+            self.key = key
+            self.label = label
+            self.metrics = metrics
+        }
     }
 
     /// The organization reported on.
@@ -79,6 +86,19 @@ public struct Report: Hashable, Sendable, Codable {
     public var groups: [Group]
     /// Everything counted, once per item.
     public var total: ReportMetrics
+
+    /// Creates a report (for a chart of figures the host computed itself; ``ReportGenerator/report(_:as:)``
+    /// computes one from the store).
+    public init(
+        organizationID: Organization.ID, timeZoneIdentifier: String, generatedAt: Date, groups: [Group],
+        total: ReportMetrics
+    ) {
+        self.organizationID = organizationID
+        self.timeZoneIdentifier = timeZoneIdentifier
+        self.generatedAt = generatedAt
+        self.groups = groups
+        self.total = total
+    }
 }
 
 extension ReportGenerator {

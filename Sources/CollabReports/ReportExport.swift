@@ -5,12 +5,16 @@ import Foundation
 
 // MARK: - Public types
 
-/// The language of an export's headers and labels (states, priorities, recurrence, total rows).
+/// The language of an export's headers and labels, from before exports read the shared catalog.
+@available(*, deprecated, message: "use a CollabLocale (ItemExportOptions.locale, ReportWorkbook.locale), or nil for the reader's own")
 public enum ExportLanguage: String, Hashable, Sendable, Codable, CaseIterable {
-    /// English headers; states and priorities as their stable raw values (`in_progress`, `high`).
+    /// English: ``CollabModel/CollabLocale/english``.
     case english = "en"
-    /// Simplified Chinese headers and labels (`进行中`, `高`).
+    /// Simplified Chinese: ``CollabModel/CollabLocale/simplifiedChinese``.
     case chinese = "zh-Hans"
+
+    /// The locale the language stands for.
+    public var locale: CollabLocale { self == .chinese ? .simplifiedChinese : .english }
 }
 
 /// One field of a work item, as a column of an item export
@@ -19,7 +23,8 @@ public enum ExportLanguage: String, Hashable, Sendable, Codable, CaseIterable {
 /// Together the cases cover every field of `WorkItem`. Dates are date-time cells in the organization's
 /// time zone, except a date-only deadline, which is a date cell; lists of people, departments, tags and
 /// attachments are joined with `", "`. A field without a value (no reviewer, an empty list) is an empty
-/// cell.
+/// cell. States, priorities and recurrence rules are words of the reader's language (`in progress`,
+/// `进行中`; `weekly on Mon, Thu`, `每周（周一、周四）`).
 public enum ItemExportColumn: String, Hashable, Sendable, Codable, CaseIterable {
     /// The item's id (text).
     case id
@@ -80,53 +85,39 @@ public enum ItemExportColumn: String, Hashable, Sendable, Codable, CaseIterable 
     /// The first item of its series, if it is an occurrence of a recurring item (text).
     case seriesID
 
-    /// The column's header in `language`.
-    public func title(in language: ExportLanguage) -> String {
-        let (english, chinese) = titles
-        return language == .chinese ? chinese : english
+    /// The catalog key of the column's header: `export.column.` and the case's name in snake case
+    /// (`export.column.due_at`).
+    public var messageKey: String {
+        var key = "export.column."
+        for character in rawValue.replacingOccurrences(of: "ID", with: "Id") {
+            if character.isUppercase {
+                key += "_" + character.lowercased()
+            } else {
+                key.append(character)
+            }
+        }
+        return key
     }
 
-    private var titles: (String, String) {
-        switch self {
-        case .id: ("ID", "编号")
-        case .organization: ("Organization", "组织")
-        case .title: ("Title", "标题")
-        case .description: ("Description", "描述")
-        case .state: ("State", "状态")
-        case .priority: ("Priority", "优先级")
-        case .initiator: ("Initiator", "发起人")
-        case .assignees: ("Assignees", "执行人")
-        case .reviewer: ("Reviewer", "审核人")
-        case .watchers: ("Watchers", "关注人")
-        case .departments: ("Departments", "部门")
-        case .partnerOrganizations: ("Partner organizations", "协作组织")
-        case .start: ("Start", "开始时间")
-        case .deadline: ("Deadline", "截止时间")
-        case .dueAt: ("Due at", "到期时刻")
-        case .tags: ("Tags", "标签")
-        case .progress: ("Progress", "进度")
-        case .pendingAdjustment: ("Pending adjustment", "待审调整")
-        case .version: ("Version", "版本")
-        case .createdAt: ("Created", "创建时间")
-        case .updatedAt: ("Updated", "更新时间")
-        case .closedAt: ("Closed", "关闭时间")
-        case .stateChangedAt: ("State changed", "状态变更时间")
-        case .waitingOnExternalSince: ("Waiting on outside party since", "等待外部起始时间")
-        case .externalWaitCount: ("Outside waits", "外部等待次数")
-        case .attachmentCount: ("Attachments", "附件数")
-        case .attachmentNames: ("Attachment names", "附件名称")
-        case .recurrence: ("Recurrence", "重复规则")
-        case .seriesID: ("Series", "系列")
-        }
+    /// The column's header for a reader of `locale`, from `messages` (the standard texts by default).
+    public func title(for locale: CollabLocale, messages: MessageCatalog = .standard) -> String {
+        MessageFormatter(layered: messages, locale: locale).string(messageKey)
+    }
+
+    /// The column's header in `language`.
+    @available(*, deprecated, message: "use title(for:messages:) with a CollabLocale")
+    public func title(in language: ExportLanguage) -> String {
+        title(for: language.locale)
     }
 
     /// The spreadsheet column: header, fixed width for dates, percent format for progress.
-    func exportColumn(in language: ExportLanguage) -> ExportColumn {
-        switch self {
-        case .progress: ExportColumn(title(in: language), format: .percent(places: 0))
+    func exportColumn(_ text: MessageFormatter) -> ExportColumn {
+        let title = text.string(messageKey)
+        return switch self {
+        case .progress: ExportColumn(title, format: .percent(places: 0))
         case .start, .dueAt, .createdAt, .updatedAt, .closedAt, .stateChangedAt, .waitingOnExternalSince:
-            ExportColumn(title(in: language), width: 20)
-        default: ExportColumn(title(in: language))
+            ExportColumn(title, width: 20)
+        default: ExportColumn(title)
         }
     }
 }
@@ -143,43 +134,73 @@ public enum ItemExportFormat: Hashable, Sendable {
 public struct ItemExportOptions: Hashable, Sendable {
     /// The columns, in order (1 or more, each at most once); all fields by default.
     public var columns: [ItemExportColumn]
-    /// The language of the headers and of states, priorities and recurrence rules.
-    public var language: ExportLanguage
+    /// The locale of the headers, of the sheet's default name and of states, priorities and recurrence
+    /// rules; `nil` (the default): the reader's own (``CollabModel/Member/readingLocale(in:)``: the
+    /// member's choice, else their organization's).
+    public var locale: CollabLocale?
     /// Writes people, departments and organizations by name (display name) rather than by id. Outside
     /// readers always get member ids: the names in the directory are not theirs to read.
     public var usesNames: Bool
     /// The sheet's name in an `.xlsx` (see ``XLSXWriter/beginSheet(named:columns:)`` for the rules);
-    /// `nil`: `Items` or `任务`.
+    /// `nil`: the catalog's `export.sheet.items` (`Items`, `任务`).
     public var sheetName: String?
 
-    /// Creates options; the defaults export every field with English headers and names.
+    /// Creates options; the defaults export every field, by name, in the reader's language.
     public init(
-        columns: [ItemExportColumn] = ItemExportColumn.allCases, language: ExportLanguage = .english,
+        columns: [ItemExportColumn] = ItemExportColumn.allCases, locale: CollabLocale? = nil,
         usesNames: Bool = true, sheetName: String? = nil
     ) {
         self.columns = columns
-        self.language = language
+        self.locale = locale
         self.usesNames = usesNames
         self.sheetName = sheetName
     }
 
-    /// The sheet name used: ``sheetName`` or the language's default.
-    var resolvedSheetName: String { sheetName ?? (language == .chinese ? "任务" : "Items") }
+    /// Creates options with headers and labels in `language`.
+    @available(*, deprecated, message: "pass locale: (a CollabLocale), or nil for the reader's own")
+    public init(
+        columns: [ItemExportColumn] = ItemExportColumn.allCases, language: ExportLanguage,
+        usesNames: Bool = true, sheetName: String? = nil
+    ) {
+        self.init(columns: columns, locale: language.locale, usesNames: usesNames, sheetName: sheetName)
+    }
+
+    /// The language of the headers and labels, as the locale's language (Chinese for any `zh` locale).
+    @available(*, deprecated, message: "use locale")
+    public var language: ExportLanguage {
+        get { locale?.languageCandidates.last == "zh" ? .chinese : .english }
+        set { locale = newValue.locale }
+    }
+
+    /// The sheet name used: ``sheetName`` or the catalog's.
+    func resolvedSheetName(_ text: MessageFormatter) -> String { sheetName ?? text.string("export.sheet.items") }
 }
 
 /// A workbook of reports: one sheet per section, optionally an overview first and a sheet of items last
 /// (``ReportGenerator/exportReport(_:as:to:)``).
+///
+/// Every text of the workbook — sheet names left to the catalog, headers, labels, the overview — is in
+/// ``locale``, by default the reader's own: a Chinese organization's workbook reads `概览`, `按部门`, `完成率`
+/// without the caller passing any text.
 public struct ReportWorkbook: Hashable, Sendable {
     /// One sheet: a report, one row per group and a total row.
     public struct Section: Hashable, Sendable {
-        /// The sheet's name (Excel's rules: 1 to 31 characters, none of `[ ] : * ? / \`; Chinese is fine).
-        public var title: String
+        /// The sheet's name (Excel's rules: 1 to 31 characters, none of `[ ] : * ? / \`; Chinese is fine);
+        /// `nil`: the catalog's name for the grouping (`report.sheet.by_week`: `By week`, `按周`;
+        /// `report.sheet.summary` without grouping).
+        public var title: String?
         /// The report.
         public var spec: ReportSpec
 
-        /// Creates a section.
+        /// Creates a section on a sheet named `title`.
         public init(_ title: String, _ spec: ReportSpec) {
             self.title = title
+            self.spec = spec
+        }
+
+        /// Creates a section on a sheet named for its grouping in the workbook's language.
+        public init(_ spec: ReportSpec) {
+            self.title = nil
             self.spec = spec
         }
     }
@@ -195,26 +216,58 @@ public struct ReportWorkbook: Hashable, Sendable {
         case all(WorkItemFilter)
     }
 
+    /// Whether a first sheet describes the workbook: the organization, its time zone, the report's time
+    /// (``Report/generatedAt``, from the generator's clock), each section's scope, period and grouping, and
+    /// what an empty cell means. Without one the file holds no time but the data's own.
+    public enum Overview: Hashable, Sendable {
+        /// No overview sheet.
+        case none
+        /// An overview named by the catalog (`report.sheet.overview`: `Overview`, `概览`).
+        case standard
+        /// An overview of this name.
+        case named(String)
+    }
+
     /// The report sheets, in order.
     public var sections: [Section]
     /// The item sheet, named by ``itemOptions``' ``ItemExportOptions/sheetName``.
     public var items: ItemSheet
-    /// The columns, names and sheet name of the item sheet, and the language of every sheet's headers.
+    /// The columns, names and sheet name of the item sheet.
     public var itemOptions: ItemExportOptions
-    /// When set, a first sheet of this name describes the workbook: the organization, its time zone, the
-    /// report's time (``Report/generatedAt``, from the generator's clock) and each section's scope, period
-    /// and grouping. Without it the file holds no time but the data's own.
-    public var overviewSheetName: String?
+    /// The overview sheet, if any.
+    public var overview: Overview
+    /// The locale of every text of the workbook; `nil` (the default): ``itemOptions``' locale if it has
+    /// one, else the reader's own (``CollabModel/Member/readingLocale(in:)``).
+    public var locale: CollabLocale?
 
     /// Creates a workbook description.
     public init(
         sections: [Section], items: ItemSheet = .none, itemOptions: ItemExportOptions = ItemExportOptions(),
-        overviewSheetName: String? = nil
+        overview: Overview = .none, locale: CollabLocale? = nil
     ) {
         self.sections = sections
         self.items = items
         self.itemOptions = itemOptions
-        self.overviewSheetName = overviewSheetName
+        self.overview = overview
+        self.locale = locale
+    }
+
+    /// Creates a workbook description with an overview sheet of this name (none when `nil`).
+    @available(*, deprecated, message: "pass overview: .named(name) (or .standard for the catalog's name)")
+    public init(
+        sections: [Section], items: ItemSheet = .none, itemOptions: ItemExportOptions = ItemExportOptions(),
+        overviewSheetName: String?
+    ) {
+        self.init(
+            sections: sections, items: items, itemOptions: itemOptions,
+            overview: overviewSheetName.map(Overview.named) ?? .none)
+    }
+
+    /// The overview sheet's name when it was given one; `nil` for none or the catalog's.
+    @available(*, deprecated, message: "use overview")
+    public var overviewSheetName: String? {
+        get { if case .named(let name) = overview { name } else { nil } }
+        set { overview = newValue.map(Overview.named) ?? .none }
     }
 }
 
@@ -250,7 +303,9 @@ extension ReportGenerator {
     /// organization, redacted as `Authorizer.redacted(_:for:)` does (no assignees, departments, tags or
     /// internal attachments). Like the engine's item list, the export includes the drafts and cancelled
     /// items the reader may see; filter by state to leave them out. Dates are written in the reader's
-    /// organization's time zone. The same data gives a byte-identical file.
+    /// organization's time zone; headers, the sheet's default name, states, priorities and recurrence rules
+    /// in ``ItemExportOptions/locale``, by default the reader's own. The same data gives a byte-identical
+    /// file.
     ///
     /// Pages are read one after another, not from one snapshot: an item whose deadline changes while a
     /// long export runs may be missed or written twice.
@@ -271,38 +326,44 @@ extension ReportGenerator {
     ) async throws(CollabError) -> ExportSummary {
         var problems = ValidationReport()
         Self.check(options.columns, field: "options.columns", into: &problems)
-        if case .xlsx = format {
-            SheetName.check(options.resolvedSheetName, existing: [], into: &problems)
+        if case .xlsx = format, let name = options.sheetName {
+            SheetName.check(name, existing: [], into: &problems)
         }
         try problems.throwIfInvalid()
         let context = try await exportContext(for: reader, filter: filter, action: .exportWorkItems)
+        let text = formatter(options.locale ?? context.locale, zone: context.zone)
+        let sheetName = options.resolvedSheetName(text)
+        if case .xlsx = format, options.sheetName == nil {
+            SheetName.check(sheetName, existing: [], into: &problems)
+            try problems.throwIfInvalid()
+        }
         let now = clock.now()
-        var builder = ItemRowBuilder(context: context, options: options)
-        let columns = options.columns.map { $0.exportColumn(in: options.language) }
+        var builder = ItemRowBuilder(context: context, options: options, text: text)
+        let columns = options.columns.map { $0.exportColumn(text) }
 
         let sink: any ExportRowSink
-        let sheetName: String
+        let writtenName: String
         switch format {
         case .xlsx:
             let writer = try XLSXWriter(url: url, timeZone: context.zone)
             do throws(CollabError) {
-                try writer.beginSheet(named: options.resolvedSheetName, columns: columns)
+                try writer.beginSheet(named: sheetName, columns: columns)
             } catch {
                 writer.cancel()
                 throw error
             }
             sink = writer
-            sheetName = options.resolvedSheetName
+            writtenName = sheetName
         case .csv(let csvOptions):
             sink = try CSVWriter(url: url, columns: columns, timeZone: context.zone, options: csvOptions)
-            sheetName = url.lastPathComponent
+            writtenName = url.lastPathComponent
         }
         do throws(CollabError) {
             let count = try await streamItems(
                 context: context, filter: filter, builder: &builder, into: sink, where: { _ in true })
             try sink.finish()
             return ExportSummary(
-                url: url, sheets: [ExportSummary.Sheet(name: sheetName, rows: count)], itemCount: count,
+                url: url, sheets: [ExportSummary.Sheet(name: writtenName, rows: count)], itemCount: count,
                 generatedAt: now)
         } catch {
             sink.cancel()
@@ -314,11 +375,23 @@ extension ReportGenerator {
     /// section (one row per group of the report, then a total row), and an optional sheet of items built
     /// as ``exportItems(as:filter:to:format:options:)`` builds its rows.
     ///
-    /// Each section's sheet has the group's label, then the figures of `ReportMetrics`: created, open,
+    /// Each section's sheet has the group's label — a date cell for days and weeks (the week's Monday),
+    /// `2026-03` for months, a name otherwise — then the figures of `ReportMetrics`: created, open,
     /// completed, completion rate, completed on time, on time after an extension, late, overdue open,
-    /// overdue, overdue rate, on-time rate, cycle time mean, median and 90th percentile in days,
-    /// adjustments requested and approved, and cancelled. Rates are number cells shown as percentages,
-    /// cycle times number cells with two decimals (empty when nothing was completed).
+    /// overdue, overdue rate, on-time rate, average, median and 90th percentile cycle time in days,
+    /// adjustments requested and approved, and cancelled. Rates are number cells shown as percentages with
+    /// one decimal (`0.0%`: 0.457 shows as `45.7%`), cycle times number cells in days shown with one
+    /// decimal (`0.0`).
+    ///
+    /// A group without data is not a group at 0%: in a week in which nothing was created the completion
+    /// and overdue rates are empty cells (``ReportMetrics/rates``), and so are the on-time rate and the
+    /// cycle times of a group in which nothing was completed. Counts are always written (0 items created
+    /// is a count).
+    ///
+    /// Every text — the sheet names the caller leaves to the catalog, headers, group labels such as
+    /// `(no department)`, the total row, the overview — is in ``ReportWorkbook/locale``, by default the
+    /// reader's own, from the generator's ``messages``. Each sheet has its header row frozen, an autofilter
+    /// over its table, and prints landscape, one page wide, repeating the header row (``XLSXWriter``).
     ///
     /// Every report is computed, and every sheet name checked, before the file is begun. Reports count
     /// what the reader may see (``report(_:as:)``). The same data gives a byte-identical file: the only
@@ -335,41 +408,55 @@ extension ReportGenerator {
     public func exportReport(_ workbook: ReportWorkbook, as reader: Member.ID, to url: URL)
         async throws(CollabError) -> ExportSummary
     {
-        let language = workbook.itemOptions.language
         var problems = ValidationReport()
-        var names: [String] = []
-        func claim(_ name: String, field: String) {
-            var own = ValidationReport()
-            SheetName.check(name, existing: names, into: &own)
-            for problem in own.problems {
-                problems.add(field, problem.kind, problem.message)
-            }
-            names.append(name)
-        }
-        if let overview = workbook.overviewSheetName { claim(overview, field: "overviewSheetName") }
-        for (index, section) in workbook.sections.enumerated() {
-            claim(section.title, field: "sections[\(index)].title")
-        }
         let itemFilter: WorkItemFilter?
         switch workbook.items {
         case .none: itemFilter = nil
         case .overdue(let filter), .all(let filter): itemFilter = filter
         }
         if itemFilter != nil {
-            claim(workbook.itemOptions.resolvedSheetName, field: "itemOptions.sheetName")
             Self.check(workbook.itemOptions.columns, field: "itemOptions.columns", into: &problems)
         }
-        if names.isEmpty { problems.add("sections", .empty, "a workbook needs at least one sheet") }
+        if workbook.sections.isEmpty && workbook.overview == .none && itemFilter == nil {
+            problems.add("sections", .empty, "a workbook needs at least one sheet")
+        }
         try problems.throwIfInvalid()
 
         // Everything that can fail for a reason other than writing fails before the file is begun; the
         // right to export is checked before any report is computed.
         let context = try await exportContext(for: reader, filter: itemFilter ?? .all, action: .exportReport)
+        let text = formatter(workbook.locale ?? workbook.itemOptions.locale ?? context.locale, zone: context.zone)
+        var names: [String] = []
+        func claim(_ name: String, field: String) -> String {
+            var own = ValidationReport()
+            SheetName.check(name, existing: names, into: &own)
+            for problem in own.problems {
+                problems.add(field, problem.kind, problem.message)
+            }
+            names.append(name)
+            return name
+        }
+        let overviewName: String? = switch workbook.overview {
+        case .none: nil
+        case .standard: claim(text.string("report.sheet.overview"), field: "overview")
+        case .named(let name): claim(name, field: "overview")
+        }
+        var sectionNames: [String] = []
+        for (index, section) in workbook.sections.enumerated() {
+            let name = section.title ?? text.string(ReportLabels.sheetKey(section.spec.grouping))
+            sectionNames.append(claim(name, field: "sections[\(index)].title"))
+        }
+        var itemOptions = workbook.itemOptions
+        itemOptions.locale = text.locale
+        let itemSheetName = itemFilter == nil
+            ? nil : claim(itemOptions.resolvedSheetName(text), field: "itemOptions.sheetName")
+        try problems.throwIfInvalid()
+
         var reports: [Report] = []
         for section in workbook.sections { reports.append(try await report(section.spec, as: reader)) }
         let now = reports.first?.generatedAt ?? clock.now()
-        var labels = ReportLabels(language: language)
-        if workbook.overviewSheetName != nil {
+        var labels = ReportLabels(text: text, zone: context.zone)
+        if overviewName != nil {
             try await labels.resolve(workbook.sections.map(\.spec), store: store)
         }
 
@@ -377,40 +464,39 @@ extension ReportGenerator {
         var sheets: [ExportSummary.Sheet] = []
         var itemCount = 0
         do throws(CollabError) {
-            if let overview = workbook.overviewSheetName {
-                try writer.beginSheet(named: overview, columns: [
-                    ExportColumn(labels.text(.field), width: 24), ExportColumn(labels.text(.value), width: 60),
+            if let overviewName {
+                try writer.beginSheet(named: overviewName, columns: [
+                    ExportColumn(labels.text("report.overview.field")), ExportColumn(labels.text("report.overview.value")),
                 ])
                 var rows: [[ExportValue]] = [
-                    [.text(labels.text(.organization)), .text(context.organization.name)],
-                    [.text(labels.text(.timeZone)), .text(context.zone.identifier)],
-                    [.text(labels.text(.generatedAt)), .dateTime(now)],
+                    [.text(labels.text("report.overview.organization")), .text(context.organization.name)],
+                    [.text(labels.text("report.overview.time_zone")), .text(context.zone.identifier)],
+                    [.text(labels.text("report.overview.generated_at")), .dateTime(now)],
                 ]
-                for section in workbook.sections {
-                    rows.append([.text(section.title), .text(labels.describe(section.spec))])
+                for (name, section) in zip(sectionNames, workbook.sections) {
+                    rows.append([.text(name), .text(labels.describe(section.spec))])
                 }
+                rows.append([.text(labels.text("report.overview.no_data_note")),
+                    .text(labels.text("report.overview.no_data_text"))])
                 for row in rows { try writer.appendRow(row) }
-                sheets.append(ExportSummary.Sheet(name: overview, rows: rows.count))
+                sheets.append(ExportSummary.Sheet(name: overviewName, rows: rows.count))
             }
-            for (section, report) in zip(workbook.sections, reports) {
-                try writer.beginSheet(named: section.title, columns: ReportSheet.columns(
-                    grouping: section.spec.grouping, labels: labels))
+            for ((name, section), report) in zip(zip(sectionNames, workbook.sections), reports) {
+                let grouping = section.spec.grouping
+                try writer.beginSheet(named: name, columns: ReportSheet.columns(grouping: grouping, labels: labels))
                 var rows = 0
-                if section.spec.grouping != .none {
+                if grouping != .none {
                     for group in report.groups {
-                        try writer.appendRow(ReportSheet.row(label: labels.groupLabel(group, section.spec.grouping),
-                            group.metrics))
+                        try writer.appendRow(ReportSheet.row(labels.groupCell(group, grouping), group.metrics))
                         rows += 1
                     }
                 }
-                try writer.appendRow(ReportSheet.row(label: labels.text(.total), report.total))
-                sheets.append(ExportSummary.Sheet(name: section.title, rows: rows + 1))
+                try writer.appendRow(ReportSheet.row(.text(labels.text("report.total")), report.total))
+                sheets.append(ExportSummary.Sheet(name: name, rows: rows + 1))
             }
-            if let itemFilter {
-                let options = workbook.itemOptions
-                try writer.beginSheet(
-                    named: options.resolvedSheetName, columns: options.columns.map { $0.exportColumn(in: language) })
-                var builder = ItemRowBuilder(context: context, options: options)
+            if let itemFilter, let itemSheetName {
+                try writer.beginSheet(named: itemSheetName, columns: itemOptions.columns.map { $0.exportColumn(text) })
+                var builder = ItemRowBuilder(context: context, options: itemOptions, text: text)
                 var filter = itemFilter
                 var include: (WorkItem) -> Bool = { _ in true }
                 if case .overdue = workbook.items {
@@ -427,7 +513,7 @@ extension ReportGenerator {
                     itemCount = try await streamItems(
                         context: context, filter: filter, builder: &builder, into: writer, where: include)
                 }
-                sheets.append(ExportSummary.Sheet(name: options.resolvedSheetName, rows: itemCount))
+                sheets.append(ExportSummary.Sheet(name: itemSheetName, rows: itemCount))
             }
             try writer.finish()
         } catch {
@@ -435,6 +521,11 @@ extension ReportGenerator {
             throw error
         }
         return ExportSummary(url: url, sheets: sheets, itemCount: itemCount, generatedAt: now)
+    }
+
+    /// The texts for a reader of `locale`: the generator's catalog, dates in `zone`.
+    func formatter(_ locale: CollabLocale, zone: TimeZone) -> MessageFormatter {
+        MessageFormatter(layered: messages, locale: locale, timeZone: zone)
     }
 
     // MARK: Shared steps
@@ -451,9 +542,10 @@ extension ReportGenerator {
         guard let organization = try await store.organization(subject.organizationID) else {
             throw CollabError.notFound("organization", subject.organizationID.rawValue)
         }
+        let member = try await store.member(reader)
         return ExportContext(
             subject: subject, scope: scope, organization: organization,
-            zone: organization.timeZone ?? .gmt)
+            zone: organization.timeZone ?? .gmt, locale: member?.readingLocale(in: organization) ?? organization.locale)
     }
 
     /// Reads the visible items matching `filter` page by page and appends a row for each that `include`
@@ -492,12 +584,14 @@ extension ReportGenerator {
 
 // MARK: - Internals
 
-/// Who exports, what they may see, and the zone their dates are written in.
+/// Who exports, what they may see, the zone their dates are written in and the language they read.
 struct ExportContext {
     let subject: Subject
     let scope: VisibilityScope
     let organization: Organization
     let zone: TimeZone
+    /// The reader's own locale: their choice, else their organization's.
+    let locale: CollabLocale
 }
 
 /// The writers an export streams rows into.
@@ -513,7 +607,7 @@ extension CSVWriter: ExportRowSink {}
 /// Builds an item's row; remembers the names it looked up (a directory's worth at most).
 struct ItemRowBuilder {
     let columns: [ItemExportColumn]
-    let language: ExportLanguage
+    let text: MessageFormatter
     let zone: TimeZone
     /// Members by name (internal readers asking for names).
     let namesMembers: Bool
@@ -523,9 +617,9 @@ struct ItemRowBuilder {
     private var departments: [Department.ID: String] = [:]
     private var organizations: [Organization.ID: String] = [:]
 
-    init(context: ExportContext, options: ItemExportOptions) {
+    init(context: ExportContext, options: ItemExportOptions, text: MessageFormatter) {
         columns = options.columns
-        language = options.language
+        self.text = text
         zone = context.zone
         namesMembers = options.usesNames && !context.subject.isExternal
         namesOthers = options.usesNames
@@ -579,8 +673,8 @@ struct ItemRowBuilder {
         case .organization: text(organizationName(item.organizationID))
         case .title: text(item.title)
         case .description: text(item.description)
-        case .state: .text(ExportLabels.state(item.state, language))
-        case .priority: .text(ExportLabels.priority(item.priority, language))
+        case .state: .text(ExportLabels.state(item.state, text))
+        case .priority: .text(ExportLabels.priority(item.priority, text))
         case .initiator: .text(memberName(item.initiatorID))
         case .assignees: text(item.assigneeIDs.map(memberName).joined(separator: ", "))
         case .reviewer: item.reviewerID.map { .text(memberName($0)) } ?? .empty
@@ -614,7 +708,7 @@ struct ItemRowBuilder {
         case .externalWaitCount: .integer(item.externalWaitCount)
         case .attachmentCount: .integer(item.attachments.count)
         case .attachmentNames: text(item.attachments.map(\.fileName).joined(separator: ", "))
-        case .recurrence: item.recurrence.map { .text(ExportLabels.recurrence($0, language)) } ?? .empty
+        case .recurrence: item.recurrence.map { .text(ExportLabels.recurrence($0, text)) } ?? .empty
         case .seriesID: item.seriesID.map { .text($0.rawValue) } ?? .empty
         }
     }
@@ -640,90 +734,97 @@ struct ItemRowBuilder {
     }
 }
 
-/// Words for states, priorities and recurrence rules.
+/// Words for states, priorities and recurrence rules, from the catalog.
 enum ExportLabels {
-    static func state(_ state: WorkItemState, _ language: ExportLanguage) -> String {
-        guard language == .chinese else { return state.rawValue }
-        switch state {
-        case .draft: return "草稿"
-        case .assigned: return "已指派"
-        case .accepted: return "已接受"
-        case .inProgress: return "进行中"
-        case .inReview: return "待审核"
-        case .completed: return "已完成"
-        case .cancelled: return "已取消"
-        }
+    /// `state.in_progress`: `in progress`, `进行中`.
+    static func state(_ state: WorkItemState, _ text: MessageFormatter) -> String {
+        text.string("state." + state.rawValue)
     }
 
-    static func priority(_ priority: Priority, _ language: ExportLanguage) -> String {
-        guard language == .chinese else { return priority.rawValue }
-        switch priority {
-        case .high: return "高"
-        case .medium: return "中"
-        case .low: return "低"
-        }
+    /// `priority.high`: `high`, `高`.
+    static func priority(_ priority: Priority, _ text: MessageFormatter) -> String {
+        text.string("priority." + priority.rawValue)
     }
 
     /// `every 2 weeks on Mon, Thu`, `每2周（周一、周四）`.
-    static func recurrence(_ rule: RecurrenceRule, _ language: ExportLanguage) -> String {
-        let n = rule.interval
-        let chinese = language == .chinese
+    static func recurrence(_ rule: RecurrenceRule, _ text: MessageFormatter) -> String {
+        let count: MessageArgument = .integer(rule.interval)
+        let once = rule.interval == 1
         switch rule.frequency {
         case .daily:
-            if chinese { return n == 1 ? "每天" : "每\(n)天" }
-            return n == 1 ? "daily" : "every \(n) days"
+            return once ? text.string("export.recurrence.daily") : text.string("export.recurrence.every_days", ["count": count])
         case .weekly(let days):
-            let sorted = days.sorted()
-            if chinese {
-                let names = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
-                let list = sorted.map { names[$0.rawValue - 1] }.joined(separator: "、")
-                return (n == 1 ? "每周" : "每\(n)周") + "（\(list)）"
-            }
-            let names = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-            let list = sorted.map { names[$0.rawValue - 1] }.joined(separator: ", ")
-            return (n == 1 ? "weekly" : "every \(n) weeks") + " on \(list)"
-        case .monthly(let day):
-            if chinese {
-                let every = n == 1 ? "每月" : "每\(n)个月"
-                switch day {
-                case .day(let d): return every + "\(d)日"
-                case .lastWorkingDay: return every + "最后一个工作日"
-                }
-            }
-            let every = n == 1 ? "monthly" : "every \(n) months"
-            switch day {
-            case .day(let d): return every + " on day \(d)"
-            case .lastWorkingDay: return every + " on the last working day"
-            }
+            let names = days.sorted().map { text.string("weekday.short." + weekdayName($0)) }
+            let list: MessageArgument = .text(names.joined(separator: text.string("list.separator")))
+            return once
+                ? text.string("export.recurrence.weekly", ["days": list])
+                : text.string("export.recurrence.every_weeks", ["count": count, "days": list])
+        case .monthly(.day(let day)):
+            return once
+                ? text.string("export.recurrence.monthly_on_day", ["day": .integer(day)])
+                : text.string("export.recurrence.every_months_on_day", ["count": count, "day": .integer(day)])
+        case .monthly(.lastWorkingDay):
+            return once
+                ? text.string("export.recurrence.monthly_last_working_day")
+                : text.string("export.recurrence.every_months_last_working_day", ["count": count])
+        }
+    }
+
+    /// The weekday's part of its catalog key (`weekday.short.monday`).
+    static func weekdayName(_ day: Weekday) -> String {
+        switch day {
+        case .monday: "monday"
+        case .tuesday: "tuesday"
+        case .wednesday: "wednesday"
+        case .thursday: "thursday"
+        case .friday: "friday"
+        case .saturday: "saturday"
+        case .sunday: "sunday"
         }
     }
 }
 
 /// The columns and rows of a report section's sheet.
 enum ReportSheet {
+    /// The figures after the group's label: catalog key, number format, value.
+    static let figures: [(key: String, format: ExportColumn.NumberFormat, value: @Sendable (ReportMetrics) -> ExportValue)] = [
+        ("report.column.created", .general, { .integer($0.created) }),
+        ("report.column.open", .general, { .integer($0.open) }),
+        ("report.column.completed", .general, { .integer($0.completed) }),
+        ("report.column.completion_rate", percentFormat, { ReportSheet.rate($0.rates.completion) }),
+        ("report.column.completed_on_time", .general, { .integer($0.completedOnTime) }),
+        ("report.column.completed_on_time_after_extension", .general, { .integer($0.completedOnTimeAfterExtension) }),
+        ("report.column.completed_late", .general, { .integer($0.completedLate) }),
+        ("report.column.overdue_open", .general, { .integer($0.overdueOpen) }),
+        ("report.column.overdue", .general, { .integer($0.overdue) }),
+        ("report.column.overdue_rate", percentFormat, { ReportSheet.rate($0.rates.overdue) }),
+        ("report.column.on_time_rate", percentFormat, { ReportSheet.rate($0.rates.onTime) }),
+        ("report.column.cycle_time_mean", dayFormat, { ReportSheet.days($0.cycleTimeMean) }),
+        ("report.column.cycle_time_median", dayFormat, { ReportSheet.days($0.cycleTimeMedian) }),
+        ("report.column.cycle_time_p90", dayFormat, { ReportSheet.days($0.cycleTimeP90) }),
+        ("report.column.adjustments_requested", .general, { .integer($0.adjustmentsRequested) }),
+        ("report.column.adjustments_approved", .general, { .integer($0.adjustmentsApproved) }),
+        ("report.column.cancelled", .general, { .integer($0.cancelled) }),
+    ]
+    /// Rates: `45.7%`.
+    static let percentFormat = ExportColumn.NumberFormat.percent(places: 1)
+    /// Cycle times in days: `2.3`.
+    static let dayFormat = ExportColumn.NumberFormat.decimal(places: 1)
+
     static func columns(grouping: ReportSpec.Grouping, labels: ReportLabels) -> [ExportColumn] {
-        let percent = ExportColumn.NumberFormat.percent(places: 1)
-        let days = ExportColumn.NumberFormat.decimal(places: 2)
-        let keys: [(ReportLabels.Key, ExportColumn.NumberFormat)] = [
-            (.created, .general), (.open, .general), (.completed, .general), (.completionRate, percent),
-            (.onTime, .general), (.onTimeAfterExtension, .general), (.late, .general), (.overdueOpen, .general),
-            (.overdue, .general), (.overdueRate, percent), (.onTimeRate, percent), (.cycleMean, days),
-            (.cycleMedian, days), (.cycleP90, days), (.adjustmentsRequested, .general),
-            (.adjustmentsApproved, .general), (.cancelled, .general),
-        ]
-        return [ExportColumn(labels.groupHeader(grouping))]
-            + keys.map { ExportColumn(labels.text($0.0), format: $0.1) }
+        let first: ExportColumn = switch grouping {
+        case .day, .week: ExportColumn(labels.text(ReportLabels.groupKey(grouping)), width: 16)
+        default: ExportColumn(labels.text(ReportLabels.groupKey(grouping)))
+        }
+        return [first] + figures.map { ExportColumn(labels.text($0.key), format: $0.format) }
     }
 
-    static func row(label: String, _ m: ReportMetrics) -> [ExportValue] {
-        [
-            .text(label), .integer(m.created), .integer(m.open), .integer(m.completed), .number(m.completionRate),
-            .integer(m.completedOnTime), .integer(m.completedOnTimeAfterExtension), .integer(m.completedLate),
-            .integer(m.overdueOpen), .integer(m.overdue), .number(m.overdueRate), .number(m.onTimeRate),
-            days(m.cycleTimeMean), days(m.cycleTimeMedian), days(m.cycleTimeP90), .integer(m.adjustmentsRequested),
-            .integer(m.adjustmentsApproved), .integer(m.cancelled),
-        ]
+    static func row(_ label: ExportValue, _ metrics: ReportMetrics) -> [ExportValue] {
+        [label] + figures.map { $0.value(metrics) }
     }
+
+    /// A rate, or no value when it has no data.
+    static func rate(_ rate: Double?) -> ExportValue { rate.map(ExportValue.number) ?? .empty }
 
     /// A duration in days, or no value.
     static func days(_ duration: Duration?) -> ExportValue {
@@ -735,71 +836,50 @@ enum ReportSheet {
 
 /// The headers and labels of report sheets in one language, with the names an overview needs.
 struct ReportLabels {
-    enum Key {
-        case created, open, completed, completionRate, onTime, onTimeAfterExtension, late, overdueOpen, overdue
-        case overdueRate, onTimeRate, cycleMean, cycleMedian, cycleP90, adjustmentsRequested, adjustmentsApproved
-        case cancelled, total, all, noDepartment, field, value, organization, timeZone, generatedAt
-    }
-
-    let language: ExportLanguage
+    let text: MessageFormatter
+    let zone: TimeZone
     private var departments: [Department.ID: String] = [:]
     private var members: [Member.ID: String] = [:]
 
-    init(language: ExportLanguage) { self.language = language }
-
-    func text(_ key: Key) -> String {
-        let (english, chinese): (String, String) = switch key {
-        case .created: ("Created", "创建数")
-        case .open: ("Open", "进行中")
-        case .completed: ("Completed", "已完成")
-        case .completionRate: ("Completion rate", "完成率")
-        case .onTime: ("On time", "按期完成")
-        case .onTimeAfterExtension: ("On time after extension", "延期后按期完成")
-        case .late: ("Late", "逾期完成")
-        case .overdueOpen: ("Overdue open", "逾期未完成")
-        case .overdue: ("Overdue", "逾期合计")
-        case .overdueRate: ("Overdue rate", "逾期率")
-        case .onTimeRate: ("On-time rate", "按期率")
-        case .cycleMean: ("Cycle time mean (days)", "平均周期（天）")
-        case .cycleMedian: ("Cycle time median (days)", "周期中位数（天）")
-        case .cycleP90: ("Cycle time p90 (days)", "周期90分位（天）")
-        case .adjustmentsRequested: ("Adjustments requested", "调整申请数")
-        case .adjustmentsApproved: ("Adjustments approved", "调整批准数")
-        case .cancelled: ("Cancelled", "已取消")
-        case .total: ("Total", "合计")
-        case .all: ("All", "全部")
-        case .noDepartment: ("(no department)", "（无部门）")
-        case .field: ("Field", "项目")
-        case .value: ("Value", "内容")
-        case .organization: ("Organization", "组织")
-        case .timeZone: ("Time zone", "时区")
-        case .generatedAt: ("Generated at", "生成时间")
-        }
-        return language == .chinese ? chinese : english
+    init(text: MessageFormatter, zone: TimeZone) {
+        self.text = text
+        self.zone = zone
     }
 
-    func groupHeader(_ grouping: ReportSpec.Grouping) -> String {
-        let chinese = language == .chinese
+    func text(_ key: String, _ arguments: [String: MessageArgument] = [:]) -> String { text.string(key, arguments) }
+
+    /// The catalog key of a section's default sheet name.
+    static func sheetKey(_ grouping: ReportSpec.Grouping) -> String {
         switch grouping {
-        case .none: return chinese ? "范围" : "Scope"
-        case .day: return chinese ? "日期" : "Day"
-        case .week: return chinese ? "周（周一）" : "Week (Monday)"
-        case .month: return chinese ? "月份" : "Month"
-        case .department: return chinese ? "部门" : "Department"
-        case .assignee: return chinese ? "执行人" : "Assignee"
-        case .tag: return chinese ? "标签" : "Tag"
+        case .none: "report.sheet.summary"
+        case .day: "report.sheet.by_day"
+        case .week: "report.sheet.by_week"
+        case .month: "report.sheet.by_month"
+        case .department: "report.sheet.by_department"
+        case .assignee: "report.sheet.by_assignee"
+        case .tag: "report.sheet.by_tag"
         }
     }
 
-    func groupLabel(_ group: Report.Group, _ grouping: ReportSpec.Grouping) -> String {
+    /// The catalog key of the first column's header.
+    static func groupKey(_ grouping: ReportSpec.Grouping) -> String { "report.group." + grouping.rawValue }
+
+    /// The group's first cell: a date cell for a day or week (its first day), else its label; the catalog's
+    /// words for no department, no tag, and the whole scope.
+    func groupCell(_ group: Report.Group, _ grouping: ReportSpec.Grouping) -> ExportValue {
+        if grouping == .day || grouping == .week, let day = CalendarDate(iso: group.key),
+            let start = day.startOfDay(in: zone), ItemRowBuilder.writable(start)
+        {
+            return .date(start)
+        }
         if group.label.isEmpty {
             switch grouping {
-            case .department: return text(.noDepartment)
-            case .tag: return language == .chinese ? "（无标签）" : "(no tag)"
-            default: return text(.all)
+            case .department: return .text(text("report.no_department"))
+            case .tag: return .text(text("report.no_tag"))
+            default: return .text(text("report.all"))
             }
         }
-        return group.label
+        return .text(group.label)
     }
 
     /// Looks up the departments and members the specs name.
@@ -815,38 +895,25 @@ struct ReportLabels {
         }
     }
 
-    /// `Department 运营中心 with sub-departments; 2026-01-01...2026-01-31; by week`.
+    /// `Department 运营中心 with sub-departments; Thu, Jan 1, 2026 – Sat, Jan 31, 2026; by week`.
     func describe(_ spec: ReportSpec) -> String {
-        let chinese = language == .chinese
         var parts: [String] = []
         switch spec.scope {
-        case .organization: parts.append(chinese ? "全组织" : "Whole organization")
-        case .department(let id, let sub):
-            let name = departments[id] ?? id.rawValue
-            if chinese {
-                parts.append("部门 \(name)" + (sub ? "（含下级部门）" : ""))
-            } else {
-                parts.append("Department \(name)" + (sub ? " with sub-departments" : ""))
-            }
+        case .organization:
+            parts.append(text("report.scope.organization"))
+        case .department(let id, let below):
+            let name = MessageArgument.text(departments[id] ?? id.rawValue)
+            parts.append(text(below ? "report.scope.department_and_below" : "report.scope.department", ["name": name]))
         case .member(let id):
-            let name = members[id] ?? id.rawValue
-            parts.append(chinese ? "成员 \(name)" : "Member \(name)")
+            parts.append(text("report.scope.member", ["name": .text(members[id] ?? id.rawValue)]))
         }
         if let period = spec.period {
-            parts.append("\(period.lowerBound)...\(period.upperBound)")
+            parts.append(text("report.period.range", ["from": .date(period.lowerBound), "to": .date(period.upperBound)]))
         } else {
-            parts.append(chinese ? "全部时间" : "all time")
+            parts.append(text("report.period.all_time"))
         }
-        switch spec.grouping {
-        case .none: break
-        case .day: parts.append(chinese ? "按日" : "by day")
-        case .week: parts.append(chinese ? "按周" : "by week")
-        case .month: parts.append(chinese ? "按月" : "by month")
-        case .department: parts.append(chinese ? "按部门" : "by department")
-        case .assignee: parts.append(chinese ? "按执行人" : "by assignee")
-        case .tag: parts.append(chinese ? "按标签" : "by tag")
-        }
-        if spec.filter != .all { parts.append(chinese ? "已筛选" : "filtered") }
-        return parts.joined(separator: chinese ? "；" : "; ")
+        if spec.grouping != .none { parts.append(text("report.grouping." + spec.grouping.rawValue)) }
+        if spec.filter != .all { parts.append(text("report.filtered")) }
+        return parts.joined(separator: text("report.description.separator"))
     }
 }

@@ -259,10 +259,17 @@ private func writeSample(to url: URL) throws -> ExpectedWorkbook {
         let styles = try #require(zip.text("xl/styles.xml"))
         let workbook = try #require(zip.text("xl/workbook.xml"))
 
-        // Header: bold style 1, inline strings.
+        // Header: bold style 1, wrapped when wider than its column, inline strings.
         #expect(sheet.contains("<row r=\"1\"><c r=\"A1\" s=\"1\" t=\"inlineStr\"><is><t>标题</t></is></c>"))
         #expect(styles.contains("<font><b/>"))
-        #expect(styles.contains("<xf numFmtId=\"0\" fontId=\"1\" fillId=\"0\" borderId=\"0\" xfId=\"0\" applyFont=\"1\"/>"))
+        #expect(styles.contains("<xf numFmtId=\"0\" fontId=\"1\" fillId=\"0\" borderId=\"0\" xfId=\"0\" applyFont=\"1\" "
+            + "applyAlignment=\"1\"><alignment vertical=\"top\" wrapText=\"1\"/></xf>"))
+        // Printing: landscape A4, one page wide, the header row on every page.
+        #expect(sheet.contains("<sheetPr><pageSetUpPr fitToPage=\"1\"/></sheetPr><sheetViews>"))
+        #expect(sheet.hasSuffix(
+            "<pageSetup paperSize=\"9\" orientation=\"landscape\" fitToWidth=\"1\" fitToHeight=\"0\"/></worksheet>"))
+        #expect(workbook.contains(
+            "<definedName name=\"_xlnm.Print_Titles\" localSheetId=\"0\">'任务 &amp; 报表'!$1:$1</definedName>"))
         // Frozen pane and autofilter.
         #expect(sheet.contains("<pane ySplit=\"1\" topLeftCell=\"A2\" activePane=\"bottomLeft\" state=\"frozen\"/>"))
         #expect(sheet.contains("<autoFilter ref=\"A1:G14\"/>"))
@@ -531,8 +538,8 @@ private func writeSample(to url: URL) throws -> ExpectedWorkbook {
         let sheetSize = UInt64(header[22]) | UInt64(header[23]) << 8 | UInt64(header[24]) << 16 | UInt64(header[25]) << 24
         #expect(sheetSize > 200_000_000)
         #expect(size > sheetSize)
-        try handle.seek(toOffset: 30 + 24 + sheetSize - 200)  // name "xl/worksheets/sheet1.xml" is 24 bytes
-        let tail = String(decoding: try #require(try handle.read(upToCount: 200)), as: UTF8.self)
+        try handle.seek(toOffset: 30 + 24 + sheetSize - 400)  // name "xl/worksheets/sheet1.xml" is 24 bytes
+        let tail = String(decoding: try #require(try handle.read(upToCount: 400)), as: UTF8.self)
         #expect(tail.contains("<autoFilter ref=\"A1:I\(rows + 1)\"/>"))
         #expect(tail.hasSuffix("</worksheet>"))
     }

@@ -143,9 +143,9 @@ import Testing
         #expect(book.sheetNames == ["Items"])
         let sheet = try book.sheet(1)
         #expect(!sheet.xml.contains("<f>") && !sheet.xml.contains("<f "))
-        var expected = ItemColumns.header(.english, row: 1)
+        var expected = ItemColumns.header(chinese: false, row: 1)
         for (offset, item) in stored.enumerated() {
-            expected += ItemColumns.cells(item, row: offset + 2, language: .english, names: true)
+            expected += ItemColumns.cells(item, row: offset + 2, chinese: false, names: true)
         }
         sheet.expect(expected)
         #expect(sheet.lastRow == stored.count + 1)
@@ -159,7 +159,7 @@ import Testing
         #expect(e["recurrence"]?.text == "weekly on Mon, Thu" && e["partnerOrganizations"]?.text == "partnerco")
         #expect(e["departments"]?.text == "销售部" && e["initiator"]?.text == "老板")
         let d = try #require(rows[w.items["D"]!.rawValue])
-        #expect(d["assignees"]?.text == "王芳, 李伟" && d["progress"]?.value == "0.4" && d["state"]?.text == "in_progress")
+        #expect(d["assignees"]?.text == "王芳, 李伟" && d["progress"]?.value == "0.4" && d["state"]?.text == "in progress")
         #expect(d["deadline"]?.style == 3, "an exact deadline is a date-time cell")
         let h = try #require(rows[w.items["H"]!.rawValue])
         #expect(h["reviewer"]?.text == "王芳" && h["watchers"]?.text == "qian")
@@ -176,7 +176,8 @@ import Testing
         defer { folder.remove() }
         let url = folder.file("任务.xlsx")
         let options = ItemExportOptions(
-            columns: [.title, .state, .assignees, .deadline], language: .chinese, usesNames: false, sheetName: "任务清单")
+            columns: [.title, .state, .assignees, .deadline], locale: .simplifiedChinese, usesNames: false,
+            sheetName: "任务清单")
         try await w.generator.exportItems(as: "boss", filter: WorkItemFilter(departmentID: "equip"), to: url, options: options)
         let book = try XLSXBook(url)
         #expect(book.sheetNames == ["任务清单"])
@@ -408,7 +409,7 @@ import Testing
     static func chineseWorkbook(items: ReportWorkbook.ItemSheet) -> ReportWorkbook {
         ReportWorkbook(
             sections: [.init("按部门", departmentSpec), .init("按周", weekSpec), .init("合计", ReportSpec())],
-            items: items, itemOptions: ItemExportOptions(language: .chinese), overviewSheetName: "概览")
+            items: items, overview: .named("概览"), locale: .simplifiedChinese)
     }
 
     @Test("a report workbook: an overview, one sheet per section with a total row, and the overdue items")
@@ -427,7 +428,10 @@ import Testing
         let overview = try book.sheet(1)
         #expect(overview.cells["B2"]?.text == "acme" && overview.cells["B3"]?.text == "Asia/Shanghai")
         #expect(overview.cells["B4"]?.style == 3, "generated at: the clock's time, a date-time cell")
-        #expect(overview.cells["B6"]?.text == "全组织；2025-12-29...2026-01-11；按周")
+        let zh = MessageFormatter(locale: .simplifiedChinese)
+        let weeks = "\(zh.date(CalendarDate(year: 2025, month: 12, day: 29))) 至 \(zh.date(CalendarDate(year: 2026, month: 1, day: 11)))"
+        #expect(overview.cells["B6"]?.text == "全组织；\(weeks)；按周")
+        #expect(overview.cells["A8"]?.text == "说明" && overview.lastRow == 8, "what an empty cell means")
 
         let byDepartment = try book.sheet(2)
         #expect(byDepartment.cells["A1"]?.text == "部门" && byDepartment.cells["E1"]?.text == "完成率")
@@ -440,12 +444,18 @@ import Testing
         #expect(byDepartment.cells["A\(byDepartment.lastRow)"]?.text == "合计", "the total row comes last")
 
         let byWeek = try book.sheet(3)
-        #expect(byWeek.cells["A2"]?.text == "2025-12-29" && byWeek.cells["B2"]?.value == "6")
+        #expect(byWeek.cells["A1"]?.text == "周（自周一起）")
+        #expect(byWeek.cells["A2"]?.style == 2
+            && byWeek.cells["A2"]?.value.flatMap(Double.init) == SheetXML.serial("2025-12-29T00:00:00"))
+        #expect(byWeek.cells["B2"]?.value == "6")
         for column in (2...18).map(ItemColumns.letters) {
             #expect(byWeek.cells["\(column)2"] == byWeek.cells["\(column)4"],
                 "every item was created in the first week: its row equals the total (column \(column))")
         }
-        #expect(byWeek.cells["A3"]?.text == "2026-01-05" && byWeek.cells["B3"]?.value == "0")
+        #expect(byWeek.cells["A3"]?.style == 2 && byWeek.cells["B3"]?.value == "0", "the week of 2026-01-05: nothing created")
+        for column in ["E", "K", "L", "M", "N", "O"] {
+            #expect(byWeek.cells["\(column)3"] == nil, "no data is an empty cell, not 0% (column \(column))")
+        }
         #expect(byWeek.cells["A4"]?.text == "合计" && byWeek.lastRow == 4)
 
         let total = try book.sheet(4)
@@ -472,34 +482,41 @@ import Testing
         let url = folder.appendingPathComponent("report.xlsx")
         let workbook = ReportWorkbook(
             sections: [.init("按部门", Self.departmentSpec), .init("按周 Weekly", Self.weekSpec)],
-            items: .all(.all), itemOptions: ItemExportOptions(language: .chinese, sheetName: "全部任务"),
-            overviewSheetName: "概览")
+            items: .all(.all), itemOptions: ItemExportOptions(sheetName: "全部任务"), overview: .named("概览"),
+            locale: .simplifiedChinese)
         try await w.generator.exportReport(workbook, as: "boss", to: url)
 
         var sheets: [SampleSheet] = []
-        sheets.append(SampleSheet(name: "概览", autofilter: "A1:B6", columns: 2, rows: 6, cells: [
+        let zh = MessageFormatter(locale: .simplifiedChinese)
+        let weeks = "\(zh.date(CalendarDate(year: 2025, month: 12, day: 29))) 至 \(zh.date(CalendarDate(year: 2026, month: 1, day: 11)))"
+        sheets.append(SampleSheet(name: "概览", autofilter: "A1:B7", columns: 2, rows: 7, cells: [
             .text("A1", "项目"), .text("B1", "内容"), .text("A2", "组织"), .text("B2", "acme"),
             .text("A3", "时区"), .text("B3", "Asia/Shanghai"), .text("A4", "生成时间"),
             .date("B4", Self.local(w.h.clock.now()), format: "yyyy-mm-dd hh:mm:ss"),
             .text("A5", "按部门"), .text("B5", "全组织；全部时间；按部门"),
-            .text("A6", "按周 Weekly"), .text("B6", "全组织；2025-12-29...2026-01-11；按周"),
+            .text("A6", "按周 Weekly"), .text("B6", "全组织；\(weeks)；按周"),
+            .text("A7", "说明"), .text("B7", zh.string("report.overview.no_data_text")),
         ]))
-        for (name, spec, header) in [("按部门", Self.departmentSpec, "部门"), ("按周 Weekly", Self.weekSpec, "周（周一）")] {
+        for (name, spec, header) in [("按部门", Self.departmentSpec, "部门"), ("按周 Weekly", Self.weekSpec, "周（自周一起）")] {
             let report = try await w.generator.report(spec, as: "boss")
             var cells = ReportColumns.header(first: header)
             var row = 2
             for group in report.groups {
-                let label = group.label.isEmpty ? "（无部门）" : group.label
+                let label: SampleCell = if spec.grouping == .week {
+                    .date("A\(row)", "\(group.key)T00:00:00", format: "yyyy-mm-dd")
+                } else {
+                    .text("A\(row)", group.label.isEmpty ? "（无部门）" : group.label)
+                }
                 cells += ReportColumns.cells(label: label, group.metrics, row: row)
                 row += 1
             }
-            cells += ReportColumns.cells(label: "合计", report.total, row: row)
+            cells += ReportColumns.cells(label: .text("A\(row)", "合计"), report.total, row: row)
             sheets.append(SampleSheet(name: name, autofilter: "A1:R\(row)", columns: 18, rows: row, cells: cells))
         }
         let stored = try await storedItems(w)
-        var cells = ItemColumns.header(.chinese, row: 1)
+        var cells = ItemColumns.header(chinese: true, row: 1)
         for (offset, item) in stored.enumerated() {
-            cells += ItemColumns.cells(item, row: offset + 2, language: .chinese, names: true)
+            cells += ItemColumns.cells(item, row: offset + 2, chinese: true, names: true)
         }
         let last = ItemColumns.letters(ItemExportColumn.allCases.count)
         sheets.append(SampleSheet(
@@ -577,6 +594,10 @@ private enum ItemColumns {
         "开始时间", "截止时间", "到期时刻", "标签", "进度", "待审调整", "版本", "创建时间", "更新时间", "关闭时间",
         "状态变更时间", "等待外部起始时间", "外部等待次数", "附件数", "附件名称", "重复规则", "系列",
     ]
+    static let englishStates: [WorkItemState: String] = [
+        .draft: "draft", .assigned: "assigned", .accepted: "accepted", .inProgress: "in progress", .inReview: "in review",
+        .completed: "completed", .cancelled: "cancelled",
+    ]
     static let chineseStates: [WorkItemState: String] = [
         .draft: "草稿", .assigned: "已指派", .accepted: "已接受", .inProgress: "进行中", .inReview: "待审核",
         .completed: "已完成", .cancelled: "已取消",
@@ -593,13 +614,12 @@ private enum ItemColumns {
         return result
     }
 
-    static func header(_ language: ExportLanguage, row: Int) -> [SampleCell] {
-        let titles = language == .chinese ? chinese : english
+    static func header(chinese zh: Bool, row: Int) -> [SampleCell] {
+        let titles = zh ? chinese : english
         return titles.enumerated().map { .text("\(letters($0.offset + 1))\(row)", $0.element) }
     }
 
-    static func cells(_ item: WorkItem, row: Int, language: ExportLanguage, names: Bool) -> [SampleCell] {
-        let zh = language == .chinese
+    static func cells(_ item: WorkItem, row: Int, chinese zh: Bool, names: Bool) -> [SampleCell] {
         func member(_ id: Member.ID) -> String { names ? ReportExportTests.memberNames[id.rawValue] ?? id.rawValue : id.rawValue }
         func department(_ id: Department.ID) -> String {
             names ? ReportExportTests.departmentNames[id.rawValue] ?? id.rawValue : id.rawValue
@@ -617,7 +637,7 @@ private enum ItemColumns {
         values.append { text($0, item.organizationID.rawValue) }  // org names equal their ids in the world
         values.append { text($0, item.title) }
         values.append { text($0, item.description) }
-        values.append { text($0, zh ? chineseStates[item.state] : item.state.rawValue) }
+        values.append { text($0, zh ? chineseStates[item.state] : englishStates[item.state]) }
         values.append { text($0, zh ? ["high": "高", "medium": "中", "low": "低"][item.priority.rawValue] : item.priority.rawValue) }
         values.append { text($0, member(item.initiatorID)) }
         values.append { text($0, item.assigneeIDs.map(member).joined(separator: ", ")) }
@@ -658,29 +678,32 @@ private enum ItemColumns {
 /// What a report sheet's rows must hold (Chinese headers).
 private enum ReportColumns {
     static let titles = [
-        "创建数", "进行中", "已完成", "完成率", "按期完成", "延期后按期完成", "逾期完成", "逾期未完成", "逾期合计", "逾期率",
-        "按期率", "平均周期（天）", "周期中位数（天）", "周期90分位（天）", "调整申请数", "调整批准数", "已取消",
+        "创建数", "未完成", "已完成", "完成率", "按期完成", "延期后按期完成", "逾期完成", "逾期未完成", "逾期合计", "逾期率",
+        "按期率", "平均处理时长（天）", "处理时长中位数（天）", "处理时长90分位（天）", "调整申请数", "调整批准数", "已取消",
     ]
 
     static func header(first: String) -> [SampleCell] {
         ([first] + titles).enumerated().map { .text("\(ItemColumns.letters($0.offset + 1))1", $0.element) }
     }
 
-    static func cells(label: String, _ m: ReportMetrics, row: Int) -> [SampleCell] {
+    static func cells(label: SampleCell, _ m: ReportMetrics, row: Int) -> [SampleCell] {
         func days(_ ref: String, _ duration: Duration?) -> SampleCell {
             guard let duration else { return .empty(ref) }
-            return .number(ref, Double(duration.components.seconds) / 86_400, format: "0.00")
+            return .number(ref, Double(duration.components.seconds) / 86_400, format: "0.0")
         }
-        func ratio(_ part: Int, _ whole: Int) -> Double { whole == 0 ? 0 : Double(part) / Double(whole) }
+        /// A rate, or an empty cell when there is nothing to divide by (no data, not 0%).
+        func ratio(_ ref: String, _ part: Int, _ whole: Int) -> SampleCell {
+            whole == 0 ? .empty(ref) : .number(ref, Double(part) / Double(whole), format: "0.0%")
+        }
         let r = String(row)
         return [
-            .text("A" + r, label), .number("B" + r, Double(m.created)), .number("C" + r, Double(m.open)),
-            .number("D" + r, Double(m.completed)), .number("E" + r, ratio(m.completed, m.created), format: "0.0%"),
+            label, .number("B" + r, Double(m.created)), .number("C" + r, Double(m.open)),
+            .number("D" + r, Double(m.completed)), ratio("E" + r, m.completed, m.created),
             .number("F" + r, Double(m.completedOnTime)), .number("G" + r, Double(m.completedOnTimeAfterExtension)),
             .number("H" + r, Double(m.completedLate)), .number("I" + r, Double(m.overdueOpen)),
             .number("J" + r, Double(m.overdueOpen + m.completedLate)),
-            .number("K" + r, ratio(m.overdueOpen + m.completedLate, m.created), format: "0.0%"),
-            .number("L" + r, ratio(m.completedOnTime + m.completedOnTimeAfterExtension, m.completed), format: "0.0%"),
+            ratio("K" + r, m.overdueOpen + m.completedLate, m.created),
+            ratio("L" + r, m.completedOnTime + m.completedOnTimeAfterExtension, m.completed),
             days("M" + r, m.cycleTimeMean), days("N" + r, m.cycleTimeMedian), days("O" + r, m.cycleTimeP90),
             .number("P" + r, Double(m.adjustmentsRequested)), .number("Q" + r, Double(m.adjustmentsApproved)),
             .number("R" + r, Double(m.cancelled)),
@@ -709,8 +732,8 @@ private struct ReadError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// An `.xlsx` of STORED entries, read through its central directory.
-private struct XLSXBook {
+/// An `.xlsx` of STORED entries, read through its central directory (shared with `LocalizedReportTests`).
+struct XLSXBook {
     var entries: [String: [UInt8]] = [:]
 
     init(_ url: URL) throws {
@@ -750,14 +773,14 @@ private struct XLSXBook {
     func sheet(_ index: Int) throws -> SheetXML { SheetXML(xml: try text("xl/worksheets/sheet\(index).xml")) }
 }
 
-private func unescape(_ text: String) -> String {
+func unescape(_ text: String) -> String {
     text.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
         .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&#13;", with: "\r")
         .replacingOccurrences(of: "&amp;", with: "&")
 }
 
 /// One cell as written: its type attribute (`inlineStr`, `b`, none for numbers), style and raw value.
-private struct SheetCell: Equatable {
+struct SheetCell: Equatable {
     var type: String?
     var style: Int?
     var value: String?
@@ -766,7 +789,7 @@ private struct SheetCell: Equatable {
 }
 
 /// A worksheet's cells by reference (`B7`).
-private struct SheetXML {
+struct SheetXML {
     let xml: String
     var cells: [String: SheetCell] = [:]
     var lastRow = 0
@@ -820,7 +843,7 @@ private struct SheetXML {
     }
 
     /// Checks each expected cell against what was written: type, value and (for dates) style.
-    func expect(_ expected: [SampleCell], sourceLocation: SourceLocation = #_sourceLocation) {
+    fileprivate func expect(_ expected: [SampleCell], sourceLocation: SourceLocation = #_sourceLocation) {
         for spec in expected {
             let cell = cells[spec.ref]
             switch spec.type {

@@ -250,8 +250,12 @@ import Testing
         #expect(board.trend.last?.key == "2026-01-05" && board.trend.last?.metrics.created == 0)
         #expect(board.trend[10].key == "2025-12-29" && board.trend[10].metrics.created == 4)
         #expect(board.topOverdue.map(\.id) == [w.items["D"]!])
-        #expect(board.departmentChart().contains("生产部") && board.departmentChart().hasPrefix("<svg"))
-        #expect(board.trendChart().contains("2025-12-29"))
+        let charts = try await w.generator.charts(for: "opshead")
+        let departments = charts.completionByDepartment(of: board)
+        #expect(departments.contains("生产部") && departments.hasPrefix("<svg"))
+        #expect(departments.contains("运营中心: completion rate by department"), "an English organization's reader")
+        let trend = charts.completionTrend(of: board)
+        #expect(trend.contains("2025-12-29") && trend.contains("Overdue rate"))
         await #expect(throws: CollabError.self) { try await w.generator.dashboard(of: nil, as: "amy") }
         await #expect(throws: CollabError.self) { try await w.generator.dashboard(of: "ops", as: "boss", weeks: 0) }
         let whole = try await w.generator.dashboard(of: nil, as: "boss", weeks: 4, topOverdue: 0)

@@ -1,4 +1,135 @@
 extension StandardMessages {
     /// Report and export headers, sheet names, chart titles, axis labels and legends.
-    static let reports: [StandardMessage] = []
+    ///
+    /// `export.*`: item exports (column headers, the item sheet's name, recurrence rules in words);
+    /// `report.*`: report workbooks (sheet names, figure headers, group labels, the overview sheet);
+    /// `chart.*`: the standard charts (titles, axis titles, legends, the no-data text).
+    static let reports: [StandardMessage] = [
+        // Item exports: the sheet and one header per field.
+        .init("export.sheet.items", "Items", "任务"),
+        .init("export.column.id", "ID", "编号"),
+        .init("export.column.organization", "Organization", "组织"),
+        .init("export.column.title", "Title", "标题"),
+        .init("export.column.description", "Description", "描述"),
+        .init("export.column.state", "State", "状态"),
+        .init("export.column.priority", "Priority", "优先级"),
+        .init("export.column.initiator", "Initiator", "发起人"),
+        .init("export.column.assignees", "Assignees", "执行人"),
+        .init("export.column.reviewer", "Reviewer", "审核人"),
+        .init("export.column.watchers", "Watchers", "关注人"),
+        .init("export.column.departments", "Departments", "部门"),
+        .init("export.column.partner_organizations", "Partner organizations", "协作组织"),
+        .init("export.column.start", "Start", "开始时间"),
+        .init("export.column.deadline", "Deadline", "截止时间"),
+        .init("export.column.due_at", "Due at", "到期时刻"),
+        .init("export.column.tags", "Tags", "标签"),
+        .init("export.column.progress", "Progress", "进度"),
+        .init("export.column.pending_adjustment", "Pending adjustment", "待审调整"),
+        .init("export.column.version", "Version", "版本"),
+        .init("export.column.created_at", "Created", "创建时间"),
+        .init("export.column.updated_at", "Updated", "更新时间"),
+        .init("export.column.closed_at", "Closed", "关闭时间"),
+        .init("export.column.state_changed_at", "State changed", "状态变更时间"),
+        .init("export.column.waiting_on_external_since", "Waiting on outside party since", "等待外部起始时间"),
+        .init("export.column.external_wait_count", "Outside waits", "外部等待次数"),
+        .init("export.column.attachment_count", "Attachments", "附件数"),
+        .init("export.column.attachment_names", "Attachment names", "附件名称"),
+        .init("export.column.recurrence", "Recurrence", "重复规则"),
+        .init("export.column.series_id", "Series", "系列"),
+
+        // Recurrence rules in words ({days}: weekday names joined with list.separator).
+        .init("export.recurrence.daily", "daily", "每天"),
+        .init("export.recurrence.every_days", "every {count} days", "每{count}天"),
+        .init("export.recurrence.weekly", "weekly on {days}", "每周（{days}）"),
+        .init("export.recurrence.every_weeks", "every {count} weeks on {days}", "每{count}周（{days}）"),
+        .init("export.recurrence.monthly_on_day", "monthly on day {day}", "每月{day}日"),
+        .init("export.recurrence.every_months_on_day", "every {count} months on day {day}", "每{count}个月{day}日"),
+        .init("export.recurrence.monthly_last_working_day", "monthly on the last working day", "每月最后一个工作日"),
+        .init("export.recurrence.every_months_last_working_day",
+            "every {count} months on the last working day", "每{count}个月最后一个工作日"),
+
+        // Report workbooks: default sheet names.
+        .init("report.sheet.overview", "Overview", "概览"),
+        .init("report.sheet.summary", "Summary", "汇总"),
+        .init("report.sheet.by_day", "By day", "按日"),
+        .init("report.sheet.by_week", "By week", "按周"),
+        .init("report.sheet.by_month", "By month", "按月"),
+        .init("report.sheet.by_department", "By department", "按部门"),
+        .init("report.sheet.by_assignee", "By assignee", "按执行人"),
+        .init("report.sheet.by_tag", "By tag", "按标签"),
+
+        // The first column of a report sheet, by grouping.
+        .init("report.group.none", "Scope", "范围"),
+        .init("report.group.day", "Day", "日期"),
+        .init("report.group.week", "Week (from Monday)", "周（自周一起）"),
+        .init("report.group.month", "Month", "月份"),
+        .init("report.group.department", "Department", "部门"),
+        .init("report.group.assignee", "Assignee", "执行人"),
+        .init("report.group.tag", "Tag", "标签"),
+
+        // Group labels and the total row.
+        .init("report.total", "Total", "合计"),
+        .init("report.all", "All", "全部"),
+        .init("report.no_department", "(no department)", "（无部门）"),
+        .init("report.no_tag", "(no tag)", "（无标签）"),
+
+        // The figures of a report sheet; durations in days, one decimal.
+        .init("report.column.created", "Created", "创建数"),
+        .init("report.column.open", "Open", "未完成"),
+        .init("report.column.completed", "Completed", "已完成"),
+        .init("report.column.completion_rate", "Completion rate", "完成率"),
+        .init("report.column.completed_on_time", "On time", "按期完成"),
+        .init("report.column.completed_on_time_after_extension", "On time after extension", "延期后按期完成"),
+        .init("report.column.completed_late", "Late", "逾期完成"),
+        .init("report.column.overdue_open", "Overdue open", "逾期未完成"),
+        .init("report.column.overdue", "Overdue", "逾期合计"),
+        .init("report.column.overdue_rate", "Overdue rate", "逾期率"),
+        .init("report.column.on_time_rate", "On-time rate", "按期率"),
+        .init("report.column.cycle_time_mean", "Average cycle time (days)", "平均处理时长（天）"),
+        .init("report.column.cycle_time_median", "Median cycle time (days)", "处理时长中位数（天）"),
+        .init("report.column.cycle_time_p90", "90th percentile cycle time (days)", "处理时长90分位（天）"),
+        .init("report.column.adjustments_requested", "Adjustments requested", "调整申请数"),
+        .init("report.column.adjustments_approved", "Adjustments approved", "调整批准数"),
+        .init("report.column.cancelled", "Cancelled", "已取消"),
+
+        // The overview sheet.
+        .init("report.overview.field", "Field", "项目"),
+        .init("report.overview.value", "Value", "内容"),
+        .init("report.overview.organization", "Organization", "组织"),
+        .init("report.overview.time_zone", "Time zone", "时区"),
+        .init("report.overview.generated_at", "Generated at", "生成时间"),
+        .init("report.overview.no_data_note", "Note",  "说明"),
+        .init("report.overview.no_data_text",
+            "An empty rate or cycle time means no data: nothing was created (or completed) in that group.",
+            "比率或处理时长为空表示无数据：该组没有创建（或完成）任何任务。"),
+
+        // A section described on the overview: scope; period; grouping; filtered.
+        .init("report.scope.organization", "Whole organization", "全组织"),
+        .init("report.scope.department", "Department {name}", "部门 {name}"),
+        .init("report.scope.department_and_below", "Department {name} with sub-departments", "部门 {name}（含下级部门）"),
+        .init("report.scope.member", "Member {name}", "成员 {name}"),
+        .init("report.period.all_time", "all time", "全部时间"),
+        .init("report.period.range", "{from} – {to}", "{from} 至 {to}"),
+        .init("report.grouping.day", "by day", "按日"),
+        .init("report.grouping.week", "by week", "按周"),
+        .init("report.grouping.month", "by month", "按月"),
+        .init("report.grouping.department", "by department", "按部门"),
+        .init("report.grouping.assignee", "by assignee", "按执行人"),
+        .init("report.grouping.tag", "by tag", "按标签"),
+        .init("report.filtered", "filtered", "已筛选"),
+        .init("report.description.separator", "; ", "；"),
+
+        // Charts.
+        .init("chart.no_data", "No data", "暂无数据"),
+        .init("chart.completion_by_department.title", "Completion rate by department", "各部门完成率"),
+        .init("chart.completion_by_department.title_of", "{name}: completion rate by department", "{name}：各部门完成率"),
+        .init("chart.trend.title", "Completion and overdue rate by week", "每周完成率与逾期率"),
+        .init("chart.trend.title_of", "{name}: completion and overdue rate by week", "{name}：每周完成率与逾期率"),
+        .init("chart.axis.department", "Department", "部门"),
+        .init("chart.axis.week", "Week (from Monday)", "周（自周一起）"),
+        .init("chart.axis.completion_rate", "Completion rate (of items created)", "完成率（占创建任务）"),
+        .init("chart.axis.share_of_created", "Share of the items created that week", "占当周创建任务的比例"),
+        .init("chart.series.completion_rate", "Completion rate", "完成率"),
+        .init("chart.series.overdue_rate", "Overdue rate", "逾期率"),
+    ]
 }

@@ -15,7 +15,7 @@ struct StandardMessage: Sendable {
 enum StandardMessages {
     static var all: [StandardMessage] { common + notices + reports }
 
-    /// Units, states, priorities: terms other texts name.
+    /// Units, states, priorities, weekdays, the separator of a list: terms other texts name.
     static let common: [StandardMessage] = [
         .init("list.separator", ", ", "、"),
         .init("list.and", "{items} and {last}", "{items}和{last}"),
@@ -32,5 +32,12 @@ enum StandardMessages {
         .init("priority.high", "high", "高"),
         .init("priority.medium", "medium", "中"),
         .init("priority.low", "low", "低"),
+        .init("weekday.short.monday", "Mon", "周一"),
+        .init("weekday.short.tuesday", "Tue", "周二"),
+        .init("weekday.short.wednesday", "Wed", "周三"),
+        .init("weekday.short.thursday", "Thu", "周四"),
+        .init("weekday.short.friday", "Fri", "周五"),
+        .init("weekday.short.saturday", "Sat", "周六"),
+        .init("weekday.short.sunday", "Sun", "周日"),
     ]
 }

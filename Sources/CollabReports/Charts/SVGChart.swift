@@ -1,14 +1,22 @@
 import Foundation
 
 /// Charts rendered by the library itself as SVG text, for a web page or an e-mail: bars by department
-/// (``bars(title:_:format:width:)``) and a trend line (``trend(title:_:format:width:height:)``).
+/// (``bars(title:_:format:axes:noData:width:)``) and trend lines
+/// (``trend(title:labels:series:format:axes:noData:width:height:)``).
+///
+/// These are the low-level charts: every text on them — title, axis titles, series names, the no-data
+/// text — is the caller's. ``ReportCharts`` draws the standard charts of a ``Report`` with the texts of
+/// the shared catalog, in the reader's language.
+///
+/// A value may be missing (`nil`): no data, which is not 0. A bar without a value is drawn as no bar with
+/// `–` beside it; a line has a gap there (no segment to or from it, no dot).
 ///
 /// The output is self-contained SVG 1.1 with no script, no external reference and no style sheet, so it
-/// can be inlined in HTML or attached as a file. Labels may be in any script: the font list prefers the
-/// common Chinese system fonts (PingFang SC, Microsoft YaHei, Noto Sans CJK SC) and falls back to
-/// `sans-serif`; label widths are estimated with East Asian characters as wide as the font size. Text is
-/// XML-escaped and characters XML forbids are dropped, so any label is safe. The same data always gives
-/// the same bytes.
+/// can be inlined in HTML or attached as a file. Labels may be in any script: the font list names fonts
+/// with Chinese glyphs on each system — Noto Sans CJK SC (Linux), PingFang SC (macOS), Microsoft YaHei
+/// (Windows) and their kin — before `sans-serif`; label widths are estimated with East Asian characters as
+/// wide as the font size. Text is XML-escaped and characters XML forbids are dropped, so any label is
+/// safe. The same data always gives the same bytes.
 public enum SVGChart {
     /// How values are written on a chart.
     public enum ValueFormat: Hashable, Sendable {
@@ -24,47 +32,102 @@ public enum SVGChart {
     public struct Point: Hashable, Sendable {
         /// What the value is about (a department, a day).
         public var label: String
-        /// The value; negative, infinite and NaN values are drawn as 0.
-        public var value: Double
+        /// The value; `nil`: no data (no bar, a gap in a line). Negative, infinite and NaN values are drawn
+        /// as 0.
+        public var value: Double?
 
-        /// Creates a point.
-        public init(_ label: String, _ value: Double) {
+        /// Creates a point; a `nil` value is no data.
+        public init(_ label: String, _ value: Double?) {
             self.label = label
             self.value = value
         }
     }
 
+    /// One line of a trend chart: its name in the legend and a value per label (`nil`: a gap).
+    public struct Series: Hashable, Sendable {
+        /// The name the legend shows (a legend is drawn when a chart has more than one series).
+        public var name: String
+        /// One value per label of the chart, in order; missing values at the end are gaps.
+        public var values: [Double?]
+
+        /// Creates a series.
+        public init(_ name: String, _ values: [Double?]) {
+            self.name = name
+            self.values = values
+        }
+    }
+
+    /// The titles of a chart's axes; `nil` draws none.
+    public struct Axes: Hashable, Sendable {
+        /// What the labels along the categories are: `Department`, `Week (from Monday)`.
+        public var category: String?
+        /// What the values are: `Completion rate`.
+        public var value: String?
+
+        /// Creates axis titles.
+        public init(category: String? = nil, value: String? = nil) {
+            self.category = category
+            self.value = value
+        }
+
+        /// No axis titles.
+        public static let none = Axes()
+    }
+
+    /// Fonts with Chinese glyphs on Linux, macOS and Windows, then any sans-serif font.
     static let fontFamily =
-        "'PingFang SC','Hiragino Sans GB','Microsoft YaHei','Noto Sans CJK SC','Source Han Sans SC',sans-serif"
+        "'Noto Sans CJK SC','Noto Sans SC','PingFang SC','Hiragino Sans GB','Microsoft YaHei','Source Han Sans SC',"
+        + "'WenQuanYi Micro Hei',sans-serif"
     static let barColor = "#3B82F6"
     static let lineColor = "#10B981"
+    /// The lines of a trend chart, in order; a chart of more series repeats them.
+    static let seriesColors = ["#10B981", "#EF4444", "#3B82F6", "#F59E0B", "#8B5CF6", "#6B7280"]
     static let gridColor = "#E5E7EB"
     static let textColor = "#111827"
     static let mutedColor = "#6B7280"
 
     /// Horizontal bars, one per point in the order given, each labelled on the left and with its value on
-    /// the right. The chart's height follows the number of bars.
-    public static func bars(title: String, _ points: [Point], format: ValueFormat = .count, width: Int = 640) -> String {
+    /// the right (`–` and no bar for a point without a value). The chart's height follows the number of
+    /// bars; axis titles, when given, go above the labels and below the bars.
+    public static func bars(
+        title: String, _ points: [Point], format: ValueFormat = .count, axes: Axes = .none, noData: String = "No data",
+        width: Int = 640
+    ) -> String {
         let width = min(max(width, 240), 4_000)
         let fontSize = 13.0
         let rowHeight = 28.0
-        let top = 44.0
-        let labelWidth = min(Double(width) * 0.4, (points.map { textWidth($0.label, fontSize) }.max() ?? 0) + 16)
+        let top = axes.category == nil ? 44.0 : 62.0
+        let labelWidth = min(
+            Double(width) * 0.4,
+            max(points.map { textWidth($0.label, fontSize) }.max() ?? 0, axes.category.map { textWidth($0, 12) } ?? 0) + 16)
         let valueWidth = 64.0
         let plotWidth = max(Double(width) - labelWidth - valueWidth - 16, 40)
-        let height = top + max(Double(points.count), 1) * rowHeight + 16
-        let maximum = scaleMaximum(points.map { clean($0.value) }, format: format)
+        let bottom = axes.value == nil ? 16.0 : 40.0
+        let height = top + max(Double(points.count), 1) * rowHeight + bottom
+        let maximum = scaleMaximum(points.compactMap { $0.value.map(clean) }, format: format)
 
         var svg = header(title: title, width: Double(width), height: height)
+        if let category = axes.category {
+            svg += text(clipped(category, to: labelWidth - 12, 12), x: labelWidth - 8, y: top - 8, size: 12,
+                color: mutedColor, anchor: "end", bold: true)
+        }
+        if let value = axes.value {
+            svg += text(value, x: labelWidth + plotWidth / 2, y: height - 14, size: 12, color: mutedColor,
+                anchor: "middle", bold: true)
+        }
         if points.isEmpty {
-            svg += text("No data", x: Double(width) / 2, y: top + 18, size: fontSize, color: mutedColor, anchor: "middle")
+            svg += text(noData, x: Double(width) / 2, y: top + 18, size: fontSize, color: mutedColor, anchor: "middle")
         }
         for (index, point) in points.enumerated() {
             let y = top + Double(index) * rowHeight
-            let value = clean(point.value)
-            let length = maximum > 0 ? plotWidth * min(value / maximum, 1) : 0
             svg += text(clipped(point.label, to: labelWidth - 12, fontSize), x: labelWidth - 8, y: y + 18,
                 size: fontSize, color: textColor, anchor: "end")
+            guard let raw = point.value else {
+                svg += text("–", x: labelWidth + 6, y: y + 18, size: fontSize, color: mutedColor, anchor: "start")
+                continue
+            }
+            let value = clean(raw)
+            let length = maximum > 0 ? plotWidth * min(value / maximum, 1) : 0
             svg += "<rect x=\"\(number(labelWidth))\" y=\"\(number(y + 5))\" width=\"\(number(length))\" "
                 + "height=\"\(number(rowHeight - 10))\" rx=\"3\" fill=\"\(barColor)\"><title>"
                 + escape(point.label) + ": " + formatted(value, format) + "</title></rect>\n"
@@ -75,20 +138,46 @@ public enum SVGChart {
     }
 
     /// A line through the points in the order given (a completion trend by week), with a value axis that
-    /// starts at 0, dots on the points, and as many point labels along the bottom as fit.
+    /// starts at 0, dots on the points, and as many point labels along the bottom as fit. A point without a
+    /// value is a gap in the line.
     public static func trend(
         title: String, _ points: [Point], format: ValueFormat = .percent, width: Int = 640, height: Int = 320
     ) -> String {
+        trend(
+            title: title, labels: points.map(\.label), series: [Series(title, points.map(\.value))], format: format,
+            width: width, height: height)
+    }
+
+    /// Lines, one per series, over the same labels (weeks): a value axis that starts at 0, dots on the
+    /// values, as many labels along the bottom as fit, axis titles when given, and a legend of the series'
+    /// names when there is more than one. A missing value is a gap: the line stops before it and resumes
+    /// after it, and no dot is drawn; a value alone between gaps is a dot.
+    public static func trend(
+        title: String, labels: [String], series: [Series], format: ValueFormat = .percent, axes: Axes = .none,
+        noData: String = "No data", width: Int = 640, height: Int = 320
+    ) -> String {
         let width = Double(min(max(width, 240), 4_000))
-        let height = Double(min(max(height, 160), 4_000))
         let fontSize = 12.0
-        let left = 56.0, right = 16.0, top = 44.0, bottom = 36.0
+        let legend = series.count > 1
+        let left = axes.value == nil ? 56.0 : 74.0, right = 16.0
+        let top = legend ? 66.0 : 44.0
+        let bottom = axes.category == nil ? 36.0 : 56.0
+        let height = Double(min(max(height, 160), 4_000)) + (legend ? 22 : 0)
         let plotWidth = width - left - right
         let plotHeight = height - top - bottom
-        let values = points.map { clean($0.value) }
-        let maximum = scaleMaximum(values, format: format)
+        let maximum = scaleMaximum(series.flatMap { $0.values.compactMap { $0.map(clean) } }, format: format)
 
         var svg = header(title: title, width: width, height: height)
+        if legend {
+            var x = 16.0
+            for (index, line) in series.enumerated() {
+                let color = seriesColors[index % seriesColors.count]
+                svg += "<line x1=\"\(number(x))\" y1=\"44\" x2=\"\(number(x + 18))\" y2=\"44\" stroke=\"\(color)\" "
+                    + "stroke-width=\"3\"/>\n"
+                svg += text(line.name, x: x + 24, y: 48, size: fontSize, color: textColor, anchor: "start")
+                x += 24 + textWidth(line.name, fontSize) + 20
+            }
+        }
         for tick in 0...4 {
             let fraction = Double(tick) / 4
             let y = top + plotHeight * (1 - fraction)
@@ -97,27 +186,54 @@ public enum SVGChart {
             svg += text(formatted(maximum * fraction, format), x: left - 6, y: y + 4, size: fontSize,
                 color: mutedColor, anchor: "end")
         }
-        guard !points.isEmpty else {
-            svg += text("No data", x: width / 2, y: top + plotHeight / 2, size: fontSize, color: mutedColor, anchor: "middle")
+        if let value = axes.value {
+            let x = 16.0, y = top + plotHeight / 2
+            svg += "<text x=\"\(number(x))\" y=\"\(number(y))\" font-size=\"12\" fill=\"\(mutedColor)\" "
+                + "text-anchor=\"middle\" font-weight=\"bold\" transform=\"rotate(-90 \(number(x)) \(number(y)))\">"
+                + escape(clipped(value, to: plotHeight, 12)) + "</text>\n"
+        }
+        if let category = axes.category {
+            svg += text(category, x: left + plotWidth / 2, y: height - 12, size: 12, color: mutedColor,
+                anchor: "middle", bold: true)
+        }
+        let hasValue = series.contains { $0.values.prefix(labels.count).contains { $0 != nil } }
+        guard !labels.isEmpty, hasValue else {
+            svg += text(noData, x: left + plotWidth / 2, y: top + plotHeight / 2, size: fontSize, color: mutedColor,
+                anchor: "middle")
             return svg + "</svg>\n"
         }
         func x(_ index: Int) -> Double {
-            points.count == 1 ? left + plotWidth / 2 : left + plotWidth * Double(index) / Double(points.count - 1)
+            labels.count == 1 ? left + plotWidth / 2 : left + plotWidth * Double(index) / Double(labels.count - 1)
         }
         func y(_ value: Double) -> Double { top + plotHeight * (1 - (maximum > 0 ? min(value / maximum, 1) : 0)) }
-        let path = values.enumerated().map { "\(number(x($0.offset))),\(number(y($0.element)))" }.joined(separator: " ")
-        svg += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(lineColor)\" stroke-width=\"2\" "
-            + "stroke-linejoin=\"round\"/>\n"
-        // Label every n-th point so that labels do not overlap.
-        let widest = (points.map { textWidth($0.label, fontSize) }.max() ?? 0) + 8
-        let every = max(1, Int((widest / max(plotWidth / Double(points.count), 1)).rounded(.up)))
-        for (index, point) in points.enumerated() {
-            svg += "<circle cx=\"\(number(x(index)))\" cy=\"\(number(y(values[index])))\" r=\"3\" fill=\"\(lineColor)\">"
-                + "<title>" + escape(point.label) + ": " + formatted(values[index], format) + "</title></circle>\n"
-            if index % every == 0 {
-                svg += text(point.label, x: x(index), y: height - bottom + 18, size: fontSize, color: mutedColor,
-                    anchor: "middle")
+        for (index, line) in series.enumerated() {
+            let color = seriesColors[index % seriesColors.count]
+            let values = labels.indices.map { $0 < line.values.count ? line.values[$0].map(clean) : nil }
+            // One polyline per run of values between gaps.
+            var run: [String] = []
+            func endRun() {
+                if run.count > 1 {
+                    svg += "<polyline points=\"\(run.joined(separator: " "))\" fill=\"none\" stroke=\"\(color)\" "
+                        + "stroke-width=\"2\" stroke-linejoin=\"round\"/>\n"
+                }
+                run = []
             }
+            for (index, value) in values.enumerated() {
+                if let value { run.append("\(number(x(index))),\(number(y(value)))") } else { endRun() }
+            }
+            endRun()
+            for (index, value) in values.enumerated() {
+                guard let value else { continue }
+                let name = series.count > 1 ? line.name + ", " : ""
+                svg += "<circle cx=\"\(number(x(index)))\" cy=\"\(number(y(value)))\" r=\"3\" fill=\"\(color)\">"
+                    + "<title>" + escape(name + labels[index]) + ": " + formatted(value, format) + "</title></circle>\n"
+            }
+        }
+        // Label every n-th point so that labels do not overlap.
+        let widest = (labels.map { textWidth($0, fontSize) }.max() ?? 0) + 8
+        let every = max(1, Int((widest / max(plotWidth / Double(labels.count), 1)).rounded(.up)))
+        for (index, label) in labels.enumerated() where index % every == 0 {
+            svg += text(label, x: x(index), y: height - bottom + 18, size: fontSize, color: mutedColor, anchor: "middle")
         }
         return svg + "</svg>\n"
     }

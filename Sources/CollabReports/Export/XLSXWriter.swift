@@ -5,7 +5,9 @@ import Foundation
 ///
 /// Each sheet has a bold header row that stays in place when scrolling (a frozen pane), an autofilter over
 /// the header and the data, and column widths given by the caller or estimated from the header and the
-/// first 100 rows. Numbers are number cells, dates are date cells (Excel serial numbers in the 1900 date
+/// first 100 rows: as wide as the data, at most 50 characters; text wider than that wraps within its
+/// column, and so does a header wider than its column. Each sheet prints landscape on A4, scaled to one
+/// page wide (as many pages long as it takes), with the header row repeated on every page. Numbers are number cells, dates are date cells (Excel serial numbers in the 1900 date
 /// system shown with a `yyyy-mm-dd` or `yyyy-mm-dd hh:mm:ss` format), and text is always a text cell —
 /// never a formula, even when it starts with `=`, `+`, `-` or `@`.
 ///
@@ -53,6 +55,10 @@ public final class XLSXWriter {
         let letters: [[UInt8]]
         /// ` s="N"` for the column's numbers, or nothing for the General format.
         let numberStyles: [[UInt8]]
+        /// Whether the column's text wraps (set when its widths are known).
+        var wraps: [Bool]
+        /// ` s="N"` for wrapped text, once a column wraps.
+        var wrappedStyle: [UInt8] = []
         /// The number of the last row written (1: the header only).
         var lastRow = 1
         /// The first rows, held until the column widths are known; `nil` once the sheet data has begun.
@@ -64,6 +70,7 @@ public final class XLSXWriter {
             self.columns = columns
             self.letters = columns.indices.map { Array(ExportEncoding.columnLetters($0 + 1).utf8) }
             self.numberStyles = numberStyles
+            self.wraps = Array(repeating: false, count: columns.count)
         }
     }
 
@@ -250,13 +257,26 @@ public final class XLSXWriter {
         sheet.pending = nil
         buffer.append(contentsOf: Self.xmlDeclaration.utf8)
         buffer.append(contentsOf: "<worksheet xmlns=\"\(Self.mainNamespace)\" xmlns:r=\"\(Self.relationshipNamespace)\">".utf8)
+        // Printing scales the sheet to the page's width (pageSetup's fitToWidth, written after the data).
+        buffer.append(contentsOf: "<sheetPr><pageSetUpPr fitToPage=\"1\"/></sheetPr>".utf8)
         buffer.append(contentsOf: "<sheetViews><sheetView workbookViewId=\"0\"".utf8)
         if sheet.index == 1 { buffer.append(contentsOf: " tabSelected=\"1\"".utf8) }
         buffer.append(contentsOf: "><pane ySplit=\"1\" topLeftCell=\"A2\" activePane=\"bottomLeft\" state=\"frozen\"/>".utf8)
         buffer.append(contentsOf: "<selection pane=\"bottomLeft\" activeCell=\"A2\" sqref=\"A2\"/></sheetView></sheetViews>".utf8)
         buffer.append(contentsOf: "<sheetFormatPr defaultRowHeight=\"15\"/><cols>".utf8)
         for (index, column) in sheet.columns.enumerated() {
-            let width = column.width ?? Self.estimatedWidth(of: column, index: index, rows: pending)
+            var width: Double
+            if let given = column.width {
+                width = given
+            } else {
+                let natural = Self.naturalWidth(of: column, index: index, rows: pending)
+                width = min(max(natural.rounded(), 6), Self.maxEstimatedWidth)
+                // Text wider than the widest column wraps rather than running into the next cell.
+                sheet.wraps[index] = natural > Self.maxEstimatedWidth
+                if sheet.wraps[index], sheet.wrappedStyle.isEmpty {
+                    sheet.wrappedStyle = Array(" s=\"\(styles.wrappedTextStyle())\"".utf8)
+                }
+            }
             buffer.append(contentsOf: "<col min=\"\(index + 1)\" max=\"\(index + 1)\" width=\"".utf8)
             ExportEncoding.appendNumber((width * 100).rounded() / 100, to: &buffer)
             buffer.append(contentsOf: "\" customWidth=\"1\"/>".utf8)
@@ -284,7 +304,10 @@ public final class XLSXWriter {
         let lastColumn = ExportEncoding.columnLetters(sheet.columns.count)
         buffer.append(contentsOf: "</sheetData><autoFilter ref=\"A1:\(lastColumn)\(sheet.lastRow)\"/>".utf8)
         buffer.append(contentsOf:
-            "<pageMargins left=\"0.7\" right=\"0.7\" top=\"0.75\" bottom=\"0.75\" header=\"0.3\" footer=\"0.3\"/></worksheet>".utf8)
+            "<pageMargins left=\"0.5\" right=\"0.5\" top=\"0.75\" bottom=\"0.75\" header=\"0.3\" footer=\"0.3\"/>".utf8)
+        // Landscape A4 (paperSize 9), one page wide, as many pages long as needed.
+        buffer.append(contentsOf:
+            "<pageSetup paperSize=\"9\" orientation=\"landscape\" fitToWidth=\"1\" fitToHeight=\"0\"/></worksheet>".utf8)
         try flush()
         try zip.endEntry()
         filterCorners.append((lastColumn, sheet.lastRow))
@@ -316,6 +339,7 @@ public final class XLSXWriter {
             out.append(UInt8(ascii: "\""))
             switch value {
             case .text(let text):
+                if sheet.wraps[index] { out.append(contentsOf: sheet.wrappedStyle) }
                 out.append(contentsOf: " t=\"inlineStr\"><is>".utf8)
                 appendTextElement(text, to: &out)
                 out.append(contentsOf: "</is></c>".utf8)
@@ -367,10 +391,16 @@ public final class XLSXWriter {
         }
     }
 
-    /// A width from the header and the held rows: the widest, plus padding, within 6...60 characters.
-    private static func estimatedWidth(of column: ExportColumn, index: Int, rows: [[ExportValue]]) -> Double {
-        // The header is bold and carries the autofilter button.
-        var widest = Double(ExportEncoding.displayWidth(column.title)) * 1.1 + 3
+    /// The widest a column is made from its data (in characters of the default font); wider text wraps.
+    static let maxEstimatedWidth = 50.0
+    /// The widest a header makes its column; a longer header wraps onto more lines.
+    static let maxHeaderWidth = 24.0
+
+    /// The width the header and the held rows ask for, before the 6...50 bounds: the widest value plus
+    /// padding, the header counting up to ``maxHeaderWidth``.
+    private static func naturalWidth(of column: ExportColumn, index: Int, rows: [[ExportValue]]) -> Double {
+        // The header is bold and carries the autofilter button; a long one wraps.
+        var widest = min(Double(ExportEncoding.displayWidth(column.title)) * 1.1, maxHeaderWidth) + 3
         var scratch: [UInt8] = []
         for row in rows {
             let width: Int
@@ -391,7 +421,7 @@ public final class XLSXWriter {
             }
             widest = max(widest, Double(width) + extraWidth(column.format))
         }
-        return min(max((widest + 2).rounded(), 6), 60)
+        return widest + 2
     }
 
     private static func extraWidth(_ format: ExportColumn.NumberFormat) -> Double {
@@ -446,6 +476,11 @@ public final class XLSXWriter {
             ExportEncoding.appendXMLText("\(quoted)!$A$1:$\(corner.column)$\(corner.row)", to: &text)
             xml += "<definedName name=\"_xlnm._FilterDatabase\" localSheetId=\"\(index)\" hidden=\"1\">"
                 + String(decoding: text, as: UTF8.self) + "</definedName>"
+            // The header row is printed at the top of every page.
+            var titles: [UInt8] = []
+            ExportEncoding.appendXMLText("\(quoted)!$1:$1", to: &titles)
+            xml += "<definedName name=\"_xlnm.Print_Titles\" localSheetId=\"\(index)\">"
+                + String(decoding: titles, as: UTF8.self) + "</definedName>"
         }
         xml += "</definedNames></workbook>"
         return Array(xml.utf8)
@@ -469,7 +504,7 @@ extension XLSXWriter: Sendable {}
 
 /// The cell formats of a workbook: fixed ones for the header and dates, and one per number format used.
 struct StyleTable {
-    /// The bold header.
+    /// The bold header, wrapped when wider than its column.
     static let header = 1
     /// `yyyy-mm-dd`.
     static let date = 2
@@ -478,8 +513,17 @@ struct StyleTable {
 
     /// Custom number formats (id, format code).
     private var formats: [(id: Int, code: String)] = [(164, "yyyy-mm-dd"), (165, "yyyy-mm-dd hh:mm:ss")]
-    /// Cell formats (number format id, bold), indexed by style id.
-    private var cellFormats: [(format: Int, bold: Bool)] = [(0, false), (0, true), (164, false), (165, false)]
+    /// Cell formats (number format id, bold, wrapped), indexed by style id.
+    private var cellFormats: [(format: Int, bold: Bool, wraps: Bool)] = [
+        (0, false, false), (0, true, true), (164, false, false), (165, false, false),
+    ]
+
+    /// The style id of text wrapped within its column, from the cell's top (added when first needed).
+    mutating func wrappedTextStyle() -> Int {
+        if let style = cellFormats.firstIndex(where: { $0.format == 0 && !$0.bold && $0.wraps }) { return style }
+        cellFormats.append((0, false, true))
+        return cellFormats.count - 1
+    }
 
     /// The style id showing numbers in `format`; 0 for General.
     mutating func numberStyle(for format: ExportColumn.NumberFormat) -> Int {
@@ -496,8 +540,8 @@ struct StyleTable {
             formatID = 164 + formats.count
             formats.append((formatID, code))
         }
-        if let style = cellFormats.firstIndex(where: { $0.format == formatID && !$0.bold }) { return style }
-        cellFormats.append((formatID, false))
+        if let style = cellFormats.firstIndex(where: { $0.format == formatID && !$0.bold && !$0.wraps }) { return style }
+        cellFormats.append((formatID, false, false))
         return cellFormats.count - 1
     }
 
@@ -519,7 +563,11 @@ struct StyleTable {
             xml += "<xf numFmtId=\"\(format.format)\" fontId=\"\(format.bold ? 1 : 0)\" fillId=\"0\" borderId=\"0\" xfId=\"0\""
             if format.format != 0 { xml += " applyNumberFormat=\"1\"" }
             if format.bold { xml += " applyFont=\"1\"" }
-            xml += "/>"
+            if format.wraps {
+                xml += " applyAlignment=\"1\"><alignment vertical=\"top\" wrapText=\"1\"/></xf>"
+            } else {
+                xml += "/>"
+            }
         }
         xml += "</cellXfs><cellStyles count=\"1\"><cellStyle name=\"Normal\" xfId=\"0\" builtinId=\"0\"/></cellStyles>"
             + "<dxfs count=\"0\"/><tableStyles count=\"0\"/></styleSheet>"

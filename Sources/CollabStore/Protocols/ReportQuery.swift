@@ -116,12 +116,42 @@ public struct ReportMetrics: Hashable, Sendable, Codable {
 
     /// Overdue items: open past their due instant, or completed late.
     public var overdue: Int { overdueOpen + completedLate }
-    /// Completed ÷ created, 0...1 (0 when nothing was created).
+    /// Completed ÷ created, 0...1 (0 when nothing was created: ``rates`` tells that apart from 0%).
     public var completionRate: Double { Self.ratio(completed, created) }
-    /// Overdue ÷ created, 0...1.
+    /// Overdue ÷ created, 0...1 (0 when nothing was created: ``rates`` tells that apart from 0%).
     public var overdueRate: Double { Self.ratio(overdue, created) }
-    /// Completed on time (with or without an extension) ÷ completed, 0...1.
+    /// Completed on time (with or without an extension) ÷ completed, 0...1 (0 when nothing was completed:
+    /// ``rates`` tells that apart from 0%).
     public var onTimeRate: Double { Self.ratio(completedOnTime + completedOnTimeAfterExtension, completed) }
+
+    /// Whether the group has data: something was created in it. A week in which nothing was created has no
+    /// completion rate — not a rate of 0% — and exports and charts show it as such (an empty cell, a gap).
+    public var hasData: Bool { created > 0 }
+
+    /// The rates where they are defined: `nil` where their whole is 0 (no data, which is not 0%).
+    public var rates: Rates {
+        Rates(
+            completion: created > 0 ? completionRate : nil, overdue: created > 0 ? overdueRate : nil,
+            onTime: completed > 0 ? onTimeRate : nil)
+    }
+
+    /// The rates of a group, each `nil` when there is nothing to divide by.
+    public struct Rates: Hashable, Sendable {
+        /// Completed ÷ created, 0...1; `nil` when nothing was created.
+        public var completion: Double?
+        /// Overdue ÷ created, 0...1; `nil` when nothing was created.
+        public var overdue: Double?
+        /// Completed on time (with or without an extension) ÷ completed, 0...1; `nil` when nothing was
+        /// completed.
+        public var onTime: Double?
+
+        /// Creates rates.
+        public init(completion: Double?, overdue: Double?, onTime: Double?) {
+            self.completion = completion
+            self.overdue = overdue
+            self.onTime = onTime
+        }
+    }
 
     static func ratio(_ part: Int, _ whole: Int) -> Double { whole == 0 ? 0 : Double(part) / Double(whole) }
 }
