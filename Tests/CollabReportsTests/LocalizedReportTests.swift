@@ -11,42 +11,7 @@ import Testing
 import FoundationXML
 #endif
 
-/// Organizations and members with locales, over the harness's SQLite store: the store does not keep
-/// locales yet, so this layer gives them back as a store that keeps them would.
-final class LocaleStore: ForwardingStore, @unchecked Sendable {
-    let organizationLocales: [Organization.ID: CollabLocale]
-    let memberLocales: [Member.ID: CollabLocale]
-
-    init(_ base: any CollabStorage, organizations: [Organization.ID: CollabLocale], members: [Member.ID: CollabLocale] = [:]) {
-        organizationLocales = organizations
-        memberLocales = members
-        super.init(base)
-    }
-
-    override func organization(_ id: Organization.ID) async throws(CollabError) -> Organization? {
-        guard var organization = try await base.organization(id) else { return nil }
-        if let locale = organizationLocales[id] { organization.locale = locale }
-        return organization
-    }
-
-    override func member(_ id: Member.ID) async throws(CollabError) -> Member? {
-        guard var member = try await base.member(id) else { return nil }
-        member.locale = memberLocales[id]
-        return member
-    }
-
-    override func members(_ ids: Set<Member.ID>) async throws(CollabError) -> [Member] {
-        try await base.members(ids).map { member in
-            var member = member
-            member.locale = memberLocales[member.id]
-            return member
-        }
-    }
-}
-
-/// Exports and charts in the reader's language, empty periods as no data, number formats, frozen headers,
-/// filters and page setup. acme (Asia/Shanghai): items created in the weeks of 2025-12-29, 2026-01-05 and
-/// 2026-01-19 (none in the week of 2026-01-12).
+/// Reports in the reader's language: the organization's locale, a member's own, a host's catalog.
 @Suite struct LocalizedReportTests {
     static let day: TimeInterval = 86_400
     /// Four weeks, the third without a created item.
@@ -55,7 +20,7 @@ final class LocaleStore: ForwardingStore, @unchecked Sendable {
 
     struct World {
         let h: TestHarness
-        let store: LocaleStore
+        var store: any CollabStorage { h.store }
         func generator(messages: MessageCatalog? = nil) -> ReportGenerator {
             ReportGenerator(store: store, clock: h.clock, messages: messages)
         }
@@ -63,7 +28,7 @@ final class LocaleStore: ForwardingStore, @unchecked Sendable {
 
     func world(_ locale: CollabLocale, members: [Member.ID: CollabLocale] = [:]) async throws -> World {
         let h = try TestHarness()
-        try await h.addOrganization("acme", timeZone: "Asia/Shanghai")
+        try await h.addOrganization("acme", timeZone: "Asia/Shanghai", locale: locale)
         try await h.addDepartment("prod", in: "acme", name: "生产部")
         try await h.addDepartment("sales", in: "acme", name: "销售部")
         try await h.addMember("boss", in: "acme", administrator: true, name: "老板")
@@ -89,7 +54,12 @@ final class LocaleStore: ForwardingStore, @unchecked Sendable {
         h.clock.advance(to: start.addingTimeInterval(20 * Self.day))  // week of 2026-01-19
         _ = try await make("客户回访", "sales", dueIn: 3)
         h.clock.advance(to: start.addingTimeInterval(22 * Self.day))
-        return World(h: h, store: LocaleStore(h.store, organizations: ["acme": locale], members: members))
+        for (id, locale) in members {
+            guard var member = try await h.store.member(id) else { continue }
+            member.locale = locale
+            try await h.store.save(member)
+        }
+        return World(h: h)
     }
 
     /// Every text cell of every sheet, and the sheets' names.

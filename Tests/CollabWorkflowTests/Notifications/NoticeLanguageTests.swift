@@ -33,6 +33,7 @@ import Testing
         #expect(notice.message?.arguments["deadline"] == .deadline(.endOfDay(CalendarDate(year: 2026, month: 12, day: 3))))
 
         try await h.engine.workItems.accept(item.id, by: "li")
+        try await h.engine.workItems.start(item.id, by: "li")
         try await h.engine.workItems.submitForReview(item.id, by: "li")
         try await h.engine.workItems.reject(item.id, by: "zhao", reason: "缺少预算表")
         let rejected = try #require(try await h.engine.inbox.notices(of: "li", page: PageRequest(limit: 1)).items.first)
