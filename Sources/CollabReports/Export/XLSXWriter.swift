@@ -5,9 +5,11 @@ import Foundation
 ///
 /// Each sheet has a bold header row that stays in place when scrolling (a frozen pane), an autofilter over
 /// the header and the data, and column widths given by the caller or estimated from the header and the
-/// first 100 rows. Numbers are number cells, dates are date cells (Excel serial numbers in the 1900 date
-/// system shown with a `yyyy-mm-dd` or `yyyy-mm-dd hh:mm:ss` format), and text is always a text cell —
-/// never a formula, even when it starts with `=`, `+`, `-` or `@`.
+/// first 100 rows. It prints in landscape, its columns scaled to the width of one page and its rows on as
+/// many pages as they need, so a wide report does not print one block of columns per page. Numbers are
+/// number cells, dates are date cells (Excel serial numbers in the 1900 date system shown with a
+/// `yyyy-mm-dd` or `yyyy-mm-dd hh:mm:ss` format), and text is always a text cell — never a formula, even
+/// when it starts with `=`, `+`, `-` or `@`.
 ///
 /// ```swift
 /// let writer = try XLSXWriter(url: folder.appending(path: "任务.xlsx"), timeZone: shanghai)
@@ -250,6 +252,8 @@ public final class XLSXWriter {
         sheet.pending = nil
         buffer.append(contentsOf: Self.xmlDeclaration.utf8)
         buffer.append(contentsOf: "<worksheet xmlns=\"\(Self.mainNamespace)\" xmlns:r=\"\(Self.relationshipNamespace)\">".utf8)
+        // Printed scaled to fit (the page setup at the end says how: one page wide, any number tall).
+        buffer.append(contentsOf: "<sheetPr><pageSetUpPr fitToPage=\"1\"/></sheetPr>".utf8)
         buffer.append(contentsOf: "<sheetViews><sheetView workbookViewId=\"0\"".utf8)
         if sheet.index == 1 { buffer.append(contentsOf: " tabSelected=\"1\"".utf8) }
         buffer.append(contentsOf: "><pane ySplit=\"1\" topLeftCell=\"A2\" activePane=\"bottomLeft\" state=\"frozen\"/>".utf8)
@@ -284,7 +288,8 @@ public final class XLSXWriter {
         let lastColumn = ExportEncoding.columnLetters(sheet.columns.count)
         buffer.append(contentsOf: "</sheetData><autoFilter ref=\"A1:\(lastColumn)\(sheet.lastRow)\"/>".utf8)
         buffer.append(contentsOf:
-            "<pageMargins left=\"0.7\" right=\"0.7\" top=\"0.75\" bottom=\"0.75\" header=\"0.3\" footer=\"0.3\"/></worksheet>".utf8)
+            "<pageMargins left=\"0.7\" right=\"0.7\" top=\"0.75\" bottom=\"0.75\" header=\"0.3\" footer=\"0.3\"/>".utf8)
+        buffer.append(contentsOf: "<pageSetup orientation=\"landscape\" fitToWidth=\"1\" fitToHeight=\"0\"/></worksheet>".utf8)
         try flush()
         try zip.endEntry()
         filterCorners.append((lastColumn, sheet.lastRow))
