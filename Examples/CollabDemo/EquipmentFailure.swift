@@ -19,10 +19,12 @@ final class DemoClock: CollabClock {
 
     func now() -> Date { current.withLock { $0 } }
 
-    /// Nothing waits in the demo: sleeping moves the clock.
+    /// Waits in real time and leaves the virtual clock where it is. The engine sleeps only to time out a
+    /// notification hook (its attempt timeout, cancelled as soon as the hook returns); were sleeping to move
+    /// the clock, every delivery would push the scenario's time forward by the timeout, and the timeout could
+    /// win the race against a hook that had already delivered.
     func sleep(for duration: Duration) async throws {
-        let target = now().addingTimeInterval(duration.timeInterval)
-        move(to: target)
+        try await Task.sleep(for: duration)
     }
 
     /// Moves the clock to `date` (never backwards).
