@@ -52,21 +52,22 @@ let wuGang: Member.ID = "wu.gang"  // maintenance technician
 let zhengHui: Member.ID = "zheng.hui"  // warehouse head
 let fengLi: Member.ID = "feng.li"  // storekeeper
 
-/// Adds the plant's departments and people to the company `seed(_:)` made (production is already there).
-func seedPlant(_ store: any CollabStorage) async throws {
-    for (id, name) in [(equipment, "Equipment"), (warehouse, "Warehouse")] {
-        try await store.save(Department(id: id, organizationID: company, name: name))
+/// Adds the plant's departments and people to the company `seed(_:_:)` made (production is already there),
+/// named in `text`'s language.
+func seedPlant(_ store: any CollabStorage, _ text: DemoText) async throws {
+    for id in [equipment, warehouse] {
+        try await store.save(Department(id: id, organizationID: company, name: text.name(of: id.rawValue)))
     }
     try await store.save(Member(
-        id: hePing, organizationID: company, displayName: "He Ping", handle: hePing.rawValue,
+        id: hePing, organizationID: company, displayName: text.name(of: hePing.rawValue), handle: hePing.rawValue,
         roles: [.administrator]))
-    let people: [(Member.ID, String, Department.ID, DepartmentMembership.Role)] = [
-        (zhouQiang, "Zhou Qiang", equipment, .head), (wuGang, "Wu Gang", equipment, .member),
-        (zhengHui, "Zheng Hui", warehouse, .head), (fengLi, "Feng Li", warehouse, .member),
+    let people: [(Member.ID, Department.ID, DepartmentMembership.Role)] = [
+        (zhouQiang, equipment, .head), (wuGang, equipment, .member),
+        (zhengHui, warehouse, .head), (fengLi, warehouse, .member),
     ]
-    for (id, name, department, role) in people {
+    for (id, department, role) in people {
         try await store.save(Member(
-            id: id, organizationID: company, displayName: name, handle: id.rawValue,
+            id: id, organizationID: company, displayName: text.name(of: id.rawValue), handle: id.rawValue,
             departments: [DepartmentMembership(department, role: role)]))
     }
 }
@@ -96,8 +97,8 @@ func equipmentFailurePlan(revised: Bool) -> EmergencyPlanDraft {
         informedMemberIDs: [hePing])
 }
 
-func playEquipmentFailure(_ store: any CollabStorage, round: String) async throws {
-    try await seedPlant(store)
+func playEquipmentFailure(_ store: any CollabStorage, round: String, text: DemoText) async throws {
+    try await seedPlant(store, text)
     let zone = TimeZone(identifier: "Asia/Shanghai") ?? .gmt
     var calendar = Calendar(identifier: .gregorian)
     calendar.timeZone = zone
