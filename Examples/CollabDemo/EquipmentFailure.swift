@@ -19,10 +19,12 @@ final class DemoClock: CollabClock {
 
     func now() -> Date { current.withLock { $0 } }
 
-    /// Nothing waits in the demo: sleeping moves the clock.
+    /// Waits in real time and leaves the virtual clock where it is. The engine sleeps only to time out a
+    /// notification hook (its attempt timeout, cancelled as soon as the hook returns); were sleeping to move
+    /// the clock, every delivery would push the scenario's time forward by the timeout, and the timeout could
+    /// win the race against a hook that had already delivered.
     func sleep(for duration: Duration) async throws {
-        let target = now().addingTimeInterval(duration.timeInterval)
-        move(to: target)
+        try await Task.sleep(for: duration)
     }
 
     /// Moves the clock to `date` (never backwards).
@@ -50,21 +52,22 @@ let wuGang: Member.ID = "wu.gang"  // maintenance technician
 let zhengHui: Member.ID = "zheng.hui"  // warehouse head
 let fengLi: Member.ID = "feng.li"  // storekeeper
 
-/// Adds the plant's departments and people to the company `seed(_:)` made (production is already there).
-func seedPlant(_ store: any CollabStorage) async throws {
-    for (id, name) in [(equipment, "Equipment"), (warehouse, "Warehouse")] {
-        try await store.save(Department(id: id, organizationID: company, name: name))
+/// Adds the plant's departments and people to the company `seed(_:_:)` made (production is already there),
+/// named in `text`'s language.
+func seedPlant(_ store: any CollabStorage, _ text: DemoText) async throws {
+    for id in [equipment, warehouse] {
+        try await store.save(Department(id: id, organizationID: company, name: text.name(of: id.rawValue)))
     }
     try await store.save(Member(
-        id: hePing, organizationID: company, displayName: "He Ping", handle: hePing.rawValue,
+        id: hePing, organizationID: company, displayName: text.name(of: hePing.rawValue), handle: hePing.rawValue,
         roles: [.administrator]))
-    let people: [(Member.ID, String, Department.ID, DepartmentMembership.Role)] = [
-        (zhouQiang, "Zhou Qiang", equipment, .head), (wuGang, "Wu Gang", equipment, .member),
-        (zhengHui, "Zheng Hui", warehouse, .head), (fengLi, "Feng Li", warehouse, .member),
+    let people: [(Member.ID, Department.ID, DepartmentMembership.Role)] = [
+        (zhouQiang, equipment, .head), (wuGang, equipment, .member),
+        (zhengHui, warehouse, .head), (fengLi, warehouse, .member),
     ]
-    for (id, name, department, role) in people {
+    for (id, department, role) in people {
         try await store.save(Member(
-            id: id, organizationID: company, displayName: name, handle: id.rawValue,
+            id: id, organizationID: company, displayName: text.name(of: id.rawValue), handle: id.rawValue,
             departments: [DepartmentMembership(department, role: role)]))
     }
 }
@@ -94,8 +97,8 @@ func equipmentFailurePlan(revised: Bool) -> EmergencyPlanDraft {
         informedMemberIDs: [hePing])
 }
 
-func playEquipmentFailure(_ store: any CollabStorage, round: String) async throws {
-    try await seedPlant(store)
+func playEquipmentFailure(_ store: any CollabStorage, round: String, text: DemoText) async throws {
+    try await seedPlant(store, text)
     let zone = TimeZone(identifier: "Asia/Shanghai") ?? .gmt
     var calendar = Calendar(identifier: .gregorian)
     calendar.timeZone = zone

@@ -29,18 +29,17 @@ let heTao: Member.ID = "he.tao"  // Suzhou's contact
 
 /// Adds purchasing, sales and after-sales to the company, with the same working hours for the three
 /// departments that handle tickets (the service targets count working time of the handling department).
-func seedPortal(_ store: any CollabStorage) async throws {
-    try await seedPlant(store)  // the plant director, an administrator, invites the suppliers
-    for (id, name) in [(purchasing, "Purchasing"), (sales, "Sales"), (afterSales, "After-sales")] {
-        try await store.save(Department(id: id, organizationID: company, name: name))
+func seedPortal(_ store: any CollabStorage, _ text: DemoText) async throws {
+    try await seedPlant(store, text)  // the plant director, an administrator, invites the suppliers
+    for id in [purchasing, sales, afterSales] {
+        try await store.save(Department(id: id, organizationID: company, name: text.name(of: id.rawValue)))
     }
-    let people: [(Member.ID, String, Department.ID, DepartmentMembership.Role)] = [
-        (gaoMin, "Gao Min", purchasing, .head), (linNa, "Lin Na", purchasing, .member),
-        (qianYu, "Qian Yu", sales, .head), (songJia, "Song Jia", afterSales, .head),
+    let people: [(Member.ID, Department.ID, DepartmentMembership.Role)] = [
+        (gaoMin, purchasing, .head), (linNa, purchasing, .member), (qianYu, sales, .head), (songJia, afterSales, .head),
     ]
-    for (id, name, department, role) in people {
+    for (id, department, role) in people {
         try await store.save(Member(
-            id: id, organizationID: company, displayName: name, handle: id.rawValue,
+            id: id, organizationID: company, displayName: text.name(of: id.rawValue), handle: id.rawValue,
             departments: [DepartmentMembership(department, role: role)]))
     }
     for department in [sales, technology, afterSales] {
@@ -48,8 +47,8 @@ func seedPortal(_ store: any CollabStorage) async throws {
     }
 }
 
-func playPartnerPortal(_ store: any CollabStorage, round: String) async throws {
-    try await seedPortal(store)
+func playPartnerPortal(_ store: any CollabStorage, round: String, text: DemoText) async throws {
+    try await seedPortal(store, text)
     let zone = TimeZone(identifier: "Asia/Shanghai") ?? .gmt
     var calendar = Calendar(identifier: .gregorian)
     calendar.timeZone = zone

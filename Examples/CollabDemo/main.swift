@@ -1,14 +1,19 @@
-// collab-demo: plays the cross-department "new product development" scenario of the platform guide
-// against an SQLite file, then prints each item's audit trail and each participant's inbox. With
-// --report or --report-dir it also writes the company's report workbook and two SVG charts; the `report`
-// subcommand writes only those, from what the database holds. The `emergency` subcommand plays the
-// equipment-failure scenario instead (EquipmentFailure.swift): an announcement with acknowledgements, an
-// emergency plan triggered and closed with its summary, and a review meeting with an action item. The
-// `portal` subcommand plays the outward-facing scenarios (PartnerPortal.swift): a supplier agreeing
-// delivery dates on a purchase order, and a customer's ticket from the signed contract to the rating.
+// collab-demo: plays a month of work in the company's departments against an SQLite file (Month.swift):
+// on a virtual clock over the five weeks up to today, tasks are assigned, accepted, worked, reviewed,
+// rejected, extended, completed on time or late, cancelled, or left open past their deadline, while the
+// engine's timers send reminders, overdue notices and escalations. It then finds the project's files, and
+// prints a few audit trails, the department heads' inboxes and the figures by department. It speaks
+// Simplified Chinese by default (`--locale en` for English): its lines, the names of the company, departments
+// and people, and the report. With --report or --report-dir it also writes the company's report workbook and
+// two SVG charts; the `report` subcommand writes only those, from what the database holds. The `emergency`
+// subcommand plays the equipment-failure scenario instead (EquipmentFailure.swift): an announcement with
+// acknowledgements, an emergency plan triggered and closed with its summary, and a review meeting with an
+// action item. The `portal` subcommand plays the outward-facing scenarios (PartnerPortal.swift): a supplier
+// agreeing delivery dates on a purchase order, and a customer's ticket from the signed contract to the rating.
+// Those two print in English (their `--locale` names the people).
 //
-//     swift run collab-demo [--database PATH] [--report] [--report-dir DIR]
-//     swift run collab-demo report [--database PATH] [--report-dir DIR]
+//     swift run collab-demo [--database PATH] [--locale LOCALE] [--report] [--report-dir DIR]
+//     swift run collab-demo report [--database PATH] [--locale LOCALE] [--report-dir DIR]
 //     swift run collab-demo emergency [--database PATH] [--report] [--report-dir DIR]
 //     swift run collab-demo portal [--database PATH]
 //
@@ -43,19 +48,30 @@ struct Options {
     var writesReport = false
     /// Where the report files go; `nil`: the database's folder.
     var reportDirectory: String?
+    /// The language of the lines, the names and the report (`--locale`); `nil`: Simplified Chinese for the
+    /// month and the report, English for `emergency` and `portal`, whose lines are English.
+    var locale: CollabLocale?
+
+    /// The locale the mode plays in.
+    var resolvedLocale: CollabLocale {
+        locale ?? (emergency || portal ? .english : .simplifiedChinese)
+    }
 
     static let usage = """
-        usage: collab-demo [--database PATH] [--report] [--report-dir DIR]
-               collab-demo report [--database PATH] [--report-dir DIR]
+        usage: collab-demo [--database PATH] [--locale LOCALE] [--report] [--report-dir DIR]
+               collab-demo report [--database PATH] [--locale LOCALE] [--report-dir DIR]
                collab-demo emergency [--database PATH] [--report] [--report-dir DIR]
                collab-demo portal [--database PATH]
           --database PATH   the SQLite file (default: ./collab-demo.sqlite); uploaded documents are kept in
                             collab-demo-documents/ beside it
           --postgres URL    play on PostgreSQL instead (postgres://USER[:PASSWORD]@HOST[:PORT]/DB)
+          --locale LOCALE   the language of the lines, names and report: zh-Hans-CN (the default) or
+                            en; emergency and portal print English and take it for the names only
           --report          after the round, write collab-report.xlsx, collab-departments.svg and
                             collab-trend.svg next to the database
           --report-dir DIR  the same, into DIR (created if missing)
-          report            write only the report files, from what the database holds
+          report            write only the report files, from what the database holds (as of the
+                            month's last evening, or now if later)
           emergency         play the equipment-failure scenario (announcement, emergency plan,
                             incident summary, review meeting) on a virtual clock from 08:30 today
           portal            play a supplier agreeing delivery dates on a purchase order, and a
@@ -84,6 +100,13 @@ struct Options {
             case "--postgres":
                 guard let url = rest.popFirst(), !url.isEmpty else { throw UsageError("--postgres needs a URL") }
                 postgresURL = url
+            case "--locale":
+                guard let identifier = rest.popFirst(), !identifier.isEmpty else { throw UsageError("--locale needs a locale") }
+                let locale = CollabLocale(identifier)
+                if !locale.validate().problems.isEmpty {
+                    throw UsageError("--locale: '\(identifier)' is not a locale such as zh-Hans-CN or en")
+                }
+                self.locale = locale
             case "--report":
                 writesReport = true
             case "--report-dir":
@@ -118,20 +141,12 @@ struct UsageError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// A notification hook that "sends" by printing, as an e-mail or IM hook would send.
-struct ConsoleHook: NotificationHook {
-    let name = "console"
-    func deliver(_ delivery: NoticeDelivery) async throws {
-        print("    → \(delivery.notice.recipientID): \(delivery.notice.title)")
-    }
-}
-
 let company: Organization.ID = "acme"
 let marketing: Department.ID = "marketing"
 let technology: Department.ID = "technology"
 let production: Department.ID = "production"
 
-// The marketing head drives the project; each department has a head and a member who does the work.
+// The marketing head drives the new-product project; each department has a head and members who do the work.
 let zhaoLei: Member.ID = "zhao.lei"  // marketing head, initiator
 let chenJing: Member.ID = "chen.jing"  // marketing analyst
 let wangFang: Member.ID = "wang.fang"  // technology head, reviews the design
@@ -139,26 +154,36 @@ let liWei: Member.ID = "li.wei"  // technology engineer
 let liuYang: Member.ID = "liu.yang"  // production head
 let sunHao: Member.ID = "sun.hao"  // production planner
 
-func seed(_ store: any CollabStorage) async throws {
-    // Saves are upserts: a second run finds the same company and changes nothing.
+/// Saves the company, its departments and people with their names in `text`'s language, and the company's
+/// locale. Saves are upserts: a second run finds the same company (renamed if the locale changed).
+func seed(_ store: any CollabStorage, _ text: DemoText) async throws {
     try await store.save(Organization(
-        id: company, name: "Acme Appliances", kind: .internal, timeZoneIdentifier: "Asia/Shanghai"))
-    for (id, name) in [(marketing, "Marketing"), (technology, "Technology"), (production, "Production")] {
-        try await store.save(Department(id: id, organizationID: company, name: name))
+        id: company, name: text.name(of: company.rawValue), kind: .internal, timeZoneIdentifier: "Asia/Shanghai",
+        locale: text.locale))
+    for id in [marketing, technology, production] {
+        try await store.save(Department(id: id, organizationID: company, name: text.name(of: id.rawValue)))
     }
-    let people: [(Member.ID, String, Department.ID, DepartmentMembership.Role)] = [
-        (zhaoLei, "Zhao Lei", marketing, .head), (chenJing, "Chen Jing", marketing, .member),
-        (wangFang, "Wang Fang", technology, .head), (liWei, "Li Wei", technology, .member),
-        (liuYang, "Liu Yang", production, .head), (sunHao, "Sun Hao", production, .member),
+    let people: [(Member.ID, Department.ID, DepartmentMembership.Role)] = [
+        (zhaoLei, marketing, .head), (chenJing, marketing, .member), (huangYan, marketing, .member),
+        (wangFang, technology, .head), (liWei, technology, .member), (zhangPeng, technology, .member),
+        (liuYang, production, .head), (sunHao, production, .member), (yangFan, production, .member),
     ]
-    for (id, name, department, role) in people {
+    for (id, department, role) in people {
         try await store.save(Member(
-            id: id, organizationID: company, displayName: name, handle: id.rawValue,
+            id: id, organizationID: company, displayName: text.name(of: id.rawValue), handle: id.rawValue,
             departments: [DepartmentMembership(department, role: role)]))
+    }
+    try await seedPlant(store, text)  // equipment, the warehouse and the plant director
+}
+
+/// The working hours of the month's departments (Monday to Friday, 09:00–12:00 and 13:00–18:00): escalations
+/// and decision reminders count working time.
+func seedWorkingHours(_ store: any CollabStorage) async throws {
+    for department in [marketing, technology, production, equipment, warehouse] {
+        try await store.save(.standard(timeZoneIdentifier: "Asia/Shanghai"), for: company, department: department)
     }
 }
 
-/// A one-page PDF whose page shows `title` (a stand-in for a real design document).
 func demoPDF(_ title: String) -> [UInt8] {
     let text = title.replacingOccurrences(of: "\\", with: "").replacingOccurrences(of: "(", with: "")
         .replacingOccurrences(of: ")", with: "")
@@ -204,148 +229,173 @@ func surveyWorkbook() throws -> [UInt8] {
     return Array(try Data(contentsOf: url))
 }
 
-func play(_ engine: WorkflowEngine, round: String) async throws -> [WorkItem.ID] {
-    let zone = TimeZone(identifier: "Asia/Shanghai") ?? .gmt
-    let today = CalendarDate(engine.clock.now(), in: zone)
-    func due(inDays days: Int) -> Deadline {
-        .endOfDay(CalendarDate(engine.clock.now().addingTimeInterval(Double(days) * 86_400), in: zone))
+
+/// An audit event as a line: time, actor, action, states and the reason or new deadline.
+func describe(_ event: AuditEvent, _ text: DemoText) -> String {
+    let actor = event.actorID == AuditEvent.systemActor ? text("system") : text.name(of: event.actorID.rawValue)
+    var states = event.toState.map { text.formatter.string("state." + $0.rawValue) } ?? ""
+    if let from = event.fromState, from != event.toState {
+        states = "\(text.formatter.string("state." + from.rawValue)) → \(states)"
     }
-    print("Round \(round), \(today) in Asia/Shanghai")
-
-    // 1. Marketing's requirement.
-    print("\n1. Marketing collects the user requirements")
-    let requirement = try await engine.workItems.create(
-        WorkItemDraft(
-            title: "X1 smart kettle: user requirements", description: "Survey 2,000 target users; deliver a ranked list.",
-            priority: .high, assigneeIDs: [chenJing], departmentIDs: [marketing], deadline: due(inDays: 10),
-            tags: ["new-product", "market-research"]),
-        by: zhaoLei, idempotencyKey: "\(round)-requirement")
-    try await engine.workItems.accept(requirement.id, by: chenJing)
-    try await engine.workItems.start(requirement.id, by: chenJing)
-    let survey = try await attach("survey-results.xlsx", try surveyWorkbook(), to: requirement.id, by: chenJing,
-        on: engine)
-    if let document = survey.documentID {
-        let kept = try await engine.documents.document(document, as: zhaoLei)
-        print("   stored \(kept.name) (\(kept.versions[0].mediaType), \(kept.versions[0].size) bytes)")
-    }
-    try await engine.workItems.reportProgress(
-        requirement.id, by: chenJing, text: "Survey closed: 2,143 answers.", percent: 80, attachments: [survey])
-    try await engine.workItems.comment(on: requirement.id, by: chenJing,
-        "@zhao.lei users want a keep-warm mode at 45–90 °C; worth a line in the brief?")
-    try await engine.workItems.submitForReview(requirement.id, by: chenJing)
-    try await engine.workItems.approve(requirement.id, by: zhaoLei, note: "Clear and well argued.")
-
-    // 2. Technology's design: reviewed, rejected once, then approved.
-    print("2. Technology designs the solution (rejected once, then approved)")
-    let design = try await engine.workItems.create(
-        WorkItemDraft(
-            title: "X1 smart kettle: technical design", description: "Design to the approved requirements.",
-            assigneeIDs: [liWei], reviewerID: wangFang, departmentIDs: [technology, marketing],
-            deadline: due(inDays: 20), tags: ["new-product", "design"]),
-        by: zhaoLei, idempotencyKey: "\(round)-design")
-    try await engine.workItems.accept(design.id, by: liWei)
-    try await engine.workItems.start(design.id, by: liWei)
-    try await engine.workItems.reportProgress(
-        design.id, by: liWei, text: "First design with a 1.8 kW element.", percent: 90,
-        attachments: [try await attach("design-v1.pdf", demoPDF("X1 design v1: 1.8 kW element"), to: design.id,
-            by: liWei, on: engine)])
-    try await engine.workItems.submitForReview(design.id, by: liWei)
-    try await engine.workItems.reject(design.id, by: wangFang,
-        reason: "Thermal margin of the keep-warm circuit is too small; add a second sensor.")
-    try await engine.workItems.reportProgress(
-        design.id, by: liWei, text: "Second sensor added; margin now 12 K.", percent: 100,
-        attachments: [try await attach("design-v2.pdf", demoPDF("X1 design v2: second sensor, 12 K margin"),
-            to: design.id, by: liWei, on: engine)])
-    try await engine.workItems.submitForReview(design.id, by: liWei, note: "Addresses the thermal margin.")
-    try await engine.workItems.approve(design.id, by: wangFang)
-
-    // 3. Production's schedule, with an approved deadline extension.
-    print("3. Production schedules the pilot run (deadline extended)")
-    let schedule = try await engine.workItems.create(
-        WorkItemDraft(
-            title: "X1 smart kettle: pilot production schedule", description: "Schedule a pilot run of 500 units.",
-            assigneeIDs: [sunHao], departmentIDs: [production], deadline: due(inDays: 30),
-            tags: ["new-product", "production"]),
-        by: zhaoLei, idempotencyKey: "\(round)-schedule")
-    try await engine.workItems.accept(schedule.id, by: sunHao)
-    try await engine.workItems.start(schedule.id, by: sunHao)
-    let extension_ = try await engine.workItems.requestAdjustment(
-        schedule.id, by: sunHao, change: AdjustmentRequest.Change(deadline: due(inDays: 37)),
-        reason: "The tooling supplier needs one more week for the new mould.")
-    try await engine.workItems.approveAdjustment(extension_.id, by: zhaoLei, note: "Agreed; keep me posted on the mould.")
-    try await engine.workItems.comment(on: schedule.id, by: liuYang, "@sun.hao book line 3 for the pilot week.")
-    try await engine.workItems.reportProgress(schedule.id, by: sunHao, text: "Line 3 booked; materials ordered.", percent: 100)
-    try await engine.workItems.submitForReview(schedule.id, by: sunHao)
-    try await engine.workItems.approve(schedule.id, by: zhaoLei)
-
-    // 4. The project's files, found by search: by the words inside the workbook (Chinese too), and by name;
-    // each reader finds only what they may see.
-    print("4. Finding the project's files")
-    let documentsOnly: Set<SearchKind> = [.document]
-    for (query, reader, name) in [("保温模式", zhaoLei, "Zhao Lei"), ("keep-warm", chenJing, "Chen Jing"),
-                                  ("design", wangFang, "Wang Fang"), ("保温模式", sunHao, "Sun Hao")] {
-        let hits = try await engine.search.find(SearchQuery(query, kinds: documentsOnly), as: reader)
-        let names = Set(hits.items.map(\.title)).sorted()
-        print("   \(name) searches \"\(query)\": \(hits.items.count) file(s)"
-            + (names.isEmpty ? "" : " — " + names.joined(separator: ", ")))
-    }
-    let everything = try await engine.search.find(SearchQuery("X1 kettle"), as: zhaoLei)
-    print("   Zhao Lei searches \"X1 kettle\" across records: "
-        + Dictionary(grouping: everything.items, by: \.kind).map { "\($0.value.count) \($0.key.rawValue)" }
-            .sorted().joined(separator: ", "))
-
-    return [requirement.id, design.id, schedule.id]
+    let reason = event.details["reason"].map { "  " + text("auditReason", ["reason": .text($0)]) } ?? ""
+    let deadline = event.details["new_deadline"].map { "  " + text("auditDeadline", ["deadline": .text(text.due(recorded: $0))]) } ?? ""
+    return "    \(text.dayTime(event.occurredAt))  \(actor)  \(text.action(event.action))  \(states)\(reason)\(deadline)"
 }
 
-func describe(_ event: AuditEvent, names: [Member.ID: String]) -> String {
-    let time = event.occurredAt.formatted(.iso8601)
-    var states = event.toState?.rawValue ?? ""
-    if let from = event.fromState, from != event.toState { states = "\(from.rawValue) → \(states)" }
-    let reason = event.details["reason"].map { "  reason: \($0)" } ?? ""
-    let deadline = event.details["new_deadline"].map { "  new deadline: \($0)" } ?? ""
-    return "    \(time)  \(names[event.actorID] ?? event.actorID.rawValue)  \(event.action)  \(states)\(reason)\(deadline)"
-}
+/// The report's reader: the plant director, an administrator, who sees every department.
+let reportReader = hePing
 
-/// Writes the company's report as `zhao.lei` (who started every item of the scenario) sees it: a workbook
-/// by department, by week (the last eight weeks) and of every item, and two charts. Returns the lines to
-/// print.
-func writeReport(_ store: any CollabStorage, to folder: URL) async throws -> [String] {
+/// Writes the company's report as the plant director sees it, as of `month`'s report time: a workbook (an
+/// overview, by department, by week over the month's weeks, every item) and two charts. The library writes
+/// sheet names, headers and chart titles from its catalog in the reader's language (the organization's
+/// locale, which `--locale` sets); `text` only writes the lines printed here. Returns those lines.
+func writeReport(_ store: any CollabStorage, _ text: DemoText, month: MonthCalendar, to folder: URL) async throws
+    -> [String]
+{
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    let reports = ReportGenerator(store: store)
-    let zone = TimeZone(identifier: "Asia/Shanghai") ?? .gmt
-    let today = CalendarDate(SystemClock().now(), in: zone)
-    let weeks = today.adding(days: -7 * 7)...today
+    let reports = ReportGenerator(store: store, clock: DemoClock(month.reportTime))
+    // The month's weeks, from the Monday of its first day to the report's day.
+    let weeks = month.monday(of: month.firstDay)...CalendarDate(month.reportTime, in: month.zone)
     let workbook = ReportWorkbook(
         sections: [
-            .init("By department", ReportSpec(grouping: .department)),
-            .init("By week", ReportSpec(period: weeks, grouping: .week)),
+            // Sheet names, headers and words come from the library's catalog in the reader's language.
+            ReportWorkbook.Section(ReportSpec(grouping: .department)),
+            ReportWorkbook.Section(ReportSpec(period: weeks, grouping: .week)),
         ],
-        items: .all(.all), overview: .named("Overview"))
+        items: .all(.all), overview: .standard)
     let xlsx = folder.appendingPathComponent("collab-report.xlsx")
-    let summary = try await reports.exportReport(workbook, as: zhaoLei, to: xlsx)
+    let summary = try await reports.exportReport(workbook, as: reportReader, to: xlsx)
 
-    // The charts come from the same reports the workbook holds, in Zhao Lei's language.
-    let charts = try await reports.charts(for: zhaoLei)
-    let byDepartment = try await reports.report(ReportSpec(grouping: .department), as: zhaoLei)
+    // The charts come from the same reports the workbook holds, in the reader's language.
+    let charts = try await reports.charts(for: reportReader)
+    let byDepartment = try await reports.report(ReportSpec(grouping: .department), as: reportReader)
     let departments = charts.completionByDepartment(byDepartment)
-    let byWeek = try await reports.report(ReportSpec(period: weeks, grouping: .week), as: zhaoLei)
+    let byWeek = try await reports.report(ReportSpec(period: weeks, grouping: .week), as: reportReader)
     let trend = charts.completionTrend(byWeek)
     let departmentsSVG = folder.appendingPathComponent("collab-departments.svg")
     let trendSVG = folder.appendingPathComponent("collab-trend.svg")
     try Data(departments.utf8).write(to: departmentsSVG, options: .atomic)
     try Data(trend.utf8).write(to: trendSVG, options: .atomic)
 
-    let sheets = summary.sheets.map { "\($0.name) (\($0.rows) rows)" }.joined(separator: ", ")
+    let sheets = summary.sheets.map { "\($0.name) (\($0.rows))" }.joined(separator: ", ")
     return [
-        "Report (as Zhao Lei sees it):",
+        text("report.title", ["reader": .text(text.name(of: reportReader.rawValue))]),
         "  \(xlsx.path)  [\(sheets)]",
         "  \(departmentsSVG.path)",
         "  \(trendSVG.path)",
     ]
 }
 
+/// The lines after the month: this round's outcomes, the figures by department, the project's files found
+/// by search, three audit trails, the heads' inboxes and the outbox.
+func printMonthEnd(
+    _ engine: WorkflowEngine, _ played: PlayedMonth, month: MonthCalendar, text: DemoText
+) async throws {
+    let store = engine.store
+    // This round's items as they stand.
+    var onTime = 0, extended = 0, late = 0, overdueOpen = 0, open = 0, cancelled = 0, rejected = 0
+    for (_, id) in played.items {
+        let item = try await engine.workItems.workItem(id, as: reportReader)
+        let trail = try await engine.workItems.auditTrail(of: id, as: reportReader)
+        if trail.contains(where: { $0.action == "reject" }) { rejected += 1 }
+        switch item.state {
+        case .completed:
+            if (item.closedAt ?? month.end) >= item.dueAt {
+                late += 1
+            } else if trail.contains(where: { $0.action == "approve_adjustment" }) {
+                extended += 1
+            } else {
+                onTime += 1
+            }
+        case .cancelled: cancelled += 1
+        default:
+            if item.isOverdue(at: month.end) { overdueOpen += 1 } else { open += 1 }
+        }
+    }
+    print("\n" + text("month.end", ["time": .text(text.dayTime(month.end))]))
+    print(text("month.outcomes", [
+        "total": .integer(played.items.count), "onTime": .integer(onTime), "extended": .integer(extended),
+        "late": .integer(late), "overdueOpen": .integer(overdueOpen), "open": .integer(open),
+        "cancelled": .integer(cancelled), "rejected": .integer(rejected),
+    ]))
+
+    // What the plant director sees by department: the report's figures.
+    let reports = ReportGenerator(store: store, clock: DemoClock(month.end))
+    let byDepartment = try await reports.report(ReportSpec(grouping: .department), as: reportReader)
+    print("\n" + text("month.departments", ["reader": .text(text.name(of: reportReader.rawValue))]))
+    // A table in the terminal: East Asian characters take two columns.
+    func width(_ string: String) -> Int { string.unicodeScalars.reduce(0) { $0 + ($1.value >= 0x2E80 ? 2 : 1) } }
+    func padded(_ string: String, to columns: Int, right: Bool) -> String {
+        let padding = String(repeating: " ", count: max(columns - width(string), 0))
+        return right ? padding + string : string + padding
+    }
+    let headers = ["table.created", "table.completed", "table.onTime", "table.extended", "table.late",
+                   "table.overdueOpen", "table.rate"].map { text($0) }
+    let labels = byDepartment.groups.map { $0.label.isEmpty ? text("report.noDepartment") : $0.label }
+    let labelWidth = ([text("table.department")] + labels).map(width).max() ?? 0
+    print("  " + ([padded(text("table.department"), to: labelWidth, right: false)] + headers).joined(separator: "  "))
+    for (label, group) in zip(labels, byDepartment.groups) {
+        let metrics = group.metrics
+        let values = [metrics.created, metrics.completed, metrics.completedOnTime, metrics.completedOnTimeAfterExtension,
+                      metrics.completedLate, metrics.overdueOpen].map { text.formatter.integer($0) }
+            + [text.formatter.percent(metrics.completionRate)]
+        let cells = zip(values, headers).map { padded($0, to: width($1), right: true) }
+        print("  " + ([padded(label, to: labelWidth, right: false)] + cells).joined(separator: "  "))
+    }
+
+    // The project's files, found by search: by the words inside the workbook (Chinese too), and by name; each
+    // reader finds only what they may see.
+    print("\n" + text("search.title"))
+    let documentsOnly: Set<SearchKind> = [.document]
+    for (query, reader) in [("保温模式", zhaoLei), ("keep-warm", chenJing), ("design", wangFang), ("保温模式", sunHao)] {
+        let hits = try await engine.search.find(SearchQuery(query, kinds: documentsOnly), as: reader)
+        let names = Set(hits.items.map(\.title)).sorted()
+        print(text("search.files", [
+            "member": .text(text.name(of: reader.rawValue)), "query": .text(query), "count": .integer(hits.items.count),
+            "names": .text(names.isEmpty ? "" : " — " + names.joined(separator: ", ")),
+        ]))
+    }
+    let kettle = text.pick("X1 kettle", "X1 智能水壶")
+    let everything = try await engine.search.find(SearchQuery(kettle), as: zhaoLei)
+    print(text("search.records", [
+        "member": .text(text.name(of: zhaoLei.rawValue)), "query": .text(kettle),
+        "found": .text(Dictionary(grouping: everything.items, by: \.kind).map { "\($0.value.count) \($0.key.rawValue)" }
+            .sorted().joined(separator: ", ")),
+    ]))
+
+    print("\n" + text("delivered", ["count": .integer(played.delivered)]))
+
+    // Three items whose trails tell the month: rejected once, extended, and overdue with an escalation.
+    print("\n" + text("auditTrails"))
+    for key in ["design", "schedule", "e3"] {
+        guard let id = played.items.first(where: { $0.key == key })?.id else { continue }
+        let item = try await engine.workItems.workItem(id, as: reportReader)
+        print(text("auditItem", [
+            "title": .text(item.title), "state": .term("state." + item.state.rawValue), "version": .integer(item.version),
+            "due": .text(text.due(item.deadline)),
+        ]))
+        for event in try await engine.workItems.auditTrail(of: id, as: reportReader) { print(describe(event, text)) }
+    }
+
+    print("\n" + text("inboxes"))
+    for member in [zhaoLei, wangFang, liuYang, zhouQiang, zhengHui, hePing] {
+        let inbox = try await engine.inbox.notices(of: member, page: PageRequest(limit: 3))
+        let unread = try await engine.inbox.unreadCount(of: member)
+        print(text("inbox", [
+            "member": .text(text.name(of: member.rawValue)), "unread": .integer(unread),
+        ]))
+        for notice in inbox.items { print("    [\(notice.kind)] \(notice.title)") }
+    }
+    let counts = try await store.outboxCounts()
+    print("\n" + text("outbox", [
+        "delivered": .integer(counts.delivered), "pending": .integer(counts.pending), "parked": .integer(counts.parked),
+    ]))
+}
+
 do {
     let options = try Options(arguments: CommandLine.arguments)
+    let month = MonthCalendar()
+    let text = DemoText(options.resolvedLocale, timeZone: month.zone)
     let store: any CollabStorage
     if let url = options.postgresURL {
         var configuration = try PostgresStore.Configuration(url: url)
@@ -354,63 +404,40 @@ do {
     } else {
         store = try SQLiteStore(path: options.databasePath)
     }
-    try await seed(store)
+    try await seed(store, text)
+    let round = String(UUID().uuidString.prefix(8)).lowercased()
     if options.reportOnly {
-        for line in try await writeReport(store, to: options.reportFolder) { print(line) }
-        print("Database: \(options.databaseDescription)")
+        for line in try await writeReport(store, text, month: month, to: options.reportFolder) { print(line) }
+        print(text("database", ["database": .text(options.databaseDescription)]))
         exit(0)
     }
     if options.emergency {
-        try await playEquipmentFailure(store, round: String(UUID().uuidString.prefix(8)).lowercased())
+        try await playEquipmentFailure(store, round: round, text: text)
         print("\nDatabase: \(options.databaseDescription)")
         if options.writesReport {
             print("")
-            for line in try await writeReport(store, to: options.reportFolder) { print(line) }
+            for line in try await writeReport(store, text, month: month, to: options.reportFolder) { print(line) }
         }
         exit(0)
     }
     if options.portal {
-        try await playPartnerPortal(store, round: String(UUID().uuidString.prefix(8)).lowercased())
+        try await playPartnerPortal(store, round: round, text: text)
         print("\nDatabase: \(options.databaseDescription)")
         exit(0)
     }
-    // The documents' bytes are kept in a folder next to the database.
+    try await seedWorkingHours(store)
+    // The month runs on a virtual clock; the documents' bytes are kept in a folder next to the database.
+    let clock = DemoClock(month.start)
     var configuration = WorkflowEngine.Configuration()
+    configuration.logger.logLevel = .warning  // the month prints what happens; the engine's notices would repeat it
     configuration.documents.store = try FileSystemDocumentStore(directory: options.documentsFolder)
-    let engine = WorkflowEngine(store: store, configuration: configuration)
-    let round = String(UUID().uuidString.prefix(8)).lowercased()
-    let items = try await play(engine, round: round)
-
-    print("\nDelivering notifications through the host's hooks:")
-    let dispatcher = try NotificationDispatcher(store: store, hooks: [ConsoleHook()])
-    let delivery = try await dispatcher.deliverDue()
-    print("  delivered \(delivery.delivered), to retry \(delivery.retried), parked \(delivery.parked)")
-
-    let members = try await store.members(in: company)
-    let names = Dictionary(uniqueKeysWithValues: members.map { ($0.id, $0.displayName) })
-    print("\nAudit trails:")
-    for id in items {
-        let item = try await engine.workItems.workItem(id, as: zhaoLei)
-        print("  \(item.title)  [\(item.state.rawValue), version \(item.version), due \(item.deadline)]")
-        for event in try await engine.workItems.auditTrail(of: id, as: zhaoLei) { print(describe(event, names: names)) }
-    }
-
-    print("\nInboxes (newest first):")
-    let reports = ReportGenerator(store: store)
-    for member in members {
-        let inbox = try await engine.inbox.notices(of: member.id, page: PageRequest(limit: 8))
-        let unread = try await engine.inbox.unreadCount(of: member.id)
-        let report = try await reports.personalReport(for: member.id, as: member.id)
-        print("  \(member.displayName) (\(unread) unread; completion rate \(Int(report.completionRate * 100))% "
-            + "of \(report.counts.total) assigned)")
-        for notice in inbox.items { print("    [\(notice.kind)] \(notice.title)") }
-    }
-    let counts = try await store.outboxCounts()
-    print("\nOutbox: \(counts.delivered) delivered, \(counts.pending) pending, \(counts.parked) parked.")
-    print("Database: \(options.databaseDescription)")
+    let engine = WorkflowEngine(store: store, clock: clock, configuration: configuration)
+    let played = try await playMonth(engine, clock: clock, month: month, round: round, text: text)
+    try await printMonthEnd(engine, played, month: month, text: text)
+    print(text("database", ["database": .text(options.databaseDescription)]))
     if options.writesReport {
         print("")
-        for line in try await writeReport(store, to: options.reportFolder) { print(line) }
+        for line in try await writeReport(store, text, month: month, to: options.reportFolder) { print(line) }
     }
 } catch {
     FileHandle.standardError.write(Data("collab-demo: \(error)\n".utf8))

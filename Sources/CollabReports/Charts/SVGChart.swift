@@ -159,7 +159,9 @@ public enum SVGChart {
         let width = Double(min(max(width, 240), 4_000))
         let fontSize = 12.0
         let legend = series.count > 1
-        let left = axes.value == nil ? 56.0 : 74.0, right = 16.0
+        let left = axes.value == nil ? 56.0 : 74.0
+        // The last label is centred on the right end of the plot: leave room for its right half.
+        let right = min(max(16, (textWidth(labels.last ?? "", fontSize) + 8) / 2), width / 4)
         let top = legend ? 66.0 : 44.0
         let bottom = axes.category == nil ? 36.0 : 56.0
         let height = Double(min(max(height, 160), 4_000)) + (legend ? 22 : 0)
