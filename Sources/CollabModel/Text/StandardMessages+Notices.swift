@@ -172,6 +172,7 @@ extension StandardMessages {
         .init("notice.incident_informed.title", "{alert_title}", "{alert_title}"),
         .init("notice.incident_informed.body", "{alert_body}{details}", "{alert_body}{details}"),
         .init("incident.task", "{title} (due {deadline})", "{title}（截止 {deadline}）"),
+        .init("incident.details", "Incident: {details}", "事件：{details}"),
         .init("notice.incident_update.title", "Update: {title}", "事件进展：{title}"),
         .init("notice.incident_update.body", "{actor}: {text}", "{actor}：{text}"),
         .init("notice.resource_requested.title", "Resource needed: {resource} × {quantity}", "资源需求：{resource} × {quantity}"),

@@ -199,6 +199,10 @@ extension WorkflowEngine {
         async throws(CollabError) -> ResolvedPlan
     {
         let directory = try await organizationDirectory(plan.organizationID)
+        // The tasks' descriptions are the organization's record: in its language.
+        let organization = try await self.directory.organization(plan.organizationID)
+        let text = MessageFormatter(layered: messages, locale: organization?.locale ?? .english,
+            timeZone: organization?.timeZone ?? .gmt)
         var problems: [ValidationProblem] = []
         var tasks: [IncidentPreview.PlannedTask] = []
         var drafts: [ResolvedPlan.PlannedDraft] = []
@@ -225,7 +229,7 @@ extension WorkflowEngine {
                 tasks.append(IncidentPreview.PlannedTask(departmentID: response.departmentID, title: task.title,
                     assigneeIDs: assignees, dueAt: dueAt, acknowledgeBy: acknowledgeBy))
                 var description = task.description
-                if !details.isEmpty { description += (description.isEmpty ? "" : "\n\n") + "Incident: \(details)" }
+                if !details.isEmpty { description += (description.isEmpty ? "" : "\n\n") + text.string("incident.details", ["details": .text(details)]) }
                 drafts.append(ResolvedPlan.PlannedDraft(
                     departmentID: response.departmentID,
                     draft: WorkItemDraft(title: task.title, description: description, priority: task.priority,
