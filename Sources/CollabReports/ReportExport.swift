@@ -99,9 +99,10 @@ public enum ItemExportColumn: String, Hashable, Sendable, Codable, CaseIterable 
         return key
     }
 
-    /// The column's header for a reader of `locale`, from `messages` (the standard texts by default).
-    public func title(for locale: CollabLocale, messages: MessageCatalog = .standard) -> String {
-        MessageFormatter(layered: messages, locale: locale).string(messageKey)
+    /// The column's header for a reader of `locale`: from `messages` layered over the standard texts, as a
+    /// `ReportGenerator` layers its catalog (a header `messages` lacks is Collab's).
+    public func title(for locale: CollabLocale, messages: MessageCatalog? = nil) -> String {
+        MessageFormatter(catalog: messages, locale: locale).string(messageKey)
     }
 
     /// The column's header in `language`.

@@ -169,6 +169,9 @@ import FoundationXML
         #expect(report.cells["E1"]?.text == "完成比例" && report.cells["D1"]?.text == "已完成")
         #expect(ItemExportColumn.title.title(for: .simplifiedChinese, messages: generator.messages) == "任务名称")
         #expect(ItemExportColumn.title.title(for: .english) == "Title")
+        // The host's catalog alone: its header where it has one, Collab's where it has none.
+        #expect(ItemExportColumn.title.title(for: .simplifiedChinese, messages: ours) == "任务名称")
+        #expect(ItemExportColumn.state.title(for: .simplifiedChinese, messages: ours) == "状态")
     }
 
     // MARK: What a person can use
