@@ -49,8 +49,13 @@ if arguments.count > 5, arguments[1] == "contend", let seed = UInt64(arguments[3
         exit(1)
     }
 }
-guard arguments.count == 3, let seed = UInt64(arguments[2]) else {
-    FileHandle.standardError.write(Data("usage: CollabCrashWorker PATH SEED\n".utf8))
+// `CollabCrashWorker PATH SEED [LANES]`: with LANES > 1, that many lanes run the commands at once, so that
+// their commits share transactions (group commit); after each `start` a lane prints the store's group-commit
+// counts (`groups COMMITS WRITES`).
+guard (3...4).contains(arguments.count), let seed = UInt64(arguments[2]),
+    let lanes = arguments.count == 4 ? Int(arguments[3]) : 1, lanes >= 1
+else {
+    FileHandle.standardError.write(Data("usage: CollabCrashWorker PATH SEED [LANES]\n".utf8))
     exit(2)
 }
 // The store's default durability (synchronous=FULL), which hosts get: the kills must hit what ships.
@@ -63,20 +68,31 @@ do {
     let engine = WorkflowEngine(store: store, configuration: engineConfiguration)
     // The test checks that the kills hit a store at the durability hosts get by default.
     acknowledge("synchronous \(try await store.effectiveSynchronousLevel())")
-    var n = seed
-    while true {
-        n += 1
-        let item = try await engine.workItems.create(
-            WorkItemDraft(title: "Crash test item \(n)", description: "Written by the worker", assigneeIDs: ["worker"],
-                          deadline: .endOfDay(CalendarDate(year: 2030, month: 1 + Int(n % 12), day: 1 + Int(n % 28)))),
-            by: "boss")
-        acknowledge("create \(item.id)")
-        try await engine.workItems.accept(item.id, by: "worker")
-        acknowledge("accept \(item.id)")
-        let comment = try await engine.workItems.comment(on: item.id, by: "boss", "Progress \(n), @worker")
-        acknowledge("comment \(item.id) \(comment.id)")
-        try await engine.workItems.start(item.id, by: "worker")
-        acknowledge("start \(item.id)")
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        for lane in 0..<lanes {
+            group.addTask {
+                var n = seed + UInt64(lane) * 100_000
+                while true {
+                    n += 1
+                    let item = try await engine.workItems.create(
+                        WorkItemDraft(title: "Crash test item \(n)", description: "Written by the worker", assigneeIDs: ["worker"],
+                                      deadline: .endOfDay(CalendarDate(year: 2030, month: 1 + Int(n % 12), day: 1 + Int(n % 28)))),
+                        by: "boss")
+                    acknowledge("create \(item.id)")
+                    try await engine.workItems.accept(item.id, by: "worker")
+                    acknowledge("accept \(item.id)")
+                    let comment = try await engine.workItems.comment(on: item.id, by: "boss", "Progress \(n), @worker")
+                    acknowledge("comment \(item.id) \(comment.id)")
+                    try await engine.workItems.start(item.id, by: "worker")
+                    acknowledge("start \(item.id)")
+                    if lanes > 1 {
+                        let counts = store.groupCommitStatistics
+                        acknowledge("groups \(counts.commits) \(counts.writes)")
+                    }
+                }
+            }
+        }
+        try await group.waitForAll()
     }
 } catch {
     FileHandle.standardError.write(Data("CollabCrashWorker: \(error)\n".utf8))

@@ -12,7 +12,7 @@ import Testing
 
 @Suite struct WritePathTests {
     /// Another connection on the file, holding the write lock on a thread of its own until released.
-    private final class ForeignLock: @unchecked Sendable {
+    final class ForeignLock: @unchecked Sendable {
         private let taken = DispatchSemaphore(value: 0)
         private let release = DispatchSemaphore(value: 0)
         private let done = DispatchSemaphore(value: 0)

@@ -34,6 +34,11 @@ public final class SQLiteStore: CollabStorage {
         public var busyRetries = 3
         /// The most concurrent readers of a file database.
         public var maximumReaderCount = 4
+        /// How many writes waiting for the writer may share one transaction (group commit). Each keeps its
+        /// own savepoint, so it commits or fails on its own, and each caller is answered only after the
+        /// shared `COMMIT`: one sync of the file then serves them all. `1` gives every write its own
+        /// transaction. 64 by default.
+        public var maximumWritesPerCommit = 64
         /// After how many WAL pages SQLite checkpoints automatically (`nil`: SQLite's default, 1000).
         /// `0` turns automatic checkpoints off; the host then checkpoints with ``checkpoint()``.
         public var walAutocheckpointPages: Int?
@@ -62,6 +67,8 @@ public final class SQLiteStore: CollabStorage {
     let configuration: Configuration
     /// Which writes may run on the calling thread.
     let writeGate = WriteGate()
+    /// Writes waiting for the writer's queue, committed together.
+    let groupCommit = GroupCommit()
     var logger: Logger { configuration.logger }
 
     /// Opens (creating if needed) the database file at `path` and migrates its schema.
@@ -119,6 +126,10 @@ public final class SQLiteStore: CollabStorage {
         return config
     }
 
+    /// How many transactions the writes that waited for the writer's queue shared, and how many writes
+    /// they held (tests check that concurrent writes commit in groups).
+    package var groupCommitStatistics: (commits: Int, writes: Int) { groupCommit.statistics }
+
     /// The `synchronous` setting in force on the writing connection (`FULL` = 2, `NORMAL` = 1).
     public func effectiveSynchronousLevel() async throws(CollabError) -> Int {
         try await write { db in try Int.fetchOne(db.cachedStatement(sql: "PRAGMA synchronous")) ?? -1 }
@@ -142,8 +153,11 @@ public final class SQLiteStore: CollabStorage {
     /// When no other write of this store is running or waiting, the transaction runs on the calling thread
     /// and takes the write lock only if it is free at once: hopping onto the writer's queue and back costs
     /// more than a small transaction's statements. If the lock is held (another process is writing) or
-    /// another write of this store is under way, the write goes through the writer's queue, where waiting
-    /// for the lock (up to ``Configuration/busyTimeout``) blocks no thread of Swift's cooperative pool.
+    /// another write of this store is under way, the write joins the writes waiting for the writer's queue,
+    /// where waiting for the lock (up to ``Configuration/busyTimeout``) blocks no thread of Swift's
+    /// cooperative pool. The writes waiting there commit together (``GroupCommit``): one transaction, a
+    /// savepoint each, so that a write that fails rolls back alone, and every caller returns only after the
+    /// shared `COMMIT`.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(CollabError) -> T {
         if writeGate.enterDirect() {
             let outcome: DirectWrite<T>
@@ -156,20 +170,39 @@ public final class SQLiteStore: CollabStorage {
             }
             if case .done(let value) = outcome { return value }
         }
+        if Task.isCancelled { throw Self.map(CancellationError(), logger: logger) }
         writeGate.enterQueued()
         defer { writeGate.leaveQueued() }
         var attempt = 0
         while true {
-            do {
-                return try await writer.write(body)
-            } catch let error as DatabaseError
+            let pending = GroupCommit.Pending(body)
+            groupCommit.enqueue(pending)
+            // Every write that joins the line asks the writer's queue for one turn. The queue runs turns one
+            // at a time, and a turn commits every write waiting when it starts, so by the time this write's
+            // turn has run, this write has been committed or refused by it or by an earlier one. The turn is
+            // not cancellable: once in line, a write is answered.
+            let limit = max(1, configuration.maximumWritesPerCommit)
+            await withCheckedContinuation { (resumed: CheckedContinuation<Void, Never>) in
+                writer.asyncWriteWithoutTransaction { [groupCommit] db in
+                    groupCommit.commitWaiting(db, limit: limit)
+                    resumed.resume()
+                }
+            }
+            switch pending.outcome {
+            case .committed(let value as T):
+                return value
+            case .committed:
+                throw CollabError(.storageFailure, "a write committed, but its result had an unexpected type (a defect in the store)")
+            case .failed(let error as DatabaseError)
                 where (error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED)
-                && attempt < configuration.busyRetries
-            {
+                && attempt < configuration.busyRetries:
                 attempt += 1
                 logger.notice("database busy, retrying write", metadata: ["attempt": "\(attempt)"])
-            } catch {
+            case .failed(let error):
                 throw Self.map(error, logger: logger)
+            case .waiting:
+                // Cannot happen (see above); fail typed rather than trap.
+                throw CollabError(.storageFailure, "a write was not run by its turn on the writer's queue; nothing was written")
             }
         }
     }
@@ -260,14 +293,19 @@ public final class SQLiteStore: CollabStorage {
 
     /// Ends the transaction a failed statement left open, if any. An interrupted statement that was not
     /// reset yet would interrupt the `ROLLBACK` too, so every statement of the connection is reset first.
-    private static func rollBack(_ db: Database) {
+    static func rollBack(_ db: Database) {
         guard db.isInsideTransaction, let connection = db.sqliteConnection else { return }
+        resetStatements(connection)
+        _ = sqlite3_exec(connection, "ROLLBACK", nil, nil, nil)
+    }
+
+    /// Resets every statement of the connection, so that an interrupted one does not interrupt what follows.
+    static func resetStatements(_ connection: OpaquePointer) {
         var statement = sqlite3_next_stmt(connection, nil)
         while let current = statement {
             sqlite3_reset(current)
             statement = sqlite3_next_stmt(connection, current)
         }
-        _ = sqlite3_exec(connection, "ROLLBACK", nil, nil, nil)
     }
 
     /// Reads on the calling thread. A WAL reader never waits for a lock, so this is a short, CPU-bound

@@ -9,7 +9,8 @@ import Testing
 // A child process (CollabCrashWorker) runs commands against a database file and prints each one only after
 // it was acknowledged; the test kills it with SIGKILL at random moments, reopens the file, and checks that
 // every acknowledged change is there with its audit event and notification, that nothing is half-written,
-// and that delivery picks up the outbox afterwards.
+// and that delivery picks up the outbox afterwards. Every other round the worker runs eight lanes of commands
+// at once, so that the kills also hit commits that several commands share (group commit).
 
 @Suite struct CrashConsistencyTests {
     private enum Acknowledged {
@@ -44,10 +45,12 @@ import Testing
 
         var acknowledged: [Acknowledged] = []
         var synchronousLevels = Set<String>()
+        var groupedWrites = 0
         for round in 0..<kills {
+            let lanes = round % 2 == 0 ? 1 : 8
             let process = Process()
             process.executableURL = worker
-            process.arguments = [try h.sqlitePath, "\(UInt64(round) * 1_000_000)"]
+            process.arguments = [try h.sqlitePath, "\(UInt64(round) * 1_000_000)", "\(lanes)"]
             let output = Pipe()
             process.standardOutput = output
             process.standardError = FileHandle.nullDevice
@@ -61,6 +64,11 @@ import Testing
             let complete = text.hasSuffix("\n") ? text : String(text[..<(text.lastIndex(of: "\n") ?? text.startIndex)])
             acknowledged += complete.split(separator: "\n").compactMap(Acknowledged.init)
             synchronousLevels.formUnion(complete.split(separator: "\n").filter { $0.hasPrefix("synchronous ") }.map(String.init))
+            // `groups COMMITS WRITES`: how many writes shared how many group transactions so far.
+            if let last = complete.split(separator: "\n").last(where: { $0.hasPrefix("groups ") }) {
+                let counts = last.split(separator: " ").compactMap { Int($0) }
+                if counts.count == 2 { groupedWrites += counts[1] - counts[0] }
+            }
 
             let integrity = try await DatabaseQueue(path: h.sqlitePath).read { db in
                 try String.fetchAll(db, sql: "PRAGMA integrity_check")
@@ -110,7 +118,10 @@ import Testing
         #expect(pending == 0)
         #expect(report.delivered + report.suppressed > 0)
         print("crash: \(kills) kills, \(acknowledged.count) acknowledged operations verified, \(items.count) items, "
-            + "\(report.delivered) notifications delivered after restart, seed \(seed)")
+            + "\(report.delivered) notifications delivered after restart, \(groupedWrites) writes committed in another's "
+            + "transaction, seed \(seed)")
         #expect(acknowledged.count > kills)
+        // The eight-lane rounds did commit writes together: the kills hit group commits.
+        #expect(groupedWrites > 0, "no two writes ever shared a commit")
     }
 }
