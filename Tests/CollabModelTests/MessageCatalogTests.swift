@@ -95,6 +95,32 @@ import Testing
         #expect(text == "李伟申请将标题改为“新”和修改描述：数据未到")
     }
 
+    @Test("a message's stored JSON is what JSONEncoder writes, reads back equal, and refuses numbers JSON cannot hold")
+    func storedJSON() throws {
+        let message = LocalizedMessage("notice.adjustment_requested", [
+            "title": "周报 \"a/b\"\n\t\u{1}", "count": .integer(-3), "rate": .percent(0.125), "share": .decimal(1.25, fractionDigits: 2),
+            "whole": .decimal(3, fractionDigits: 0), "big": .percent(1e300), "tiny": .percent(-2.5e-9),
+            "day": .date(CalendarDate(year: 2026, month: 1, day: 9)), "at": .dateTime(Date(timeIntervalSince1970: 1_000.375)),
+            "due": .deadline(.endOfDay(CalendarDate(year: 2026, month: 1, day: 9))),
+            "exact": .deadline(.instant(Date(timeIntervalSince1970: 1_796_000_000.5))),
+            "took": .duration(.milliseconds(90_125)), "state": .term("state.completed"),
+            "change": .list([.message(LocalizedMessage("adjustment.title", ["title": "新"])), .term("adjustment.description"), .list([])]),
+            "empty": .message(LocalizedMessage("x", [:])),
+        ])
+        let stored = try #require(message.storedJSON)
+        #expect(LocalizedMessage(storedJSON: stored) == message)
+        // The same JSON value JSONEncoder writes (numbers may be spelled differently).
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let reference = try JSONSerialization.jsonObject(with: encoder.encode(message)) as? NSDictionary
+        let ours = try JSONSerialization.jsonObject(with: Data(stored.utf8)) as? NSDictionary
+        #expect(ours != nil && ours == reference)
+        #expect(stored.hasPrefix("{\"arguments\":{\"at\":{\"dateTime\":1000.375},\"big\":"))
+        #expect(stored.hasSuffix("},\"key\":\"notice.adjustment_requested\"}"))
+        #expect(LocalizedMessage("k", ["n": .percent(.nan)]).storedJSON == nil)
+        #expect(LocalizedMessage("k", ["n": .list([.decimal(.infinity, fractionDigits: 1)])]).storedJSON == nil)
+    }
+
     @Test("every standard text exists in English and Simplified Chinese, naming the same values")
     func standardCatalogComplete() {
         let catalog = MessageCatalog.standard

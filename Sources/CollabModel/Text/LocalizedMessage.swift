@@ -106,11 +106,62 @@ extension MessageArgument {
 
 extension LocalizedMessage {
     /// The message as compact JSON with sorted keys (`{"arguments":{…},"key":"notice.assigned"}`): how stores keep it.
+    /// The text `JSONEncoder` would write with `.sortedKeys` and `.withoutEscapingSlashes` (numbers may be
+    /// spelled differently, with the same value), written by hand: it is encoded for every notice inside the
+    /// command that sends it. `nil` if a number is not finite.
     package var storedJSON: String? {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(self) else { return nil }
-        return String(decoding: data, as: UTF8.self)
+        var text = ""
+        return Self.write(self, into: &text) ? text : nil
+    }
+
+    private static func write(_ message: LocalizedMessage, into text: inout String) -> Bool {
+        text += "{\"arguments\":{"
+        for (index, name) in message.arguments.keys.sorted().enumerated() {
+            if index > 0 { text += "," }
+            text += JSONText.quoted(name) + ":"
+            guard let argument = message.arguments[name], write(argument, into: &text) else { return false }
+        }
+        text += "},\"key\":" + JSONText.quoted(message.key) + "}"
+        return true
+    }
+
+    private static func write(_ argument: MessageArgument, into text: inout String) -> Bool {
+        func number(_ key: String, _ value: Double) -> Bool {
+            guard let number = JSONText.number(value) else { return false }
+            text += "{\"\(key)\":\(number)}"
+            return true
+        }
+        switch argument {
+        case .text(let value): text += "{\"text\":" + JSONText.quoted(value) + "}"
+        case .integer(let value): text += "{\"integer\":\(value)}"
+        case .decimal(let value, let digits):
+            guard let number = JSONText.number(value) else { return false }
+            text += "{\"decimal\":\(number),\"fractionDigits\":\(digits)}"
+        case .percent(let value): return number("percent", value)
+        case .date(let value): text += "{\"date\":\"\(value.description)\"}"
+        case .dateTime(let value): return number("dateTime", value.timeIntervalSince1970)
+        case .deadline(.endOfDay(let date)): text += "{\"deadline\":{\"endOfDay\":{\"_0\":\"\(date.description)\"}}}"
+        case .deadline(.instant(let date)):
+            // `Date`'s own Codable form: seconds since 2001-01-01.
+            guard let number = JSONText.number(date.timeIntervalSinceReferenceDate) else { return false }
+            text += "{\"deadline\":{\"instant\":{\"_0\":\(number)}}}"
+        case .duration(let value):
+            let (seconds, attoseconds) = value.components
+            return number("durationSeconds", Double(seconds) + Double(attoseconds) / 1e18)
+        case .term(let value): text += "{\"term\":" + JSONText.quoted(value) + "}"
+        case .message(let value):
+            text += "{\"message\":"
+            guard write(value, into: &text) else { return false }
+            text += "}"
+        case .list(let values):
+            text += "{\"list\":["
+            for (index, value) in values.enumerated() {
+                if index > 0 { text += "," }
+                guard write(value, into: &text) else { return false }
+            }
+            text += "]}"
+        }
+        return true
     }
 
     /// A message read back from ``storedJSON``; `nil` when the text is not one.

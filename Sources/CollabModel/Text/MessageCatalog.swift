@@ -56,7 +56,12 @@ public struct MessageCatalog: Hashable, Sendable {
     /// The template of `key` for `locale`: from its most specific language that has it, else English; `nil`
     /// when no language has it.
     public func template(_ key: String, for locale: CollabLocale) -> String? {
-        for language in locale.languageCandidates {
+        template(key, languages: locale.languageCandidates)
+    }
+
+    /// The template of `key` in the first of `languages` that has it, else in English.
+    package func template(_ key: String, languages: [String]) -> String? {
+        for language in languages {
             if let template = tables[language]?[key] { return template }
         }
         return tables[Self.fallbackLanguage]?[key]

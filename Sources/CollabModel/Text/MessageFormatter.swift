@@ -13,15 +13,30 @@ public struct MessageFormatter: Sendable {
     /// The texts (the standard catalog with the host's layered over it).
     public var catalog: MessageCatalog
     /// The reader's locale.
-    public var locale: CollabLocale
+    public var locale: CollabLocale {
+        didSet { resolved = Resolved(locale) }
+    }
     /// The time zone dates and times are written in.
     public var timeZone: TimeZone
+    /// What the locale resolves to, worked out once: a formatter writes every notice of a command.
+    private var resolved: Resolved
+
+    private struct Resolved: Sendable {
+        let languages: [String]
+        let foundationLocale: Locale
+
+        init(_ locale: CollabLocale) {
+            languages = locale.languageCandidates
+            foundationLocale = locale.foundationLocale
+        }
+    }
 
     /// Creates a formatter. `catalog` is layered over ``MessageCatalog/standard``; pass none for the standard texts.
     public init(catalog: MessageCatalog? = nil, locale: CollabLocale, timeZone: TimeZone = .gmt) {
         self.catalog = catalog.map { MessageCatalog.standard.merging($0) } ?? .standard
         self.locale = locale
         self.timeZone = timeZone
+        resolved = Resolved(locale)
     }
 
     /// Creates a formatter on a catalog used as it is (already layered).
@@ -29,6 +44,7 @@ public struct MessageFormatter: Sendable {
         self.catalog = catalog
         self.locale = locale
         self.timeZone = timeZone
+        resolved = Resolved(locale)
     }
 
     /// The message's text.
@@ -38,7 +54,7 @@ public struct MessageFormatter: Sendable {
 
     /// The text of `key` with `arguments` filled in; the key itself when no language has it.
     public func string(_ key: String, _ arguments: [String: MessageArgument] = [:]) -> String {
-        guard let template = catalog.template(key, for: locale) else { return key }
+        guard let template = catalog.template(key, languages: resolved.languages) else { return key }
         var text = ""
         for piece in TemplatePiece.parse(template) {
             switch piece {
@@ -125,7 +141,7 @@ public struct MessageFormatter: Sendable {
     }
 
     private func dayStyle(in zone: TimeZone) -> Date.FormatStyle {
-        Date.FormatStyle(locale: locale.foundationLocale, timeZone: zone)
+        Date.FormatStyle(locale: resolved.foundationLocale, timeZone: zone)
             .year().month(.abbreviated).day().weekday(.abbreviated)
     }
 }

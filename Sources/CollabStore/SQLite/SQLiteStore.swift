@@ -417,27 +417,7 @@ extension StoredJSON {
         return text + "}"
     }
 
-    package static func quoted(_ value: String) -> String {
-        var text = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            case "/": text += "\\/"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    let hex = String(scalar.value, radix: 16)
-                    text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    text.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return text + "\""
-    }
+    package static func quoted(_ value: String) -> String { JSONText.quoted(value, escapingSlashes: true) }
 }
 
 /// Lets a write run on the calling thread only while no other write of the store runs or waits, so that a
