@@ -102,6 +102,17 @@ extension AccessControl {
     ///
     /// A document is not keyed itself: it is found through the keys of the record it belongs to, and members of
     /// other organizations find only external ones. Any other target has no keys (no one finds it).
+    /// Whether two versions of a work item have the same ``searchKeys(for:recipients:)``: they agree on
+    /// everything those keys are made of (organization, initiator, reviewer, assignees, watchers,
+    /// departments, partner organizations). Most commands change none of it, and comparing is cheaper than
+    /// building both lists.
+    public static func sameSearchKeys(_ item: WorkItem, _ other: WorkItem) -> Bool {
+        item.organizationID == other.organizationID && item.initiatorID == other.initiatorID
+            && item.effectiveReviewerID == other.effectiveReviewerID && item.assigneeIDs == other.assigneeIDs
+            && item.watcherIDs == other.watcherIDs && item.departmentIDs == other.departmentIDs
+            && item.partnerOrganizationIDs == other.partnerOrganizationIDs
+    }
+
     public static func searchKeys(for target: AccessTarget, recipients: [Member.ID] = []) -> [String] {
         var keys: [String] = []
         func overseers(_ organization: Organization.ID) {

@@ -439,3 +439,41 @@ struct Refuse: AccessRuleExtension {
         }
     }
 }
+
+/// `AccessControl.sameSearchKeys` lets the search index skip building a work item's keys when a command
+/// changed none of what they are made of; it must never say "same" when the keys differ.
+@Suite struct SameSearchKeysTests {
+    @Test("two versions with the same relations have the same keys; any changed relation is noticed")
+    func sameSearchKeysMatchesTheKeys() {
+        let base = Items.item()
+        let keys = { (item: WorkItem) in AccessControl.searchKeys(for: .workItem(item)) }
+        // Changes that leave every relation as it was.
+        var moved = base
+        moved.state = .inProgress
+        moved.title = "Another title"
+        moved.description = "More text"
+        moved.tags = ["urgent"]
+        moved.version = 7
+        moved.dueAt = base.dueAt.addingTimeInterval(3600)
+        #expect(AccessControl.sameSearchKeys(base, moved))
+        #expect(keys(base) == keys(moved))
+        // Each relation changed on its own.
+        let changes: [(String, (inout WorkItem) -> Void)] = [
+            ("assignee", { $0.assigneeIDs = ["other"] }),
+            ("another assignee", { $0.assigneeIDs.append("other") }),
+            ("reviewer", { $0.reviewerID = "other" }),
+            ("no named reviewer", { $0.reviewerID = nil }),
+            ("initiator", { $0.initiatorID = "other" }),
+            ("watcher", { $0.watcherIDs = [] }),
+            ("department", { $0.departmentIDs = ["eng-web"] }),
+            ("partner", { $0.partnerOrganizationIDs = ["partnerco"] }),
+            ("organization", { $0.organizationID = "globex" }),
+        ]
+        for (name, change) in changes {
+            var changed = base
+            change(&changed)
+            #expect(!AccessControl.sameSearchKeys(base, changed), "\(name)")
+            #expect(keys(base) != keys(changed), "\(name): the keys do not depend on it")
+        }
+    }
+}

@@ -98,9 +98,13 @@ package enum SearchIndex {
     /// changed, its text when the title, description or tags did).
     package static func add(_ item: WorkItem, previous: WorkItem? = nil, to result: inout SearchIndexChanges) {
         let id = entry("work_item", item.id.rawValue)
-        let keys = AccessControl.searchKeys(for: .workItem(item))
-        if previous.map({ AccessControl.searchKeys(for: .workItem($0)) }) != keys {
-            result.access.append(SearchAccessWrite(record: id, keys: keys, replace: true))
+        if let previous, AccessControl.sameSearchKeys(previous, item) {
+            // Its keys are as they were: nothing to write.
+        } else {
+            let keys = AccessControl.searchKeys(for: .workItem(item))
+            if previous.map({ AccessControl.searchKeys(for: .workItem($0)) }) != keys {
+                result.access.append(SearchAccessWrite(record: id, keys: keys, replace: true))
+            }
         }
         let people = [item.initiatorID, item.effectiveReviewerID] + item.assigneeIDs + item.watcherIDs
         result.entries.append(SearchIndexEntry(
