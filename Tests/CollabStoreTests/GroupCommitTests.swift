@@ -160,3 +160,16 @@ import Testing
         #expect(Set(notified) == Set(created.map(\.rawValue)) && notified.count == 64)
     }
 }
+
+@Suite struct WriterPageCacheTests {
+    @Test("the writing connection keeps writerPageCacheBytes of the file in memory (64 MiB unless set)")
+    func writerCache() async throws {
+        let h = try TestHarness()
+        let standard = try SQLiteStore(path: h.sqlitePath)
+        #expect(try await standard.write { db in try Int.fetchOne(db, sql: "PRAGMA cache_size") } == -65_536)
+        var configuration = SQLiteStore.Configuration()
+        configuration.writerPageCacheBytes = 8 << 20
+        let small = try SQLiteStore(path: h.sqlitePath, configuration: configuration)
+        #expect(try await small.write { db in try Int.fetchOne(db, sql: "PRAGMA cache_size") } == -8_192)
+    }
+}

@@ -34,6 +34,12 @@ public final class SQLiteStore: CollabStorage {
         public var busyRetries = 3
         /// The most concurrent readers of a file database.
         public var maximumReaderCount = 4
+        /// How much of the file the writing connection keeps in memory (SQLite's page cache), 64 MiB by
+        /// default; it is filled only as the file grows. A command writes into a dozen indexes at random
+        /// places: with SQLite's default of 2 MiB, at a hundred thousand items and beyond, most of those
+        /// pages are read back from the operating system for every command. Each reading connection keeps
+        /// SQLite's default of 2 MiB.
+        public var writerPageCacheBytes = 64 << 20
         /// How many writes waiting for the writer may share one transaction (group commit). Each keeps its
         /// own savepoint, so it commits or fails on its own, and each caller is answered only after the
         /// shared `COMMIT`: one sync of the file then serves them all. `1` gives every write its own
@@ -84,6 +90,8 @@ public final class SQLiteStore: CollabStorage {
             // DatabasePool sets synchronous=NORMAL on its writer when it enables WAL; set ours after.
             try pool.writeWithoutTransaction { db in
                 try db.cachedStatement(sql: "PRAGMA synchronous = \(configuration.durability == .full ? "FULL" : "NORMAL")").execute()
+                // A negative cache_size is in KiB.
+                try db.cachedStatement(sql: "PRAGMA cache_size = -\(max(64, configuration.writerPageCacheBytes / 1024))").execute()
                 if let pages = configuration.walAutocheckpointPages {
                     try db.cachedStatement(sql: "PRAGMA wal_autocheckpoint = \(max(0, pages))").execute()
                 }
