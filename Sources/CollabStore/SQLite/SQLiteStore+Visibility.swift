@@ -179,7 +179,6 @@ extension SQLiteStore {
                     SELECT w.*, u.id FROM (SELECT id, due, rid FROM (\(parts.joined(separator: " UNION ")))
                         ORDER BY due, id LIMIT ?) u
                     LEFT JOIN work_items w ON \(byRowid ? "w.rowid = u.rid" : "w.id = u.id")
-                    ORDER BY u.due, u.id
                     """, terms: scope.grants.count), arguments + [fetch]) { row in
                     guard !mismatch else { return }
                     guard let id = row.text(0), id == row.text(columnAfterItem) else {
@@ -189,6 +188,8 @@ extension SQLiteStore {
                     }
                     items.append(try workItem(from: row))
                 }
+                // Sorted here rather than by SQLite, which would copy every row of the page into a sorter.
+                items.sort(by: deadlineOrder)
                 if !mismatch { break }
                 rowidsHeld = false
             }
@@ -197,6 +198,13 @@ extension SQLiteStore {
         if more { items.removeLast(items.count - page.limit) }
         let next = more ? items.last.map { "\($0.dueAt.storedMilliseconds)|\($0.id)" } : nil
         return (Page(items: items, nextCursor: next), rowidsHeld)
+    }
+
+    /// The order of deadline-ordered pages: due instant, then id as SQLite compares text (bytes of UTF-8).
+    static func deadlineOrder(_ a: WorkItem, _ b: WorkItem) -> Bool {
+        let (dueA, dueB) = (a.dueAt.storedMilliseconds, b.dueAt.storedMilliseconds)
+        if dueA != dueB { return dueA < dueB }
+        return a.id.rawValue.utf8.lexicographicallyPrecedes(b.id.rawValue.utf8)
     }
 
     /// Warns that the rowids kept in `work_item_access` and `work_item_todo` no longer name the items' rows

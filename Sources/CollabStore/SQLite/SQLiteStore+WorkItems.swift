@@ -551,7 +551,6 @@ extension SQLiteStore {
                         FROM work_item_todo WHERE member_id = ?1 AND (due_at, item_id) > (?2, ?3)
                         GROUP BY due_at, item_id ORDER BY due_at, item_id LIMIT ?4
                     ) t LEFT JOIN work_items w ON \(byRowid ? "w.rowid = t.rid" : "w.id = t.id")
-                    ORDER BY t.due, t.id
                     """), arguments) { row in
                     guard !mismatch else { return }
                     guard let id = row.text(0), id == row.text(Self.columnAfterItem + 1) else {
@@ -563,6 +562,8 @@ extension SQLiteStore {
                         .compactMap { TodoEntry.Reason(rawValue: String($0)) }.sorted()
                     entries.append(TodoEntry(item: try Self.workItem(from: row), reasons: reasons))
                 }
+                // Sorted here rather than by SQLite, which would copy every row of the page into a sorter.
+                entries.sort { Self.deadlineOrder($0.item, $1.item) }
                 if !mismatch { return (entries, byRowid) }
             }
             return (entries, false)
