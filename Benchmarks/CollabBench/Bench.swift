@@ -92,15 +92,31 @@ struct RawWorkload {
         try db.exec("BEGIN IMMEDIATE")
         try db.run(Self.insertItem, item(id, assignee: assignee, department: department, due: due, now: now,
             state: "assigned", version: 1))
+        let rowid = db.lastInsertedRowID
         for (kind, key) in [("initiator", "m1"), ("reviewer", "m1"), ("assignee", assignee), ("department", department)] {
-            try db.run("INSERT OR IGNORE INTO work_item_access (kind, key, due_at, item_id) VALUES (?, ?, ?, ?)",
-                [.text(kind), .text(key), .int(due), .text(id)])
+            try db.run("INSERT OR IGNORE INTO work_item_access (kind, key, due_at, item_id, item_rowid) VALUES (?, ?, ?, ?, ?)",
+                [.text(kind), .text(key), .int(due), .text(id), .int(rowid)])
         }
+        try todo(id, member: assignee, due: due, from: nil, to: "accept")
         try searchRows(id, assignee: assignee, department: department, now: now)
         try audit(id, "create", now: now)
         try notify(id, "assigned", to: assignee, now: now)
         try timers(id, due: due, count: 4)
         try db.exec("COMMIT")
+    }
+
+    /// Moves the item's to-do row of `member` from one reason to another (`nil`: none), as the commit does.
+    func todo(_ id: String, member: String, due: Int64, from old: String?, to new: String?) throws {
+        if let old {
+            try db.run("DELETE FROM work_item_todo WHERE member_id = ? AND due_at = ? AND item_id = ? AND reason = ?",
+                [.text(member), .int(due), .text(id), .text(old)])
+        }
+        if let new {
+            try db.run("""
+                INSERT OR REPLACE INTO work_item_todo (member_id, due_at, item_id, reason, item_rowid)
+                VALUES (?, ?, ?, ?, (SELECT rowid FROM work_items WHERE id = ?))
+                """, [.text(member), .int(due), .text(id), .text(new), .text(id)])
+        }
     }
 
     /// The search index's rows of a new item: its entry, its text (trigrams) and who may find it.
@@ -139,6 +155,14 @@ struct RawWorkload {
             guard changed == 1 else { throw BenchError("raw update of \(id) changed \(changed) rows") }
             try db.run("UPDATE search_entries SET status = ? WHERE entry = ?",
                 [.text(state), .text(SearchIndex.entry("work_item", id))])
+            switch action {
+            case "start": try todo(id, member: assignee, due: due, from: "start", to: "work")
+            case "submit_for_review":
+                try todo(id, member: assignee, due: due, from: "work", to: nil)
+                try todo(id, member: "m1", due: due, from: nil, to: "review")
+            case "approve": try todo(id, member: "m1", due: due, from: "review", to: nil)
+            default: break
+            }
             if action == "report_progress" {
                 try db.run("""
                     INSERT INTO progress_updates (id, item_id, author_id, text, percent, attachments, created_at)
@@ -162,11 +186,12 @@ struct RawWorkload {
     }
 
     /// Moves an item from assigned to accepted (the set-up of a lifecycle run).
-    func accept(_ id: String, now: Int64) throws {
+    func accept(_ id: String, assignee: String, due given: Int64? = nil, now: Int64) throws {
         try db.exec("BEGIN IMMEDIATE")
         try db.run(Self.updateItem, [.text("Raw item \(id)"), .text("accepted"), .null, .int(2), .int(now), .null,
             .int(now), .text(id), .int(1)])
         try db.run("UPDATE search_entries SET status = 'accepted' WHERE entry = ?", [.text(SearchIndex.entry("work_item", id))])
+        try todo(id, member: assignee, due: given ?? now + 7 * 86_400_000, from: "accept", to: "start")
         try db.exec("COMMIT")
     }
 }
@@ -326,7 +351,7 @@ struct Bench {
                 let placement = rawPlacement(world, index: offset + round * count + n)
                 try raw.create(id, assignee: placement.assignee, department: placement.department,
                     due: placement.due, now: now)
-                try raw.accept(id, now: now)
+                try raw.accept(id, assignee: placement.assignee, due: placement.due, now: now)
                 rawIDs.append((id, placement.assignee, placement.due))
             }
             let rawStarted = clock.now
@@ -443,6 +468,7 @@ struct Bench {
             BEGIN IMMEDIATE;
             UPDATE work_items SET state = 'completed', closed_at = created_at + (rowid * 7919 % 20) * 86400000
                 WHERE rowid % 3 = 0 AND state <> 'completed';
+            DELETE FROM work_item_todo WHERE item_rowid % 3 = 0;
             COMMIT;
             """)
         let scope = try await big.engine.visibilityScope(of: "m0")
@@ -630,7 +656,7 @@ struct Bench {
             try raw.db.exec("PRAGMA wal_checkpoint(TRUNCATE)")
             for n in 0..<count { try raw.create("w-\(n)", assignee: "m2", department: "d2", now: now) }
             results["create_raw_wal_pages"] = walPages(rawPath) / Double(count)
-            for n in 0..<count { try raw.accept("w-\(n)", now: now) }
+            for n in 0..<count { try raw.accept("w-\(n)", assignee: "m2", now: now) }
             try raw.db.exec("PRAGMA wal_checkpoint(TRUNCATE)")
             for n in 0..<count { try raw.lifecycle("w-\(n)", assignee: "m2", now: now) }
             results["transition_raw_wal_pages"] = walPages(rawPath) / Double(count * 4)

@@ -587,6 +587,44 @@ extension SQLiteStore {
                 ALTER TABLE notifications ADD COLUMN message TEXT;
                 """)
         }
+        migrator.registerMigration("v15 to-do rows, item rowids in the access index") { db in
+            // A member's to-do is one range of `work_item_todo`, kept by the commit; it and the access index
+            // carry the item's rowid, so a page reads each of its items' rows without the `id` index.
+            try db.execute(sql: SQLiteStore.todoSchema)
+            try db.execute(sql: SQLiteStore.todoBackfill)
+        }
         return migrator
     }()
+
+    /// The to-do rows: one per (member, item, reason) where the member must act now, in deadline order.
+    /// `item_rowid` is the item's rowid when the row was written; a read checks it against the item's id.
+    static let todoSchema = """
+        CREATE TABLE work_item_todo (
+            member_id TEXT NOT NULL,
+            due_at INTEGER NOT NULL,
+            item_id TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            item_rowid INTEGER NOT NULL,
+            PRIMARY KEY (member_id, due_at, item_id, reason)
+        ) WITHOUT ROWID;
+        ALTER TABLE work_item_access ADD COLUMN item_rowid INTEGER;
+        """
+
+    /// Fills `work_item_todo` and `work_item_access.item_rowid` from the items already stored, by the rules
+    /// of ``SQLiteStore/todoReasons(of:)`` (the to-do query before v15, source by source).
+    static let todoBackfill = """
+        UPDATE work_item_access SET item_rowid = (SELECT w.rowid FROM work_items w WHERE w.id = item_id);
+        INSERT OR IGNORE INTO work_item_todo (member_id, due_at, item_id, reason, item_rowid)
+            SELECT a.key, i.due_at, i.id,
+                CASE i.state WHEN 'assigned' THEN 'accept' WHEN 'accepted' THEN 'start' ELSE 'work' END, i.rowid
+            FROM work_item_access a JOIN work_items i ON i.id = a.item_id
+            WHERE a.kind = 'assignee' AND i.state IN ('assigned', 'accepted', 'in_progress');
+        INSERT OR IGNORE INTO work_item_todo (member_id, due_at, item_id, reason, item_rowid)
+            SELECT review_by, due_at, id, 'review', rowid FROM work_items WHERE state = 'in_review';
+        INSERT OR IGNORE INTO work_item_todo (member_id, due_at, item_id, reason, item_rowid)
+            SELECT initiator_id, due_at, id, 'submit_draft', rowid FROM work_items WHERE state = 'draft';
+        INSERT OR IGNORE INTO work_item_todo (member_id, due_at, item_id, reason, item_rowid)
+            SELECT initiator_id, due_at, id, 'decide_adjustment', rowid FROM work_items
+            WHERE pending_adjustment_id IS NOT NULL AND state IN ('assigned', 'accepted', 'in_progress', 'in_review');
+        """
 }

@@ -125,6 +125,15 @@ extension SQLiteStore {
     static func page(
         in scope: VisibilityScope, filter: SQLCondition, page: PageRequest, ignoreOrganization: Bool, _ db: Database
     ) throws -> Page<WorkItem> {
+        try pageAndRowids(in: scope, filter: filter, page: page, ignoreOrganization: ignoreOrganization, db).page
+    }
+
+    /// ``page(in:filter:page:ignoreOrganization:_:)``, and whether the access rows' item rowids held (when
+    /// they did not, the page was read again through the items' ids).
+    static func pageAndRowids(
+        in scope: VisibilityScope, filter: SQLCondition, page: PageRequest, ignoreOrganization: Bool, _ db: Database
+    ) throws -> (page: Page<WorkItem>, rowidsHeld: Bool) {
+        var rowidsHeld = true
         let (afterDue, afterID) = try deadlineCursor(page.cursor, of: "list")
         let fetch = page.limit + 1
         var items: [WorkItem] = []
@@ -149,7 +158,7 @@ extension SQLiteStore {
             for grant in scope.grants.sorted(by: { ($0.kind.rawValue, $0.key) < ($1.kind.rawValue, $1.key) }) {
                 let ignoreKey = ignoreOrganization && grant.kind == .sharedOrganization
                 parts.append("""
-                    SELECT * FROM (SELECT a.item_id AS id, a.due_at AS due FROM work_item_access a
+                    SELECT * FROM (SELECT a.item_id AS id, a.due_at AS due, a.item_rowid AS rid FROM work_item_access a
                     \(filtered ? "JOIN work_items w ON w.id = a.item_id" : "")
                     WHERE a.kind = ? \(ignoreKey ? "" : "AND a.key = ?") AND (a.due_at, a.item_id) > (?, ?)
                         AND \(filter.sql)
@@ -161,25 +170,59 @@ extension SQLiteStore {
                 arguments += filter.arguments
                 arguments += [fetch]
             }
-            try decode(db.statement(sql: """
-                SELECT w.* FROM (SELECT id, due FROM (\(parts.joined(separator: " UNION "))) ORDER BY due, id LIMIT ?) u
-                JOIN work_items w ON w.id = u.id
-                ORDER BY u.due, u.id
-                """, terms: scope.grants.count), arguments + [fetch])
+            // The page's rows are read by the rowid the access rows carry, each checked against the id the
+            // access row names; if any differs (VACUUM may renumber rowids), the page is read by id.
+            for byRowid in filtered ? [false] : [true, false] {
+                items.removeAll()
+                var mismatch = false
+                try db.forEachRow(db.statement(sql: """
+                    SELECT w.*, u.id FROM (SELECT id, due, rid FROM (\(parts.joined(separator: " UNION ")))
+                        ORDER BY due, id LIMIT ?) u
+                    LEFT JOIN work_items w ON \(byRowid ? "w.rowid = u.rid" : "w.id = u.id")
+                    """, terms: scope.grants.count), arguments + [fetch]) { row in
+                    guard !mismatch else { return }
+                    guard let id = row.text(0), id == row.text(columnAfterItem) else {
+                        // By id, a missing item is left out, as an inner join leaves it.
+                        if byRowid { mismatch = true }
+                        return
+                    }
+                    items.append(try workItem(from: row))
+                }
+                // Sorted here rather than by SQLite, which would copy every row of the page into a sorter.
+                items.sort(by: deadlineOrder)
+                if !mismatch { break }
+                rowidsHeld = false
+            }
         }
         let more = items.count > page.limit
         if more { items.removeLast(items.count - page.limit) }
         let next = more ? items.last.map { "\($0.dueAt.storedMilliseconds)|\($0.id)" } : nil
-        return Page(items: items, nextCursor: next)
+        return (Page(items: items, nextCursor: next), rowidsHeld)
+    }
+
+    /// The order of deadline-ordered pages: due instant, then id as SQLite compares text (bytes of UTF-8).
+    static func deadlineOrder(_ a: WorkItem, _ b: WorkItem) -> Bool {
+        let (dueA, dueB) = (a.dueAt.storedMilliseconds, b.dueAt.storedMilliseconds)
+        if dueA != dueB { return dueA < dueB }
+        return a.id.rawValue.utf8.lexicographicallyPrecedes(b.id.rawValue.utf8)
+    }
+
+    /// Warns that the rowids kept in `work_item_access` and `work_item_todo` no longer name the items' rows
+    /// (a read found one that differs and read by id instead): correct, but slower.
+    func rowidMismatch() {
+        logger.warning("item rowids in work_item_access or work_item_todo do not match work_items (was the file vacuumed?); reading by id")
     }
 
     public func workItems(in scope: VisibilityScope, matching filter: WorkItemFilter, page request: PageRequest)
         async throws(CollabError) -> Page<WorkItem>
     {
         let ignore = configuration.isolationFaults.contains(.listIgnoresOrganization)
-        return try await read { db in
-            try Self.page(in: scope, filter: Self.filterCondition(filter), page: request, ignoreOrganization: ignore, db)
+        let (page, rowidsHeld) = try await read { db in
+            try Self.pageAndRowids(
+                in: scope, filter: Self.filterCondition(filter), page: request, ignoreOrganization: ignore, db)
         }
+        if !rowidsHeld { rowidMismatch() }
+        return page
     }
 
     public func countWorkItems(in scope: VisibilityScope, matching filter: WorkItemFilter) async throws(CollabError)

@@ -37,8 +37,7 @@ extension SQLiteStore {
         }
         switch change.item {
         case .insert(let item):
-            try db.run(insertItemSQL, itemArguments(item))
-            try writeAccess(item, db)
+            try insertItem(item, db)
         case .update(let item, let previous):
             if try updateItem(item, previous: previous, db) == 0 {
                 let actual = try Int.fetchOne(db.cachedStatement(sql: "SELECT version FROM work_items WHERE id = ?"),
@@ -52,16 +51,33 @@ extension SQLiteStore {
             {
                 try db.run("UPDATE work_items SET extensions = extensions + 1 WHERE id = ?", [item.id.rawValue])
             }
-            if accessGrants(of: item) != accessGrants(of: previous) || item.dueAt != previous.dueAt {
-                try db.run("DELETE FROM work_item_access WHERE item_id = ?", [item.id.rawValue])
-                try writeAccess(item, db)
+            let accessChanged = accessGrants(of: item) != accessGrants(of: previous) || item.dueAt != previous.dueAt
+            let todo = todoReasons(of: item), todoBefore = todoReasons(of: previous)
+            let todoChanged = todo != todoBefore || (!todo.isEmpty && item.dueAt != previous.dueAt)
+            if accessChanged || todoChanged {
+                let rowid = try Int64.fetchOne(db.cachedStatement(sql: "SELECT rowid FROM work_items WHERE id = ?"),
+                    arguments: [item.id.rawValue]) ?? 0
+                if accessChanged {
+                    try db.run("DELETE FROM work_item_access WHERE item_id = ?", [item.id.rawValue])
+                    try writeAccess(item, rowid: rowid, db)
+                }
+                if todoChanged {
+                    // Only the rows that changed: a transition usually moves one member's row to another reason.
+                    let sameDue = item.dueAt == previous.dueAt
+                    let due = previous.dueAt.storedMilliseconds
+                    for row in todoBefore where !(sameDue && todo.contains(row)) {
+                        try db.run("""
+                            DELETE FROM work_item_todo WHERE member_id = ? AND due_at = ? AND item_id = ? AND reason = ?
+                            """, [row.member, due, item.id.rawValue, row.reason.rawValue])
+                    }
+                    try writeTodo(item, rowid: rowid, db) { !(sameDue && todoBefore.contains($0)) }
+                }
             }
         case nil:
             break
         }
         for item in change.additionalItems {
-            try db.run(insertItemSQL, itemArguments(item))
-            try writeAccess(item, db)
+            try insertItem(item, db)
         }
         if let firing = change.firedTimer {
             try acknowledge(firing, now: storeNow, db)
@@ -198,11 +214,63 @@ extension SQLiteStore {
         return grants
     }
 
-    private static func writeAccess(_ item: WorkItem, _ db: Database) throws {
+    /// Inserts `item` with its access rows and its to-do rows.
+    private static func insertItem(_ item: WorkItem, _ db: Database) throws {
+        try db.run(insertItemSQL, itemArguments(item))
+        let rowid = db.lastInsertedRowID
+        try writeAccess(item, rowid: rowid, db)
+        try writeTodo(item, rowid: rowid, db) { _ in true }
+    }
+
+    private static func writeAccess(_ item: WorkItem, rowid: Int64, _ db: Database) throws {
         let due = item.dueAt.storedMilliseconds
         for grant in accessGrants(of: item) {
-            try db.run("INSERT OR IGNORE INTO work_item_access (kind, key, due_at, item_id) VALUES (?, ?, ?, ?)",
-                [grant.kind.rawValue, grant.key, due, item.id.rawValue])
+            try db.run("""
+                INSERT OR IGNORE INTO work_item_access (kind, key, due_at, item_id, item_rowid) VALUES (?, ?, ?, ?, ?)
+                """, [grant.kind.rawValue, grant.key, due, item.id.rawValue, rowid])
+        }
+    }
+
+    /// One row of `work_item_todo`: a member who must act on the item, and why.
+    struct TodoReason: Hashable {
+        var member: String
+        var reason: TodoEntry.Reason
+    }
+
+    /// Where the members related to `item` must act now: its assignees accept, start or work on it, its
+    /// reviewer reviews it, its initiator submits the draft or decides a pending adjustment. The to-do page
+    /// is these rows; every commit that changes an item keeps them (the v15 migration wrote the same rules
+    /// in SQL for the items stored before).
+    static func todoReasons(of item: WorkItem) -> Set<TodoReason> {
+        var rows: Set<TodoReason> = []
+        let assigneeReason: TodoEntry.Reason? = switch item.state {
+            case .assigned: .accept
+            case .accepted: .start
+            case .inProgress: .work
+            default: nil
+        }
+        if let assigneeReason {
+            for assignee in item.assigneeIDs { rows.insert(TodoReason(member: assignee.rawValue, reason: assigneeReason)) }
+        }
+        switch item.state {
+        case .inReview: rows.insert(TodoReason(member: item.effectiveReviewerID.rawValue, reason: .review))
+        case .draft: rows.insert(TodoReason(member: item.initiatorID.rawValue, reason: .submitDraft))
+        default: break
+        }
+        if item.pendingAdjustmentID != nil && [.assigned, .accepted, .inProgress, .inReview].contains(item.state) {
+            rows.insert(TodoReason(member: item.initiatorID.rawValue, reason: .decideAdjustment))
+        }
+        return rows
+    }
+
+    private static func writeTodo(_ item: WorkItem, rowid: Int64, _ db: Database, where include: (TodoReason) -> Bool)
+        throws
+    {
+        let due = item.dueAt.storedMilliseconds
+        for row in todoReasons(of: item) where include(row) {
+            try db.run("""
+                INSERT OR REPLACE INTO work_item_todo (member_id, due_at, item_id, reason, item_rowid) VALUES (?, ?, ?, ?, ?)
+                """, [row.member, due, item.id.rawValue, row.reason.rawValue, rowid])
         }
     }
 
@@ -468,52 +536,43 @@ extension SQLiteStore {
     public func todo(for memberID: Member.ID, page: PageRequest) async throws(CollabError) -> Page<TodoEntry> {
         let (afterDue, afterID) = try Self.deadlineCursor(page.cursor, of: "to-do")
         let limit = page.limit
-        let (due, id) = (afterDue, afterID)
-        return try await read { db in
-            // Each source of work is read in deadline order from its own index and cut at the page size,
-            // so a page costs the same however many items the member has.
+        let (entries, rowidsHeld) = try await read { db in
+            // One range of the member's to-do rows, grouped by item (an item can need two actions of one
+            // member), then each item's row by its rowid. The rowid is checked against the item's id: a
+            // file whose rowids moved (VACUUM may renumber them) is read through the id instead.
             var entries: [TodoEntry] = []
-            try db.forEachRow(db.cachedStatement(sql: """
-                SELECT w.*, t.reasons FROM (
-                    SELECT id, due, group_concat(reason) AS reasons FROM (
-                        SELECT * FROM (
-                            SELECT a.item_id AS id, a.due_at AS due,
-                                CASE i.state WHEN 'assigned' THEN 'accept' WHEN 'accepted' THEN 'start' ELSE 'work' END
-                                    AS reason
-                            FROM work_item_access a JOIN work_items i ON i.id = a.item_id
-                            WHERE a.kind = 'assignee' AND a.key = ?1 AND i.state IN ('assigned', 'accepted', 'in_progress')
-                                AND (a.due_at, a.item_id) > (?2, ?3)
-                            ORDER BY a.due_at, a.item_id LIMIT ?4)
-                        UNION ALL
-                        SELECT * FROM (
-                            SELECT id, due_at, 'review' FROM work_items WHERE review_by = ?1 AND state = 'in_review'
-                                AND (due_at, id) > (?2, ?3) ORDER BY due_at, id LIMIT ?4)
-                        UNION ALL
-                        SELECT * FROM (
-                            SELECT id, due_at, 'submit_draft' FROM work_items WHERE initiator_id = ?1 AND state = 'draft'
-                                AND (due_at, id) > (?2, ?3) ORDER BY due_at, id LIMIT ?4)
-                        UNION ALL
-                        SELECT * FROM (
-                            SELECT id, due_at, 'decide_adjustment' FROM work_items
-                            WHERE initiator_id = ?1 AND pending_adjustment_id IS NOT NULL
-                                AND state IN ('assigned', 'accepted', 'in_progress', 'in_review')
-                                AND (due_at, id) > (?2, ?3) ORDER BY due_at, id LIMIT ?4)
-                    )
-                    GROUP BY id
-                    ORDER BY due, id
-                    LIMIT ?4
-                ) t JOIN work_items w ON w.id = t.id
-                ORDER BY t.due, t.id
-                """), [memberID.rawValue, due, id, limit + 1]) { row in
-                let reasons = (row.text(Self.columnAfterItem) ?? "").split(separator: ",")
-                    .compactMap { TodoEntry.Reason(rawValue: String($0)) }.sorted()
-                entries.append(TodoEntry(item: try Self.workItem(from: row), reasons: reasons))
+            let arguments: StatementArguments = [memberID.rawValue, afterDue, afterID, limit + 1]
+            for byRowid in [true, false] {
+                entries.removeAll()
+                var mismatch = false
+                try db.forEachRow(db.cachedStatement(sql: """
+                    SELECT w.*, t.reasons, t.id FROM (
+                        SELECT item_id AS id, due_at AS due, max(item_rowid) AS rid, group_concat(reason) AS reasons
+                        FROM work_item_todo WHERE member_id = ?1 AND (due_at, item_id) > (?2, ?3)
+                        GROUP BY due_at, item_id ORDER BY due_at, item_id LIMIT ?4
+                    ) t LEFT JOIN work_items w ON \(byRowid ? "w.rowid = t.rid" : "w.id = t.id")
+                    """), arguments) { row in
+                    guard !mismatch else { return }
+                    guard let id = row.text(0), id == row.text(Self.columnAfterItem + 1) else {
+                        // By id, a missing item is left out (as the inner join of ids did before v15).
+                        if byRowid { mismatch = true }
+                        return
+                    }
+                    let reasons = (row.text(Self.columnAfterItem) ?? "").split(separator: ",")
+                        .compactMap { TodoEntry.Reason(rawValue: String($0)) }.sorted()
+                    entries.append(TodoEntry(item: try Self.workItem(from: row), reasons: reasons))
+                }
+                // Sorted here rather than by SQLite, which would copy every row of the page into a sorter.
+                entries.sort { Self.deadlineOrder($0.item, $1.item) }
+                if !mismatch { return (entries, byRowid) }
             }
-            let more = entries.count > limit
-            if more { entries.removeLast(entries.count - limit) }
-            let next = more ? entries.last.map { "\($0.item.dueAt.storedMilliseconds)|\($0.item.id)" } : nil
-            return Page(items: entries, nextCursor: next)
+            return (entries, false)
         }
+        if !rowidsHeld { rowidMismatch() }
+        var items = entries
+        let more = items.count > limit
+        if more { items.removeLast(items.count - limit) }
+        let next = more ? items.last.map { "\($0.item.dueAt.storedMilliseconds)|\($0.item.id)" } : nil
+        return Page(items: items, nextCursor: next)
     }
 }
-
