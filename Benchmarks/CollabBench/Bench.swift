@@ -80,7 +80,7 @@ struct RawWorkload {
             INSERT INTO audit_events (id, organization_id, item_id, actor_id, action, from_state, to_state, details,
                 occurred_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, [.text("a-\(id)-\(action)"), .text("acme"), .text(id), .text("m1"), .text(action), .text("assigned"),
-                  .text("accepted"), skip.contains(.auditDetails) ? .null : .text(auditDetails[action] ?? "{\"assignees\":\"m2\"}"),
+                  .text("accepted"), skip.contains(.auditDetails) ? .text("{}") : .text(auditDetails[action] ?? "{\"assignees\":\"m2\"}"),
                   .int(now)])
     }
 
@@ -120,14 +120,16 @@ struct RawWorkload {
                 title, status, people, departments, tags, occurred_at) VALUES (?, 'work_item', ?, 'acme', ?, 1, ?, ?, ?, ?, '', ?)
             """, [.text(entry), .text(id), .text(entry), .text("Raw item \(id)"), .text("assigned"),
                   .text(SearchIndex.joined(["m1", assignee])), .text(SearchIndex.joined([department])), .int(now)])
-        try db.run("INSERT INTO search_text (rowid, title, labels, body, internal) VALUES (?, ?, '', ?, '')",
-            [.int(db.lastInsertedRowID), .text("Raw item \(id)"), .text("Benchmark item")])
+        if !skip.contains(.searchText) {
+            try db.run("INSERT INTO search_text (rowid, title, labels, body, internal) VALUES (?, ?, '', ?, '')",
+                [.int(db.lastInsertedRowID), .text("Raw item \(id)"), .text("Benchmark item")])
+        }
         let organization: Organization.ID = "acme"
         let keys = [SearchKey.allWorkItems(of: organization)] + [
             VisibilityScope.Grant(.initiator, "m1"), VisibilityScope.Grant(.reviewer, "m1"),
             VisibilityScope.Grant(.assignee, assignee), VisibilityScope.Grant(.department, department),
         ].map { SearchKey.workItem($0, in: organization) }
-        for key in Set(keys) {
+        for key in Set(keys) where !skip.contains(.searchKeys) {
             try db.run("INSERT OR IGNORE INTO search_access (record, key) VALUES (?, ?)", [.text(entry), .text(key)])
         }
     }
