@@ -4,6 +4,7 @@ import CollabReports
 import CollabStore
 import CollabWorkflow
 import Foundation
+import GRDBSQLite
 import Logging
 
 func median(_ values: [Double]) -> Double {
@@ -680,6 +681,7 @@ struct Bench {
         // The process's peak resident memory from here on (`rss_mb_1m`): the export's and the documents'
         // buffers above are not the stores'.
         let peakReset = (try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)) != nil
+        _ = sqlite3_memory_highwater(1)  // SQLite's own heap (page caches, statements, FTS buffers) from here on
 
         let small = try await makeWorld("small")
         let concurrentWorld = try await fullDurabilityWorld(copying: small, name: "concurrent")
@@ -706,7 +708,9 @@ struct Bench {
 
         // MARK: 64 concurrent callers at FULL
 
+        let concurrentStarted = clock.now
         try await measureConcurrent(concurrentWorld, into: &results)
+        log(String(format: "concurrent:  %.1f s for the concurrent figures", seconds(clock.now - concurrentStarted)))
 
         // MARK: WAL pages per command (deterministic)
 
@@ -824,6 +828,8 @@ struct Bench {
         // MARK: To-do and visibility lists at scale
 
         try await measureReadsAtScale(big, into: &results)
+        log(String(format: "memory:      %.1f MB resident now, peak %.1f MB, after the fill and the reads at scale; SQLite's heap peak %.1f MB",
+            Self.memory("VmRSS"), Self.memory("VmHWM"), Double(sqlite3_memory_highwater(0)) / 1_048_576))
 
         // MARK: A department report at scale
 
@@ -872,6 +878,12 @@ struct Bench {
         // MARK: Peak resident memory of the run at scale
 
         results["rss_mb_1m"] = Self.memory("VmHWM")
+        results["sqlite_heap_peak_mb"] = Double(sqlite3_memory_highwater(0)) / 1_048_576
+        if case .int(let pages)? = try RawSQLite(path: small.path, synchronous: "NORMAL").rows("PRAGMA cache_size", []).first?.first {
+            log("memory:      PRAGMA cache_size of a new connection: \(pages) (negative: KiB)")
+        }
+        log(String(format: "memory:      SQLite's heap: %.1f MB now, peak %.1f MB (every connection's page cache, statements, FTS buffers)",
+            Double(sqlite3_memory_used()) / 1_048_576, results["sqlite_heap_peak_mb"] ?? 0))
         log(String(format: "memory:      peak %.1f MB resident through the run at %d items (%@)", results["rss_mb_1m"] ?? 0,
             options.scale, peakReset ? "VmHWM, reset after the export and documents" : "VmHWM of the whole process"))
 
