@@ -166,8 +166,7 @@ struct RawWorkload {
             }
             try audit(id, action, now: now)
             if action != "start" { try notify(id, action, to: action == "approve" ? assignee : "m1", now: now) }
-            if skip.contains(.timers) {
-            } else if timerCount == 0 {
+            if timerCount == 0 && !skip.contains(.timers) {
                 try db.run("DELETE FROM timers WHERE record = ? AND state = 'pending'", [.text("work_item:" + id)])
             } else {
                 try timers(id, due: due, count: timerCount)
