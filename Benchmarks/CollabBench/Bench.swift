@@ -4,6 +4,7 @@ import CollabReports
 import CollabStore
 import CollabWorkflow
 import Foundation
+import GRDBSQLite
 import Logging
 
 func median(_ values: [Double]) -> Double {
@@ -33,6 +34,10 @@ struct World {
 /// notification, timers, activity).
 struct RawWorkload {
     let db: RawSQLite
+    /// Parts of Collab's transactions this workload leaves out (`--write-parts`); none by default.
+    var skip: Set<RawPart> = []
+    /// The audit events' details by action (`--write-parts` uses the ones Collab wrote); a short JSON by default.
+    var auditDetails: [String: String] = [:]
     static let itemColumns = """
         id, organization_id, title, description, priority, initiator_id, reviewer_id, review_by, assignee_ids,
         watcher_ids, department_ids, partner_ids, start_at, deadline_date, deadline_at, due_at, attachments, tags,
@@ -55,6 +60,7 @@ struct RawWorkload {
     }
 
     func timers(_ id: String, due: Int64, count: Int) throws {
+        if skip.contains(.timers) { return }
         let ids = (0..<count).map { "\(id)|t\($0)|\(due)" }
         let record = "work_item:" + id
         try db.run("DELETE FROM timers WHERE record = ? AND state = 'pending' AND id NOT IN (\(Array(repeating: "?", count: count).joined(separator: ",")))",
@@ -75,10 +81,12 @@ struct RawWorkload {
             INSERT INTO audit_events (id, organization_id, item_id, actor_id, action, from_state, to_state, details,
                 occurred_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, [.text("a-\(id)-\(action)"), .text("acme"), .text(id), .text("m1"), .text(action), .text("assigned"),
-                  .text("accepted"), .text("{\"assignees\":\"m2\"}"), .int(now)])
+                  .text("accepted"), skip.contains(.auditDetails) ? .text("{}") : .text(auditDetails[action] ?? "{\"assignees\":\"m2\"}"),
+                  .int(now)])
     }
 
     func notify(_ id: String, _ kind: String, to recipient: String, now: Int64) throws {
+        if skip.contains(.notification) { return }
         try db.run("""
             INSERT INTO notifications (id, organization_id, recipient_id, kind, urgency, item_id, actor_id, title, body,
                 created_at, read_at, delivery_state, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?)
@@ -93,7 +101,8 @@ struct RawWorkload {
         try db.run(Self.insertItem, item(id, assignee: assignee, department: department, due: due, now: now,
             state: "assigned", version: 1))
         let rowid = db.lastInsertedRowID
-        for (kind, key) in [("initiator", "m1"), ("reviewer", "m1"), ("assignee", assignee), ("department", department)] {
+        for (kind, key) in [("initiator", "m1"), ("reviewer", "m1"), ("assignee", assignee), ("department", department)]
+        where !skip.contains(.access) {
             try db.run("INSERT OR IGNORE INTO work_item_access (kind, key, due_at, item_id, item_rowid) VALUES (?, ?, ?, ?, ?)",
                 [.text(kind), .text(key), .int(due), .text(id), .int(rowid)])
         }
@@ -121,20 +130,23 @@ struct RawWorkload {
 
     /// The search index's rows of a new item: its entry, its text (trigrams) and who may find it.
     func searchRows(_ id: String, assignee: String, department: String, now: Int64) throws {
+        if skip.contains(.search) { return }
         let entry = SearchIndex.entry("work_item", id)
         try db.run("""
             INSERT INTO search_entries (entry, kind, record_id, organization_id, access_record, outside_visible,
                 title, status, people, departments, tags, occurred_at) VALUES (?, 'work_item', ?, 'acme', ?, 1, ?, ?, ?, ?, '', ?)
             """, [.text(entry), .text(id), .text(entry), .text("Raw item \(id)"), .text("assigned"),
                   .text(SearchIndex.joined(["m1", assignee])), .text(SearchIndex.joined([department])), .int(now)])
-        try db.run("INSERT INTO search_text (rowid, title, labels, body, internal) VALUES (?, ?, '', ?, '')",
-            [.int(db.lastInsertedRowID), .text("Raw item \(id)"), .text("Benchmark item")])
+        if !skip.contains(.searchText) {
+            try db.run("INSERT INTO search_text (rowid, title, labels, body, internal) VALUES (?, ?, '', ?, '')",
+                [.int(db.lastInsertedRowID), .text("Raw item \(id)"), .text("Benchmark item")])
+        }
         let organization: Organization.ID = "acme"
         let keys = [SearchKey.allWorkItems(of: organization)] + [
             VisibilityScope.Grant(.initiator, "m1"), VisibilityScope.Grant(.reviewer, "m1"),
             VisibilityScope.Grant(.assignee, assignee), VisibilityScope.Grant(.department, department),
         ].map { SearchKey.workItem($0, in: organization) }
-        for key in Set(keys) {
+        for key in Set(keys) where !skip.contains(.searchKeys) {
             try db.run("INSERT OR IGNORE INTO search_access (record, key) VALUES (?, ?)", [.text(entry), .text(key)])
         }
     }
@@ -153,8 +165,10 @@ struct RawWorkload {
             let changed = try db.run(Self.updateItem, [.text("Raw item \(id)"), .text(state), .int(50), .int(version),
                 .int(now), action == "approve" ? .int(now) : .null, .int(now), .text(id), .int(version - 1)])
             guard changed == 1 else { throw BenchError("raw update of \(id) changed \(changed) rows") }
-            try db.run("UPDATE search_entries SET status = ? WHERE entry = ?",
-                [.text(state), .text(SearchIndex.entry("work_item", id))])
+            if !skip.contains(.search) {
+                try db.run("UPDATE search_entries SET status = ? WHERE entry = ?",
+                    [.text(state), .text(SearchIndex.entry("work_item", id))])
+            }
             switch action {
             case "start": try todo(id, member: assignee, due: due, from: "start", to: "work")
             case "submit_for_review":
@@ -163,20 +177,20 @@ struct RawWorkload {
             case "approve": try todo(id, member: "m1", due: due, from: "review", to: nil)
             default: break
             }
-            if action == "report_progress" {
+            if action == "report_progress" && !skip.contains(.activity) {
                 try db.run("""
                     INSERT INTO progress_updates (id, item_id, author_id, text, percent, attachments, created_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?)
                     """, [.text("p-\(id)"), .text(id), .text(assignee), .text("Half way"), .int(50), .null, .int(now)])
             }
-            if action == "approve" {
+            if action == "approve" && !skip.contains(.activity) {
                 try db.run("""
                     INSERT INTO review_decisions (id, item_id, reviewer_id, outcome, reason, decided_at) VALUES (?, ?, ?, ?, ?, ?)
                     """, [.text("r-\(id)"), .text(id), .text("m1"), .text("approved"), .null, .int(now)])
             }
             try audit(id, action, now: now)
             if action != "start" { try notify(id, action, to: action == "approve" ? assignee : "m1", now: now) }
-            if timerCount == 0 {
+            if timerCount == 0 && !skip.contains(.timers) {
                 try db.run("DELETE FROM timers WHERE record = ? AND state = 'pending'", [.text("work_item:" + id)])
             } else {
                 try timers(id, due: due, count: timerCount)
@@ -190,7 +204,9 @@ struct RawWorkload {
         try db.exec("BEGIN IMMEDIATE")
         try db.run(Self.updateItem, [.text("Raw item \(id)"), .text("accepted"), .null, .int(2), .int(now), .null,
             .int(now), .text(id), .int(1)])
-        try db.run("UPDATE search_entries SET status = 'accepted' WHERE entry = ?", [.text(SearchIndex.entry("work_item", id))])
+        if !skip.contains(.search) {
+            try db.run("UPDATE search_entries SET status = 'accepted' WHERE entry = ?", [.text(SearchIndex.entry("work_item", id))])
+        }
         try todo(id, member: assignee, due: given ?? now + 7 * 86_400_000, from: "accept", to: "start")
         try db.exec("COMMIT")
     }
@@ -303,8 +319,18 @@ struct Bench {
     // MARK: Create and transition, beside the raw limit
 
     func measureCreates(_ world: World, raw: RawWorkload, label: String, offset: Int) async throws -> (Double, Double) {
+        let (collab, rawRate, _) = try await measureCreates(world, raw: raw, lean: nil, label: label, offset: offset)
+        return (collab, rawRate)
+    }
+
+    /// Rounds of Collab's creates, the own-schema raw twin's and (with `lean`) the lean limit's, interleaved;
+    /// the medians of the rounds.
+    func measureCreates(_ world: World, raw: RawWorkload, lean: LeanWorkload?, label: String, offset: Int) async throws
+        -> (Double, Double, Double)
+    {
         var collabRates: [Double] = []
         var rawRates: [Double] = []
+        var leanRates: [Double] = []
         for round in 0..<options.rounds {
             let base = offset + round * options.creates
             let started = clock.now
@@ -320,14 +346,32 @@ struct Bench {
                     department: placement.department, due: placement.due, now: now)
             }
             rawRates.append(Double(options.creates) / seconds(clock.now - rawStarted))
+            if let lean {
+                let leanStarted = clock.now
+                for (n, placement) in placements.enumerated() {
+                    try lean.create("lean-\(label)-\(base + n)", assignee: placement.assignee,
+                        department: placement.department, due: placement.due, now: now)
+                }
+                leanRates.append(Double(options.creates) / seconds(clock.now - leanStarted))
+            }
         }
-        return (median(collabRates), median(rawRates))
+        return (median(collabRates), median(rawRates), median(leanRates))
     }
 
     func measureTransitions(_ world: World, raw: RawWorkload, label: String, offset: Int) async throws -> (Double, Double) {
+        let (collab, rawRate, _) = try await measureTransitions(world, raw: raw, lean: nil, label: label, offset: offset)
+        return (collab, rawRate)
+    }
+
+    /// Rounds of Collab's transitions (start, progress, submit, approve), the raw twin's and (with `lean`) the
+    /// lean limit's, interleaved; the medians of the rounds.
+    func measureTransitions(_ world: World, raw: RawWorkload, lean: LeanWorkload?, label: String, offset: Int) async throws
+        -> (Double, Double, Double)
+    {
         let count = options.creates / 4
         var collabRates: [Double] = []
         var rawRates: [Double] = []
+        var leanRates: [Double] = []
         for round in 0..<options.rounds {
             var items: [(WorkItem.ID, Member.ID)] = []
             for n in 0..<count {
@@ -357,8 +401,22 @@ struct Bench {
             let rawStarted = clock.now
             for (id, assignee, due) in rawIDs { try raw.lifecycle(id, assignee: assignee, due: due, now: now) }
             rawRates.append(Double(count * 4) / seconds(clock.now - rawStarted))
+
+            if let lean {
+                var leanIDs: [(String, String)] = []
+                for n in 0..<count {
+                    let id = "lean-t-\(label)-\(round)-\(n)"
+                    let placement = rawPlacement(world, index: offset + round * count + n)
+                    try lean.create(id, assignee: placement.assignee, department: placement.department, due: placement.due, now: now)
+                    leanIDs.append((id, placement.assignee))
+                }
+                try lean.accept(leanIDs.map { $0.0 }, now: now)
+                let leanStarted = clock.now
+                for (id, assignee) in leanIDs { try lean.lifecycle(id, assignee: assignee, now: now) }
+                leanRates.append(Double(count * 4) / seconds(clock.now - leanStarted))
+            }
         }
-        return (median(collabRates), median(rawRates))
+        return (median(collabRates), median(rawRates), median(leanRates))
     }
 
     /// Per-call latencies of the store's and engine's main calls (off the main actor, as in a server).
@@ -547,18 +605,38 @@ struct Bench {
 
     /// Imports items into `world` until it holds `options.scale` of them (a kept database is topped up).
     func fill(_ world: World, from start: Int = 0) async throws -> Double {
+        try await fill(world, from: start, lean: nil).collab
+    }
+
+    /// Imports items into `world` until it holds `options.scale` of them; with `lean`, each chunk is followed
+    /// by the same items created in the lean database, 1,000 per transaction (the lean limit of an import).
+    func fill(_ world: World, from start: Int = 0, lean: LeanWorkload?) async throws -> (collab: Double, lean: Double) {
         let chunk = 2_000
         var imported = start
-        let started = clock.now
+        var collabTime = Duration.zero
+        var leanTime = Duration.zero
         while imported < options.scale {
             let size = min(chunk, options.scale - imported)
+            let started = clock.now
             let drafts = (0..<size).map { draft(world, index: imported + $0, shared: (imported + $0) % 10 == 0) }
             try await world.engine.workItems.importItems(drafts, by: "m1")
+            collabTime += clock.now - started
+            if let lean {
+                let now = Int64(Date().timeIntervalSince1970 * 1000)
+                let items = (0..<size).map { n in
+                    let placement = rawPlacement(world, index: imported + n)
+                    return (id: "lean-bulk-\(imported + n)", assignee: placement.assignee, department: placement.department,
+                        due: placement.due)
+                }
+                let leanStarted = clock.now
+                try lean.createBatched(items, batch: 1_000, now: now)
+                leanTime += clock.now - leanStarted
+            }
             imported += size
         }
-        let rate = Double(imported - start) / seconds(clock.now - started)
+        let rate = Double(imported - start) / seconds(collabTime)
         try await world.store.checkpoint()
-        return rate
+        return (rate, lean == nil ? 0 : Double(imported - start) / seconds(leanTime))
     }
 
     /// `--reads-at PATH`: to-do and lists only, on a database kept at PATH between runs (built on first use).
@@ -595,6 +673,11 @@ struct Bench {
             try await profile()
             return
         }
+        if CommandLine.arguments.contains("--write-parts") {
+            try await measureWriteParts(into: &results)
+            if options.json { try printJSON(results) }
+            return
+        }
         if CommandLine.arguments.contains("--search-only") {
             try await measureSearch(into: &results)
             if options.json { try printJSON(results) }
@@ -620,18 +703,39 @@ struct Bench {
         // Then the documents' bytes, while the process is still small (their peak is measured from there).
         try await measureDocuments(into: &results)
 
+        // The process's peak resident memory from here on (`rss_mb_1m`): the export's and the documents'
+        // buffers above are not the stores'.
+        let peakReset = (try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)) != nil
+        _ = sqlite3_memory_highwater(1)  // SQLite's own heap (page caches, statements, FTS buffers) from here on
+
         let small = try await makeWorld("small")
+        let concurrentWorld = try await fullDurabilityWorld(copying: small, name: "concurrent")
         let (smallRaw, _) = try await rawDatabase("small-raw")
-        let (create, createRaw) = try await measureCreates(small, raw: smallRaw, label: "s", offset: 0)
+        let smallLean = try LeanWorkload.open(folder.appendingPathComponent("small-lean.sqlite").path,
+            synchronous: options.synchronous)
+        let (create, createRaw, createLean) = try await measureCreates(small, raw: smallRaw, lean: smallLean, label: "s", offset: 0)
         results["create_per_s"] = create
         results["create_raw_per_s"] = createRaw
         results["create_ratio"] = create / createRaw
-        log(String(format: "create:      %8.0f/s   raw %8.0f/s   ratio %.2f", create, createRaw, create / createRaw))
-        let (transition, transitionRaw) = try await measureTransitions(small, raw: smallRaw, label: "s", offset: 1_000_000)
+        results["create_lean_raw_per_s"] = createLean
+        results["create_lean_ratio"] = create / createLean
+        log(String(format: "create:      %8.0f/s   raw %8.0f/s   ratio %.2f   lean %8.0f/s   ratio %.2f", create, createRaw,
+            create / createRaw, createLean, create / createLean))
+        let (transition, transitionRaw, transitionLean) = try await measureTransitions(small, raw: smallRaw, lean: smallLean,
+            label: "s", offset: 1_000_000)
         results["transition_per_s"] = transition
         results["transition_raw_per_s"] = transitionRaw
         results["transition_ratio"] = transition / transitionRaw
-        log(String(format: "transition:  %8.0f/s   raw %8.0f/s   ratio %.2f", transition, transitionRaw, transition / transitionRaw))
+        results["transition_lean_raw_per_s"] = transitionLean
+        results["transition_lean_ratio"] = transition / transitionLean
+        log(String(format: "transition:  %8.0f/s   raw %8.0f/s   ratio %.2f   lean %8.0f/s   ratio %.2f", transition,
+            transitionRaw, transition / transitionRaw, transitionLean, transition / transitionLean))
+
+        // MARK: 64 concurrent callers at FULL
+
+        let concurrentStarted = clock.now
+        try await measureConcurrent(concurrentWorld, into: &results)
+        log(String(format: "concurrent:  %.1f s for the concurrent figures", seconds(clock.now - concurrentStarted)))
 
         // MARK: WAL pages per command (deterministic)
 
@@ -660,9 +764,24 @@ struct Bench {
             try raw.db.exec("PRAGMA wal_checkpoint(TRUNCATE)")
             for n in 0..<count { try raw.lifecycle("w-\(n)", assignee: "m2", now: now) }
             results["transition_raw_wal_pages"] = walPages(rawPath) / Double(count * 4)
-            log(String(format: "WAL pages:   create %.1f (raw %.1f), transition %.1f (raw %.1f)",
-                results["create_wal_pages"] ?? 0, results["create_raw_wal_pages"] ?? 0, results["transition_wal_pages"] ?? 0,
-                results["transition_raw_wal_pages"] ?? 0))
+            let leanPath = folder.appendingPathComponent("wal-lean.sqlite").path
+            let lean = try LeanWorkload.open(leanPath, synchronous: options.synchronous, walAutocheckpoint: 0)
+            let leanItems = (0..<count).map { n in
+                let placement = rawPlacement(world, index: 5_000_000 + n)
+                return (id: "w-\(n)", assignee: placement.assignee, department: placement.department, due: placement.due)
+            }
+            for item in leanItems {
+                try lean.create(item.id, assignee: item.assignee, department: item.department, due: item.due, now: now)
+            }
+            results["create_lean_wal_pages"] = walPages(leanPath) / Double(count)
+            try lean.accept(leanItems.map { $0.id }, now: now)
+            try lean.db.exec("PRAGMA wal_checkpoint(TRUNCATE)")
+            for item in leanItems { try lean.lifecycle(item.id, assignee: item.assignee, now: now) }
+            results["transition_lean_wal_pages"] = walPages(leanPath) / Double(count * 4)
+            log(String(format: "WAL pages:   create %.1f (raw %.1f, lean %.1f), transition %.1f (raw %.1f, lean %.1f)",
+                results["create_wal_pages"] ?? 0, results["create_raw_wal_pages"] ?? 0, results["create_lean_wal_pages"] ?? 0,
+                results["transition_wal_pages"] ?? 0, results["transition_raw_wal_pages"] ?? 0,
+                results["transition_lean_wal_pages"] ?? 0))
         }
 
         // MARK: Permission checks
@@ -723,13 +842,19 @@ struct Bench {
         // MARK: Bulk import, and a database at scale
 
         let big = try await makeWorld("big")
-        let rate = try await fill(big)
+        let bulkLean = try LeanWorkload.open(folder.appendingPathComponent("big-lean.sqlite").path, synchronous: options.synchronous)
+        let (rate, leanRate) = try await fill(big, lean: bulkLean)
         results["bulk_per_s"] = rate
-        log(String(format: "bulk:        %8.0f items/s (%d items imported)", rate, options.scale))
+        results["bulk_lean_raw_per_s"] = leanRate
+        results["bulk_lean_ratio"] = rate / leanRate
+        log(String(format: "bulk:        %8.0f items/s (%d items imported)   lean %8.0f items/s (1,000 per transaction)   ratio %.2f",
+            rate, options.scale, leanRate, rate / leanRate))
 
         // MARK: To-do and visibility lists at scale
 
         try await measureReadsAtScale(big, into: &results)
+        log(String(format: "memory:      %.1f MB resident now, peak %.1f MB, after the fill and the reads at scale; SQLite's heap peak %.1f MB",
+            Self.memory("VmRSS"), Self.memory("VmHWM"), Double(sqlite3_memory_highwater(0)) / 1_048_576))
 
         // MARK: A department report at scale
 
@@ -774,6 +899,18 @@ struct Bench {
             results["outbox_per_s"] = rate
             log(String(format: "outbox:      %8.0f notifications/s (%d delivered)", rate, report.delivered))
         }
+
+        // MARK: Peak resident memory of the run at scale
+
+        results["rss_mb_1m"] = Self.memory("VmHWM")
+        results["sqlite_heap_peak_mb"] = Double(sqlite3_memory_highwater(0)) / 1_048_576
+        if case .int(let pages)? = try RawSQLite(path: small.path, synchronous: "NORMAL").rows("PRAGMA cache_size", []).first?.first {
+            log("memory:      PRAGMA cache_size of a raw connection, as the store's writer: \(pages) (negative: KiB)")
+        }
+        log(String(format: "memory:      SQLite's heap: %.1f MB now, peak %.1f MB (every connection's page cache, statements, FTS buffers)",
+            Double(sqlite3_memory_used()) / 1_048_576, results["sqlite_heap_peak_mb"] ?? 0))
+        log(String(format: "memory:      peak %.1f MB resident through the run at %d items (%@)", results["rss_mb_1m"] ?? 0,
+            options.scale, peakReset ? "VmHWM, reset after the export and documents" : "VmHWM of the whole process"))
 
         // MARK: PostgreSQL (--postgres URL)
 

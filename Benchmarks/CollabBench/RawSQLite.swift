@@ -1,3 +1,4 @@
+import CollabStore
 import Foundation
 import GRDBSQLite
 
@@ -13,6 +14,8 @@ final class RawSQLite {
         try exec("PRAGMA journal_mode = WAL")
         try exec("PRAGMA synchronous = \(synchronous)")
         try exec("PRAGMA foreign_keys = ON")
+        // The page cache of the store's writing connection, so that both sides keep the same pages in memory.
+        try exec("PRAGMA cache_size = -\(SQLiteStore.Configuration().writerPageCacheBytes / 1024)")
         sqlite3_busy_timeout(handle, 5000)
     }
 

@@ -31,7 +31,7 @@ struct Options {
             case "--quick": quick = true
             case "--json": json = true
             case "--full-durability": durability = .full
-            case "--breakdown", "--profile", "--search-only": break
+            case "--breakdown", "--profile", "--search-only", "--write-parts": break
             case "--reads-at": _ = rest.popFirst()
             case "--postgres":
                 guard let url = rest.popFirst() else { throw BenchError("--postgres needs a postgres:// URL") }
@@ -44,7 +44,7 @@ struct Options {
                 }
                 scale = value
             case "--help", "-h":
-                print("usage: collab-bench [--quick] [--json] [--scale N] [--full-durability] [--breakdown] [--profile] [--search-only] [--reads-at PATH] [--postgres URL [--postgres-only]] [--documents-only]")
+                print("usage: collab-bench [--quick] [--json] [--scale N] [--full-durability] [--breakdown] [--profile] [--search-only] [--write-parts] [--reads-at PATH] [--postgres URL [--postgres-only]] [--documents-only]")
                 exit(0)
             default: throw BenchError("unknown argument '\(argument)'")
             }
