@@ -68,7 +68,9 @@ extension Bench {
                 try raw.create("w-\(n)", assignee: placement.assignee, department: placement.department, due: placement.due, now: now)
             }
             createPages[name(part)] = walPages(path) / Double(count)
-            for n in 0..<count { try raw.accept("w-\(n)", now: now) }
+            for (n, placement) in placements.enumerated() {
+                try raw.accept("w-\(n)", assignee: placement.assignee, due: placement.due, now: now)
+            }
             try raw.db.exec("PRAGMA wal_checkpoint(TRUNCATE)")
             for (n, placement) in placements.enumerated() {
                 try raw.lifecycle("w-\(n)", assignee: placement.assignee, due: placement.due, now: now)
@@ -105,7 +107,7 @@ extension Bench {
                 for (n, placement) in placements.prefix(lifecycles).enumerated() {
                     try raw.create("t-\(base + n)", assignee: placement.assignee, department: placement.department,
                         due: placement.due, now: now)
-                    try raw.accept("t-\(base + n)", now: now)
+                    try raw.accept("t-\(base + n)", assignee: placement.assignee, due: placement.due, now: now)
                 }
                 started = clock.now
                 cpu = threadCPUMicros()
