@@ -30,12 +30,19 @@ final class GroupCommit: Sendable {
         /// Runs the write's body and keeps its value until the group commits.
         private let body: (Database) throws -> any Sendable
         private var value: (any Sendable)?
-        /// Written on the writer's queue during the turn that runs this write; read by its caller only
-        /// after that turn has returned.
+        /// Written on the writer's queue by the turn that runs this write, before its caller is resumed;
+        /// read by the caller after that.
         private(set) var outcome = Outcome.waiting
+        /// Resumes the caller, once, when the outcome is known.
+        private var caller: CheckedContinuation<Void, Never>?
 
         init<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) {
             self.body = { db in try body(db) }
+        }
+
+        /// Set before the write joins the line.
+        func answer(_ continuation: CheckedContinuation<Void, Never>) {
+            caller = continuation
         }
 
         func run(_ db: Database) throws {
@@ -44,11 +51,20 @@ final class GroupCommit: Sendable {
 
         func commit() {
             outcome = value.map { .committed($0) } ?? .failed(CollabError(.storageFailure, "a write committed without a value"))
+            resume()
         }
 
         func fail(_ error: any Error) {
             value = nil
             outcome = .failed(error)
+            resume()
+        }
+
+        private func resume() {
+            value = nil
+            let continuation = caller
+            caller = nil
+            continuation?.resume()
         }
     }
 
@@ -71,17 +87,17 @@ final class GroupCommit: Sendable {
     /// How many group transactions committed, and how many writes they held.
     var statistics: (commits: Int, writes: Int) { counts.withLock { $0 } }
 
-    /// Commits every write in line, `limit` at most per transaction. Runs on the writer's queue.
-    func commitWaiting(_ db: Database, limit: Int) {
-        while true {
-            let group: [Pending] = line.withLock { line in
-                let taken = Array(line.prefix(limit))
-                line.removeFirst(taken.count)
-                return taken
-            }
-            if group.isEmpty { return }
-            commit(group, db)
+    /// Commits the writes first in line, `limit` at most, in one transaction, and answers each of them.
+    /// Runs on the writer's queue, once for every write that joined the line: each turn takes at least one
+    /// write while any is waiting, so every write is taken by its own turn or an earlier one, and each is
+    /// answered as soon as its group committed.
+    func commitNextGroup(_ db: Database, limit: Int) {
+        let group: [Pending] = line.withLock { line in
+            let taken = Array(line.prefix(limit))
+            line.removeFirst(taken.count)
+            return taken
         }
+        if !group.isEmpty { commit(group, db) }
     }
 
     private static let savepoint = "collab_write"

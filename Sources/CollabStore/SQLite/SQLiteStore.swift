@@ -184,17 +184,14 @@ public final class SQLiteStore: CollabStorage {
         var attempt = 0
         while true {
             let pending = GroupCommit.Pending(body)
-            groupCommit.enqueue(pending)
-            // Every write that joins the line asks the writer's queue for one turn. The queue runs turns one
-            // at a time, and a turn commits every write waiting when it starts, so by the time this write's
-            // turn has run, this write has been committed or refused by it or by an earlier one. The turn is
-            // not cancellable: once in line, a write is answered.
+            // Every write that joins the line asks the writer's queue for one turn; a turn commits the
+            // writes first in line (`maximumWritesPerCommit` at most) and answers them. The wait is not
+            // cancellable: once in line, a write is answered.
             let limit = max(1, configuration.maximumWritesPerCommit)
-            await withCheckedContinuation { (resumed: CheckedContinuation<Void, Never>) in
-                writer.asyncWriteWithoutTransaction { [groupCommit] db in
-                    groupCommit.commitWaiting(db, limit: limit)
-                    resumed.resume()
-                }
+            await withCheckedContinuation { (answered: CheckedContinuation<Void, Never>) in
+                pending.answer(answered)
+                groupCommit.enqueue(pending)
+                writer.asyncWriteWithoutTransaction { [groupCommit] db in groupCommit.commitNextGroup(db, limit: limit) }
             }
             switch pending.outcome {
             case .committed(let value as T):
@@ -209,8 +206,8 @@ public final class SQLiteStore: CollabStorage {
             case .failed(let error):
                 throw Self.map(error, logger: logger)
             case .waiting:
-                // Cannot happen (see above); fail typed rather than trap.
-                throw CollabError(.storageFailure, "a write was not run by its turn on the writer's queue; nothing was written")
+                // Cannot happen: a write is answered only with its outcome. Fail typed rather than trap.
+                throw CollabError(.storageFailure, "a write was answered without an outcome; nothing was written")
             }
         }
     }
