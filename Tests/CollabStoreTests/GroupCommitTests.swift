@@ -136,29 +136,6 @@ import Testing
             withExtendedLifetime(h) {}
         }
     }
-
-    @Test("64 concurrent engine creates each commit whole: item, audit event and notice")
-    func concurrentCommandsGroup() async throws {
-        let h = try TestHarness()
-        try await h.addOrganization("acme")
-        try await h.addMember("boss", in: "acme")
-        try await h.addMember("worker", in: "acme")
-        let engine = h.engine
-        let draft = h.draft(assignees: ["worker"])
-        let created = try await withThrowingTaskGroup(of: WorkItem.ID.self) { group in
-            for _ in 0..<64 { group.addTask { try await engine.workItems.create(draft, by: "boss").id } }
-            return try await group.reduce(into: [WorkItem.ID]()) { $0.append($1) }
-        }
-        #expect(Set(created).count == 64)
-        for id in created {
-            #expect(try await h.store.workItem(id)?.state == .assigned)
-            #expect(try await h.store.auditTrail(of: id).map(\.action) == ["create"])
-        }
-        let notified = try await h.sqlite.read { db in
-            try String.fetchAll(db, sql: "SELECT item_id FROM notifications WHERE recipient_id = 'worker'")
-        }
-        #expect(Set(notified) == Set(created.map(\.rawValue)) && notified.count == 64)
-    }
 }
 
 @Suite struct WriterPageCacheTests {

@@ -164,14 +164,21 @@ import Testing
         _ = try await w.engine.workItems.share(shared.id, with: "partnerco", by: W.initiator)
     }
 
-    @Test("a database written before v15 gets its to-do rows and rowids when opened, and reads the same")
-    func migrationFromV14() async throws {
+    /// A populated workplace, its file, and every member's to-do and list as the commit kept them.
+    private static func populatedWorkplace() async throws
+        -> (Workplace, String, [Member.ID: [String]], [Member.ID: [WorkItem.ID]])
+    {
         let w = try await Workplace()
-        try await Self.populate(w)
+        try await populate(w)
         let path = try #require(w.harness.databasePath)
         var todos: [Member.ID: [String]] = [:]
-        for member in Self.everyone { todos[member] = try await Self.todo(member, w.harness.store) }
-        let lists = try await Self.lists(w)
+        for member in everyone { todos[member] = try await todo(member, w.harness.store) }
+        return (w, path, todos, try await lists(w))
+    }
+
+    @Test("a database written before v15 gets its to-do rows and rowids when opened, and reads the same")
+    func migrationFromV14() async throws {
+        let (w, path, todos, lists) = try await Self.populatedWorkplace()
         #expect(todos[W.assignee]?.count == 5 && todos[W.initiator]?.count == 2 && todos[W.reviewer]?.count == 1)
         #expect(lists[W.partner]?.count == 1)
 
@@ -197,12 +204,7 @@ import Testing
 
     @Test("when the rowids kept for the items no longer name their rows, to-do and lists read by id")
     func movedRowids() async throws {
-        let w = try await Workplace()
-        try await Self.populate(w)
-        let path = try #require(w.harness.databasePath)
-        var todos: [Member.ID: [String]] = [:]
-        for member in Self.everyone { todos[member] = try await Self.todo(member, w.harness.store) }
-        let lists = try await Self.lists(w)
+        let (w, path, todos, lists) = try await Self.populatedWorkplace()
 
         // As if the rows had been renumbered: every kept rowid now names another item's row.
         try await DatabaseQueue(path: path).write { db in

@@ -164,5 +164,10 @@ import Testing
             #expect(item?.state == .accepted && item?.version == 2)
             #expect(try await h.store.auditTrail(of: id).map(\.action) == ["create", "accept"])
         }
+        // Each create, whether it ran alone or in a group commit, wrote its assignment notice with it.
+        let notified = try await DatabaseQueue(path: h.sqlitePath).read { db in
+            try String.fetchAll(db, sql: "SELECT item_id FROM notifications WHERE recipient_id = 'worker' AND kind = 'assigned'")
+        }
+        #expect(Set(notified) == Set(created.map(\.rawValue)) && notified.count == created.count)
     }
 }

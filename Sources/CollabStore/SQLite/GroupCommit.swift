@@ -68,21 +68,20 @@ final class GroupCommit: Sendable {
         }
     }
 
-    /// The writes in line, first first.
-    private let line = Locked<[Pending]>([])
+    /// The writes in line, first first, and how many ever joined it (tests wait for writes to be in line).
+    private let line = Locked<(waiting: [Pending], joined: Int)>(([], 0))
     /// Transactions and writes committed through the line (tests check that groups form).
     private let counts = Locked<(commits: Int, writes: Int)>((0, 0))
 
-    /// How many writes ever joined the line (tests wait for a number of writes to be in line).
-    private let joined = Locked(0)
-
     func enqueue(_ pending: Pending) {
-        line.withLock { $0.append(pending) }
-        joined.withLock { $0 += 1 }
+        line.withLock { line in
+            line.waiting.append(pending)
+            line.joined += 1
+        }
     }
 
     /// How many writes ever joined the line.
-    var joinedCount: Int { joined.withLock { $0 } }
+    var joinedCount: Int { line.withLock { $0.joined } }
 
     /// How many group transactions committed, and how many writes they held.
     var statistics: (commits: Int, writes: Int) { counts.withLock { $0 } }
@@ -93,8 +92,8 @@ final class GroupCommit: Sendable {
     /// answered as soon as its group committed.
     func commitNextGroup(_ db: Database, limit: Int) {
         let group: [Pending] = line.withLock { line in
-            let taken = Array(line.prefix(limit))
-            line.removeFirst(taken.count)
+            let taken = Array(line.waiting.prefix(limit))
+            line.waiting.removeFirst(taken.count)
             return taken
         }
         if !group.isEmpty { commit(group, db) }
