@@ -408,4 +408,9 @@ open class ForwardingStore: CollabStorage, @unchecked Sendable {
     open func rebuildSearchIndex() async throws(CollabError) -> Int {
         try await base.rebuildSearchIndex()
     }
+    // SearchStore
+    @discardableResult
+    open func updateSearchIndex() async throws(CollabError) -> Int {
+        try await base.updateSearchIndex()
+    }
 }

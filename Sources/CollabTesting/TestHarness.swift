@@ -132,9 +132,14 @@ public final class TestHarness: Sendable {
     /// A ``TableSnapshot`` of every table of the harness's store: read from the SQLite file directly, or
     /// through the snapshot its ``HarnessStorage`` supplies.
     ///
+    /// The store's search index is brought up to date first (`SearchStore.updateSearchIndex()`): it is
+    /// derived from the other rows, and a store that keeps it in batches would otherwise show the batch's
+    /// work in the first snapshot after a search, which brings it up to date as well.
+    ///
     /// - Throws: `CollabError.Code.storageUnavailable` when the store cannot be read, or when the harness's
     ///   storage supplies no snapshot.
     public func tableSnapshot() async throws(CollabError) -> TableSnapshot {
+        try await store.updateSearchIndex()
         if let snapshot { return try await snapshot() }
         guard let databasePath else {
             throw CollabError(.storageUnavailable, "the harness's storage does not supply table snapshots")

@@ -593,6 +593,10 @@ extension SQLiteStore {
             try db.execute(sql: SQLiteStore.todoSchema)
             try db.execute(sql: SQLiteStore.todoBackfill)
         }
+        migrator.registerMigration("v16 search index brought up to date in batches") { db in
+            // A commit records the entries it made stale; a batch, or the next search, re-derives them.
+            try db.execute(sql: SQLiteStore.searchBacklogSchema)
+        }
         return migrator
     }()
 

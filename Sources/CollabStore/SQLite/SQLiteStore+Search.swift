@@ -6,7 +6,11 @@ import GRDB
 // The search index: `search_entries` (one row per record: filters, access record), `search_text` (FTS5
 // trigram: title, labels, body, internal), `search_grams` (FTS5 unicode61 over CJK grams, for terms of one or
 // two CJK characters the trigram index cannot match) and `search_access` (record, key): who may find what.
-// Written by `applySearch` in the transaction of every commit, from `SearchIndex.changes(of:)`.
+// A commit does not write them: it records the entries it made stale in `search_backlog`, in its own
+// transaction, and the commit that finds `searchIndexBatchSize` entries waiting re-derives them all from the
+// stored records (`catchUpSearch`), in one batch that shares the index's pages. Every read of the index
+// (`search`, `searchWorkItems`) first brings it up to date if anything is waiting, so no reader ever sees
+// the lag.
 
 extension SQLiteStore {
     static let searchSchema = """
@@ -35,6 +39,12 @@ extension SQLiteStore {
         ) WITHOUT ROWID;
         """
 
+    /// The entries whose index rows are stale (v16): written by the commit that made them so, emptied by
+    /// the batch that re-derives them.
+    static let searchBacklogSchema = """
+        CREATE TABLE search_backlog (entry TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID;
+        """
+
     /// The indexes a search starting from the reader's records needs (v13).
     static let searchReaderIndexes = """
         CREATE INDEX search_access_by_key ON search_access(key);
@@ -42,7 +52,86 @@ extension SQLiteStore {
             occurred_at, entry);
         """
 
-    /// Writes the index rows of one commit.
+    // MARK: The backlog
+
+    /// Records `entries` as stale, in the commit's transaction; when `batchSize` entries or more are waiting,
+    /// brings them all up to date in this transaction.
+    static func markSearchStale(_ entries: [String], batchSize: Int, _ db: Database) throws {
+        guard !entries.isEmpty else { return }
+        let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO search_backlog (entry) VALUES (?)")
+        for entry in entries { try insert.execute(arguments: [entry]) }
+        let waiting = try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM search_backlog")) ?? 0
+        if waiting >= max(1, batchSize) { try catchUpSearch(db) }
+    }
+
+    /// Whether any entry waits to be brought up to date.
+    static func hasSearchBacklog(_ db: Database) throws -> Bool {
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM search_backlog)")) ?? false
+    }
+
+    /// How many entries a batch of ``catchUpSearch(_:)`` reads and re-derives at once.
+    static let catchUpChunk = 512
+
+    /// Re-derives every waiting entry from the stored records and empties the backlog; returns how many
+    /// entries it brought up to date.
+    @discardableResult
+    static func catchUpSearch(_ db: Database) throws -> Int {
+        var total = 0
+        while true {
+            let entries = try String.fetchAll(db.cachedStatement(sql: "SELECT entry FROM search_backlog LIMIT ?"),
+                arguments: [catchUpChunk])
+            if entries.isEmpty { return total }
+            try applySearch(try searchChanges(reindexing: entries, db), db)
+            try db.run("DELETE FROM search_backlog WHERE entry IN (SELECT value FROM json_each(?))", [jsonList(entries)])
+            total += entries.count
+        }
+    }
+
+    /// The index rows of `entries`, derived from the records as stored now (as the rebuild derives them);
+    /// an entry whose record is gone, or deleted, is removed.
+    static func searchChanges(reindexing entries: [String], _ db: Database) throws -> SearchIndexChanges {
+        var ids: [String: [String]] = [:]
+        for entry in entries {
+            guard let colon = entry.firstIndex(of: ":") else { continue }
+            ids[String(entry[..<colon]), default: []].append(String(entry[entry.index(after: colon)...]))
+        }
+        var changes = SearchIndexChanges()
+        if let items = ids["work_item"] {
+            try db.forEachRow(try db.cachedStatement(sql: """
+                SELECT * FROM work_items WHERE id IN (SELECT value FROM json_each(?))
+                """), [jsonList(items)]) { row in SearchIndex.add(try workItem(from: row), to: &changes) }
+        }
+        func bodies<T: Decodable>(_ kind: String, _ table: String, _ type: T.Type, _ what: String) throws -> [T] {
+            guard let wanted = ids[kind] else { return [] }
+            return try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT id, body FROM \(table) WHERE id IN (SELECT value FROM json_each(?))
+                """), arguments: [jsonList(wanted)]).map { try decodeBody(type, $0, what) }
+        }
+        for announcement in try bodies("announcement", "announcements", Announcement.self, "announcement") {
+            let recipients = try String.fetchAll(db.cachedStatement(sql: """
+                SELECT member_id FROM announcement_receipts WHERE announcement_id = ?
+                """), arguments: [announcement.id.rawValue]).map { Member.ID($0) }
+            SearchIndex.add(announcement, recipients: recipients, to: &changes)
+        }
+        for meeting in try bodies("meeting", "meetings", Meeting.self, "meeting") { SearchIndex.add(meeting, to: &changes) }
+        for incident in try bodies("incident", "incidents", Incident.self, "incident") {
+            changes.access.append(SearchAccessWrite(record: SearchIndex.entry("incident", incident.id.rawValue),
+                keys: AccessControl.searchKeys(for: .incident(incident)), replace: true))
+        }
+        for ticket in try bodies("ticket", "tickets", Ticket.self, "ticket") { SearchIndex.add(ticket, to: &changes) }
+        for order in try bodies("purchase_order", "purchase_orders", PurchaseOrder.self, "purchase order") {
+            SearchIndex.add(order, to: &changes)
+        }
+        for document in try bodies("document", "documents", Document.self, "document") {
+            SearchIndex.add(document, to: &changes)
+        }
+        let derived = Set(changes.entries.map(\.entry) + changes.removed + changes.access.map(\.record))
+        changes.removed += entries.filter { !derived.contains($0) }
+        return changes
+    }
+
+    /// Writes index rows: the access keys that changed, the entries removed, and each entry's filter
+    /// columns and (if it changed) text.
     static func applySearch(_ changes: SearchIndexChanges, _ db: Database) throws {
         for write in changes.access {
             // Only the keys that changed are written: each key is in two indexes (by record, by key), and a
@@ -61,20 +150,7 @@ extension SQLiteStore {
             }
         }
         for entry in changes.removed { try removeSearchEntry(entry, db) }
-        let written = Set(changes.entries.map(\.entry))
         for entry in changes.entries { try writeSearchEntry(entry, db) }
-        for (entry, text) in changes.documentTexts where !written.contains(entry) {
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: """
-                SELECT t.rowid AS id, t.title, t.labels, t.internal FROM search_entries e
-                JOIN search_text t ON t.rowid = e.rowid WHERE e.entry = ?
-                """), arguments: [entry])
-            else { continue }
-            let rowID: Int64 = row["id"], title: String = row["title"], labels: String = row["labels"]
-            let internalText: String = row["internal"]
-            try db.run("DELETE FROM search_text WHERE rowid = ?", [rowID])
-            try db.run("DELETE FROM search_grams WHERE rowid = ?", [rowID])
-            try insertSearchText(rowID: rowID, title: title, labels: labels, body: text, internalText: internalText, db)
-        }
     }
 
     private static func removeSearchEntry(_ entry: String, _ db: Database) throws {
@@ -126,6 +202,16 @@ extension SQLiteStore {
                     existing.changed.map { values[$0] } + [rowID])
             }
             if entry.textUnchanged { return }
+            // A text the index holds already (a state change, a new assignee) is not written again: the
+            // trigram and gram rows are most of an entry's pages.
+            var same = false
+            try db.forEachRow(try db.cachedStatement(sql: """
+                SELECT title, labels, body, internal FROM search_text WHERE rowid = ?
+                """), [rowID]) { row in
+                same = row.text(0) == entry.title && row.text(1) == entry.labels && row.text(2) == body
+                    && row.text(3) == entry.internalText
+            }
+            if same { return }
             try db.run("DELETE FROM search_text WHERE rowid = ?", [rowID])
             try db.run("DELETE FROM search_grams WHERE rowid = ?", [rowID])
         } else {
@@ -185,7 +271,33 @@ extension SQLiteStore {
     }
 
     public func rebuildSearchIndex() async throws(CollabError) -> Int {
-        try await write { db in try Self.rebuildSearch(db) }
+        try await write { db in
+            try db.execute(sql: "DELETE FROM search_backlog")
+            return try Self.rebuildSearch(db)
+        }
+    }
+
+    /// Brings the search index up to date with every committed change now, and returns how many index
+    /// entries it re-derived.
+    ///
+    /// Commits leave their index entries to be re-derived in batches (see
+    /// ``Configuration/searchIndexBatchSize``), and every search does this first when an entry waits, so a
+    /// search always finds what was committed before it began. A host calls this only to take the batch's
+    /// work off a later command or search, for example after an import or from an idle timer.
+    @discardableResult
+    public func updateSearchIndex() async throws(CollabError) -> Int {
+        // Only a backlog takes the write lock: a snapshot or a search while another process writes waits
+        // for nothing when the index is up to date.
+        guard try await read({ db in try Self.hasSearchBacklog(db) }) else { return 0 }
+        return try await write { db in try Self.catchUpSearch(db) }
+    }
+
+    /// Runs `body`, a read of the search index, once the index holds every committed change.
+    func readSearchIndex<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(CollabError) -> T {
+        let current = try await read { db -> T? in try Self.hasSearchBacklog(db) ? nil : body(db) }
+        if let current { return current }
+        _ = try await write { db in try Self.catchUpSearch(db) }
+        return try await read(body)
     }
 
     // MARK: Query
@@ -196,7 +308,7 @@ extension SQLiteStore {
         let plan = try SearchPlan(query, reader: reader, page: page)
         if reader.keys.isEmpty { return Page(items: [], nextCursor: nil) }
         let forced = configuration.searchStart
-        return try await read { db in try Self.search(plan, forcing: forced, db) }
+        return try await readSearchIndex { db in try Self.search(plan, forcing: forced, db) }
     }
 
     /// The most records a reader may see for a search to start from them (else it starts from the text).

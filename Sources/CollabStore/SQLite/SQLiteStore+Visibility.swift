@@ -256,7 +256,7 @@ extension SQLiteStore {
     {
         let ignore = configuration.isolationFaults.contains(.searchIgnoresOrganization)
         let search = SearchText(text, includeTags: !scope.isExternal)
-        return try await read { db in
+        return try await readSearchIndex { db in
             try Self.page(
                 in: scope, filter: Self.filterCondition(.all, text: search), page: request, ignoreOrganization: ignore, db)
         }

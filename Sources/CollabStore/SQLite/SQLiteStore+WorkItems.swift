@@ -8,11 +8,13 @@ extension SQLiteStore {
         // The store's clock is read inside the transaction: a claim that runs out while the commit waits for
         // the write lock is refused.
         let clock = configuration.clock
-        return try await write { db in try Self.apply(change, storeNow: clock.now(), db) }
+        let batch = configuration.searchIndexBatchSize
+        return try await write { db in try Self.apply(change, storeNow: clock.now(), searchBatchSize: batch, db) }
     }
 
-    /// Writes `change`; `storeNow` is the store's clock, which decides whether a timer claim still holds.
-    static func apply(_ change: ChangeSet, storeNow: Date, _ db: Database) throws -> CommitOutcome {
+    /// Writes `change`; `storeNow` is the store's clock, which decides whether a timer claim still holds;
+    /// the search index is brought up to date when `searchBatchSize` entries wait.
+    static func apply(_ change: ChangeSet, storeNow: Date, searchBatchSize: Int, _ db: Database) throws -> CommitOutcome {
         if let record = change.idempotency,
             let existing = try fetchRecordedResult(record.key, db)
         {
@@ -186,10 +188,7 @@ extension SQLiteStore {
         if !change.documents.isEmpty || change.documents.quota != nil {
             try applyDocuments(change.documents, db)
         }
-        let search = SearchIndex.changes(of: change)
-        if !search.isEmpty {
-            try applySearch(search, db)
-        }
+        try markSearchStale(SearchIndex.staleEntries(of: change), batchSize: searchBatchSize, db)
         if let record = change.idempotency {
             try db.run("""
                 INSERT INTO idempotency_keys (actor_id, key, command, fingerprint, result) VALUES (?, ?, ?, ?, ?)

@@ -45,6 +45,15 @@ public final class SQLiteStore: CollabStorage {
         /// shared `COMMIT`: one sync of the file then serves them all. `1` gives every write its own
         /// transaction. 64 by default.
         public var maximumWritesPerCommit = 64
+        /// How many search index entries a commit leaves stale before one commit brings them all up to date,
+        /// 256 by default. A commit records only which entries it made stale (a work item, a document…);
+        /// the commit that finds this many waiting re-derives them from the stored records in one batch,
+        /// which shares the index's pages (its text index above all) and writes a fraction of what each
+        /// command writing its own rows would. Every search first brings the index up to date when
+        /// anything waits, so a search finds every change committed before it began. `1` updates the
+        /// index in every commit that changes it; a larger batch lowers the pages per command and makes
+        /// one command in a batch (and a search after many commits) pay for the batch.
+        public var searchIndexBatchSize = 256
         /// After how many WAL pages SQLite checkpoints automatically (`nil`: SQLite's default, 1000).
         /// `0` turns automatic checkpoints off; the host then checkpoints with ``checkpoint()``.
         public var walAutocheckpointPages: Int?

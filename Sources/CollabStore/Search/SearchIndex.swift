@@ -94,6 +94,43 @@ package enum SearchIndex {
         return result
     }
 
+    /// The entries (`<kind>:<id>`) whose index rows `change` makes stale: a backend that brings its index up
+    /// to date after the commit re-derives each of them from the stored record, with ``add(_:previous:to:)``
+    /// and its kin (a record no longer stored, or deleted, leaves the index). A work item whose indexed
+    /// fields and access keys are as they were (progress, attachments, a reminder) makes nothing stale.
+    package static func staleEntries(of change: ChangeSet) -> [String] {
+        var stale: [String] = []
+        for item in change.additionalItems { stale.append(entry("work_item", item.id.rawValue)) }
+        switch change.item {
+        case .insert(let item):
+            stale.append(entry("work_item", item.id.rawValue))
+        case .update(let item, let previous):
+            if !sameEntry(previous, item) { stale.append(entry("work_item", item.id.rawValue)) }
+        case nil:
+            break
+        }
+        for announcement in change.scenario.announcements { stale.append(entry("announcement", announcement.id.rawValue)) }
+        for meeting in change.scenario.meetings { stale.append(entry("meeting", meeting.id.rawValue)) }
+        for incident in change.scenario.incidents { stale.append(entry("incident", incident.id.rawValue)) }
+        for ticket in change.external.tickets { stale.append(entry("ticket", ticket.id.rawValue)) }
+        for order in change.external.purchaseOrders { stale.append(entry("purchase_order", order.id.rawValue)) }
+        for document in change.documents.documents { stale.append(entry("document", document.id.rawValue)) }
+        for id in change.documents.purged { stale.append(entry("document", id.rawValue)) }
+        for text in change.documents.texts { stale.append(entry("document", text.documentID.rawValue)) }
+        return unique(stale)
+    }
+
+    /// Whether two versions of a work item have the same index entry: the same text, state, people,
+    /// departments, date and access keys.
+    package static func sameEntry(_ previous: WorkItem, _ item: WorkItem) -> Bool {
+        previous.title == item.title && previous.description == item.description && previous.tags == item.tags
+            && previous.state == item.state && previous.organizationID == item.organizationID
+            && previous.initiatorID == item.initiatorID && previous.effectiveReviewerID == item.effectiveReviewerID
+            && previous.assigneeIDs == item.assigneeIDs && previous.watcherIDs == item.watcherIDs
+            && previous.departmentIDs == item.departmentIDs && previous.createdAt == item.createdAt
+            && AccessControl.sameSearchKeys(previous, item)
+    }
+
     /// A work item; with its `previous` version, only what moved is rewritten (its keys when a relation
     /// changed, its text when the title, description or tags did).
     package static func add(_ item: WorkItem, previous: WorkItem? = nil, to result: inout SearchIndexChanges) {

@@ -119,8 +119,10 @@ public struct SearchReader: Hashable, Sendable {
 
 /// One search across records, filtered in the query by what the reader may see.
 ///
-/// Used by `SearchDesk`. The index is maintained in the transaction of every ``ChangeStore/commit(_:)`` from the
-/// committed ``ChangeSet`` (one derivation for every backend). A store returns exactly the indexed records
+/// Used by `SearchDesk`. The index is derived from every committed ``ChangeSet`` (one derivation for every
+/// backend): in the commit's transaction (`PostgresStore`), or from the entries each commit records as stale,
+/// in batches (`SQLiteStore`, see ``updateSearchIndex()``). Either way a search sees every change committed
+/// before it began. A store returns exactly the indexed records
 /// one of whose access keys is among ``SearchReader/keys`` (for an internal document, also only to readers
 /// of its organization), whose text contains every term and which pass every filter; ranked (best first,
 /// then newest, then by record), paged with an opaque cursor (at most ``SearchPaging/maximumOffset`` hits
@@ -136,6 +138,18 @@ public protocol SearchStore: Sendable {
     /// Rebuilds the whole search index from the stored records (for a database written before the index
     /// existed, or after restoring one); returns how many records it indexed.
     func rebuildSearchIndex() async throws(CollabError) -> Int
+
+    /// Brings the index up to date with every committed change now; returns how many index entries it
+    /// derived again. A store that keeps its index in every commit has nothing to do (the default returns
+    /// 0); one that keeps it in batches does the batch's work now, which a search would otherwise do first.
+    @discardableResult
+    func updateSearchIndex() async throws(CollabError) -> Int
+}
+
+extension SearchStore {
+    /// Nothing waits: the index is kept in every commit.
+    @discardableResult
+    public func updateSearchIndex() async throws(CollabError) -> Int { 0 }
 }
 
 /// Paging limits of search.
