@@ -125,7 +125,8 @@ public struct NotificationDispatcher: Sendable {
     public struct Report: Sendable, Hashable {
         /// Notifications accepted by every hook.
         public var delivered = 0
-        /// Notifications that failed and will be retried.
+        /// Notifications that failed and will be retried, and those a stopping dispatcher handed back (cancelled,
+        /// or shutting down gracefully before it started them), which are due again at once.
         public var retried = 0
         /// Notifications parked after too many failures.
         public var parked = 0
