@@ -131,9 +131,9 @@ final class ShutdownProbeHook: NotificationHook {
         let runner = try CollabRunner(engine: h.engine, hooks: [hook], dispatcher: .quiet(), pollInterval: .seconds(3600))
         let group = ServiceGroup(services: [runner], logger: Self.quietLogger)
         let running = Task { try await group.run() }
-        // The first round delivers both, then the runner sleeps on the manual clock, which never moves.
-        while h.clock.sleeperCount == 0 { await Task.yield() }
-        #expect(hook.deliveries.count == 2)
+        // The first round delivers both, then the runner sleeps on the manual clock, which never moves. (A
+        // delivery's attempt timeout sleeps on it too, until the hook returns: wait for both deliveries first.)
+        while hook.deliveries.count < 2 || h.clock.sleeperCount == 0 { await Task.yield() }
         await group.triggerGracefulShutdown()
         try await running.value
         #expect(h.clock.sleeperCount == 0)
