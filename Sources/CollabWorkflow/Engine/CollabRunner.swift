@@ -16,8 +16,9 @@ import Tracing
 /// claims no more timers or notifications and starts no new round — lets the hook calls under way finish and
 /// records their results, hands the notifications it claimed but had not started back to the outbox at once
 /// (pending, their attempt not counted), and returns. Cancelling its task (the group's cancellation, or the
-/// end of `gracefulShutdownTimeout`) hands back the deliveries under way too, with whatever hooks already
-/// accepted them; another runner, or this one after a restart, delivers what is left. Nothing is lost.
+/// end of the group's `maximumGracefulShutdownDuration`) hands back the deliveries under way too, with
+/// whatever hooks already accepted them; another runner, or this one after a restart, delivers what is left.
+/// Nothing is lost.
 ///
 /// ```swift
 /// let runner = try CollabRunner(engine: engine, hooks: [MailHook()])
