@@ -48,7 +48,8 @@ private func runReadmeExample(databasePath: String) async throws
     print(todo.items.count)                             // 0: nothing left for Chen to do
 
     // The notifications were committed with the changes; the dispatcher hands them to the hooks.
-    // A server runs it in the background instead: `await dispatcher.run()`, or a `CollabRunner`.
+    // A server runs it in the background instead: `await dispatcher.run()`, or a `CollabRunner` (a
+    // ServiceLifecycle `Service` for your `ServiceGroup`, with graceful shutdown).
     let dispatcher = try engine.makeDispatcher(hooks: [ConsoleHook()])
     let report = try await dispatcher.deliverDue()
     print(report.delivered)                             // 4: assigned, accepted, review requested, approved

@@ -2,6 +2,7 @@ import CollabModel
 import CollabPermissions
 import CollabStore
 import Foundation
+import Tracing
 
 // The one write pipeline. Every write of every desk — a work-item command, an import, a share, a ticket reply,
 // a settings change — is a `Command` value that `WorkflowEngine.run(_:plan:)` handles, and a timer's effect is
@@ -127,9 +128,50 @@ extension WorkflowEngine {
     ///   `CollabError.Code.idempotencyKeyReused` for a key first used with another command or input;
     ///   `CollabError.Code.staleDirectory` or `CollabError.Code.conflict` when the directory or the record
     ///   changed under every plan. Nothing is written when it throws.
+    ///
+    /// Every call is one span, `collab.command <name>` (attributes `collab.command`, `collab.actor_id`,
+    /// `collab.organization_id`, `collab.outcome`; a thrown error is recorded on it), child of the task's
+    /// current service context, and counts in `collab_commands_total` and `collab_command_duration_seconds`
+    /// (``CollabTelemetry``).
     func run<Output: Codable & Sendable>(
         _ command: Command<Output>, plan: (Planning) async throws(CollabError) -> Planned<Output>
     ) async throws(CollabError) -> Output {
+        let telemetry = self.telemetry
+        let started = ContinuousClock.now
+        func report(_ outcome: String) {
+            let dimensions = [("command", command.name), ("outcome", outcome)]
+            telemetry.count(CollabTelemetry.commandsTotal, dimensions)
+            telemetry.record(CollabTelemetry.commandDuration, dimensions, duration: ContinuousClock.now - started)
+        }
+        let output: Output
+        let outcome: String
+        do throws(CollabError) {
+            (output, outcome) = try await telemetry.withSpan("\(CollabTelemetry.commandSpanPrefix) \(command.name)") {
+                (span: any Span) throws(CollabError) -> (Output, String) in
+                span.attributes["collab.command"] = command.name
+                span.attributes["collab.actor_id"] = command.actor.rawValue
+                do throws(CollabError) {
+                    let (output, replayed) = try await runPipeline(command, span: span, plan: plan)
+                    let outcome = replayed ? "replayed" : "committed"
+                    span.attributes["collab.outcome"] = outcome
+                    return (output, outcome)
+                } catch {
+                    span.attributes["collab.outcome"] = error.metricOutcome
+                    throw error
+                }
+            }
+        } catch {
+            report(error.metricOutcome)
+            throw error
+        }
+        report(outcome)
+        return output
+    }
+
+    /// ``run(_:plan:)`` without its span and metrics: the output, and whether it was a recorded result.
+    private func runPipeline<Output: Codable & Sendable>(
+        _ command: Command<Output>, span: any Span, plan: (Planning) async throws(CollabError) -> Planned<Output>
+    ) async throws(CollabError) -> (Output, replayed: Bool) {
         var key: IdempotencyKey?
         if let idempotencyKey = command.idempotencyKey {
             var report = ValidationReport()
@@ -137,7 +179,7 @@ extension WorkflowEngine {
             try report.throwIfInvalid()
             key = IdempotencyKey(actorID: command.actor, key: idempotencyKey)
             if let key, let recorded = try await store.recordedResult(for: key) {
-                return try await replay(recorded, of: command)
+                return (try await replay(recorded, of: command, span: span), true)
             }
         }
 
@@ -158,6 +200,7 @@ extension WorkflowEngine {
             let settings = SettingsReading(usesKnownRevision: attempt == 1)
             do throws(CollabError) {
                 let subject = try await cachedSubject(command.actor)
+                span.attributes["collab.organization_id"] = subject.organizationID.rawValue
                 guard subject.isActive else { throw Self.cannotAct(command.actor) }
                 let planning = Planning(subject: subject, now: now(), directoryRevision: revision)
                 let result: Result<Planned<Output>, CollabError> = await Self.$settingsReading.withValue(settings) {
@@ -197,9 +240,10 @@ extension WorkflowEngine {
                 switch outcome {
                 case .committed:
                     logger.debug("committed command", metadata: ["command": "\(command.name)", "actor": "\(command.actor)"])
-                    return planned.output
+                    telemetry.count(CollabTelemetry.commitsTotal, [("source", "command"), ("command", command.name)])
+                    return (planned.output, false)
                 case .replayed(let recorded):
-                    return try await replay(recorded, of: command)
+                    return (try await replay(recorded, of: command, span: span), true)
                 }
             } catch where error.code == .staleSettings {
                 settingsCache.invalidate()
@@ -262,6 +306,7 @@ extension WorkflowEngine {
                 planned.change.directoryRevision = revision
                 planned.change.settingsRevision = settings.revision
                 _ = try await commit(planned.change)
+                telemetry.count(CollabTelemetry.commitsTotal, [("source", "effect"), ("command", name)])
                 return planned.output
             } catch where error.code == .staleSettings || error.code == .staleDirectory {
                 if error.code == .staleSettings { settingsCache.invalidate() } else { directory.invalidate() }
@@ -285,11 +330,12 @@ extension WorkflowEngine {
     /// A recorded result, handed out again only as a fresh command would be answered now: a deactivated actor
     /// is refused (`CollabError.Code.forbidden`, as the command itself refuses them), and an actor who may no
     /// longer see the record gets the command's `visible` check's `CollabError.Code.notFound`.
-    private func replay<Output: Codable & Sendable>(_ recorded: RecordedResult, of command: Command<Output>)
-        async throws(CollabError) -> Output
-    {
+    private func replay<Output: Codable & Sendable>(
+        _ recorded: RecordedResult, of command: Command<Output>, span: any Span
+    ) async throws(CollabError) -> Output {
         let output = try Self.decodeRecorded(Output.self, recorded, command: command.name, fingerprint: command.fingerprint)
         let subject = try await subject(command.actor)
+        span.attributes["collab.organization_id"] = subject.organizationID.rawValue
         guard subject.isActive else { throw Self.cannotAct(command.actor) }
         try await command.visible(subject, output)
         return output

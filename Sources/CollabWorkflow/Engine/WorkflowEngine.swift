@@ -3,6 +3,8 @@ import CollabPermissions
 import CollabStore
 import Foundation
 import Logging
+import Metrics
+import Tracing
 
 /// The workflow engine: runs commands on work items and answers authorized reads.
 ///
@@ -78,6 +80,14 @@ public struct WorkflowEngine: Sendable {
         /// language, replaces Collab's text; a language given here is one members may read in. Empty by default:
         /// Collab's English and Simplified Chinese texts.
         public var messages = MessageCatalog()
+        /// Where the engine reports its metrics (``CollabTelemetry``): `nil`, the default, reports to the
+        /// process's `MetricsSystem` as bootstrapped by the host (or nowhere if it never is).
+        /// ``WorkflowEngine/makeDispatcher(hooks:configuration:)`` hands it to the dispatcher.
+        public var metricsFactory: (any MetricsFactory)?
+        /// Where the engine starts its spans (one per command, `collab.command <name>`): `nil`, the default,
+        /// starts them on `InstrumentationSystem.tracer`. ``WorkflowEngine/makeDispatcher(hooks:configuration:)``
+        /// hands it to the dispatcher.
+        public var tracer: (any Tracer)?
         /// Deliberate isolation faults, for tests that prove the isolation tests can fail (internal).
         var externalIsolationFaults: ExternalIsolationFaults = []
         /// Runs between a command's plan and its commit, with the command's name and attempt (internal: the
@@ -102,6 +112,8 @@ public struct WorkflowEngine: Sendable {
     /// The standard texts with the host's (``Configuration/messages``) layered over them.
     let messages: MessageCatalog
     var logger: Logger { configuration.logger }
+    /// Where metrics and spans go.
+    var telemetry: Telemetry { Telemetry(metricsFactory: configuration.metricsFactory, tracer: configuration.tracer) }
 
     /// Creates an engine over `store`.
     ///

@@ -3,6 +3,9 @@ import CollabPermissions
 import CollabStore
 import Foundation
 import Logging
+import Metrics
+import ServiceLifecycle
+import Tracing
 
 /// Drains the outbox: delivers committed notifications to the host's hooks, at least once each.
 ///
@@ -25,6 +28,12 @@ import Logging
 /// stalled past its lease therefore cannot overwrite what another did; its result is dropped
 /// (``Report/leaseLost``). A delivered, withheld or parked notification never goes back to pending, except a
 /// parked one through `OutboxStore.requeueParked(_:now:)`.
+///
+/// Stopping: a cancelled dispatcher hands back at once what it has not finished (the notification goes back to
+/// pending, its attempt not counted, and the hooks that accepted it are recorded); inside a ServiceLifecycle
+/// `ServiceGroup`, a graceful shutdown lets the attempts under way finish and be recorded, hands back the claimed
+/// notifications not yet tried, and claims no more. Either way nothing is lost: what was not recorded as delivered
+/// is delivered by the next dispatcher on the database.
 ///
 /// Run ``run(pollInterval:)`` in the background of a server, or call ``deliverDue()`` yourself.
 public struct NotificationDispatcher: Sendable {
@@ -98,6 +107,13 @@ public struct NotificationDispatcher: Sendable {
             get { accessControl.policy }
             set { accessControl.policy = newValue }
         }
+        /// Where the dispatcher reports `collab_deliveries_total`, `collab_notifications_total` and
+        /// `collab_outbox_lag_seconds` (``CollabTelemetry``): `nil`, the default, reports to `MetricsSystem`;
+        /// ``WorkflowEngine/makeDispatcher(hooks:configuration:)`` sets the engine's when this is `nil`.
+        public var metricsFactory: (any MetricsFactory)?
+        /// Where the dispatcher's spans start (`nil`: `InstrumentationSystem.tracer`);
+        /// ``WorkflowEngine/makeDispatcher(hooks:configuration:)`` sets the engine's when this is `nil`.
+        public var tracer: (any Tracer)?
         /// Test-only: skip the delivery-time re-authorization, to prove the isolation tests catch it.
         var skipsDeliveryRecheck = false
 
@@ -109,7 +125,8 @@ public struct NotificationDispatcher: Sendable {
     public struct Report: Sendable, Hashable {
         /// Notifications accepted by every hook.
         public var delivered = 0
-        /// Notifications that failed and will be retried.
+        /// Notifications that failed and will be retried, and those a stopping dispatcher handed back (cancelled,
+        /// or shutting down gracefully before it started them), which are due again at once.
         public var retried = 0
         /// Notifications parked after too many failures.
         public var parked = 0
@@ -129,6 +146,7 @@ public struct NotificationDispatcher: Sendable {
     let hooks: [any NotificationHook]
     let clock: any CollabClock
     let configuration: Configuration
+    var telemetry: Telemetry { Telemetry(metricsFactory: configuration.metricsFactory, tracer: configuration.tracer) }
     /// This dispatcher's token, written with every lease it takes: a result is recorded only under the
     /// lease it was attempted under. Copies of a dispatcher share it.
     public let ownerToken: String
@@ -177,13 +195,17 @@ public struct NotificationDispatcher: Sendable {
     /// Delivers every notification that is due now; returns what happened.
     ///
     /// Storage failures are thrown (the notifications stay in the outbox); hook failures are not: they
-    /// are recorded and retried.
+    /// are recorded and retried. Inside a ServiceLifecycle `ServiceGroup` shutting down gracefully it claims
+    /// nothing more, lets the attempts under way finish, and hands back the claimed notifications it has not
+    /// started.
     @discardableResult
     public func deliverDue() async throws(CollabError) -> Report {
         var report = Report()
         var seen = Set<Notice.ID>()
-        // A cancelled dispatcher stops between batches: what it claimed but did not try is released.
-        while !Task.isCancelled {
+        // A cancelled dispatcher, or one shutting down gracefully, stops between batches: what it claimed but did
+        // not try is released.
+        let telemetry = self.telemetry
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
             // Asked before the claim: the store's lease starts no earlier, so this deadline errs on the safe side.
             let now = clock.now()
             let batch = try await store.claimDeliveries(
@@ -196,14 +218,17 @@ public struct NotificationDispatcher: Sendable {
                 report.attempts += outcome.calls
                 guard outcome.recorded else {
                     report.leaseLost += 1
+                    telemetry.count(CollabTelemetry.notificationsTotal, [("outcome", "lease_lost")])
                     continue
                 }
+                let name: String
                 switch outcome.delivery.next {
-                case .delivered: report.delivered += 1
-                case .retry: report.retried += 1
-                case .parked: report.parked += 1
-                case .suppressed: report.suppressed += 1
+                case .delivered: report.delivered += 1; name = "delivered"
+                case .retry: report.retried += 1; name = outcome.released ? "released" : "retried"
+                case .parked: report.parked += 1; name = "parked"
+                case .suppressed: report.suppressed += 1; name = "suppressed"
                 }
+                telemetry.count(CollabTelemetry.notificationsTotal, [("outcome", name)])
             }
             if let storageError { throw storageError }
             if batch.count < configuration.batchSize { break }
@@ -211,10 +236,11 @@ public struct NotificationDispatcher: Sendable {
         return report
     }
 
-    /// Delivers due notifications until the calling task is cancelled, sleeping `pollInterval` (or until the
-    /// next retry is due, if sooner) between rounds. Storage failures are logged and retried.
+    /// Delivers due notifications until the calling task is cancelled, or its `ServiceGroup` shuts down
+    /// gracefully, sleeping `pollInterval` (or until the next retry is due, if sooner) between rounds. Storage
+    /// failures are logged and retried.
     public func run(pollInterval: Duration = .seconds(1)) async {
-        while !Task.isCancelled {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 try await deliverDue()
             } catch {
@@ -225,7 +251,8 @@ public struct NotificationDispatcher: Sendable {
                 let until = due.timeIntervalSince(clock.now())
                 if until < pollInterval.timeInterval { wait = .milliseconds(Int64(max(0, until) * 1000) + 1) }
             }
-            do { try await clock.sleep(for: wait) } catch { return }
+            let (clock, sleep) = (clock, wait)
+            do { try await cancelWhenGracefulShutdown { try await clock.sleep(for: sleep) } } catch { return }
         }
     }
 
@@ -234,6 +261,8 @@ public struct NotificationDispatcher: Sendable {
         var calls: Int
         /// Whether the store took the result (false: the lease was lost to another dispatcher).
         var recorded = true
+        /// Whether the notification was handed back by a stopping dispatcher, its attempt not counted.
+        var released = false
         /// What to log once the result is recorded.
         var log: (level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata)?
     }
@@ -285,7 +314,7 @@ public struct NotificationDispatcher: Sendable {
                         "notification skipped: another dispatcher took it over",
                         metadata: ["notification": "\(entry.notification.id)"])
                     return .success(EntryOutcome(
-                        delivery: released(entry).delivery, calls: 0, recorded: false))
+                        delivery: released(entry).delivery, calls: 0, recorded: false, released: true))
                 }
                 lease = renewed
             }
@@ -336,18 +365,26 @@ public struct NotificationDispatcher: Sendable {
     }
 
     /// The notification goes back to the outbox at once, its attempt not counted: the dispatcher was
-    /// cancelled before it could finish trying. The hooks that accepted it are recorded.
+    /// cancelled before it could finish trying, or is shutting down gracefully and had not started it. The
+    /// hooks that accepted it are recorded.
     private func released(_ entry: OutboxEntry, acceptedBy accepted: [String] = [], calls: Int = 0) -> EntryOutcome {
         EntryOutcome(
             delivery: DeliveryOutcome(
                 notificationID: entry.notification.id, acceptedBy: accepted, attempts: entry.attempts,
                 next: .retry(at: clock.now()),
-                error: "delivery stopped: the dispatcher was cancelled"),
-            calls: calls)
+                error: Task.isCancelled
+                    ? "delivery stopped: the dispatcher was cancelled"
+                    : "delivery not started: the dispatcher is shutting down"),
+            calls: calls, released: true)
     }
 
     private func deliver(_ entry: OutboxEntry) async -> EntryOutcome {
-        if Task.isCancelled { return released(entry) }
+        if Task.isCancelled || Task.isShuttingDownGracefully { return released(entry) }
+        if entry.attempts == 0 {
+            // From the commit that wrote it to its first attempt, on the business clock.
+            telemetry.record(
+                CollabTelemetry.outboxLag, [], seconds: clock.now().timeIntervalSince(entry.notification.createdAt))
+        }
         let attempt = entry.attempts + 1
         let item: WorkItem?
         switch await recheck(entry.notification) {
@@ -427,6 +464,11 @@ public struct NotificationDispatcher: Sendable {
     private func attemptDelivery(_ delivery: NoticeDelivery, to hook: any NotificationHook) async -> String? {
         let timeout = configuration.attemptTimeout
         let clock = clock
+        let telemetry = telemetry
+        let hookName = hook.name
+        @Sendable func count(_ outcome: String) {
+            telemetry.count(CollabTelemetry.deliveriesTotal, [("hook", hookName), ("outcome", outcome)])
+        }
         let race = DeliveryRace()
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<String?, Never>) in
@@ -434,22 +476,22 @@ public struct NotificationDispatcher: Sendable {
                 race.track(Task {
                     do {
                         try await hook.deliver(delivery)
-                        race.finish(nil)
+                        if race.finish(nil) { count("accepted") }
                     } catch {
-                        race.finish(String(describing: error))
+                        if race.finish(String(describing: error)) { count("failed") }
                     }
                 })
                 race.track(Task {
                     do {
                         try await clock.sleep(for: timeout)
-                        race.finish("timed out after \(timeout)")
+                        if race.finish("timed out after \(timeout)") { count("timed_out") }
                     } catch {
                         // Cancelled because the hook finished first.
                     }
                 })
             }
         } onCancel: {
-            race.finish("cancelled")
+            if race.finish("cancelled") { count("cancelled") }
         }
     }
 }
@@ -482,30 +524,36 @@ private final class DeliveryRace: Sendable {
         if finished { task.cancel() }
     }
 
-    func finish(_ outcome: String?) {
-        let (continuation, tasks): (CheckedContinuation<String?, Never>?, [Task<Void, Never>]) = state.withLock { state in
-            guard state.outcome == nil else { return (nil, []) }
+    /// Settles the race with `outcome`; `false` if it was already settled.
+    @discardableResult
+    func finish(_ outcome: String?) -> Bool {
+        let (won, continuation, tasks): (Bool, CheckedContinuation<String?, Never>?, [Task<Void, Never>]) = state.withLock { state in
+            guard state.outcome == nil else { return (false, nil, []) }
             state.outcome = .some(outcome)
             defer {
                 state.continuation = nil
                 state.tasks = []
             }
-            return (state.continuation, state.tasks)
+            return (true, state.continuation, state.tasks)
         }
         continuation?.resume(returning: outcome)
         for task in tasks { task.cancel() }
+        return won
     }
 }
 
 extension WorkflowEngine {
     /// A dispatcher over this engine's store and clock that re-authorizes deliveries with this engine's
-    /// access control (policy and host rules).
+    /// access control (policy and host rules), reporting to the engine's metrics factory and tracer unless
+    /// `configuration` names its own.
     public func makeDispatcher(
         hooks: [any NotificationHook],
         configuration: NotificationDispatcher.Configuration = NotificationDispatcher.Configuration()
     ) throws(CollabError) -> NotificationDispatcher {
         var configuration = configuration
         configuration.accessControl = self.configuration.accessControl
+        if configuration.metricsFactory == nil { configuration.metricsFactory = self.configuration.metricsFactory }
+        if configuration.tracer == nil { configuration.tracer = self.configuration.tracer }
         return try NotificationDispatcher(store: store, hooks: hooks, clock: clock, configuration: configuration)
     }
 }

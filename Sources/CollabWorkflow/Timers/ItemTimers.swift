@@ -2,6 +2,7 @@ import CollabModel
 import CollabPermissions
 import CollabStore
 import Foundation
+import ServiceLifecycle
 
 /// A timer that fired, with what it caused.
 public struct FiredTimer: Hashable, Sendable {
@@ -150,7 +151,8 @@ extension WorkflowEngine {
     func runDueTimers(limit: Int) async throws(CollabError) -> [FiredTimer] {
         var fired: [FiredTimer] = []
         var seen = Set<String>()
-        while fired.count < limit {
+        // A runner shutting down gracefully fires the batch it claimed, then claims no more.
+        while fired.count < limit && !Task.isShuttingDownGracefully {
             let claims = try await store.claimDueTimers(
                 now: now(), limit: min(100, limit - fired.count), lease: configuration.timerLease, owner: timerOwner)
             // A timer claimed again within one call did not fire (its claim was lost): stop rather than spin.
@@ -186,6 +188,9 @@ extension WorkflowEngine {
                 return try await planRecordFiring(firing, now: now)
             }
             logger.debug("timer fired", metadata: ["timer": "\(timer.id)", "notified": "\(fired.notified.count)"])
+            let kind = [("kind", timer.kind.rawValue)]
+            telemetry.count(CollabTelemetry.timersFiredTotal, kind)
+            telemetry.record(CollabTelemetry.timerLag, kind, seconds: fired.firedAt.timeIntervalSince(timer.fireAt))
             return fired
         } catch where error.code == .conflict {
             // Its claim was lost (rescued, fired, moved) — or the effect met a concurrent change of its record:

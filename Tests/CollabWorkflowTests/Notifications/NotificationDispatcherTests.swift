@@ -4,6 +4,7 @@ import CollabTesting
 import CollabWorkflow
 import Foundation
 import Logging
+import ServiceLifecycleTestKit
 import Synchronization
 import Testing
 
@@ -171,5 +172,32 @@ extension NotificationDispatcher.Configuration {
         #expect(entries.count == 3)
         #expect(entries.allSatisfy { $0.attempts == 0 })
         #expect(entries.map(\.deliveredHooks).filter { $0 == ["fast"] }.count == 1)
+    }
+
+    @Test("a graceful shutdown lets the delivery under way finish, hands back the claimed rest untried and claims no more")
+    func gracefulShutdownMidDelivery() async throws {
+        let h = try await TestHarness.outbox(3, storage: .underTest)
+        let probe = ShutdownProbeHook()
+        let dispatcher = try h.engine.makeDispatcher(hooks: [probe], configuration: .quiet { $0.concurrency = 1 })
+        let report = try await testGracefulShutdown { trigger in
+            let round = Task { try await dispatcher.deliverDue() }
+            for await _ in probe.started { break }
+            trigger.triggerGracefulShutdown()
+            return try await round.value
+        }
+        #expect(report.delivered == 1 && report.attempts == 1)
+        #expect(report.retried == 2, "the two claimed and not started are handed back")
+        #expect(probe.calls.count == 1 && probe.accepted == probe.calls && probe.firstReturnedDuringShutdown)
+        let entries = try await h.store.claimDeliveries(now: h.clock.now(), limit: 10, lease: .seconds(60), owner: "test")
+        #expect(entries.count == 2 && entries.allSatisfy { $0.attempts == 0 && $0.deliveredHooks.isEmpty })
+        #expect(!entries.map(\.notification.id.rawValue).contains(probe.calls.first ?? ""))
+
+        // Once shutting down, run() claims nothing and returns.
+        let untouched = try await h.store.outboxCounts()
+        await testGracefulShutdown { trigger in
+            trigger.triggerGracefulShutdown()
+            await dispatcher.run()
+        }
+        #expect(try await h.store.outboxCounts() == untouched)
     }
 }

@@ -3,6 +3,7 @@ import CollabStore
 import CollabTesting
 import CollabWorkflow
 import Foundation
+import ServiceLifecycleTestKit
 import Testing
 
 /// A local wall-clock instant in `zone`.
@@ -227,5 +228,19 @@ func timedCompany(zone: String = "Asia/Shanghai", now: Date, calendar: BusinessC
         let stillPending = try await h.store.claimDueTimers(now: h.clock.now(), limit: 1000, lease: .seconds(1), owner: "check")
         #expect(stillPending.isEmpty, "no due timer was missed")
         print("schedulers: 2 processes, \(ids.count) timers fired, 0 duplicates, 0 missed")
+    }
+
+    @Test("a scheduler shutting down gracefully claims no timer; they fire, once, on the next call")
+    func gracefulShutdownClaimsNothing() async throws {
+        let h = try await TestHarness.outbox(2, storage: .underTest)
+        h.clock.advance(by: .seconds(30 * 86_400))
+        let during = try await testGracefulShutdown { trigger in
+            trigger.triggerGracefulShutdown()
+            return try await h.engine.timers.fireDue()
+        }
+        #expect(during.isEmpty)
+        let after = try await h.engine.timers.fireDue()
+        #expect(!after.isEmpty && Set(after.map(\.timer.id)).count == after.count)
+        #expect(try await h.engine.timers.fireDue().isEmpty)
     }
 }
