@@ -212,6 +212,36 @@ struct RawWorkload {
     }
 }
 
+/// The frames of the WAL of the database at `path`, by the table or index (`dbstat`'s name) that owns each
+/// frame's page now; pages on no b-tree (the free list) count as `(free)`.
+func walFramesByBtree(_ path: String) throws -> [String: Int] {
+    let data = try Data(contentsOf: URL(fileURLWithPath: path + "-wal"))
+    guard data.count >= 32 else { return [:] }
+    func be32(_ offset: Int) -> UInt32 { data[offset..<(offset + 4)].reduce(UInt32(0)) { $0 << 8 | UInt32($1) } }
+    let pageSize = Int(be32(8))
+    let salts = (be32(16), be32(20))
+    var frames: [Int: Int] = [:]
+    var offset = 32
+    while pageSize > 0 && offset + 24 + pageSize <= data.count {
+        if (be32(offset + 8), be32(offset + 12)) == salts { frames[Int(be32(offset)), default: 0] += 1 }
+        offset += 24 + pageSize
+    }
+    let db = try RawSQLite(path: path, synchronous: "NORMAL")
+    var owner: [Int: String] = [:]
+    for row in try db.rows("SELECT name, pageno FROM dbstat", []) {
+        if case .text(let name) = row[0], case .int(let page) = row[1] { owner[Int(page)] = name }
+    }
+    var result: [String: Int] = [:]
+    for (page, count) in frames { result[owner[page] ?? "(free)", default: 0] += count }
+    return result
+}
+
+/// `name 1.2, other 0.8, …`: the b-trees with the most frames per command, `count` commands.
+func describeFrames(_ frames: [String: Int], per count: Int, top: Int = 40) -> String {
+    frames.sorted { $0.value == $1.value ? $0.key < $1.key : $0.value > $1.value }.prefix(top)
+        .map { String(format: "%@ %.1f", $0.key, Double($0.value) / Double(count)) }.joined(separator: ", ")
+}
+
 func walPages(_ path: String) -> Double {
     let size = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? NSNumber)?.doubleValue ?? 0
     return size / Double(4096 + 24)
@@ -755,6 +785,7 @@ struct Bench {
             // The search index of these commands is counted: brought up to date as one batch of `count`.
             try await world.store.updateSearchIndex()
             results["create_wal_pages"] = walPages(world.path) / Double(count)
+            log("WAL pages by table or index, per create: " + describeFrames(try walFramesByBtree(world.path), per: count))
             for item in items { try await world.engine.workItems.accept(item.id, by: item.assigneeIDs[0]) }
             try await world.store.updateSearchIndex()
             try await world.store.checkpoint()
@@ -766,6 +797,8 @@ struct Bench {
             }
             try await world.store.updateSearchIndex()
             results["transition_wal_pages"] = walPages(world.path) / Double(count * 4)
+            log("WAL pages by table or index, per transition: "
+                + describeFrames(try walFramesByBtree(world.path), per: count * 4))
             let now = Int64(Date().timeIntervalSince1970 * 1000)
             try raw.db.exec("PRAGMA wal_checkpoint(TRUNCATE)")
             for n in 0..<count { try raw.create("w-\(n)", assignee: "m2", department: "d2", now: now) }
