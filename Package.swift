@@ -60,7 +60,9 @@ let package = Package(
             ]),
         .target(
             name: "CollabReports",
-            dependencies: ["CollabModel", "CollabPermissions", "CollabStore"]),
+            dependencies: ["CollabModel", "CollabPermissions", "CollabStore", "CCollabZlib"]),
+        // The system's zlib (zlib1g-dev on Debian and Ubuntu), which compresses the .xlsx writer's entries.
+        .systemLibrary(name: "CCollabZlib", path: "Sources/CCollabZlib"),
         .target(
             name: "CollabTesting",
             dependencies: [
@@ -115,12 +117,12 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ]),
-        .testTarget(name: "CollabReportsTests", dependencies: ["CollabReports", "CollabTesting"]),
+        .testTarget(name: "CollabReportsTests", dependencies: ["CollabReports", "CollabTesting", "CCollabZlib"]),
     ],
     swiftLanguageModes: [.v6]
 )
 
-for target in package.targets {
+for target in package.targets where target.type != .system {
     var settings = target.swiftSettings ?? []
     settings.append(.enableUpcomingFeature("ExistentialAny"))
     target.swiftSettings = settings

@@ -732,7 +732,8 @@ private struct ReadError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// An `.xlsx` of STORED entries, read through its central directory (shared with `LocalizedReportTests`).
+/// An `.xlsx` of DEFLATE entries, read through its central directory and inflated (shared with
+/// `LocalizedReportTests`).
 struct XLSXBook {
     var entries: [String: [UInt8]] = [:]
 
@@ -750,12 +751,15 @@ struct XLSXBook {
         guard try u32(end) == 0x0605_4B50 else { throw ReadError("no end of central directory") }
         var at = try u32(end + 16)
         for _ in 0..<(try u16(end + 10)) {
-            guard try u32(at) == 0x0201_4B50, try u16(at + 10) == 0 else { throw ReadError("bad central header") }
-            let size = try u32(at + 24), nameLength = try u16(at + 28)
+            guard try u32(at) == 0x0201_4B50, try u16(at + 10) == 8 else { throw ReadError("bad central header") }
+            let compressed = try u32(at + 20), size = try u32(at + 24), nameLength = try u16(at + 28)
             let offset = try u32(at + 42)
             let name = String(decoding: data[(at + 46)..<(at + 46 + nameLength)], as: UTF8.self)
             let start = offset + 30 + (try u16(offset + 26)) + (try u16(offset + 28))
-            entries[name] = Array(data[start..<(start + size)])
+            guard start + compressed <= data.count else { throw ReadError("\(name) runs past the end") }
+            let bytes = try inflateRaw(Array(data[start..<(start + compressed)]))
+            guard bytes.count == size else { throw ReadError("\(name) inflates to \(bytes.count) bytes, not \(size)") }
+            entries[name] = bytes
             at += 46 + nameLength + (try u16(at + 30)) + (try u16(at + 32))
         }
     }

@@ -1,15 +1,18 @@
 import CollabModel
 
-/// Writes a ZIP archive of STORED (uncompressed) entries, streaming each entry's bytes to a ``FileSink``.
+/// Writes a ZIP archive of DEFLATE-compressed entries (method 8), streaming each entry through zlib
+/// (``Deflater``) to a ``FileSink``.
 ///
-/// An entry's local header is written with zero CRC and sizes, its data streamed, and the header then
-/// patched in place — so no data descriptor is needed and only the bytes in flight are held in memory.
-/// All timestamps are 1980-01-01 00:00 and no extra fields are written, so the same entries always give
-/// the same bytes. No ZIP64: an entry, and the archive, must stay under 4 GiB.
+/// An entry's local header is written with zero CRC and sizes, its data compressed as it comes, and the
+/// header then patched in place — so no data descriptor is needed and only the bytes in flight (and zlib's
+/// state) are held in memory. zlib computes the CRC-32. All timestamps are 1980-01-01 00:00 and no extra
+/// fields are written, so the same entries always give the same bytes with the same zlib. No ZIP64: an
+/// entry's uncompressed size, and the archive, must stay under 4 GiB.
 final class ZipArchiveWriter {
     private struct Entry {
         var name: [UInt8]
         var crc: UInt32
+        var compressedSize: UInt32
         var size: UInt32
         var headerOffset: UInt32
     }
@@ -18,11 +21,13 @@ final class ZipArchiveWriter {
     let sizeLimit: UInt64
     private let sink: FileSink
     private var entries: [Entry] = []
-    private var open: (name: [UInt8], headerOffset: UInt64, crc: CRC32, size: UInt64)?
+    private var open: (name: [UInt8], headerOffset: UInt64, deflater: Deflater)?
 
     /// MS-DOS date 1980-01-01 and time 00:00:00.
     private static let dosDate: UInt16 = (0 << 9) | (1 << 5) | 1
     private static let dosTime: UInt16 = 0
+    /// Compression method 8, DEFLATE.
+    static let deflated: UInt16 = 8
 
     init(sink: FileSink, sizeLimit: UInt64 = UInt64(UInt32.max)) {
         self.sink = sink
@@ -38,9 +43,9 @@ final class ZipArchiveWriter {
         var header: [UInt8] = []
         header.reserveCapacity(30 + nameBytes.count)
         header.appendLE32(0x0403_4B50)
-        header.appendLE16(20)  // version needed: 2.0
-        header.appendLE16(0)  // flags
-        header.appendLE16(0)  // method: stored
+        header.appendLE16(20)  // version needed: 2.0 (DEFLATE)
+        header.appendLE16(0)  // flags: none (normal compression, sizes in this header)
+        header.appendLE16(Self.deflated)
         header.appendLE16(Self.dosTime)
         header.appendLE16(Self.dosDate)
         header.appendLE32(0)  // CRC-32, patched by endEntry
@@ -49,19 +54,16 @@ final class ZipArchiveWriter {
         header.appendLE16(UInt16(nameBytes.count))
         header.appendLE16(0)  // extra field length
         header.append(contentsOf: nameBytes)
+        let deflater = try Deflater()
         try sink.write(header)
-        open = (nameBytes, offset, CRC32(), 0)
+        open = (nameBytes, offset, deflater)
     }
 
-    /// Appends bytes to the open entry.
+    /// Appends bytes to the open entry (compressed as they come).
     func write(_ bytes: UnsafeRawBufferPointer) throws(CollabError) {
-        guard var entry = open else { throw CollabError(.invalidTransition, "no ZIP entry is open to write to") }
-        let newSize = entry.size + UInt64(bytes.count)
-        guard newSize <= sizeLimit, sink.offset + UInt64(bytes.count) < sizeLimit else { throw Self.tooLarge() }
-        entry.crc.update(bytes)
-        entry.size = newSize
-        open = entry
-        try sink.write(bytes)
+        guard let entry = open else { throw CollabError(.invalidTransition, "no ZIP entry is open to write to") }
+        guard entry.deflater.inputCount + UInt64(bytes.count) <= sizeLimit else { throw Self.tooLarge() }
+        try entry.deflater.compress(bytes) { (chunk) throws(CollabError) in try emit(chunk) }
     }
 
     /// Appends bytes to the open entry.
@@ -69,18 +71,27 @@ final class ZipArchiveWriter {
         try withRawBytes(bytes) { (raw) throws(CollabError) in try write(raw) }
     }
 
-    /// Closes the open entry, patching its local header.
+    /// Closes the open entry: ends its DEFLATE stream and patches its local header.
     func endEntry() throws(CollabError) {
         guard let entry = open else { throw CollabError(.invalidTransition, "no ZIP entry is open to end") }
         open = nil
-        let crc = entry.crc.value
-        let size = UInt32(entry.size)
+        try entry.deflater.finish { (chunk) throws(CollabError) in try emit(chunk) }
+        let crc = entry.deflater.crc
+        let compressedSize = UInt32(entry.deflater.outputCount)  // below sizeLimit, checked by emit
+        let size = UInt32(entry.deflater.inputCount)  // at most sizeLimit, checked by write
         var patch: [UInt8] = []
         patch.appendLE32(crc)
-        patch.appendLE32(size)
+        patch.appendLE32(compressedSize)
         patch.appendLE32(size)
         try sink.overwrite(patch, at: entry.headerOffset + 14)
-        entries.append(Entry(name: entry.name, crc: crc, size: size, headerOffset: UInt32(entry.headerOffset)))
+        entries.append(Entry(name: entry.name, crc: crc, compressedSize: compressedSize, size: size,
+            headerOffset: UInt32(entry.headerOffset)))
+    }
+
+    /// Writes compressed bytes of the open entry to the file.
+    private func emit(_ chunk: UnsafeRawBufferPointer) throws(CollabError) {
+        guard sink.offset + UInt64(chunk.count) < sizeLimit else { throw Self.tooLarge() }
+        try sink.write(chunk)
     }
 
     /// Writes a whole entry at once.
@@ -100,11 +111,11 @@ final class ZipArchiveWriter {
             directory.appendLE16(20)  // version made by: MS-DOS, 2.0
             directory.appendLE16(20)  // version needed
             directory.appendLE16(0)  // flags
-            directory.appendLE16(0)  // method: stored
+            directory.appendLE16(Self.deflated)
             directory.appendLE16(Self.dosTime)
             directory.appendLE16(Self.dosDate)
             directory.appendLE32(entry.crc)
-            directory.appendLE32(entry.size)
+            directory.appendLE32(entry.compressedSize)
             directory.appendLE32(entry.size)
             directory.appendLE16(UInt16(entry.name.count))
             directory.appendLE16(0)  // extra
