@@ -5,8 +5,9 @@ import Foundation
 public protocol ApproverResolver {
     /// The active members `step`'s ``ApprovalStep/approvers`` resolve to for `applicant`, in order.
     func approvers(of step: ApprovalStep, applicant: Member.ID) -> [Member.ID]
-    /// The head who takes the applicant's seat under ``ApprovalPolicies/ApplicantIsApprover/passToHead``:
-    /// the first active head of `member`'s department or the departments above it, other than `member`.
+    /// The head who takes the applicant's seat under ``ApprovalPolicies/ApplicantIsApprover/passToHead``, or
+    /// an approver's place when a timeout escalates: the first active head of `member`'s department or the
+    /// departments above it, other than `member`.
     func head(of member: Member.ID) -> Member.ID?
     /// The organization's active administrators, for ``ApprovalPolicies/NobodyToApprove/passToAdministrator``.
     func administrators() -> [Member.ID]
@@ -180,6 +181,29 @@ public struct ApprovalRun: Hashable, Sendable, Codable {
         case .step(let key):
             try enter(key, flow: flow, resolver: resolver, automaticPasses: false)
         }
+    }
+
+    /// Applies the timeout of the attempt `attempt` of step `stepKey` (the engine's timer names both, so a
+    /// timer of an attempt that already ended is refused with ``CollabError/Code/conflict``). With
+    /// ``ApprovalTimeout/Action/approve`` the undecided seats approve and the request moves on; with
+    /// ``ApprovalTimeout/Action/reject`` the step and the request are rejected; with
+    /// ``ApprovalTimeout/Action/escalate`` the places of the signers whose turn it is go to their heads
+    /// (``ApproverResolver/head(of:)``); ``ApprovalTimeout/Action/remind`` changes nothing (and does not move
+    /// the version). Returns whom to remind or tell: the members whose turn it is afterwards.
+    @discardableResult
+    public mutating func timeOut(
+        stepKey: String, attempt: Int, action: ApprovalTimeout.Action, expectedVersion: Int, flow: ApprovalFlow,
+        resolver: some ApproverResolver
+    ) throws(CollabError) -> [Member.ID] {
+        var step = try currentStep(expectedVersion: expectedVersion, flow: flow)
+        guard step.stepKey == stepKey, step.attempt == attempt else {
+            throw CollabError(.conflict,
+                "attempt \(attempt) of step '\(stepKey.clipped())' has ended; the request waits on attempt \(step.attempt) of step '\(step.stepKey)'")
+        }
+        guard action != .remind else { return step.awaiting }
+        step.applyTimeout(action) { resolver.head(of: $0) }
+        try settle(step, flow: flow, resolver: resolver)
+        return current?.awaiting ?? []
     }
 
     /// 撤回: the applicant withdraws the request, while it waits and nobody has decided on any step after

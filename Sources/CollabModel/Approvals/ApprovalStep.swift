@@ -189,7 +189,7 @@ public struct ApprovalTimeout: Hashable, Sendable, Codable {
         case approve
         /// Reject the step (and so the request).
         case reject
-        /// Give the undecided seats' turn to the heads of their holders' departments as well.
+        /// Transfer (转交) the place of each signer whose turn it is to their head.
         case escalate
     }
 

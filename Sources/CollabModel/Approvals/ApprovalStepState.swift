@@ -22,6 +22,8 @@ public enum ApprovalPass: String, Hashable, Sendable, Codable, CaseIterable {
     case applicant
     /// The holder approved the step just before (``ApprovalPolicies/RepeatedApprover/decideOnce``).
     case approvedBefore = "approved_before"
+    /// The step's timeout approved on behalf of the signers still undecided (``ApprovalTimeout/Action/approve``).
+    case timeout
 }
 
 /// Where a signer added to a seat (加签) decides, relative to who adds them.
@@ -118,6 +120,9 @@ public struct ApprovalStepState: Hashable, Sendable, Codable {
     public private(set) var outcome: Outcome
     /// Moves on every change; every operation names the version it was decided on.
     public private(set) var version: Int
+    /// The timeout action applied to the attempt, if any (``ApprovalTimeout/Action/remind`` changes nothing
+    /// and is not recorded).
+    public private(set) var timeoutAction: ApprovalTimeout.Action?
 
     /// Starts an attempt with `approvers` (repeats dropped, order kept); those in `passes` approve at once.
     /// Refuses an empty list: the flow's ``ApprovalPolicies/nobodyToApprove`` decides such a step.
@@ -240,6 +245,37 @@ public struct ApprovalStepState: Hashable, Sendable, Codable {
         let added = ApprovalSigner(memberID: newMember, addedBy: member)
         seats[seat].signers.insert(added, at: position == .before ? signer : signer + 1)
         changed()
+    }
+
+    /// Applies a timeout to a pending attempt: `approve` passes every undecided signer of the undecided
+    /// seats, `reject` rejects the step, `escalate` transfers the place of each signer whose turn it is to
+    /// their head (when they have one not already on the step); `remind` changes nothing.
+    mutating func applyTimeout(_ action: ApprovalTimeout.Action, head: (Member.ID) -> Member.ID?) {
+        guard outcome == .pending else { return }
+        switch action {
+        case .remind: return
+        case .approve:
+            for seat in seats.indices where seats[seat].isApproved == nil {
+                for signer in seats[seat].signers.indices where seats[seat].signers[signer].decision == nil {
+                    seats[seat].signers[signer].decision = .passed(.timeout)
+                }
+            }
+            outcome = computedOutcome()
+        case .reject:
+            outcome = .rejected
+        case .escalate:
+            for member in awaiting {
+                guard let head = head(member), head != member, !signers.contains(head) else { continue }
+                for seat in seats.indices {
+                    if let signer = seats[seat].signers.firstIndex(where: { $0.memberID == member }) {
+                        seats[seat].signers[signer].transferredFrom.append(member)
+                        seats[seat].signers[signer].memberID = head
+                    }
+                }
+            }
+        }
+        timeoutAction = action
+        version += 1
     }
 
     /// Ends a pending attempt as sent back or withdrawn (the run's operations).

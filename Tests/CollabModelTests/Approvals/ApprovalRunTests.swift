@@ -217,6 +217,34 @@ import Testing
         #expect(refused.status == .rejected && refused.history.map(\.stepKey) == ["head"])
     }
 
+    @Test("timeouts: approve moves on, reject ends the request, escalate goes to the head, remind changes nothing")
+    func timeouts() throws {
+        let flow = try countersignFlow()
+        let resolver = ResolvedApprovers(
+            byStep: ["head": [head], "finance": [li, zhao], "manager": [manager]], heads: [li: "m-cfo", head: "m-ceo"])
+        var run = try ApprovalRun.start(flow: flow, applicant: applicant, values: PurchaseFlow.values(20_000), resolver: resolver)
+        let reminded = try run.timeOut(stepKey: "head", attempt: 1, action: .remind, expectedVersion: 1, flow: flow,
+            resolver: resolver)
+        #expect(reminded == [head] && run.version == 1)
+        try run.timeOut(stepKey: "head", attempt: 1, action: .approve, expectedVersion: 1, flow: flow, resolver: resolver)
+        #expect(run.current?.stepKey == "finance" && run.history[0].timeoutAction == .approve)
+        #expect(run.history[0].seats[0].signers[0].decision == .passed(.timeout))
+        // A late timer of the finished attempt is refused.
+        #expect(code { try run.timeOut(stepKey: "head", attempt: 1, action: .reject, expectedVersion: run.version,
+            flow: flow, resolver: resolver) } == .conflict)
+        try run.approve(by: zhao, expectedVersion: run.version, flow: flow, resolver: resolver)
+        let escalated = try run.timeOut(stepKey: "finance", attempt: 1, action: .escalate, expectedVersion: run.version,
+            flow: flow, resolver: resolver)
+        #expect(escalated == ["m-cfo"])
+        #expect(code { try run.approve(by: li, expectedVersion: run.version, flow: flow, resolver: resolver) } == .forbidden)
+        var rejected = run
+        try rejected.timeOut(stepKey: "finance", attempt: 1, action: .reject, expectedVersion: run.version, flow: flow,
+            resolver: resolver)
+        #expect(rejected.status == .rejected && rejected.history.last?.outcome == .rejected)
+        try run.approve(by: "m-cfo", expectedVersion: run.version, flow: flow, resolver: resolver)
+        #expect(run.current?.stepKey == "manager")
+    }
+
     @Test("转交 and 加签 through the request bump its version")
     func transferAndAddSigner() throws {
         let flow = try PurchaseFlow.flow()
