@@ -41,6 +41,17 @@ public struct ValidationProblem: Hashable, Sendable, Codable, CustomStringConver
         /// or department never moves across organizations (someone who joins another company is a new
         /// member there).
         public static let organizationChange = Kind(rawValue: "organization_change")
+        /// A condition or form value names a field the approval flow does not have.
+        public static let unknownField = Kind(rawValue: "unknown_field")
+        /// A value is of another kind than its field (a text compared with a number field), or a comparison
+        /// does not apply to the field's kind (`lessThan` on a text).
+        public static let mismatchedType = Kind(rawValue: "mismatched_type")
+        /// A choice is not among its field's options.
+        public static let unknownChoice = Kind(rawValue: "unknown_choice")
+        /// A route names a step the approval flow does not have, or goes back to an earlier step.
+        public static let unknownStep = Kind(rawValue: "unknown_step")
+        /// An approval step can never be reached from the flow's first step.
+        public static let unreachable = Kind(rawValue: "unreachable")
     }
 
     /// The field that is wrong, as a path (`title`, `attachments[2].mediaType`).
