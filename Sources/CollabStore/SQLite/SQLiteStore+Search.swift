@@ -87,25 +87,37 @@ extension SQLiteStore {
         }
     }
 
-    /// The index rows of `entries`, derived from the records as stored now (as the rebuild derives them);
-    /// an entry whose record is gone, or deleted, is removed.
+    /// The index rows of `entries`, derived from the records as stored now, as the rebuild derives them; an
+    /// entry whose record is gone, or deleted, is removed.
     static func searchChanges(reindexing entries: [String], _ db: Database) throws -> SearchIndexChanges {
         var ids: [String: [String]] = [:]
         for entry in entries {
             guard let colon = entry.firstIndex(of: ":") else { continue }
             ids[String(entry[..<colon]), default: []].append(String(entry[entry.index(after: colon)...]))
         }
+        var changes = try storedSearchChanges(ids, db)
+        let derived = Set(changes.entries.map(\.entry) + changes.removed + changes.access.map(\.record))
+        changes.removed += entries.filter { !derived.contains($0) }
+        return changes
+    }
+
+    /// The index rows of the stored records whose ids `wanted` lists by kind (`work_item`, `announcement`,
+    /// …), or of every stored record when it is `nil` (the rebuild).
+    private static func storedSearchChanges(_ wanted: [String: [String]]?, _ db: Database) throws -> SearchIndexChanges {
+        /// The statement reading `columns` of `table`'s records of `kind`; `nil` when none is wanted.
+        func statement(_ columns: String, _ table: String, _ kind: String) throws -> (Statement, StatementArguments)? {
+            guard let wanted else { return (try db.makeStatement(sql: "SELECT \(columns) FROM \(table)"), []) }
+            guard let ids = wanted[kind] else { return nil }
+            return (try db.cachedStatement(sql: "SELECT \(columns) FROM \(table) WHERE id IN (SELECT value FROM json_each(?))"),
+                [jsonList(ids)])
+        }
         var changes = SearchIndexChanges()
-        if let items = ids["work_item"] {
-            try db.forEachRow(try db.cachedStatement(sql: """
-                SELECT * FROM work_items WHERE id IN (SELECT value FROM json_each(?))
-                """), [jsonList(items)]) { row in SearchIndex.add(try workItem(from: row), to: &changes) }
+        if let (items, arguments) = try statement("*", "work_items", "work_item") {
+            try db.forEachRow(items, arguments) { row in SearchIndex.add(try workItem(from: row), to: &changes) }
         }
         func bodies<T: Decodable>(_ kind: String, _ table: String, _ type: T.Type, _ what: String) throws -> [T] {
-            guard let wanted = ids[kind] else { return [] }
-            return try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT id, body FROM \(table) WHERE id IN (SELECT value FROM json_each(?))
-                """), arguments: [jsonList(wanted)]).map { try decodeBody(type, $0, what) }
+            guard let (records, arguments) = try statement("id, body", table, kind) else { return [] }
+            return try Row.fetchAll(records, arguments: arguments).map { try decodeBody(type, $0, what) }
         }
         for announcement in try bodies("announcement", "announcements", Announcement.self, "announcement") {
             let recipients = try String.fetchAll(db.cachedStatement(sql: """
@@ -125,8 +137,6 @@ extension SQLiteStore {
         for document in try bodies("document", "documents", Document.self, "document") {
             SearchIndex.add(document, to: &changes)
         }
-        let derived = Set(changes.entries.map(\.entry) + changes.removed + changes.access.map(\.record))
-        changes.removed += entries.filter { !derived.contains($0) }
         return changes
     }
 
@@ -245,27 +255,7 @@ extension SQLiteStore {
         try db.execute(sql: """
             DELETE FROM search_text; DELETE FROM search_grams; DELETE FROM search_entries; DELETE FROM search_access;
             """)
-        var changes = SearchIndexChanges()
-        let statement = try db.makeStatement(sql: "SELECT * FROM work_items")
-        var items: [WorkItem] = []
-        try db.forEachRow(statement, []) { row in items.append(try workItem(from: row)) }
-        for item in items { SearchIndex.add(item, to: &changes) }
-        func bodies<T: Decodable>(_ table: String, _ type: T.Type, _ what: String) throws -> [T] {
-            try Row.fetchAll(db, sql: "SELECT id, body FROM \(table)").map { try decodeBody(type, $0, what) }
-        }
-        for announcement in try bodies("announcements", Announcement.self, "announcement") {
-            let recipients = try String.fetchAll(db, sql: "SELECT member_id FROM announcement_receipts WHERE announcement_id = ?",
-                arguments: [announcement.id.rawValue]).map { Member.ID($0) }
-            SearchIndex.add(announcement, recipients: recipients, to: &changes)
-        }
-        for meeting in try bodies("meetings", Meeting.self, "meeting") { SearchIndex.add(meeting, to: &changes) }
-        for incident in try bodies("incidents", Incident.self, "incident") {
-            changes.access.append(SearchAccessWrite(record: SearchIndex.entry("incident", incident.id.rawValue),
-                keys: AccessControl.searchKeys(for: .incident(incident)), replace: true))
-        }
-        for ticket in try bodies("tickets", Ticket.self, "ticket") { SearchIndex.add(ticket, to: &changes) }
-        for order in try bodies("purchase_orders", PurchaseOrder.self, "purchase order") { SearchIndex.add(order, to: &changes) }
-        for document in try bodies("documents", Document.self, "document") { SearchIndex.add(document, to: &changes) }
+        let changes = try storedSearchChanges(nil, db)
         try applySearch(changes, db)
         return changes.entries.count
     }

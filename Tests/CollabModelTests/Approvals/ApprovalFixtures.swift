@@ -60,3 +60,15 @@ enum ApprovalSeeds {
         return seeds
     }
 }
+
+/// The code of the error `body` throws; `nil` when it succeeds.
+func code(_ body: () throws -> Void) -> CollabError.Code? {
+    do {
+        try body()
+        return nil
+    } catch let error as CollabError {
+        return error.code
+    } catch {
+        return CollabError.Code(rawValue: "not a CollabError: \(error)")
+    }
+}

@@ -6,18 +6,6 @@ import Testing
     let applicant = PurchaseFlow.applicant, head = PurchaseFlow.head, manager = PurchaseFlow.manager
     let li = PurchaseFlow.finance[0], zhao = PurchaseFlow.finance[1]
 
-    /// The code of the error `body` throws; `nil` when it succeeds.
-    func code(_ body: () throws -> Void) -> CollabError.Code? {
-        do {
-            try body()
-            return nil
-        } catch let error as CollabError {
-            return error.code
-        } catch {
-            return CollabError.Code(rawValue: "not a CollabError: \(error)")
-        }
-    }
-
     /// The purchase flow with finance as a countersign (both must approve).
     func countersignFlow(policies: ApprovalPolicies = .default) throws -> ApprovalFlow {
         try ApprovalFlow(

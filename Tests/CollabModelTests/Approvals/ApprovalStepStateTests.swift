@@ -9,18 +9,6 @@ import Testing
         try ApprovalStepState(stepKey: "s", approvers: approvers, mode: mode, order: order)
     }
 
-    /// The code of the error `body` throws; `nil` when it succeeds.
-    func code(_ body: () throws -> Void) -> CollabError.Code? {
-        do {
-            try body()
-            return nil
-        } catch let error as CollabError {
-            return error.code
-        } catch {
-            return CollabError.Code(rawValue: "not a CollabError: \(error)")
-        }
-    }
-
     @Test("会签 (all): approved when every approver approved, rejected on the first rejection")
     func all() throws {
         var step = try state([a, b, c], .all)
