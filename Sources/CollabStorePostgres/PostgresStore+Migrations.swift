@@ -14,7 +14,7 @@ extension PostgresStore {
     }
 
     /// Every step of the schema, oldest first. A released step is never edited: a change is a new step.
-    static let migrations: [Migration] = [schemaVersion1, schemaVersion2, schemaVersion3, schemaVersion4, schemaVersion5, schemaVersion6, schemaVersion7, schemaVersion8]
+    static let migrations: [Migration] = [schemaVersion1, schemaVersion2, schemaVersion3, schemaVersion4, schemaVersion5, schemaVersion6, schemaVersion7, schemaVersion8, schemaVersion9]
 
     /// Who reads in which language, and what each notice says as a catalog key with its values.
     static let schemaVersion8 = Migration(version: 8, name: "locales and notices as data", statements: [

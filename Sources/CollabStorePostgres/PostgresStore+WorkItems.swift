@@ -181,6 +181,9 @@ extension PostgresStore {
         if !change.documents.isEmpty || change.documents.quota != nil {
             try await applyDocuments(change.documents, connection, logger)
         }
+        if !change.approvals.isEmpty {
+            try await applyApprovals(change.approvals, connection, logger)
+        }
         let search = SearchIndex.changes(of: change)
         if !search.isEmpty {
             try await applySearch(search, connection, logger)

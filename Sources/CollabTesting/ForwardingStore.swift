@@ -254,6 +254,28 @@ open class ForwardingStore: CollabStorage, @unchecked Sendable {
     open func meetings(in organizationID: Organization.ID, involving memberID: Member.ID?, page: PageRequest) async throws(CollabError) -> Page<Meeting> {
         try await base.meetings(in: organizationID, involving: memberID, page: page)
     }
+    // ApprovalStore
+    open func approvalFlow(_ id: ApprovalFlow.ID, version: Int?) async throws(CollabError) -> ApprovalFlow? {
+        try await base.approvalFlow(id, version: version)
+    }
+    // ApprovalStore
+    open func approvalFlows(in organizationID: Organization.ID) async throws(CollabError) -> [ApprovalFlow] {
+        try await base.approvalFlows(in: organizationID)
+    }
+    // ApprovalStore
+    open func approvalFlowVersions(_ id: ApprovalFlow.ID) async throws(CollabError) -> [ApprovalFlow] {
+        try await base.approvalFlowVersions(id)
+    }
+    // ApprovalStore
+    open func approvalRequest(_ id: ApprovalRequest.ID) async throws(CollabError) -> ApprovalRequest? {
+        try await base.approvalRequest(id)
+    }
+    // ApprovalStore
+    open func approvalRequests(
+        in organizationID: Organization.ID, matching filter: ApprovalRequestFilter, page: PageRequest
+    ) async throws(CollabError) -> Page<ApprovalRequest> {
+        try await base.approvalRequests(in: organizationID, matching: filter, page: page)
+    }
     // ScenarioStore
     open func emergencyPlan(_ id: EmergencyPlan.ID, version: Int?) async throws(CollabError) -> EmergencyPlan? {
         try await base.emergencyPlan(id, version: version)

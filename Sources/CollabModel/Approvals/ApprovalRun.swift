@@ -206,6 +206,42 @@ public struct ApprovalRun: Hashable, Sendable, Codable {
         return current?.awaiting ?? []
     }
 
+    /// Gives the undecided places of `member` (deactivated while the step waited) to someone else: the step's
+    /// approver sources are resolved again and the first active member not already on the step takes each
+    /// place; when nobody is left, the flow's ``ApprovalPolicies/nobodyToApprove`` decides — the organization's
+    /// first administrator not on the step takes it, or the place passes (``ApprovalPass/noApprover``), or it
+    /// rejects. Returns the members who took a place (to tell them); moves the version only when something
+    /// changed, and moves the request on when the step decided.
+    @discardableResult
+    public mutating func replaceApprover(
+        _ member: Member.ID, expectedVersion: Int, flow: ApprovalFlow, resolver: some ApproverResolver
+    ) throws(CollabError) -> [Member.ID] {
+        var step = try currentStep(expectedVersion: expectedVersion, flow: flow)
+        guard let definition = flow.step(step.stepKey) else { throw CollabError.notFound("approval step", step.stepKey) }
+        var taken: [Member.ID] = []
+        var changed = false
+        while step.outcome == .pending && step.seats.contains(where: { $0.signers.contains { $0.memberID == member && $0.decision == nil } }) {
+            let onStep = Set(step.signers)
+            var replacement = resolver.approvers(of: definition, applicant: applicantID)
+                .first { $0 != member && !onStep.contains($0) }
+            var pass = false
+            if replacement == nil {
+                switch flow.policies.nobodyToApprove {
+                case .approve: pass = true
+                case .reject: pass = false
+                case .passToAdministrator:
+                    replacement = resolver.administrators().first { $0 != member && !onStep.contains($0) }
+                }
+            }
+            guard step.replace(member, with: replacement, passOtherwise: pass) else { break }
+            changed = true
+            if let replacement { taken.append(replacement) }
+        }
+        guard changed else { return [] }
+        try settle(step, flow: flow, resolver: resolver)
+        return taken
+    }
+
     /// 撤回: the applicant withdraws the request, while it waits and nobody has decided on any step after
     /// the request's first (automatic passes do not count), or while it is returned to them.
     public mutating func withdraw(by member: Member.ID, expectedVersion: Int) throws(CollabError) {

@@ -24,6 +24,9 @@ public enum ApprovalPass: String, Hashable, Sendable, Codable, CaseIterable {
     case approvedBefore = "approved_before"
     /// The step's timeout approved on behalf of the signers still undecided (``ApprovalTimeout/Action/approve``).
     case timeout
+    /// The holder was deactivated and the step's sources resolved to nobody else, under
+    /// ``ApprovalPolicies/NobodyToApprove/approve``.
+    case noApprover = "no_approver"
 }
 
 /// Where a signer added to a seat (加签) decides, relative to who adds them.
@@ -276,6 +279,29 @@ public struct ApprovalStepState: Hashable, Sendable, Codable {
         }
         timeoutAction = action
         version += 1
+    }
+
+    /// Replaces an undecided signer who can no longer decide (deactivated): `replacement` takes their place
+    /// as a transfer would (whatever the turn); with `nil`, `passOtherwise` passes the place
+    /// (``ApprovalPass/noApprover``) or, when `false`, rejects it. Returns whether anything changed: a member
+    /// without an undecided place on a pending attempt changes nothing.
+    @discardableResult
+    mutating func replace(_ member: Member.ID, with replacement: Member.ID?, passOtherwise: Bool) -> Bool {
+        guard outcome == .pending else { return false }
+        for seat in seats.indices {
+            guard let signer = seats[seat].signers.firstIndex(where: { $0.memberID == member && $0.decision == nil })
+            else { continue }
+            if let replacement, !signers.contains(replacement) {
+                seats[seat].signers[signer].transferredFrom.append(member)
+                seats[seat].signers[signer].memberID = replacement
+            } else {
+                seats[seat].signers[signer].decision = passOtherwise
+                    ? .passed(.noApprover) : .rejected(reason: "no approver is left on the step")
+            }
+            changed()
+            return true
+        }
+        return false
     }
 
     /// Ends a pending attempt as sent back or withdrawn (the run's operations).

@@ -52,6 +52,8 @@ public struct ChangeSet: Sendable {
     public var external = ExternalChanges()
     /// Documents, their search text and purges written with the change, and the quota it must respect.
     public var documents = DocumentChanges()
+    /// Approval flows and requests written with the change.
+    public var approvals = ApprovalChanges()
     /// The directory revision (``DirectoryStore/directoryRevision()``) the change was planned under: when
     /// set, the change commits only if the directory has not changed since, and otherwise fails with
     /// `CollabError.Code.staleDirectory`, so a command is never authorized against an outdated directory.

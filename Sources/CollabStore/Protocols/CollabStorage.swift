@@ -17,6 +17,7 @@
 /// - ``RetentionStore``: bounded deletion of expired rows (the runner).
 /// - ``TimerStore``: the durable timers of every record, claimed and fired (the timer desk, the runner).
 /// - ``DocumentRecordStore``: documents as records (the document desk, orphan collection, retention).
+/// - ``ApprovalStore``: approval flows and requests (the approval desk, timers, reports).
 public protocol CollabStorage: ChangeStore, DirectoryStore, WorkItemReads, AuditStore, InboxStore, OutboxStore,
     AnnouncementStore, MeetingStore, IncidentStore, PartnerStore, CustomerStore, ReportStore, RetentionStore,
-    SettingsStore, TimerStore, DocumentRecordStore, SearchStore {}
+    SettingsStore, TimerStore, DocumentRecordStore, SearchStore, ApprovalStore {}

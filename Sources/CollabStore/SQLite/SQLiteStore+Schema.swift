@@ -597,6 +597,9 @@ extension SQLiteStore {
             // A commit records the entries it made stale; a batch, or the next search, re-derives them.
             try db.execute(sql: SQLiteStore.searchBacklogSchema)
         }
+        migrator.registerMigration("v17 approval flows and requests") { db in
+            try db.execute(sql: SQLiteStore.approvalSchema)
+        }
         return migrator
     }()
 

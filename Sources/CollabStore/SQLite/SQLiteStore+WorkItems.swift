@@ -188,6 +188,9 @@ extension SQLiteStore {
         if !change.documents.isEmpty || change.documents.quota != nil {
             try applyDocuments(change.documents, db)
         }
+        if !change.approvals.isEmpty {
+            try applyApprovals(change.approvals, db)
+        }
         try markSearchStale(SearchIndex.staleEntries(of: change), batchSize: searchBatchSize, db)
         if let record = change.idempotency {
             try db.run("""
