@@ -159,6 +159,7 @@ public struct AccessControl: Sendable {
         case .partnership:
             return action == .invitePartner ? .externalRules : .accessControl
         case .purchaseOrder, .customer, .ticket: return .externalRules
+        case .approval: return .approvalRules
         }
     }
 
@@ -237,6 +238,29 @@ public struct AccessControl: Sendable {
             (.setAnnouncementExpiry, .announcement(let announcement, _)):
             return check("ScenarioRules.canManage", ScenarioRules.canManage(subject, announcement),
                 "its author and administrators pin it or set its expiry")
+
+        // Approvals.
+        case (.defineApprovalFlow, .organization(let organization)):
+            return check("ApprovalRules.canDefineFlows", ApprovalRules.canDefineFlows(subject, in: organization),
+                "administrators save approval flows")
+        case (.submitApproval, .organization(let organization)):
+            return check("ApprovalRules.canSubmit", ApprovalRules.canSubmit(subject, in: organization),
+                "members of the organization itself submit approval requests")
+        case (.viewApproval, .approvalRequest(let request)):
+            return check("ApprovalRules.canSee", ApprovalRules.canSee(subject, request),
+                "its applicant, its approvers, those copied, administrators and auditors see it")
+        case (.decideApproval, .approvalRequest(let request)):
+            return check("ApprovalRules.canDecide", ApprovalRules.canDecide(subject, request),
+                "who holds a place on the step under way acts on it")
+        case (.remindApproval, .approvalRequest(let request)):
+            return check("ApprovalRules.canRemind", ApprovalRules.canRemind(subject, request),
+                "its applicant and administrators remind its approvers while it waits")
+        case (.copyApproval, .approvalRequest(let request)):
+            return check("ApprovalRules.canCopy", ApprovalRules.canCopy(subject, request),
+                "its applicant and who holds a place on the step under way copy others")
+        case (.withdrawApproval, .approvalRequest(let request)):
+            return check("ApprovalRules.canWithdraw", ApprovalRules.canWithdraw(subject, request),
+                "its applicant withdraws or resubmits it")
 
         // Meetings.
         case (.recordMeeting, .organization(let organization)):

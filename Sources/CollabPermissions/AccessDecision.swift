@@ -28,6 +28,8 @@ public struct AccessDecision: Hashable, Sendable, Codable, CustomStringConvertib
         case scenarioRules = "scenario_rules"
         /// ``ExternalRules``: partners, purchase orders, customers and tickets.
         case externalRules = "external_rules"
+        /// ``ApprovalRules``: approval flows and requests.
+        case approvalRules = "approval_rules"
         /// Rules of ``AccessControl`` itself: creating and importing work items, the dashboard, personal
         /// reports, settings, the external-collaboration switch and a partner's audit trail.
         case accessControl = "access_control"

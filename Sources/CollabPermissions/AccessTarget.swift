@@ -44,6 +44,8 @@ public indirect enum AccessTarget: Sendable {
     /// ``purchaseOrder(_:)``, ``incident(_:)``, ``meeting(_:)``) or, for a department's folder,
     /// ``department(_:in:)``. A document about to be uploaded is decided the same way.
     case document(Document, in: AccessTarget)
+    /// An approval request.
+    case approvalRequest(ApprovalRequest)
 
     /// The work item, for a work-item target.
     public var workItem: WorkItem? {
@@ -68,6 +70,7 @@ public indirect enum AccessTarget: Sendable {
         case .department: "department"
         case .member: "member"
         case .document: "document"
+        case .approvalRequest: "approval request"
         }
     }
 }

@@ -24,6 +24,8 @@ public enum RecordKind: String, Hashable, Codable, CaseIterable, Sendable {
     case report
     /// Documents: files kept with a record or in a department's folder.
     case document
+    /// Approval flows and requests (审批).
+    case approval
 }
 
 /// One right on one kind of record: what an ``AccessControl`` decides and a host rule may refuse.
@@ -244,6 +246,23 @@ public struct RecordAction: Hashable, Codable, Sendable, CustomStringConvertible
     /// Decide a quarantined version (clear or refuse it, for the host's scanner): administrators.
     public static let decideQuarantine = RecordAction(.document, "decide_quarantine")
 
+    // MARK: Approvals
+
+    /// Save an approval flow (a new flow, or its next version) in an organization.
+    public static let defineApprovalFlow = RecordAction(.approval, "define_flow")
+    /// Read an organization's approval flows and submit requests on them.
+    public static let submitApproval = RecordAction(.approval, "submit")
+    /// See an approval request, its timeline and audit trail (visibility).
+    public static let viewApproval = RecordAction(.approval, "view")
+    /// Act on the step under way: approve, reject, transfer, add a signer, send back.
+    public static let decideApproval = RecordAction(.approval, "decide")
+    /// Remind the approvers whose turn it is (催办).
+    public static let remindApproval = RecordAction(.approval, "remind")
+    /// Copy members on a request (抄送).
+    public static let copyApproval = RecordAction(.approval, "copy")
+    /// Withdraw (撤回) or resubmit a request.
+    public static let withdrawApproval = RecordAction(.approval, "withdraw")
+
     // MARK: Reports
 
     /// Read reports and summaries of the work items one may see.
@@ -275,12 +294,14 @@ public struct RecordAction: Hashable, Codable, Sendable, CustomStringConvertible
         changeSettings,
         readReport, readDashboard, readPersonalReport, exportReport,
         viewDocument, uploadDocument, deleteDocument, decideQuarantine,
+        defineApprovalFlow, submitApproval, viewApproval, decideApproval, remindApproval, copyApproval,
+        withdrawApproval,
     ]
 
     private static let reads: Set<RecordAction> = [
         viewWorkItem, listWorkItems, searchWorkItems, exportWorkItems, viewAnnouncement, viewAnnouncementReach,
         viewMeeting, viewPlan, viewIncident, viewResourceRequest, viewPartner, viewOrder, viewCustomer, viewTicket,
-        viewTicketInternals, viewDocument,
+        viewTicketInternals, viewDocument, viewApproval,
         readReport, readDashboard, readPersonalReport, exportReport,
     ]
 }

@@ -39,6 +39,9 @@ public struct CollabError: Error, Sendable, Equatable, CustomStringConvertible, 
         public static let staleSettings = Code(rawValue: "stale_settings")
         /// The idempotency key was already used for a different command.
         public static let idempotencyKeyReused = Code(rawValue: "idempotency_key_reused")
+        /// The same request came again too soon (a reminder within the reminder interval); nothing was
+        /// written. The message says when it may be asked again.
+        public static let rateLimited = Code(rawValue: "rate_limited")
         /// A value with the same identity already exists.
         public static let alreadyExists = Code(rawValue: "already_exists")
         /// An organization's documents would hold more bytes than its quota allows; nothing was written.

@@ -71,6 +71,14 @@ public struct Notice: Identifiable, Hashable, Sendable, Codable {
         public static let ticketReply = Kind(rawValue: "ticket_reply")
         /// A ticket missed a service target.
         public static let serviceTargetMissed = Kind(rawValue: "service_target_missed")
+        /// An approval request waits for the recipient's decision (a step reached them, a place was
+        /// transferred to them, a signer was added before them).
+        public static let approvalRequested = Kind(rawValue: "approval_requested")
+        /// An approval request the recipient submitted or is copied on was approved, rejected, withdrawn, or
+        /// sent back to its applicant.
+        public static let approvalResult = Kind(rawValue: "approval_result")
+        /// The recipient was copied (抄送) on an approval request.
+        public static let approvalCopied = Kind(rawValue: "approval_copied")
     }
 
     /// How urgently a hook should deliver.

@@ -33,6 +33,10 @@ public struct RecordReference: Hashable, Sendable, Codable, CustomStringConverti
         public static let ticket = Kind(rawValue: "ticket")
         /// An organization's run-time settings (``StoredSettings``); the id is the organization's.
         public static let settings = Kind(rawValue: "settings")
+        /// An ``ApprovalRequest``.
+        public static let approvalRequest = Kind(rawValue: "approval_request")
+        /// An ``ApprovalFlow`` (all its versions).
+        public static let approvalFlow = Kind(rawValue: "approval_flow")
     }
 
     /// What kind of record.
@@ -69,6 +73,10 @@ public struct RecordReference: Hashable, Sendable, Codable, CustomStringConverti
     public static func ticket(_ id: Ticket.ID) -> Self { Self(.ticket, id.rawValue) }
     /// The run-time settings of the organization `id`.
     public static func settings(_ id: Organization.ID) -> Self { Self(.settings, id.rawValue) }
+    /// The approval request `id`.
+    public static func approvalRequest(_ id: ApprovalRequest.ID) -> Self { Self(.approvalRequest, id.rawValue) }
+    /// The approval flow `id`.
+    public static func approvalFlow(_ id: ApprovalFlow.ID) -> Self { Self(.approvalFlow, id.rawValue) }
 
     /// `kind:id`, as stored.
     public var stored: String { "\(kind.rawValue):\(id)" }

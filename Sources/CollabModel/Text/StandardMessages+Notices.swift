@@ -2,7 +2,33 @@ extension StandardMessages {
     /// The notices' titles and bodies (`notice.<variant>.title`, `notice.<variant>.body`) and the phrases they
     /// name. Every notice names `{title}` (the record's title) where it has one and `{actor}` (who acted).
     static let notices: [StandardMessage] = workItemNotices + timerNotices + orderNotices + ticketNotices
-        + announcementNotices + incidentNotices + phrases
+        + announcementNotices + incidentNotices + approvalNotices + phrases
+
+    static let approvalNotices: [StandardMessage] = [
+        .init("notice.approval_waiting.title", "Approval needed: {title}", "待你审批：{title}"),
+        .init("notice.approval_waiting.body", "{applicant}'s request ({flow}) waits for your decision at \"{step}\".",
+            "{applicant}提交的{flow}已到“{step}”，请你审批。"),
+        .init("notice.approval_approved.title", "Approved: {title}", "审批已通过：{title}"),
+        .init("notice.approval_approved.body", "{flow}: every step approved.", "{flow}：各步骤均已审批通过。"),
+        .init("notice.approval_rejected.title", "Rejected: {title}", "审批未通过：{title}"),
+        .init("notice.approval_rejected.body", "{flow} was rejected at \"{step}\": {reason}",
+            "{flow}在“{step}”被驳回：{reason}"),
+        .init("notice.approval_withdrawn.title", "Withdrawn: {title}", "审批已撤回：{title}"),
+        .init("notice.approval_withdrawn.body", "{applicant} withdrew the request ({flow}).", "{applicant}撤回了{flow}。"),
+        .init("notice.approval_returned.title", "Sent back to you: {title}", "审批被退回：{title}"),
+        .init("notice.approval_returned.body", "{actor} sent it back at \"{step}\": {reason} Change it and resubmit, or withdraw it.",
+            "{actor}在“{step}”退回了申请：{reason} 请修改后重新提交，或撤回。"),
+        .init("notice.approval_reminder.title", "Reminder: {title} waits for you", "催办：{title}等待你审批"),
+        .init("notice.approval_reminder.body", "{actor} asks you to decide at \"{step}\".", "{actor}催你尽快处理“{step}”。"),
+        .init("notice.approval_overdue.title", "Overdue approval: {title}", "审批超时：{title}"),
+        .init("notice.approval_overdue.body", "\"{step}\" has waited for your decision beyond its time limit.",
+            "“{step}”已超过审批时限，请尽快处理。"),
+        .init("notice.approval_copied.title", "Copied: {title}", "抄送：{title}"),
+        .init("notice.approval_copied.body", "You are copied on {applicant}'s request ({flow}).",
+            "{applicant}的{flow}已抄送给你。"),
+        .init("approval.reason.timeout", "the step timed out", "审批超时"),
+        .init("approval.reason.no_approver", "nobody could approve the step", "该步骤没有可审批的人"),
+    ]
 
     static let workItemNotices: [StandardMessage] = [
         .init("notice.assigned.title", "New assignment: {title}", "新任务：{title}"),

@@ -83,6 +83,9 @@ public struct ScheduledTimer: Hashable, Sendable, Codable {
         case ticketFirstResponse = "ticket_first_response"
         /// A ticket's resolution target falls due: tell the department if it is missed.
         case ticketResolution = "ticket_resolution"
+        /// An attempt of an approval step reached its timeout (``ScheduledTimer/detail``: `attempt|stepKey`):
+        /// apply the step's timeout action.
+        case approvalTimeout = "approval_timeout"
     }
 
     /// A stable identity: the same timer planned again keeps its id, so it never fires twice.

@@ -360,7 +360,8 @@ extension WorkflowEngine {
                 details: ["missing": missing.map(\.memberID.rawValue).sorted().joined(separator: ","),
                     "heads": missingByHead.keys.map(\.rawValue).sorted().joined(separator: ","), "timer": timer.id],
                 at: now))
-        case .incidentAcknowledgement, .ticketFirstResponse, .ticketResolution, .reminder, .overdue, .escalation,
+        case .incidentAcknowledgement, .ticketFirstResponse, .ticketResolution, .approvalTimeout, .reminder, .overdue,
+            .escalation,
             .reviewReminder, .adjustmentReminder:
             return []
         }

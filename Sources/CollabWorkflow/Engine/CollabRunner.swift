@@ -5,8 +5,8 @@ import Logging
 import ServiceLifecycle
 import Tracing
 
-/// The background work of a Collab host: fires due timers, delivers notifications and applies the
-/// retention policy, until cancelled or shut down.
+/// The background work of a Collab host: fires due timers, delivers notifications, gives the places of
+/// deactivated approvers to others and applies the retention policy, until cancelled or shut down.
 ///
 /// Start it once per process (several processes may run one on the same database: each timer still
 /// fires exactly once, and notification leases keep dispatchers apart).
@@ -127,6 +127,18 @@ public struct CollabRunner: Service, Sendable {
         return report
     }
 
+    /// Gives the places of deactivated approvers on open approval steps to others, in every organization
+    /// (``ApprovalDesk/replaceDeactivatedApprovers(in:)``); ``run()`` calls it whenever the directory changed.
+    /// Returns how many requests changed.
+    @discardableResult
+    public func replaceDeactivatedApprovers() async throws(CollabError) -> Int {
+        var changed = 0
+        for organization in try await engine.store.organizations() where organization.kind == .internal {
+            changed += try await engine.approvals.replaceDeactivatedApprovers(in: organization.id)
+        }
+        return changed
+    }
+
     /// Runs rounds until the calling task is cancelled or its `ServiceGroup` shuts down gracefully, sleeping
     /// on the engine's clock until the next timer or retry is due, or ``pollInterval`` at most: the
     /// `Service` requirement. See ``CollabRunner`` for what a graceful shutdown and a cancellation leave
@@ -140,11 +152,22 @@ public struct CollabRunner: Service, Sendable {
     public func run(pollInterval: Duration) async {
         let clock = engine.clock
         var retentionDue = clock.now()
+        var sweptRevision: Int64?
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 try await runOnce()
             } catch {
                 engine.logger.error("background round failed", metadata: ["error": "\(error)"])
+            }
+            do {
+                // Approvers deactivated since the last look lose their places on open steps.
+                let revision = try await engine.store.directoryRevision()
+                if revision != sweptRevision {
+                    try await replaceDeactivatedApprovers()
+                    sweptRevision = revision
+                }
+            } catch {
+                engine.logger.error("replacing deactivated approvers failed", metadata: ["error": "\(error)"])
             }
             if clock.now() >= retentionDue {
                 retentionDue = clock.now().addingTimeInterval(retention.interval.timeInterval)

@@ -49,6 +49,9 @@ extension CollabStorage {
                 let incident = try await incident(request.incidentID)
             else { return false }
             return access.isAllowed(subject, .viewResourceRequest, on: .resourceRequest(request, of: incident))
+        case .approvalRequest:
+            guard let request = try await approvalRequest(ApprovalRequest.ID(record.id)) else { return false }
+            return access.isAllowed(subject, .viewApproval, on: .approvalRequest(request))
         default:
             return true
         }

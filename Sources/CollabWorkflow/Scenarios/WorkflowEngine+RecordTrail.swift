@@ -12,7 +12,9 @@ extension WorkflowEngine {
     /// - a purchase order or a ticket: the company's members who see it (the trail is internal: the
     ///   supplier's or the customer's members get an empty list, as outside members do for work items);
     /// - a partner: the administrators and auditors of the company that invited it;
-    /// - an organization's settings: its administrators and auditors.
+    /// - an organization's settings: its administrators and auditors;
+    /// - an approval request: those who see it (its applicant, approvers, those copied, administrators and
+    ///   auditors); an approval flow: its organization's administrators and auditors.
     ///
     /// - Throws: `CollabError.Code.notFound` when the record does not exist or the viewer may not see it.
     public func auditTrail(of record: RecordReference, as viewer: Member.ID) async throws(CollabError) -> [AuditEvent] {
@@ -58,6 +60,16 @@ extension WorkflowEngine {
             else { throw missing }
         case .settings:
             guard subject.organizationID == Organization.ID(record.id), !subject.isExternal, subject.isActive,
+                subject.isAdministrator || subject.roles.contains(.auditor)
+            else { throw missing }
+        case .approvalRequest:
+            guard let request = try await store.approvalRequest(ApprovalRequest.ID(record.id)),
+                isAllowed(subject, .viewApproval, on: .approvalRequest(request))
+            else { throw missing }
+        case .approvalFlow:
+            // A flow's trail (who saved which version): its organization's administrators and auditors.
+            guard let flow = try await store.approvalFlow(ApprovalFlow.ID(record.id), version: nil),
+                subject.organizationID == flow.organizationID, !subject.isExternal, subject.isActive,
                 subject.isAdministrator || subject.roles.contains(.auditor)
             else { throw missing }
         default:

@@ -254,7 +254,7 @@ extension WorkflowEngine {
                     notify([item.initiatorID], .decisionReminder, "notice.adjustment_waiting")
                 }
             case .acknowledgementReminder, .acknowledgementDeadline, .incidentAcknowledgement, .ticketFirstResponse,
-                .ticketResolution:
+                .ticketResolution, .approvalTimeout:
                 break  // timers of other records (planRecordFiring)
             }
         }

@@ -22,6 +22,8 @@ extension WorkflowEngine {
             notified = try await fireIncidentTimer(timer, into: &change, now: now)
         case .ticketFirstResponse, .ticketResolution:
             notified = try await fireTicketTimer(timer, into: &change, now: now)
+        case .approvalTimeout:
+            notified = try await fireApprovalTimeout(timer, into: &change, now: now)
         case .reminder, .overdue, .escalation, .reviewReminder, .adjustmentReminder:
             // A work item's kind on another record: nothing to do, but it fires (once) all the same.
             logger.warning("timer of a work item's kind on another record", metadata: ["timer": "\(timer.id)"])

@@ -145,6 +145,12 @@ extension EveryWriteTests {
         "tickets.openTicket": [.openTicket], "tickets.reply": [.replyToTicket], "tickets.forwardTicket": [.forwardTicket],
         "tickets.waitForCustomer": [.waitForCustomer], "tickets.resolveTicket": [.resolveTicket],
         "tickets.closeTicket": [.closeTicket], "tickets.rateTicket": [.rateTicket],
+        "approvals.saveFlow": [.defineApprovalFlow], "approvals.submit": [.submitApproval],
+        "approvals.approve": [.decideApproval], "approvals.reject": [.decideApproval],
+        "approvals.transfer": [.decideApproval], "approvals.addSigner": [.decideApproval],
+        "approvals.sendBack": [.decideApproval], "approvals.resubmit": [.withdrawApproval],
+        "approvals.withdraw": [.withdrawApproval], "approvals.remind": [.remindApproval],
+        "approvals.copy": [.copyApproval],
     ]
 
     /// A host rule that refuses the actions it is given.

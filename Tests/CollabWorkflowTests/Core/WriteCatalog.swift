@@ -76,7 +76,7 @@ private typealias W = Workplace
 enum WriteCatalog {
     /// Every write, family by family.
     static let all: [WriteCase] = workItems + inbox + settings + announcements + meetings + emergencies + partners
-        + customers + tickets
+        + customers + tickets + approvals
 
     /// The names of `all`, in order: the list to compare with the engine's public write methods.
     static let names: [String] = [
@@ -97,6 +97,9 @@ enum WriteCatalog {
         "customers.recordSignedContract",
         "tickets.openTicket", "tickets.reply", "tickets.forwardTicket", "tickets.waitForCustomer",
         "tickets.resolveTicket", "tickets.closeTicket", "tickets.rateTicket",
+        "approvals.saveFlow", "approvals.submit", "approvals.approve", "approvals.reject", "approvals.transfer",
+        "approvals.addSigner", "approvals.sendBack", "approvals.resubmit", "approvals.withdraw", "approvals.remind",
+        "approvals.copy",
     ]
 
     // MARK: Work items
@@ -625,4 +628,137 @@ enum WriteCatalog {
                 other: { engine, key in try await engine.tickets.rate(a, score: 4, by: contact, idempotencyKey: key) })
         },
     ]
+
+    // MARK: Approvals
+
+    /// Two purchase requests of the applicant waiting at their first step (the applicant's head's).
+    private static func twoRequests() async throws -> (ApprovalWorld, ApprovalRequest.ID, ApprovalRequest.ID) {
+        let world = try await ApprovalWorld()
+        let flow = try await world.save()
+        let a = try await world.desk.submit(flow.id, values: ApprovalWorld.bigPurchase, by: ApprovalWorld.applicant)
+        let b = try await world.desk.submit(flow.id, values: ApprovalWorld.smallPurchase, by: ApprovalWorld.applicant)
+        return (world, a.id, b.id)
+    }
+
+    /// Two requests sent back to the applicant.
+    private static func twoReturned() async throws -> (ApprovalWorld, ApprovalRequest.ID, ApprovalRequest.ID) {
+        let (world, a, b) = try await twoRequests()
+        for id in [a, b] {
+            try await world.desk.sendBack(id, to: .applicant, reason: "Attach the quote", by: ApprovalWorld.head,
+                expectedVersion: 1)
+        }
+        return (world, a, b)
+    }
+
+    static let approvals: [WriteCase] = [
+        WriteCase(name: "approvals.saveFlow", supportsKey: true) {
+            let world = try await ApprovalWorld()
+            return StagedWrite(world.w, actor: W.admin,
+                run: { engine, key in try await engine.approvals.saveFlow(ApprovalWorld.purchaseDraft(), by: W.admin, idempotencyKey: key) },
+                other: { engine, key in
+                    var draft = ApprovalWorld.purchaseDraft()
+                    draft.name = "报销"
+                    return try await engine.approvals.saveFlow(draft, by: W.admin, idempotencyKey: key)
+                })
+        },
+        WriteCase(name: "approvals.submit", supportsKey: true) {
+            let world = try await ApprovalWorld()
+            let flow = try await world.save()
+            let applicant = ApprovalWorld.applicant
+            return StagedWrite(world.w, actor: applicant,
+                run: { engine, key in
+                    try await engine.approvals.submit(flow.id, values: ApprovalWorld.bigPurchase, by: applicant, idempotencyKey: key)
+                },
+                other: { engine, key in
+                    try await engine.approvals.submit(flow.id, values: ApprovalWorld.smallPurchase, by: applicant, idempotencyKey: key)
+                })
+        },
+        WriteCase(name: "approvals.approve", supportsKey: true) {
+            let (world, a, b) = try await twoRequests()
+            let head = ApprovalWorld.head
+            return StagedWrite(world.w, actor: head,
+                run: { engine, key in try await engine.approvals.approve(a, by: head, expectedVersion: 1, idempotencyKey: key) },
+                other: { engine, key in try await engine.approvals.approve(b, by: head, expectedVersion: 1, idempotencyKey: key) })
+        },
+        WriteCase(name: "approvals.reject", supportsKey: true) {
+            let (world, a, _) = try await twoRequests()
+            let head = ApprovalWorld.head
+            return StagedWrite(world.w, actor: head,
+                run: { engine, key in
+                    try await engine.approvals.reject(a, reason: "No budget", by: head, expectedVersion: 1, idempotencyKey: key)
+                },
+                other: { engine, key in
+                    try await engine.approvals.reject(a, reason: "Not now", by: head, expectedVersion: 1, idempotencyKey: key)
+                })
+        },
+        WriteCase(name: "approvals.transfer", supportsKey: true) {
+            let (world, a, _) = try await twoRequests()
+            let head = ApprovalWorld.head
+            return StagedWrite(world.w, actor: head,
+                run: { engine, key in
+                    try await engine.approvals.transfer(a, to: W.engHead, by: head, expectedVersion: 1, idempotencyKey: key)
+                },
+                other: { engine, key in
+                    try await engine.approvals.transfer(a, to: W.spare, by: head, expectedVersion: 1, idempotencyKey: key)
+                })
+        },
+        WriteCase(name: "approvals.addSigner", supportsKey: true) {
+            let (world, a, _) = try await twoRequests()
+            let head = ApprovalWorld.head
+            return StagedWrite(world.w, actor: head,
+                run: { engine, key in
+                    try await engine.approvals.addSigner(a, W.engHead, .before, by: head, expectedVersion: 1, idempotencyKey: key)
+                },
+                other: { engine, key in
+                    try await engine.approvals.addSigner(a, W.engHead, .after, by: head, expectedVersion: 1, idempotencyKey: key)
+                })
+        },
+        WriteCase(name: "approvals.sendBack", supportsKey: true) {
+            let (world, a, _) = try await twoRequests()
+            let head = ApprovalWorld.head
+            return StagedWrite(world.w, actor: head,
+                run: { engine, key in
+                    try await engine.approvals.sendBack(a, to: .applicant, reason: "Attach the quote", by: head,
+                        expectedVersion: 1, idempotencyKey: key)
+                },
+                other: { engine, key in
+                    try await engine.approvals.sendBack(a, to: .applicant, reason: "Which project?", by: head,
+                        expectedVersion: 1, idempotencyKey: key)
+                })
+        },
+        WriteCase(name: "approvals.resubmit", supportsKey: true) {
+            let (world, a, _) = try await twoReturned()
+            let applicant = ApprovalWorld.applicant
+            return StagedWrite(world.w, actor: applicant,
+                run: { engine, key in
+                    try await engine.approvals.resubmit(a, values: ApprovalWorld.bigPurchase, by: applicant,
+                        expectedVersion: 2, idempotencyKey: key)
+                },
+                other: { engine, key in
+                    try await engine.approvals.resubmit(a, values: ApprovalWorld.smallPurchase, by: applicant,
+                        expectedVersion: 2, idempotencyKey: key)
+                })
+        },
+        WriteCase(name: "approvals.withdraw", supportsKey: true) {
+            let (world, a, b) = try await twoRequests()
+            let applicant = ApprovalWorld.applicant
+            return StagedWrite(world.w, actor: applicant,
+                run: { engine, key in try await engine.approvals.withdraw(a, by: applicant, expectedVersion: 1, idempotencyKey: key) },
+                other: { engine, key in try await engine.approvals.withdraw(b, by: applicant, expectedVersion: 1, idempotencyKey: key) })
+        },
+        WriteCase(name: "approvals.remind", supportsKey: true) {
+            let (world, a, b) = try await twoRequests()
+            let applicant = ApprovalWorld.applicant
+            return StagedWrite(world.w, actor: applicant,
+                run: { engine, key in try await engine.approvals.remind(a, by: applicant, idempotencyKey: key) },
+                other: { engine, key in try await engine.approvals.remind(b, by: applicant, idempotencyKey: key) })
+        },
+        WriteCase(name: "approvals.copy", supportsKey: true) {
+            let (world, a, _) = try await twoRequests()
+            let applicant = ApprovalWorld.applicant
+            return StagedWrite(world.w, actor: applicant,
+                run: { engine, key in try await engine.approvals.copy(a, to: [W.peer], by: applicant, idempotencyKey: key) },
+                other: { engine, key in try await engine.approvals.copy(a, to: [W.bystander], by: applicant, idempotencyKey: key) })
+        },
+]
 }
