@@ -12,7 +12,7 @@ import Foundation
 /// **Units.** Every duration is *wall-clock* time, a `Duration` of whole milliseconds (the stores keep
 /// instants to the millisecond): nights, weekends and holidays count like working hours. Means are the sum
 /// divided by the count, truncated to the millisecond; medians are the nearest rank (the ⌈n/2⌉-th smallest),
-/// as ``CollabStore/ReportMetrics`` computes cycle times. Measuring in business time under the
+/// as `ReportMetrics` (CollabStore) computes cycle times. Measuring in business time under the
 /// organization's calendar, as step timeouts do, is a possible later refinement.
 ///
 /// **What is measured** (the timeline as the engine writes it):
