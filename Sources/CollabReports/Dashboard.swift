@@ -21,6 +21,10 @@ public struct Dashboard: Hashable, Sendable, Codable {
     /// Open items past their due instant that the department or one below it takes part in (any of an
     /// item's departments), most overdue first.
     public var topOverdue: [WorkItem]
+    /// All time, the approval requests of the department's applicants (with those below it), or of the
+    /// whole organization, as ``ReportGenerator/approvalStatistics(of:period:as:)`` computes them at
+    /// ``generatedAt``. A board encoded before approval reports decodes with ``ApprovalStatistics/empty``.
+    public var approvals: ApprovalStatistics = .empty
 
     /// Completion rate by department as bars (SVG, see ``SVGChart``), titled in Chinese and English.
     @available(*, deprecated, message: "use ReportCharts.completionByDepartment(of:width:) (ReportGenerator.charts(for:)): texts in the reader's language")
@@ -41,10 +45,29 @@ public struct Dashboard: Hashable, Sendable, Codable {
     }
 }
 
+extension Dashboard {
+    /// Decodes a board; one without ``approvals`` (encoded before approval reports) gets
+    /// ``ApprovalStatistics/empty``.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            departmentID: try container.decodeIfPresent(Department.ID.self, forKey: .departmentID),
+            title: try container.decode(String.self, forKey: .title),
+            generatedAt: try container.decode(Date.self, forKey: .generatedAt),
+            figures: try container.decode(ReportMetrics.self, forKey: .figures),
+            trend: try container.decode([Report.Group].self, forKey: .trend),
+            departments: try container.decode([Report.Group].self, forKey: .departments),
+            topOverdue: try container.decode([WorkItem].self, forKey: .topOverdue),
+            approvals: try container.decodeIfPresent(ApprovalStatistics.self, forKey: .approvals) ?? .empty)
+    }
+}
+
 extension ReportGenerator {
     /// The board of `department` (with the departments below it), or of the whole organization when
     /// `nil`, as `reader` may see it: all-time figures, the completion trend of the last `weeks` weeks
-    /// (1...104), a row per department, and up to `topOverdue` (0...100) of the most overdue open items.
+    /// (1...104), a row per department, up to `topOverdue` (0...100) of the most overdue open items, and
+    /// the all-time approval statistics of the same scope (``Dashboard/approvals``, as
+    /// ``approvalStatistics(of:period:as:)`` computes them).
     ///
     /// - Throws: as ``report(_:as:)``; `CollabError.Code.invalidInput` for `weeks` or `topOverdue` out of
     ///   range; `CollabError.Code.forbidden` when ``CollabPermissions/RecordAction/readDashboard`` is denied
@@ -102,8 +125,10 @@ extension ReportGenerator {
             overdue = Array(overdue.sorted { ($0.dueAt, $0.id) < ($1.dueAt, $1.id) }.prefix(topOverdue))
                 .map { authorizer.redacted($0, for: subject) }
         }
+        let approvals = try await approvalStatistics(
+            of: department, period: nil, access: approvalReadAccess(for: reader), now: figures.generatedAt)
         return Dashboard(
             departmentID: department, title: title, generatedAt: figures.generatedAt, figures: figures.total,
-            trend: trend.groups, departments: figures.groups, topOverdue: overdue)
+            trend: trend.groups, departments: figures.groups, topOverdue: overdue, approvals: approvals)
     }
 }

@@ -240,17 +240,21 @@ public struct ReportWorkbook: Hashable, Sendable {
     /// The locale of every text of the workbook; `nil` (the default): ``itemOptions``' locale if it has
     /// one, else the reader's own (``CollabModel/Member/readingLocale(in:)``).
     public var locale: CollabLocale?
+    /// The approval sheets — flows, steps, approvers (``ApprovalTable``) — after the report sheets and before
+    /// the item sheet; `nil` (the default): none.
+    public var approvals: Approvals?
 
     /// Creates a workbook description.
     public init(
         sections: [Section], items: ItemSheet = .none, itemOptions: ItemExportOptions = ItemExportOptions(),
-        overview: Overview = .none, locale: CollabLocale? = nil
+        overview: Overview = .none, locale: CollabLocale? = nil, approvals: Approvals? = nil
     ) {
         self.sections = sections
         self.items = items
         self.itemOptions = itemOptions
         self.overview = overview
         self.locale = locale
+        self.approvals = approvals
     }
 
     /// Creates a workbook description with an overview sheet of this name (none when `nil`).
@@ -373,8 +377,10 @@ extension ReportGenerator {
     }
 
     /// Writes a workbook of reports for `reader` to `url`: an optional overview sheet, one sheet per
-    /// section (one row per group of the report, then a total row), and an optional sheet of items built
-    /// as ``exportItems(as:filter:to:format:options:)`` builds its rows.
+    /// section (one row per group of the report, then a total row), the approval sheets when
+    /// ``ReportWorkbook/approvals`` asks for them (a flow sheet with a total row, a step sheet, an approver
+    /// sheet: ``ApprovalTable``, from ``approvalStatistics(of:period:as:)`` at the report's time), and an
+    /// optional sheet of items built as ``exportItems(as:filter:to:format:options:)`` builds its rows.
     ///
     /// Each section's sheet has the group's label — a date cell for days and weeks (the week's Monday),
     /// `2026-03` for months, a name otherwise — then the figures of `ReportMetrics`: created, open,
@@ -400,9 +406,11 @@ extension ReportGenerator {
     ///
     /// The reader needs the right to export reports (``CollabPermissions/RecordAction/exportReport``, granted
     /// by the policy's `export` rules), checked before any report is computed, as well as the right to read
-    /// reports (``CollabPermissions/RecordAction/readReport``, the policy's `list` rules).
+    /// reports (``CollabPermissions/RecordAction/readReport``, the policy's `list` rules); approval sheets
+    /// also the right to read department boards (``CollabPermissions/RecordAction/readDashboard``).
     ///
-    /// - Throws: the errors of ``report(_:as:)`` and ``exportItems(as:filter:to:format:options:)``;
+    /// - Throws: the errors of ``report(_:as:)``, ``approvalStatistics(of:period:as:)`` and
+    ///   ``exportItems(as:filter:to:format:options:)``;
     ///   `CollabError.Code.invalidInput` when the workbook would have no sheet or a sheet name breaks
     ///   Excel's rules or repeats another (every problem is listed).
     @discardableResult
@@ -418,7 +426,7 @@ extension ReportGenerator {
         if itemFilter != nil {
             Self.check(workbook.itemOptions.columns, field: "itemOptions.columns", into: &problems)
         }
-        if workbook.sections.isEmpty && workbook.overview == .none && itemFilter == nil {
+        if workbook.sections.isEmpty && workbook.overview == .none && itemFilter == nil && workbook.approvals == nil {
             problems.add("sections", .empty, "a workbook needs at least one sheet")
         }
         try problems.throwIfInvalid()
@@ -447,6 +455,13 @@ extension ReportGenerator {
             let name = section.title ?? text.string(ReportLabels.sheetKey(section.spec.grouping))
             sectionNames.append(claim(name, field: "sections[\(index)].title"))
         }
+        var approvalSheets: [(table: ApprovalTable, name: String)] = []
+        if let approvals = workbook.approvals {
+            for table in ApprovalTable.allCases {
+                let name = approvals.sheetNames[table] ?? text.string(table.sheetKey)
+                approvalSheets.append((table, claim(name, field: "approvals.sheetNames[\(table.rawValue)]")))
+            }
+        }
         var itemOptions = workbook.itemOptions
         itemOptions.locale = text.locale
         let itemSheetName = itemFilter == nil
@@ -456,9 +471,19 @@ extension ReportGenerator {
         var reports: [Report] = []
         for section in workbook.sections { reports.append(try await report(section.spec, as: reader)) }
         let now = reports.first?.generatedAt ?? clock.now()
+        var statistics: ApprovalStatistics?
+        var approvalSpec: ReportSpec?
+        if let approvals = workbook.approvals {
+            let access = try await approvalReadAccess(for: reader)
+            statistics = try await approvalStatistics(
+                of: approvals.department, period: approvals.period, access: access, now: now)
+            approvalSpec = ReportSpec(
+                scope: approvals.department.map { .department($0, includingSubdepartments: true) } ?? .organization,
+                period: approvals.period)
+        }
         var labels = ReportLabels(text: text, zone: context.zone)
         if overviewName != nil {
-            try await labels.resolve(workbook.sections.map(\.spec), store: store)
+            try await labels.resolve(workbook.sections.map(\.spec) + (approvalSpec.map { [$0] } ?? []), store: store)
         }
 
         let writer = try XLSXWriter(url: url, timeZone: context.zone)
@@ -477,8 +502,15 @@ extension ReportGenerator {
                 for (name, section) in zip(sectionNames, workbook.sections) {
                     rows.append([.text(name), .text(labels.describe(section.spec))])
                 }
+                if let approvalSpec {
+                    for sheet in approvalSheets { rows.append([.text(sheet.name), .text(labels.describe(approvalSpec))]) }
+                }
                 rows.append([.text(labels.text("report.overview.no_data_note")),
                     .text(labels.text("report.overview.no_data_text"))])
+                if approvalSpec != nil {
+                    rows.append([.text(labels.text("report.overview.approvals_note")),
+                        .text(labels.text("report.overview.approvals_text"))])
+                }
                 for row in rows { try writer.appendRow(row) }
                 sheets.append(ExportSummary.Sheet(name: overviewName, rows: rows.count))
             }
@@ -494,6 +526,14 @@ extension ReportGenerator {
                 }
                 try writer.appendRow(ReportSheet.row(.text(labels.text("report.total")), report.total))
                 sheets.append(ExportSummary.Sheet(name: name, rows: rows + 1))
+            }
+            if let statistics {
+                for sheet in approvalSheets {
+                    try writer.beginSheet(named: sheet.name, columns: ApprovalSheet.columns(sheet.table, text))
+                    let rows = ApprovalSheet.rows(sheet.table, statistics, text)
+                    for row in rows { try writer.appendRow(row) }
+                    sheets.append(ExportSummary.Sheet(name: sheet.name, rows: rows.count))
+                }
             }
             if let itemFilter, let itemSheetName {
                 try writer.beginSheet(named: itemSheetName, columns: itemOptions.columns.map { $0.exportColumn(text) })
@@ -532,7 +572,7 @@ extension ReportGenerator {
     // MARK: Shared steps
 
     /// The reader, their scope and their organization's zone, after the checks every listing makes.
-    private func exportContext(for reader: Member.ID, filter: WorkItemFilter, action: RecordAction)
+    func exportContext(for reader: Member.ID, filter: WorkItemFilter, action: RecordAction)
         async throws(CollabError) -> ExportContext
     {
         guard let subject = try await store.subject(for: reader) else {
