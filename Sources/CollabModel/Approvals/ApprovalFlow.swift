@@ -335,6 +335,8 @@ public struct ApprovalFlowDraft: Hashable, Sendable, Codable {
                 }
             case .group(let name):
                 report.checkText(name, field: "\(sourcePath).name", maxLength: limits.nameLength)
+            case .decider:
+                break
             }
         }
     }

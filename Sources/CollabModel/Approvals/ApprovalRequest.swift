@@ -71,7 +71,8 @@ public struct ApprovalRequest: Identifiable, Hashable, Sendable, Codable {
             case reminded
             /// 抄送: ``Event/memberIDs`` were copied.
             case copied
-            /// A step's timeout applied its action (``Event/detail``).
+            /// A step's timeout applied its action (``Event/detail``); ``Event/memberIDs`` are the new holders of
+            /// an escalation, and those who were waiting otherwise.
             case timedOut = "timed_out"
             /// A deactivated approver's place went to ``Event/memberIDs`` (or passed or rejected).
             case replaced

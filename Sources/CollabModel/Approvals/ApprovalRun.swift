@@ -266,6 +266,24 @@ public struct ApprovalRun: Hashable, Sendable, Codable {
         version += 1
     }
 
+    /// Ends an open request whose subject went away — the work item was cancelled or closed, the adjustment
+    /// request withdrawn: the attempt under way ends as withdrawn, and so does the request, whoever decided
+    /// before. Throws ``CollabError/Code/invalidTransition`` for a request already approved, rejected or
+    /// withdrawn.
+    public mutating func abandon(expectedVersion: Int) throws(CollabError) {
+        try checkVersion(expectedVersion)
+        guard status == .pending || status == .returned else {
+            throw CollabError(.invalidTransition, "the request is \(status.rawValue) and can no longer be withdrawn")
+        }
+        if var step = current {
+            step.close(.withdrawn)
+            history.append(step)
+            current = nil
+        }
+        status = .withdrawn
+        version += 1
+    }
+
     /// Resubmits a request sent back to the applicant, with its values as they are now: it starts again at
     /// the flow's first step, each step as a new attempt, as a new request would (automatic passes apply).
     public mutating func resubmit(

@@ -14,6 +14,10 @@ public enum ApproverSource: Hashable, Sendable, Codable {
     case departmentHeads(department: Department.ID)
     /// A group the host resolves by name ("it-asset-admins").
     case group(name: String)
+    /// Who decides the request's subject alone when no flow is bound: a work item's reviewer for a review
+    /// (``ApprovalRequest/Subject/workItemReview(_:)``), its initiator for an adjustment request. Nobody for a
+    /// standalone request. In JSON: `{"decider": {}}`.
+    case decider
 }
 
 /// How many of a quorum step's approvers must approve (票签).

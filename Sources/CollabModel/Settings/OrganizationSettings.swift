@@ -58,15 +58,19 @@ public struct OrganizationSettings: Codable, Hashable, Sendable {
     public var ticketServiceTargets: TicketServiceTargets
     /// Reminders, escalations and decision reminders of work items.
     public var timers: TimerPolicy
+    /// The approval flows work items' reviews and adjustment requests go through (none by default: the
+    /// reviewer, or the initiator, decides alone).
+    public var approvalFlows: ApprovalFlowBindings
 
     /// Creates settings; every value has the library default.
     public init(
         ticketRouting: TicketRouting = TicketRouting(), ticketServiceTargets: TicketServiceTargets = TicketServiceTargets(),
-        timers: TimerPolicy = TimerPolicy()
+        timers: TimerPolicy = TimerPolicy(), approvalFlows: ApprovalFlowBindings = ApprovalFlowBindings()
     ) {
         self.ticketRouting = ticketRouting
         self.ticketServiceTargets = ticketServiceTargets
         self.timers = timers
+        self.approvalFlows = approvalFlows
     }
 
     /// The library defaults.
@@ -78,7 +82,7 @@ public struct OrganizationSettings: Codable, Hashable, Sendable {
     public static let maximumCategoriesPerRoute = 100
 
     private enum CodingKeys: String, CodingKey {
-        case ticketRouting, ticketServiceTargets, timers
+        case ticketRouting, ticketServiceTargets, timers, approvalFlows
     }
 
     public init(from decoder: any Decoder) throws {
@@ -87,6 +91,8 @@ public struct OrganizationSettings: Codable, Hashable, Sendable {
         ticketServiceTargets = try container.decodeIfPresent(TicketServiceTargets.self, forKey: .ticketServiceTargets)
             ?? TicketServiceTargets()
         timers = try container.decodeIfPresent(TimerPolicy.self, forKey: .timers) ?? TimerPolicy()
+        approvalFlows = try container.decodeIfPresent(ApprovalFlowBindings.self, forKey: .approvalFlows)
+            ?? ApprovalFlowBindings()
     }
 
     /// Lists every problem with the settings, each naming its field (`ticketRouting.routes[1].departmentIDs[0]`)
@@ -180,6 +186,12 @@ public struct OrganizationSettings: Codable, Hashable, Sendable {
         if timers.decisionReminderDelay != previous.timers.decisionReminderDelay {
             changes["timers.decisionReminderDelay"] = timers.decisionReminderDelay.map(Self.words) ?? "never"
         }
+        if approvalFlows.review != previous.approvalFlows.review {
+            changes["approvalFlows.review"] = approvalFlows.review?.rawValue ?? "none"
+        }
+        if approvalFlows.adjustment != previous.approvalFlows.adjustment {
+            changes["approvalFlows.adjustment"] = approvalFlows.adjustment?.rawValue ?? "none"
+        }
         return changes
     }
 
@@ -219,5 +231,26 @@ public struct StoredSettings: Codable, Hashable, Sendable {
         self.version = version
         self.updatedAt = updatedAt
         self.updatedBy = updatedBy
+    }
+}
+
+/// Which approval flows (``ApprovalFlow``) the decisions on work items go through, in an organization's
+/// ``OrganizationSettings``.
+///
+/// With a flow bound, submitting work for review (or asking for an adjustment) starts an
+/// ``ApprovalRequest`` on the flow's latest version, whose subject is the review (or the adjustment
+/// request); the item is approved or rejected (the adjustment decided) by the commit that finishes the
+/// request, never apart from it. The flow's form may declare fields the engine fills from the item: see
+/// `Documentation/Approvals.md`, "Reviews and adjustments through a flow".
+public struct ApprovalFlowBindings: Codable, Hashable, Sendable {
+    /// The flow reviews of submitted work go through.
+    public var review: ApprovalFlow.ID?
+    /// The flow adjustment requests (a new deadline, a changed scope) go through.
+    public var adjustment: ApprovalFlow.ID?
+
+    /// Binds the flows given; `nil` leaves that decision to one person.
+    public init(review: ApprovalFlow.ID? = nil, adjustment: ApprovalFlow.ID? = nil) {
+        self.review = review
+        self.adjustment = adjustment
     }
 }

@@ -107,7 +107,7 @@ public struct ApprovalDesk: Sendable {
         return try await engine.run(Command("submit_approval", by: member,
             inputs: ["flow": flowID, "values": values, "title": title, "cc": cc], idempotencyKey: idempotencyKey,
             visible: Self.visible(engine))) { planning throws(CollabError) in
-            try await engine.planSubmitApproval(flowID, values: values, title: title, cc: cc, subject: .standalone, planning)
+            try await engine.planSubmitApproval(flowID, values: values, title: title, cc: cc, planning)
         }
     }
 

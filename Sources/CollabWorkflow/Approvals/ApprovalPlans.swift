@@ -32,7 +32,8 @@ extension WorkflowEngine {
     /// Resolves `sources` for a request of `applicant`: their union, in order, without repeats, active members
     /// of the organization only.
     func resolve(
-        _ sources: [ApproverSource], applicant: Member.ID, organizationID: Organization.ID, in directory: OrganizationDirectory
+        _ sources: [ApproverSource], applicant: Member.ID, decider: Member.ID?, organizationID: Organization.ID,
+        in directory: OrganizationDirectory
     ) async throws(CollabError) -> [Member.ID] {
         var result: [Member.ID] = []
         var seen = Set<Member.ID>()
@@ -58,6 +59,8 @@ extension WorkflowEngine {
                     department = directory.departments.first { $0.id == current }?.parentID
                     level += 1
                 }
+            case .decider:
+                if let decider { add([decider]) }
             case .group(let name):
                 guard let groups = configuration.approvals.groups else { continue }
                 do {
@@ -73,12 +76,14 @@ extension WorkflowEngine {
     /// The approvers of every step of `flow` for `applicant`, each member's head, and the administrators — an
     /// ``ApproverResolver`` made of data, read from the directory for one command.
     func approverResolver(
-        for flow: ApprovalFlow, applicant: Member.ID, extra: [Member.ID] = [], in directory: OrganizationDirectory
+        for flow: ApprovalFlow, applicant: Member.ID, subject: ApprovalRequest.Subject, extra: [Member.ID] = [],
+        in directory: OrganizationDirectory
     ) async throws(CollabError) -> ResolvedApprovers {
+        let decider = try await decider(of: subject)
         var byStep: [String: [Member.ID]] = [:]
         for step in flow.steps {
-            byStep[step.key] = try await resolve(step.approvers, applicant: applicant, organizationID: flow.organizationID,
-                in: directory)
+            byStep[step.key] = try await resolve(step.approvers, applicant: applicant, decider: decider,
+                organizationID: flow.organizationID, in: directory)
         }
         var heads: [Member.ID: Member.ID] = [:]
         for member in Set(byStep.values.flatMap { $0 } + extra + [applicant]) {
@@ -86,6 +91,16 @@ extension WorkflowEngine {
         }
         let administrators = directory.members.filter { $0.isAdministrator }.map(\.id).sorted()
         return ResolvedApprovers(byStep: byStep, heads: heads, administratorIDs: administrators)
+    }
+
+    /// Who decides `subject` alone when no flow is bound (``ApproverSource/decider``): a work item's reviewer
+    /// for its review, its initiator for an adjustment; nobody for a standalone request.
+    func decider(of subject: ApprovalRequest.Subject) async throws(CollabError) -> Member.ID? {
+        switch subject {
+        case .standalone: return nil
+        case .workItemReview(let itemID): return try await store.workItem(itemID)?.effectiveReviewerID
+        case .adjustment(_, let itemID): return try await store.workItem(itemID)?.initiatorID
+        }
     }
 
     // MARK: Planning an operation
@@ -108,7 +123,7 @@ extension WorkflowEngine {
             otherwise: Self.approvalRefusal(action, subject.memberID, before))
         let flow = try await flowVersion(of: before)
         let directory = try await organizationDirectory(before.organizationID)
-        let resolver = try await approverResolver(for: flow, applicant: before.applicantID,
+        let resolver = try await approverResolver(for: flow, applicant: before.applicantID, subject: before.subject,
             extra: before.run.current?.signers ?? [], in: directory)
         var request = before
         try await operate(&request, flow, resolver, directory)
@@ -138,11 +153,12 @@ extension WorkflowEngine {
 
     /// Completes a change of a request from `before` to `request`: its timeline (steps started and finished,
     /// the end), the copies of steps that approved, its notices (whose turn came, the applicant and those
-    /// copied when it ends or comes back), its audit event, its version and its timeout timer.
+    /// copied when it ends or comes back), its audit event, its version and its timeout timer — and, when it
+    /// finished and `applyOutcome`, the decision of the work item it is about.
     func settleApproval(
         from before: ApprovalRequest?, to request: inout ApprovalRequest, flow: ApprovalFlow, actor: Member.ID?,
         command: String, details: [String: String], directory: OrganizationDirectory, into change: inout ChangeSet,
-        now: Date
+        now: Date, applyOutcome: Bool = true
     ) async throws(CollabError) {
         let record = RecordReference.approvalRequest(request.id)
         let oldRun = before?.run
@@ -159,8 +175,8 @@ extension WorkflowEngine {
                 attempt: attempt.attempt, outcome: attempt.outcome.rawValue))
             // 抄送 of a step: told once it approved.
             if attempt.outcome == .approved, let step = flow.step(attempt.stepKey), !step.cc.isEmpty {
-                let cc = try await resolve(step.cc, applicant: request.applicantID, organizationID: request.organizationID,
-                    in: directory)
+                let cc = try await resolve(step.cc, applicant: request.applicantID,
+                    decider: try await decider(of: request.subject), organizationID: request.organizationID, in: directory)
                 let fresh = cc.filter { !request.ccIDs.contains($0) }
                 request.ccIDs += fresh
                 copiedNow += fresh
@@ -180,7 +196,13 @@ extension WorkflowEngine {
         }
         if let before { request.version = before.version + 1 }
         request.updatedAt = now
-        change.approvals.requests = [request]
+        let written = request
+        change.approvals.requests.removeAll { $0.id == written.id }
+        change.approvals.requests.append(written)
+        // The work item it decides is decided in the same change.
+        if finished && applyOutcome {
+            try await applyApprovalOutcome(request, actor: actor, into: &change, now: now)
+        }
 
         // Notices.
         let names = Dictionary(directory.members.map { ($0.id, $0.displayName) }, uniquingKeysWith: { first, _ in first })
@@ -299,14 +321,20 @@ extension WorkflowEngine {
         let flow = try await flowVersion(of: before)
         guard let step = flow.step(current.stepKey), let timeout = flow.timeout(of: step) else { return [] }
         let directory = try await organizationDirectory(before.organizationID)
-        let resolver = try await approverResolver(for: flow, applicant: before.applicantID, extra: current.signers,
-            in: directory)
+        let resolver = try await approverResolver(for: flow, applicant: before.applicantID, subject: before.subject,
+            extra: current.signers, in: directory)
         var request = before
         let waiting = current.awaiting
         try request.run.timeOut(stepKey: current.stepKey, attempt: current.attempt, action: timeout.action,
             expectedVersion: request.run.version, flow: flow, resolver: resolver)
+        // The event names whom it concerns: the new holders of an escalation (their wait starts now), else those
+        // who were waiting.
+        let concerned = timeout.action == .escalate
+            ? (request.run.attempts.last { $0.stepKey == current.stepKey && $0.attempt == current.attempt }?.awaiting ?? [])
+                .filter { !waiting.contains($0) }
+            : waiting
         request.events.append(.init(at: now, actorID: nil, action: .timedOut, stepKey: current.stepKey,
-            attempt: current.attempt, memberIDs: waiting, detail: timeout.action.rawValue))
+            attempt: current.attempt, memberIDs: concerned, detail: timeout.action.rawValue))
         if timeout.action == .remind {
             request.events.append(.init(at: now, actorID: nil, action: .reminded, stepKey: current.stepKey,
                 attempt: current.attempt, memberIDs: waiting))
@@ -372,7 +400,7 @@ extension WorkflowEngine {
                             report.add(field, .unknownDepartment,
                                 "'\(department.rawValue.clipped())' is not a department of the organization")
                         }
-                    case .applicantHeads, .group:
+                    case .applicantHeads, .group, .decider:
                         break
                     }
                 }
@@ -395,21 +423,33 @@ extension WorkflowEngine {
 
     /// Plans ``ApprovalDesk/submit(_:values:title:cc:by:idempotencyKey:)``.
     func planSubmitApproval(
-        _ flowID: ApprovalFlow.ID, values: ApprovalFormValues, title: String?, cc: [Member.ID],
-        subject requestSubject: ApprovalRequest.Subject, _ planning: Planning
+        _ flowID: ApprovalFlow.ID, values: ApprovalFormValues, title: String?, cc: [Member.ID], _ planning: Planning
     ) async throws(CollabError) -> Planned<ApprovalRequest> {
         let subject = planning.subject
-        let applicant = subject.memberID
         // A flow of another organization reads as one that does not exist; a member of the organization who
         // may not submit (a host rule) is refused.
         guard let flow = try await store.approvalFlow(flowID, version: nil), flow.organizationID == subject.organizationID,
             !subject.isExternal
         else { throw CollabError.notFound("approval flow", flowID.rawValue) }
         try authorize(subject, .submitApproval, on: .organization(subject.organizationID),
-            otherwise: CollabError(.forbidden, "member '\(applicant)' may not submit approval requests"))
+            otherwise: CollabError(.forbidden, "member '\(subject.memberID)' may not submit approval requests"))
         let directory = try await organizationDirectory(subject.organizationID)
+        var change = ChangeSet()
+        let request = try await submitApproval(flow, values: values, title: title, cc: cc, by: subject, about: .standalone,
+            directory: directory, into: &change, now: planning.now)
+        return Planned(change, request)
+    }
+
+    /// Starts a request of `applicant` on `flow` about `requestSubject`, in `change`: checks the title, the
+    /// copies and the values, resolves the approvers and enters the first step.
+    func submitApproval(
+        _ flow: ApprovalFlow, values: ApprovalFormValues, title: String?, cc: [Member.ID], by applicant: Subject,
+        about requestSubject: ApprovalRequest.Subject, directory: OrganizationDirectory, into change: inout ChangeSet,
+        now: Date, applyOutcome: Bool = true
+    ) async throws(CollabError) -> ApprovalRequest {
+        let applicantID = applicant.memberID
         var report = ValidationReport()
-        let displayName = directory.memberByID[applicant]?.displayName ?? applicant.rawValue
+        let displayName = directory.memberByID[applicantID]?.displayName ?? applicantID.rawValue
         let title = title ?? "\(flow.name) · \(displayName)".clipped(configuration.limits.titleLength)
         report.checkText(title, field: "title", maxLength: configuration.limits.titleLength)
         if cc.count > configuration.approvals.copyLimit {
@@ -420,23 +460,22 @@ extension WorkflowEngine {
         }
         report.merge(flow.validate(values: values, limits: configuration.limits))
         try report.throwIfInvalid()
-        let resolver = try await approverResolver(for: flow, applicant: applicant, in: directory)
-        let run = try ApprovalRun.start(flow: flow, applicant: applicant, values: values, resolver: resolver,
+        let resolver = try await approverResolver(for: flow, applicant: applicantID, subject: requestSubject, in: directory)
+        let run = try ApprovalRun.start(flow: flow, applicant: applicantID, values: values, resolver: resolver,
             limits: configuration.limits)
         var copied: [Member.ID] = []
         for member in cc where !copied.contains(member) { copied.append(member) }
-        var events: [ApprovalRequest.Event] = [.init(at: planning.now, actorID: applicant, action: .submitted)]
-        if !copied.isEmpty { events.append(.init(at: planning.now, actorID: applicant, action: .copied, memberIDs: copied)) }
+        var events: [ApprovalRequest.Event] = [.init(at: now, actorID: applicantID, action: .submitted)]
+        if !copied.isEmpty { events.append(.init(at: now, actorID: applicantID, action: .copied, memberIDs: copied)) }
         var request = ApprovalRequest(
-            id: ApprovalRequest.ID(identifiers.next()), organizationID: subject.organizationID, title: title,
+            id: ApprovalRequest.ID(identifiers.next()), organizationID: flow.organizationID, title: title,
             flowName: flow.name, subject: requestSubject,
-            departmentID: directory.memberByID[applicant]?.departments.first?.departmentID, run: run, ccIDs: copied,
-            events: events, createdAt: planning.now)
-        var change = ChangeSet()
-        try await settleApproval(from: nil, to: &request, flow: flow, actor: applicant, command: "submit_approval",
+            departmentID: directory.memberByID[applicantID]?.departments.first?.departmentID, run: run, ccIDs: copied,
+            events: events, createdAt: now)
+        try await settleApproval(from: nil, to: &request, flow: flow, actor: applicantID, command: "submit_approval",
             details: ["flow": flow.id.rawValue, "flow_version": String(flow.version), "subject": requestSubject.stored],
-            directory: directory, into: &change, now: planning.now)
-        return Planned(change, request)
+            directory: directory, into: &change, now: now, applyOutcome: applyOutcome)
+        return request
     }
 
     // MARK: Deactivated approvers
@@ -483,8 +522,8 @@ extension WorkflowEngine {
         let gone = current.seats.flatMap { $0.signers.filter { $0.decision == nil }.map(\.memberID) }
             .filter { directory.memberByID[$0] == nil }
         guard !gone.isEmpty else { return Planned(ChangeSet(), false) }
-        let resolver = try await approverResolver(for: flow, applicant: before.applicantID, extra: current.signers,
-            in: directory)
+        let resolver = try await approverResolver(for: flow, applicant: before.applicantID, subject: before.subject,
+            extra: current.signers, in: directory)
         var request = before
         for member in gone where request.status == .pending && request.run.current?.stepKey == current.stepKey
             && request.run.current?.attempt == current.attempt

@@ -72,6 +72,15 @@ extension WorkflowEngine {
             try context.require(.inProgress)
             try checkOptionalText(note, field: "note")
             context.item.state = .inReview
+            // With a review flow bound, the flow's approvers decide (they are told by the request); otherwise
+            // the reviewer alone.
+            if let flowID = try await organizationSettings(context.item.organizationID).approvalFlows.review {
+                let request = try await startItemApproval(flowID, .workItemReview(id), values: reviewValues(of: context.item, note: note),
+                    in: &context)
+                context.audit(details: ["approval_request": request.id.rawValue].merging(note.map { ["note": $0] } ?? [:]) { a, _ in a })
+                if !request.isOpen { try await applyApprovalOutcome(request, to: &context) }
+                return context.plan()
+            }
             context.audit(details: note.map { ["note": $0] } ?? [:])
             context.notify([context.item.effectiveReviewerID], .reviewRequested,
                 message: context.message(note == nil ? "notice.review_requested" : "notice.review_requested_note",
@@ -82,34 +91,18 @@ extension WorkflowEngine {
             var context = try await load(id, for: .review, by: subject, expectedVersion: expectedVersion, command, now)
             try context.require(.inReview)
             try checkOptionalText(note, field: "note")
-            let decision = ReviewDecision(
-                id: ReviewDecision.ID(identifiers.next()), itemID: id, reviewerID: subject.memberID,
-                outcome: .approved, reason: note, decidedAt: now)
-            context.item.state = .completed
-            context.item.closedAt = now
-            try await context.withdrawPendingAdjustment(store: store)
-            try await scheduleNextOccurrence(of: context.item, in: &context)
-            context.change.reviewDecisions.append(decision)
+            try await refuseWhileApprovalRuns(.workItemReview(id), of: context.item)
+            try await approveReview(&context, note: note)
             context.audit(details: note.map { ["note": $0] } ?? [:])
-            context.notify(context.item.assigneeIDs, .reviewResult,
-                message: context.message(note == nil ? "notice.approved" : "notice.approved_note",
-                    ["note": .text(note ?? "")]))
-            context.result.reviewDecision = decision
             return context.plan()
 
         case .reject(let id, let reason):
             var context = try await load(id, for: .review, by: subject, expectedVersion: expectedVersion, command, now)
             try context.require(.inReview)
             try checkReason(reason)
-            let decision = ReviewDecision(
-                id: ReviewDecision.ID(identifiers.next()), itemID: id, reviewerID: subject.memberID,
-                outcome: .rejected, reason: reason, decidedAt: now)
-            context.item.state = .inProgress
-            context.change.reviewDecisions.append(decision)
+            try await refuseWhileApprovalRuns(.workItemReview(id), of: context.item)
+            rejectReview(&context, reason: reason)
             context.audit(details: ["reason": reason])
-            context.notify(context.item.assigneeIDs, .reviewResult,
-                message: context.message("notice.rejected", ["reason": .text(reason)]))
-            context.result.reviewDecision = decision
             return context.plan()
 
         case .requestAdjustment(let id, let change, let reason):
@@ -129,11 +122,20 @@ extension WorkflowEngine {
                 change: change, reason: reason, status: .pending, createdAt: now)
             context.item.pendingAdjustmentID = request.id
             context.change.adjustmentRequests.append(request)
+            context.result.adjustmentRequest = request
+            // With an adjustment flow bound, the flow's approvers decide; otherwise the initiator alone.
+            if let flowID = try await organizationSettings(context.item.organizationID).approvalFlows.adjustment {
+                let approval = try await startItemApproval(flowID, .adjustment(request.id, item: id),
+                    values: try await adjustmentValues(request, of: context.item), in: &context)
+                context.audit(details: Self.details(of: change, reason: reason, request: request.id)
+                    .merging(["approval_request": approval.id.rawValue]) { a, _ in a })
+                if !approval.isOpen { try await applyApprovalOutcome(approval, to: &context) }
+                return context.plan()
+            }
             context.audit(details: Self.details(of: change, reason: reason, request: request.id))
             context.notify([context.item.initiatorID], .adjustmentRequested,
                 message: context.message("notice.adjustment_requested",
                     ["change": Self.summary(of: change), "reason": .text(reason)]))
-            context.result.adjustmentRequest = request
             return context.plan()
 
         case .approveAdjustment(let requestID, let note), .rejectAdjustment(let requestID, reason: let note as String?):
@@ -151,36 +153,8 @@ extension WorkflowEngine {
             let approving: Bool
             if case .approveAdjustment = command { approving = true } else { approving = false }
             if approving { try checkOptionalText(note, field: "note") } else { try checkReason(note ?? "") }
-            request.deciderID = subject.memberID
-            request.decisionReason = note
-            request.decidedAt = now
-            context.item.pendingAdjustmentID = nil
-            var details = ["request": request.id.rawValue]
-            if approving {
-                request.status = .approved
-                if let deadline = request.change.deadline {
-                    request.previousDeadline = context.item.deadline
-                    context.item.deadline = Self.truncated(deadline)
-                    context.item.dueAt = try await dueInstant(of: deadline, in: context.item.organizationID)
-                    details["new_deadline"] = deadline.description
-                    details["previous_deadline"] = request.previousDeadline?.description
-                }
-                if let title = request.change.title { context.item.title = title; details["new_title"] = title }
-                if let description = request.change.description {
-                    context.item.description = description
-                    details["new_description"] = description.clipped(200)
-                }
-            } else {
-                request.status = .rejected
-            }
-            if let note { details[approving ? "note" : "reason"] = note }
-            context.change.adjustmentRequests.append(request)
-            context.audit(details: details)
-            context.notify([request.requesterID], .adjustmentDecided,
-                message: context.message(
-                    "notice.adjustment_" + (approving ? "approved" : "rejected") + (note == nil ? "" : "_note"),
-                    ["change": Self.summary(of: request.change), "note": .text(note ?? "")]))
-            context.result.adjustmentRequest = request
+            try await refuseWhileApprovalRuns(.adjustment(request.id, item: request.itemID), of: context.item)
+            try await decideAdjustment(&request, approving: approving, note: note, in: &context)
             return context.plan()
 
         case .reassign(let id, let from, let to, let reason):
@@ -227,6 +201,7 @@ extension WorkflowEngine {
             context.item.state = .cancelled
             context.item.closedAt = now
             try await context.withdrawPendingAdjustment(store: store)
+            try await abandonItemApprovals(in: &context)
             context.audit(details: reason.map { ["reason": $0] } ?? [:])
             if !wasDraft {
                 var recipients = context.item.assigneeIDs + [context.item.initiatorID]

@@ -60,7 +60,7 @@ public struct SettingsDesk: Sendable {
     /// - Throws: `CollabError.Code.notFound` unless `administrator` is an administrator of the organization;
     ///   `CollabError.Code.forbidden` when they are deactivated; `CollabError.Code.invalidInput` listing every
     ///   problem (``OrganizationSettings/validate(limits:departmentIDs:)``, routes naming departments the
-    ///   organization does not have); `CollabError.Code.conflict`.
+    ///   organization does not have, approval flows it does not have); `CollabError.Code.conflict`.
     @discardableResult
     public func save(
         _ settings: OrganizationSettings, for organizationID: Organization.ID, by administrator: Member.ID,
@@ -80,7 +80,17 @@ public struct SettingsDesk: Sendable {
         let administrator = subject.memberID
         try checkAdministrator(subject, of: organizationID)
         let departments = Set(try await engine.store.departments(in: organizationID).map(\.id))
-        try settings.validate(limits: engine.configuration.limits, departmentIDs: departments).throwIfInvalid()
+        var report = settings.validate(limits: engine.configuration.limits, departmentIDs: departments)
+        for (field, flowID) in [("approvalFlows.review", settings.approvalFlows.review),
+            ("approvalFlows.adjustment", settings.approvalFlows.adjustment)]
+        {
+            guard let flowID else { continue }
+            let flow = try await engine.store.approvalFlow(flowID, version: nil)
+            if flow?.organizationID != organizationID {
+                report.add(field, .malformed, "'\(flowID.rawValue.clipped())' is not an approval flow of the organization")
+            }
+        }
+        try report.throwIfInvalid()
         let current = try await engine.store.settings(of: organizationID)
         let currentVersion = current?.version ?? 0
         if let expectedVersion, expectedVersion != currentVersion {
