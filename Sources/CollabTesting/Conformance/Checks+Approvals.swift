@@ -156,7 +156,7 @@ extension StoreConformance {
             try ctx.equal(try await ctx.store.approvalFlow("fl-purchase", version: nil), v2, "the latest flow after saving version 2")
         },
         Check(.approvals, "request-versions",
-            "A request inserts at version 1 and updates only from the version before: a stale or skipped version, or version 1 again, fails with conflict and writes nothing of the change (another request in it stays absent).") { ctx in
+            "A request inserts at version 1 and updates only from the version before: a stale or skipped version, version 1 again, or an update of a request never stored fails with conflict and writes nothing of the change (another request in it stays absent).") { ctx in
             let flow = try ApprovalWorld.flow("fl-purchase", name: "Purchase")
             try await ctx.commitApprovals(flows: [flow])
             let v1 = try ApprovalWorld.request("ar-1", flow: flow, created: ctx.at(60))
@@ -191,11 +191,10 @@ extension StoreConformance {
             }
             try ctx.equal(try await ctx.approvalIDs(.init(awaiting: ApprovalWorld.finance[0])), ["ar-1"],
                 "the requests awaiting finance after the refused changes")
-            // An update of a request never stored: refused (the contract says conflict; the stores' shared
-            // helper for versioned records says not found), and nothing written.
+            // An update of a request never stored: none is stored at the version before, so conflict.
             var unknown = v2
             unknown.id = "ar-ghost"
-            try await ctx.expectError(oneOf: [.conflict, .notFound], "an update of a request never stored") {
+            try await ctx.expectError(.conflict, "an update of a request never stored") {
                 try await ctx.store.commit({
                     var change = ChangeSet()
                     change.approvals.requests = [bystander, unknown]
