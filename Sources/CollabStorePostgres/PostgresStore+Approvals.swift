@@ -65,24 +65,30 @@ extension PostgresStore {
             }
         }
         for request in changes.requests {
-            try await writeVersioned(
-                "approval_requests", id: request.id.rawValue, version: request.version,
-                columns: ["organization_id", "flow_id", "applicant_id", "status", "subject", "created_at", "body"],
-                values: { query in
-                    query.bind(request.organizationID.rawValue)
-                    query.add(", ")
-                    query.bind(request.flowID.rawValue)
-                    query.add(", ")
-                    query.bind(request.applicantID.rawValue)
-                    query.add(", ")
-                    query.bind(request.status.rawValue)
-                    query.add(", ")
-                    query.bind(request.subject.stored)
-                    query.add(", ")
-                    query.bind(request.createdAt.millisecondsSince1970)
-                    query.add(", ")
-                    query.bind(try StoredJSON.encode(request))
-                }, connection, logger)
+            do {
+                try await writeVersioned(
+                    "approval_requests", id: request.id.rawValue, version: request.version,
+                    columns: ["organization_id", "flow_id", "applicant_id", "status", "subject", "created_at", "body"],
+                    values: { query in
+                        query.bind(request.organizationID.rawValue)
+                        query.add(", ")
+                        query.bind(request.flowID.rawValue)
+                        query.add(", ")
+                        query.bind(request.applicantID.rawValue)
+                        query.add(", ")
+                        query.bind(request.status.rawValue)
+                        query.add(", ")
+                        query.bind(request.subject.stored)
+                        query.add(", ")
+                        query.bind(request.createdAt.millisecondsSince1970)
+                        query.add(", ")
+                        query.bind(try StoredJSON.encode(request))
+                    }, connection, logger)
+            } catch let error as CollabError where error.code == .notFound {
+                // ApprovalChanges: a request not stored at version - 1 is a conflict, whether or not it exists.
+                throw CollabError(.conflict,
+                    "approval request '\(request.id)' is not stored, the change was based on version \(request.version - 1)")
+            }
             try await connection.execute(
                 "DELETE FROM approval_request_members WHERE request_id = \(request.id.rawValue)", logger)
             let involved = request.involvedMemberIDs.map(\.rawValue).sorted()

@@ -58,14 +58,20 @@ extension SQLiteStore {
             }
         }
         for request in changes.requests {
-            try writeVersioned(
-                "approval_requests", id: request.id.rawValue, version: request.version,
-                columns: ["organization_id", "flow_id", "applicant_id", "status", "subject", "created_at", "body"],
-                values: [
-                    request.organizationID.rawValue, request.flowID.rawValue, request.applicantID.rawValue,
-                    request.status.rawValue, request.subject.stored, request.createdAt.storedMilliseconds,
-                    try StoredJSON.encode(request),
-                ], db)
+            do {
+                try writeVersioned(
+                    "approval_requests", id: request.id.rawValue, version: request.version,
+                    columns: ["organization_id", "flow_id", "applicant_id", "status", "subject", "created_at", "body"],
+                    values: [
+                        request.organizationID.rawValue, request.flowID.rawValue, request.applicantID.rawValue,
+                        request.status.rawValue, request.subject.stored, request.createdAt.storedMilliseconds,
+                        try StoredJSON.encode(request),
+                    ], db)
+            } catch let error as CollabError where error.code == .notFound {
+                // ApprovalChanges: a request not stored at version - 1 is a conflict, whether or not it exists.
+                throw CollabError(.conflict,
+                    "approval request '\(request.id)' is not stored, the change was based on version \(request.version - 1)")
+            }
             try db.run("DELETE FROM approval_request_members WHERE request_id = ?", [request.id.rawValue])
             let insert = try db.cachedStatement(sql: """
                 INSERT OR IGNORE INTO approval_request_members (member_id, role, request_id) VALUES (?, ?, ?)

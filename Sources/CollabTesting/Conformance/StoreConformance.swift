@@ -137,6 +137,8 @@ public enum StoreConformance {
         case sharedDatabase = "shared-database"
         /// ``CollabStore/DocumentRecordStore``: documents as records, their quota, digests, texts and purges.
         case documents
+        /// ``CollabStore/ApprovalStore``: approval flows by version, requests by version, filter and page.
+        case approvals
 
         /// The raw value (`work-items`).
         public var description: String { rawValue }
@@ -216,7 +218,7 @@ public enum StoreConformance {
     public static let checks: [Check] =
         commitChecks + directoryChecks + workItemChecks + scenarioChecks + externalChecks + visibilityChecks
         + pagingChecks + outboxChecks + inboxChecks + timerChecks + reportChecks + retentionChecks
-        + settingsChecks + documentChecks + sharedDatabaseChecks + outboxSharedDatabaseChecks
+        + settingsChecks + documentChecks + approvalChecks + sharedDatabaseChecks + outboxSharedDatabaseChecks
 
     /// The checks of one area.
     public static func checks(in area: Area) -> [Check] { checks.filter { $0.area == area } }

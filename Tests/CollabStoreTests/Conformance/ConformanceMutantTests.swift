@@ -86,6 +86,43 @@ final class TimerRefiring: ForwardingStore, @unchecked Sendable {
     }
 }
 
+/// Approval request lists ignore the awaiting condition of their filter.
+final class ApprovalAwaitingIgnoring: ForwardingStore, @unchecked Sendable {
+    override func approvalRequests(
+        in organizationID: Organization.ID, matching filter: ApprovalRequestFilter, page: PageRequest
+    ) async throws(CollabError) -> Page<ApprovalRequest> {
+        var filter = filter
+        filter.awaiting = nil
+        return try await base.approvalRequests(in: organizationID, matching: filter, page: page)
+    }
+}
+
+/// Every page of approval requests after the first skips its first row.
+final class ApprovalPageSkipping: ForwardingStore, @unchecked Sendable {
+    override func approvalRequests(
+        in organizationID: Organization.ID, matching filter: ApprovalRequestFilter, page: PageRequest
+    ) async throws(CollabError) -> Page<ApprovalRequest> {
+        var result = try await base.approvalRequests(in: organizationID, matching: filter, page: page)
+        if page.cursor != nil, !result.items.isEmpty { result.items.removeFirst() }
+        return result
+    }
+}
+
+/// A change's approval requests are committed one by one ahead of the rest of it, so a refused change leaves
+/// them written.
+final class ApprovalRequestsSplitting: ForwardingStore, @unchecked Sendable {
+    override func commit(_ change: ChangeSet) async throws(CollabError) -> CommitOutcome {
+        var change = change
+        for request in change.approvals.requests {
+            var alone = ChangeSet()
+            alone.approvals.requests = [request]
+            _ = try await base.commit(alone)
+        }
+        change.approvals.requests = []
+        return try await base.commit(change)
+    }
+}
+
 struct Mutant: Sendable, CustomTestStringConvertible {
     let name: String
     /// The clock of the stores (the system clock when `nil`): a fresh one for each check.
@@ -121,6 +158,13 @@ struct Mutant: Sendable, CustomTestStringConvertible {
                 "outbox.lease-runs-out-on-store-clock"]),
         Mutant(name: "commits ignore the directory revision", wrap: { RevisionIgnoring($0) },
             caughtBy: ["commit.stale-directory-refused", "shared-database.revisions-shared"]),
+        Mutant(name: "approval lists ignore awaiting", wrap: { ApprovalAwaitingIgnoring($0) },
+            caughtBy: ["approvals.filter-involving-awaiting", "approvals.filters-match-reference",
+                "approvals.racing-request-updates"]),
+        Mutant(name: "a page of approval requests skips a row", wrap: { ApprovalPageSkipping($0) },
+            caughtBy: ["approvals.newest-first-paging", "approvals.filters-match-reference"]),
+        Mutant(name: "approval requests commit apart from their change", wrap: { ApprovalRequestsSplitting($0) },
+            caughtBy: ["approvals.flow-version-conflict", "approvals.request-versions"]),
         Mutant(name: "timers fire twice", wrap: { TimerRefiring($0) },
             caughtBy: ["commit.fired-timer-guard", "timers.racing-fire-once", "timers.plan-never-resurrects-fired"]),
     ]
