@@ -42,6 +42,23 @@ enum ControlRecords {
     static let deletedDocument = AccessTarget.document(document(.external, deleted: true), in: .workItem(item))
     static let folderDocument = AccessTarget.document(
         document(.internal, owner: .departmentFolder("eng-mobile")), in: .department("eng-mobile", in: "acme"))
+    /// An approval request of `asg` waiting for `rev` (step `head`), after `engHead` approved step `first`,
+    /// copying `informed`; `nil` only if the model refuses the fixture (then `tableCoversEveryAction` fails).
+    static let approvalRequest: ApprovalRequest? = {
+        let draft = ApprovalFlowDraft(name: "采购申请", steps: [
+            ApprovalStep(key: "first", name: "First", approvers: [.members(ids: ["eng-head"])]),
+            ApprovalStep(key: "head", name: "Head", approvers: [.members(ids: ["rev"])]),
+        ], policies: ApprovalPolicies(timeout: nil))
+        guard let flow = try? ApprovalFlow(id: "flow-1", organizationID: "acme", version: 1, draft: draft,
+            savedBy: "admin", savedAt: People.instant)
+        else { return nil }
+        let resolver = ResolvedApprovers(byStep: ["first": ["eng-head"], "head": ["rev"]])
+        guard var run = try? ApprovalRun.start(flow: flow, applicant: "asg", values: [:], resolver: resolver),
+            (try? run.approve(by: "eng-head", expectedVersion: run.version, flow: flow, resolver: resolver)) != nil
+        else { return nil }
+        return ApprovalRequest(id: "request-1", organizationID: "acme", title: "Laptops", flowName: flow.name,
+            subject: .standalone, departmentID: "eng-mobile", run: run, ccIDs: ["informed"], createdAt: People.instant)
+    }()
     /// `mobile-member`, of acme's `eng-mobile`.
     static let mobileMember = Member(
         id: "mobile-member", organizationID: "acme", displayName: "Mobile", handle: "mobile",
@@ -81,6 +98,30 @@ private let seller = ("sales owner", People.insider("seller"))
 
 private let item = AccessTarget.workItem(ControlRecords.item)
 private let acme = ControlRecords.acme
+
+/// The approval rows (Permissions.md, "Approval flows and requests"), on `ControlRecords.approvalRequest`.
+private func approvalRows() -> [[ControlCase]] {
+    guard let request = ControlRecords.approvalRequest else { return [] }
+    let target = AccessTarget.approvalRequest(request)
+    var finished = request
+    try? finished.run.withdraw(by: "asg", expectedVersion: request.run.version)
+    let approver = ("approver of the step under way", People.insider("rev"))
+    let decidedBefore = ("approver of an earlier step", People.engHead)
+    return [
+        rows(.defineApprovalFlow, on: acme, .approvalRules, allowed: [administrator], denied: [auditor, engHead, partner, stranger]),
+        rows(.submitApproval, on: acme, .approvalRules, allowed: [bystander, auditor], denied: [partner, stranger]),
+        rows(.viewApproval, on: target, .approvalRules, allowed: [asg, approver, decidedBefore, informed, administrator, auditor],
+            denied: [bystander, mobileMember, salesHead, partner, stranger]),
+        rows(.decideApproval, on: target, .approvalRules, allowed: [approver],
+            denied: [asg, decidedBefore, informed, administrator, auditor, stranger]),
+        rows(.decideApproval, on: .approvalRequest(finished), .approvalRules, allowed: [], denied: [approver]),
+        rows(.remindApproval, on: target, .approvalRules, allowed: [asg, administrator],
+            denied: [approver, informed, auditor, stranger]),
+        rows(.remindApproval, on: .approvalRequest(finished), .approvalRules, allowed: [], denied: [asg]),
+        rows(.copyApproval, on: target, .approvalRules, allowed: [asg, approver], denied: [informed, decidedBefore, auditor, stranger]),
+        rows(.withdrawApproval, on: target, .approvalRules, allowed: [asg], denied: [approver, administrator, stranger]),
+    ]
+}
 
 let controlCases: [ControlCase] = [
     // Work items: the policy (Permissions.md, "The default rules").
@@ -239,7 +280,7 @@ let controlCases: [ControlCase] = [
     rows(.readDashboard, on: .organization("partnerco"), .accessControl, allowed: [], denied: [partner]),
     rows(.readPersonalReport, on: .member(ControlRecords.mobileMember), .accessControl,
         allowed: [mobileMember, engHead, administrator, auditor], denied: [salesHead, bystander, stranger, partner]),
-].flatMap { $0 }
+].flatMap { $0 } + approvalRows().flatMap { $0 }
 
 /// A host rule refusing one action, to everybody.
 struct Refuse: AccessRuleExtension {
@@ -308,7 +349,7 @@ struct Refuse: AccessRuleExtension {
     @Test("the visibility actions are exactly the view actions")
     func visibilityActions() {
         let visibility: Set<RecordAction> = [.viewWorkItem, .viewAnnouncement, .viewMeeting, .viewPlan, .viewIncident,
-            .viewPartner, .viewOrder, .viewCustomer, .viewTicket, .viewDocument]
+            .viewPartner, .viewOrder, .viewCustomer, .viewTicket, .viewDocument, .viewApproval]
         #expect(Set(RecordAction.all.filter(\.isVisibility)) == visibility)
         #expect(!RecordAction.viewResourceRequest.isVisibility && !RecordAction.viewAnnouncementReach.isVisibility)
     }
@@ -330,7 +371,7 @@ struct Refuse: AccessRuleExtension {
         let reads: Set<RecordAction> = [.viewWorkItem, .listWorkItems, .searchWorkItems, .exportWorkItems,
             .viewAnnouncement, .viewAnnouncementReach, .viewMeeting, .viewPlan, .viewIncident, .viewResourceRequest,
             .viewPartner, .viewOrder, .viewCustomer, .viewTicket, .viewTicketInternals, .readReport, .readDashboard,
-            .readPersonalReport, .exportReport, .viewDocument]
+            .readPersonalReport, .exportReport, .viewDocument, .viewApproval]
         for action in RecordAction.all { #expect(action.isWrite == !reads.contains(action), "\(action)") }
     }
 
