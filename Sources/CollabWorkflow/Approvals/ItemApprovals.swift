@@ -82,19 +82,17 @@ extension WorkflowEngine {
 
     // MARK: Requests about a work item
 
-    /// The open approval requests about `itemID` (its review, its adjustment requests).
-    func openApprovals(of itemID: WorkItem.ID, in organizationID: Organization.ID) async throws(CollabError)
+    /// The open approval requests about `item`: its review, and its pending adjustment request (`adjustment`,
+    /// the one pending when the command started). One indexed look-up per subject.
+    func openApprovals(of item: WorkItem, adjustment: AdjustmentRequest.ID?) async throws(CollabError)
         -> [ApprovalRequest]
     {
+        var subjects: [ApprovalRequest.Subject] = [.workItemReview(item.id)]
+        if let adjustment { subjects.append(.adjustment(adjustment, item: item.id)) }
         var open: [ApprovalRequest] = []
-        for status in [ApprovalRun.Status.pending, .returned] {
-            var cursor: String?
-            repeat {
-                let page = try await store.approvalRequests(in: organizationID,
-                    matching: ApprovalRequestFilter(status: status), page: PageRequest(limit: 500, cursor: cursor))
-                open += page.items.filter { $0.subject.workItemID == itemID }
-                cursor = page.nextCursor
-            } while cursor != nil
+        for subject in subjects {
+            open += try await store.approvalRequests(in: item.organizationID,
+                matching: ApprovalRequestFilter(subject: subject), page: PageRequest(limit: 20)).items.filter(\.isOpen)
         }
         return open
     }
@@ -114,7 +112,8 @@ extension WorkflowEngine {
     func abandonItemApprovals(in context: inout CommandContext, except: ApprovalRequest.Subject? = nil)
         async throws(CollabError)
     {
-        for before in try await openApprovals(of: context.item.id, in: context.item.organizationID)
+        let pending = context.original?.pendingAdjustmentID ?? context.item.pendingAdjustmentID
+        for before in try await openApprovals(of: context.item, adjustment: pending)
         where before.subject != except && !context.change.approvals.requests.contains(where: { $0.id == before.id }) {
             var request = before
             try request.run.abandon(expectedVersion: request.run.version)
