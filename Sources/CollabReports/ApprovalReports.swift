@@ -203,23 +203,8 @@ extension ReportGenerator {
         let columns = ApprovalSheet.columns(table, text)
         let rows = ApprovalSheet.rows(table, statistics, text)
 
-        let sink: any ExportRowSink
-        let writtenName: String
-        switch format {
-        case .xlsx:
-            let writer = try XLSXWriter(url: url, timeZone: context.zone)
-            do throws(CollabError) {
-                try writer.beginSheet(named: sheetName, columns: columns)
-            } catch {
-                writer.cancel()
-                throw error
-            }
-            sink = writer
-            writtenName = sheetName
-        case .csv(let options):
-            sink = try CSVWriter(url: url, columns: columns, timeZone: context.zone, options: options)
-            writtenName = url.lastPathComponent
-        }
+        let (sink, writtenName) = try Self.tableSink(format, url: url, zone: context.zone, sheetName: sheetName,
+            columns: columns)
         do throws(CollabError) {
             for row in rows { try sink.appendRow(row) }
             try sink.finish()

@@ -346,23 +346,8 @@ extension ReportGenerator {
         var builder = ItemRowBuilder(context: context, options: options, text: text)
         let columns = options.columns.map { $0.exportColumn(text) }
 
-        let sink: any ExportRowSink
-        let writtenName: String
-        switch format {
-        case .xlsx:
-            let writer = try XLSXWriter(url: url, timeZone: context.zone)
-            do throws(CollabError) {
-                try writer.beginSheet(named: sheetName, columns: columns)
-            } catch {
-                writer.cancel()
-                throw error
-            }
-            sink = writer
-            writtenName = sheetName
-        case .csv(let csvOptions):
-            sink = try CSVWriter(url: url, columns: columns, timeZone: context.zone, options: csvOptions)
-            writtenName = url.lastPathComponent
-        }
+        let (sink, writtenName) = try Self.tableSink(format, url: url, zone: context.zone, sheetName: sheetName,
+            columns: columns)
         do throws(CollabError) {
             let count = try await streamItems(
                 context: context, filter: filter, builder: &builder, into: sink, where: { _ in true })
@@ -956,5 +941,27 @@ struct ReportLabels {
         if spec.grouping != .none { parts.append(text("report.grouping." + spec.grouping.rawValue)) }
         if spec.filter != .all { parts.append(text("report.filtered")) }
         return parts.joined(separator: text("report.description.separator"))
+    }
+}
+
+extension ReportGenerator {
+    /// Opens the one-table file of an export: an .xlsx with one sheet named `sheetName`, or a CSV file.
+    /// Returns the sink to append rows to and the name written (the sheet's, or the file's).
+    static func tableSink(
+        _ format: ItemExportFormat, url: URL, zone: TimeZone, sheetName: String, columns: [ExportColumn]
+    ) throws(CollabError) -> (any ExportRowSink, String) {
+        switch format {
+        case .xlsx:
+            let writer = try XLSXWriter(url: url, timeZone: zone)
+            do throws(CollabError) {
+                try writer.beginSheet(named: sheetName, columns: columns)
+            } catch {
+                writer.cancel()
+                throw error
+            }
+            return (writer, sheetName)
+        case .csv(let options):
+            return (try CSVWriter(url: url, columns: columns, timeZone: zone, options: options), url.lastPathComponent)
+        }
     }
 }

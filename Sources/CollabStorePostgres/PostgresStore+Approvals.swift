@@ -106,38 +106,15 @@ extension PostgresStore {
     // MARK: Reading
 
     public func approvalFlow(_ id: ApprovalFlow.ID, version: Int?) async throws(CollabError) -> ApprovalFlow? {
-        var query = QueryText("SELECT id, body FROM approval_flows WHERE id = ")
-        query.bind(id.rawValue)
-        if let version {
-            query.add(" AND version = ")
-            query.bind(version)
-        }
-        query.add(" ORDER BY version DESC LIMIT 1")
-        let statement = query.query
-        let logger = logger
-        return try await read { connection in
-            try await connection.rows(statement, logger).first.map { try Self.body(ApprovalFlow.self, $0, "approval flow") }
-        }
+        try await definition(ApprovalFlow.self, in: "approval_flows", id: id.rawValue, version: version, what: "approval flow")
     }
 
     public func approvalFlows(in organizationID: Organization.ID) async throws(CollabError) -> [ApprovalFlow] {
-        let logger = logger
-        return try await read { connection in
-            try await connection.rows("""
-                SELECT f.id, f.body FROM approval_flows f
-                WHERE f.organization_id = \(organizationID.rawValue)
-                    AND f.version = (SELECT max(version) FROM approval_flows g WHERE g.id = f.id)
-                ORDER BY f.name, f.id
-                """, logger).map { try Self.body(ApprovalFlow.self, $0, "approval flow") }
-        }
+        try await latestDefinitions(ApprovalFlow.self, in: "approval_flows", of: organizationID, what: "approval flow")
     }
 
     public func approvalFlowVersions(_ id: ApprovalFlow.ID) async throws(CollabError) -> [ApprovalFlow] {
-        let logger = logger
-        return try await read { connection in
-            try await connection.rows("SELECT id, body FROM approval_flows WHERE id = \(id.rawValue) ORDER BY version",
-                logger).map { try Self.body(ApprovalFlow.self, $0, "approval flow") }
-        }
+        try await definitionVersions(ApprovalFlow.self, in: "approval_flows", id: id.rawValue, what: "approval flow")
     }
 
     public func approvalRequest(_ id: ApprovalRequest.ID) async throws(CollabError) -> ApprovalRequest? {

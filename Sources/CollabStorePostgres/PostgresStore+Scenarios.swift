@@ -328,8 +328,29 @@ extension PostgresStore: ScenarioStore {
     }
 
     public func emergencyPlan(_ id: EmergencyPlan.ID, version: Int?) async throws(CollabError) -> EmergencyPlan? {
-        var query = QueryText("SELECT id, body FROM emergency_plans WHERE id = ")
-        query.bind(id.rawValue)
+        try await definition(EmergencyPlan.self, in: "emergency_plans", id: id.rawValue, version: version,
+            what: "emergency plan")
+    }
+
+    public func emergencyPlans(in organizationID: Organization.ID) async throws(CollabError) -> [EmergencyPlan] {
+        try await latestDefinitions(EmergencyPlan.self, in: "emergency_plans", of: organizationID, what: "emergency plan")
+    }
+
+    public func emergencyPlanVersions(_ id: EmergencyPlan.ID) async throws(CollabError) -> [EmergencyPlan] {
+        try await definitionVersions(EmergencyPlan.self, in: "emergency_plans", id: id.rawValue, what: "emergency plan")
+    }
+
+    // MARK: Versioned definitions (emergency plans, approval flows)
+
+    // A definition keeps every version as a row `(id, version, organization_id, name, saved_at, body)` of its
+    // table; these three reads serve every kind of definition. `table` is one of the store's own table names.
+
+    /// A version of a definition (the latest when `version` is `nil`).
+    func definition<T: Decodable & Sendable>(
+        _ type: T.Type, in table: String, id: String, version: Int?, what: String
+    ) async throws(CollabError) -> T? {
+        var query = QueryText("SELECT id, body FROM \(table) WHERE id = ")
+        query.bind(id)
         if let version {
             query.add(" AND version = ")
             query.bind(version)
@@ -338,27 +359,35 @@ extension PostgresStore: ScenarioStore {
         let statement = query.query
         let logger = logger
         return try await read { connection in
-            try await connection.rows(statement, logger).first.map { try Self.body(EmergencyPlan.self, $0, "emergency plan") }
+            try await connection.rows(statement, logger).first.map { try Self.body(T.self, $0, what) }
         }
     }
 
-    public func emergencyPlans(in organizationID: Organization.ID) async throws(CollabError) -> [EmergencyPlan] {
+    /// The latest version of each definition of an organization, by name, then id.
+    func latestDefinitions<T: Decodable & Sendable>(
+        _ type: T.Type, in table: String, of organizationID: Organization.ID, what: String
+    ) async throws(CollabError) -> [T] {
+        var query = QueryText("SELECT d.id, d.body FROM \(table) d WHERE d.organization_id = ")
+        query.bind(organizationID.rawValue)
+        query.add(" AND d.version = (SELECT max(version) FROM \(table) e WHERE e.id = d.id) ORDER BY d.name, d.id")
+        let statement = query.query
         let logger = logger
         return try await read { connection in
-            try await connection.rows("""
-                SELECT p.id, p.body FROM emergency_plans p
-                WHERE p.organization_id = \(organizationID.rawValue)
-                    AND p.version = (SELECT max(version) FROM emergency_plans q WHERE q.id = p.id)
-                ORDER BY p.name, p.id
-                """, logger).map { try Self.body(EmergencyPlan.self, $0, "emergency plan") }
+            try await connection.rows(statement, logger).map { try Self.body(T.self, $0, what) }
         }
     }
 
-    public func emergencyPlanVersions(_ id: EmergencyPlan.ID) async throws(CollabError) -> [EmergencyPlan] {
+    /// Every version of a definition, oldest first.
+    func definitionVersions<T: Decodable & Sendable>(
+        _ type: T.Type, in table: String, id: String, what: String
+    ) async throws(CollabError) -> [T] {
+        var query = QueryText("SELECT id, body FROM \(table) WHERE id = ")
+        query.bind(id)
+        query.add(" ORDER BY version")
+        let statement = query.query
         let logger = logger
         return try await read { connection in
-            try await connection.rows("SELECT id, body FROM emergency_plans WHERE id = \(id.rawValue) ORDER BY version",
-                logger).map { try Self.body(EmergencyPlan.self, $0, "emergency plan") }
+            try await connection.rows(statement, logger).map { try Self.body(T.self, $0, what) }
         }
     }
 

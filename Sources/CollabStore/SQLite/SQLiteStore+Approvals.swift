@@ -88,32 +88,15 @@ extension SQLiteStore {
     // MARK: Reading
 
     public func approvalFlow(_ id: ApprovalFlow.ID, version: Int?) async throws(CollabError) -> ApprovalFlow? {
-        try await read { db in
-            try Row.fetchOne(db.cachedStatement(sql: """
-                SELECT id, body FROM approval_flows WHERE id = ? AND (? IS NULL OR version = ?)
-                ORDER BY version DESC LIMIT 1
-                """), arguments: [id.rawValue, version, version])
-                .map { try Self.decodeBody(ApprovalFlow.self, $0, "approval flow") }
-        }
+        try await definition(ApprovalFlow.self, in: "approval_flows", id: id.rawValue, version: version, what: "approval flow")
     }
 
     public func approvalFlows(in organizationID: Organization.ID) async throws(CollabError) -> [ApprovalFlow] {
-        try await read { db in
-            try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT f.id, f.body FROM approval_flows f
-                WHERE f.organization_id = ?
-                    AND f.version = (SELECT max(version) FROM approval_flows g WHERE g.id = f.id)
-                ORDER BY f.name, f.id
-                """), arguments: [organizationID.rawValue])
-                .map { try Self.decodeBody(ApprovalFlow.self, $0, "approval flow") }
-        }
+        try await latestDefinitions(ApprovalFlow.self, in: "approval_flows", of: organizationID, what: "approval flow")
     }
 
     public func approvalFlowVersions(_ id: ApprovalFlow.ID) async throws(CollabError) -> [ApprovalFlow] {
-        try await read { db in
-            try Row.fetchAll(db.cachedStatement(sql: "SELECT id, body FROM approval_flows WHERE id = ? ORDER BY version"),
-                arguments: [id.rawValue]).map { try Self.decodeBody(ApprovalFlow.self, $0, "approval flow") }
-        }
+        try await definitionVersions(ApprovalFlow.self, in: "approval_flows", id: id.rawValue, what: "approval flow")
     }
 
     public func approvalRequest(_ id: ApprovalRequest.ID) async throws(CollabError) -> ApprovalRequest? {

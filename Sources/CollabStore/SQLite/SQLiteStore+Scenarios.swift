@@ -262,31 +262,58 @@ extension SQLiteStore {
     }
 
     public func emergencyPlan(_ id: EmergencyPlan.ID, version: Int?) async throws(CollabError) -> EmergencyPlan? {
-        try await read { db in
-            try Row.fetchOne(db.cachedStatement(sql: """
-                SELECT id, body FROM emergency_plans WHERE id = ? AND (? IS NULL OR version = ?)
-                ORDER BY version DESC LIMIT 1
-                """), arguments: [id.rawValue, version, version])
-                .map { try Self.decodeBody(EmergencyPlan.self, $0, "emergency plan") }
-        }
+        try await definition(EmergencyPlan.self, in: "emergency_plans", id: id.rawValue, version: version,
+            what: "emergency plan")
     }
 
     public func emergencyPlans(in organizationID: Organization.ID) async throws(CollabError) -> [EmergencyPlan] {
-        try await read { db in
-            try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT p.id, p.body FROM emergency_plans p
-                WHERE p.organization_id = ?
-                    AND p.version = (SELECT max(version) FROM emergency_plans q WHERE q.id = p.id)
-                ORDER BY p.name, p.id
-                """), arguments: [organizationID.rawValue])
-                .map { try Self.decodeBody(EmergencyPlan.self, $0, "emergency plan") }
-        }
+        try await latestDefinitions(EmergencyPlan.self, in: "emergency_plans", of: organizationID, what: "emergency plan")
     }
 
     public func emergencyPlanVersions(_ id: EmergencyPlan.ID) async throws(CollabError) -> [EmergencyPlan] {
+        try await definitionVersions(EmergencyPlan.self, in: "emergency_plans", id: id.rawValue, what: "emergency plan")
+    }
+
+    // MARK: Versioned definitions (emergency plans, approval flows)
+
+    // A definition keeps every version as a row `(id, version, organization_id, name, saved_at, body)` of its
+    // table; these three reads serve every kind of definition.
+
+    /// A version of a definition (the latest when `version` is `nil`).
+    func definition<T: Decodable & Sendable>(
+        _ type: T.Type, in table: String, id: String, version: Int?, what: String
+    ) async throws(CollabError) -> T? {
         try await read { db in
-            try Row.fetchAll(db.cachedStatement(sql: "SELECT id, body FROM emergency_plans WHERE id = ? ORDER BY version"),
-                arguments: [id.rawValue]).map { try Self.decodeBody(EmergencyPlan.self, $0, "emergency plan") }
+            try Row.fetchOne(db.cachedStatement(sql: """
+                SELECT id, body FROM \(table) WHERE id = ? AND (? IS NULL OR version = ?)
+                ORDER BY version DESC LIMIT 1
+                """), arguments: [id, version, version])
+                .map { try Self.decodeBody(T.self, $0, what) }
+        }
+    }
+
+    /// The latest version of each definition of an organization, by name, then id.
+    func latestDefinitions<T: Decodable & Sendable>(
+        _ type: T.Type, in table: String, of organizationID: Organization.ID, what: String
+    ) async throws(CollabError) -> [T] {
+        try await read { db in
+            try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT d.id, d.body FROM \(table) d
+                WHERE d.organization_id = ?
+                    AND d.version = (SELECT max(version) FROM \(table) e WHERE e.id = d.id)
+                ORDER BY d.name, d.id
+                """), arguments: [organizationID.rawValue])
+                .map { try Self.decodeBody(T.self, $0, what) }
+        }
+    }
+
+    /// Every version of a definition, oldest first.
+    func definitionVersions<T: Decodable & Sendable>(
+        _ type: T.Type, in table: String, id: String, what: String
+    ) async throws(CollabError) -> [T] {
+        try await read { db in
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT id, body FROM \(table) WHERE id = ? ORDER BY version"),
+                arguments: [id]).map { try Self.decodeBody(T.self, $0, what) }
         }
     }
 
