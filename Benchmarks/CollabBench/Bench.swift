@@ -766,6 +766,10 @@ struct Bench {
         results["transition_lean_ratio"] = transition / transitionLean
         log(String(format: "transition:  %8.0f/s   raw %8.0f/s   ratio %.2f   lean %8.0f/s   ratio %.2f", transition,
             transitionRaw, transition / transitionRaw, transitionLean, transition / transitionLean))
+        let approvalSteps = try await measureApprovalSteps(small.engine) { try await small.store.updateSearchIndex() }
+        results["approval_step_per_s"] = approvalSteps
+        log(String(format: "approval step: %6.0f/s   (one approve per transaction, 3-step flow; transition %.0f/s)",
+            approvalSteps, transition))
 
         // MARK: 64 concurrent callers at FULL
 

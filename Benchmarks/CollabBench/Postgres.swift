@@ -124,6 +124,9 @@ extension Bench {
             results["pg_transition_ratio"] = transition / transitionRaw
             log(String(format: "pg transition: %6.0f/s   raw %8.0f/s   ratio %.2f", transition, transitionRaw,
                 transition / transitionRaw))
+            let approvalSteps = try await measureApprovalSteps(world.engine)
+            results["pg_approval_step_per_s"] = approvalSteps
+            log(String(format: "pg approval step: %6.0f/s   (one approve per transaction, 3-step flow)", approvalSteps))
             try await comparePostgresRows(raw, engineSchema: schemas[0], rawSchema: schemas[1])
         } catch {
             try? await connection.close()

@@ -88,6 +88,8 @@ struct DemoText: Sendable {
         "zheng.hui": ("Zheng Hui", "郑辉"), "feng.li": ("Feng Li", "冯丽"),
         "gao.min": ("Gao Min", "高敏"), "lin.na": ("Lin Na", "林娜"), "qian.yu": ("Qian Yu", "钱宇"),
         "song.jia": ("Song Jia", "宋佳"),
+        "finance": ("Finance", "财务部"), "qin.yue": ("Qin Yue", "秦悦"), "tang.li": ("Tang Li", "唐莉"),
+        "xu.lan": ("Xu Lan", "徐岚"), "gu.jun": ("Gu Jun", "顾军"),
     ]
 
     /// The lines the demo prints and the report's names, by language and key (without the `demo.` prefix).
@@ -155,6 +157,12 @@ struct DemoText: Sendable {
         ("action.reject_adjustment", "reject adjustment", "拒绝调整"), ("action.comment", "comment", "评论"),
         ("action.cancel", "cancel", "取消"),
         ("action.upload_document", "upload a file", "上传文件"), ("action.overdue", "overdue", "逾期"), ("action.escalate", "escalate", "升级"),
+        ("action.save_approval_flow", "save approval flow", "保存审批流程"),
+        ("action.submit_approval", "submit", "提交审批"), ("action.approve_request", "approve", "同意"),
+        ("action.reject_request", "reject", "驳回"), ("action.transfer_approval", "transfer", "转交"),
+        ("action.add_signer", "add signer", "加签"), ("action.send_back_approval", "send back", "退回"),
+        ("action.resubmit_approval", "resubmit", "重新提交"), ("action.withdraw_approval", "withdraw", "撤回"),
+        ("action.remind_approval", "remind", "催办"), ("action.copy_approval", "copy", "抄送"),
     ]
 
     static let catalog: MessageCatalog = {

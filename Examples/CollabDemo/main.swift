@@ -10,12 +10,14 @@
 // acknowledgements, an emergency plan triggered and closed with its summary, and a review meeting with an
 // action item. The `portal` subcommand plays the outward-facing scenarios (PartnerPortal.swift): a supplier
 // agreeing delivery dates on a purchase order, and a customer's ticket from the signed contract to the rating.
-// Those two print in English (their `--locale` names the people).
+// Those two print in English (their `--locale` names the people). The `approval` subcommand plays a purchase
+// request through a multi-step approval flow (PurchaseApproval.swift), in the demo's language.
 //
 //     swift run collab-demo [--database PATH] [--locale LOCALE] [--report] [--report-dir DIR]
 //     swift run collab-demo report [--database PATH] [--locale LOCALE] [--report-dir DIR]
 //     swift run collab-demo emergency [--database PATH] [--report] [--report-dir DIR]
 //     swift run collab-demo portal [--database PATH]
+//     swift run collab-demo approval [--database PATH] [--locale LOCALE]
 //
 // Every mode plays on PostgreSQL instead with `--postgres URL` (e.g. postgres://user@host/db).
 
@@ -44,6 +46,8 @@ struct Options {
     var emergency = false
     /// Play the supplier portal and the customer ticket (the `portal` subcommand) instead of a product round.
     var portal = false
+    /// Play the purchase approval (the `approval` subcommand) instead of a product round.
+    var approval = false
     /// Write the report files (`--report`, `--report-dir` or the `report` subcommand).
     var writesReport = false
     /// Where the report files go; `nil`: the database's folder.
@@ -62,6 +66,7 @@ struct Options {
                collab-demo report [--database PATH] [--locale LOCALE] [--report-dir DIR]
                collab-demo emergency [--database PATH] [--report] [--report-dir DIR]
                collab-demo portal [--database PATH]
+               collab-demo approval [--database PATH] [--locale LOCALE]
           --database PATH   the SQLite file (default: ./collab-demo.sqlite); uploaded documents are kept in
                             collab-demo-documents/ beside it
           --postgres URL    play on PostgreSQL instead (postgres://USER[:PASSWORD]@HOST[:PORT]/DB)
@@ -77,6 +82,8 @@ struct Options {
           portal            play a supplier agreeing delivery dates on a purchase order, and a
                             customer's ticket from the signed contract to the rating, on a virtual
                             clock over the last two working days
+          approval          play a purchase request through the approval flow (head, finance with a
+                            transfer, the general manager's send-back) on a virtual clock from 09:00
         """
 
     init(arguments: [String]) throws {
@@ -91,6 +98,9 @@ struct Options {
         } else if rest.first == "portal" {
             rest.removeFirst()
             portal = true
+        } else if rest.first == "approval" {
+            rest.removeFirst()
+            approval = true
         }
         while let argument = rest.popFirst() {
             switch argument {
@@ -423,6 +433,11 @@ do {
     if options.portal {
         try await playPartnerPortal(store, round: round, text: text)
         print("\nDatabase: \(options.databaseDescription)")
+        exit(0)
+    }
+    if options.approval {
+        try await playPurchaseApproval(store, round: round, text: text)
+        print("\n" + text("database", ["database": .text(options.databaseDescription)]))
         exit(0)
     }
     try await seedWorkingHours(store)
