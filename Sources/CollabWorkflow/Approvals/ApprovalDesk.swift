@@ -127,7 +127,7 @@ public struct ApprovalDesk: Sendable {
         _ id: ApprovalRequest.ID, by member: Member.ID, expectedVersion: Int, idempotencyKey: String? = nil
     ) async throws(CollabError) -> ApprovalRequest {
         try await operate("approve_request", id, .decideApproval, by: member, expectedVersion: expectedVersion,
-            inputs: [:], idempotencyKey: idempotencyKey) { request, flow, resolver, _, now throws(CollabError) in
+            inputs: [:], idempotencyKey: idempotencyKey) { request, flow, resolver, now throws(CollabError) in
             let step = request.run.current
             try request.run.approve(by: member, expectedVersion: expectedVersion, flow: flow, resolver: resolver)
             request.events.append(.init(at: now, actorID: member, action: .approved, stepKey: step?.stepKey,
@@ -144,7 +144,7 @@ public struct ApprovalDesk: Sendable {
     ) async throws(CollabError) -> ApprovalRequest {
         let limits = engine.configuration.limits
         return try await operate("reject_request", id, .decideApproval, by: member, expectedVersion: expectedVersion,
-            inputs: ["reason": reason], idempotencyKey: idempotencyKey) { request, flow, resolver, _, now throws(CollabError) in
+            inputs: ["reason": reason], idempotencyKey: idempotencyKey) { request, flow, resolver, now throws(CollabError) in
             let step = request.run.current
             var report = ValidationReport()
             report.checkText(reason, field: "reason", maxLength: limits.textLength, allowNewlines: true)
@@ -164,8 +164,8 @@ public struct ApprovalDesk: Sendable {
         idempotencyKey: String? = nil
     ) async throws(CollabError) -> ApprovalRequest {
         try await operate("transfer_approval", id, .decideApproval, by: member, expectedVersion: expectedVersion,
-            inputs: ["to": newMember], idempotencyKey: idempotencyKey) { request, flow, _, directory, now throws(CollabError) in
-            try WorkflowEngine.requireActiveMember(newMember, field: "to", in: directory)
+            inputs: ["to": newMember], idempotencyKey: idempotencyKey) { request, flow, _, now throws(CollabError) in
+            try await engine.requireActiveMember(newMember, field: "to", of: request.organizationID)
             let step = request.run.current
             try request.run.transfer(from: member, to: newMember, expectedVersion: expectedVersion, flow: flow)
             request.events.append(.init(at: now, actorID: member, action: .transferred, stepKey: step?.stepKey,
@@ -183,8 +183,8 @@ public struct ApprovalDesk: Sendable {
     ) async throws(CollabError) -> ApprovalRequest {
         try await operate("add_signer", id, .decideApproval, by: member, expectedVersion: expectedVersion,
             inputs: ["signer": newMember, "position": position], idempotencyKey: idempotencyKey) {
-            request, flow, _, directory, now throws(CollabError) in
-            try WorkflowEngine.requireActiveMember(newMember, field: "signer", in: directory)
+            request, flow, _, now throws(CollabError) in
+            try await engine.requireActiveMember(newMember, field: "signer", of: request.organizationID)
             let step = request.run.current
             try request.run.addSigner(newMember, position, by: member, expectedVersion: expectedVersion, flow: flow)
             request.events.append(.init(at: now, actorID: member, action: .signerAdded, stepKey: step?.stepKey,
@@ -203,7 +203,7 @@ public struct ApprovalDesk: Sendable {
         let limits = engine.configuration.limits
         return try await operate("send_back_approval", id, .decideApproval, by: member, expectedVersion: expectedVersion,
             inputs: ["to": target, "reason": reason], idempotencyKey: idempotencyKey) {
-            request, flow, resolver, _, now throws(CollabError) in
+            request, flow, resolver, now throws(CollabError) in
             let step = request.run.current
             try request.run.sendBack(to: target, by: member, reason: reason, expectedVersion: expectedVersion, flow: flow,
                 resolver: resolver, limits: limits)
@@ -227,7 +227,7 @@ public struct ApprovalDesk: Sendable {
     ) async throws(CollabError) -> ApprovalRequest {
         let limits = engine.configuration.limits
         return try await operate("resubmit_approval", id, .withdrawApproval, by: member, expectedVersion: expectedVersion,
-            inputs: ["values": values], idempotencyKey: idempotencyKey) { request, flow, resolver, _, now throws(CollabError) in
+            inputs: ["values": values], idempotencyKey: idempotencyKey) { request, flow, resolver, now throws(CollabError) in
             try request.run.resubmit(values: values, by: member, expectedVersion: expectedVersion, flow: flow,
                 resolver: resolver, limits: limits)
             request.events.append(.init(at: now, actorID: member, action: .resubmitted))
@@ -241,7 +241,7 @@ public struct ApprovalDesk: Sendable {
         _ id: ApprovalRequest.ID, by member: Member.ID, expectedVersion: Int, idempotencyKey: String? = nil
     ) async throws(CollabError) -> ApprovalRequest {
         try await operate("withdraw_approval", id, .withdrawApproval, by: member, expectedVersion: expectedVersion,
-            inputs: [:], idempotencyKey: idempotencyKey) { request, _, _, _, now throws(CollabError) in
+            inputs: [:], idempotencyKey: idempotencyKey) { request, _, _, now throws(CollabError) in
             try request.run.withdraw(by: member, expectedVersion: expectedVersion)
             request.events.append(.init(at: now, actorID: member, action: .withdrawn))
         }
@@ -258,7 +258,7 @@ public struct ApprovalDesk: Sendable {
     {
         let interval = engine.configuration.approvals.reminderInterval
         return try await operate("remind_approval", id, .remindApproval, by: member, expectedVersion: nil,
-            inputs: [:], idempotencyKey: idempotencyKey) { request, _, _, _, now throws(CollabError) in
+            inputs: [:], idempotencyKey: idempotencyKey) { request, _, _, now throws(CollabError) in
             let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
             if let last = request.remindedAt, now < last.addingTimeInterval(seconds) {
                 throw CollabError(.rateLimited,
@@ -279,11 +279,12 @@ public struct ApprovalDesk: Sendable {
     ) async throws(CollabError) -> ApprovalRequest {
         let limit = engine.configuration.approvals.copyLimit
         return try await operate("copy_approval", id, .copyApproval, by: member, expectedVersion: nil,
-            inputs: ["members": members], idempotencyKey: idempotencyKey) { request, _, _, directory, now throws(CollabError) in
+            inputs: ["members": members], idempotencyKey: idempotencyKey) { request, _, _, now throws(CollabError) in
             var report = ValidationReport()
             if members.isEmpty { report.add("members", .empty, "name at least one member to copy") }
             if members.count > limit { report.add("members", .tooLong, "copies \(members.count) members, at most \(limit)") }
-            for (index, copied) in members.enumerated() where directory.memberByID[copied] == nil {
+            let known = Set(try await engine.activeMembers(members, of: request.organizationID))
+            for (index, copied) in members.enumerated() where !known.contains(copied) {
                 report.add("members[\(index)]", .unknownMember,
                     "'\(copied.rawValue.clipped())' is not an active member of the organization")
             }
@@ -359,7 +360,7 @@ public struct ApprovalDesk: Sendable {
     private func operate(
         _ name: String, _ id: ApprovalRequest.ID, _ action: RecordAction, by member: Member.ID, expectedVersion: Int?,
         inputs: KeyValuePairs<String, (any Encodable & Sendable)?>, idempotencyKey: String?,
-        _ body: @escaping @Sendable (inout ApprovalRequest, ApprovalFlow, ResolvedApprovers, OrganizationDirectory, Date)
+        _ body: @escaping @Sendable (inout ApprovalRequest, ApprovalFlow, ResolvedApprovers, Date)
             async throws(CollabError) -> Void
     ) async throws(CollabError) -> ApprovalRequest {
         let engine = engine
@@ -369,8 +370,8 @@ public struct ApprovalDesk: Sendable {
         return try await engine.run(Command(name, by: member, fingerprint: fingerprint,
             idempotencyKey: idempotencyKey, visible: Self.visible(engine))) { planning throws(CollabError) in
             try await engine.planApprovalOperation(id, action, command: name, expectedVersion: expectedVersion, planning) {
-                request, flow, resolver, directory throws(CollabError) in
-                try await body(&request, flow, resolver, directory, planning.now)
+                request, flow, resolver throws(CollabError) in
+                try await body(&request, flow, resolver, planning.now)
             }
         }
     }
@@ -391,12 +392,12 @@ extension WorkflowEngine {
         return fnv1a(bytes)
     }
 
-    /// Throws `CollabError.Code.invalidInput` unless `member` is an active member of the directory's
-    /// organization.
-    static func requireActiveMember(_ member: Member.ID, field: String, in directory: OrganizationDirectory)
-        throws(CollabError)
+    /// Throws `CollabError.Code.invalidInput` (problem `field`, kind `unknown_member`) unless `member` is an
+    /// active member of `organizationID`.
+    func requireActiveMember(_ member: Member.ID, field: String, of organizationID: Organization.ID)
+        async throws(CollabError)
     {
-        guard directory.memberByID[member] != nil else {
+        guard try await activeMembers([member], of: organizationID).isEmpty == false else {
             throw CollabError.invalid([ValidationProblem(field: field, kind: .unknownMember,
                 message: "'\(member.rawValue.clipped())' is not an active member of the organization")])
         }

@@ -29,67 +29,126 @@ extension WorkflowEngine {
 
     // MARK: Resolving approvers
 
+    /// The active members of `organizationID` among `ids`, in the order given, each once: read through the
+    /// engine's directory cache (at the revision the command is planned on).
+    func activeMembers(_ ids: [Member.ID], of organizationID: Organization.ID) async throws(CollabError) -> [Member.ID] {
+        guard !ids.isEmpty else { return [] }
+        let found = try await directory.members(Set(ids))
+        let active = Set(found.filter { $0.isActive && $0.organizationID == organizationID }.map(\.id))
+        var seen = Set<Member.ID>()
+        return ids.filter { active.contains($0) && seen.insert($0).inserted }
+    }
+
+    /// The display names of `ids` (their ids when unknown).
+    func displayNames(_ ids: [Member.ID]) async throws(CollabError) -> [Member.ID: String] {
+        Dictionary(try await directory.members(Set(ids)).map { ($0.id, $0.displayName) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// The active heads of `department` in `organizationID`, by id.
+    private func activeHeads(of department: Department.ID, in organizationID: Organization.ID) async throws(CollabError)
+        -> [Member.ID]
+    {
+        try await activeMembers(try await directory.heads(of: [department]).sorted(), of: organizationID)
+    }
+
+    /// The department above `department`, if any.
+    private func parent(of department: Department.ID) async throws(CollabError) -> Department.ID? {
+        try await directory.departments([department]).first?.parentID
+    }
+
+    /// The first active head of `member`'s first department other than `member`, or of the nearest department
+    /// above it that has one: who takes an applicant's place (`pass_to_head`) or an escalated one.
+    func head(of member: Member.ID, in organizationID: Organization.ID) async throws(CollabError) -> Member.ID? {
+        guard let found = try await directory.member(member), let first = found.departments.first else { return nil }
+        var department: Department.ID? = first.departmentID
+        var steps = 0
+        while let current = department, steps < 64 {
+            if let head = try await activeHeads(of: current, in: organizationID).first(where: { $0 != member }) {
+                return head
+            }
+            department = try await parent(of: current)
+            steps += 1
+        }
+        return nil
+    }
+
+    /// The active administrators of `organizationID`, by id (reads the organization's members: only when a step
+    /// resolved to nobody, or a place is given again).
+    func administrators(of organizationID: Organization.ID) async throws(CollabError) -> [Member.ID] {
+        try await store.members(in: organizationID).filter { $0.isActive && $0.isAdministrator }.map(\.id).sorted()
+    }
+
     /// Resolves `sources` for a request of `applicant`: their union, in order, without repeats, active members
-    /// of the organization only.
+    /// of the organization only. Named members, heads and the decider are read through the directory cache;
+    /// a role in a department reads the organization's members.
     func resolve(
-        _ sources: [ApproverSource], applicant: Member.ID, decider: Member.ID?, organizationID: Organization.ID,
-        in directory: OrganizationDirectory
+        _ sources: [ApproverSource], applicant: Member.ID, decider: Member.ID?, organizationID: Organization.ID
     ) async throws(CollabError) -> [Member.ID] {
         var result: [Member.ID] = []
         var seen = Set<Member.ID>()
         func add(_ ids: [Member.ID]) {
-            for id in ids where directory.memberByID[id] != nil && seen.insert(id).inserted { result.append(id) }
+            for id in ids where seen.insert(id).inserted { result.append(id) }
         }
         for source in sources {
             switch source {
             case .members(let ids):
-                add(ids)
+                add(try await activeMembers(ids, of: organizationID))
             case .role(let role, let department):
-                add(directory.members.filter { member in
-                    member.departments.contains { $0.departmentID == department && $0.role == role }
+                add(try await store.members(in: organizationID).filter { member in
+                    member.isActive && member.departments.contains { $0.departmentID == department && $0.role == role }
                 }.map(\.id).sorted())
             case .departmentHeads(let department):
-                add(directory.members(of: [department], headsOnly: true))
+                add(try await activeHeads(of: department, in: organizationID))
             case .applicantHeads(let levels):
-                guard let membership = directory.memberByID[applicant]?.departments.first else { continue }
+                guard let membership = try await directory.member(applicant)?.departments.first else { continue }
                 var department: Department.ID? = membership.departmentID
                 var level = 0
                 while let current = department, level < levels {
-                    add(directory.members(of: [current], headsOnly: true))
-                    department = directory.departments.first { $0.id == current }?.parentID
+                    add(try await activeHeads(of: current, in: organizationID))
+                    department = try await parent(of: current)
                     level += 1
                 }
             case .decider:
-                if let decider { add([decider]) }
+                if let decider { add(try await activeMembers([decider], of: organizationID)) }
             case .group(let name):
                 guard let groups = configuration.approvals.groups else { continue }
+                let members: [Member.ID]
                 do {
-                    add(try await groups.members(of: name, in: organizationID))
+                    members = try await groups.members(of: name, in: organizationID)
                 } catch {
                     throw CollabError(.storageUnavailable, "the approver group '\(name.clipped())' could not be resolved: \(error)")
                 }
+                add(try await activeMembers(members, of: organizationID))
             }
         }
         return result
     }
 
-    /// The approvers of every step of `flow` for `applicant`, each member's head, and the administrators — an
-    /// ``ApproverResolver`` made of data, read from the directory for one command.
+    /// The approvers of every step of `flow` for `applicant`, with the heads and administrators the flow's
+    /// policies may need — an ``ApproverResolver`` made of data, read from the directory for one command.
+    /// Heads are read when the applicant's place may pass to their head or a timeout may escalate;
+    /// administrators when a step resolved to nobody or `forReplacement`.
     func approverResolver(
         for flow: ApprovalFlow, applicant: Member.ID, subject: ApprovalRequest.Subject, extra: [Member.ID] = [],
-        in directory: OrganizationDirectory
+        forReplacement: Bool = false
     ) async throws(CollabError) -> ResolvedApprovers {
+        let organizationID = flow.organizationID
         let decider = try await decider(of: subject)
         var byStep: [String: [Member.ID]] = [:]
         for step in flow.steps {
             byStep[step.key] = try await resolve(step.approvers, applicant: applicant, decider: decider,
-                organizationID: flow.organizationID, in: directory)
+                organizationID: organizationID)
         }
         var heads: [Member.ID: Member.ID] = [:]
-        for member in Set(byStep.values.flatMap { $0 } + extra + [applicant]) {
-            if let head = directory.heads(of: member).first { heads[member] = head }
+        let escalates = flow.steps.contains { flow.timeout(of: $0)?.action == .escalate }
+        if flow.policies.applicantIsApprover == .passToHead || escalates {
+            for member in Set(extra + [applicant] + (escalates ? byStep.values.flatMap { $0 } : [])) {
+                if let head = try await head(of: member, in: organizationID) { heads[member] = head }
+            }
         }
-        let administrators = directory.members.filter { $0.isAdministrator }.map(\.id).sorted()
+        let needsAdministrators = forReplacement
+            || (flow.policies.nobodyToApprove == .passToAdministrator && byStep.values.contains { $0.isEmpty })
+        let administrators = needsAdministrators ? try await administrators(of: organizationID) : []
         return ResolvedApprovers(byStep: byStep, heads: heads, administratorIDs: administrators)
     }
 
@@ -110,7 +169,7 @@ extension WorkflowEngine {
     func planApprovalOperation(
         _ id: ApprovalRequest.ID, _ action: RecordAction, command: String, expectedVersion: Int?,
         details: [String: String] = [:], _ planning: Planning,
-        operate: (inout ApprovalRequest, ApprovalFlow, ResolvedApprovers, OrganizationDirectory) async throws(CollabError) -> Void
+        operate: (inout ApprovalRequest, ApprovalFlow, ResolvedApprovers) async throws(CollabError) -> Void
     ) async throws(CollabError) -> Planned<ApprovalRequest> {
         let subject = planning.subject
         let before = try await visibleApprovalRequest(id, to: subject)
@@ -122,14 +181,13 @@ extension WorkflowEngine {
         try authorize(subject, action, on: .approvalRequest(before),
             otherwise: Self.approvalRefusal(action, subject.memberID, before))
         let flow = try await flowVersion(of: before)
-        let directory = try await organizationDirectory(before.organizationID)
         let resolver = try await approverResolver(for: flow, applicant: before.applicantID, subject: before.subject,
-            extra: before.run.current?.signers ?? [], in: directory)
+            extra: before.run.current?.signers ?? [])
         var request = before
-        try await operate(&request, flow, resolver, directory)
+        try await operate(&request, flow, resolver)
         var change = ChangeSet()
         try await settleApproval(from: before, to: &request, flow: flow, actor: subject.memberID, command: command,
-            details: details, directory: directory, into: &change, now: planning.now)
+            details: details, into: &change, now: planning.now)
         return Planned(change, request)
     }
 
@@ -157,8 +215,7 @@ extension WorkflowEngine {
     /// finished and `applyOutcome`, the decision of the work item it is about.
     func settleApproval(
         from before: ApprovalRequest?, to request: inout ApprovalRequest, flow: ApprovalFlow, actor: Member.ID?,
-        command: String, details: [String: String], directory: OrganizationDirectory, into change: inout ChangeSet,
-        now: Date, applyOutcome: Bool = true
+        command: String, details: [String: String], into change: inout ChangeSet, now: Date, applyOutcome: Bool = true
     ) async throws(CollabError) {
         let record = RecordReference.approvalRequest(request.id)
         let oldRun = before?.run
@@ -176,7 +233,7 @@ extension WorkflowEngine {
             // 抄送 of a step: told once it approved.
             if attempt.outcome == .approved, let step = flow.step(attempt.stepKey), !step.cc.isEmpty {
                 let cc = try await resolve(step.cc, applicant: request.applicantID,
-                    decider: try await decider(of: request.subject), organizationID: request.organizationID, in: directory)
+                    decider: try await decider(of: request.subject), organizationID: request.organizationID)
                 let fresh = cc.filter { !request.ccIDs.contains($0) }
                 request.ccIDs += fresh
                 copiedNow += fresh
@@ -205,7 +262,7 @@ extension WorkflowEngine {
         }
 
         // Notices.
-        let names = Dictionary(directory.members.map { ($0.id, $0.displayName) }, uniquingKeysWith: { first, _ in first })
+        let names = try await displayNames([request.applicantID] + (actor.map { [$0] } ?? []))
         func name(_ member: Member.ID?) -> MessageArgument {
             .text(member.map { names[$0] ?? $0.rawValue } ?? "Collab")
         }
@@ -320,9 +377,8 @@ extension WorkflowEngine {
         else { return [] }
         let flow = try await flowVersion(of: before)
         guard let step = flow.step(current.stepKey), let timeout = flow.timeout(of: step) else { return [] }
-        let directory = try await organizationDirectory(before.organizationID)
         let resolver = try await approverResolver(for: flow, applicant: before.applicantID, subject: before.subject,
-            extra: current.signers, in: directory)
+            extra: current.signers)
         var request = before
         let waiting = current.awaiting
         try request.run.timeOut(stepKey: current.stepKey, attempt: current.attempt, action: timeout.action,
@@ -340,8 +396,7 @@ extension WorkflowEngine {
                 attempt: current.attempt, memberIDs: waiting))
         }
         try await settleApproval(from: before, to: &request, flow: flow, actor: nil, command: "approval_timeout",
-            details: ["timeout": timeout.action.rawValue, "timer": timer.id], directory: directory, into: &change,
-            now: now)
+            details: ["timeout": timeout.action.rawValue, "timer": timer.id], into: &change, now: now)
         // A reminder tells those whose turn it is that the step is overdue; an escalation's new holders were
         // told the request waits for them.
         if timeout.action == .remind {
@@ -383,7 +438,18 @@ extension WorkflowEngine {
         }
         var report = draft.validate(limits: configuration.limits)
         // The members and departments the flow names must exist in the organization.
-        let directory = try await organizationDirectory(organizationID)
+        var named: [Member.ID] = []
+        var departments: Set<Department.ID> = []
+        for source in draft.steps.flatMap({ $0.approvers + $0.cc }) {
+            switch source {
+            case .members(let ids): named += ids
+            case .role(_, let department), .departmentHeads(let department): departments.insert(department)
+            case .applicantHeads, .group, .decider: break
+            }
+        }
+        let known = Set(try await activeMembers(named, of: organizationID))
+        let knownDepartments = Set(try await directory.departments(departments)
+            .filter { $0.organizationID == organizationID }.map(\.id))
         for (index, step) in draft.steps.enumerated() {
             let key = step.key.isEmpty ? String(index) : step.key.clipped()
             for (list, sources) in [("approvers", step.approvers), ("cc", step.cc)] {
@@ -391,12 +457,12 @@ extension WorkflowEngine {
                     let field = "steps[\(key)].\(list)[\(position)]"
                     switch source {
                     case .members(let ids):
-                        for member in ids where directory.memberByID[member] == nil {
+                        for member in ids where !known.contains(member) {
                             report.add(field, .unknownMember,
                                 "'\(member.rawValue.clipped())' is not an active member of the organization")
                         }
                     case .role(_, let department), .departmentHeads(let department):
-                        if !directory.departmentIDs.contains(department) {
+                        if !knownDepartments.contains(department) {
                             report.add(field, .unknownDepartment,
                                 "'\(department.rawValue.clipped())' is not a department of the organization")
                         }
@@ -433,10 +499,9 @@ extension WorkflowEngine {
         else { throw CollabError.notFound("approval flow", flowID.rawValue) }
         try authorize(subject, .submitApproval, on: .organization(subject.organizationID),
             otherwise: CollabError(.forbidden, "member '\(subject.memberID)' may not submit approval requests"))
-        let directory = try await organizationDirectory(subject.organizationID)
         var change = ChangeSet()
         let request = try await submitApproval(flow, values: values, title: title, cc: cc, by: subject, about: .standalone,
-            directory: directory, into: &change, now: planning.now)
+            into: &change, now: planning.now)
         return Planned(change, request)
     }
 
@@ -444,23 +509,25 @@ extension WorkflowEngine {
     /// copies and the values, resolves the approvers and enters the first step.
     func submitApproval(
         _ flow: ApprovalFlow, values: ApprovalFormValues, title: String?, cc: [Member.ID], by applicant: Subject,
-        about requestSubject: ApprovalRequest.Subject, directory: OrganizationDirectory, into change: inout ChangeSet,
+        about requestSubject: ApprovalRequest.Subject, into change: inout ChangeSet,
         now: Date, applyOutcome: Bool = true
     ) async throws(CollabError) -> ApprovalRequest {
         let applicantID = applicant.memberID
         var report = ValidationReport()
-        let displayName = directory.memberByID[applicantID]?.displayName ?? applicantID.rawValue
+        let applicantMember = try await directory.member(applicantID)
+        let displayName = applicantMember?.displayName ?? applicantID.rawValue
+        let knownCC = Set(try await activeMembers(cc, of: flow.organizationID))
         let title = title ?? "\(flow.name) · \(displayName)".clipped(configuration.limits.titleLength)
         report.checkText(title, field: "title", maxLength: configuration.limits.titleLength)
         if cc.count > configuration.approvals.copyLimit {
             report.add("cc", .tooLong, "copies \(cc.count) members, at most \(configuration.approvals.copyLimit)")
         }
-        for (index, copied) in cc.enumerated() where directory.memberByID[copied] == nil {
+        for (index, copied) in cc.enumerated() where !knownCC.contains(copied) {
             report.add("cc[\(index)]", .unknownMember, "'\(copied.rawValue.clipped())' is not an active member of the organization")
         }
         report.merge(flow.validate(values: values, limits: configuration.limits))
         try report.throwIfInvalid()
-        let resolver = try await approverResolver(for: flow, applicant: applicantID, subject: requestSubject, in: directory)
+        let resolver = try await approverResolver(for: flow, applicant: applicantID, subject: requestSubject)
         let run = try ApprovalRun.start(flow: flow, applicant: applicantID, values: values, resolver: resolver,
             limits: configuration.limits)
         var copied: [Member.ID] = []
@@ -470,11 +537,11 @@ extension WorkflowEngine {
         var request = ApprovalRequest(
             id: ApprovalRequest.ID(identifiers.next()), organizationID: flow.organizationID, title: title,
             flowName: flow.name, subject: requestSubject,
-            departmentID: directory.memberByID[applicantID]?.departments.first?.departmentID, run: run, ccIDs: copied,
+            departmentID: applicantMember?.departments.first?.departmentID, run: run, ccIDs: copied,
             events: events, createdAt: now)
         try await settleApproval(from: nil, to: &request, flow: flow, actor: applicantID, command: "submit_approval",
             details: ["flow": flow.id.rawValue, "flow_version": String(flow.version), "subject": requestSubject.stored],
-            directory: directory, into: &change, now: now, applyOutcome: applyOutcome)
+            into: &change, now: now, applyOutcome: applyOutcome)
         return request
     }
 
@@ -518,12 +585,12 @@ extension WorkflowEngine {
         guard let before = try await store.approvalRequest(id), before.status == .pending, let current = before.run.current
         else { return Planned(ChangeSet(), false) }
         let flow = try await flowVersion(of: before)
-        let directory = try await organizationDirectory(before.organizationID)
-        let gone = current.seats.flatMap { $0.signers.filter { $0.decision == nil }.map(\.memberID) }
-            .filter { directory.memberByID[$0] == nil }
+        let undecided = current.seats.flatMap { $0.signers.filter { $0.decision == nil }.map(\.memberID) }
+        let active = Set(try await activeMembers(undecided, of: before.organizationID))
+        let gone = undecided.filter { !active.contains($0) }
         guard !gone.isEmpty else { return Planned(ChangeSet(), false) }
         let resolver = try await approverResolver(for: flow, applicant: before.applicantID, subject: before.subject,
-            extra: current.signers, in: directory)
+            extra: current.signers, forReplacement: true)
         var request = before
         for member in gone where request.status == .pending && request.run.current?.stepKey == current.stepKey
             && request.run.current?.attempt == current.attempt
@@ -535,7 +602,7 @@ extension WorkflowEngine {
         }
         var change = ChangeSet()
         try await settleApproval(from: before, to: &request, flow: flow, actor: nil, command: "replace_approver",
-            details: ["deactivated": gone.map(\.rawValue).joined(separator: ",")], directory: directory, into: &change,
+            details: ["deactivated": gone.map(\.rawValue).joined(separator: ",")], into: &change,
             now: now)
         return Planned(change, true)
     }

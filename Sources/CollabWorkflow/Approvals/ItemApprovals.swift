@@ -120,10 +120,9 @@ extension WorkflowEngine {
             request.events.append(.init(at: context.now, actorID: context.subject.memberID, action: .withdrawn,
                 detail: "work item \(context.command.name)"))
             let flow = try await flowVersion(of: request)
-            let directory = try await organizationDirectory(request.organizationID)
             try await settleApproval(from: before, to: &request, flow: flow, actor: context.subject.memberID,
                 command: "withdraw_approval", details: ["because": "work item \(context.command.name)"],
-                directory: directory, into: &context.change, now: context.now, applyOutcome: false)
+                into: &context.change, now: context.now, applyOutcome: false)
         }
     }
 
@@ -143,10 +142,8 @@ extension WorkflowEngine {
         for field in flow.fields {
             if let value = candidates[field.key], value.kind == field.kind { values.values[field.key] = value }
         }
-        let directory = try await organizationDirectory(context.item.organizationID)
         return try await submitApproval(flow, values: values, title: context.item.title.clipped(configuration.limits.titleLength),
-            cc: [], by: context.subject, about: subject, directory: directory, into: &context.change, now: context.now,
-            applyOutcome: false)
+            cc: [], by: context.subject, about: subject, into: &context.change, now: context.now, applyOutcome: false)
     }
 
     /// What a review flow's form may receive from the item: `title`, `priority`, `department`, `initiator`,
