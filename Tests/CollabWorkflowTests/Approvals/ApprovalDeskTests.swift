@@ -366,6 +366,43 @@ struct ApprovalDeskTests {
         #expect(stored.run.history.first?.timeoutAction == .approve)
     }
 
+    @Test("timeouts that remind (again each period), escalate to the head, or reject")
+    func timeoutActions() async throws {
+        // Every hour counts (no calendar stored): the periods are wall-clock hours.
+        let remind = try await A()
+        let reminded = try await remind.submitted(draft: A.purchaseDraft(policies: ApprovalPolicies(
+            timeout: ApprovalTimeout(after: .seconds(3600), action: .remind))))
+        try await remind.h.advance(by: .seconds(2 * 3600 + 60))
+        #expect(try await remind.noticeKeys(A.head) == ["notice.approval_waiting", "notice.approval_overdue",
+            "notice.approval_overdue"])
+        #expect(try await remind.at(reminded.id) == "head#1")
+        // Approving ends the attempt: its reminder timer goes with it.
+        try await remind.approve(reminded.id, by: A.head)
+        try await remind.h.advance(by: .seconds(30 * 60))
+        #expect(try await remind.noticeKeys(A.head).count == 3)
+
+        // Escalate: the place of whose turn it is goes to their head, who is told.
+        let escalate = try await A()
+        let escalated = try await escalate.submitted(draft: A.purchaseDraft(policies: ApprovalPolicies(
+            timeout: ApprovalTimeout(after: .seconds(3600), action: .escalate))))
+        try await escalate.h.advance(by: .seconds(3600 + 60))
+        let stored = try await escalate.stored(escalated.id)
+        #expect(stored.awaiting == [Workplace.engHead])
+        #expect(stored.events.last { $0.action == .timedOut }?.memberIDs == [Workplace.engHead])
+        #expect(try await escalate.noticeKeys(Workplace.engHead) == ["notice.approval_waiting"])
+        #expect(try await escalate.approve(escalated.id, by: Workplace.engHead).run.current?.stepKey == "finance")
+
+        // Reject: the step and the request are rejected; the applicant is told why.
+        let reject = try await A()
+        let rejected = try await reject.submitted(draft: A.purchaseDraft(policies: ApprovalPolicies(
+            timeout: ApprovalTimeout(after: .seconds(3600), action: .reject))))
+        try await reject.h.advance(by: .seconds(3600 + 60))
+        #expect(try await reject.stored(rejected.id).status == .rejected)
+        let notice = try #require(try await reject.h.notices(of: A.applicant).last)
+        #expect(notice.message?.key == "notice.approval_rejected")
+        #expect(try await reject.h.store.nextTimerDue() == nil)
+    }
+
     @Test("an approver deactivated while the step waits: the place goes to an administrator, who is told")
     func deactivatedApprover() async throws {
         let world = try await A()
