@@ -259,7 +259,7 @@ public struct ApprovalDesk: Sendable {
         let interval = engine.configuration.approvals.reminderInterval
         return try await operate("remind_approval", id, .remindApproval, by: member, expectedVersion: nil,
             inputs: [:], idempotencyKey: idempotencyKey) { request, _, _, now throws(CollabError) in
-            let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
+            let seconds = interval.timeInterval
             if let last = request.remindedAt, now < last.addingTimeInterval(seconds) {
                 throw CollabError(.rateLimited,
                     "approval request '\(request.id)' was reminded at \(last.ISO8601Format()); the next reminder is possible from \(last.addingTimeInterval(seconds).ISO8601Format())")
@@ -380,17 +380,6 @@ public struct ApprovalDesk: Sendable {
 extension WorkflowEngine {
     /// The approval desk: flows, requests and their operations.
     public var approvals: ApprovalDesk { ApprovalDesk(engine: self) }
-
-    /// A digest of named inputs (as ``Command``'s named-input initializer computes it).
-    static func fingerprint(_ inputs: [(String, (any Encodable & Sendable)?)]) -> String {
-        var bytes = Data()
-        for (label, value) in inputs {
-            bytes.append(contentsOf: Array("\(label)=".utf8))
-            if let value { bytes.append(canonicalJSON(value) ?? Data("?".utf8)) } else { bytes.append(contentsOf: Array("null".utf8)) }
-            bytes.append(0x1F)
-        }
-        return fnv1a(bytes)
-    }
 
     /// Throws `CollabError.Code.invalidInput` (problem `field`, kind `unknown_member`) unless `member` is an
     /// active member of `organizationID`.

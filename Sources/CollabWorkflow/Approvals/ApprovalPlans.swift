@@ -356,7 +356,7 @@ extension WorkflowEngine {
         let span = timeout.after * periods
         let calendar = try await directory.calendar(for: request.organizationID, department: request.departmentID)
         let due = calendar?.addingWorkingTime(span, to: started)
-            ?? started.addingTimeInterval(Double(span.components.seconds) + Double(span.components.attoseconds) / 1e18)
+            ?? started.addingTimeInterval(span.timeInterval)
         let record = RecordReference.approvalRequest(request.id)
         return ScheduledTimer(
             id: "\(record)|timeout|\(current.stepKey)|\(current.attempt)|\(periods)", record: record,

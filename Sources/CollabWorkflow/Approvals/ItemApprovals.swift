@@ -14,15 +14,17 @@ extension WorkflowEngine {
 
     /// Approves the review of `context`'s item as `context.subject`: the item completes, a pending adjustment
     /// and any approval request still open about it are withdrawn, the next occurrence is planned, the
-    /// assignees are told.
-    func approveReview(_ context: inout CommandContext, note: String?) async throws(CollabError) {
+    /// assignees are told. `open` are the item's open requests when the caller read them already.
+    func approveReview(_ context: inout CommandContext, note: String?, open: [ApprovalRequest]? = nil)
+        async throws(CollabError)
+    {
         let decision = ReviewDecision(
             id: ReviewDecision.ID(identifiers.next()), itemID: context.item.id, reviewerID: context.subject.memberID,
             outcome: .approved, reason: note, decidedAt: context.now)
         context.item.state = .completed
         context.item.closedAt = context.now
         try await context.withdrawPendingAdjustment(store: store)
-        try await abandonItemApprovals(in: &context, except: .workItemReview(context.item.id))
+        try await abandonItemApprovals(in: &context, except: .workItemReview(context.item.id), open: open)
         try await scheduleNextOccurrence(of: context.item, in: &context)
         context.change.reviewDecisions.append(decision)
         context.notify(context.item.assigneeIDs, .reviewResult,
@@ -83,12 +85,14 @@ extension WorkflowEngine {
     // MARK: Requests about a work item
 
     /// The open approval requests about `item`: its review, and its pending adjustment request (`adjustment`,
-    /// the one pending when the command started). One indexed look-up per subject.
-    func openApprovals(of item: WorkItem, adjustment: AdjustmentRequest.ID?) async throws(CollabError)
-        -> [ApprovalRequest]
+    /// the one pending when the command started) — or, with `only`, about that subject alone. One indexed
+    /// look-up per subject.
+    func openApprovals(of item: WorkItem, adjustment: AdjustmentRequest.ID?, only: ApprovalRequest.Subject? = nil)
+        async throws(CollabError) -> [ApprovalRequest]
     {
         var subjects: [ApprovalRequest.Subject] = [.workItemReview(item.id)]
         if let adjustment { subjects.append(.adjustment(adjustment, item: item.id)) }
+        if let only { subjects = [only] }
         var open: [ApprovalRequest] = []
         for subject in subjects {
             open += try await store.approvalRequests(in: item.organizationID,
@@ -97,11 +101,11 @@ extension WorkflowEngine {
         return open
     }
 
-    /// Refuses a decision made outside the flow while an approval request about `subject` runs.
-    func refuseWhileApprovalRuns(_ subject: ApprovalRequest.Subject, of item: WorkItem) async throws(CollabError) {
-        let running = try await store.approvalRequests(in: item.organizationID,
-            matching: ApprovalRequestFilter(subject: subject), page: PageRequest(limit: 20)).items.first { $0.isOpen }
-        if let running {
+    /// Refuses a decision made outside the flow while one of `open` is about `subject`.
+    static func refuseWhileApprovalRuns(_ subject: ApprovalRequest.Subject, of item: WorkItem, among open: [ApprovalRequest])
+        throws(CollabError)
+    {
+        if let running = open.first(where: { $0.subject == subject }) {
             throw CollabError(.invalidTransition,
                 "the decision on work item '\(item.id)' runs through approval request '\(running.id)' (\(running.flowName))")
         }
@@ -109,11 +113,13 @@ extension WorkflowEngine {
 
     /// Withdraws the open approval requests about `context`'s item (but `except`) in the same change: the item
     /// closed, or the adjustment they decide went away.
-    func abandonItemApprovals(in context: inout CommandContext, except: ApprovalRequest.Subject? = nil)
-        async throws(CollabError)
-    {
+    func abandonItemApprovals(
+        in context: inout CommandContext, except: ApprovalRequest.Subject? = nil, open: [ApprovalRequest]? = nil
+    ) async throws(CollabError) {
         let pending = context.original?.pendingAdjustmentID ?? context.item.pendingAdjustmentID
-        for before in try await openApprovals(of: context.item, adjustment: pending)
+        let known: [ApprovalRequest]
+        if let open { known = open } else { known = try await openApprovals(of: context.item, adjustment: pending) }
+        for before in known
         where before.subject != except && !context.change.approvals.requests.contains(where: { $0.id == before.id }) {
             var request = before
             try request.run.abandon(expectedVersion: request.run.version)

@@ -54,14 +54,8 @@ struct Command<Output: Codable & Sendable> {
             self.init(name, by: actor, fingerprint: "", idempotencyKey: nil, visible: visible)
             return
         }
-        var bytes = Data()
-        for (label, value) in inputs {
-            bytes.append(contentsOf: Array("\(label)=".utf8))
-            if let value { bytes.append(WorkflowEngine.canonicalJSON(value) ?? Data("?".utf8)) } else { bytes.append(contentsOf: Array("null".utf8)) }
-            bytes.append(0x1F)
-        }
-        self.init(name, by: actor, fingerprint: WorkflowEngine.fnv1a(bytes), idempotencyKey: idempotencyKey,
-            visible: visible)
+        self.init(name, by: actor, fingerprint: WorkflowEngine.fingerprint(inputs.map { ($0.key, $0.value) }),
+            idempotencyKey: idempotencyKey, visible: visible)
     }
 
     /// A command whose input digest is computed by the caller (the work-item commands keep theirs).
@@ -362,6 +356,18 @@ extension WorkflowEngine {
         } catch {
             throw CollabError(.storageCorrupt, "the result recorded under the idempotency key is unreadable")
         }
+    }
+
+    /// A stable digest of a command's named inputs, in order (FNV-1a over `label=` and each value's canonical
+    /// JSON): what ``Command``'s named-input initializer binds an idempotency key to.
+    static func fingerprint(_ inputs: [(String, (any Encodable & Sendable)?)]) -> String {
+        var bytes = Data()
+        for (label, value) in inputs {
+            bytes.append(contentsOf: Array("\(label)=".utf8))
+            if let value { bytes.append(canonicalJSON(value) ?? Data("?".utf8)) } else { bytes.append(contentsOf: Array("null".utf8)) }
+            bytes.append(0x1F)
+        }
+        return fnv1a(bytes)
     }
 
     /// A stable digest of a command's input (FNV-1a over its canonical JSON).

@@ -91,8 +91,10 @@ extension WorkflowEngine {
             var context = try await load(id, for: .review, by: subject, expectedVersion: expectedVersion, command, now)
             try context.require(.inReview)
             try checkOptionalText(note, field: "note")
-            try await refuseWhileApprovalRuns(.workItemReview(id), of: context.item)
-            try await approveReview(&context, note: note)
+            // One look-up of the item's open requests: none may be deciding the review; the others are withdrawn.
+            let open = try await openApprovals(of: context.item, adjustment: context.item.pendingAdjustmentID)
+            try Self.refuseWhileApprovalRuns(.workItemReview(id), of: context.item, among: open)
+            try await approveReview(&context, note: note, open: open)
             context.audit(details: note.map { ["note": $0] } ?? [:])
             return context.plan()
 
@@ -100,7 +102,8 @@ extension WorkflowEngine {
             var context = try await load(id, for: .review, by: subject, expectedVersion: expectedVersion, command, now)
             try context.require(.inReview)
             try checkReason(reason)
-            try await refuseWhileApprovalRuns(.workItemReview(id), of: context.item)
+            try Self.refuseWhileApprovalRuns(.workItemReview(id), of: context.item,
+                among: try await openApprovals(of: context.item, adjustment: nil))
             rejectReview(&context, reason: reason)
             context.audit(details: ["reason": reason])
             return context.plan()
@@ -153,7 +156,9 @@ extension WorkflowEngine {
             let approving: Bool
             if case .approveAdjustment = command { approving = true } else { approving = false }
             if approving { try checkOptionalText(note, field: "note") } else { try checkReason(note ?? "") }
-            try await refuseWhileApprovalRuns(.adjustment(request.id, item: request.itemID), of: context.item)
+            let subject = ApprovalRequest.Subject.adjustment(request.id, item: request.itemID)
+            try Self.refuseWhileApprovalRuns(subject, of: context.item,
+                among: try await openApprovals(of: context.item, adjustment: nil, only: subject))
             try await decideAdjustment(&request, approving: approving, note: note, in: &context)
             return context.plan()
 
