@@ -11,7 +11,8 @@
 #
 # Usage: Scripts/reliability.sh [fuzz-seconds-per-target]   (default 60; COLLAB_SEED=N picks the seed,
 # COLLAB_CLUSTER_KILLS=N the kills of the cluster test; COLLAB_LONG_HALF=0 or 1 runs one half of the long
-# tests, all by default; .ci/run passes a seed that changes every hour and the half it picks)
+# tests, all by default; COLLAB_TSAN_HALF=0 or 1 one half of the test suites under the thread sanitizer, all
+# by default; .ci/run passes a seed that changes every hour and the halves it picks)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rel_start=$SECONDS
@@ -41,11 +42,20 @@ grep -E "Test run with" "$log"
 stage "fuzzing, ${fuzz_seconds}s per target"
 bash Scripts/fuzz.sh "$fuzz_seconds"
 
-stage "thread sanitizer"
+# COLLAB_TSAN_HALF=0 or 1 runs every second test suite under the sanitizer (in name order, starting with the
+# first or the second), so two runs cover them all; unset, every suite.
+tsan_filter=()
+if [[ "${COLLAB_TSAN_HALF:-all}" == 0 || "${COLLAB_TSAN_HALF:-all}" == 1 ]]; then
+    tsan_suites=$(grep -rhoE "^\s*(@Suite.*)?(final class|struct|enum|actor) [A-Za-z0-9_]+Tests\b" Tests \
+        | grep -oE "[A-Za-z0-9_]+Tests$" | sort -u | awk -v part="$COLLAB_TSAN_HALF" 'NR % 2 == part')
+    tsan_filter=(--filter "\.($(echo "$tsan_suites" | paste -sd'|'))/")
+fi
+stage "thread sanitizer (suites: ${COLLAB_TSAN_HALF:-all})"
 status=0
 # Without the PostgreSQL tests: they run above and in `swift test`; under the sanitizer they would time
 # SwiftNIO's event loops rather than Collab's code. The crash test runs its quick count of kills there.
-env -u COLLAB_POSTGRES_URL -u COLLAB_CRASH_KILLS COLLAB_SANITIZER=thread swift test --sanitize=thread --scratch-path .build-tsan >"$log" 2>&1 || status=$?
+env -u COLLAB_POSTGRES_URL -u COLLAB_CRASH_KILLS COLLAB_SANITIZER=thread swift test --sanitize=thread --scratch-path .build-tsan \
+    "${tsan_filter[@]}" >"$log" 2>&1 || status=$?
 races="$(grep -c "WARNING: ThreadSanitizer" "$log" || true)"
 tests="$(grep -Eo "Test run with [0-9]+ tests" "$log" | grep -Eo "[0-9]+" | tail -n 1 || true)"
 echo "tsan: ${tests:-0} tests, ${races} reports"

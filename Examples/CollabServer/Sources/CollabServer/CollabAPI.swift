@@ -216,7 +216,8 @@ struct CollabAPI: APIProtocol {
             let me = try me
             guard case .json(let body) = input.body else { throw APIFailure.invalid("body", "expected JSON") }
             let id = WorkItem.ID(input.path.itemId)
-            try await startIfAccepted(id, by: me, idempotencyKey: input.headers.Idempotency_hyphen_Key)
+            let expectedVersion = try await startIfAccepted(
+                id, by: me, expectedVersion: body.expectedVersion, idempotencyKey: input.headers.Idempotency_hyphen_Key)
             var attachments: [FileAttachment] = []
             for (index, file) in (body.attachments ?? []).enumerated() {
                 guard let bytes = Data(base64Encoded: file.contentBase64) else {
@@ -233,25 +234,33 @@ struct CollabAPI: APIProtocol {
             }
             try await engine.workItems.reportProgress(
                 id, by: me, text: body.text, percent: body.percent, attachments: attachments,
-                expectedVersion: body.expectedVersion, idempotencyKey: input.headers.Idempotency_hyphen_Key)
+                expectedVersion: expectedVersion, idempotencyKey: input.headers.Idempotency_hyphen_Key)
             return .ok(.init(body: .json(.init(try await engine.workItems.workItem(id, as: me)))))
         } catch { return .default(failure: error) }
     }
 
     /// Progress and a submission start an accepted item first: over HTTP, working on an item is starting it
     /// (the engine's `start`, its own command, with the request's idempotency key and `#start`).
-    private func startIfAccepted(_ id: WorkItem.ID, by member: Member.ID, idempotencyKey: String?) async throws {
-        guard try await engine.workItems.workItem(id, as: member).state == .accepted else { return }
-        try await engine.workItems.start(id, by: member, idempotencyKey: idempotencyKey.map { "\($0)#start" })
+    /// A client's `expectedVersion` is the version it read: the start is checked against it, and the
+    /// command that follows against the started item's version. Returns the version that command expects.
+    private func startIfAccepted(
+        _ id: WorkItem.ID, by member: Member.ID, expectedVersion: Int?, idempotencyKey: String?
+    ) async throws -> Int? {
+        guard try await engine.workItems.workItem(id, as: member).state == .accepted else { return expectedVersion }
+        let started = try await engine.workItems.start(
+            id, by: member, expectedVersion: expectedVersion, idempotencyKey: idempotencyKey.map { "\($0)#start" })
+        return expectedVersion.map { _ in started.version }
     }
 
     func submitItem(_ input: Operations.submitItem.Input) async throws -> Operations.submitItem.Output {
         do {
             let body = input.body.flatMap { if case .json(let body) = $0 { body } else { nil } }
             let me = try me
-            try await startIfAccepted(WorkItem.ID(input.path.itemId), by: me, idempotencyKey: input.headers.Idempotency_hyphen_Key)
+            let expectedVersion = try await startIfAccepted(
+                WorkItem.ID(input.path.itemId), by: me, expectedVersion: body?.expectedVersion,
+                idempotencyKey: input.headers.Idempotency_hyphen_Key)
             let item = try await engine.workItems.submitForReview(
-                WorkItem.ID(input.path.itemId), by: me, note: body?.note, expectedVersion: body?.expectedVersion,
+                WorkItem.ID(input.path.itemId), by: me, note: body?.note, expectedVersion: expectedVersion,
                 idempotencyKey: input.headers.Idempotency_hyphen_Key)
             return .ok(.init(body: .json(.init(item))))
         } catch { return .default(failure: error) }

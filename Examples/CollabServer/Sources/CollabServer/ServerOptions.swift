@@ -4,7 +4,8 @@ import Logging
 
 /// How `collab-server` runs: where its records live, where it listens, and the demo company it seeds.
 public struct ServerOptions: Sendable {
-    /// The SQLite file; `nil` (and no ``postgresURL``): a new file in a temporary folder.
+    /// The SQLite file; `nil` (and no ``postgresURL``): a new file in a temporary folder. The command line's
+    /// default is `collab-server.sqlite` in the current folder.
     public var databasePath: String?
     /// A PostgreSQL URL (`postgres://user:password@host:port/db`); when set, the records live there instead.
     public var postgresURL: String?
@@ -36,6 +37,7 @@ public struct ServerOptions: Sendable {
     /// The options of a command line: `--database PATH`, `--postgres URL`, `--documents DIR`, `--host HOST`,
     /// `--port N`, `--locale LOCALE`, `--passcode TEXT`, `--public DIR`, `--no-seed`, `--log-level LEVEL`.
     public init(arguments: [String]) throws {
+        databasePath = "collab-server.sqlite"
         var rest = arguments[...]
         func value(_ flag: String) throws -> String {
             guard let value = rest.popFirst(), !value.isEmpty else { throw UsageError("\(flag) needs a value") }
