@@ -4,7 +4,7 @@ import Foundation
 
 /// The standard charts of reports, drawn with ``SVGChart`` and written in one reader's language: titles,
 /// axis titles, legends, group labels such as `(no department)` and the no-data text come from the
-/// shared catalog (`chart.*`, `report.*` keys of ``CollabModel/MessageCatalog``).
+/// shared catalog (`chart.*`, `report.*` keys of `CollabModel.MessageCatalog`).
 ///
 /// Get the reader's with ``ReportGenerator/charts(for:)``, which also carries the generator's host
 /// catalog, or make one for a locale:
@@ -16,7 +16,7 @@ import Foundation
 /// ```
 ///
 /// A group without data is shown as such, never as 0%: a department with nothing created gets no bar and
-/// a `–`, and a week in which nothing was created is a gap in the trend lines (``ReportMetrics/rates``).
+/// a `–`, and a week in which nothing was created is a gap in the trend lines (`ReportMetrics.rates`).
 public struct ReportCharts: Sendable {
     /// The texts and the reader's locale.
     public let text: MessageFormatter
@@ -93,7 +93,7 @@ public struct ReportCharts: Sendable {
 
 extension ReportGenerator {
     /// The standard charts in `reader`'s language — their own choice, else their organization's
-    /// (``CollabModel/Member/readingLocale(in:)``) — with the generator's ``messages``.
+    /// (`CollabModel.Member.readingLocale(in:)`) — with the generator's ``messages``.
     ///
     /// - Throws: `CollabError.Code.notFound` for an unknown reader or organization.
     public func charts(for reader: Member.ID) async throws(CollabError) -> ReportCharts {

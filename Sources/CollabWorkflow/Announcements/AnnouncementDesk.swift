@@ -29,7 +29,7 @@ public struct AnnouncementDesk: Sendable {
     // MARK: Publishing
 
     /// Publishes an announcement: resolves its audience to the organization's active members (the author
-    /// excepted), gives each a receipt and a notification (``Notice/Urgency/urgent`` ones go out at once
+    /// excepted), gives each a receipt and a notification (`Notice.Urgency.urgent` ones go out at once
     /// with the urgency the host maps to SMS or a call), and schedules the acknowledgement reminder and
     /// deadline, all in one transaction.
     ///

@@ -78,7 +78,7 @@ public struct WorkflowEngine: Sendable {
         public var documents = DocumentConfiguration()
         /// Approval flows: the host's approver groups, the reminder interval.
         public var approvals = ApprovalConfiguration()
-        /// The host's own texts for notices, layered over ``MessageCatalog/standard``: a key given here, in a
+        /// The host's own texts for notices, layered over `MessageCatalog.standard`: a key given here, in a
         /// language, replaces Collab's text; a language given here is one members may read in. Empty by default:
         /// Collab's English and Simplified Chinese texts.
         public var messages = MessageCatalog()

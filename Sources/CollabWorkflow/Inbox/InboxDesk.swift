@@ -19,7 +19,7 @@ public struct InboxDesk: Sendable {
     /// A member's notifications, newest first. Notifications about items, orders, tickets, customers and
     /// incidents the member can no longer see (a share revoked, a department left, an organization's
     /// collaboration turned off) are left out — so a page may hold fewer than its limit; follow
-    /// ``Page/nextCursor`` to the end.
+    /// `Page.nextCursor` to the end.
     public func notices(of member: Member.ID, unreadOnly: Bool = false, page: PageRequest = .first)
         async throws(CollabError) -> Page<Notice>
     {

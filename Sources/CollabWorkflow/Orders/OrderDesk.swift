@@ -111,7 +111,7 @@ public struct OrderDesk: Sendable {
 
     /// Confirms the open proposal of the other side: purchasing confirms the supplier's dates, or the supplier
     /// confirms purchasing's counter-proposal. The proposal becomes the order's dates
-    /// (``PurchaseOrder/confirmedProposal``, each line's ``PurchaseOrder/Line/confirmedDate``), and the other
+    /// (`PurchaseOrder.confirmedProposal`, each line's `PurchaseOrder.Line.confirmedDate`), and the other
     /// side is told.
     ///
     /// - Parameter number: the proposal's number, so that a confirmation is never applied to another version

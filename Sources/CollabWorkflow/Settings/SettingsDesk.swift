@@ -7,7 +7,7 @@ import Foundation
 /// reminder and escalation defaults of work items — and the external-collaboration switch of partner and
 /// customer organizations.
 ///
-/// Settings are stored, versioned records (``StoredSettings``), one per organization, read by every engine
+/// Settings are stored, versioned records (`StoredSettings`), one per organization, read by every engine
 /// on the database: a routing saved through one engine routes the next ticket of every engine, with no
 /// restart and nothing handed over by hand. An organization with none saved uses
 /// ``WorkflowEngine/Configuration/defaultSettings``. Every save is audited with the fields it changed.
@@ -59,7 +59,7 @@ public struct SettingsDesk: Sendable {
     ///     `CollabError.Code.idempotencyKeyReused`.
     /// - Throws: `CollabError.Code.notFound` unless `administrator` is an administrator of the organization;
     ///   `CollabError.Code.forbidden` when they are deactivated; `CollabError.Code.invalidInput` listing every
-    ///   problem (``OrganizationSettings/validate(limits:departmentIDs:)``, routes naming departments the
+    ///   problem (`OrganizationSettings.validate(limits:departmentIDs:)`, routes naming departments the
     ///   organization does not have, approval flows it does not have); `CollabError.Code.conflict`.
     @discardableResult
     public func save(
@@ -112,8 +112,8 @@ public struct SettingsDesk: Sendable {
     }
 
     /// The audit trail of an organization's settings (every save, with what it changed), oldest first: for
-    /// its administrators and auditors, as ``WorkflowEngine/auditTrail(of:as:)`` with
-    /// ``RecordReference/settings(_:)``.
+    /// its administrators and auditors, as ``WorkflowEngine/auditTrail(of:as:)-(RecordReference,_)`` with
+    /// `RecordReference.settings(_:)`.
     public func auditTrail(of organizationID: Organization.ID, as viewer: Member.ID) async throws(CollabError)
         -> [AuditEvent]
     {

@@ -4,8 +4,8 @@ import CollabStore
 import Foundation
 
 /// The ticket desk: a customer's contacts (or a member of the company on their behalf) open tickets, which
-/// follow a route of departments (the stored ``OrganizationSettings/ticketRouting``) under service targets
-/// (the stored ``OrganizationSettings/ticketServiceTargets``) measured in working time; the handling department
+/// follow a route of departments (the stored `OrganizationSettings.ticketRouting`) under service targets
+/// (the stored `OrganizationSettings.ticketServiceTargets`) measured in working time; the handling department
 /// replies, leaves internal notes, forwards, waits for the customer, resolves; the customer closes and rates.
 ///
 /// Every write runs through the engine's one write pipeline: an optional idempotency key, the actor checked
@@ -37,7 +37,7 @@ public struct TicketDesk: Sendable {
     // MARK: Opening
 
     /// Opens a ticket: a customer contact asks, or a member of the company records the request of a contact
-    /// (`onBehalfOf`). The ticket takes the first route of the stored ``OrganizationSettings/ticketRouting`` that
+    /// (`onBehalfOf`). The ticket takes the first route of the stored `OrganizationSettings.ticketRouting` that
     /// matches its category, starts at the route's first department (whose members are told), and its service
     /// clocks start.
     ///
