@@ -45,6 +45,9 @@ public final class TestHarness: Sendable {
 
     /// Creates a harness with a new SQLite database.
     ///
+    /// - Parameter engineConfiguration: the engine's configuration (`WorkflowEngine.Configuration` defaults
+    ///   when omitted).
+    /// - Parameter now: the manual clock's first instant (2026-01-01T00:00:00Z by default).
     /// - Parameter durability: `synchronous=NORMAL` by default, unlike `SQLiteStore`'s default of
     ///   `FULL`: a test harness commits thousands of times and NORMAL commits about twice as fast. NORMAL
     ///   loses nothing when a process crashes (WAL mode); only the last commits before a power loss or an
@@ -328,6 +331,9 @@ public final class TestHarness: Sendable {
     /// try await harness.engine.incidents.postUpdate(to: incident.id, text: "...", attachments: [photo], by: technician)
     /// ```
     ///
+    /// - Parameter name: the file's name; its extension decides the sample bytes.
+    /// - Parameter owner: the record the document belongs to.
+    /// - Parameter member: the uploader.
     /// - Parameter visibility: the document's visibility, and the attachment's (an internal document is always
     ///   attached as internal).
     /// - Throws: what `CollabWorkflow.DocumentDesk.upload(_:named:to:tags:visibility:by:idempotencyKey:)`

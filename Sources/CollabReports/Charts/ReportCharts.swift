@@ -35,6 +35,8 @@ public struct ReportCharts: Sendable {
     /// completed ÷ created, with the axis to 100%.
     ///
     /// - Parameters:
+    ///   - report: a report grouped by department.
+    ///   - width: the chart's width in pixels.
     ///   - title: The title; `nil`: `chart.completion_by_department.title` (`Completion rate by department`).
     public func completionByDepartment(_ report: Report, title: String? = nil, width: Int = 640) -> String {
         departmentBars(report.groups, title: title ?? text.string("chart.completion_by_department.title"), width: width)
@@ -44,6 +46,9 @@ public struct ReportCharts: Sendable {
     /// two lines with a legend; a week in which nothing was created is a gap in both.
     ///
     /// - Parameters:
+    ///   - report: a report grouped by week.
+    ///   - width: the chart's width in pixels.
+    ///   - height: the chart's height in pixels.
     ///   - title: The title; `nil`: `chart.trend.title` (`Completion and overdue rate by week`).
     public func completionTrend(_ report: Report, title: String? = nil, width: Int = 640, height: Int = 320) -> String {
         trendLines(report.groups, title: title ?? text.string("chart.trend.title"), width: width, height: height)

@@ -40,6 +40,11 @@ public struct ApprovalDesk: Sendable {
     /// its step), and so are the members and departments its approver and copy sources name, which must be
     /// active members and departments of the organization. Requests already running stay on their version.
     ///
+    /// - Parameter draft: the flow: its form, steps, routes and policies.
+    /// - Parameter id: the flow of which this is the next version; `nil` for a new flow.
+    /// - Parameter member: the administrator saving it.
+    /// - Parameter idempotencyKey: a retry with the same key and input returns the first result and saves
+    ///   nothing; the same key with another input is `CollabError.Code.idempotencyKeyReused`.
     /// - Parameter expectedVersion: the version the administrator edited (`CollabError.Code.conflict` when
     ///   another was saved since); ignored for a new flow.
     /// - Throws: `CollabError.Code.forbidden` for anyone but an administrator; `CollabError.Code.invalidInput`
@@ -94,6 +99,12 @@ public struct ApprovalDesk: Sendable {
     /// first step that is not skipped (the approvers are resolved from the directory now, and told), or is
     /// approved at once when no step needs anyone. `cc` are copied (抄送) from the start.
     ///
+    /// - Parameter flowID: the flow, whose latest version the request runs on.
+    /// - Parameter values: the form's values, checked against the flow's fields.
+    /// - Parameter cc: members copied (抄送) from the start.
+    /// - Parameter member: the applicant.
+    /// - Parameter idempotencyKey: a retry with the same key and input returns the first request and submits
+    ///   nothing; the same key with another input is `CollabError.Code.idempotencyKeyReused`.
     /// - Parameter title: what lists and notices show; `"<flow name> · <applicant>"` when `nil`.
     /// - Throws: `CollabError.Code.notFound` for a flow of another organization or none;
     ///   `CollabError.Code.invalidInput` for values that fail the form (every problem at once), an unknown
@@ -117,6 +128,10 @@ public struct ApprovalDesk: Sendable {
     /// moves on by the flow's routes in the same commit — to the next step, whose approvers are told, or to
     /// its end, of which the applicant and those copied are told.
     ///
+    /// - Parameter id: the request.
+    /// - Parameter member: the approver, who holds a place on the step under way.
+    /// - Parameter idempotencyKey: a retry with the same key and input returns the first result and decides
+    ///   nothing again; the same key with another input is `CollabError.Code.idempotencyKeyReused`.
     /// - Parameter expectedVersion: the `ApprovalRun.version` the approver saw.
     /// - Throws: `CollabError.Code.conflict` for a stale version, a step already decided, a second decision;
     ///   `CollabError.Code.invalidTransition` when it is not yet the actor's turn (in order, or behind a signer

@@ -39,6 +39,9 @@ public struct CustomerDesk: Sendable {
     /// answer for a customer that does not exist, and nothing is written or returned: the stored contacts'
     /// addresses and phone numbers are never handed to someone who could not read them in the archive.
     ///
+    /// - Parameter contract: the signed contract: the customer key, the customer, its contacts and its sales
+    ///   owner.
+    /// - Parameter member: the member of the company recording it.
     /// - Parameter idempotencyKey: a key chosen by the caller; a retry with the same key and the same contract
     ///   returns the first registration (with its `CustomerRegistration.changed` as it was) and changes
     ///   nothing, to a caller who may still see the customer. Keys are scoped to the actor.

@@ -32,6 +32,9 @@ public struct DocumentDesk: Sendable {
     /// Uploads a new document to `owner`.
     ///
     /// - Parameters:
+    ///   - owner: the record the document belongs to.
+    ///   - tags: labels that search and lists can filter by.
+    ///   - member: the uploader.
     ///   - bytes: the file's bytes, in chunks of any size.
     ///   - name: the file name the uploader gave; it is normalized (no folders, no control characters) and its
     ///     extension must agree with the type detected from the bytes.

@@ -120,6 +120,10 @@ public struct WorkflowEngine: Sendable {
     /// Creates an engine over `store`.
     ///
     /// - Parameters:
+    ///   - store: where the engine keeps everything: an `SQLiteStore`, a `PostgresStore` or a store of your
+    ///     own.
+    ///   - configuration: the engine's settings (``Configuration``): access control, limits, an organization's
+    ///     default settings, documents, approvals, messages, metrics and tracing.
     ///   - clock: the source of "now" (the system clock by default; a manual clock in tests).
     ///   - identifiers: the source of new identifiers (random UUIDs by default).
     public init(

@@ -51,6 +51,10 @@ public struct SettingsDesk: Sendable {
     /// `version` the new version.
     ///
     /// - Parameters:
+    ///   - settings: the settings as they should now be: ticket routing, service targets, timer policy,
+    ///     approval flows.
+    ///   - organizationID: the organization they apply to.
+    ///   - administrator: an administrator of the organization.
     ///   - expectedVersion: the version the administrator's screen showed (0: nothing saved yet); if the
     ///     settings were saved since, nothing is written and the call fails with `CollabError.Code.conflict`.
     ///     Without it, a save racing another save still fails with `conflict` rather than overwrite it unseen.
@@ -127,6 +131,9 @@ public struct SettingsDesk: Sendable {
     /// registered (or one no company did); the change is audited (`enable_external_collaboration`,
     /// `disable_external_collaboration`).
     ///
+    /// - Parameter organizationID: the partner or customer organization.
+    /// - Parameter enabled: `true` enables external collaboration, `false` disables it.
+    /// - Parameter administrator: an administrator of the company that invited or registered it.
     /// - Parameter idempotencyKey: a retry with the same key and input returns the first result and
     ///   changes nothing again; the same key with other input is `CollabError.Code.idempotencyKeyReused`.
     /// - Throws: `CollabError.Code.forbidden` for a member who is not an active administrator of a company;

@@ -63,6 +63,14 @@ public struct TicketDesk: Sendable {
     /// (`.internal`). A customer contact always replies (`.customer`): a reply while the ticket waits for the
     /// customer resumes its clocks, one on a resolved ticket reopens it.
     ///
+    /// - Parameter id: the ticket.
+    /// - Parameter body: the text.
+    /// - Parameter audience: `.customer` for a reply the customer reads, `.internal` for a note only the
+    ///   company reads.
+    /// - Parameter attachments: files, uploaded first (``DocumentDesk``).
+    /// - Parameter member: a member of the company handling the ticket, or one of the customer's contacts.
+    /// - Parameter idempotencyKey: a retry with the same key and input returns the first result and writes
+    ///   nothing again; the same key with another input is `CollabError.Code.idempotencyKeyReused`.
     /// - Parameter expectedVersion: the ticket version the caller read (`CollabError.Code.conflict` if the
     ///   ticket has changed since).
     @discardableResult
