@@ -34,7 +34,9 @@ elapsed=$(( SECONDS - start ))
 # unhandled …") and warnings in a dependency's sources are not Collab's, as in .ci/run's build stage; every
 # other warning is: docc's on a catalog or a doc comment, or the compiler's on Collab's code.
 root_identity=$(basename "$PWD" | tr '[:upper:]' '[:lower:]')
-own=$( { grep -E "warning:" "$log" | grep -v "/.build/checkouts/" | grep -vE "^warning: '[^']+': " ;
+# The plugin builds one product's modules while docc converts the previous one's catalog, so SwiftPM's note can
+# land in the middle of a docc line: it is matched anywhere in a line.
+own=$( { grep -E "warning:" "$log" | grep -v "/.build/checkouts/" | grep -vE "warning: '[^']+': " ;
         grep -F "warning: '${root_identity}': " "$log"; } || true)
 
 # Every warning with docc's context (its location and the lines around it): the log less the build's progress.
@@ -47,7 +49,7 @@ fi
 total=0
 for product in $products; do
     count=$(awk -v t="'$product'" '$0 ~ "^Building documentation for " t {inside=1; next}
-        $0 ~ "^Finished building documentation for " t {inside=0} inside && /^warning:/ && !/^warning: \047[^\047]+\047: / {n++} END {print n+0}' "$log")
+        $0 ~ "^Finished building documentation for " t {inside=0} inside && /^warning:/ && !/warning: \047[^\047]+\047: / {n++} END {print n+0}' "$log")
     symbols=$(grep -oE "^Finished extracting symbol information for '$product'\. \([0-9.]+s\)" "$log" \
         | grep -oE "[0-9.]+s" || echo "?")
     convert=$(grep -oE "^Finished building documentation for '$product' \([0-9.]+s\)" "$log" \
@@ -63,7 +65,7 @@ if (( status != 0 )); then
     echo "generate-documentation failed (exit $status)" >&2
     exit 1
 fi
-if (( own_count > 0 )); then
+if (( own_count > 0 || total > 0 )); then
     echo "the documentation has $own_count warning(s) ($total in the products' catalogs); fix them at their source" >&2
     exit 1
 fi
