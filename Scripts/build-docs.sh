@@ -16,8 +16,8 @@ products=$(grep -oE '\.library\(name: "[A-Za-z0-9_]+"' Package.swift | sed -E 's
 output="${CI_ARTIFACTS:+$CI_ARTIFACTS/docs}"
 output="${output:-$PWD/.build/docs}"
 mkdir -p "$(dirname "$output")"
-log=$(mktemp /tmp/collab-docs.XXXXXX)
-trap 'rm -f "$log"' EXIT
+# The plugin's whole output stays beside the archives, for a look at what a warning's context does not show.
+log="$output.log"
 
 target_options=()
 for product in $products; do target_options+=(--target "$product"); done
@@ -44,21 +44,22 @@ if [ -n "$own" ]; then
     grep -vE '^\[[0-9]+/[0-9]+\]|^(Building for|Build of|Compiling|Emitting|Write|Extracting|Finished extracting) ' "$log" >&2 || true
 fi
 
-# A line per product: its warnings (counted inside its docc block), the seconds spent extracting its symbols
-# (building its modules first, when they are not built yet) and converting its catalog.
+# A line per product: its warnings (counted inside its docc block), the seconds SwiftPM spent building its
+# modules for the symbol graph (little once they are built) and docc spent converting its catalog. The plugin's
+# own "Finished extracting symbol information" figure is not used: it counts the wait for the previous
+# product's symbol graph too.
 total=0
 for product in $products; do
     count=$(awk -v t="'$product'" '$0 ~ "^Building documentation for " t {inside=1; next}
         $0 ~ "^Finished building documentation for " t {inside=0} inside && /^warning:/ && !/warning: \047[^\047]+\047: / {n++} END {print n+0}' "$log")
-    symbols=$(grep -oE "^Finished extracting symbol information for '$product'\. \([0-9.]+s\)" "$log" \
-        | grep -oE "[0-9.]+s" || echo "?")
+    build=$(grep -oE "^Build of target: '$product' complete! \([0-9.]+s\)" "$log" | grep -oE "[0-9.]+s" || echo "?")
     convert=$(grep -oE "^Finished building documentation for '$product' \([0-9.]+s\)" "$log" \
         | grep -oE "[0-9.]+s" || echo "?")
-    printf '%-20s %3d warning(s)   symbols %8s   docc %7s\n' "$product" "$count" "$symbols" "$convert"
+    printf '%-20s %3d warning(s)   build %8s   docc %7s\n' "$product" "$count" "$build" "$convert"
     total=$(( total + count ))
 done
 own_count=$(echo -n "$own" | grep -c "warning:" || true)
-echo "all products: $own_count warning(s) in ${elapsed}s; archives in $output"
+echo "all products: $own_count warning(s) in ${elapsed}s; archives in $output, the plugin's output in $log"
 
 if (( status != 0 )); then
     tail -n 40 "$log" >&2
