@@ -8,7 +8,7 @@ import CollabModel
 /// organization's administrators and auditors; nobody else, department heads included (a head sees a request
 /// only when a step puts them on it). A request someone may not see reads as one that does not exist.
 ///
-/// The rules decide *who may try*; the request's own state decides the rest (``ApprovalRun``): whose turn
+/// The rules decide *who may try*; the request's own state decides the rest (`ApprovalRun`): whose turn
 /// it is, whether the step still waits, whether the version is current.
 public enum ApprovalRules {
     private static func isInside(_ subject: Subject, _ organizationID: Organization.ID) -> Bool {
@@ -30,7 +30,7 @@ public enum ApprovalRules {
         isInside(subject, organizationID)
     }
 
-    /// Whether `subject` sees `request`: who is on it (``ApprovalRequest/involvedMemberIDs``), administrators
+    /// Whether `subject` sees `request`: who is on it (`ApprovalRequest.involvedMemberIDs`), administrators
     /// and auditors.
     public static func canSee(_ subject: Subject, _ request: ApprovalRequest) -> Bool {
         guard isInside(subject, request.organizationID) else { return false }

@@ -75,15 +75,15 @@ struct ApprovalReadAccess {
 }
 
 extension ReportGenerator {
-    /// The approval statistics of `department` (the requests whose ``CollabModel/ApprovalRequest/departmentID``
+    /// The approval statistics of `department` (the requests whose `CollabModel.ApprovalRequest.departmentID`
     /// — the applicant's department when they submitted — is it or one below it), or of the whole
     /// organization when `nil`, for the requests created in `period` (days in the organization's time zone;
     /// `nil`: all time), as `reader` may see them. See ``ApprovalStatistics`` for what each figure measures:
     /// wall-clock time, open waits measured at the generator's clock.
     ///
-    /// The reader needs what a department board needs: ``CollabPermissions/RecordAction/readDashboard``
+    /// The reader needs what a department board needs: `CollabPermissions.RecordAction.readDashboard`
     /// (refused to members of outside organizations and by host rules) and
-    /// ``CollabPermissions/RecordAction/readReport``. A reader whose visibility covers the organization
+    /// `CollabPermissions.RecordAction.readReport`. A reader whose visibility covers the organization
     /// (administrators, auditors) counts every request; any other reader counts the requests they are on
     /// (applicant, approver, copied) and those whose department their visibility grants (the departments
     /// they belong to or head, with those below).
@@ -187,7 +187,7 @@ extension ReportGenerator {
     /// The file is written beside `url` under a temporary name and moved into place only when complete.
     ///
     /// - Throws: the errors of ``approvalStatistics(of:period:as:)``; `CollabError.Code.forbidden` when the
-    ///   reader may not export reports (``CollabPermissions/RecordAction/exportReport``);
+    ///   reader may not export reports (`CollabPermissions.RecordAction.exportReport`);
     ///   `CollabError.Code.storageFull` or `CollabError.Code.storageFailure` when writing fails.
     @discardableResult
     public func exportApprovals(

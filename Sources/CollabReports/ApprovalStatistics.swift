@@ -3,7 +3,7 @@ import Foundation
 
 /// Figures of approval requests (审批统计): per flow, per step of a flow and per approver — cycle times,
 /// waiting times, send-backs and timeouts — computed from the requests' timelines
-/// (``CollabModel/ApprovalRequest/events``).
+/// (`CollabModel.ApprovalRequest.events`).
 ///
 /// A pure value: ``init(requests:now:)`` computes it from the requests it is given, with `now` deciding how
 /// long the open waits have lasted; ``ReportGenerator/approvalStatistics(of:period:as:)`` reads the requests a
@@ -16,8 +16,8 @@ import Foundation
 /// organization's calendar, as step timeouts do, is a possible later refinement.
 ///
 /// **What is measured** (the timeline as the engine writes it):
-/// - a request's *cycle time* runs from ``CollabModel/ApprovalRequest/createdAt`` to
-///   ``CollabModel/ApprovalRequest/finishedAt`` (else the time of its `finished` event), for the requests
+/// - a request's *cycle time* runs from `CollabModel.ApprovalRequest.createdAt` to
+///   `CollabModel.ApprovalRequest.finishedAt` (else the time of its `finished` event), for the requests
 ///   approved, rejected or withdrawn;
 /// - a request was *sent back* when its timeline has a `sent_back` event;
 /// - an *attempt* of a step starts at its `step_started` event and ends at its `step_finished` event; it was
@@ -25,11 +25,11 @@ import Foundation
 /// - a *timeout* is a `timed_out` event of the step, whatever its action (remind, approve, reject, escalate);
 /// - an approver's *waiting time* for a decision (an `approved` or `rejected` event they acted) runs from
 ///   the later of the attempt's start and the time they got their place on it — a `transferred` or
-///   `signer_added` event naming them first in ``CollabModel/ApprovalRequest/Event/memberIDs``, a
+///   `signer_added` event naming them first in `CollabModel.ApprovalRequest.Event.memberIDs`, a
 ///   `replaced` event or an escalating `timed_out` event naming them — to the decision. In sequential
 ///   order (依次审批) a later approver's waiting also counts from the attempt's start, not from their turn;
 /// - an *open wait* is a pending request's current attempt waiting for the member
-///   (``CollabModel/ApprovalRequest/awaiting``), since the later of the attempt's start and the time they
+///   (`CollabModel.ApprovalRequest.awaiting`), since the later of the attempt's start and the time they
 ///   got their place. A request returned to its applicant waits for no approver.
 ///
 /// A decision whose attempt start is not on the timeline (and whose place event is not either) counts as a
@@ -80,7 +80,7 @@ public struct ApprovalStatistics: Hashable, Sendable, Codable {
 
     /// One step of a flow, over the attempts the requests made of it.
     public struct Step: Hashable, Sendable, Codable {
-        /// The step's key (``CollabModel/ApprovalStep/key``).
+        /// The step's key (`CollabModel.ApprovalStep.key`).
         public var stepKey: String
         /// The step's name in the flow's latest version, when the generator found it; `nil` otherwise.
         public var stepName: String?
@@ -117,7 +117,7 @@ public struct ApprovalStatistics: Hashable, Sendable, Codable {
     public struct Flow: Hashable, Sendable, Codable {
         /// The flow.
         public var flowID: ApprovalFlow.ID
-        /// Its name, as the newest of its requests recorded it (``CollabModel/ApprovalRequest/flowName``).
+        /// Its name, as the newest of its requests recorded it (`CollabModel.ApprovalRequest.flowName`).
         public var flowName: String
         /// Its requests' figures.
         public var figures: Figures

@@ -70,7 +70,7 @@ extension ReportGenerator {
     /// ``approvalStatistics(of:period:as:)`` computes them).
     ///
     /// - Throws: as ``report(_:as:)``; `CollabError.Code.invalidInput` for `weeks` or `topOverdue` out of
-    ///   range; `CollabError.Code.forbidden` when ``CollabPermissions/RecordAction/readDashboard`` is denied
+    ///   range; `CollabError.Code.forbidden` when `CollabPermissions.RecordAction.readDashboard` is denied
     ///   (a member of an outside organization, or a host rule).
     public func dashboard(
         of department: Department.ID?, as reader: Member.ID, weeks: Int = 12, topOverdue: Int = 10

@@ -7,7 +7,7 @@ import Foundation
 ///
 /// Counts the items assigned to the member that were submitted (drafts and cancelled items are left out).
 /// An item is *overdue* when it is open at or past its deadline, or was completed at or after it. *On time*
-/// has the meaning it has in ``ReportMetrics``: completed before the deadline in force, counted in
+/// has the meaning it has in `ReportMetrics`: completed before the deadline in force, counted in
 /// `completedOnTime` when no approved adjustment had moved the deadline later and in
 /// `completedOnTimeAfterExtension` when one had.
 public struct PersonalReport: Hashable, Sendable, Codable {
@@ -26,7 +26,7 @@ public struct PersonalReport: Hashable, Sendable, Codable {
     /// (Open and overdue + completed late) ÷ counted, 0...1.
     public var overdueRate: Double { Self.ratio(counts.overdueOpen + counts.completedLate, counts.total) }
 
-    /// Completed on time, with or without an extension, ÷ completed, 0...1 (as ``ReportMetrics/onTimeRate``).
+    /// Completed on time, with or without an extension, ÷ completed, 0...1 (as `ReportMetrics.onTimeRate`).
     public var onTimeRate: Double {
         Self.ratio(counts.completedOnTime + counts.completedOnTimeAfterExtension, counts.completed)
     }
@@ -42,7 +42,7 @@ public struct ReportGenerator: Sendable {
     public let accessControl: AccessControl
     var authorizer: Authorizer { accessControl.authorizer }
 
-    /// The texts exports and charts are written with: ``CollabModel/MessageCatalog/standard`` with the
+    /// The texts exports and charts are written with: `CollabModel.MessageCatalog.standard` with the
     /// host's catalog, if any, layered over it.
     public let messages: MessageCatalog
 
@@ -50,7 +50,7 @@ public struct ReportGenerator: Sendable {
     /// their reader may see under `accessControl` (give it the engine's, `WorkflowEngine.accessControl`).
     ///
     /// Every text an export or a chart writes for a person — headers, sheet names, labels, chart titles —
-    /// comes from `messages` layered over ``CollabModel/MessageCatalog/standard`` (`report.*`, `export.*`,
+    /// comes from `messages` layered over `CollabModel.MessageCatalog.standard` (`report.*`, `export.*`,
     /// `chart.*` and the common `state.*`, `priority.*` keys), in the reader's language: pass a catalog to
     /// override any of them or to add a language; pass none for the standard English and Chinese texts.
     public init(
@@ -84,7 +84,7 @@ public struct ReportGenerator: Sendable {
     /// a department head's their departments, an outside member's only what is shared with them.
     ///
     /// - Throws: `CollabError.Code.notFound` for an unknown reader; `CollabError.Code.forbidden` when the
-    ///   reader may not read reports (``CollabPermissions/RecordAction/readReport``: deactivated, or a host
+    ///   reader may not read reports (`CollabPermissions.RecordAction.readReport`: deactivated, or a host
     ///   rule forbids it or listing); `CollabError.Code.invalidInput` when an outside reader filters by an
     ///   internal field.
     public func summary(as reader: Member.ID, filter: WorkItemFilter = .all) async throws(CollabError)
@@ -106,7 +106,7 @@ public struct ReportGenerator: Sendable {
     /// member, a head of an unrelated department, a member of another organization or of an outside one —
     /// gets exactly the answer a member who does not exist gets, so a report never tells which ids exist.
     ///
-    /// The rule is ``CollabPermissions/RecordAction/readPersonalReport`` of the access control, decided on
+    /// The rule is `CollabPermissions.RecordAction.readPersonalReport` of the access control, decided on
     /// the member after the reader's right to read reports.
     ///
     /// - Throws: `CollabError.Code.notFound` for an unknown reader, and for a member who does not exist or

@@ -108,7 +108,7 @@ extension ReportGenerator {
     ///
     /// - Throws: `CollabError.Code.notFound` for an unknown reader, department or member;
     ///   `CollabError.Code.forbidden` when the reader may not read reports
-    ///   (``CollabPermissions/RecordAction/readReport``, granted by the policy's `list` rules); `CollabError.Code.invalidInput`
+    ///   (`CollabPermissions.RecordAction.readReport`, granted by the policy's `list` rules); `CollabError.Code.invalidInput`
     ///   for a period of invalid dates or of more than 3,660 days, day/week/month grouping without a
     ///   period, a member report whose filter names another assignee, or an outside reader grouping by
     ///   department, assignee or tag or filtering by internal fields.

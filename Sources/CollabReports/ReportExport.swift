@@ -8,9 +8,9 @@ import Foundation
 /// The language of an export's headers and labels, from before exports read the shared catalog.
 @available(*, deprecated, message: "use a CollabLocale (ItemExportOptions.locale, ReportWorkbook.locale), or nil for the reader's own")
 public enum ExportLanguage: String, Hashable, Sendable, Codable, CaseIterable {
-    /// English: ``CollabModel/CollabLocale/english``.
+    /// English: `CollabModel.CollabLocale.english`.
     case english = "en"
-    /// Simplified Chinese: ``CollabModel/CollabLocale/simplifiedChinese``.
+    /// Simplified Chinese: `CollabModel.CollabLocale.simplifiedChinese`.
     case chinese = "zh-Hans"
 
     /// The locale the language stands for.
@@ -136,7 +136,7 @@ public struct ItemExportOptions: Hashable, Sendable {
     /// The columns, in order (1 or more, each at most once); all fields by default.
     public var columns: [ItemExportColumn]
     /// The locale of the headers, of the sheet's default name and of states, priorities and recurrence
-    /// rules; `nil` (the default): the reader's own (``CollabModel/Member/readingLocale(in:)``: the
+    /// rules; `nil` (the default): the reader's own (`CollabModel.Member.readingLocale(in:)`: the
     /// member's choice, else their organization's).
     public var locale: CollabLocale?
     /// Writes people, departments and organizations by name (display name) rather than by id. Outside
@@ -238,7 +238,7 @@ public struct ReportWorkbook: Hashable, Sendable {
     /// The overview sheet, if any.
     public var overview: Overview
     /// The locale of every text of the workbook; `nil` (the default): ``itemOptions``' locale if it has
-    /// one, else the reader's own (``CollabModel/Member/readingLocale(in:)``).
+    /// one, else the reader's own (`CollabModel.Member.readingLocale(in:)`).
     public var locale: CollabLocale?
     /// The approval sheets — flows, steps, approvers (``ApprovalTable``) — after the report sheets and before
     /// the item sheet; `nil` (the default): none.
@@ -319,7 +319,7 @@ extension ReportGenerator {
     /// any error `url` is left as it was.
     ///
     /// - Throws: `CollabError.Code.notFound` for an unknown reader; `CollabError.Code.forbidden` when the
-    ///   reader may not export (``CollabPermissions/RecordAction/exportWorkItems``, granted by the policy's
+    ///   reader may not export (`CollabPermissions.RecordAction.exportWorkItems`, granted by the policy's
     ///   `export` rules: a host rule can deny it to a member who may still list); `CollabError.Code.invalidInput` for no or repeated columns, a bad sheet
     ///   name, a URL that is not a file URL, or an outside reader filtering by internal fields;
     ///   `CollabError.Code.storageFull` or `CollabError.Code.storageFailure` when writing fails; the
@@ -376,7 +376,7 @@ extension ReportGenerator {
     /// decimal (`0.0`).
     ///
     /// A group without data is not a group at 0%: in a week in which nothing was created the completion
-    /// and overdue rates are empty cells (``ReportMetrics/rates``), and so are the on-time rate and the
+    /// and overdue rates are empty cells (`ReportMetrics.rates`), and so are the on-time rate and the
     /// cycle times of a group in which nothing was completed. Counts are always written (0 items created
     /// is a count).
     ///
@@ -389,10 +389,10 @@ extension ReportGenerator {
     /// what the reader may see (``report(_:as:)``). The same data gives a byte-identical file: the only
     /// time written is the report's ``Report/generatedAt``, on the overview sheet when one is asked for.
     ///
-    /// The reader needs the right to export reports (``CollabPermissions/RecordAction/exportReport``, granted
+    /// The reader needs the right to export reports (`CollabPermissions.RecordAction.exportReport`, granted
     /// by the policy's `export` rules), checked before any report is computed, as well as the right to read
-    /// reports (``CollabPermissions/RecordAction/readReport``, the policy's `list` rules); approval sheets
-    /// also the right to read department boards (``CollabPermissions/RecordAction/readDashboard``).
+    /// reports (`CollabPermissions.RecordAction.readReport`, the policy's `list` rules); approval sheets
+    /// also the right to read department boards (`CollabPermissions.RecordAction.readDashboard`).
     ///
     /// - Throws: the errors of ``report(_:as:)``, ``approvalStatistics(of:period:as:)`` and
     ///   ``exportItems(as:filter:to:format:options:)``;

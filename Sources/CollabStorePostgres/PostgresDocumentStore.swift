@@ -5,7 +5,7 @@ import Foundation
 import Logging
 import PostgresNIO
 
-/// A ``CollabStore/DocumentStore`` in the PostgreSQL database of a ``PostgresStore``, for several instances
+/// A `CollabStore.DocumentStore` in the PostgreSQL database of a ``PostgresStore``, for several instances
 /// sharing one database.
 ///
 /// The bytes live in `document_chunks`, in chunks of `chunkSize` bytes, under the id of the upload that wrote
@@ -18,7 +18,7 @@ import PostgresNIO
 /// (a crash mid-put) are deleted whenever ``contents(after:limit:)`` starts a walk from the beginning.
 ///
 /// A get reads one chunk per query and checks the bytes against the digest as they stream, like
-/// ``CollabStore/FileSystemDocumentStore``.
+/// `CollabStore.FileSystemDocumentStore`.
 public final class PostgresDocumentStore: DocumentStore {
     /// The store whose connection pool and schema hold the bytes.
     public let store: PostgresStore
@@ -46,7 +46,7 @@ public final class PostgresDocumentStore: DocumentStore {
     // MARK: Put
 
     /// Writes `chunks` as chunk rows, then the content row in one transaction; see
-    /// ``CollabStore/DocumentStore/put(_:maximumSize:)``.
+    /// `CollabStore.DocumentStore.put(_:maximumSize:)`.
     public func put(_ chunks: some AsyncSequence<[UInt8], any Error>, maximumSize: Int64) async throws(CollabError)
         -> StoredContent
     {
@@ -146,7 +146,7 @@ public final class PostgresDocumentStore: DocumentStore {
     }
 
     /// The bytes under `digest`, one chunk per query, verified as they stream; see
-    /// ``CollabStore/DocumentStore/get(_:)``.
+    /// `CollabStore.DocumentStore.get(_:)`.
     public func get(_ digest: ContentDigest) async throws(CollabError) -> DocumentBytes {
         guard let row = try await row(digest) else {
             throw CollabError(.notFound, "no document content with digest '\(digest.hex)'")
@@ -156,14 +156,14 @@ public final class PostgresDocumentStore: DocumentStore {
         }
     }
 
-    /// The size and date of the bytes under `digest`, or `nil`; see ``CollabStore/DocumentStore/content(_:)``.
+    /// The size and date of the bytes under `digest`, or `nil`; see `CollabStore.DocumentStore.content(_:)`.
     public func content(_ digest: ContentDigest) async throws(CollabError) -> StoredContent? {
         try await row(digest).map {
             StoredContent(digest: digest, size: $0.size, storedAt: Date(storedMilliseconds: $0.storedAt))
         }
     }
 
-    /// Deletes the content row and its chunks (nothing when absent); see ``CollabStore/DocumentStore/remove(_:)``.
+    /// Deletes the content row and its chunks (nothing when absent); see `CollabStore.DocumentStore.remove(_:)`.
     public func remove(_ digest: ContentDigest) async throws(CollabError) {
         try await store.write(.readCommitted) { connection in
             let rows = try await connection.rows(

@@ -3,7 +3,7 @@ import CollabPermissions
 import CollabStore
 import Foundation
 
-/// A store that forwards every requirement of ``CollabStorage`` to another store: subclass it and override
+/// A store that forwards every requirement of `CollabStorage` to another store: subclass it and override
 /// the requirements you want to observe or break, in your own tests.
 ///
 /// ```swift

@@ -45,7 +45,10 @@ public final class TestHarness: Sendable {
 
     /// Creates a harness with a new SQLite database.
     ///
-    /// - Parameter durability: `synchronous=NORMAL` by default, unlike ``SQLiteStore``'s default of
+    /// - Parameter engineConfiguration: the engine's configuration (`WorkflowEngine.Configuration` defaults
+    ///   when omitted).
+    /// - Parameter now: the manual clock's first instant (2026-01-01T00:00:00Z by default).
+    /// - Parameter durability: `synchronous=NORMAL` by default, unlike `SQLiteStore`'s default of
     ///   `FULL`: a test harness commits thousands of times and NORMAL commits about twice as fast. NORMAL
     ///   loses nothing when a process crashes (WAL mode); only the last commits before a power loss or an
     ///   operating-system crash may roll back, which a test never meets. Tests of durability itself (the
@@ -221,16 +224,16 @@ public final class TestHarness: Sendable {
     /// Adds an organization.
     ///
     /// A partner organization given `partnerOf` is then invited by that company, through the engine's
-    /// ``CollabWorkflow/WorkflowEngine/invitePartner(_:by:)`` by the company's first active administrator
+    /// `CollabWorkflow.WorkflowEngine.invitePartner(_:by:)` by the company's first active administrator
     /// (in order of member id): the partnership is recorded and audited as a host's invitation is, and
     /// only then may the company share work items with the partner. Its `role` defaults to `.distributor`
     /// (a partner that receives no purchase orders; pass `.supplier` for one that does). When
     /// `externalCollaboration` is `false`, the same administrator then switches it off
-    /// (``CollabWorkflow/WorkflowEngine/setExternalCollaboration(_:enabled:by:)``), audited too.
+    /// (`CollabWorkflow.WorkflowEngine.setExternalCollaboration(_:enabled:by:)`), audited too.
     ///
     /// - Throws: `CollabError.Code.invalidInput` when `partnerOf` is given and the company has no active
     ///   administrator yet (add one first), or the organization is not a partner: a customer is registered
-    ///   from a signed contract (``CollabWorkflow/WorkflowEngine/recordSignedContract(_:by:)``), which chooses
+    ///   from a signed contract (`CollabWorkflow.WorkflowEngine.recordSignedContract(_:by:)`), which chooses
     ///   its id.
     @discardableResult
     public func addOrganization(
@@ -328,9 +331,12 @@ public final class TestHarness: Sendable {
     /// try await harness.engine.incidents.postUpdate(to: incident.id, text: "...", attachments: [photo], by: technician)
     /// ```
     ///
+    /// - Parameter name: the file's name; its extension decides the sample bytes.
+    /// - Parameter owner: the record the document belongs to.
+    /// - Parameter member: the uploader.
     /// - Parameter visibility: the document's visibility, and the attachment's (an internal document is always
     ///   attached as internal).
-    /// - Throws: what ``CollabWorkflow/DocumentDesk/upload(_:named:to:tags:visibility:by:idempotencyKey:)``
+    /// - Throws: what `CollabWorkflow.DocumentDesk.upload(_:named:to:tags:visibility:by:idempotencyKey:)`
     ///   throws: `notFound` when `member` does not see `owner`, `forbidden` when they may not add to it,
     ///   `invalidInput` when the upload is refused.
     public func attach(
@@ -350,7 +356,7 @@ public final class TestHarness: Sendable {
     /// Uploads `bytes` as a file named `name` to `owner` as `member`, in small chunks, through the engine's
     /// document desk.
     ///
-    /// - Throws: what ``CollabWorkflow/DocumentDesk/upload(_:named:to:tags:visibility:by:idempotencyKey:)``
+    /// - Throws: what `CollabWorkflow.DocumentDesk.upload(_:named:to:tags:visibility:by:idempotencyKey:)`
     ///   throws.
     @discardableResult
     public func upload(

@@ -45,7 +45,7 @@ public struct TimerPolicy: Hashable, Sendable, Codable {
 ///
 /// Stored as a versioned record (``StoredSettings``) and read by every engine on the database, so two
 /// engines never act on different routing; an organization with none stored uses the engine's initial
-/// defaults. The library defaults (``init(ticketRouting:ticketServiceTargets:timers:)`` with no arguments)
+/// defaults. The library defaults (``init(ticketRouting:ticketServiceTargets:timers:approvalFlows:)`` with no arguments)
 /// are: no routing rule, the default ``TicketServiceTargets``, and the default ``TimerPolicy`` (reminders
 /// one day and two hours before a deadline, escalation and decision reminders after eight working hours).
 ///

@@ -4,7 +4,7 @@ import Foundation
 
 /// The standard charts of reports, drawn with ``SVGChart`` and written in one reader's language: titles,
 /// axis titles, legends, group labels such as `(no department)` and the no-data text come from the
-/// shared catalog (`chart.*`, `report.*` keys of ``CollabModel/MessageCatalog``).
+/// shared catalog (`chart.*`, `report.*` keys of `CollabModel.MessageCatalog`).
 ///
 /// Get the reader's with ``ReportGenerator/charts(for:)``, which also carries the generator's host
 /// catalog, or make one for a locale:
@@ -16,7 +16,7 @@ import Foundation
 /// ```
 ///
 /// A group without data is shown as such, never as 0%: a department with nothing created gets no bar and
-/// a `–`, and a week in which nothing was created is a gap in the trend lines (``ReportMetrics/rates``).
+/// a `–`, and a week in which nothing was created is a gap in the trend lines (`ReportMetrics.rates`).
 public struct ReportCharts: Sendable {
     /// The texts and the reader's locale.
     public let text: MessageFormatter
@@ -35,6 +35,8 @@ public struct ReportCharts: Sendable {
     /// completed ÷ created, with the axis to 100%.
     ///
     /// - Parameters:
+    ///   - report: a report grouped by department.
+    ///   - width: the chart's width in pixels.
     ///   - title: The title; `nil`: `chart.completion_by_department.title` (`Completion rate by department`).
     public func completionByDepartment(_ report: Report, title: String? = nil, width: Int = 640) -> String {
         departmentBars(report.groups, title: title ?? text.string("chart.completion_by_department.title"), width: width)
@@ -44,6 +46,9 @@ public struct ReportCharts: Sendable {
     /// two lines with a legend; a week in which nothing was created is a gap in both.
     ///
     /// - Parameters:
+    ///   - report: a report grouped by week.
+    ///   - width: the chart's width in pixels.
+    ///   - height: the chart's height in pixels.
     ///   - title: The title; `nil`: `chart.trend.title` (`Completion and overdue rate by week`).
     public func completionTrend(_ report: Report, title: String? = nil, width: Int = 640, height: Int = 320) -> String {
         trendLines(report.groups, title: title ?? text.string("chart.trend.title"), width: width, height: height)
@@ -93,7 +98,7 @@ public struct ReportCharts: Sendable {
 
 extension ReportGenerator {
     /// The standard charts in `reader`'s language — their own choice, else their organization's
-    /// (``CollabModel/Member/readingLocale(in:)``) — with the generator's ``messages``.
+    /// (`CollabModel.Member.readingLocale(in:)`) — with the generator's ``messages``.
     ///
     /// - Throws: `CollabError.Code.notFound` for an unknown reader or organization.
     public func charts(for reader: Member.ID) async throws(CollabError) -> ReportCharts {

@@ -35,16 +35,16 @@ public protocol DocumentStore: Sendable {
     /// Stores the bytes `chunks` yields and returns their digest and size.
     ///
     /// Nothing is visible under the digest until every byte is durable: a put that fails, is cancelled or
-    /// exceeds `maximumSize` leaves nothing behind (error ``CollabError/Code/invalidInput`` naming the
+    /// exceeds `maximumSize` leaves nothing behind (error `CollabError.Code.invalidInput` naming the
     /// limit, for the size). Storing bytes the store already holds writes nothing new and refreshes
     /// ``StoredContent/storedAt``.
     func put(_ chunks: some AsyncSequence<[UInt8], any Error>, maximumSize: Int64) async throws(CollabError)
         -> StoredContent
 
-    /// The bytes stored under `digest`, streamed; ``CollabError/Code/notFound`` when there are none.
+    /// The bytes stored under `digest`, streamed; `CollabError.Code.notFound` when there are none.
     ///
     /// The bytes are checked against the digest while they stream: a reader gets the final chunk only after
-    /// every byte matched, and a ``CollabError/Code/storageCorrupt`` error instead when they did not.
+    /// every byte matched, and a `CollabError.Code.storageCorrupt` error instead when they did not.
     func get(_ digest: ContentDigest) async throws(CollabError) -> DocumentBytes
 
     /// What the store holds under `digest`, or `nil`.

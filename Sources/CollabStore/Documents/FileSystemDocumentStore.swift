@@ -21,7 +21,7 @@ import Darwin
 /// date, set from the store's clock at every put (a second put of the same bytes only sets it again).
 ///
 /// A get streams the file in chunks of `chunkSize` bytes, hashing as it reads, and hands out the last chunk
-/// only once the digest matched (``CollabError/Code/storageCorrupt`` otherwise).
+/// only once the digest matched (`CollabError.Code.storageCorrupt` otherwise).
 ///
 /// A put cut short by a crash leaves a temporary file behind; temporary files older than an hour are removed
 /// when a store opens the directory and whenever ``contents(after:limit:)`` starts a walk from the beginning
@@ -50,8 +50,8 @@ public struct FileSystemDocumentStore: DocumentStore {
     ///   - clock: Sets ``StoredContent/storedAt`` and judges the age of temporary files.
     ///   - chunkSize: How many bytes a get hands out at a time (at least 1).
     ///   - logger: Where the store logs removed leftovers and failures.
-    /// - Throws: ``CollabError/Code/invalidInput`` when `directory` is not a file URL or `chunkSize` is below
-    ///   1; ``CollabError/Code/storageFailure`` (``CollabError/Code/storageFull``) naming the path when the
+    /// - Throws: `CollabError.Code.invalidInput` when `directory` is not a file URL or `chunkSize` is below
+    ///   1; `CollabError.Code.storageFailure` (`CollabError.Code.storageFull`) naming the path when the
     ///   directory cannot be created.
     public init(
         directory: URL, clock: any CollabClock = SystemClock(), chunkSize: Int = 1 << 20,

@@ -35,9 +35,9 @@ public protocol ApprovalStore: Sendable {
 /// Which approval requests ``ApprovalStore/approvalRequests(in:matching:page:)`` returns: every condition
 /// set must hold.
 public struct ApprovalRequestFilter: Hashable, Sendable {
-    /// Requests this member is on (``ApprovalRequest/involvedMemberIDs``: applicant, participant or copied).
+    /// Requests this member is on (`ApprovalRequest.involvedMemberIDs`: applicant, participant or copied).
     public var involving: Member.ID?
-    /// Requests waiting for this member (``ApprovalRequest/awaiting``).
+    /// Requests waiting for this member (`ApprovalRequest.awaiting`).
     public var awaiting: Member.ID?
     /// Requests this member applied for.
     public var applicant: Member.ID?
@@ -45,7 +45,7 @@ public struct ApprovalRequestFilter: Hashable, Sendable {
     public var status: ApprovalRun.Status?
     /// Requests of this flow.
     public var flowID: ApprovalFlow.ID?
-    /// Requests approving this (``ApprovalRequest/Subject/stored``).
+    /// Requests approving this (`ApprovalRequest.Subject.stored`).
     public var subject: ApprovalRequest.Subject?
     /// Requests created at or after this instant.
     public var createdFrom: Date?
@@ -90,7 +90,7 @@ public struct ApprovalChanges: Sendable {
     /// New flow versions: a version that exists already fails the commit with `CollabError.Code.conflict`
     /// (two administrators saving the next version at once: one wins).
     public var flows: [ApprovalFlow] = []
-    /// New requests (``ApprovalRequest/version`` 1) and changed ones, each written only if the stored version
+    /// New requests (`ApprovalRequest.version` 1) and changed ones, each written only if the stored version
     /// is still `version - 1`; otherwise the commit fails with `CollabError.Code.conflict` and writes nothing.
     public var requests: [ApprovalRequest] = []
 

@@ -12,7 +12,7 @@ public struct DocumentChanges: Sendable {
     /// and the bytes no document names any more are left for the orphan collection.
     public var purged: [Document.ID] = []
     /// A limit the change must respect: after its writes, the organization's documents that are not deleted
-    /// may hold at most `maximumBytes` (``Document/storedSize``); otherwise the change fails with
+    /// may hold at most `maximumBytes` (`Document.storedSize`); otherwise the change fails with
     /// `CollabError.Code.quotaExceeded` and nothing is written. Checked inside the commit, so two uploads
     /// racing for the last megabytes cannot both pass.
     public var quota: DocumentQuota?
@@ -64,12 +64,12 @@ public protocol DocumentRecordStore: Sendable {
     /// The document with `id` (deleted or not), or `nil`.
     func document(_ id: Document.ID) async throws(CollabError) -> Document?
 
-    /// The documents that are not deleted and belong to `record` (``DocumentOwner/record``), most recently
-    /// changed first (by ``Document/updatedAt``, then by id, descending), paged.
+    /// The documents that are not deleted and belong to `record` (`DocumentOwner.record`), most recently
+    /// changed first (by `Document.updatedAt`, then by id, descending), paged.
     func documents(of record: RecordReference, page: PageRequest) async throws(CollabError) -> Page<Document>
 
     /// The bytes `organizationID`'s documents that are not deleted hold (the sum of their
-    /// ``Document/storedSize``).
+    /// `Document.storedSize`).
     func documentUsage(of organizationID: Organization.ID) async throws(CollabError) -> Int64
 
     /// Which of `digests` a version of some document names (deleted documents included until they are

@@ -1,7 +1,7 @@
 import CollabModel
 import Foundation
 
-/// The durable timers of every record: what the timer desk (``CollabRunner``'s rounds, a test's
+/// The durable timers of every record: what the timer desk (`CollabRunner`'s rounds, a test's
 /// `advance(by:)`) claims, fires and acknowledges.
 ///
 /// A timer belongs to one record (a work item, an announcement, an incident, a ticket: ``ScheduledTimer/record``)

@@ -10,6 +10,7 @@ extension SQLiteStore {
     /// or none that came after its snapshot. Open it with ``init(path:configuration:)`` like any database.
     /// A file copy of a database in WAL mode is not safe while the store runs; this is.
     ///
+    /// - Parameter path: where the copy is written: a new file (the backup never overwrites one).
     /// - Parameter pagesPerStep: how many pages are copied between two looks at concurrent writes; `-1`
     ///   copies the whole database in one step, holding the write lock meanwhile.
     /// - Throws: `CollabError.Code.alreadyExists` when a file exists at `path` (a backup never overwrites),

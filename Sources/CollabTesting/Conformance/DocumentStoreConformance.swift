@@ -44,7 +44,7 @@ extension DocumentStoreConformanceFactory {
     public func release(_ store: any DocumentStore) async {}
 }
 
-/// The conformance suite of ``CollabStore/DocumentStore``: streamed, content-addressed, verified bytes.
+/// The conformance suite of `CollabStore.DocumentStore`: streamed, content-addressed, verified bytes.
 ///
 /// ```swift
 /// @Test(arguments: DocumentStoreConformance.checks)

@@ -84,7 +84,7 @@ public struct StoreConformanceFailure: Error, CustomStringConvertible, Sendable 
     public var description: String { "\(check): expected \(expected); found \(found)" }
 }
 
-/// The conformance suite of ``CollabStore/CollabStorage``: every requirement of every protocol it is made of,
+/// The conformance suite of `CollabStore.CollabStorage`: every requirement of every protocol it is made of,
 /// each as one or more ``Check``s a host runs on its own store from its own Swift Testing target.
 ///
 /// ```swift
@@ -107,37 +107,37 @@ public struct StoreConformanceFailure: Error, CustomStringConvertible, Sendable 
 public enum StoreConformance {
     /// What a check covers.
     public enum Area: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
-        /// ``CollabStore/ChangeStore/commit(_:)``: atomicity, versions, revisions, keys, timers fired once.
+        /// `CollabStore.ChangeStore.commit(_:)`: atomicity, versions, revisions, keys, timers fired once.
         case commit
-        /// ``CollabStore/DirectoryStore``.
+        /// `CollabStore.DirectoryStore`.
         case directory
-        /// ``CollabStore/WorkItemReads``: the reads of work items and their activity.
+        /// `CollabStore.WorkItemReads`: the reads of work items and their activity.
         case workItems = "work-items"
-        /// ``CollabStore/AnnouncementStore``, ``CollabStore/MeetingStore``, ``CollabStore/IncidentStore``; record timers.
+        /// `CollabStore.AnnouncementStore`, `CollabStore.MeetingStore`, `CollabStore.IncidentStore`; record timers.
         case scenarios
-        /// ``CollabStore/PartnerStore`` and ``CollabStore/CustomerStore``.
+        /// `CollabStore.PartnerStore` and `CollabStore.CustomerStore`.
         case external
-        /// Reads under a ``CollabPermissions/VisibilityScope`` against an in-memory reference.
+        /// Reads under a `CollabPermissions.VisibilityScope` against an in-memory reference.
         case visibility
         /// Paged reads: stable order, no overlap, no gap, limits honoured.
         case paging
-        /// ``CollabStore/OutboxStore``: claims, leases on the store's clock, outcomes, parking.
+        /// `CollabStore.OutboxStore`: claims, leases on the store's clock, outcomes, parking.
         case outbox
-        /// ``CollabStore/InboxStore``: read marks and unread counts.
+        /// `CollabStore.InboxStore`: read marks and unread counts.
         case inbox
-        /// ``CollabStore/TimerStore``: claims, leases on the store's clock, rescue, late acknowledgements.
+        /// `CollabStore.TimerStore`: claims, leases on the store's clock, rescue, late acknowledgements.
         case timers
-        /// ``CollabStore/ReportStore`` against a reference count.
+        /// `CollabStore.ReportStore` against a reference count.
         case reports
-        /// ``CollabStore/RetentionStore``.
+        /// `CollabStore.RetentionStore`.
         case retention
-        /// ``CollabStore/SettingsStore``.
+        /// `CollabStore.SettingsStore`.
         case settings
         /// Two instances on one database.
         case sharedDatabase = "shared-database"
-        /// ``CollabStore/DocumentRecordStore``: documents as records, their quota, digests, texts and purges.
+        /// `CollabStore.DocumentRecordStore`: documents as records, their quota, digests, texts and purges.
         case documents
-        /// ``CollabStore/ApprovalStore``: approval flows by version, requests by version, filter and page.
+        /// `CollabStore.ApprovalStore`: approval flows by version, requests by version, filter and page.
         case approvals
 
         /// The raw value (`work-items`).

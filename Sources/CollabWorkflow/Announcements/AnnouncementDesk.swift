@@ -29,13 +29,16 @@ public struct AnnouncementDesk: Sendable {
     // MARK: Publishing
 
     /// Publishes an announcement: resolves its audience to the organization's active members (the author
-    /// excepted), gives each a receipt and a notification (``Notice/Urgency/urgent`` ones go out at once
+    /// excepted), gives each a receipt and a notification (`Notice.Urgency.urgent` ones go out at once
     /// with the urgency the host maps to SMS or a call), and schedules the acknowledgement reminder and
     /// deadline, all in one transaction.
     ///
     /// Administrators publish for the leadership or any department, to any audience; a department head
     /// publishes for a department they head, to the departments they head and their members.
     ///
+    /// - Parameter draft: the announcement: its title and body, the department or leadership it is published
+    ///   for, its audience, urgency and acknowledgement requirement.
+    /// - Parameter author: who publishes it: an administrator, or the head of the departments it is for.
     /// - Parameter idempotencyKey: a retry with the same key and draft returns the first announcement and
     ///   publishes nothing again — while the author is active (else `forbidden`, as a fresh publish) and may
     ///   still see it (else `notFound`); the same key with another draft is
@@ -82,6 +85,8 @@ public struct AnnouncementDesk: Sendable {
     /// Opens an announcement as a recipient: records that they read it (the first time) and marks its
     /// notification read.
     ///
+    /// - Parameter id: the announcement.
+    /// - Parameter reader: the recipient opening it.
     /// - Parameter idempotencyKey: a retry with the same key returns the first result and writes nothing;
     ///   the same key for another announcement is `CollabError.Code.idempotencyKeyReused`.
     /// - Throws: `CollabError.Code.notFound` when the announcement does not exist or `reader` may not see
@@ -104,6 +109,8 @@ public struct AnnouncementDesk: Sendable {
     /// an acknowledgement after the deadline is recorded as late in the audit trail. Two acknowledgements at
     /// the same time commit one: the second returns the receipt as the first left it.
     ///
+    /// - Parameter id: the announcement.
+    /// - Parameter member: the recipient acknowledging it.
     /// - Parameter idempotencyKey: a retry with the same key returns the first result and writes nothing;
     ///   the same key for another announcement is `CollabError.Code.idempotencyKeyReused`.
     /// - Throws: `CollabError.Code.invalidTransition` when the announcement asks no acknowledgement;
@@ -137,6 +144,9 @@ public struct AnnouncementDesk: Sendable {
 
     /// Pins or unpins an announcement (its author or an administrator).
     ///
+    /// - Parameter pinned: `true` pins the announcement, `false` unpins it.
+    /// - Parameter id: the announcement.
+    /// - Parameter member: its author or an administrator.
     /// - Parameter idempotencyKey: a retry with the same key returns the first result and writes nothing;
     ///   the same key with another input is `CollabError.Code.idempotencyKeyReused`.
     /// - Throws: `CollabError.Code.notFound` when `member` may not see it; `CollabError.Code.forbidden` when
@@ -157,6 +167,9 @@ public struct AnnouncementDesk: Sendable {
     /// Sets when an announcement expires (`nil`: never; an instant in the past: at once). Its author or an
     /// administrator.
     ///
+    /// - Parameter expiresAt: when the announcement expires; `nil`: never.
+    /// - Parameter id: the announcement.
+    /// - Parameter member: its author or an administrator.
     /// - Parameter idempotencyKey: a retry with the same key returns the first result and writes nothing;
     ///   the same key with another input is `CollabError.Code.idempotencyKeyReused`.
     /// - Throws: `CollabError.Code.invalidInput` for an instant out of range; `CollabError.Code.notFound`

@@ -1,7 +1,7 @@
 import CollabModel
 import Foundation
 
-/// Resolves the host's approver groups (``ApproverSource/group(name:)``): "it-asset-admins" to the members
+/// Resolves the host's approver groups (`ApproverSource.group(name:)`): "it-asset-admins" to the members
 /// who hold that duty, from the host's own data.
 ///
 /// Called when a step naming the group starts (and when a deactivated approver's place is given again). The
@@ -13,8 +13,8 @@ public protocol ApprovalGroupResolver: Sendable {
 
 /// How the engine runs approval flows (``WorkflowEngine/Configuration/approvals``).
 public struct ApprovalConfiguration: Sendable {
-    /// Resolves ``ApproverSource/group(name:)``; with none, a group resolves to nobody (and the flow's
-    /// ``ApprovalPolicies/nobodyToApprove`` applies).
+    /// Resolves `ApproverSource.group(name:)`; with none, a group resolves to nobody (and the flow's
+    /// `ApprovalPolicies.nobodyToApprove` applies).
     public var groups: (any ApprovalGroupResolver)?
     /// How long after a reminder (催办) of a request the next one may be sent: one hour by default. A reminder
     /// within it is refused with `CollabError.Code.rateLimited`.

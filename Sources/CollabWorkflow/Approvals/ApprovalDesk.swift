@@ -10,7 +10,7 @@ import Foundation
 /// Every write runs through the engine's one write pipeline: an optional idempotency key, the actor checked
 /// against fresh data, the rights re-checked at commit, and one atomic commit of the request with its
 /// timeline, audit event, notices and timeout timer. Every operation on a request names the version of the
-/// request's steps it was decided on (``ApprovalRun/version``, `expectedVersion`): a double click, or two
+/// request's steps it was decided on (`ApprovalRun.version`, `expectedVersion`): a double click, or two
 /// instances deciding from the same state, decide once — the second gets `CollabError.Code.conflict`.
 ///
 /// ```swift
@@ -36,10 +36,15 @@ public struct ApprovalDesk: Sendable {
     // MARK: Flows
 
     /// Saves an approval flow: a new one (`id` `nil`), or the next version of `id`. The draft is checked
-    /// (``ApprovalFlowDraft/validate(limits:)``: a flow that could not finish is refused, each problem naming
+    /// (`ApprovalFlowDraft.validate(limits:)`: a flow that could not finish is refused, each problem naming
     /// its step), and so are the members and departments its approver and copy sources name, which must be
     /// active members and departments of the organization. Requests already running stay on their version.
     ///
+    /// - Parameter draft: the flow: its form, steps, routes and policies.
+    /// - Parameter id: the flow of which this is the next version; `nil` for a new flow.
+    /// - Parameter member: the administrator saving it.
+    /// - Parameter idempotencyKey: a retry with the same key and input returns the first result and saves
+    ///   nothing; the same key with another input is `CollabError.Code.idempotencyKeyReused`.
     /// - Parameter expectedVersion: the version the administrator edited (`CollabError.Code.conflict` when
     ///   another was saved since); ignored for a new flow.
     /// - Throws: `CollabError.Code.forbidden` for anyone but an administrator; `CollabError.Code.invalidInput`
@@ -94,6 +99,12 @@ public struct ApprovalDesk: Sendable {
     /// first step that is not skipped (the approvers are resolved from the directory now, and told), or is
     /// approved at once when no step needs anyone. `cc` are copied (抄送) from the start.
     ///
+    /// - Parameter flowID: the flow, whose latest version the request runs on.
+    /// - Parameter values: the form's values, checked against the flow's fields.
+    /// - Parameter cc: members copied (抄送) from the start.
+    /// - Parameter member: the applicant.
+    /// - Parameter idempotencyKey: a retry with the same key and input returns the first request and submits
+    ///   nothing; the same key with another input is `CollabError.Code.idempotencyKeyReused`.
     /// - Parameter title: what lists and notices show; `"<flow name> · <applicant>"` when `nil`.
     /// - Throws: `CollabError.Code.notFound` for a flow of another organization or none;
     ///   `CollabError.Code.invalidInput` for values that fail the form (every problem at once), an unknown
@@ -117,7 +128,11 @@ public struct ApprovalDesk: Sendable {
     /// moves on by the flow's routes in the same commit — to the next step, whose approvers are told, or to
     /// its end, of which the applicant and those copied are told.
     ///
-    /// - Parameter expectedVersion: the ``ApprovalRun/version`` the approver saw.
+    /// - Parameter id: the request.
+    /// - Parameter member: the approver, who holds a place on the step under way.
+    /// - Parameter idempotencyKey: a retry with the same key and input returns the first result and decides
+    ///   nothing again; the same key with another input is `CollabError.Code.idempotencyKeyReused`.
+    /// - Parameter expectedVersion: the `ApprovalRun.version` the approver saw.
     /// - Throws: `CollabError.Code.conflict` for a stale version, a step already decided, a second decision;
     ///   `CollabError.Code.invalidTransition` when it is not yet the actor's turn (in order, or behind a signer
     ///   added before them); `CollabError.Code.forbidden` for a member who holds no place on the step;
@@ -306,7 +321,7 @@ public struct ApprovalDesk: Sendable {
         return try await engine.visibleApprovalRequest(id, to: subject)
     }
 
-    /// Which requests ``requests(_:as:page:)`` lists.
+    /// Which requests ``ApprovalDesk/requests(_:as:status:page:)`` lists.
     public enum Listing: String, Hashable, Sendable, Codable, CaseIterable {
         /// Those waiting for the viewer's decision now (待我审批), or returned to them as applicant.
         case awaitingMe = "awaiting_me"
@@ -348,7 +363,7 @@ public struct ApprovalDesk: Sendable {
 
     /// Gives the places of deactivated approvers on the steps under way of `organizationID`'s pending
     /// requests to others: the step's sources are resolved again (the flow's
-    /// ``ApprovalPolicies/nobodyToApprove`` applies when that yields nobody), and the new holders are told.
+    /// `ApprovalPolicies.nobodyToApprove` applies when that yields nobody), and the new holders are told.
     /// ``CollabRunner`` runs it whenever the directory changed; a host may call it after a directory sync.
     /// Returns how many requests changed.
     @discardableResult

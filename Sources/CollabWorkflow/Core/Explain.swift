@@ -4,7 +4,7 @@ import CollabStore
 
 extension WorkflowEngine {
     /// Whether `member` may perform `action` on the record `record` names, and why — for any record kind, through
-    /// the engine's one ``AccessControl`` (its rule sets and the host's rules), as the desks decide it.
+    /// the engine's one `AccessControl` (its rule sets and the host's rules), as the desks decide it.
     ///
     /// Only a member who may view the record gets an explanation (also for actions they may not perform); to
     /// anyone else — another organization's member, an unrelated or deactivated member — the record does not

@@ -24,14 +24,14 @@ public struct CustomerDesk: Sendable {
 
     /// Records a signed contract: registers the customer in the archive (its organization, with external
     /// collaboration enabled, and its contacts as members) or, for a customer already there by
-    /// ``SignedContract/customerKey``, adds the contract and any new contact (matched by e-mail address).
+    /// `SignedContract.customerKey`, adds the contract and any new contact (matched by e-mail address).
     ///
     /// Any active member of the company records a new customer. A customer already in the archive is
     /// another matter: only its sales owner and administrators add contracts and contacts to it
-    /// (``RecordAction/recordContract`` decided on its record by the engine's ``AccessControl``).
+    /// (`RecordAction.recordContract` decided on its record by the engine's `AccessControl`).
     ///
     /// Idempotent by contract: a second event for the same contract changes nothing and returns the customer
-    /// with ``CustomerRegistration/changed`` `false` — also when two deliveries of the event race — to a
+    /// with `CustomerRegistration.changed` `false` — also when two deliveries of the event race — to a
     /// caller who may see the customer (its sales owner, administrators, auditors).
     ///
     /// A caller who may not see the customer — another salesperson replaying a known contract, or naming a
@@ -39,8 +39,11 @@ public struct CustomerDesk: Sendable {
     /// answer for a customer that does not exist, and nothing is written or returned: the stored contacts'
     /// addresses and phone numbers are never handed to someone who could not read them in the archive.
     ///
+    /// - Parameter contract: the signed contract: the customer key, the customer, its contacts and its sales
+    ///   owner.
+    /// - Parameter member: the member of the company recording it.
     /// - Parameter idempotencyKey: a key chosen by the caller; a retry with the same key and the same contract
-    ///   returns the first registration (with its ``CustomerRegistration/changed`` as it was) and changes
+    ///   returns the first registration (with its `CustomerRegistration.changed` as it was) and changes
     ///   nothing, to a caller who may still see the customer. Keys are scoped to the actor.
     /// - Throws: `CollabError.Code.forbidden` for deactivated members and members of outside organizations,
     ///   and for an auditor adding a contract to a customer they see; `CollabError.Code.notFound` as above;

@@ -14,9 +14,9 @@ import Foundation
 /// audit event, an optional idempotency key. Anything refused leaves no record; bytes stored for an upload
 /// whose record did not commit are collected by ``collectOrphans(limit:)`` after the grace period.
 ///
-/// Seeing a document takes the right to see what it belongs to (``RecordAction/viewDocument``, decided by the
+/// Seeing a document takes the right to see what it belongs to (`RecordAction.viewDocument`, decided by the
 /// engine's one `AccessControl`): a document of a work item is seen by whoever sees the item; a member of an
-/// outside organization sees only ``Visibility/external`` documents of records shared with them. To anyone
+/// outside organization sees only `Visibility.external` documents of records shared with them. To anyone
 /// else a document does not exist: the same `CollabError.Code.notFound` as an unknown id.
 ///
 /// ```swift
@@ -32,10 +32,13 @@ public struct DocumentDesk: Sendable {
     /// Uploads a new document to `owner`.
     ///
     /// - Parameters:
+    ///   - owner: the record the document belongs to.
+    ///   - tags: labels that search and lists can filter by.
+    ///   - member: the uploader.
     ///   - bytes: the file's bytes, in chunks of any size.
     ///   - name: the file name the uploader gave; it is normalized (no folders, no control characters) and its
     ///     extension must agree with the type detected from the bytes.
-    ///   - visibility: ``Visibility/external`` lets the outside organizations that see the owner see it too.
+    ///   - visibility: `Visibility.external` lets the outside organizations that see the owner see it too.
     ///   - idempotencyKey: a retry with the same key, name, owner and bytes returns the first document and adds
     ///     nothing; the same key with other input is `CollabError.Code.idempotencyKeyReused`.
     /// - Throws: `CollabError.Code.notFound` when the owner does not exist or `member` may not see it;
@@ -62,7 +65,7 @@ public struct DocumentDesk: Sendable {
     /// Uploads a new version of a document; the earlier versions are kept.
     ///
     /// - Throws: as ``upload(_:named:to:tags:visibility:by:idempotencyKey:)``; `conflict` when
-    ///   `expectedVersion` is not the document's ``Document/version``.
+    ///   `expectedVersion` is not the document's `Document.version`.
     @discardableResult
     public func uploadVersion(
         _ bytes: some AsyncSequence<[UInt8], any Error>, named name: String, of id: Document.ID, by member: Member.ID,
@@ -90,7 +93,7 @@ public struct DocumentDesk: Sendable {
 
     /// The documents of `owner` that `viewer` sees, most recently changed first. A work item's list includes
     /// the documents of its progress updates. A page may hold fewer entries than its limit when some are
-    /// hidden from `viewer`; follow ``Page/nextCursor`` to the end.
+    /// hidden from `viewer`; follow `Page.nextCursor` to the end.
     ///
     /// - Throws: `CollabError.Code.notFound` when the owner does not exist or `viewer` may not see it.
     public func list(of owner: DocumentOwner, as viewer: Member.ID, page: PageRequest = .first)
@@ -159,7 +162,7 @@ public struct DocumentDesk: Sendable {
     }
 
     /// Clears (`clear: true`) or refuses a version the scanner held in quarantine: administrators of the
-    /// document's organization (``RecordAction/decideQuarantine``).
+    /// document's organization (`RecordAction.decideQuarantine`).
     ///
     /// - Throws: `notFound`; `forbidden` for others; `invalidTransition` for a version not in quarantine.
     @discardableResult
@@ -200,7 +203,7 @@ public struct DocumentDownload: Sendable {
     public var document: Document
     /// The version being downloaded.
     public var version: DocumentVersion
-    /// Its bytes, streamed and checked against ``DocumentVersion/digest``.
+    /// Its bytes, streamed and checked against `DocumentVersion.digest`.
     public var bytes: DocumentBytes
 }
 

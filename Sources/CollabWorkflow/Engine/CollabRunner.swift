@@ -77,7 +77,7 @@ public struct CollabRunner: Service, Sendable {
         public var deleted: [RetainedRecords: Int] = [:]
         /// Idempotency keys recorded without a time that were given the current one.
         public var stamped = 0
-        /// Transactions run (each touches at most ``RetentionPolicy/batchSize`` rows).
+        /// Transactions run (each touches at most `RetentionPolicy.batchSize` rows).
         public var batches = 0
 
         /// Creates an empty report.
@@ -85,7 +85,7 @@ public struct CollabRunner: Service, Sendable {
     }
 
     /// Deletes what the retention policy no longer keeps, as of the engine's clock: batch after batch of at
-    /// most ``RetentionPolicy/batchSize`` rows, each its own transaction, until nothing more is due or the
+    /// most `RetentionPolicy.batchSize` rows, each its own transaction, until nothing more is due or the
     /// calling task is cancelled. Audit events, unread, pending and parked notifications are never deleted.
     /// It is one span, `collab.runner.retention`, and counts what it deletes in `collab_retention_deleted_total`.
     @discardableResult
@@ -148,7 +148,7 @@ public struct CollabRunner: Service, Sendable {
     }
 
     /// Runs rounds as ``run()`` does, sleeping `pollInterval` at most between rounds. The retention policy is
-    /// applied on the first round and then every ``RetentionPolicy/interval``.
+    /// applied on the first round and then every `RetentionPolicy.interval`.
     public func run(pollInterval: Duration) async {
         let clock = engine.clock
         var retentionDue = clock.now()

@@ -78,7 +78,7 @@ public struct WorkflowEngine: Sendable {
         public var documents = DocumentConfiguration()
         /// Approval flows: the host's approver groups, the reminder interval.
         public var approvals = ApprovalConfiguration()
-        /// The host's own texts for notices, layered over ``MessageCatalog/standard``: a key given here, in a
+        /// The host's own texts for notices, layered over `MessageCatalog.standard`: a key given here, in a
         /// language, replaces Collab's text; a language given here is one members may read in. Empty by default:
         /// Collab's English and Simplified Chinese texts.
         public var messages = MessageCatalog()
@@ -120,6 +120,10 @@ public struct WorkflowEngine: Sendable {
     /// Creates an engine over `store`.
     ///
     /// - Parameters:
+    ///   - store: where the engine keeps everything: an `SQLiteStore`, a `PostgresStore` or a store of your
+    ///     own.
+    ///   - configuration: the engine's settings (``Configuration``): access control, limits, an organization's
+    ///     default settings, documents, approvals, messages, metrics and tracing.
     ///   - clock: the source of "now" (the system clock by default; a manual clock in tests).
     ///   - identifiers: the source of new identifiers (random UUIDs by default).
     public init(

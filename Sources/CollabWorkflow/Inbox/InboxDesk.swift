@@ -19,7 +19,7 @@ public struct InboxDesk: Sendable {
     /// A member's notifications, newest first. Notifications about items, orders, tickets, customers and
     /// incidents the member can no longer see (a share revoked, a department left, an organization's
     /// collaboration turned off) are left out — so a page may hold fewer than its limit; follow
-    /// ``Page/nextCursor`` to the end.
+    /// `Page.nextCursor` to the end.
     public func notices(of member: Member.ID, unreadOnly: Bool = false, page: PageRequest = .first)
         async throws(CollabError) -> Page<Notice>
     {
@@ -52,6 +52,8 @@ public struct InboxDesk: Sendable {
     /// not the member's, or were read already, change nothing). A write like any other: it runs through the
     /// engine's one write pipeline.
     ///
+    /// - Parameter ids: the notifications to mark read.
+    /// - Parameter member: whose notifications they are.
     /// - Parameter idempotencyKey: a retry with the same key and ids returns the first count and changes
     ///   nothing; the same key with other ids is `CollabError.Code.idempotencyKeyReused`.
     /// - Throws: `CollabError.Code.forbidden` for a deactivated member (whose inbox shows nothing).
@@ -68,6 +70,7 @@ public struct InboxDesk: Sendable {
 
     /// Marks all of a member's notifications read; returns how many changed.
     ///
+    /// - Parameter member: whose notifications are marked read.
     /// - Parameter idempotencyKey: a retry with the same key returns the first count and changes nothing.
     /// - Throws: `CollabError.Code.forbidden` for a deactivated member (whose inbox shows nothing).
     @discardableResult

@@ -32,6 +32,10 @@ public struct IncidentDesk: Sendable {
     /// version is kept; incidents already triggered keep theirs.
     ///
     /// - Parameters:
+    ///   - draft: the plan: its name and severity, each department's responders, checklist and acknowledgement
+    ///     delay, the alert, and who is informed.
+    ///   - planID: the plan of which this is the next version; `nil` for a new plan.
+    ///   - admin: the administrator saving it.
     ///   - expectedVersion: the version the administrator edited; if another save came since, the save fails
     ///     with `CollabError.Code.conflict`.
     ///   - idempotencyKey: a retry with the same key and input returns the version the first save made and
@@ -91,6 +95,9 @@ public struct IncidentDesk: Sendable {
     /// acknowledgement deadlines, all in one transaction.
     ///
     /// - Parameters:
+    ///   - planID: the plan, whose latest version the incident follows.
+    ///   - commander: who triggers it and commands the response.
+    ///   - title: the incident's title; the plan's name when `nil`.
     ///   - triggerKey: the caller's key for this emergency (a button's request id), shared by everyone of the
     ///     organization: triggering again with it — a double click, a retry after a timeout, a second
     ///     commander pressing the same alarm — returns the incident it created and creates nothing.
@@ -155,6 +162,11 @@ public struct IncidentDesk: Sendable {
     /// Posts an update to an incident's shared timeline: what was seen or done, live readings, photos. The
     /// responders and the commander are told.
     ///
+    /// - Parameter id: the incident.
+    /// - Parameter text: what was seen or done.
+    /// - Parameter readings: live readings by name (`["spindle temperature": "92 °C"]`).
+    /// - Parameter attachments: photos and files, uploaded first (``DocumentDesk``).
+    /// - Parameter author: a responder, the commander or another member taking part.
     /// - Parameter idempotencyKey: a retry with the same key and input returns the first update and posts
     ///   nothing again; the same key with another input is `CollabError.Code.idempotencyKeyReused`.
     /// - Throws: `CollabError.Code.notFound` when `author` may not see the incident;
@@ -186,6 +198,12 @@ public struct IncidentDesk: Sendable {
     /// department's members are told at once; a department outside the plan joins the incident (its
     /// members see it, and the summary lists it).
     ///
+    /// - Parameter id: the incident.
+    /// - Parameter department: the department asked.
+    /// - Parameter resource: what is needed ("spindle bearing 7014").
+    /// - Parameter quantity: how many (at least 1).
+    /// - Parameter neededBy: when it is needed; `nil`: as soon as possible.
+    /// - Parameter requester: a member taking part in the incident.
     /// - Parameter idempotencyKey: a retry with the same key and input returns the first request and asks
     ///   nothing again; the same key with another input is `CollabError.Code.idempotencyKeyReused`.
     /// - Throws: `CollabError.Code.notFound` when `requester` may not see the incident;
@@ -209,6 +227,9 @@ public struct IncidentDesk: Sendable {
 
     /// The department asked fulfils a resource request; the requester is told.
     ///
+    /// - Parameter id: the resource request.
+    /// - Parameter note: what was handed over, for the requester.
+    /// - Parameter member: a member of the department asked.
     /// - Parameter idempotencyKey: a retry with the same key and input returns the first result and writes
     ///   nothing; the same key with another input is `CollabError.Code.idempotencyKeyReused`.
     /// - Throws: `CollabError.Code.forbidden` when `member` is deactivated or not of the department asked;
@@ -226,6 +247,9 @@ public struct IncidentDesk: Sendable {
 
     /// The department asked declines a resource request, with a reason; the requester is told.
     ///
+    /// - Parameter id: the resource request.
+    /// - Parameter reason: why, for the requester (required).
+    /// - Parameter member: a member of the department asked.
     /// - Parameter idempotencyKey: a retry with the same key and input returns the first result and writes
     ///   nothing; the same key with another input is `CollabError.Code.idempotencyKeyReused`.
     /// - Throws: `CollabError.Code.invalidInput` for an empty or too long reason; `CollabError.Code.forbidden`
@@ -256,6 +280,9 @@ public struct IncidentDesk: Sendable {
     /// response times (first and last acknowledgement, completion), escalations and resource requests.
     /// Responders and informed members are told. Tasks still open stay open and are counted.
     ///
+    /// - Parameter id: the incident.
+    /// - Parameter resolution: how it ended, for the summary.
+    /// - Parameter member: the member who triggered it, or an administrator.
     /// - Parameter idempotencyKey: a retry with the same key and input returns the closed incident and
     ///   writes nothing; the same key with another input is `CollabError.Code.idempotencyKeyReused`.
     /// - Throws: `CollabError.Code.forbidden` unless `member` is active and triggered it or is an

@@ -30,6 +30,8 @@ public struct MeetingDesk: Sendable {
     /// owner's first department, linked to the meeting and the decision. Meeting, items, audit events and
     /// notifications commit in one transaction.
     ///
+    /// - Parameter draft: the meeting: its title, time, attendees, minutes and decisions.
+    /// - Parameter organizer: who records it, and initiates its action items.
     /// - Parameter idempotencyKey: a retry with the same key and draft returns the first meeting and creates
     ///   nothing — while the organizer is active (else `forbidden`) and may still see the meeting (else
     ///   `notFound`); the same key with another draft is `CollabError.Code.idempotencyKeyReused`. Keys are

@@ -61,6 +61,12 @@ public struct OrderDesk: Sendable {
     /// requirements version moves, an open proposal is superseded, a confirmation is voided (the order
     /// waits for new dates), and the supplier is told.
     ///
+    /// - Parameter id: the purchase order.
+    /// - Parameter lines: the order's lines as they should now be.
+    /// - Parameter reason: why, for the supplier (required).
+    /// - Parameter member: a member of purchasing.
+    /// - Parameter idempotencyKey: a retry with the same key and input returns the first result and changes
+    ///   nothing again; the same key with another input is `CollabError.Code.idempotencyKeyReused`.
     /// - Parameter expectedVersion: the order version the change was based on (`CollabError.Code.conflict`
     ///   if the order has changed since).
     @discardableResult
@@ -111,9 +117,13 @@ public struct OrderDesk: Sendable {
 
     /// Confirms the open proposal of the other side: purchasing confirms the supplier's dates, or the supplier
     /// confirms purchasing's counter-proposal. The proposal becomes the order's dates
-    /// (``PurchaseOrder/confirmedProposal``, each line's ``PurchaseOrder/Line/confirmedDate``), and the other
+    /// (`PurchaseOrder.confirmedProposal`, each line's `PurchaseOrder.Line.confirmedDate`), and the other
     /// side is told.
     ///
+    /// - Parameter id: the purchase order.
+    /// - Parameter member: a member of the side that did not make the proposal.
+    /// - Parameter idempotencyKey: a retry with the same key and input returns the first result and confirms
+    ///   nothing again; the same key with another input is `CollabError.Code.idempotencyKeyReused`.
     /// - Parameter number: the proposal's number, so that a confirmation is never applied to another version
     ///   than the one the member read (`CollabError.Code.conflict` if it is no longer the open one).
     @discardableResult

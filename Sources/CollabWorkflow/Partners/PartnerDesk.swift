@@ -23,6 +23,9 @@ public struct PartnerDesk: Sendable {
     /// becomes a member of it, and the partnership with the administrator's company is recorded, in one
     /// transaction.
     ///
+    /// - Parameter invitation: the partner organization: its name, role (supplier, distributor …), time zone
+    ///   and contacts.
+    /// - Parameter admin: an administrator of the company inviting it.
     /// - Parameter idempotencyKey: a key chosen by the caller; a retry with the same key and the same
     ///   invitation returns the first partnership and changes nothing (to an administrator who may still
     ///   invite for the company). Keys are scoped to the actor.

@@ -7,7 +7,7 @@ import Foundation
 /// reminder and escalation defaults of work items — and the external-collaboration switch of partner and
 /// customer organizations.
 ///
-/// Settings are stored, versioned records (``StoredSettings``), one per organization, read by every engine
+/// Settings are stored, versioned records (`StoredSettings`), one per organization, read by every engine
 /// on the database: a routing saved through one engine routes the next ticket of every engine, with no
 /// restart and nothing handed over by hand. An organization with none saved uses
 /// ``WorkflowEngine/Configuration/defaultSettings``. Every save is audited with the fields it changed.
@@ -51,6 +51,10 @@ public struct SettingsDesk: Sendable {
     /// `version` the new version.
     ///
     /// - Parameters:
+    ///   - settings: the settings as they should now be: ticket routing, service targets, timer policy,
+    ///     approval flows.
+    ///   - organizationID: the organization they apply to.
+    ///   - administrator: an administrator of the organization.
     ///   - expectedVersion: the version the administrator's screen showed (0: nothing saved yet); if the
     ///     settings were saved since, nothing is written and the call fails with `CollabError.Code.conflict`.
     ///     Without it, a save racing another save still fails with `conflict` rather than overwrite it unseen.
@@ -59,7 +63,7 @@ public struct SettingsDesk: Sendable {
     ///     `CollabError.Code.idempotencyKeyReused`.
     /// - Throws: `CollabError.Code.notFound` unless `administrator` is an administrator of the organization;
     ///   `CollabError.Code.forbidden` when they are deactivated; `CollabError.Code.invalidInput` listing every
-    ///   problem (``OrganizationSettings/validate(limits:departmentIDs:)``, routes naming departments the
+    ///   problem (`OrganizationSettings.validate(limits:departmentIDs:)`, routes naming departments the
     ///   organization does not have, approval flows it does not have); `CollabError.Code.conflict`.
     @discardableResult
     public func save(
@@ -112,8 +116,8 @@ public struct SettingsDesk: Sendable {
     }
 
     /// The audit trail of an organization's settings (every save, with what it changed), oldest first: for
-    /// its administrators and auditors, as ``WorkflowEngine/auditTrail(of:as:)`` with
-    /// ``RecordReference/settings(_:)``.
+    /// its administrators and auditors, as ``WorkflowEngine/auditTrail(of:as:)-(RecordReference,_)`` with
+    /// `RecordReference.settings(_:)`.
     public func auditTrail(of organizationID: Organization.ID, as viewer: Member.ID) async throws(CollabError)
         -> [AuditEvent]
     {
@@ -127,6 +131,9 @@ public struct SettingsDesk: Sendable {
     /// registered (or one no company did); the change is audited (`enable_external_collaboration`,
     /// `disable_external_collaboration`).
     ///
+    /// - Parameter organizationID: the partner or customer organization.
+    /// - Parameter enabled: `true` enables external collaboration, `false` disables it.
+    /// - Parameter administrator: an administrator of the company that invited or registered it.
     /// - Parameter idempotencyKey: a retry with the same key and input returns the first result and
     ///   changes nothing again; the same key with other input is `CollabError.Code.idempotencyKeyReused`.
     /// - Throws: `CollabError.Code.forbidden` for a member who is not an active administrator of a company;

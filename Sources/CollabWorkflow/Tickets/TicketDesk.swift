@@ -4,8 +4,8 @@ import CollabStore
 import Foundation
 
 /// The ticket desk: a customer's contacts (or a member of the company on their behalf) open tickets, which
-/// follow a route of departments (the stored ``OrganizationSettings/ticketRouting``) under service targets
-/// (the stored ``OrganizationSettings/ticketServiceTargets``) measured in working time; the handling department
+/// follow a route of departments (the stored `OrganizationSettings.ticketRouting`) under service targets
+/// (the stored `OrganizationSettings.ticketServiceTargets`) measured in working time; the handling department
 /// replies, leaves internal notes, forwards, waits for the customer, resolves; the customer closes and rates.
 ///
 /// Every write runs through the engine's one write pipeline: an optional idempotency key, the actor checked
@@ -37,7 +37,7 @@ public struct TicketDesk: Sendable {
     // MARK: Opening
 
     /// Opens a ticket: a customer contact asks, or a member of the company records the request of a contact
-    /// (`onBehalfOf`). The ticket takes the first route of the stored ``OrganizationSettings/ticketRouting`` that
+    /// (`onBehalfOf`). The ticket takes the first route of the stored `OrganizationSettings.ticketRouting` that
     /// matches its category, starts at the route's first department (whose members are told), and its service
     /// clocks start.
     ///
@@ -63,6 +63,14 @@ public struct TicketDesk: Sendable {
     /// (`.internal`). A customer contact always replies (`.customer`): a reply while the ticket waits for the
     /// customer resumes its clocks, one on a resolved ticket reopens it.
     ///
+    /// - Parameter id: the ticket.
+    /// - Parameter body: the text.
+    /// - Parameter audience: `.customer` for a reply the customer reads, `.internal` for a note only the
+    ///   company reads.
+    /// - Parameter attachments: files, uploaded first (``DocumentDesk``).
+    /// - Parameter member: a member of the company handling the ticket, or one of the customer's contacts.
+    /// - Parameter idempotencyKey: a retry with the same key and input returns the first result and writes
+    ///   nothing again; the same key with another input is `CollabError.Code.idempotencyKeyReused`.
     /// - Parameter expectedVersion: the ticket version the caller read (`CollabError.Code.conflict` if the
     ///   ticket has changed since).
     @discardableResult

@@ -6,7 +6,7 @@ import Foundation
 /// ticket service targets, fired when due.
 ///
 /// A host usually leaves this to ``CollabRunner``, which calls ``fireDue(limit:)`` on an interval; tests move a
-/// ``ManualClock`` and call it directly. Each timer fires exactly once, even with several schedulers on one
+/// `ManualClock` and call it directly. Each timer fires exactly once, even with several schedulers on one
 /// database: a scheduler claims due timers for ``WorkflowEngine/Configuration/timerLease`` on the store's clock,
 /// and a timer's effect (notices, audit events) commits through the engine's one write pipeline together with
 /// the mark that it fired, only while the claim holds. A scheduler that stops or stalls loses its claims when

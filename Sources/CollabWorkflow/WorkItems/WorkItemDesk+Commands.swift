@@ -146,6 +146,11 @@ extension WorkItemDesk {
 
     /// Comments on an item; `@handle` mentions notify those members (only those who may see the comment).
     ///
+    /// - Parameter id: the work item.
+    /// - Parameter author: who comments: a member who may see the item.
+    /// - Parameter body: the text, with any `@handle` mentions.
+    /// - Parameter idempotencyKey: a retry with the same key and input returns the first comment and adds
+    ///   nothing; the same key with another input is `CollabError.Code.idempotencyKeyReused`.
     /// - Parameter visibility: `.internal` (the default) keeps the comment inside the company;
     ///   `.external` shows it to the outside organizations the item is shared with. An outside member's
     ///   comments are always external.

@@ -23,6 +23,8 @@ public struct WorkItemDesk: Sendable {
     /// Runs a command as `actor`.
     ///
     /// - Parameters:
+    ///   - command: what to do, and on which item.
+    ///   - actor: the member doing it.
     ///   - expectedVersion: the item version the caller based the command on (what their screen showed);
     ///     if the item has changed since, the command fails with `CollabError.Code.conflict`.
     ///   - idempotencyKey: a key chosen by the caller; a retry with the same key (and the same command)
