@@ -401,15 +401,24 @@ struct CollabAPI: APIProtocol {
     func publishAnnouncement(_ input: Operations.publishAnnouncement.Input) async throws -> Operations.publishAnnouncement.Output {
         do {
             guard case .json(let body) = input.body else { throw APIFailure.invalid("body", "expected JSON") }
+            let me = try me
             let departments = body.departments ?? []
+            // A department head publishes on behalf of a department they head: the one named, or else the first
+            // target department they head (an administrator publishes for the organization).
+            var publisher = body.publisherDepartment.map { Department.ID($0) }
+            if publisher == nil, let member = try await engine.store.member(me) {
+                let headed = Set(member.departments.filter { $0.role == .head }.map(\.departmentID))
+                publisher = departments.map { Department.ID($0) }.first(where: headed.contains)
+            }
             let audience = departments.isEmpty ? AnnouncementAudience.organization
                 : AnnouncementAudience(departments: departments.map { .init(Department.ID($0)) })
             let announcement = try await engine.announcements.publish(
                 AnnouncementDraft(
                     title: body.title, body: body.body, audience: audience,
+                    publisherDepartmentID: publisher,
                     acknowledgement: body.acknowledgeBy.map { AcknowledgementRequirement(deadline: $0) },
                     isPinned: body.pinned ?? false),
-                by: try me, idempotencyKey: input.headers.Idempotency_hyphen_Key)
+                by: me, idempotencyKey: input.headers.Idempotency_hyphen_Key)
             return .created(.init(body: .json(.init(announcement, acknowledged: false))))
         } catch { return .default(failure: error) }
     }
@@ -477,6 +486,7 @@ struct CollabAPI: APIProtocol {
             let url = scratch.appendingPathComponent("report-\(UUID().uuidString).xlsx")
             defer { try? FileManager.default.removeItem(at: url) }
             let weeks = input.query.weeks ?? 8
+            guard (1...104).contains(weeks) else { throw APIFailure.invalid("weeks", "\(weeks) is not in 1...104") }
             let now = engine.clock.now()
             let zone = TimeZone(identifier: "Asia/Shanghai") ?? .gmt
             let today = CalendarDate(now, in: zone)
