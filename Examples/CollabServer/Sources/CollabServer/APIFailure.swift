@@ -96,6 +96,10 @@ struct RequestErrorMiddleware: ServerMiddleware {
         // A POST without a Content-Type carries no JSON: an optional body is then absent (curl -X POST), not
         // an empty document that fails to decode.
         let body = request.headerFields[.contentType] == nil && request.method != .get ? nil : body
+        // The document bounds the Idempotency-Key header (1 to 200 characters); the generated code does not.
+        if let key = request.headerFields[HTTPField.Name("Idempotency-Key")!], key.isEmpty || key.count > 200 {
+            return APIFailure.invalid("Idempotency-Key", "must be 1 to 200 characters, not \(key.count)").response
+        }
         do {
             return try await next(request, body, metadata)
         } catch let error as ServerError {

@@ -103,7 +103,7 @@ struct CollabAPI: APIProtocol {
             var filter = WorkItemFilter()
             if input.query.scope == .assigned { filter.assigneeID = me }
             if let state = input.query.state { filter.states = [WorkItemState(rawValue: state.rawValue) ?? .draft] }
-            let page = try await engine.workItems.list(as: me, filter: filter, page: pageRequest(input.query.limit, input.query.cursor))
+            let page = try await engine.workItems.list(as: me, filter: filter, page: try pageRequest(input.query.limit, input.query.cursor))
             let now = engine.clock.now()
             return .ok(.init(body: .json(.init(items: page.items.map { .init($0, now: now) }, nextCursor: page.nextCursor))))
         } catch { return .default(failure: error) }
@@ -348,7 +348,7 @@ struct CollabAPI: APIProtocol {
         do {
             let me = try me
             let page = try await engine.inbox.notices(
-                of: me, unreadOnly: input.query.unread ?? false, page: pageRequest(input.query.limit, input.query.cursor))
+                of: me, unreadOnly: input.query.unread ?? false, page: try pageRequest(input.query.limit, input.query.cursor))
             let unread = try await engine.inbox.unreadCount(of: me)
             return .ok(.init(body: .json(.init(
                 items: page.items.map(Components.Schemas.Notice.init), unreadCount: unread, nextCursor: page.nextCursor))))
@@ -372,7 +372,7 @@ struct CollabAPI: APIProtocol {
 
     func listTodo(_ input: Operations.listTodo.Input) async throws -> Operations.listTodo.Output {
         do {
-            let page = try await engine.inbox.todo(of: try me, page: pageRequest(input.query.limit, input.query.cursor))
+            let page = try await engine.inbox.todo(of: try me, page: try pageRequest(input.query.limit, input.query.cursor))
             let now = engine.clock.now()
             return .ok(.init(body: .json(.init(
                 items: page.items.map { .init(item: .init($0.item, now: now), reasons: $0.reasons.map(\.rawValue)) },
@@ -391,7 +391,7 @@ struct CollabAPI: APIProtocol {
     func listAnnouncements(_ input: Operations.listAnnouncements.Input) async throws -> Operations.listAnnouncements.Output {
         do {
             let page = try await engine.announcements.received(
-                for: try me, page: pageRequest(input.query.limit, input.query.cursor))
+                for: try me, page: try pageRequest(input.query.limit, input.query.cursor))
             return .ok(.init(body: .json(.init(
                 items: page.items.map { .init($0.announcement, acknowledged: $0.receipt.acknowledgedAt != nil) },
                 nextCursor: page.nextCursor))))
@@ -522,7 +522,7 @@ struct CollabAPI: APIProtocol {
 
     func listOrders(_ input: Operations.listOrders.Input) async throws -> Operations.listOrders.Output {
         do {
-            let page = try await engine.orders.list(as: try me, page: pageRequest(input.query.limit, input.query.cursor))
+            let page = try await engine.orders.list(as: try me, page: try pageRequest(input.query.limit, input.query.cursor))
             return .ok(.init(body: .json(.init(items: page.items.map(Components.Schemas.Order.init), nextCursor: page.nextCursor))))
         } catch { return .default(failure: error) }
     }
@@ -579,7 +579,7 @@ struct CollabAPI: APIProtocol {
     func listTickets(_ input: Operations.listTickets.Input) async throws -> Operations.listTickets.Output {
         do {
             let caller = try caller
-            let request = pageRequest(input.query.limit, input.query.cursor)
+            let request = try pageRequest(input.query.limit, input.query.cursor)
             if caller.isOutside {
                 let page = try await engine.tickets.customerTickets(as: caller.memberID, page: request)
                 return .ok(.init(body: .json(.init(
@@ -645,8 +645,9 @@ struct CollabAPI: APIProtocol {
 
     // MARK: Helpers
 
-    private func pageRequest(_ limit: Int?, _ cursor: String?) -> PageRequest {
-        PageRequest(limit: min(max(limit ?? 50, 1), 200), cursor: cursor)
+    private func pageRequest(_ limit: Int?, _ cursor: String?) throws -> PageRequest {
+        if let limit, !(1...200).contains(limit) { throw APIFailure.invalid("limit", "\(limit) is not in 1...200") }
+        return PageRequest(limit: limit ?? 50, cursor: cursor)
     }
 
     private func calendarDate(_ text: String, field: String) throws -> CalendarDate {

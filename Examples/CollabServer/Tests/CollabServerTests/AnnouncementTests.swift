@@ -95,6 +95,14 @@ struct AnnouncementTests {
             #expect(!own.requiresAcknowledgement)
             #expect(!own.pinned)
             let li = try await client.signIn("li.wei")
+            #expect(try await client.json(AnnouncementPageBody.self, .get, "/api/announcements", as: li).items.contains { $0.id == own.id })
+            let reach = try await client.json(ReachBody.self, .get, "/api/announcements/\(own.id)/reach", as: wang)
+            #expect(reach.recipients == 1, "li.wei (wu.old is deactivated): \(reach)")
+            // For a department the head does not head: refused.
+            let foreign = try await client.send(
+                .post, "/api/announcements", as: wang,
+                json: #"{"title":"Overtime","body":"Saturday shift.","departments":["production"],"publisherDepartment":"production"}"#)
+            #expect(foreign.status == .forbidden, "\(foreign.status.code) \(foreign.text)")
             let refused = try await client.send(
                 .post, "/api/announcements", as: li, json: #"{"title":"Party","body":"Cake at 4."}"#)
             #expect(refused.status == .forbidden, "\(refused.status.code) \(refused.text)")
