@@ -136,20 +136,18 @@ struct CollabAPI: APIProtocol {
             let me = try me
             let id = WorkItem.ID(input.path.itemId)
             let activity = try await engine.workItems.activity(of: id, as: me)
+            let zone = try await organizationZone()
             let item = activity.item
-            var names: [String: String] = [:]
-            for member in Set(item.assigneeIDs + [item.initiatorID, item.effectiveReviewerID]
+            let named = try await displayNames(item.assigneeIDs + [item.initiatorID, item.effectiveReviewerID]
                 + activity.progressUpdates.map(\.authorID) + activity.adjustmentRequests.map(\.requesterID))
-            {
-                names[member.rawValue] = try await engine.store.member(member)?.displayName ?? member.rawValue
-            }
+            let names = Dictionary(uniqueKeysWithValues: named.map { ($0.key.rawValue, $0.value) })
             return .ok(.init(body: .json(.init(
                 item: .init(item), actions: try await actions(on: item, for: me),
                 progress: activity.progressUpdates.map {
                     .init(author: $0.authorID.rawValue, text: $0.text, percent: $0.percent, at: $0.createdAt,
                         attachments: $0.attachments.map(Components.Schemas.Attachment.init))
                 },
-                adjustments: activity.adjustmentRequests.map(Components.Schemas.Adjustment.init),
+                adjustments: activity.adjustmentRequests.map { .init($0, zone: zone) },
                 names: .init(additionalProperties: names)))))
         } catch { return .default(failure: error) }
     }
@@ -186,16 +184,13 @@ struct CollabAPI: APIProtocol {
     func getAuditTrail(_ input: Operations.getAuditTrail.Input) async throws -> Operations.getAuditTrail.Output {
         do {
             let events = try await engine.workItems.auditTrail(of: WorkItem.ID(input.path.itemId), as: try me)
-            var names: [Member.ID: String] = [:]
-            for actor in Set(events.map(\.actorID)) {
-                names[actor] = try await engine.store.member(actor)?.displayName
-            }
+            let names = try await displayNames(events.map(\.actorID))
             return .ok(.init(body: .json(events.map { event in
                 let detail = event.details.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
                     .joined(separator: "; ")
                 let transition = event.toState.map { " → \($0.rawValue)" } ?? ""
                 return .init(
-                    at: event.occurredAt, actor: event.actorID.rawValue, actorName: names[event.actorID] ?? nil,
+                    at: event.occurredAt, actor: event.actorID.rawValue, actorName: names[event.actorID],
                     action: event.action + transition, detail: detail.isEmpty ? nil : detail)
             })))
         } catch { return .default(failure: error) }
@@ -298,7 +293,7 @@ struct CollabAPI: APIProtocol {
             let request = try await engine.workItems.requestAdjustment(
                 WorkItem.ID(input.path.itemId), by: try me, change: .init(deadline: deadline), reason: body.reason,
                 idempotencyKey: input.headers.Idempotency_hyphen_Key)
-            return .created(.init(body: .json(.init(request))))
+            return .created(.init(body: .json(.init(request, zone: try await organizationZone()))))
         } catch { return .default(failure: error) }
     }
 
@@ -488,7 +483,7 @@ struct CollabAPI: APIProtocol {
             let weeks = input.query.weeks ?? 8
             guard (1...104).contains(weeks) else { throw APIFailure.invalid("weeks", "\(weeks) is not in 1...104") }
             let now = engine.clock.now()
-            let zone = TimeZone(identifier: "Asia/Shanghai") ?? .gmt
+            let zone = try await organizationZone()
             let today = CalendarDate(now, in: zone)
             try await reports.exportReport(
                 ReportWorkbook(
@@ -635,15 +630,29 @@ struct CollabAPI: APIProtocol {
     }
 
     private func messages(_ messages: [TicketMessage]) async throws -> [Components.Schemas.TicketMessage] {
-        var names: [Member.ID: String] = [:]
-        for author in Set(messages.map(\.authorID)) { names[author] = try await engine.store.member(author)?.displayName }
+        let names = try await displayNames(messages.map(\.authorID))
         return messages.map {
-            .init(author: $0.authorID.rawValue, authorName: names[$0.authorID] ?? nil, body: $0.body, at: $0.createdAt,
+            .init(author: $0.authorID.rawValue, authorName: names[$0.authorID], body: $0.body, at: $0.createdAt,
                 _internal: $0.audience == .internal)
         }
     }
 
     // MARK: Helpers
+
+    /// The display names of `members` (once each), for the records that name them; a member the store no
+    /// longer has is left out.
+    private func displayNames(_ members: [Member.ID]) async throws -> [Member.ID: String] {
+        var names: [Member.ID: String] = [:]
+        for member in Set(members) {
+            if let record = try await engine.store.member(member) { names[member] = record.displayName }
+        }
+        return names
+    }
+
+    /// The caller's organization's time zone: where a day (a deadline's, a report's) begins and ends.
+    private func organizationZone() async throws -> TimeZone {
+        try await engine.store.organization(try caller.organizationID)?.timeZone ?? .gmt
+    }
 
     private func pageRequest(_ limit: Int?, _ cursor: String?) throws -> PageRequest {
         if let limit, !(1...200).contains(limit) { throw APIFailure.invalid("limit", "\(limit) is not in 1...200") }

@@ -38,11 +38,12 @@ extension Components.Schemas.Attachment {
 }
 
 extension Components.Schemas.Adjustment {
-    init(_ request: AdjustmentRequest) {
+    /// `zone`: the organization's, in which an end-of-day deadline falls.
+    init(_ request: AdjustmentRequest, zone: TimeZone) {
         self.init(
             id: request.id.rawValue, item: request.itemID.rawValue, requester: request.requesterID.rawValue,
             status: request.status.rawValue, reason: request.reason,
-            newDueAt: request.change.deadline?.dueInstant(in: TimeZone(identifier: "Asia/Shanghai") ?? .gmt),
+            newDueAt: request.change.deadline?.dueInstant(in: zone),
             createdAt: request.createdAt)
     }
 }
